@@ -1,0 +1,220 @@
+"""The command line: seed the plan, look at it, report on it, manage members, run the bot."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot import db as dbmod
+from bot.config import ConfigError, Settings, load_settings
+from bot.directory import (
+    add_member,
+    find_departments,
+    members,
+    normalise_task_ref,
+    remove_member,
+)
+from bot.errors import DubanError
+from bot.i18n import STATE_LABELS, STATUS_LABELS, label, t
+from bot.plan import DEFAULT_PLAN_FILE, PlanError, load_plan, read_plan_file
+from bot.progress import parse_state, record_report
+from bot.views import render_department_plain, render_plan_plain, render_task_plain
+
+
+def _now(settings: Settings) -> datetime:
+    return datetime.now(settings.tz)
+
+
+def _open(settings: Settings) -> Database:
+    return dbmod.connect(settings.database_path)
+
+
+def _end_of_day(text: str, settings: Settings) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"--at {text!r}: write a date as YYYY-MM-DD") from None
+    return datetime.combine(day, time(23, 59, 59), settings.tz)
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        plan = read_plan_file(args.file)
+    except PlanError as exc:
+        print("计划文件有误,未导入任何内容 / The plan file has errors; nothing was loaded:",
+              file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    db = _open(settings)
+    result = load_plan(db, plan, now=_now(settings))
+    print(f"{args.file}: {len(plan.departments)} 个部门 departments, {len(plan.tasks)} 项任务 tasks")
+    print(f"  新增 added {len(result.added)} · 更新 updated {len(result.updated)} · "
+          f"归档 archived {len(result.archived)} · 恢复 restored {len(result.restored)} · "
+          f"未变 unchanged {result.unchanged}")
+    for label_, ids in (("updated", result.updated), ("archived", result.archived),
+                        ("restored", result.restored)):
+        if ids:
+            print(f"  {label_}: {', '.join(ids)}")
+    return 0
+
+
+def _need_plan(db: Database) -> bool:
+    if db["tasks"].count == 0:
+        print("数据库中还没有计划,请先运行 python -m bot seed / No plan loaded yet: run "
+              "python -m bot seed first.", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    db = _open(settings)
+    if not _need_plan(db):
+        return 1
+    at = _end_of_day(args.at, settings) if args.at else _now(settings)
+    historical = args.at is not None
+    try:
+        if args.target and normalise_task_ref(args.target) and not find_departments(db, args.target):
+            print(render_task_plain(db, args.target, at, args.lang, historical))
+        elif args.target:
+            print(render_department_plain(db, args.target, at, args.lang, historical))
+        else:
+            print(render_plan_plain(db, at, args.lang, historical))
+    except DubanError as exc:
+        print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    db = _open(settings)
+    percent: int | None = None
+    state: str | None = args.state and parse_state(args.state)
+    if args.state and state is None:
+        print(t("state_unknown", args.lang, html=False, state=args.state), file=sys.stderr)
+        return 1
+    if args.progress not in (None, "-"):
+        raw = args.progress.rstrip("%")
+        if raw.lstrip("-").isdigit():
+            percent = int(raw)
+        elif parse_state(args.progress):
+            state = parse_state(args.progress)
+        else:
+            print(t("report_empty", args.lang, html=False), file=sys.stderr)
+            return 1
+    try:
+        rec = record_report(db, user_id=args.as_user, task_ref=args.task, now=_now(settings),
+                            percent=percent, state=state, value=args.value,
+                            note=" ".join(args.note), source="cli")
+    except DubanError as exc:
+        print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
+        return 1
+    r = rec.report
+    value = f",{r['value']:g}{rec.task['target_unit'] or ''}" if r["value"] is not None else ""
+    print(t("report_recorded", args.lang, html=False, task=rec.task["id"],
+            title=rec.task["title"] if args.lang == "zh" else rec.task["title_en"],
+            percent=r["percent"], state=label(STATE_LABELS, r["state"], args.lang),
+            value=value, note=f"\n{r['note']}" if r["note"] else "",
+            mark=rec.status.mark, status=label(STATUS_LABELS, rec.status.status, args.lang)))
+    return 0
+
+
+def cmd_members(args: argparse.Namespace, settings: Settings) -> int:
+    db = _open(settings)
+    now = _now(settings)
+    try:
+        if args.action == "add":
+            if not _need_plan(db):
+                return 1
+            m = add_member(db, user_id=args.user_id, dept=args.dept, role=args.role, now=now,
+                           actor="cli", name=args.name)
+            print(t("member_saved", args.lang, html=False, user_id=m["user_id"],
+                    name=m["name"] or "", dept=m["dept"] or "—",
+                    role=t(f"role_{m['role']}", args.lang, html=False)))
+        elif args.action == "remove":
+            remove_member(db, user_id=args.user_id, now=now, actor="cli")
+            print(t("member_removed", args.lang, html=False, user_id=args.user_id))
+        else:
+            from bot.table import render_table
+
+            rows = [[str(m["user_id"]), m["name"] or "", m["dept_short"] or "—", m["dept"] or "",
+                     t(f"role_{m['role']}", args.lang, html=False), m["status"]]
+                    for m in members(db, include_removed=args.all)]
+            headers = (["用户ID", "姓名", "部门", "代码", "角色", "状态"] if args.lang == "zh"
+                       else ["user id", "name", "department", "code", "role", "status"])
+            print(render_table(headers, rows) if rows else "(无成员 no members)")
+    except DubanError as exc:
+        print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.token:
+        print(t("run_no_token", "zh", html=False), file=sys.stderr)
+        print(t("run_no_token", "en", html=False), file=sys.stderr)
+        return 2
+    from bot.app import run_bot
+
+    return run_bot(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="督办 duban")
+    parser.add_argument("--db", help="SQLite file (default: $DATABASE_PATH or data/duban.db)")
+    parser.add_argument("--lang", choices=["zh", "en"], default="zh", help="output language")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("seed", help="validate and load the plan file")
+    p.add_argument("file", nargs="?", default=str(DEFAULT_PLAN_FILE), type=Path)
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("status", help="where every department, one department or one task stands")
+    p.add_argument("target", nargs="?", help="department (code or name) or task id")
+    p.add_argument("--at", help="as of the end of this day, YYYY-MM-DD")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("report", help="record a progress report")
+    p.add_argument("task")
+    p.add_argument("progress", nargs="?", help="percent 0-100, a state (已完成/受阻/...) or -")
+    p.add_argument("note", nargs="*")
+    p.add_argument("--as", dest="as_user", type=int, required=True, help="reporter's user id")
+    p.add_argument("--value", type=float, help="current value of a numeric target")
+    p.add_argument("--state", help="未开始/进行中/已完成/受阻 (not_started/in_progress/done/blocked)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("members", help="register liaisons and coordinators")
+    msub = p.add_subparsers(dest="action", required=True)
+    m = msub.add_parser("add")
+    m.add_argument("user_id", type=int)
+    m.add_argument("dept", nargs="?")
+    m.add_argument("--role", choices=["liaison", "coordinator"], default="liaison")
+    m.add_argument("--name")
+    m = msub.add_parser("list")
+    m.add_argument("--all", action="store_true", help="include removed members")
+    m = msub.add_parser("remove")
+    m.add_argument("user_id", type=int)
+    p.set_defaults(func=cmd_members)
+
+    p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"配置错误 / Configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.db:
+        from dataclasses import replace
+
+        settings = replace(settings, database_path=Path(args.db))
+    return args.func(args, settings)

@@ -1,0 +1,98 @@
+"""Settings from the environment (and an optional .env file), validated once with clear errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_DB = "data/duban.db"
+DEFAULT_EVIDENCE_DIR = "data/evidence"
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None
+    database_path: Path
+    tz: ZoneInfo
+    evidence_dir: Path
+    coordination_chat_id: int | None = None
+    coordinator_ids: frozenset[int] = field(default_factory=frozenset)
+    api_base_url: str | None = None
+    file_base_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    rate_limit: bool = True
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file; the real environment wins over it."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _int(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number (a Telegram chat id such as "
+                          f"-1001234567890)") from None
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    raw = env.get(name, "").strip()
+    ids = set()
+    for part in filter(None, (p.strip() for p in raw.replace(";", ",").split(","))):
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(f"{name}: {part!r} is not a Telegram user id (comma-separated "
+                              f"numbers, e.g. 12345,67890)") from None
+    return frozenset(ids)
+
+
+def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+                  ) -> Settings:
+    """Read and check every setting; raise ConfigError naming the variable on a bad value."""
+    merged: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv else {}
+    merged.update(os.environ if env is None else env)
+    tz_name = merged.get("TZ", "").strip() or DEFAULT_TZ
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TZ={tz_name!r} is not a time zone name (e.g. Asia/Shanghai)") from None
+    webhook = merged.get("WEBHOOK_URL", "").strip() or None
+    secret = merged.get("WEBHOOK_SECRET", "").strip() or None
+    if webhook and not webhook.startswith("https://"):
+        raise ConfigError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS)")
+    return Settings(
+        token=merged.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+        database_path=Path(merged.get("DATABASE_PATH", "").strip() or DEFAULT_DB),
+        tz=tz,
+        evidence_dir=Path(merged.get("EVIDENCE_DIR", "").strip() or DEFAULT_EVIDENCE_DIR),
+        coordination_chat_id=_int(merged, "COORDINATION_CHAT_ID"),
+        coordinator_ids=_ids(merged, "COORDINATOR_IDS"),
+        api_base_url=merged.get("TELEGRAM_API_BASE_URL", "").strip() or None,
+        file_base_url=merged.get("TELEGRAM_FILE_BASE_URL", "").strip() or None,
+        webhook_url=webhook,
+        webhook_secret=secret,
+        rate_limit=merged.get("RATE_LIMIT", "on").strip().lower() not in ("0", "off", "false", "no"),
+    )

@@ -1,0 +1,207 @@
+"""The SQLite file: connection settings and the schema, evolved with sqlite-utils' Migrations."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+migrations = Migrations("duban")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["departments"].create(
+        {
+            "code": str,
+            "name": str,
+            "short": str,
+            "name_en": str,
+            "aliases": str,  # JSON list
+            "position": int,
+            "archived_at": str,
+        },
+        pk="code",
+        not_null={"name", "short", "name_en"},
+    )
+    db["tasks"].create(
+        {
+            "id": str,
+            "dept": str,
+            "with_depts": str,  # JSON list of department codes
+            "title": str,
+            "title_en": str,
+            "clause": str,
+            "quote": str,  # JSON list of verbatim excerpts of the plan
+            "kind": str,  # milestone | target | recurring | standing
+            "start": str,  # ISO date
+            "due": str,  # ISO date, milestones and targets
+            "recurrence": str,  # JSON, recurring tasks
+            "target_value": float,
+            "target_unit": str,
+            "target_metric": str,
+            "note": str,
+            "position": int,
+            "archived_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"dept", "title", "clause", "kind", "start"},
+        foreign_keys=[("dept", "departments", "code")],
+    )
+    db["members"].create(
+        {
+            "user_id": int,
+            "dept": str,
+            "role": str,  # liaison | coordinator
+            "status": str,  # active | pending | removed
+            "name": str,
+            "username": str,
+            "lang": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="user_id",
+        not_null={"role", "status"},
+        foreign_keys=[("dept", "departments", "code")],
+    )
+    db["reports"].create(
+        {
+            "id": int,
+            "task_id": str,
+            "period": str,  # due date of the occurrence for recurring tasks, else ""
+            "kind": str,  # progress | close | reopen
+            "percent": int,
+            "state": str,  # not_started | in_progress | done | blocked
+            "value": float,
+            "note": str,
+            "user_id": int,
+            "dept": str,
+            "at": str,  # UTC ISO timestamp
+            "source": str,  # telegram | cli
+            "update_key": str,  # the update that carried it; unique so a replay records nothing
+            "revoked_at": str,
+            "revoked_by": int,
+        },
+        pk="id",
+        not_null={"task_id", "period", "kind", "at"},
+        defaults={"period": ""},
+        foreign_keys=[("task_id", "tasks", "id")],
+    )
+    db["reports"].create_index(["task_id", "period", "id"])
+    db["reports"].create_index(["update_key"], unique=True)
+    db["reports"].create_index(["user_id", "id"])
+    db["evidence"].create(
+        {
+            "id": int,
+            "task_id": str,
+            "report_id": int,
+            "file_id": str,
+            "file_unique_id": str,
+            "kind": str,  # photo | document
+            "file_name": str,
+            "mime_type": str,
+            "size": int,
+            "sha256": str,
+            "path": str,
+            "caption": str,
+            "user_id": int,
+            "at": str,
+            "update_key": str,
+        },
+        pk="id",
+        not_null={"task_id", "file_id", "file_unique_id", "kind", "at"},
+        foreign_keys=[("task_id", "tasks", "id"), ("report_id", "reports", "id")],
+    )
+    db["evidence"].create_index(["task_id", "file_unique_id"], unique=True)
+    db["outbox"].create(
+        {
+            "id": int,
+            "key": str,  # e.g. nudge:T01:2022-06-30:-7, unique so nothing is sent twice
+            "kind": str,
+            "chat_id": int,
+            "payload": str,  # JSON
+            "due_at": str,
+            "created_at": str,
+            "sent_at": str,
+            "attempts": int,
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "created_at"},
+        defaults={"attempts": 0},
+    )
+    db["outbox"].create_index(["key"], unique=True)
+    db["audit"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,  # Telegram user id, "cli" or "seed"
+            "action": str,
+            "entity": str,
+            "entity_id": str,
+            "detail": str,  # JSON
+        },
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    db["audit"].create_index(["entity", "entity_id"])
+    db["meta"].create({"key": str, "value": str}, pk="key")  # the plan's title, document number
+
+
+def meta(db: Database) -> dict[str, str]:
+    return {row["key"]: row["value"] for row in db["meta"].rows}
+
+
+def connect(path: str | Path) -> Database:
+    """Open (creating if needed) the database file and bring its schema up to date."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # The bot's handlers and jobs share one event-loop thread; check_same_thread=False only lets
+    # a thread-pool helper (e.g. a chart render) read safely under SQLite's own locking.
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    db = Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        db.enable_wal()
+    migrations.apply(db)
+    return db
+
+
+def utc_iso(moment: datetime) -> str:
+    """A timezone-aware moment as the UTC ISO text stored in every `at` column."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass a timezone-aware moment")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def audit(
+    db: Database,
+    *,
+    at: datetime,
+    actor: str | int,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one row to the audit log (call inside the transaction that makes the change)."""
+    db["audit"].insert(
+        {
+            "at": utc_iso(at),
+            "actor": str(actor),
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
+        }
+    )

@@ -1,0 +1,148 @@
+"""Looking things up by what people type: departments, tasks, members."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.db import audit, utc_iso
+from bot.errors import DubanError
+
+ROLES = ("liaison", "coordinator")
+TASK_REF_RE = re.compile(r"^#?T?0*(\d{1,4})$", re.IGNORECASE)
+# Words officials add or drop when naming a department: "泉州市卫生健康委员会" vs "卫健委".
+_NAME_NOISE = re.compile(r"^(中共)?泉州市(委)?|^共青团泉州市|部门$")
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().lower().replace(" ", "")
+
+
+def departments(db: Database, include_archived: bool = False) -> list[dict[str, Any]]:
+    where = None if include_archived else "archived_at IS NULL"
+    return list(db["departments"].rows_where(where, order_by="position"))
+
+
+def find_departments(db: Database, text: str) -> list[dict[str, Any]]:
+    """Departments matching a code, a name, a short name or an alias; loose matches if none exact."""
+    query = _norm(text)
+    if not query:
+        return []
+    rows = departments(db)
+
+    def names(row: dict[str, Any]) -> list[str]:
+        return [_norm(n) for n in [row["code"], row["name"], row["short"], row["name_en"],
+                                    *json.loads(row["aliases"] or "[]")]]
+
+    exact = [row for row in rows if query in names(row)]
+    if exact:
+        return exact
+    core = _NAME_NOISE.sub("", query) or query
+    return [row for row in rows
+            if any(core in n or (len(n) >= 2 and _NAME_NOISE.sub("", n) in query) for n in names(row))]
+
+
+def find_department(db: Database, text: str) -> dict[str, Any]:
+    """Exactly one department for `text`, or a DubanError saying what is wrong."""
+    found = find_departments(db, text)
+    if not found:
+        raise DubanError("dept_unknown", text=text)
+    if len(found) > 1:
+        raise DubanError("dept_ambiguous", text=text,
+                         options="、".join(f"{d['short']}({d['code']})" for d in found))
+    return found[0]
+
+
+def normalise_task_ref(text: str) -> str | None:
+    """'t12', '#T12', '12', 'T012' -> the number as text, or None if it is not a task reference."""
+    match = TASK_REF_RE.match(text.strip())
+    return match[1] if match else None
+
+
+def find_task(db: Database, text: str, include_archived: bool = False) -> dict[str, Any]:
+    number = normalise_task_ref(text)
+    if number is None:
+        raise DubanError("task_unknown", ref=text)
+    rows = list(db.query(
+        "SELECT * FROM tasks WHERE id = ? OR id = ? OR CAST(substr(id, 2) AS INTEGER) = ? "
+        "ORDER BY archived_at IS NOT NULL LIMIT 1",
+        [f"T{number}", f"T{int(number):02d}", int(number)],
+    ))
+    if not rows or (rows[0]["archived_at"] and not include_archived):
+        raise DubanError("task_unknown", ref=text)
+    return rows[0]
+
+
+def get_member(db: Database, user_id: int) -> dict[str, Any] | None:
+    rows = list(db["members"].rows_where("user_id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def active_member(db: Database, user_id: int) -> dict[str, Any] | None:
+    member = get_member(db, user_id)
+    return member if member and member["status"] == "active" else None
+
+
+def add_member(
+    db: Database,
+    *,
+    user_id: int,
+    dept: str | None,
+    role: str,
+    now: datetime,
+    actor: str | int,
+    name: str | None = None,
+    username: str | None = None,
+    status: str = "active",
+) -> dict[str, Any]:
+    """Register (or re-register) a member; liaisons need a department, coordinators may have one."""
+    if role not in ROLES:
+        raise DubanError("role_unknown", role=role)
+    code = find_department(db, dept)["code"] if dept else None
+    if role == "liaison" and not code:
+        raise DubanError("dept_required")
+    stamp = utc_iso(now)
+    old = get_member(db, user_id)
+    row = {
+        "user_id": user_id,
+        "dept": code,
+        "role": role,
+        "status": status,
+        "name": name if name is not None else (old or {}).get("name"),
+        "username": username if username is not None else (old or {}).get("username"),
+        "updated_at": stamp,
+    }
+    with db.atomic():
+        if old:
+            db["members"].update(user_id, row)
+        else:
+            db["members"].insert({**row, "created_at": stamp, "lang": None})
+        audit(db, at=now, actor=actor, action="member.update" if old else "member.add",
+              entity="members", entity_id=user_id,
+              detail={"dept": code, "role": role, "status": status, "name": row["name"]})
+    return get_member(db, user_id)  # type: ignore[return-value]
+
+
+def remove_member(db: Database, *, user_id: int, now: datetime, actor: str | int) -> dict[str, Any]:
+    """Mark a member removed; their reports stay attributed to them."""
+    member = get_member(db, user_id)
+    if not member or member["status"] == "removed":
+        raise DubanError("member_unknown", user_id=user_id)
+    with db.atomic():
+        db["members"].update(user_id, {"status": "removed", "updated_at": utc_iso(now)})
+        audit(db, at=now, actor=actor, action="member.remove", entity="members", entity_id=user_id)
+    return {**member, "status": "removed"}
+
+
+def members(db: Database, include_removed: bool = False) -> list[dict[str, Any]]:
+    sql = ("SELECT m.*, d.short AS dept_short, d.name_en AS dept_en FROM members m "
+           "LEFT JOIN departments d ON d.code = m.dept ")
+    if not include_removed:
+        sql += "WHERE m.status != 'removed' "
+    sql += "ORDER BY m.role DESC, d.position, m.user_id"
+    return list(db.query(sql))

@@ -1,0 +1,361 @@
+"""Reports and reviews of tasks, and the picture they add up to (per task, department, plan)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.db import audit, utc_iso
+from bot.directory import active_member, departments, find_task
+from bot.errors import DubanError
+from bot.policy import STATES, STATUSES, Latest, TaskStatus, derive_status, percent_of
+from bot.recurrence import Recurrence, occurrence
+
+UNDO_WINDOW = timedelta(minutes=30)
+MAX_NOTE_CHARS = 1000
+
+
+# ---------------------------------------------------------------- the window of a task
+
+
+def window(task: dict[str, Any], today: date) -> tuple[date, date | None, str]:
+    """(window start, due date, period key) of a task on `today`; recurring tasks by occurrence."""
+    start = date.fromisoformat(task["start"])
+    if task["recurrence"]:
+        opens, due = occurrence(Recurrence.from_json(task["recurrence"]), start, today)
+        return opens, due, due.isoformat()
+    due = date.fromisoformat(task["due"]) if task["due"] else None
+    return start, due, ""
+
+
+def _latest_row(db: Database, task_id: str, period: str) -> dict[str, Any] | None:
+    rows = list(db.query(
+        "SELECT * FROM reports WHERE task_id = ? AND period = ? AND revoked_at IS NULL "
+        "ORDER BY id DESC LIMIT 1", [task_id, period]))
+    return rows[0] if rows else None
+
+
+def _as_latest(row: dict[str, Any] | None) -> Latest | None:
+    return Latest(row["kind"], row["percent"], row["state"]) if row else None
+
+
+# ---------------------------------------------------------------- writing
+
+
+@dataclass(frozen=True)
+class Recorded:
+    report: dict[str, Any]
+    task: dict[str, Any]
+    status: TaskStatus
+    duplicate: bool = False  # the same update was already recorded: nothing new was written
+
+
+def _replayed(db: Database, update_key: str | None, task: dict[str, Any], today: date
+              ) -> Recorded | None:
+    if not update_key:
+        return None
+    rows = list(db["reports"].rows_where("update_key = ?", [update_key]))
+    if not rows:
+        return None
+    opens, due, _ = window(task, today)
+    return Recorded(rows[0], task, derive_status(_as_latest(rows[0]), start=opens, due=due,
+                                                 today=today), duplicate=True)
+
+
+def _authorise_report(member: dict[str, Any] | None, task: dict[str, Any]) -> dict[str, Any]:
+    if member is None:
+        raise DubanError("not_member")
+    if member["role"] != "coordinator" and member["dept"] != task["dept"]:
+        raise DubanError("wrong_dept", task=task["id"], dept=task["dept"])
+    return member
+
+
+def _insert(db: Database, row: dict[str, Any], *, now: datetime, actor: int | str,
+            action: str) -> dict[str, Any]:
+    with db.atomic():
+        report_id = db["reports"].insert(row).last_pk
+        audit(db, at=now, actor=actor, action=action, entity="reports", entity_id=report_id,
+              detail={k: v for k, v in row.items() if v is not None})
+    return db["reports"].get(report_id)
+
+
+def record_report(
+    db: Database,
+    *,
+    user_id: int,
+    task_ref: str,
+    now: datetime,
+    percent: int | None = None,
+    state: str | None = None,
+    value: float | None = None,
+    note: str = "",
+    source: str = "telegram",
+    update_key: str | None = None,
+) -> Recorded:
+    """Validate and append one progress report; acknowledge only from what this returns."""
+    task = find_task(db, task_ref)
+    today = now.date()
+    replay = _replayed(db, update_key, task, today)
+    if replay:
+        return replay
+    member = _authorise_report(active_member(db, user_id), task)
+    if percent is None and state is None and value is None:
+        raise DubanError("report_empty")
+    if percent is not None and (isinstance(percent, bool) or not 0 <= percent <= 100):
+        raise DubanError("percent_range", percent=percent)
+    if state is not None and state not in STATES:
+        raise DubanError("state_unknown", state=state)
+    if value is not None:
+        if task["target_value"] is None:
+            raise DubanError("value_not_target", task=task["id"])
+        if value < 0:
+            raise DubanError("value_negative", value=value)
+    if state == "done" and percent is not None and percent < 100:
+        raise DubanError("state_percent_conflict", percent=percent)
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise DubanError("note_too_long", limit=MAX_NOTE_CHARS)
+
+    opens, due, period = window(task, today)
+    previous = _latest_row(db, task["id"], period)
+    if previous and previous["kind"] == "close":
+        raise DubanError("task_closed", task=task["id"])
+    if value is None and previous:
+        value = previous["value"]  # a measurement stands until a new one is reported
+    effective = percent_of(percent, state, value if percent is None else None,
+                           task["target_value"])
+    if effective is None:
+        effective = previous["percent"] if previous and previous["percent"] is not None else 0
+    if state is None:
+        state = "done" if effective >= 100 else ("in_progress" if effective > 0 else None)
+    if state == "done":
+        effective = 100
+    row = {
+        "task_id": task["id"],
+        "period": period,
+        "kind": "progress",
+        "percent": effective,
+        "state": state,
+        "value": value,
+        "note": note,
+        "user_id": user_id,
+        "dept": member["dept"] or task["dept"],
+        "at": utc_iso(now),
+        "source": source,
+        "update_key": update_key,
+    }
+    report = _insert(db, row, now=now, actor=user_id, action="report")
+    status = derive_status(_as_latest(report), start=opens, due=due, today=today)
+    return Recorded(report, task, status)
+
+
+def _coordinator(db: Database, user_id: int) -> dict[str, Any]:
+    member = active_member(db, user_id)
+    if not member or member["role"] != "coordinator":
+        raise DubanError("coordinator_only")
+    return member
+
+
+def close_task(db: Database, *, user_id: int, task_ref: str, now: datetime, note: str = "",
+               source: str = "telegram", update_key: str | None = None) -> Recorded:
+    """The coordinator's check (核实销号): the task, or its current occurrence, is closed."""
+    task = find_task(db, task_ref)
+    replay = _replayed(db, update_key, task, now.date())
+    if replay:
+        return replay
+    _coordinator(db, user_id)
+    opens, due, period = window(task, now.date())
+    previous = _latest_row(db, task["id"], period)
+    if previous and previous["kind"] == "close":
+        raise DubanError("task_closed", task=task["id"])
+    row = {"task_id": task["id"], "period": period, "kind": "close", "percent": 100,
+           "state": "done", "value": previous["value"] if previous else None,
+           "note": (note or "").strip(), "user_id": user_id, "dept": task["dept"],
+           "at": utc_iso(now), "source": source, "update_key": update_key}
+    report = _insert(db, row, now=now, actor=user_id, action="close")
+    return Recorded(report, task, derive_status(_as_latest(report), start=opens, due=due,
+                                                today=now.date()))
+
+
+def reopen_task(db: Database, *, user_id: int, task_ref: str, reason: str, now: datetime,
+                source: str = "telegram", update_key: str | None = None) -> Recorded:
+    """Send a claimed or closed task back (退回) with a reason; progress returns below 100%."""
+    task = find_task(db, task_ref)
+    replay = _replayed(db, update_key, task, now.date())
+    if replay:
+        return replay
+    _coordinator(db, user_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DubanError("reason_required")
+    opens, due, period = window(task, now.date())
+    previous = _latest_row(db, task["id"], period)
+    if not previous or not (previous["kind"] == "close" or previous["percent"] >= 100):
+        raise DubanError("not_awaiting_check", task=task["id"])
+    before = list(db.query(
+        "SELECT percent FROM reports WHERE task_id = ? AND period = ? AND revoked_at IS NULL "
+        "AND kind != 'close' AND percent < 100 ORDER BY id DESC LIMIT 1", [task["id"], period]))
+    row = {"task_id": task["id"], "period": period, "kind": "reopen",
+           "percent": before[0]["percent"] if before else 0, "state": "in_progress",
+           "value": previous["value"], "note": reason, "user_id": user_id,
+           "dept": task["dept"], "at": utc_iso(now), "source": source, "update_key": update_key}
+    report = _insert(db, row, now=now, actor=user_id, action="reopen")
+    return Recorded(report, task, derive_status(_as_latest(report), start=opens, due=due,
+                                                today=now.date()))
+
+
+def undo_last(db: Database, *, user_id: int, now: datetime) -> dict[str, Any]:
+    """Take back the caller's newest report if it is under 30 minutes old (kept, marked revoked)."""
+    rows = list(db.query(
+        "SELECT * FROM reports WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1",
+        [user_id]))
+    if not rows:
+        raise DubanError("undo_nothing")
+    row = rows[0]
+    if now - datetime.fromisoformat(row["at"]) > UNDO_WINDOW:
+        raise DubanError("undo_too_late", minutes=int(UNDO_WINDOW.total_seconds() // 60))
+    with db.atomic():
+        db["reports"].update(row["id"], {"revoked_at": utc_iso(now), "revoked_by": user_id})
+        audit(db, at=now, actor=user_id, action="undo", entity="reports", entity_id=row["id"])
+    return row
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task: dict[str, Any]
+    status: TaskStatus
+    period: str
+    latest: dict[str, Any] | None
+    evidence: int = 0
+
+    @property
+    def value(self) -> float | None:
+        return self.latest["value"] if self.latest else None
+
+
+@dataclass
+class DeptSummary:
+    dept: dict[str, Any]
+    tasks: list[TaskView]
+    completion: float | None  # mean progress of its tasks, None if it has none
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def overdue(self) -> list[TaskView]:
+        return [v for v in self.tasks if v.status.overdue]
+
+
+@dataclass
+class PlanSummary:
+    at: datetime
+    departments: list[DeptSummary]
+    completion: float | None
+    counts: dict[str, int]
+
+    @property
+    def tasks(self) -> list[TaskView]:
+        return [v for d in self.departments for v in d.tasks]
+
+    @property
+    def overdue(self) -> list[TaskView]:
+        return sorted((v for v in self.tasks if v.status.overdue),
+                      key=lambda v: (v.status.due, v.task["id"]))
+
+    @property
+    def targets(self) -> list[TaskView]:
+        return [v for v in self.tasks if v.task["target_value"] is not None]
+
+
+def _latest_rows(db: Database, at: datetime | None) -> dict[tuple[str, str], dict[str, Any]]:
+    # One pass over the newest row per (task, period); the (task_id, period, id) index serves it.
+    params: list[Any] = []
+    cutoff = ""
+    if at is not None:
+        cutoff = "AND at <= ?"
+        params.append(utc_iso(at))
+    sql = (
+        "SELECT r.* FROM reports r JOIN (SELECT max(id) AS id FROM reports "
+        f"WHERE revoked_at IS NULL {cutoff} GROUP BY task_id, period) m ON m.id = r.id"
+    )
+    return {(row["task_id"], row["period"]): row for row in db.query(sql, params)}
+
+
+def _evidence_counts(db: Database) -> dict[str, int]:
+    return {row["task_id"]: row["n"] for row in
+            db.query("SELECT task_id, count(*) AS n FROM evidence GROUP BY task_id")}
+
+
+def view_tasks(db: Database, tasks: list[dict[str, Any]], now: datetime,
+               historical: bool = False) -> list[TaskView]:
+    """The status of each task as of `now` (reports after `now` ignored when `historical`)."""
+    latest = _latest_rows(db, now if historical else None)
+    evidence = _evidence_counts(db)
+    today = now.date()
+    views = []
+    for task in tasks:
+        opens, due, period = window(task, today)
+        row = latest.get((task["id"], period))
+        status = derive_status(_as_latest(row), start=opens, due=due, today=today)
+        views.append(TaskView(task, status, period, row, evidence.get(task["id"], 0)))
+    return views
+
+
+def _completion(views: list[TaskView]) -> float | None:
+    # Standing duties count too: a department with only standing duties still shows how far its
+    # liaison says the work has come, rather than a blank.
+    return sum(v.status.percent for v in views) / len(views) if views else None
+
+
+def _counts(views: list[TaskView]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for view in views:
+        counts[view.status.status] += 1
+    return counts
+
+
+def plan_summary(db: Database, now: datetime, historical: bool = False,
+                 dept: str | None = None) -> PlanSummary:
+    """Every department's (or one department's) tasks, completion and counts as of `now`."""
+    depts = [d for d in departments(db) if dept is None or d["code"] == dept]
+    tasks = list(db["tasks"].rows_where("archived_at IS NULL", order_by="position"))
+    views = view_tasks(db, tasks, now, historical)
+    summaries = []
+    for d in depts:
+        mine = [v for v in views if v.task["dept"] == d["code"]]
+        summaries.append(DeptSummary(d, mine, _completion(mine), _counts(mine)))
+    shown = [v for s in summaries for v in s.tasks]
+    return PlanSummary(now, summaries, _completion(shown), _counts(shown))
+
+
+def task_view(db: Database, task_ref: str, now: datetime, historical: bool = False) -> TaskView:
+    task = find_task(db, task_ref, include_archived=True)
+    return view_tasks(db, [task], now, historical)[0]
+
+
+def task_history(db: Database, task_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Reports and reviews of a task, newest first, revoked ones included and marked."""
+    return list(db.query(
+        "SELECT r.*, m.name AS user_name FROM reports r LEFT JOIN members m ON m.user_id = r.user_id "
+        "WHERE r.task_id = ? ORDER BY r.id DESC LIMIT ?", [task_id, limit]))
+
+
+def parse_state(text: str) -> str | None:
+    """A state word in Chinese or English ('已完成', 'done', '受阻' ...) to its code."""
+    words = {
+        "未开始": "not_started", "not_started": "not_started", "not started": "not_started",
+        "进行中": "in_progress", "in_progress": "in_progress", "in progress": "in_progress",
+        "已完成": "done", "完成": "done", "done": "done",
+        "受阻": "blocked", "阻塞": "blocked", "blocked": "blocked",
+    }
+    return words.get(text.strip().lower())
+
+
+def json_list(text: str | None) -> list[str]:
+    return json.loads(text) if text else []

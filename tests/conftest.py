@@ -1,0 +1,50 @@
+"""Shared fixtures: a real SQLite file in a temporary folder, loaded with the real plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import db as dbmod
+from bot.directory import add_member
+from bot.plan import DEFAULT_PLAN_FILE, load_plan, read_plan_file
+
+TZ = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).resolve().parent.parent
+PLAN_TEXT = ROOT / "docs" / "quanzhou-school-mental-health-plan-2022.txt"
+
+COORDINATOR = 1000
+EDU_LIAISON = 1001
+HEALTH_LIAISON = 1008
+
+
+def at(text: str) -> datetime:
+    """'2022-03-01' or '2022-03-01 10:00' as a Shanghai moment."""
+    return datetime.fromisoformat(text if " " in text else f"{text} 10:00").replace(tzinfo=TZ)
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = dbmod.connect(tmp_path / "duban.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def plan():
+    return read_plan_file(DEFAULT_PLAN_FILE)
+
+
+@pytest.fixture
+def seeded(db, plan):
+    load_plan(db, plan, now=at("2022-01-05"))
+    add_member(db, user_id=COORDINATOR, dept="EDU", role="coordinator", now=at("2022-01-05"),
+               actor="test", name="王统筹")
+    add_member(db, user_id=EDU_LIAISON, dept="EDU", role="liaison", now=at("2022-01-05"),
+               actor="test", name="李联络")
+    add_member(db, user_id=HEALTH_LIAISON, dept="卫健委", role="liaison", now=at("2022-01-05"),
+               actor="test", name="张卫健")
+    return db

@@ -1,0 +1,92 @@
+"""The command line, run as a user runs it: `python -m bot ...` in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "cli.db"), "TZ": "Asia/Shanghai"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60)
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    run.env = env
+    return run
+
+
+def test_seed_then_status_shows_all_ten_departments(cli):
+    first = cli("seed", str(ROOT / "tasks_seed.yaml"))
+    assert "10 个部门" in first.stdout and "50 项任务" in first.stdout
+    again = cli("seed", str(ROOT / "tasks_seed.yaml"))
+    assert "新增 added 0 · 更新 updated 0" in again.stdout
+    out = cli("status", "--at", "2022-07-01").stdout
+    for short in ("教育局", "编办", "文明办", "网信办", "民政局", "财政局", "人社局", "卫健委",
+                  "团市委", "妇联"):
+        assert short in out
+    assert "T01" in out and "逾期" in out  # the H1-2022 milestones are overdue on 1 July
+
+
+def test_chinese_names_are_aligned(cli):
+    cli("seed")
+    lines = cli("status").stdout.splitlines()
+    table = [line for line in lines if line.startswith(("EDU ", "HEALTH ", "WOMEN "))]
+    from bot.table import width
+
+    # the completion column ends at the same display column on every row
+    ends = {width(line[: line.index("%") + 1]) for line in table}
+    assert len(table) == 3 and len(ends) == 1
+
+
+def test_report_members_and_task_status(cli):
+    cli("seed")
+    refused = cli("report", "T01", "60", "--as", "1001", ok=False)
+    assert refused.returncode == 1 and "/join" in refused.stderr
+    cli("members", "add", "1001", "教育局", "--name", "李联络")
+    cli("members", "add", "1000", "--role", "coordinator", "--name", "王统筹")
+    listed = cli("members", "list").stdout
+    assert "李联络" in listed and "统筹人" in listed
+    done = cli("report", "T01", "60", "已完成岗位核定方案初稿", "--as", "1001")
+    assert "已记录" in done.stdout and "60%" in done.stdout
+    bad = cli("report", "T01", "130", "--as", "1001", ok=False)
+    assert "0 到 100" in bad.stderr
+    other = cli("report", "T41", "10", "--as", "1001", ok=False)
+    assert "只能报送本部门" in other.stderr
+    target = cli("report", "T04", "-", "--value", "187", "--as", "1001")
+    assert "187所" in target.stdout
+    task = cli("status", "T01").stdout
+    assert "已完成岗位核定方案初稿" in task and "二(一)1" in task
+    dept = cli("--lang", "en", "status", "卫健委").stdout
+    assert "Quanzhou Health Commission" in dept and "T41" in dept
+    cli("members", "remove", "1001")
+    assert "李联络" not in cli("members", "list").stdout
+
+
+def test_malformed_seed_file_is_located_and_loads_nothing(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = (ROOT / "tasks_seed.yaml").read_text(encoding="utf-8")
+    bad.write_text(text.replace("due: 2022-06-30", "due: 2022-13-01", 1), encoding="utf-8")
+    done = cli("seed", str(bad), ok=False)
+    assert done.returncode == 1
+    assert "tasks[0].due: '2022-13-01' is not a date" in done.stderr
+    assert "bad.yaml:" in done.stderr
+    assert "No plan loaded yet" in cli("status", ok=False).stderr
+
+
+def test_run_without_token_says_how_to_set_it(cli):
+    done = cli("run", ok=False)
+    assert done.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in done.stderr and "@BotFather" in done.stderr
+    assert "Traceback" not in done.stderr

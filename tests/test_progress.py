@@ -1,0 +1,193 @@
+"""Recording reports against the real database, and the summaries they add up to."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.directory import add_member, find_department, find_task, remove_member
+from bot.errors import DubanError
+from bot.i18n import MESSAGES, t
+from bot.progress import (
+    close_task,
+    plan_summary,
+    record_report,
+    reopen_task,
+    task_history,
+    task_view,
+    undo_last,
+)
+from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
+
+
+def refused(db, key, **kwargs):
+    before = db["reports"].count, db["audit"].count
+    with pytest.raises(DubanError) as err:
+        record_report(db, **kwargs)
+    assert err.value.key == key
+    assert (db["reports"].count, db["audit"].count) == before  # nothing changed
+    return err.value
+
+
+def test_a_report_is_recorded_audited_and_changes_the_status(seeded):
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="t1", percent=60,
+                        note="已完成岗位核定方案初稿", now=at("2022-03-01"))
+    assert rec.task["id"] == "T01" and rec.report["percent"] == 60
+    assert rec.report["state"] == "in_progress" and rec.status.status == "on_track"
+    assert seeded["audit"].count_where("action = 'report'") == 1
+    assert task_view(seeded, "T01", at("2022-03-02")).status.percent == 60
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key"),
+    [
+        ({"task_ref": "T999", "percent": 10}, "task_unknown"),
+        ({"task_ref": "报告", "percent": 10}, "task_unknown"),
+        ({"task_ref": "T01", "percent": 130}, "percent_range"),
+        ({"task_ref": "T01", "percent": -1}, "percent_range"),
+        ({"task_ref": "T01"}, "report_empty"),
+        ({"task_ref": "T01", "state": "finished"}, "state_unknown"),
+        ({"task_ref": "T01", "state": "done", "percent": 50}, "state_percent_conflict"),
+        ({"task_ref": "T01", "value": 5}, "value_not_target"),
+        ({"task_ref": "T04", "value": -5}, "value_negative"),
+        ({"task_ref": "T01", "percent": 5, "note": "长" * 1001}, "note_too_long"),
+        ({"task_ref": "T41", "percent": 10}, "wrong_dept"),  # a health task, EDU liaison
+    ],
+)
+def test_invalid_reports_are_refused_and_change_nothing(seeded, kwargs, key):
+    refused(seeded, key, user_id=EDU_LIAISON, now=at("2022-03-01"), **kwargs)
+
+
+def test_strangers_and_removed_members_cannot_report(seeded):
+    refused(seeded, "not_member", user_id=4242, task_ref="T01", percent=5, now=at("2022-03-01"))
+    remove_member(seeded, user_id=HEALTH_LIAISON, now=at("2022-03-01"), actor="test")
+    refused(seeded, "not_member", user_id=HEALTH_LIAISON, task_ref="T41", percent=5,
+            now=at("2022-03-02"))
+
+
+def test_refusals_have_a_message_in_both_languages(seeded):
+    err = refused(seeded, "percent_range", user_id=EDU_LIAISON, task_ref="T01", percent=130,
+                  now=at("2022-03-01"))
+    assert "130" in t(err.key, "zh", **err.params) and "0 到 100" in t(err.key, "zh", **err.params)
+    assert "0 to 100" in t(err.key, "en", **err.params)
+    for key, entry in MESSAGES.items():
+        assert entry.get("zh") and entry.get("en"), key
+
+
+def test_a_replayed_update_records_nothing_twice(seeded):
+    first = record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=30,
+                          now=at("2022-03-01"), update_key="tg:-100:77")
+    again = record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=30,
+                          now=at("2022-03-01 10:01"), update_key="tg:-100:77")
+    assert again.duplicate and again.report["id"] == first.report["id"]
+    assert seeded["reports"].count == 1
+
+
+def test_a_liaisons_100_percent_awaits_the_coordinators_check(seeded):
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=100,
+                        now=at("2022-06-20"))
+    assert rec.status.status == "pending_check" and rec.report["state"] == "done"
+    with pytest.raises(DubanError) as err:
+        close_task(seeded, user_id=EDU_LIAISON, task_ref="T01", now=at("2022-06-21"))
+    assert err.value.key == "coordinator_only"
+    back = reopen_task(seeded, user_id=COORDINATOR, task_ref="T01", reason="缺少佐证材料",
+                       now=at("2022-06-21"))
+    assert back.status.status == "behind" and back.report["percent"] == 0
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", state="done", now=at("2022-06-25"))
+    closed = close_task(seeded, user_id=COORDINATOR, task_ref="T01", now=at("2022-06-26"))
+    assert closed.status.status == "closed"
+    assert task_view(seeded, "T01", at("2023-01-01")).status.status == "closed"
+    assert seeded["audit"].count_where("action in ('close', 'reopen')") == 2
+    refused(seeded, "task_closed", user_id=EDU_LIAISON, task_ref="T01", percent=50,
+            now=at("2022-06-27"))
+
+
+def test_reopen_needs_a_reason_and_a_claim(seeded):
+    with pytest.raises(DubanError) as err:
+        reopen_task(seeded, user_id=COORDINATOR, task_ref="T01", reason=" ", now=at("2022-03-01"))
+    assert err.value.key == "reason_required"
+    with pytest.raises(DubanError) as err:
+        reopen_task(seeded, user_id=COORDINATOR, task_ref="T01", reason="x", now=at("2022-03-01"))
+    assert err.value.key == "not_awaiting_check"
+
+
+def test_target_values_give_progress_and_carry_forward(seeded):
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T04", value=187,
+                        now=at("2023-10-01"))
+    assert rec.report["percent"] == 93
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T04", state="blocked",
+                        note="经费未到位", now=at("2023-10-02"))
+    assert rec.report["value"] == 187 and rec.report["percent"] == 93
+    assert rec.status.status == "blocked"
+    done = record_report(seeded, user_id=EDU_LIAISON, task_ref="T04", value=203,
+                         now=at("2023-12-01"))
+    assert done.status.status == "pending_check"
+
+
+def test_recurring_reports_belong_to_their_occurrence(seeded):
+    # T17: one family contact per semester
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T17", percent=100, now=at("2022-06-01"))
+    assert task_view(seeded, "T17", at("2022-07-10")).status.status == "pending_check"
+    nxt = task_view(seeded, "T17", at("2022-09-01"))
+    assert nxt.period == "2023-01-31" and nxt.status.status == "no_report"
+
+
+def test_undo_within_thirty_minutes_keeps_the_row(seeded):
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=10, now=at("2022-03-01"))
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=20,
+                  now=at("2022-03-01 10:05"))
+    undone = undo_last(seeded, user_id=EDU_LIAISON, now=at("2022-03-01 10:20"))
+    assert undone["percent"] == 20
+    assert task_view(seeded, "T01", at("2022-03-02")).status.percent == 10
+    assert len(task_history(seeded, "T01")) == 2
+    with pytest.raises(DubanError) as err:
+        undo_last(seeded, user_id=EDU_LIAISON, now=at("2022-03-01 11:00"))
+    assert err.value.key == "undo_too_late"
+
+
+def test_summary_by_department_and_for_the_plan(seeded):
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2022-06-01"))
+    record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T41", percent=50,
+                  now=at("2022-06-01"))
+    summary = plan_summary(seeded, at("2022-07-05"))
+    assert len(summary.departments) == 10
+    edu = next(d for d in summary.departments if d.dept["code"] == "EDU")
+    assert edu.counts["pending_check"] == 1
+    assert [v.task["id"] for v in summary.overdue] == ["T02"]
+    health = next(d for d in summary.departments if d.dept["code"] == "HEALTH")
+    assert health.completion == pytest.approx(50 / len(health.tasks))
+    assert sum(summary.counts.values()) == len(summary.tasks) == 50
+    assert {v.task["id"] for v in summary.targets} >= {"T04", "T06", "T07", "T08"}
+
+
+def test_status_at_an_earlier_moment_ignores_later_reports(seeded):
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=70, now=at("2022-05-01"))
+    before = plan_summary(seeded, at("2022-04-01"), historical=True)
+    t01 = next(v for v in before.tasks if v.task["id"] == "T01")
+    assert t01.status.status == "no_report"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("卫健委", "HEALTH"), ("卫生健康委员会", "HEALTH"), ("泉州市卫生健康委员会", "HEALTH"),
+     ("health", "HEALTH"), ("编办", "STAFF"), ("团委", "YOUTH"), ("妇联", "WOMEN"),
+     ("人社局", "HRSS"), ("民政", "CIVAFF"), ("文明办", "CIVIL"), ("网信办", "CYBER")],
+)
+def test_department_names_people_type(seeded, text, code):
+    assert find_department(seeded, text)["code"] == code
+
+
+def test_unknown_department_and_task_ids(seeded):
+    with pytest.raises(DubanError):
+        find_department(seeded, "外交部")
+    assert find_task(seeded, "#t4")["id"] == "T04"
+    assert find_task(seeded, "4")["id"] == "T04"
+
+
+def test_coordinator_may_report_for_any_department(seeded):
+    rec = record_report(seeded, user_id=COORDINATOR, task_ref="T41", percent=20,
+                        now=at("2022-03-01"), source="cli")
+    assert rec.report["dept"] == "EDU" and rec.report["source"] == "cli"
+    add_member(seeded, user_id=55, dept="卫健委", role="liaison", now=at("2022-03-01"),
+               actor="test")
+    assert record_report(seeded, user_id=55, task_ref="T41", percent=30,
+                         now=at("2022-03-02")).report["dept"] == "HEALTH"
