@@ -20,9 +20,10 @@ from bot.directory import (
     remove_member,
 )
 from bot.errors import DubanError
-from bot.i18n import STATE_LABELS, STATUS_LABELS, label, t
+from bot.i18n import t
 from bot.plan import DEFAULT_PLAN_FILE, PlanError, load_plan, read_plan_file
 from bot.progress import parse_state, record_report
+from bot.replies import recorded_text
 from bot.views import render_department_plain, render_plan_plain, render_task_plain
 
 
@@ -114,13 +115,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     except DubanError as exc:
         print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
         return 1
-    r = rec.report
-    value = f",{r['value']:g}{rec.task['target_unit'] or ''}" if r["value"] is not None else ""
-    print(t("report_recorded", args.lang, html=False, task=rec.task["id"],
-            title=rec.task["title"] if args.lang == "zh" else rec.task["title_en"],
-            percent=r["percent"], state=label(STATE_LABELS, r["state"], args.lang),
-            value=value, note=f"\n{r['note']}" if r["note"] else "",
-            mark=rec.status.mark, status=label(STATUS_LABELS, rec.status.status, args.lang)))
+    print(recorded_text(rec, args.lang, html=False))
     return 0
 
 

@@ -61,7 +61,7 @@ def m001_initial(db: Database) -> None:
             "user_id": int,
             "dept": str,
             "role": str,  # liaison | coordinator
-            "status": str,  # active | pending | removed
+            "status": str,  # active | pending | refused | removed | visitor (only chose a language)
             "name": str,
             "username": str,
             "lang": str,

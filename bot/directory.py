@@ -143,6 +143,65 @@ def members(db: Database, include_removed: bool = False) -> list[dict[str, Any]]
     sql = ("SELECT m.*, d.short AS dept_short, d.name_en AS dept_en FROM members m "
            "LEFT JOIN departments d ON d.code = m.dept ")
     if not include_removed:
-        sql += "WHERE m.status != 'removed' "
+        sql += "WHERE m.status IN ('active', 'pending') "
     sql += "ORDER BY m.role DESC, d.position, m.user_id"
     return list(db.query(sql))
+
+
+# ---------------------------------------------------------------- joining and leaving
+
+
+def ensure_coordinators(db: Database, user_ids: frozenset[int], *, now: datetime) -> None:
+    """Make the configured coordinators active coordinators (audited only when something changes)."""
+    for user_id in sorted(user_ids):
+        member = get_member(db, user_id)
+        if member and member["role"] == "coordinator" and member["status"] == "active":
+            continue
+        add_member(db, user_id=user_id, dept=(member or {}).get("dept"), role="coordinator",
+                   now=now, actor="config")
+
+
+def request_join(db: Database, *, user_id: int, dept_text: str, now: datetime,
+                 name: str | None = None, username: str | None = None) -> dict[str, Any]:
+    """A liaison asks to join for a department; the coordinator decides."""
+    if not dept_text.strip():
+        raise DubanError("join_usage")
+    dept = find_department(db, dept_text)
+    member = get_member(db, user_id)
+    if member and member["status"] == "active":
+        raise DubanError("already_member", dept=member["dept"] or "—")
+    return add_member(db, user_id=user_id, dept=dept["code"], role="liaison", now=now,
+                      actor=user_id, name=name, username=username, status="pending")
+
+
+def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
+                actor: int) -> dict[str, Any]:
+    """Approve or refuse a pending request; refusing keeps the row (status 'refused')."""
+    member = get_member(db, user_id)
+    if not member or member["status"] != "pending":
+        raise DubanError("no_pending_request", user_id=user_id)
+    status = "active" if approve else "refused"
+    with db.atomic():
+        db["members"].update(user_id, {"status": status, "updated_at": utc_iso(now)})
+        audit(db, at=now, actor=actor, action="member.approve" if approve else "member.refuse",
+              entity="members", entity_id=user_id, detail={"dept": member["dept"]})
+    return {**member, "status": status}
+
+
+def set_language(db: Database, *, user_id: int, lang: str, now: datetime) -> None:
+    if get_member(db, user_id) is None:
+        db["members"].insert({"user_id": user_id, "role": "liaison", "status": "visitor",
+                              "lang": lang, "created_at": utc_iso(now),
+                              "updated_at": utc_iso(now)})
+    else:
+        db["members"].update(user_id, {"lang": lang, "updated_at": utc_iso(now)})
+
+
+def liaisons_of(db: Database, dept: str) -> list[dict[str, Any]]:
+    return list(db["members"].rows_where("dept = ? AND status = 'active' AND role = 'liaison'",
+                                         [dept], order_by="user_id"))
+
+
+def coordinators(db: Database) -> list[dict[str, Any]]:
+    return list(db["members"].rows_where("role = 'coordinator' AND status = 'active'",
+                                         order_by="user_id"))

@@ -122,6 +122,232 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "只能撤回 {minutes} 分钟内的报送;如需更正,请重新报送。",
         "en": "Only reports from the last {minutes} minutes can be taken back; report again instead.",
     },
+    "report_usage": {
+        "zh": "用法:/report 任务编号 进度 说明,例如 /report T12 60 已完成方案初稿;"
+              "只发 /report 可按步骤填报。",
+        "en": "Usage: /report TASK PROGRESS NOTE, e.g. /report T12 60 draft done; "
+              "send /report alone to be guided step by step.",
+    },
+    "progress_unreadable": {
+        "zh": "看不懂进度“{word}”:请写 0–100 的数字(如 60 或 60%),或 未开始/进行中/已完成/受阻。",
+        "en": "Could not read the progress “{word}”: write 0-100 (60 or 60%) or a state: "
+              "not started, in progress, done, blocked.",
+    },
+    # the bot: onboarding
+    "start": {
+        "zh": "您好,我是“督办”机器人,负责跟踪《泉州市大中小学心理健康教育工作实施方案》"
+              "各部门任务的进展。\n联络员请发送 /join 部门名称(如 /join 卫健委)申请加入;"
+              "发送 /help 查看全部命令。English: /lang en",
+        "en": "Hello, I am duban. I track each department's tasks under Quanzhou's school "
+              "mental health plan.\nLiaisons: send /join and your department (e.g. /join HEALTH) "
+              "to apply; /help lists every command. 中文:/lang zh",
+    },
+    "join_usage": {
+        "zh": "请写明部门,例如:/join 卫健委",
+        "en": "Name your department, e.g. /join HEALTH",
+    },
+    "already_member": {
+        "zh": "您已是 {dept} 的成员。如需更换部门,请先 /leave。",
+        "en": "You are already a member for {dept}. To change, /leave first.",
+    },
+    "join_requested": {
+        "zh": "已提交申请:加入 {dept} 担任联络员。请等待统筹人审核。",
+        "en": "Request sent: liaison for {dept}. The coordinator will review it.",
+    },
+    "join_review": {
+        "zh": "入群申请:{user} 申请担任 {dept} 联络员(用户ID {user_id})。",
+        "en": "Join request: {user} asks to be liaison for {dept} (user id {user_id}).",
+    },
+    "join_approved": {
+        "zh": "{user} 已获批准,成为 {dept} 联络员。发送 /tasks 查看本部门任务。",
+        "en": "{user} is approved as liaison for {dept}. Send /tasks to see the tasks.",
+    },
+    "join_refused": {
+        "zh": "{user} 的入群申请({dept})未获批准。如有疑问请联系统筹人。",
+        "en": "{user}'s request to join for {dept} was not approved. Ask the coordinator.",
+    },
+    "no_pending_request": {
+        "zh": "用户 {user_id} 没有待审核的申请。",
+        "en": "User {user_id} has no pending request.",
+    },
+    "decided_by": {"zh": "(由 {user} 处理)", "en": "(decided by {user})"},
+    "whoami": {
+        "zh": "用户ID:{user_id}\n姓名:{name}\n部门:{dept}\n角色:{role}\n状态:{status}\n语言:中文",
+        "en": "User id: {user_id}\nName: {name}\nDepartment: {dept}\nRole: {role}\n"
+              "Status: {status}\nLanguage: English",
+    },
+    "member_status_active": {"zh": "已生效", "en": "active"},
+    "member_status_pending": {"zh": "待审核", "en": "pending"},
+    "member_status_refused": {"zh": "未获批准", "en": "refused"},
+    "member_status_removed": {"zh": "已退出", "en": "left"},
+    "member_status_visitor": {"zh": "未加入", "en": "not a member"},
+    "left": {"zh": "您已退出 {dept} 联络员。", "en": "You are no longer liaison for {dept}."},
+    "cannot_leave_coordinator": {
+        "zh": "统筹人由配置 COORDINATOR_IDS 指定,无法通过 /leave 退出。",
+        "en": "Coordinators are set by COORDINATOR_IDS and cannot /leave.",
+    },
+    "lang_set": {"zh": "已切换为中文。", "en": "Language set to English."},
+    "lang_usage": {"zh": "用法:/lang zh 或 /lang en", "en": "Usage: /lang zh or /lang en"},
+    "members_header": {"zh": "成员({count}人):", "en": "Members ({count}):"},
+    "unknown_chat": {
+        "zh": "本机器人只服务于已配置的督办群,在此群中不会响应。"
+              "如需在此使用,请管理员将 COORDINATION_CHAT_ID 设为 {chat_id}。",
+        "en": "This bot serves only its configured coordination group and will stay silent "
+              "here. To use it here, set COORDINATION_CHAT_ID to {chat_id}.",
+    },
+    "unknown_command": {
+        "zh": "没有这个命令。发送 /help 查看可用命令。",
+        "en": "There is no such command. Send /help to see what I can do.",
+    },
+    "error": {
+        "zh": "抱歉,处理时出了点问题,已记录,请稍后再试。您的数据未被更改。",
+        "en": "Sorry, something went wrong; it has been logged. Please try again later. "
+              "Nothing was changed.",
+    },
+    "not_your_button": {
+        "zh": "这个按钮不是给您的。",
+        "en": "This button is not for you.",
+    },
+    "button_expired": {
+        "zh": "该操作已失效,请重新发送命令。",
+        "en": "This action has expired; send the command again.",
+    },
+    # the bot: reporting
+    "tasks_header": {
+        "zh": "<b>{dept}</b> 的任务({count}项),点按钮可报送:",
+        "en": "<b>{dept}</b>: {count} tasks. Press a button to report:",
+    },
+    "tasks_for_coordinator": {
+        "zh": "统筹人请用 /tasks 部门名称 查看某部门任务,例如 /tasks 卫健委。",
+        "en": "Coordinator: use /tasks DEPARTMENT, e.g. /tasks HEALTH.",
+    },
+    "flow_pick_task": {
+        "zh": "请选择要报送的任务(随时发送 /cancel 取消):",
+        "en": "Pick the task to report on (/cancel at any time):",
+    },
+    "flow_progress": {
+        "zh": "{task} {title}\n当前进度 {percent}%。请选择或回复新的进度(0–100),也可回复 未开始/进行中/已完成/受阻:",
+        "en": "{task} {title}\nNow at {percent}%. Choose or reply with the new progress (0-100), "
+              "or a state: not started, in progress, done, blocked:",
+    },
+    "flow_value": {
+        "zh": "{task} {title}\n请回复当前数值(单位:{unit},目标 {target}),例如 187:",
+        "en": "{task} {title}\nReply with the current value (unit: {unit}, target {target}), "
+              "e.g. 187:",
+    },
+    "flow_note": {
+        "zh": "请回复一句进展说明(或点“跳过”):",
+        "en": "Reply with a short note on the progress (or press Skip):",
+    },
+    "flow_note_required": {
+        "zh": "报“受阻”时请写明原因:",
+        "en": "Please say why it is blocked:",
+    },
+    "flow_evidence": {
+        "zh": "可以回复此消息发送照片或文件作为佐证材料,发完后点“完成”(或直接点“完成”):",
+        "en": "You may reply with photos or documents as evidence, then press Done "
+              "(or press Done now):",
+    },
+    "flow_evidence_got": {
+        "zh": "已收到佐证材料 {count} 份,可继续发送或点“完成”。",
+        "en": "Got {count} evidence file(s). Send more or press Done.",
+    },
+    "flow_confirm": {
+        "zh": "请确认报送:\n{task} {title}\n进度 {percent}{value}\n说明:{note}\n佐证:{evidence} 份",
+        "en": "Please confirm:\n{task} {title}\nProgress {percent}{value}\nNote: {note}\n"
+              "Evidence: {evidence} file(s)",
+    },
+    "flow_cancelled": {"zh": "已取消,未作任何记录。", "en": "Cancelled; nothing was recorded."},
+    "flow_expect_button": {
+        "zh": "请点上面的按钮,或回复文字;发送 /cancel 取消。",
+        "en": "Please press a button above or reply with text; /cancel to stop.",
+    },
+    "flow_expect_text": {
+        "zh": "这里需要文字回复。发送 /cancel 取消。",
+        "en": "A text reply is needed here. Send /cancel to stop.",
+    },
+    "flow_value_unreadable": {
+        "zh": "看不懂“{word}”,请回复一个数字,例如 187。",
+        "en": "Could not read “{word}”: reply with a number such as 187.",
+    },
+    "photo": {"zh": "照片", "en": "photo"},
+    "btn_skip": {"zh": "跳过", "en": "Skip"},
+    "btn_done": {"zh": "完成", "en": "Done"},
+    "btn_confirm": {"zh": "确认报送", "en": "Confirm"},
+    "btn_cancel": {"zh": "取消", "en": "Cancel"},
+    "btn_close": {"zh": "核实销号", "en": "Check & close"},
+    "btn_reopen": {"zh": "退回", "en": "Send back"},
+    "btn_approve": {"zh": "批准", "en": "Approve"},
+    "btn_refuse": {"zh": "拒绝", "en": "Refuse"},
+    "btn_resend": {"zh": "发送 #{n}", "en": "Send #{n}"},
+    "review_request": {
+        "zh": "⏳ 待核实:{dept} 报告 {task} {title} 已完成。\n报送人:{user}\n说明:{note}\n佐证材料:{evidence} 份"
+              "\n统筹人请核实后销号或退回。",
+        "en": "⏳ Awaiting check: {dept} reports {task} {title} done.\nBy: {user}\nNote: {note}\n"
+              "Evidence: {evidence} file(s)\nCoordinator: check and close, or send back.",
+    },
+    "reopen_prompt": {
+        "zh": "请回复此消息,写明退回 {task} 的原因:",
+        "en": "Reply to this message with the reason for sending {task} back:",
+    },
+    "task_returned_notice": {
+        "zh": "{mention}:任务 {task} 已被退回,原因:{reason}。请补充后重新报送。",
+        "en": "{mention}: task {task} was sent back: {reason}. Please complete it and report again.",
+    },
+    "task_closed_notice": {
+        "zh": "{mention}:任务 {task} 已核实销号,谢谢!",
+        "en": "{mention}: task {task} is checked and closed. Thank you!",
+    },
+    "evidence_saved": {
+        "zh": "已保存佐证材料:{task} · {name}({size})",
+        "en": "Evidence saved: {task} · {name} ({size})",
+    },
+    "evidence_duplicate": {
+        "zh": "这份材料此前已保存到 {task},未重复保存。",
+        "en": "This file was already saved for {task}; not saved again.",
+    },
+    "album_saved": {
+        "zh": "已保存 {count} 份佐证材料到 {task}。",
+        "en": "Saved {count} evidence files for {task}.",
+    },
+    "evidence_no_task": {
+        "zh": "请在说明中写上任务编号,例如 #T12,我才知道这份材料属于哪项任务。",
+        "en": "Put the task id in the caption, e.g. #T12, so I know which task it belongs to.",
+    },
+    "file_too_big": {
+        "zh": "文件 {mb} MB,超过机器人可下载的 {limit} MB 上限。请压缩或分开发送。",
+        "en": "The file is {mb} MB, over the {limit} MB a bot can download. Compress or split it.",
+    },
+    "evidence_list_header": {
+        "zh": "{task} 的佐证材料({count}份):",
+        "en": "Evidence for {task} ({count}):",
+    },
+    "evidence_none": {"zh": "{task} 还没有佐证材料。", "en": "No evidence for {task} yet."},
+    "history_header": {"zh": "{task} 报送记录:", "en": "History of {task}:"},
+    "history_none": {"zh": "{task} 还没有报送记录。", "en": "Nothing reported on {task} yet."},
+    "usage_task": {
+        "zh": "请写任务编号,例如:/{command} T12",
+        "en": "Give a task id, e.g. /{command} T12",
+    },
+    "due_header": {
+        "zh": "未来 {days} 天内到期的任务({count}项):",
+        "en": "Due in the next {days} days ({count}):",
+    },
+    "due_none": {
+        "zh": "未来 {days} 天内没有到期任务。",
+        "en": "Nothing falls due in the next {days} days.",
+    },
+    "due_usage": {"zh": "用法:/due 天数,例如 /due 30", "en": "Usage: /due DAYS, e.g. /due 30"},
+    "liaison_own_dept_only": {
+        "zh": "联络员只能查看本部门({dept})的情况。",
+        "en": "A liaison can look at their own department ({dept}) only.",
+    },
+    "help_header": {"zh": "<b>督办机器人命令</b>", "en": "<b>duban commands</b>"},
+    "help_coordinator": {"zh": "<b>统筹人命令</b>", "en": "<b>Coordinator commands</b>"},
+    "help_footer": {
+        "zh": "佐证材料:发送照片或文件,说明写 #T12。",
+        "en": "Evidence: send a photo or document with #T12 in the caption.",
+    },
     # acknowledgements
     "report_recorded": {
         "zh": "已记录:{task} {title}\n进度 {percent}%({state}){value}{note}\n当前状态:{mark} {status}",
@@ -177,8 +403,14 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+class Html(str):
+    """Text that is already safe HTML (a mention we built), so the formatter leaves it alone."""
+
+
 def _escape(value: Any) -> Any:
-    return html_lib.escape(value, quote=False) if isinstance(value, str) else value
+    if isinstance(value, Html) or not isinstance(value, str):
+        return value
+    return html_lib.escape(value, quote=False)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, *, html: bool = True, **params: Any) -> str:

@@ -359,3 +359,42 @@ def parse_state(text: str) -> str | None:
 
 def json_list(text: str | None) -> list[str]:
     return json.loads(text) if text else []
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    percent: int | None = None
+    state: str | None = None
+    value: float | None = None
+    note: str = ""
+
+
+def parse_progress_word(task: dict[str, Any], word: str) -> ReportInput | None:
+    """'60', '60%', '已完成', '187所', '187' (a value when the task has a numeric target)."""
+    word = word.strip()
+    state = parse_state(word)
+    if state:
+        return ReportInput(state=state)
+    unit = task["target_unit"] or ""
+    if word.endswith(("%", "%")):
+        number = word[:-1]
+        return ReportInput(percent=int(number)) if number.lstrip("-").isdigit() else None
+    if unit and unit != "%" and word.endswith(unit):
+        word = word[: -len(unit)]
+    try:
+        number = float(word)
+    except ValueError:
+        return None
+    if task["target_value"] is not None and task["target_unit"] != "%":
+        return ReportInput(value=number)
+    return ReportInput(percent=int(number)) if number == int(number) else None
+
+
+def parse_report_args(task: dict[str, Any], words: list[str]) -> ReportInput:
+    """The words after the task id in '/report T12 60 已完成初稿': progress, then the note."""
+    if not words:
+        raise DubanError("report_usage")
+    first = parse_progress_word(task, words[0])
+    if first is None:
+        raise DubanError("progress_unreadable", word=words[0])
+    return ReportInput(first.percent, first.state, first.value, " ".join(words[1:]).strip())

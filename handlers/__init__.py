@@ -1,0 +1,62 @@
+"""Every handler, registered in one ordered list (order matters: the first match in a group wins)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.i18n import t
+from handlers import evidence, gate, onboarding, reporting, status
+from handlers.context import DubanContext, caller, reply
+from handlers.errors import report_error
+
+
+async def unknown_command(update: Update, context: DubanContext) -> None:
+    """Any other /command: say so politely."""
+    await reply(update, t("unknown_command", caller(update, context).lang))
+
+
+def register(app: Application) -> None:
+    # Group -1: gatekeeping runs first and stops updates from unknown chats and strangers.
+    app.add_handler(TypeHandler(Update, gate.gatekeep), group=-1)
+
+    # Group 0: the guided report flow first, so its states see photos and replies before others.
+    app.add_handler(reporting.report_conversation())
+    for name, callback in (
+        ("start", onboarding.show_start),
+        ("help", onboarding.show_help),
+        ("join", onboarding.join_department),
+        ("approve", onboarding.decide_join_command),
+        ("refuse", onboarding.decide_join_command),
+        ("whoami", onboarding.show_whoami),
+        ("members", onboarding.list_members),
+        ("leave", onboarding.leave),
+        ("lang", onboarding.choose_language),
+        ("tasks", reporting.list_tasks),
+        ("close", reporting.close_command),
+        ("reopen", reporting.reopen_command),
+        ("undo", reporting.undo),
+        ("history", reporting.history),
+        ("cancel", reporting.cancel),
+        ("status", status.show_status),
+        ("due", status.show_due),
+        ("evidence", evidence.list_evidence),
+    ):
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(onboarding.decide_join_button, pattern=r"^join:"))
+    app.add_handler(CallbackQueryHandler(reporting.review_button, pattern=r"^rv:"))
+    app.add_handler(CallbackQueryHandler(evidence.resend_evidence, pattern=r"^ev:\d+$"))
+    app.add_handler(CallbackQueryHandler(reporting.expect_button))  # stale or foreign buttons
+    app.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, evidence.evidence_message))
+    app.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                                   reporting.reopen_reason_reply))
+    app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+
+    app.add_error_handler(report_error)

@@ -1,0 +1,28 @@
+"""The error handler: log the whole story, tell the user only that something went wrong."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.i18n import lang_of, t
+from handlers.context import DubanContext
+
+log = logging.getLogger(__name__)
+
+
+async def report_error(update: object, context: DubanContext) -> None:
+    """Log the exception; answer the user politely without internals."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    lang = lang_of(update.effective_user.language_code if update.effective_user else None)
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(t("error", lang, html=False), show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, t("error", lang))
+    except TelegramError:
+        log.warning("could not tell the user about the error", exc_info=True)
