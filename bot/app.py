@@ -12,6 +12,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot import db as dbmod
 from bot.config import Settings
+from bot.dates import warm_up
 from bot.directory import ensure_coordinators
 from handlers import register
 from handlers.commands import COMMANDS
@@ -44,6 +45,7 @@ async def post_init(app: Application) -> None:
     ensure_coordinators(services.db, services.settings.coordinator_ids,
                         now=datetime.now(services.settings.tz))
     await set_commands(app)
+    warm_up()  # dateparser's first parse costs ~200 ms; pay it before the first user does
     me = app.bot
     if not getattr(me, "can_read_all_group_messages", True):
         log.warning("privacy mode is on: photos and documents sent to the group reach the bot "

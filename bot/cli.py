@@ -149,6 +149,29 @@ def cmd_members(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_parse_date(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.dates import parse_deadline
+
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(f"--now {args.now!r}: write an ISO date or time, e.g. 2022-01-10T09:00",
+                  file=sys.stderr)
+            return 2
+        now = now if now.tzinfo else now.replace(tzinfo=settings.tz)
+    else:
+        now = _now(settings)
+    try:
+        deadline = parse_deadline(" ".join(args.text), now)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    flag = "  (有歧义,请核对 ambiguous: check it)" if deadline.ambiguous else ""
+    print(f"{deadline.date.isoformat()}  {deadline.reading}  {deadline.reading_en}{flag}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
         print(t("run_no_token", "zh", html=False), file=sys.stderr)
@@ -195,6 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
     m = msub.add_parser("remove")
     m.add_argument("user_id", type=int)
     p.set_defaults(func=cmd_members)
+
+    p = sub.add_parser("parse-date", help="read a deadline the way the bot does")
+    p.add_argument("text", nargs="+", help="e.g. 6月底前, 下周五, 2025年上半年, end of June")
+    p.add_argument("--now", help="read relative to this moment (ISO), default now")
+    p.set_defaults(func=cmd_parse_date)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=cmd_run)

@@ -156,6 +156,13 @@ def m001_initial(db: Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")  # the plan's title, document number
 
 
+@migrations()
+def m002_deadline_set_in_chat(db: Database) -> None:
+    # A deadline the coordinator sets with /deadline wins over the plan file's, so re-seeding
+    # never silently undoes a decision taken in the group.
+    db["tasks"].add_column("due_set", str)
+
+
 def meta(db: Database) -> dict[str, str]:
     return {row["key"]: row["value"] for row in db["meta"].rows}
 

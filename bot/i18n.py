@@ -348,6 +348,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "佐证材料:发送照片或文件,说明写 #T12。",
         "en": "Evidence: send a photo or document with #T12 in the caption.",
     },
+    "plain": {"zh": "{text}", "en": "{text}"},
+    "deadline_recurring": {
+        "zh": "任务 {task} 是常态任务,按周期自动滚动,不能单独设定截止日期。",
+        "en": "Task {task} recurs on its own schedule; it takes no single deadline.",
+    },
+    "deadline_past": {
+        "zh": "截止日期 {date} 已经过去,请设定今天或以后的日期。",
+        "en": "The deadline {date} has passed; choose today or a later day.",
+    },
+    "deadline_usage": {
+        "zh": "用法:/deadline 任务编号 截止时间,例如 /deadline T12 6月底前",
+        "en": "Usage: /deadline TASK WHEN, e.g. /deadline T12 end of June",
+    },
+    "deadline_confirm": {
+        "zh": "将 {task} {title} 的截止日期{old}设为:\n<b>{reading}</b>{ambiguous}\n请确认。",
+        "en": "Set the deadline of {task} {title}{old} to:\n<b>{reading}</b>{ambiguous}\n"
+              "Please confirm.",
+    },
+    "deadline_from": {"zh": "由 {date} ", "en": " (now {date})"},
+    "deadline_ambiguous": {
+        "zh": "\n⚠️ 这个说法可能有歧义,请核对日期。",
+        "en": "\n⚠️ This wording may be ambiguous: check the date.",
+    },
+    "deadline_set": {
+        "zh": "已将 {task} 的截止日期设为 {reading}。",
+        "en": "The deadline of {task} is now {reading}.",
+    },
+    "deadline_cancelled": {"zh": "已取消,截止日期未改变。", "en": "Cancelled; the deadline is unchanged."},
     # acknowledgements
     "report_recorded": {
         "zh": "已记录:{task} {title}\n进度 {percent}%({state}){value}{note}\n当前状态:{mark} {status}",

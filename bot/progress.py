@@ -28,7 +28,8 @@ def window(task: dict[str, Any], today: date) -> tuple[date, date | None, str]:
     if task["recurrence"]:
         opens, due = occurrence(Recurrence.from_json(task["recurrence"]), start, today)
         return opens, due, due.isoformat()
-    due = date.fromisoformat(task["due"]) if task["due"] else None
+    due_text = task.get("due_set") or task["due"]
+    due = date.fromisoformat(due_text) if due_text else None
     return start, due, ""
 
 
@@ -206,6 +207,23 @@ def reopen_task(db: Database, *, user_id: int, task_ref: str, reason: str, now: 
     report = _insert(db, row, now=now, actor=user_id, action="reopen")
     return Recorded(report, task, derive_status(_as_latest(report), start=opens, due=due,
                                                 today=now.date()))
+
+
+def set_deadline(db: Database, *, user_id: int, task_ref: str, due: date,
+                 now: datetime) -> dict[str, Any]:
+    """The coordinator moves (or sets) a task's due date; the plan file's date stays on record."""
+    _coordinator(db, user_id)
+    task = find_task(db, task_ref)
+    if task["recurrence"]:
+        raise DubanError("deadline_recurring", task=task["id"])
+    if due < now.date():
+        raise DubanError("deadline_past", date=due.isoformat())
+    before = task.get("due_set") or task["due"]
+    with db.atomic():
+        db["tasks"].update(task["id"], {"due_set": due.isoformat(), "updated_at": utc_iso(now)})
+        audit(db, at=now, actor=user_id, action="deadline", entity="tasks", entity_id=task["id"],
+              detail={"from": before, "to": due.isoformat()})
+    return db["tasks"].get(task["id"])
 
 
 def undo_last(db: Database, *, user_id: int, now: datetime) -> dict[str, Any]:

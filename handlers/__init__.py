@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import t
-from handlers import evidence, gate, onboarding, reporting, status
+from handlers import deadlines, evidence, gate, onboarding, reporting, status
 from handlers.context import DubanContext, caller, reply
 from handlers.errors import report_error
 
@@ -48,10 +48,12 @@ def register(app: Application) -> None:
         ("status", status.show_status),
         ("due", status.show_due),
         ("evidence", evidence.list_evidence),
+        ("deadline", deadlines.propose_deadline),
     ):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(onboarding.decide_join_button, pattern=r"^join:"))
     app.add_handler(CallbackQueryHandler(reporting.review_button, pattern=r"^rv:"))
+    app.add_handler(CallbackQueryHandler(deadlines.decide_deadline, pattern=r"^dl:"))
     app.add_handler(CallbackQueryHandler(evidence.resend_evidence, pattern=r"^ev:\d+$"))
     app.add_handler(CallbackQueryHandler(reporting.expect_button))  # stale or foreign buttons
     app.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, evidence.evidence_message))

@@ -34,6 +34,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("cancel", "取消当前操作", "cancel the current step"),
     Command("close", "核实销号:/close T12", "check and close: /close T12", coordinator=True),
     Command("reopen", "退回:/reopen T12 原因", "send back: /reopen T12 reason", coordinator=True),
+    Command("deadline", "设定截止:/deadline T12 6月底前", "set a deadline: /deadline T12 end of June",
+            coordinator=True),
     Command("approve", "批准入群:/approve 用户ID", "approve: /approve USER_ID", coordinator=True),
     Command("refuse", "拒绝入群:/refuse 用户ID", "refuse: /refuse USER_ID", coordinator=True),
     Command("members", "成员名单", "list members", coordinator=True),

@@ -277,3 +277,19 @@ async def test_the_bot_survives_a_refused_set_my_commands(tmp_path, plan):
             assert "卫健委" in (await server.wait_for_bot(chat_id=GROUP)).text
         finally:
             await stop_app(app)
+
+
+async def test_the_coordinator_moves_a_deadline_after_confirming(env: Env):
+    assert "仅限统筹人" in await env.say(env.liaison, "/deadline T41 下周五")
+    assert "2月没有30日" in await env.say(env.coordinator, "/deadline T41 2月30日")
+    assert "常态任务" in await env.say(env.coordinator, "/deadline T17 6月底")
+    await env.server.send_text(env.coordinator, GROUP, "/deadline T41 2099年6月底前")
+    ask = await env.server.wait_for_bot(chat_id=GROUP)
+    assert "2099年6月30日(星期二)" in ask.text
+    assert env.db["tasks"].get("T41")["due_set"] is None  # nothing until confirmed
+    await env.server.press_button(env.liaison, ask.message, "dl:ok:T41:2099-06-30")
+    assert (await env.server.wait_for_bot(method="answerCallbackQuery")).params["show_alert"]
+    await env.server.press_button(env.coordinator, ask.message, "dl:ok:T41:2099-06-30")
+    assert "2099年6月30日" in (await env.server.wait_for_bot(method="editMessageText")).text
+    assert env.db["tasks"].get("T41")["due_set"] == "2099-06-30"
+    assert env.db["audit"].count_where("action = 'deadline'") == 1

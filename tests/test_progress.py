@@ -191,3 +191,18 @@ def test_coordinator_may_report_for_any_department(seeded):
                actor="test")
     assert record_report(seeded, user_id=55, task_ref="T41", percent=30,
                          now=at("2022-03-02")).report["dept"] == "HEALTH"
+
+
+def test_a_deadline_set_in_chat_survives_reseeding(seeded, plan):
+    from bot.plan import load_plan
+    from bot.progress import set_deadline
+
+    set_deadline(seeded, user_id=COORDINATOR, task_ref="T01", due=at("2022-09-30").date(),
+                 now=at("2022-06-01"))
+    load_plan(seeded, plan, now=at("2022-06-02"))
+    view = task_view(seeded, "T01", at("2022-07-05"))
+    assert view.status.due.isoformat() == "2022-09-30" and view.status.status != "overdue"
+    with pytest.raises(DubanError) as err:
+        set_deadline(seeded, user_id=EDU_LIAISON, task_ref="T01", due=at("2022-09-30").date(),
+                     now=at("2022-06-01"))
+    assert err.value.key == "coordinator_only"
