@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -86,7 +87,8 @@ def run_bot(settings: Settings) -> int:
     if app.bot_data.db["tasks"].count == 0:
         log.warning("no plan loaded: run `python -m bot seed` first")
     if settings.webhook_url:
-        app.run_webhook(listen="0.0.0.0", port=8443, url_path="telegram",
+        app.run_webhook(listen="0.0.0.0", port=settings.webhook_port,
+                        url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
                         webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
                         allowed_updates=Update.ALL_TYPES)
     else:

@@ -29,6 +29,7 @@ class Settings:
     file_base_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    webhook_port: int = 8443
     rate_limit: bool = True
 
 
@@ -83,6 +84,9 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
     secret = merged.get("WEBHOOK_SECRET", "").strip() or None
     if webhook and not webhook.startswith("https://"):
         raise ConfigError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS)")
+    if webhook and not secret:
+        raise ConfigError("WEBHOOK_SECRET is required with WEBHOOK_URL: Telegram sends it with "
+                          "every update so the bot can refuse forged ones")
     return Settings(
         token=merged.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
         database_path=Path(merged.get("DATABASE_PATH", "").strip() or DEFAULT_DB),
@@ -94,5 +98,6 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         file_base_url=merged.get("TELEGRAM_FILE_BASE_URL", "").strip() or None,
         webhook_url=webhook,
         webhook_secret=secret,
+        webhook_port=_int(merged, "WEBHOOK_PORT") or 8443,
         rate_limit=merged.get("RATE_LIMIT", "on").strip().lower() not in ("0", "off", "false", "no"),
     )

@@ -21,7 +21,7 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("tasks", "本部门任务及状态", "your department's tasks"),
     Command("report", "报送进度:/report T12 60 说明", "report progress: /report T12 60 note"),
-    Command("status", "进展总览:/status [部门|任务]", "overview: /status [dept|task]"),
+    Command("status", "进展总览:/status [部门或任务]", "overview: /status [dept or task]"),
     Command("due", "即将到期:/due [天数]", "falling due: /due [days]"),
     Command("history", "任务报送记录:/history T12", "a task's history: /history T12"),
     Command("evidence", "查看佐证材料:/evidence T12", "a task's evidence: /evidence T12"),
@@ -29,7 +29,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("join", "申请加入:/join 部门名称", "apply: /join DEPARTMENT"),
     Command("whoami", "我的身份", "who am I here"),
     Command("leave", "退出联络员", "stop being a liaison"),
-    Command("lang", "语言:/lang zh|en", "language: /lang zh|en"),
+    Command("lang", "语言:/lang zh 或 en", "language: /lang zh or en"),
     Command("help", "帮助", "help"),
     Command("cancel", "取消当前操作", "cancel the current step"),
     Command("close", "核实销号:/close T12", "check and close: /close T12", coordinator=True),

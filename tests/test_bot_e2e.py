@@ -293,3 +293,21 @@ async def test_the_coordinator_moves_a_deadline_after_confirming(env: Env):
     assert "2099年6月30日" in (await env.server.wait_for_bot(method="editMessageText")).text
     assert env.db["tasks"].get("T41")["due_set"] == "2099-06-30"
     assert env.db["audit"].count_where("action = 'deadline'") == 1
+
+
+async def test_an_album_is_saved_and_acknowledged_once(env: Env):
+    await env.server.send_photo(env.liaison, GROUP, JPEG, caption="#T43 培训现场",
+                                media_group_id="album1")
+    await env.server.send_photo(env.liaison, GROUP, JPEG + b"2", media_group_id="album1")
+    await env.server.send_photo(env.liaison, GROUP, JPEG + b"3", media_group_id="album1")
+    assert "已保存 3 份佐证材料到 T43" in await env.next_text()
+    assert env.db["evidence"].count == 3
+    await env.server.wait_idle(quiet=0.3)
+    assert len(env.server.bot_messages(GROUP)) == 1  # one message for the album, not three
+
+
+async def test_a_failing_handler_gets_a_polite_answer(env: Env):
+    env.server.fail_method("sendMessage", 400, "Bad Request: boom", times=1)
+    await env.server.send_text(env.liaison, GROUP, "/whoami")
+    text = await env.next_text()
+    assert "出了点问题" in text and "boom" not in text and "Traceback" not in text

@@ -32,6 +32,7 @@ def test_values_and_dotenv(tmp_path):
         ({"COORDINATOR_IDS": "12,abc"}, "COORDINATOR_IDS: 'abc'"),
         ({"COORDINATION_CHAT_ID": "group"}, "COORDINATION_CHAT_ID='group'"),
         ({"WEBHOOK_URL": "http://x"}, "https://"),
+        ({"WEBHOOK_URL": "https://x/tg"}, "WEBHOOK_SECRET is required"),
     ],
 )
 def test_bad_values_name_the_variable(env, message):

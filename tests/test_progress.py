@@ -206,3 +206,13 @@ def test_a_deadline_set_in_chat_survives_reseeding(seeded, plan):
         set_deadline(seeded, user_id=EDU_LIAISON, task_ref="T01", due=at("2022-09-30").date(),
                      now=at("2022-06-01"))
     assert err.value.key == "coordinator_only"
+
+
+def test_long_answers_are_split_never_cut():
+    from bot.replies import split_text
+
+    lines = [f"<b>T{i:02d}</b> 任务说明" + "很长" * 40 for i in range(200)]
+    text = "\n".join(lines)
+    chunks = split_text(text)
+    assert len(chunks) > 1 and all(len(c) <= 4096 for c in chunks)
+    assert "\n".join(chunks) == text
