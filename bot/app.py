@@ -18,6 +18,7 @@ from bot.directory import ensure_coordinators
 from handlers import register
 from handlers.commands import COMMANDS
 from handlers.context import DubanContext, Services
+from handlers.jobs import schedule_jobs
 
 log = logging.getLogger("duban")
 
@@ -46,6 +47,8 @@ async def post_init(app: Application) -> None:
     ensure_coordinators(services.db, services.settings.coordinator_ids,
                         now=datetime.now(services.settings.tz))
     await set_commands(app)
+    if services.settings.jobs:
+        schedule_jobs(app)
     warm_up()  # dateparser's first parse costs ~200 ms; pay it before the first user does
     me = app.bot
     if not getattr(me, "can_read_all_group_messages", True):

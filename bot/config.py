@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,14 @@ class Settings:
     webhook_secret: str | None = None
     webhook_port: int = 8443
     rate_limit: bool = True
+    reminder_time: time = time(9, 0)
+    reminder_offsets: tuple[int, ...] = (30, 7, 3, 1, 0)
+    escalate_every: int = 7
+    workdays_only: bool = True
+    quiet_hours: tuple[int, int] = (21, 8)  # no catch-up messages from 21:00 to 08:00
+    digest_weekday: int = 0  # Monday, as datetime.weekday() counts
+    digest_time: time = time(9, 0)
+    jobs: bool = True  # off: no scheduled nudges or digests (tests, maintenance)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -70,6 +79,56 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "on", "true", "yes"):
+        return True
+    if raw in ("0", "off", "false", "no"):
+        return False
+    raise ConfigError(f"{name}={raw!r}: write on or off")
+
+
+def _time(env: Mapping[str, str], name: str, default: time) -> time:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        hour, minute = (int(p) for p in raw.split(":"))
+        return time(hour, minute)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a time of day (HH:MM, e.g. 09:00)") from None
+
+
+def _offsets(env: Mapping[str, str], name: str) -> tuple[int, ...]:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return (30, 7, 3, 1, 0)
+    try:
+        values = tuple(sorted({int(p) for p in raw.split(",") if p.strip()}, reverse=True))
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: comma-separated days before the due date, "
+                          f"e.g. 30,7,3,1,0") from None
+    if not values or min(values) < 0:
+        raise ConfigError(f"{name}={raw!r}: days must be 0 or more")
+    return values
+
+
+def _hours(env: Mapping[str, str], name: str) -> tuple[int, int]:
+    raw = env.get(name, "").strip() or "21-8"
+    try:
+        start, end = (int(p) for p in raw.split("-"))
+        if not (0 <= start <= 23 and 0 <= end <= 23):
+            raise ValueError
+        return start, end
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: write hours as START-END, e.g. 21-8") from None
+
+
 def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
                   ) -> Settings:
     """Read and check every setting; raise ConfigError naming the variable on a bad value."""
@@ -99,5 +158,20 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         webhook_url=webhook,
         webhook_secret=secret,
         webhook_port=_int(merged, "WEBHOOK_PORT") or 8443,
-        rate_limit=merged.get("RATE_LIMIT", "on").strip().lower() not in ("0", "off", "false", "no"),
+        rate_limit=_flag(merged, "RATE_LIMIT", True),
+        reminder_time=_time(merged, "REMINDER_TIME", time(9, 0)),
+        reminder_offsets=_offsets(merged, "REMINDER_OFFSETS"),
+        escalate_every=_int(merged, "ESCALATE_EVERY_DAYS") or 7,
+        workdays_only=_flag(merged, "WORKDAYS_ONLY", True),
+        quiet_hours=_hours(merged, "QUIET_HOURS"),
+        digest_weekday=_weekday(merged, "DIGEST_DAY"),
+        digest_time=_time(merged, "DIGEST_TIME", time(9, 0)),
+        jobs=_flag(merged, "JOBS", True),
     )
+
+
+def _weekday(env: Mapping[str, str], name: str) -> int:
+    raw = env.get(name, "").strip().lower()[:3] or "mon"
+    if raw not in WEEKDAYS:
+        raise ConfigError(f"{name}={raw!r}: write a weekday such as mon")
+    return WEEKDAYS.index(raw)

@@ -163,6 +163,12 @@ def m002_deadline_set_in_chat(db: Database) -> None:
     db["tasks"].add_column("due_set", str)
 
 
+@migrations()
+def m003_mute_and_snapshots(db: Database) -> None:
+    # /mute pauses a task's nudges until this day (inclusive).
+    db["tasks"].add_column("muted_until", str)
+
+
 def meta(db: Database) -> dict[str, str]:
     return {row["key"]: row["value"] for row in db["meta"].rows}
 

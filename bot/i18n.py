@@ -376,6 +376,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The deadline of {task} is now {reading}.",
     },
     "deadline_cancelled": {"zh": "已取消,截止日期未改变。", "en": "Cancelled; the deadline is unchanged."},
+    # nudges and the digest
+    "nudge_header": {"zh": "⏰ <b>督办提醒</b> {date}", "en": "⏰ <b>Reminders</b> {date}"},
+    "nudge_before": {"zh": "{due} 到期,还有 {days} 天", "en": "due {due}, {days} days left"},
+    "nudge_today": {"zh": "今天({due})到期", "en": "due today ({due})"},
+    "nudge_overdue": {"zh": "已逾期 {days} 天(截止 {due})", "en": "{days} days overdue (due {due})"},
+    "nudge_missed": {
+        "zh": "上一期(截止 {due})未报完成,已进入下一期", "en": "the period due {due} ended undone",
+    },
+    "nudge_no_report": {"zh": "尚未报送进展。", "en": "Nothing reported yet."},
+    "nudge_last_report": {
+        "zh": "最近报送:{when} 进度 {percent}%", "en": "Last report: {when}, {percent}%",
+    },
+    "nudge_escalate": {
+        "zh": "以上逾期事项请统筹人 {people} 关注督办。",
+        "en": "Coordinator {people}: please follow up the overdue items above.",
+    },
+    "muted": {
+        "zh": "{task} 的提醒已暂停至 {date}(含)。",
+        "en": "Reminders for {task} are paused until {date} inclusive.",
+    },
+    "mute_usage": {
+        "zh": "用法:/mute 任务编号 时长,例如 /mute T12 14d 或 /mute T12 两周",
+        "en": "Usage: /mute TASK FOR, e.g. /mute T12 14d",
+    },
     # acknowledgements
     "report_recorded": {
         "zh": "已记录:{task} {title}\n进度 {percent}%({state}){value}{note}\n当前状态:{mark} {status}",

@@ -226,6 +226,18 @@ def set_deadline(db: Database, *, user_id: int, task_ref: str, due: date,
     return db["tasks"].get(task["id"])
 
 
+def mute_task(db: Database, *, user_id: int, task_ref: str, until: date,
+              now: datetime) -> dict[str, Any]:
+    """Pause a task's nudges until `until` (inclusive); audited."""
+    _coordinator(db, user_id)
+    task = find_task(db, task_ref)
+    with db.atomic():
+        db["tasks"].update(task["id"], {"muted_until": until.isoformat()})
+        audit(db, at=now, actor=user_id, action="mute", entity="tasks", entity_id=task["id"],
+              detail={"until": until.isoformat()})
+    return db["tasks"].get(task["id"])
+
+
 def undo_last(db: Database, *, user_id: int, now: datetime) -> dict[str, Any]:
     """Take back the caller's newest report if it is under 30 minutes old (kept, marked revoked)."""
     rows = list(db.query(

@@ -7,12 +7,17 @@ from html import escape
 
 from sqlite_utils import Database
 
-from bot.i18n import STATE_LABELS, STATUS_LABELS, label, t
+from bot.i18n import STATE_LABELS, STATUS_LABELS, Html, label, t
 from bot.policy import MARKS
 from bot.progress import DeptSummary, PlanSummary, Recorded, TaskView, task_history
 from bot.views import COUNT_COLUMNS, dept_name, pct, plan_title, target_text, timing, title_of
 
 TELEGRAM_LIMIT = 4096
+
+
+def mention(user_id: int, name: str | None) -> Html:
+    """An HTML mention by user id: it works for people without a username."""
+    return Html(f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>')
 
 
 def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:

@@ -13,7 +13,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import t
-from handlers import deadlines, evidence, gate, onboarding, reporting, status
+from handlers import deadlines, evidence, gate, jobs, onboarding, reporting, status
 from handlers.context import DubanContext, caller, reply
 from handlers.errors import report_error
 
@@ -49,6 +49,8 @@ def register(app: Application) -> None:
         ("due", status.show_due),
         ("evidence", evidence.list_evidence),
         ("deadline", deadlines.propose_deadline),
+        ("digest", jobs.digest_now),
+        ("mute", jobs.mute),
     ):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(onboarding.decide_join_button, pattern=r"^join:"))

@@ -36,6 +36,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("reopen", "退回:/reopen T12 原因", "send back: /reopen T12 reason", coordinator=True),
     Command("deadline", "设定截止:/deadline T12 6月底前", "set a deadline: /deadline T12 end of June",
             coordinator=True),
+    Command("mute", "暂停提醒:/mute T12 14d", "pause reminders: /mute T12 14d", coordinator=True),
+    Command("digest", "立即发送每周简报", "post the weekly digest now", coordinator=True),
     Command("approve", "批准入群:/approve 用户ID", "approve: /approve USER_ID", coordinator=True),
     Command("refuse", "拒绝入群:/refuse 用户ID", "refuse: /refuse USER_ID", coordinator=True),
     Command("members", "成员名单", "list members", coordinator=True),

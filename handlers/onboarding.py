@@ -16,16 +16,12 @@ from bot.directory import (
     set_language,
 )
 from bot.errors import DubanError
-from bot.i18n import LANGS, Html, t
+from bot.i18n import LANGS, t
+from bot.replies import mention
 from handlers.commands import help_text
 from handlers.context import DubanContext, args_text, caller, refuse, reply
 
 log = logging.getLogger(__name__)
-
-
-def mention(user_id: int, name: str | None) -> Html:
-    """An HTML mention by user id: it works for people without a username."""
-    return Html(f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>')
 
 
 def dept_label(context: DubanContext, code: str | None, lang: str) -> str:

@@ -32,10 +32,9 @@ from bot.progress import (
     task_view,
     undo_last,
 )
-from bot.replies import department_html, history_lines, recorded_text
+from bot.replies import department_html, history_lines, mention, recorded_text
 from bot.views import title_of
 from handlers.context import DubanContext, args_text, caller, refuse, reply, update_key
-from handlers.onboarding import mention
 
 log = logging.getLogger(__name__)
 

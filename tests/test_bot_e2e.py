@@ -53,6 +53,7 @@ async def start_app(server: BotApiServer, db: Database, tmp_path: Path) -> Appli
         "COORDINATOR_IDS": str(COORD_ID),
         "EVIDENCE_DIR": str(tmp_path / "evidence"),
         "RATE_LIMIT": "off",
+        "JOBS": "off",  # the scheduled jobs are driven by hand in tests/test_jobs_e2e.py
     }, dotenv=None)
     app = build_application(settings, db)
     await app.initialize()

@@ -1,0 +1,61 @@
+"""The outbox: every nudge and digest is recorded before it is sent and marked after.
+
+A unique key per message (task × due date × offset for nudges, the ISO week for digests) means a
+restart never sends one twice, and anything recorded but unsent goes out when the bot is back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.db import utc_iso
+from bot.reminders import Nudge, NudgePolicy, scan
+
+
+def enqueue(db: Database, *, key: str, kind: str, chat_id: int | None, payload: dict[str, Any],
+            now: datetime, due_at: datetime | None = None) -> bool:
+    """Record a message to send; False when its key was recorded before (sent or not)."""
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO outbox (key, kind, chat_id, payload, due_at, created_at, attempts) "
+        "VALUES (?, ?, ?, ?, ?, ?, 0)",
+        [key, kind, chat_id, json.dumps(payload, ensure_ascii=False, default=str),
+         utc_iso(due_at or now), utc_iso(now)])
+    db.conn.commit()
+    return cursor.rowcount == 1
+
+
+def unsent(db: Database, kind: str) -> list[dict[str, Any]]:
+    return list(db["outbox"].rows_where("kind = ? AND sent_at IS NULL", [kind], order_by="id"))
+
+
+def mark_sent(db: Database, ids: list[int], now: datetime) -> None:
+    with db.atomic():
+        for row_id in ids:
+            db["outbox"].update(row_id, {"sent_at": utc_iso(now)})
+
+
+def mark_failed(db: Database, ids: list[int], error: str) -> None:
+    with db.atomic():
+        for row_id in ids:
+            row = db["outbox"].get(row_id)
+            db["outbox"].update(row_id, {"attempts": row["attempts"] + 1,
+                                         "last_error": error[:500]})
+
+
+def prepare_nudges(db: Database, now: datetime, policy: NudgePolicy,
+                   chat_id: int | None) -> list[tuple[int, Nudge]]:
+    """Record today's nudges, then return every unsent one (today's and any left over)."""
+    for nudge in scan(db, now, policy):
+        enqueue(db, key=nudge.key, kind="nudge", chat_id=chat_id, payload=asdict(nudge), now=now)
+    pending = []
+    for row in unsent(db, "nudge"):
+        data = json.loads(row["payload"])
+        data["due"] = date.fromisoformat(data["due"])
+        data["send_on"] = date.fromisoformat(data["send_on"])
+        pending.append((row["id"], Nudge(**data)))
+    return pending

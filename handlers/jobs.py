@@ -1,0 +1,182 @@
+"""Scheduled work: the daily nudge scan and the weekly digest, plus /digest and /mute."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import tempfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from telegram import InputMediaPhoto, Update
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.dates import parse_deadline
+from bot.digest import digest_data, digest_text, render_charts
+from bot.errors import DubanError
+from bot.i18n import t
+from bot.outbox import enqueue, mark_failed, mark_sent, prepare_nudges, unsent
+from bot.progress import mute_task
+from bot.reminders import NudgePolicy, compose_nudges, nudge_context
+from bot.replies import split_text
+from handlers.context import DubanContext, args_text, caller, refuse, reply
+
+log = logging.getLogger(__name__)
+JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True}  # APScheduler's default grace is 1 s
+
+
+def nudge_policy(settings: Settings) -> NudgePolicy:
+    return NudgePolicy(settings.reminder_offsets, settings.escalate_every, settings.workdays_only)
+
+
+def quiet(settings: Settings, now: datetime) -> bool:
+    start, end = settings.quiet_hours
+    hour = now.hour
+    return (start <= hour or hour < end) if start > end else (start <= hour < end)
+
+
+async def send_nudges(context: DubanContext) -> int:
+    """Record today's nudges, then send every unsent one as one message; returns how many."""
+    settings = context.settings
+    now = context.now()
+    chat_id = settings.coordination_chat_id
+    pending = prepare_nudges(context.db, now, nudge_policy(settings), chat_id)
+    if not pending:
+        return 0
+    if chat_id is None:
+        log.warning("%d nudges wait: COORDINATION_CHAT_ID is not set", len(pending))
+        return 0
+    if quiet(settings, now):
+        log.info("%d nudges wait for the end of quiet hours", len(pending))
+        return 0
+    ids = [row_id for row_id, _ in pending]
+    nudges = [nudge for _, nudge in pending]
+    text = compose_nudges(nudges, nudge_context(context.db, nudges), now.date(), settings.tz)
+    try:
+        for chunk in split_text(text):
+            await context.bot.send_message(chat_id, chunk)
+    except TelegramError as exc:
+        mark_failed(context.db, ids, str(exc))
+        raise
+    mark_sent(context.db, ids, context.now())
+    return len(ids)
+
+
+def digest_key(moment: datetime) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"digest:{year}-W{week:02d}"
+
+
+async def post_digest(context: DubanContext, key: str | None = None,
+                      chat_id: int | None = None) -> bool:
+    """Post the digest (text, then the three charts as one album); once per key."""
+    settings = context.settings
+    now = context.now()
+    chat_id = chat_id or settings.coordination_chat_id
+    if chat_id is None:
+        log.warning("the digest waits: COORDINATION_CHAT_ID is not set")
+        return False
+    if key:
+        enqueue(context.db, key=key, kind="digest", chat_id=chat_id, payload={}, now=now)
+        rows = [r for r in unsent(context.db, "digest") if r["key"] == key]
+        if not rows:
+            return False  # already posted
+    data = digest_data(context.db, now)
+    with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
+        # Rendering takes a few hundred ms of CPU: keep the event loop answering meanwhile.
+        paths = await asyncio.to_thread(render_charts, data, Path(tmp))
+        for chunk in split_text(digest_text(data)):
+            await context.bot.send_message(chat_id, chunk)
+        media = [InputMediaPhoto(p.read_bytes(), filename=p.name) for p in paths]
+        await context.bot.send_media_group(chat_id, media)
+    if key:
+        mark_sent(context.db, [r["id"] for r in rows], context.now())
+    return True
+
+
+def last_digest_moment(settings: Settings, now: datetime) -> datetime:
+    """The most recent scheduled digest time at or before `now`."""
+    days_back = (now.weekday() - settings.digest_weekday) % 7
+    moment = datetime.combine(now.date() - timedelta(days=days_back), settings.digest_time,
+                              now.tzinfo)
+    return moment if moment <= now else moment - timedelta(days=7)
+
+
+async def nudge_job(context: DubanContext) -> None:
+    """The daily scan."""
+    sent = await send_nudges(context)
+    log.info("daily scan: %d nudges sent", sent)
+
+
+async def digest_job(context: DubanContext) -> None:
+    """The weekly digest at its scheduled time."""
+    await post_digest(context, key=digest_key(context.now()))
+
+
+async def catch_up_job(context: DubanContext) -> None:
+    """At start: nudges and a digest that fell due while the bot was down go out once now."""
+    await send_nudges(context)
+    moment = last_digest_moment(context.settings, context.now())
+    await post_digest(context, key=digest_key(moment))
+
+
+def schedule_jobs(app: Application) -> None:
+    """Jobs are not persisted by PTB: they are rebuilt here from the settings at every start."""
+    settings: Settings = app.bot_data.settings
+    tz = settings.tz
+    queue = app.job_queue
+    queue.run_daily(nudge_job, time=time(settings.reminder_time.hour,
+                                         settings.reminder_time.minute, tzinfo=tz),
+                    name="nudges", job_kwargs=JOB_KWARGS)
+    # PTB counts days from Sunday = 0; datetime.weekday() from Monday = 0.
+    queue.run_daily(digest_job, time=time(settings.digest_time.hour, settings.digest_time.minute,
+                                          tzinfo=tz),
+                    days=((settings.digest_weekday + 1) % 7,), name="digest", job_kwargs=JOB_KWARGS)
+    queue.run_once(catch_up_job, 5, name="catch-up", job_kwargs=JOB_KWARGS)
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def digest_now(update: Update, context: DubanContext) -> None:
+    """/digest: the coordinator asks for the digest now, in this chat."""
+    who = caller(update, context)
+    if not who.coordinator:
+        await refuse(update, who.lang, DubanError("coordinator_only"))
+        return
+    await post_digest(context, chat_id=update.effective_chat.id)
+
+
+MUTE_SPAN = re.compile(r"^(\d{1,3})\s*(d|天|日|w|周|星期)$", re.IGNORECASE)
+
+
+def mute_until(text: str, now: datetime) -> date:
+    """'14d', '14天', '2w', '2周' or any deadline wording ('6月底')."""
+    match = MUTE_SPAN.match(text.strip())
+    if match:
+        days = int(match[1]) * (7 if match[2].lower() in ("w", "周", "星期") else 1)
+        return now.date() + timedelta(days=days)
+    return parse_deadline(text, now).date
+
+
+async def mute(update: Update, context: DubanContext) -> None:
+    """/mute T12 14d: pause a task's nudges."""
+    who = caller(update, context)
+    words = args_text(context).split(maxsplit=1)
+    if len(words) < 2:
+        await reply(update, t("mute_usage", who.lang))
+        return
+    try:
+        until = mute_until(words[1], context.now())
+        task = mute_task(context.db, user_id=who.user_id, task_ref=words[0], until=until,
+                         now=context.now())
+    except DubanError as err:
+        await refuse(update, who.lang, err)
+        return
+    except ValueError as err:
+        await reply(update, t("plain", who.lang, text=str(err)))
+        return
+    await reply(update, t("muted", who.lang, task=task["id"], date=until.isoformat()))
