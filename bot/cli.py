@@ -172,6 +172,34 @@ def cmd_parse_date(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    import html
+    import re
+    import time as clock
+
+    from bot.digest import digest_data, digest_text, render_charts
+
+    db = _open(settings)
+    if not _need_plan(db):
+        return 1
+    at = _end_of_day(args.at, settings) if args.at else _now(settings)
+    started = clock.perf_counter()
+    data = digest_data(db, at, args.lang)
+    text = html.unescape(re.sub(r"<[^>]+>", "", digest_text(data, args.lang)))
+    gathered = clock.perf_counter()
+    paths = render_charts(data, args.out, args.lang)
+    rendered = clock.perf_counter()
+    note = args.out / f"digest-{at:%Y-%m-%d}.txt"
+    note.write_text(text + "\n", encoding="utf-8")
+    print(text)
+    print()
+    for path in [note, *paths]:
+        print(f"wrote {path}")
+    print(f"data and text {1000 * (gathered - started):.0f} ms, three charts "
+          f"{1000 * (rendered - gathered):.0f} ms")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
         print(t("run_no_token", "zh", html=False), file=sys.stderr)
@@ -223,6 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="+", help="e.g. 6月底前, 下周五, 2025年上半年, end of June")
     p.add_argument("--now", help="read relative to this moment (ISO), default now")
     p.set_defaults(func=cmd_parse_date)
+
+    p = sub.add_parser("digest", help="write the weekly digest (text and PNG charts) to a folder")
+    p.add_argument("--out", type=Path, required=True, help="folder for the text and the PNGs")
+    p.add_argument("--at", help="as of the end of this day, YYYY-MM-DD")
+    p.set_defaults(func=cmd_digest)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=cmd_run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,9 +24,11 @@ class Services:
     db: Database
     settings: Settings
     warned_chats: set[int]
+    clock: Callable[[], datetime] | None  # tests set a fixed "now"; None reads the wall clock
 
     def __init__(self) -> None:
         self.warned_chats = set()
+        self.clock = None
 
 
 class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):
@@ -40,7 +43,8 @@ class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):
         return self.bot_data.settings
 
     def now(self) -> datetime:
-        return datetime.now(self.settings.tz)
+        clock = self.bot_data.clock
+        return clock() if clock else datetime.now(self.settings.tz)
 
 
 DubanApp = Application[ExtBot, DubanContext, dict, dict, Services, Any]

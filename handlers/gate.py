@@ -7,6 +7,7 @@ import logging
 from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.directory import get_member
 from bot.i18n import t
 from handlers.commands import OPEN_TO_ALL
 from handlers.context import DubanContext, caller, reply
@@ -22,11 +23,20 @@ def _command_of(update: Update) -> str | None:
     return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else None
 
 
+def remember_name(update: Update, context: DubanContext) -> None:
+    """Keep a member's display name current, so mentions in nudges read as names, not ids."""
+    user = update.effective_user
+    member = get_member(context.db, user.id)
+    if member and (member["name"] != user.full_name or member["username"] != user.username):
+        context.db["members"].update(user.id, {"name": user.full_name, "username": user.username})
+
+
 async def gatekeep(update: Update, context: DubanContext) -> None:
     """Ignore unknown groups (saying so once) and strangers' non-onboarding messages in private."""
     chat = update.effective_chat
     if update.effective_user is None or chat is None:
         raise ApplicationHandlerStop
+    remember_name(update, context)
     if chat.type in (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL):
         if chat.id == context.settings.coordination_chat_id:
             return

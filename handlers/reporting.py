@@ -32,7 +32,7 @@ from bot.progress import (
     task_view,
     undo_last,
 )
-from bot.replies import department_html, history_lines, mention, recorded_text
+from bot.replies import history_lines, mention, recorded_text, task_line
 from bot.views import title_of
 from handlers.context import DubanContext, args_text, caller, refuse, reply, update_key
 
@@ -90,9 +90,9 @@ async def list_tasks(update: Update, context: DubanContext) -> None:
         return
     dept = _own_tasks(context, code)
     name = dept.dept["short"] if who.lang == "zh" else dept.dept["name_en"]
-    header = t("tasks_header", who.lang, dept=name, count=len(dept.tasks))
-    body = department_html(dept, who.lang).split("\n", 3)[-1]
-    await reply(update, f"{header}\n{body}", reply_markup=_task_buttons(dept.tasks, "rf:task:"))
+    lines = [t("tasks_header", who.lang, dept=name, count=len(dept.tasks)),
+             *(task_line(v, who.lang) for v in dept.tasks)]
+    await reply(update, "\n".join(lines), reply_markup=_task_buttons(dept.tasks, "rf:task:"))
 
 
 # ---------------------------------------------------------------- acknowledging and review
