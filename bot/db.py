@@ -169,6 +169,29 @@ def m003_mute_and_snapshots(db: Database) -> None:
     db["tasks"].add_column("muted_until", str)
 
 
+@migrations()
+def m004_latest_report_per_task(db: Database) -> None:
+    # The newest valid report of each (task, period), kept up to date on every write, so /status
+    # reads one row per task however many years of reports pile up behind it.
+    db["task_latest"].create({"task_id": str, "period": str, "report_id": int},
+                             pk=("task_id", "period"),
+                             foreign_keys=[("report_id", "reports", "id")])
+    db.execute(
+        "INSERT INTO task_latest (task_id, period, report_id) SELECT task_id, period, max(id) "
+        "FROM reports WHERE revoked_at IS NULL GROUP BY task_id, period")
+
+
+def refresh_latest(db: Database, task_id: str, period: str) -> None:
+    """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
+    row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "
+                     "AND revoked_at IS NULL", [task_id, period]).fetchone()
+    if row[0] is None:
+        db.execute("DELETE FROM task_latest WHERE task_id = ? AND period = ?", [task_id, period])
+    else:
+        db.execute("INSERT OR REPLACE INTO task_latest (task_id, period, report_id) "
+                   "VALUES (?, ?, ?)", [task_id, period, row[0]])
+
+
 def meta(db: Database) -> dict[str, str]:
     return {row["key"]: row["value"] for row in db["meta"].rows}
 

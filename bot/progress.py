@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.db import audit, utc_iso
+from bot.db import audit, refresh_latest, utc_iso
 from bot.directory import active_member, departments, find_task
 from bot.errors import DubanError
 from bot.policy import STATES, STATUSES, Latest, TaskStatus, derive_status, percent_of
@@ -79,6 +79,7 @@ def _insert(db: Database, row: dict[str, Any], *, now: datetime, actor: int | st
             action: str) -> dict[str, Any]:
     with db.atomic():
         report_id = db["reports"].insert(row).last_pk
+        refresh_latest(db, row["task_id"], row["period"])
         audit(db, at=now, actor=actor, action=action, entity="reports", entity_id=report_id,
               detail={k: v for k, v in row.items() if v is not None})
     return db["reports"].get(report_id)
@@ -250,6 +251,7 @@ def undo_last(db: Database, *, user_id: int, now: datetime) -> dict[str, Any]:
         raise DubanError("undo_too_late", minutes=int(UNDO_WINDOW.total_seconds() // 60))
     with db.atomic():
         db["reports"].update(row["id"], {"revoked_at": utc_iso(now), "revoked_by": user_id})
+        refresh_latest(db, row["task_id"], row["period"])
         audit(db, at=now, actor=user_id, action="undo", entity="reports", entity_id=row["id"])
     return row
 
@@ -304,16 +306,14 @@ class PlanSummary:
 
 
 def _latest_rows(db: Database, at: datetime | None) -> dict[tuple[str, str], dict[str, Any]]:
-    # One pass over the newest row per (task, period); the (task_id, period, id) index serves it.
-    params: list[Any] = []
-    cutoff = ""
-    if at is not None:
-        cutoff = "AND at <= ?"
-        params.append(utc_iso(at))
-    sql = (
-        "SELECT r.* FROM reports r JOIN (SELECT max(id) AS id FROM reports "
-        f"WHERE revoked_at IS NULL {cutoff} GROUP BY task_id, period) m ON m.id = r.id"
-    )
+    """The newest valid report per (task, period): kept on write for now, scanned for the past."""
+    if at is None:
+        sql = "SELECT r.* FROM task_latest l JOIN reports r ON r.id = l.report_id"
+        params: list[Any] = []
+    else:
+        sql = ("SELECT r.* FROM reports r JOIN (SELECT max(id) AS id FROM reports "
+               "WHERE revoked_at IS NULL AND at <= ? GROUP BY task_id, period) m ON m.id = r.id")
+        params = [utc_iso(at)]
     return {(row["task_id"], row["period"]): row for row in db.query(sql, params)}
 
 
