@@ -82,3 +82,32 @@ def test_quiet_hours():
     assert jobs.quiet(settings, datetime(2022, 7, 4, 23, 0, tzinfo=tz))
     assert jobs.quiet(settings, datetime(2022, 7, 4, 7, 59, tzinfo=tz))
     assert not jobs.quiet(settings, datetime(2022, 7, 4, 9, 0, tzinfo=tz))
+
+
+async def test_digest_and_mute_commands(tmp_path, plan):
+    db = dbmod.connect(tmp_path / "bot.db")
+    load_plan(db, plan, now=at("2022-01-05"))
+    async with running_server(can_read_all_group_messages=True) as server:
+        server.add_chat(GROUP, type="supergroup")
+        app = await start_app(server, db, tmp_path)
+        app.bot_data.clock = lambda: at("2022-06-27 10:00")
+        coordinator = server.user(1000, "王统筹")
+        stranger = server.user(4242, "路人")
+        try:
+            await server.send_text(coordinator, GROUP, "/mute T01 两周")
+            muted = await server.wait_for_bot(chat_id=GROUP)
+            assert "暂停至 2022-07-11" in muted.text
+            assert db["tasks"].get("T01")["muted_until"] == "2022-07-11"
+            await server.send_text(coordinator, GROUP, "/mute T01 14d")
+            assert "2022-07-11" in (await server.wait_for_bot(chat_id=GROUP)).text
+            await server.send_text(coordinator, GROUP, "/mute T01")
+            assert "用法" in (await server.wait_for_bot(chat_id=GROUP)).text
+            await server.send_text(stranger, GROUP, "/digest")
+            assert "仅限统筹人" in (await server.wait_for_bot(chat_id=GROUP)).text
+            await server.send_text(coordinator, GROUP, "/digest")
+            assert "每周督办简报" in (await server.wait_for_bot(chat_id=GROUP)).text
+            album = await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup")
+            assert len(album.messages) == 3
+        finally:
+            await stop_app(app)
+            db.close()
