@@ -162,16 +162,25 @@ def _coordinator(db: Database, user_id: int) -> dict[str, Any]:
     return member
 
 
+def _review(db: Database, user_id: int, task_ref: str, now: datetime, update_key: str | None
+            ) -> tuple[dict[str, Any], Recorded | None, tuple[date, date | None, str],
+                       dict[str, Any] | None]:
+    """What close and reopen both need: the task, a replay, its window and its newest record."""
+    task = find_task(db, task_ref)
+    replay = _replayed(db, update_key, task, now.date())
+    if replay is None:
+        _coordinator(db, user_id)
+    period_window = window(task, now.date())
+    return task, replay, period_window, _latest_row(db, task["id"], period_window[2])
+
+
 def close_task(db: Database, *, user_id: int, task_ref: str, now: datetime, note: str = "",
                source: str = "telegram", update_key: str | None = None) -> Recorded:
     """The coordinator's check (核实销号): the task, or its current occurrence, is closed."""
-    task = find_task(db, task_ref)
-    replay = _replayed(db, update_key, task, now.date())
+    task, replay, (opens, due, period), previous = _review(db, user_id, task_ref, now,
+                                                           update_key)
     if replay:
         return replay
-    _coordinator(db, user_id)
-    opens, due, period = window(task, now.date())
-    previous = _latest_row(db, task["id"], period)
     if previous and previous["kind"] == "close":
         raise DubanError("task_closed", task=task["id"])
     row = {"task_id": task["id"], "period": period, "kind": "close", "percent": 100,
@@ -186,16 +195,13 @@ def close_task(db: Database, *, user_id: int, task_ref: str, now: datetime, note
 def reopen_task(db: Database, *, user_id: int, task_ref: str, reason: str, now: datetime,
                 source: str = "telegram", update_key: str | None = None) -> Recorded:
     """Send a claimed or closed task back (退回) with a reason; progress returns below 100%."""
-    task = find_task(db, task_ref)
-    replay = _replayed(db, update_key, task, now.date())
+    task, replay, (opens, due, period), previous = _review(db, user_id, task_ref, now,
+                                                           update_key)
     if replay:
         return replay
-    _coordinator(db, user_id)
     reason = (reason or "").strip()
     if not reason:
         raise DubanError("reason_required")
-    opens, due, period = window(task, now.date())
-    previous = _latest_row(db, task["id"], period)
     if not previous or not (previous["kind"] == "close" or previous["percent"] >= 100):
         raise DubanError("not_awaiting_check", task=task["id"])
     before = list(db.query(

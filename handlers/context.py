@@ -12,7 +12,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.directory import get_member
+from bot.directory import find_task, get_member
 from bot.errors import DubanError
 from bot.i18n import lang_of, t
 from bot.replies import split_text
@@ -107,3 +107,17 @@ async def refuse(update: Update, lang: str, err: DubanError) -> None:
 
 def args_text(context: DubanContext) -> str:
     return " ".join(context.args or []).strip()
+
+
+async def task_from_args(update: Update, context: DubanContext, who: Caller,
+                         command: str) -> dict[str, Any] | None:
+    """The task named after a command ('/history T12'), or None after telling the user why not."""
+    ref = args_text(context)
+    if not ref:
+        await reply(update, t("usage_task", who.lang, command=command))
+        return None
+    try:
+        return find_task(context.db, ref)
+    except DubanError as err:
+        await refuse(update, who.lang, err)
+        return None

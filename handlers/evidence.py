@@ -11,7 +11,7 @@ from bot.directory import find_task
 from bot.errors import DubanError
 from bot.evidence import check_size, evidence_of, task_ref_in
 from bot.i18n import t
-from handlers.context import DubanContext, args_text, caller, refuse, reply
+from handlers.context import DubanContext, caller, refuse, reply, task_from_args
 from handlers.reporting import attachment, save_evidence
 
 ALBUM_SETTLE_SECONDS = 2.0  # an album's items arrive one by one; acknowledge once, after the last
@@ -85,14 +85,8 @@ async def _album_done(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def list_evidence(update: Update, context: DubanContext) -> None:
     """/evidence T12: the files kept for a task, with buttons to have each sent again."""
     who = caller(update, context)
-    ref = args_text(context)
-    if not ref:
-        await reply(update, t("usage_task", who.lang, command="evidence"))
-        return
-    try:
-        task = find_task(context.db, ref)
-    except DubanError as err:
-        await refuse(update, who.lang, err)
+    task = await task_from_args(update, context, who, "evidence")
+    if task is None:
         return
     rows = evidence_of(context.db, task["id"])
     if not rows:

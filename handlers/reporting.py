@@ -34,7 +34,15 @@ from bot.progress import (
 )
 from bot.replies import history_lines, mention, recorded_text, task_line
 from bot.views import title_of
-from handlers.context import DubanContext, args_text, caller, refuse, reply, update_key
+from handlers.context import (
+    DubanContext,
+    args_text,
+    caller,
+    refuse,
+    reply,
+    task_from_args,
+    update_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -549,14 +557,8 @@ async def undo(update: Update, context: DubanContext) -> None:
 async def history(update: Update, context: DubanContext) -> None:
     """/history T12."""
     who = caller(update, context)
-    ref = args_text(context)
-    if not ref:
-        await reply(update, t("usage_task", who.lang, command="history"))
-        return
-    try:
-        task = find_task(context.db, ref)
-    except DubanError as err:
-        await refuse(update, who.lang, err)
+    task = await task_from_args(update, context, who, "history")
+    if task is None:
         return
     lines = history_lines(context.db, task["id"], who.lang, context.settings.tz, limit=30)
     if not lines:
