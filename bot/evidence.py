@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from bot.db import audit, utc_iso
 from bot.directory import active_member, find_task
 from bot.errors import DubanError
+from bot.progress import authorise_report
 
 # getFile refuses anything larger for bots on Telegram's own servers.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -79,11 +80,7 @@ def store_evidence(
 ) -> Stored:
     """Archive the bytes as <dir>/<task>/<file_unique_id>.<ext> and record them, once per task."""
     task = find_task(db, task_ref)
-    member = active_member(db, user_id)
-    if member is None:
-        raise DubanError("not_member")
-    if member["role"] != "coordinator" and member["dept"] != task["dept"]:
-        raise DubanError("wrong_dept", task=task["id"], dept=task["dept"])
+    authorise_report(active_member(db, user_id), task)
     check_size(len(data))
     existing = list(db["evidence"].rows_where("task_id = ? AND file_unique_id = ?",
                                               [task["id"], file_unique_id]))

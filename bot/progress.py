@@ -67,7 +67,8 @@ def _replayed(db: Database, update_key: str | None, task: dict[str, Any], today:
                                                  today=today), duplicate=True)
 
 
-def _authorise_report(member: dict[str, Any] | None, task: dict[str, Any]) -> dict[str, Any]:
+def authorise_report(member: dict[str, Any] | None, task: dict[str, Any]) -> dict[str, Any]:
+    """A liaison acts only for their own department; a coordinator for any."""
     if member is None:
         raise DubanError("not_member")
     if member["role"] != "coordinator" and member["dept"] != task["dept"]:
@@ -104,7 +105,7 @@ def record_report(
     replay = _replayed(db, update_key, task, today)
     if replay:
         return replay
-    member = _authorise_report(active_member(db, user_id), task)
+    member = authorise_report(active_member(db, user_id), task)
     if percent is None and state is None and value is None:
         raise DubanError("report_empty")
     if percent is not None and (isinstance(percent, bool) or not 0 <= percent <= 100):
