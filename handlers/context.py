@@ -42,6 +42,13 @@ class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):
     def settings(self) -> Settings:
         return self.bot_data.settings
 
+    @property
+    def group_id(self) -> int | None:
+        """The coordination chat: as configured, or where Telegram moved it (group → supergroup)."""
+        moved = self.db.execute("SELECT value FROM meta WHERE key = 'coordination_chat_id'"
+                                ).fetchone()
+        return int(moved[0]) if moved else self.settings.coordination_chat_id
+
     def now(self) -> datetime:
         clock = self.bot_data.clock
         return clock() if clock else datetime.now(self.settings.tz)

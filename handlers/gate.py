@@ -31,14 +31,25 @@ def remember_name(update: Update, context: DubanContext) -> None:
         context.db["members"].update(user.id, {"name": user.full_name, "username": user.username})
 
 
+async def follow_migration(update: Update, context: DubanContext) -> None:
+    """A group upgraded to a supergroup gets a new chat id: keep serving it under the new id."""
+    message = update.effective_message
+    if message and message.migrate_to_chat_id and message.chat.id == context.group_id:
+        context.db["meta"].upsert({"key": "coordination_chat_id",
+                                   "value": str(message.migrate_to_chat_id)}, pk="key")
+        log.warning("the coordination chat moved from %s to %s; set COORDINATION_CHAT_ID=%s",
+                    message.chat.id, message.migrate_to_chat_id, message.migrate_to_chat_id)
+
+
 async def gatekeep(update: Update, context: DubanContext) -> None:
     """Ignore unknown groups (saying so once) and strangers' non-onboarding messages in private."""
     chat = update.effective_chat
     if update.effective_user is None or chat is None:
         raise ApplicationHandlerStop
     remember_name(update, context)
+    await follow_migration(update, context)
     if chat.type in (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL):
-        if chat.id == context.settings.coordination_chat_id:
+        if chat.id == context.group_id:
             return
         services = context.bot_data
         if chat.id not in services.warned_chats and update.effective_message:

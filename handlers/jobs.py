@@ -42,7 +42,7 @@ async def send_nudges(context: DubanContext) -> int:
     """Record today's nudges, then send every unsent one as one message; returns how many."""
     settings = context.settings
     now = context.now()
-    chat_id = settings.coordination_chat_id
+    chat_id = context.group_id
     pending = prepare_nudges(context.db, now, nudge_policy(settings), chat_id)
     if not pending:
         return 0
@@ -73,9 +73,8 @@ def digest_key(moment: datetime) -> str:
 async def post_digest(context: DubanContext, key: str | None = None,
                       chat_id: int | None = None) -> bool:
     """Post the digest (text, then the three charts as one album); once per key."""
-    settings = context.settings
     now = context.now()
-    chat_id = chat_id or settings.coordination_chat_id
+    chat_id = chat_id or context.group_id
     if chat_id is None:
         log.warning("the digest waits: COORDINATION_CHAT_ID is not set")
         return False

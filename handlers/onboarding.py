@@ -60,7 +60,7 @@ async def join_department(update: Update, context: DubanContext) -> None:
     ]])
     text = t("join_review", "zh", user=user.full_name,
              dept=dept_label(context, member["dept"], "zh"), user_id=who.user_id)
-    target = context.settings.coordination_chat_id or update.effective_chat.id
+    target = context.group_id or update.effective_chat.id
     await context.bot.send_message(target, text, reply_markup=buttons)
 
 

@@ -126,7 +126,7 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
         InlineKeyboardButton(t("btn_close", "zh"), callback_data=f"rv:close:{task['id']}"),
         InlineKeyboardButton(t("btn_reopen", "zh"), callback_data=f"rv:reopen:{task['id']}"),
     ]])
-    target = context.settings.coordination_chat_id or update.effective_chat.id
+    target = context.group_id or update.effective_chat.id
     await context.bot.send_message(target, text, reply_markup=buttons)
 
 

@@ -312,3 +312,14 @@ async def test_a_failing_handler_gets_a_polite_answer(env: Env):
     await env.server.send_text(env.liaison, GROUP, "/whoami")
     text = await env.next_text()
     assert "出了点问题" in text and "boom" not in text and "Traceback" not in text
+
+
+async def test_the_bot_follows_a_group_upgraded_to_a_supergroup(env: Env):
+    new_id = -1007777
+    env.server.add_chat(new_id, type="supergroup", title="心理健康教育督办群")
+    await env.server.send_update({"message": {
+        "message_id": 999, "date": 1700000000, "from": env.coordinator,
+        "chat": {"id": GROUP, "type": "supergroup", "title": "x"},
+        "migrate_to_chat_id": new_id}})
+    await env.server.wait_idle(quiet=0.2)
+    assert "卫健委" in await env.say(env.coordinator, "/status", chat=new_id)
