@@ -33,7 +33,7 @@ def window(task: dict[str, Any], today: date) -> tuple[date, date | None, str]:
     return start, due, ""
 
 
-def _latest_row(db: Database, task_id: str, period: str) -> dict[str, Any] | None:
+def latest_row(db: Database, task_id: str, period: str) -> dict[str, Any] | None:
     rows = list(db.query(
         "SELECT * FROM reports WHERE task_id = ? AND period = ? AND revoked_at IS NULL "
         "ORDER BY id DESC LIMIT 1", [task_id, period]))
@@ -124,7 +124,7 @@ def record_report(
         raise DubanError("note_too_long", limit=MAX_NOTE_CHARS)
 
     opens, due, period = window(task, today)
-    previous = _latest_row(db, task["id"], period)
+    previous = latest_row(db, task["id"], period)
     if previous and previous["kind"] == "close":
         raise DubanError("task_closed", task=task["id"])
     if value is None and previous:
@@ -172,7 +172,7 @@ def _review(db: Database, user_id: int, task_ref: str, now: datetime, update_key
     if replay is None:
         _coordinator(db, user_id)
     period_window = window(task, now.date())
-    return task, replay, period_window, _latest_row(db, task["id"], period_window[2])
+    return task, replay, period_window, latest_row(db, task["id"], period_window[2])
 
 
 def close_task(db: Database, *, user_id: int, task_ref: str, now: datetime, note: str = "",

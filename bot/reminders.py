@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from bot.directory import coordinators, liaisons_of
 from bot.i18n import Html, t
-from bot.progress import TaskView, view_tasks, window
+from bot.progress import TaskView, latest_row, view_tasks, window
 from bot.replies import mention
 from bot.views import title_of
 from bot.workdays import is_workday, workday_on_or_before
@@ -93,23 +93,23 @@ def reminders_due(views: list[TaskView], today: date, policy: NudgePolicy) -> li
 # ---------------------------------------------------------------- gathering
 
 
-def _missed_occurrences(db: Database, tasks: list[dict[str, Any]], now: datetime
-                        ) -> list[TaskView]:
-    """The previous occurrence of each recurring duty, seen on its due day, when not done."""
-    views = []
+def _missed_occurrences(db: Database, tasks: list[dict[str, Any]], today: date
+                        ) -> list[tuple[dict[str, Any], date]]:
+    """(task, due date) of each recurring duty's previous occurrence that ended undone."""
+    missed = []
     for task in tasks:
         if not task["recurrence"]:
             continue
-        opens, _, _ = window(task, now.date())
+        opens, _, _ = window(task, today)
         previous_due = opens - timedelta(days=1)
         if previous_due < date.fromisoformat(task["start"]):
             continue
-        at_due = now.replace(year=previous_due.year, month=previous_due.month,
-                             day=previous_due.day)
-        view = view_tasks(db, [task], at_due)[0]
-        if not view.status.done:
-            views.append(view)
-    return views
+        # Reports land in the occurrence that is current when they are made, so the newest row
+        # of that period is its final word; one indexed lookup, no history scan.
+        row = latest_row(db, task["id"], previous_due.isoformat())
+        if not (row and (row["kind"] == "close" or row["percent"] >= 100)):
+            missed.append((task, previous_due))
+    return missed
 
 
 def scan(db: Database, now: datetime, policy: NudgePolicy) -> list[Nudge]:
@@ -119,9 +119,9 @@ def scan(db: Database, now: datetime, policy: NudgePolicy) -> list[Nudge]:
     nudges = reminders_due(views, now.date(), policy)
     # A missed occurrence is escalated once (its key has no day count), the first time a scan
     # sees it; the duty itself has already rolled over to its next occurrence.
-    for view in _missed_occurrences(db, tasks, now):
-        nudges.append(Nudge(view.task["id"], view.task["dept"], view.status.due, "missed",
-                            (now.date() - view.status.due).days, now.date()))
+    for task, due in _missed_occurrences(db, tasks, now.date()):
+        nudges.append(Nudge(task["id"], task["dept"], due, "missed", (now.date() - due).days,
+                            now.date()))
     return nudges
 
 
