@@ -181,6 +181,13 @@ def m004_latest_report_per_task(db: Database) -> None:
         "FROM reports WHERE revoked_at IS NULL GROUP BY task_id, period")
 
 
+@migrations()
+def m005_completion_snapshots(db: Database) -> None:
+    # The plan's completion at the end of past days, computed once from history and kept, so the
+    # digest's trend line does not rescan years of reports every week.
+    db["snapshots"].create({"day": str, "completion": float}, pk="day")
+
+
 def refresh_latest(db: Database, task_id: str, period: str) -> None:
     """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
     row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "

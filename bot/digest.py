@@ -30,26 +30,32 @@ class DigestData:
     trend: list[tuple[date, float]]  # (week end, completion)
 
 
-def _end_of(day: date, tz) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tz)
+def completion_on(db: Database, day: date, tz) -> float | None:
+    """The plan's completion at the end of a past day: from a snapshot, else computed and kept."""
+    row = db.execute("SELECT completion FROM snapshots WHERE day = ?", [day.isoformat()]
+                     ).fetchone()
+    if row:
+        return row[0]
+    completion = plan_summary(db, datetime.combine(day, time(23, 59, 59), tz),
+                              historical=True).completion
+    if completion is not None:
+        db["snapshots"].upsert({"day": day.isoformat(), "completion": completion}, pk="day")
+    return completion
 
 
 def digest_data(db: Database, now: datetime, lang: str = "zh") -> DigestData:
     """Gather the digest's facts as of `now` (reports after `now` are ignored)."""
     summary = plan_summary(db, now, historical=True)
     week_ago = now - timedelta(days=7)
-    last_week = plan_summary(db, week_ago, historical=True).completion
+    last_week = completion_on(db, week_ago.date(), now.tzinfo)
     counts = db.execute(
         "SELECT (SELECT count(*) FROM reports WHERE at > ? AND at <= ? AND revoked_at IS NULL),"
         " (SELECT count(*) FROM evidence WHERE at > ? AND at <= ?)",
         [utc_iso(week_ago), utc_iso(now)] * 2).fetchone()
-    trend = []
-    for weeks_back in range(TREND_WEEKS - 1, -1, -1):
-        day = now.date() - timedelta(weeks=weeks_back)
-        moment = now if weeks_back == 0 else _end_of(day, now.tzinfo)
-        completion = (summary.completion if weeks_back == 0
-                      else plan_summary(db, moment, historical=True).completion)
-        trend.append((day, completion or 0.0))
+    trend = [(now.date() - timedelta(weeks=w), completion_on(db, now.date() - timedelta(weeks=w),
+                                                             now.tzinfo) or 0.0)
+             for w in range(TREND_WEEKS - 1, 0, -1)]
+    trend.append((now.date(), summary.completion or 0.0))
     return DigestData(now, plan_title(db, lang), summary, last_week, counts[0], counts[1], trend)
 
 
