@@ -189,12 +189,16 @@ def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
 
 
 def set_language(db: Database, *, user_id: int, lang: str, now: datetime) -> None:
-    if get_member(db, user_id) is None:
-        db["members"].insert({"user_id": user_id, "role": "liaison", "status": "visitor",
-                              "lang": lang, "created_at": utc_iso(now),
-                              "updated_at": utc_iso(now)})
-    else:
-        db["members"].update(user_id, {"lang": lang, "updated_at": utc_iso(now)})
+    """Remember a person's language; a stranger is kept as a 'visitor' row for it."""
+    with db.atomic():
+        if get_member(db, user_id) is None:
+            db["members"].insert({"user_id": user_id, "role": "liaison", "status": "visitor",
+                                  "lang": lang, "created_at": utc_iso(now),
+                                  "updated_at": utc_iso(now)})
+        else:
+            db["members"].update(user_id, {"lang": lang, "updated_at": utc_iso(now)})
+        audit(db, at=now, actor=user_id, action="member.lang", entity="members",
+              entity_id=user_id, detail={"lang": lang})
 
 
 def liaisons_of(db: Database, dept: str) -> list[dict[str, Any]]:

@@ -98,6 +98,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "“已完成”与进度 {percent}% 矛盾,请二选一。",
         "en": "“Done” contradicts {percent}%: give one or the other.",
     },
+    "blocked_needs_note": {
+        "zh": "报“受阻”时请写明原因,例如:/report T12 受阻 经费未到位",
+        "en": "Say why it is blocked, e.g. /report T12 blocked funds not arrived",
+    },
     "note_too_long": {
         "zh": "说明太长了,请控制在 {limit} 字以内。",
         "en": "The note is too long: keep it under {limit} characters.",

@@ -120,6 +120,8 @@ def record_report(
     if state == "done" and percent is not None and percent < 100:
         raise DubanError("state_percent_conflict", percent=percent)
     note = (note or "").strip()
+    if state == "blocked" and not note:
+        raise DubanError("blocked_needs_note")
     if len(note) > MAX_NOTE_CHARS:
         raise DubanError("note_too_long", limit=MAX_NOTE_CHARS)
 

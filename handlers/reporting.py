@@ -127,7 +127,29 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
         InlineKeyboardButton(t("btn_reopen", "zh"), callback_data=f"rv:reopen:{task['id']}"),
     ]])
     target = context.group_id or update.effective_chat.id
-    await context.bot.send_message(target, text, reply_markup=buttons)
+    review = await context.bot.send_message(target, text, reply_markup=buttons)
+    await forward_evidence(context, target, task["id"], rec.report["id"], review.message_id)
+
+
+REVIEW_EVIDENCE_MAX = 5
+
+
+async def forward_evidence(context: DubanContext, chat_id: int, task_id: str, report_id: int,
+                           reply_to: int) -> None:
+    """The coordinator checks with the evidence in front of them: the report's own files, else the
+    task's newest ones, sent again by Telegram file id under the review message."""
+    rows = list(context.db["evidence"].rows_where("report_id = ?", [report_id], order_by="id"))
+    if not rows:
+        rows = list(context.db["evidence"].rows_where("task_id = ?", [task_id],
+                                                      order_by="id desc",
+                                                      limit=REVIEW_EVIDENCE_MAX))
+    for row in rows[:REVIEW_EVIDENCE_MAX]:
+        send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
+        try:
+            await send(chat_id, row["file_id"], caption=f"{task_id} · #{row['id']}",
+                       reply_to_message_id=reply_to)
+        except TelegramError:
+            log.warning("could not resend evidence %s for review", row["id"], exc_info=True)
 
 
 async def _notify_reporter(context: DubanContext, chat_id: int, task_id: str, key: str,

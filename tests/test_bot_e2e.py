@@ -177,6 +177,11 @@ async def test_the_guided_flow_with_a_photo(env: Env):
     await env.server.press_button(env.liaison, confirm.message, "rf:ok")
     ack = await env.server.wait_for_bot(chat_id=GROUP)
     assert "已记录" in ack.text and "75%" in ack.text and "1 份佐证" in ack.text
+    await env.say(env.liaison, "/report T42 100 完成")
+    review = await env.server.wait_for_bot(chat_id=GROUP)
+    assert "待核实" in review.text and "佐证材料:1 份" in review.text
+    photo = await env.server.wait_for_bot(chat_id=GROUP, method="sendPhoto")
+    assert photo.message["reply_to_message"]["message_id"] == review.message["message_id"]
     row = next(env.db["evidence"].rows)
     assert row["task_id"] == "T42" and row["report_id"] == 1 and row["kind"] == "photo"
     assert Path(row["path"]).read_bytes() == JPEG and row["path"].endswith(".jpg")
@@ -239,6 +244,9 @@ async def test_the_coordinator_gets_status(env: Env):
     assert "60%" in task and "二(五)" in task
     assert "只能查看本部门" in await env.say(env.liaison, "/status 教育局")
     assert "T41" in await env.say(env.liaison, "/status")
+    assert "没有到期任务" in await env.say(env.liaison, "/due 5")
+    assert "用法" in await env.say(env.liaison, "/due 九十")
+    assert "T10" in await env.say(env.coordinator, "/due 366")
 
 
 async def test_user_text_is_escaped(env: Env):

@@ -216,3 +216,11 @@ def test_long_answers_are_split_never_cut():
     chunks = split_text(text)
     assert len(chunks) > 1 and all(len(c) <= 4096 for c in chunks)
     assert "\n".join(chunks) == text
+
+
+def test_blocked_needs_a_reason(seeded):
+    refused(seeded, "blocked_needs_note", user_id=EDU_LIAISON, task_ref="T01", state="blocked",
+            now=at("2022-03-01"))
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", state="blocked",
+                        note="编制未批复", now=at("2022-03-01"))
+    assert rec.status.status == "blocked"
