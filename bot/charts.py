@@ -1,22 +1,33 @@
-"""The digest's three charts as PNGs a person can read on a phone, Chinese text included.
+"""The weekly digest's three charts as PNGs a person can read on a phone, Chinese text included.
 
-matplotlib's object API (Figure + the Agg canvas, no pyplot) keeps rendering free of global state,
-so a chart can be drawn in a worker thread while the bot keeps answering.
+Pure rendering: plain dataclasses in, PNG files out; no bot, database or `telegram` import.
+matplotlib's object API (a `Figure` with its own Agg canvas, no pyplot) keeps rendering free of
+pyplot's global figure registry, so a chart can be drawn in a worker thread
+(`asyncio.to_thread`) while the bot keeps answering, and nothing leaks between digests.
+
+Every text artist is given the CJK font explicitly: matplotlib's default (DejaVu Sans) has no
+Chinese glyphs and would draw boxes ("tofu"), with only a warning to show for it.
 """
 
 from __future__ import annotations
 
-import functools
+import importlib.util
+import math
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.patches import Patch
 
-# Status colours, distinguishable with the common colour-vision deficiencies.
+# Status colours: Material 800-shades, told apart with the common colour-vision deficiencies
+# (the yellow is light and the blue dark, so even in greyscale they differ).
 COLOURS = {
     "green": "#2e7d32",
     "yellow": "#f9a825",
@@ -26,12 +37,30 @@ COLOURS = {
 }
 LEGEND = (("green", "正常"), ("yellow", "滞后/受阻"), ("blue", "临期"), ("red", "逾期"),
           ("grey", "未报送"))
-WIDTH_IN, DPI = 10.8, 100  # 1080 px wide: a phone screen's width at full resolution
-BASE_PT = 16
-PROBE = "督办心理健康教育"
-FONT_NAMES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-              "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback",
-              "Microsoft YaHei", "PingFang SC", "SimHei")
+TRACK = "#eeeeee"  # the empty part of a bar: how far there is still to go
+INK = "#212121"
+MUTED = "#616161"
+
+# 1080 px wide: a phone screen's width at full resolution, and under Telegram's 1280 px limit,
+# so the photo is not scaled down again. Sizes are in points at this DPI (1 pt = 1.39 px).
+WIDTH_IN, DPI = 10.8, 100
+TITLE_PT = 24
+BASE_PT = 18  # department names, values
+TICK_PT = 16
+SMALL_PT = 15  # legend, deadlines: still above the 14 pt floor for a phone
+
+# Characters every candidate font must have: the plan's own words, not just any CJK glyph
+# (some "CJK" fonts cover Japanese kana or Traditional forms only).
+PROBE = "督办心理健康教育部门完成度逾期滞后临期未报送截止暂无数据"
+# System families to look for, best first. Substring match, so "Noto Sans CJK SC" and the
+# JP/TC faces of the same .ttc both count; a Simplified Chinese face is preferred below.
+SYSTEM_FAMILIES = ("Noto Sans CJK", "Noto Sans SC", "Source Han Sans", "WenQuanYi",
+                   "Droid Sans Fallback", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB",
+                   "Heiti SC", "SimHei")
+# Files inside the mplfonts package, best first: a sans-serif reads best at small sizes.
+MPLFONTS_FILES = ("NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf", "SimHei.ttf",
+                  "NotoSansMonoCJKsc-Regular.otf")
+NO_DATA = "暂无数据"
 
 
 class CjkFontMissing(RuntimeError):
@@ -43,13 +72,13 @@ class DeptBar:
     name: str
     completion: float  # 0-100
     colour: str  # green | yellow | blue | red | grey
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # on_track, behind, overdue, ...
 
 
 @dataclass(frozen=True)
 class TargetBar:
     label: str
-    value: float | None
+    value: float | None  # None: nobody has reported a number yet
     target: float
     unit: str
     due: date
@@ -58,163 +87,311 @@ class TargetBar:
 @dataclass(frozen=True)
 class TrendPoint:
     week: date
-    completion: float
+    completion: float  # 0-100
 
 
-def _has_glyphs(path: str) -> bool:
+# ---------------------------------------------------------------- the font
+
+
+@dataclass(frozen=True)
+class _Font:
+    path: Path
+    family: str  # the name matplotlib's font manager knows it by once registered
+
+
+_font_lock = threading.Lock()  # the digest renders in a worker thread; register only once
+_font: _Font | None = None
+
+
+def _has_glyphs(path: str | Path, face_index: int = 0, text: str = PROBE) -> bool:
+    """True if the font file really maps every character of `text` (a name can lie)."""
     try:
-        font = FT2Font(path)
-    except (OSError, RuntimeError):
+        # face_index (a face of a .ttc) only exists from matplotlib 3.10: pass it only if needed.
+        font = FT2Font(str(path), **({"face_index": face_index} if face_index else {}))
+    except (OSError, RuntimeError, ValueError, TypeError):
         return False
-    return all(font.get_char_index(ord(ch)) for ch in PROBE)
+    return all(font.get_char_index(ord(ch)) for ch in text)
 
 
-def _mplfonts_file() -> Path | None:
-    try:
-        import mplfonts
-    except ImportError:
-        return None
-    folder = Path(mplfonts.__file__).parent / "fonts"
-    for name in ("NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf"):
-        if (folder / name).is_file():
-            return folder / name
+def _system_font() -> _Font | None:
+    """The best CJK face matplotlib already knows about (it scans the system font folders)."""
+
+    def rank(entry: font_manager.FontEntry) -> tuple[int, int, int, int]:
+        family = next(i for i, f in enumerate(SYSTEM_FAMILIES) if f in entry.name)
+        # A .ttc holds JP/KR/SC/TC faces of one design: the SC face has the mainland forms.
+        simplified = 0 if entry.name.endswith((" SC", " CN", " GB")) else 1
+        upright = 0 if entry.style == "normal" else 1
+        weight = entry.weight if isinstance(entry.weight, int) else 400
+        return family, simplified, upright, abs(weight - 400)  # Regular, not Bold or Thin
+
+    candidates = [e for e in font_manager.fontManager.ttflist
+                  if any(f in e.name for f in SYSTEM_FAMILIES)]
+    for entry in sorted(candidates, key=rank):
+        if _has_glyphs(entry.fname, getattr(entry, "index", 0)):
+            return _Font(Path(entry.fname), entry.name)
     return None
 
 
-@functools.cache
+def _mplfonts_font() -> _Font | None:
+    """The Noto Sans CJK SC file that the mplfonts package ships (no download, no CLI).
+
+    Located with find_spec rather than imported: only its data files are needed, and its
+    __init__ pulls in more (fontmeta) that might be missing or change.
+    """
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        for name in MPLFONTS_FILES:
+            path = Path(location) / "fonts" / name
+            if path.is_file() and _has_glyphs(path):
+                return _Font(path, FT2Font(str(path)).family_name)
+    return None
+
+
+def _search_cjk_font() -> _Font:
+    found = _system_font() or _mplfonts_font()
+    if found is None:
+        raise CjkFontMissing(
+            "找不到含简体中文字形的字体,图表中的中文会显示成方框。请安装其一:"
+            "pip install mplfonts,或 apt-get install fonts-noto-cjk。"
+            " / No font with Simplified Chinese glyphs was found, so the charts' Chinese text "
+            "would show as boxes. Install one: `pip install mplfonts` or "
+            "`apt-get install fonts-noto-cjk`.")
+    return found
+
+
+def _cjk() -> _Font:
+    """The found font, registered with matplotlib's font manager once per process."""
+    global _font
+    with _font_lock:
+        if _font is None:
+            found = _search_cjk_font()
+            if not any(Path(e.fname) == found.path for e in font_manager.fontManager.ttflist):
+                font_manager.fontManager.addfont(str(found.path))  # the mplfonts file
+            # Text asks for the font by family name; make sure that name resolves to a file
+            # with the glyphs (another file might share the name) before trusting it.
+            resolved = font_manager.findfont(
+                font_manager.FontProperties(family=found.family), fallback_to_default=False)
+            if not _has_glyphs(resolved, getattr(resolved, "face_index", 0)):
+                raise CjkFontMissing(f"font family {found.family!r} resolves to {resolved}, "
+                                     f"which lacks Chinese glyphs; expected {found.path}")
+            _font = found
+        return _font
+
+
 def find_cjk_font() -> Path:
-    """A font file with Simplified Chinese glyphs: a system CJK font, else mplfonts' Noto Sans SC."""
-    for entry in font_manager.fontManager.ttflist:
-        if entry.name in FONT_NAMES and _has_glyphs(entry.fname):
-            return Path(entry.fname)
-    bundled = _mplfonts_file()
-    if bundled and _has_glyphs(str(bundled)):
-        return bundled
-    raise CjkFontMissing(
-        "找不到可显示中文的字体,图表会显示成方框。请安装:pip install mplfonts "
-        "或 apt-get install fonts-noto-cjk。/ No font with Chinese glyphs was found, so the charts "
-        "would show boxes. Install one: pip install mplfonts, or apt-get install fonts-noto-cjk.")
+    """A font file with Simplified Chinese glyphs: a system CJK font, else mplfonts' Noto Sans SC.
+
+    Raises CjkFontMissing (with install advice in Chinese and English) when there is none.
+    """
+    return _cjk().path
 
 
-@functools.cache
-def _family() -> str:
-    path = find_cjk_font()
-    font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
+# ---------------------------------------------------------------- shared layout
 
 
-def _figure(height_in: float) -> Figure:
-    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, facecolor="white",
-                 layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+def _figure(height_in: float) -> tuple[Figure, Axes]:
+    # Constrained layout moves axes so that tick labels, titles and legends never overlap or
+    # get cut off, whatever the names' lengths.
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, facecolor="white", layout="constrained")
+    FigureCanvasAgg(fig)  # a canvas of its own: no pyplot, no global state
+    fig.get_layout_engine().set(h_pad=0.12, w_pad=0.12)
+    return fig, fig.add_subplot()
 
 
-def _style(ax, title: str, subtitle: str = "") -> None:
-    family = _family()
-    ax.set_title(title + (f"\n{subtitle}" if subtitle else ""), fontsize=BASE_PT + 6,
-                 family=family, loc="left", pad=14)
+def _text(ax: Axes, x: float, y: float, s: str, *, size: float = BASE_PT, **kwargs) -> None:
+    # parse_math=False: a "$" in a department name must print as "$", not start mathtext
+    # (an unmatched one would make savefig raise).
+    ax.text(x, y, s, fontsize=size, family=_cjk().family, parse_math=False, **kwargs)
+
+
+def _decorate(fig: Figure, ax: Axes, title: str, subtitle: str = "") -> None:
+    family = _cjk().family
+    fig.suptitle(title, x=0.01, ha="left", fontsize=TITLE_PT, family=family, color=INK,
+                 parse_math=False)
+    if subtitle:  # e.g. "截至 2024-11-25": right-aligned above the plot, out of the title's way
+        ax.set_title(subtitle, loc="right", fontsize=SMALL_PT, family=family, color=MUTED,
+                     parse_math=False, pad=10)
+    # labelfontfamily also covers tick labels made later, at draw time.
+    ax.tick_params(labelsize=TICK_PT, labelfontfamily=family, colors=INK, length=0)
     for label in ax.get_xticklabels() + ax.get_yticklabels():
-        label.set_fontfamily(family)
-        label.set_fontsize(BASE_PT)
+        label.set_parse_math(False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
 
+def _no_data(ax: Axes) -> None:
+    _text(ax, 0.5, 0.5, NO_DATA, size=TITLE_PT, ha="center", va="center", color=MUTED,
+          transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
 def _save(fig: Figure, path: Path) -> Path:
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, facecolor="white")
+    fig.savefig(path, format="png", dpi=DPI, facecolor="white")
     return path
 
 
-def _no_data(ax, text: str = "暂无数据") -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=BASE_PT + 4, family=_family(),
-            color=COLOURS["grey"], transform=ax.transAxes)
-    ax.set_xticks([])
-    ax.set_yticks([])
+def _clamp(value: float) -> float:
+    return max(0.0, min(100.0, value)) if math.isfinite(value) else 0.0
+
+
+def _percent(value: float) -> str:
+    # Round down: 99.6 % of the plan is not "100%" to someone deciding whom to chase.
+    return f"{math.floor(_clamp(value) + 1e-9):.0f}%"
+
+
+def _number(value: float) -> str:
+    # 187.0 -> "187", 76.5 -> "76.5"; never the exponent notation that :g gives large numbers.
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+# ---------------------------------------------------------------- 1. departments
+
+
+def departments_figure(bars: Iterable[DeptBar], *, title: str, subtitle: str = "") -> Figure:
+    """One horizontal bar per department, highest completion on top, coloured by status."""
+    ordered = sorted(bars, key=lambda b: _clamp(b.completion))  # barh draws bottom-up
+    fig, ax = _figure(2.6 + 0.6 * max(len(ordered), 2))
+    if not ordered:
+        _no_data(ax)
+    else:
+        ys = range(len(ordered))
+        values = [_clamp(b.completion) for b in ordered]
+        ax.barh(ys, [100.0] * len(ordered), color=TRACK, height=0.62)  # the 100 % it aims at
+        ax.barh(ys, values, height=0.62,
+                color=[COLOURS.get(b.colour, COLOURS["grey"]) for b in ordered])
+        for y, bar in zip(ys, ordered, strict=True):
+            # Just past the track's end keeps every label in one column, easy to scan.
+            _text(ax, 101.5, y, _percent(bar.completion), va="center", color=INK)
+        ax.set_yticks(list(ys), [b.name for b in ordered])
+        ax.tick_params(axis="y", labelsize=BASE_PT)
+        ax.set_xlim(0, 114)
+        ax.set_ylim(-0.6, len(ordered) - 0.4)
+        ax.set_xticks([0, 25, 50, 75, 100], ["0", "25%", "50%", "75%", "100%"])
+        ax.spines["bottom"].set_visible(False)
+        ax.spines["left"].set_visible(False)
+        handles = [Patch(color=COLOURS[c], label=label) for c, label in LEGEND]
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles),
+                   frameon=False, handlelength=1.2, columnspacing=1.6,
+                   prop=font_manager.FontProperties(family=_cjk().family, size=SMALL_PT))
+    _decorate(fig, ax, title, subtitle)
+    return fig
 
 
 def render_departments(bars: list[DeptBar], path: Path, *, title: str, subtitle: str = ""
                        ) -> Path:
-    """One horizontal bar per department, highest completion on top, coloured by status."""
-    family = _family()
-    ordered = sorted(bars, key=lambda b: b.completion)  # barh draws bottom-up
-    fig = _figure(2.6 + 0.62 * max(len(ordered), 1))
-    ax = fig.add_subplot()
-    if not ordered:
+    return _save(departments_figure(bars, title=title, subtitle=subtitle), path)
+
+
+# ---------------------------------------------------------------- 2. numeric targets
+
+
+def targets_figure(bars: Iterable[TargetBar], *, title: str, today: date) -> Figure:
+    """Each numeric target: the value reached against the target marker, with its deadline.
+
+    Row layout (top to bottom): the target's name over the bar; to the right of the bar the
+    value "187/200所" and under it "截止 2023-12-31" (red once passed and not met).
+    """
+    rows = list(bars)
+    fig, ax = _figure(1.6 + 1.2 * max(len(rows), 2))
+    if not rows:
         _no_data(ax)
     else:
-        names = [b.name for b in ordered]
-        values = [max(0.0, min(100.0, b.completion)) for b in ordered]
-        ax.barh(names, values, color=[COLOURS.get(b.colour, COLOURS["grey"]) for b in ordered],
-                height=0.62)
-        for i, value in enumerate(values):
-            ax.text(min(value, 100) + 1.2, i, f"{value:.0f}%", va="center", fontsize=BASE_PT,
-                    family=family)
-        ax.set_xlim(0, 112)
-        ax.set_xticks([0, 25, 50, 75, 100], ["0", "25%", "50%", "75%", "100%"])
-        ax.grid(axis="x", color="#e0e0e0")
-        ax.set_axisbelow(True)
-        handles = [ax.bar(0, 0, color=COLOURS[c], label=label) for c, label in LEGEND]
-        fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False,
-                   prop={"family": family, "size": BASE_PT - 2})
-    _style(ax, title, subtitle)
-    return _save(fig, path)
+        for i, bar in enumerate(rows):
+            y = len(rows) - 1 - i  # first target on top
+            reached = bar.value is not None and math.isfinite(bar.value)
+            met = reached and bar.value >= bar.target
+            late = today > bar.due and not met
+            if not reached:
+                share = 0.0
+            elif bar.target > 0:
+                share = max(0.0, min(1.0, bar.value / bar.target))
+            else:
+                share = 1.0 if met else 0.0
+            colour = COLOURS["green"] if met else COLOURS["red"] if late else COLOURS["blue"]
+            ax.barh(y, 1.0, color=TRACK, height=0.42)
+            ax.barh(y, share, color=colour, height=0.42)
+            ax.plot([1.0, 1.0], [y - 0.3, y + 0.3], color=INK, linewidth=3,
+                    solid_capstyle="butt")  # the target itself
+            _text(ax, 0.0, y + 0.3, bar.label, va="bottom", color=INK)
+            shown = (f"{_number(bar.value)}/{_number(bar.target)}{bar.unit}" if reached
+                     else "未报送")
+            _text(ax, 1.04, y + 0.02, shown, va="bottom",
+                  color=MUTED if not reached else colour if (met or late) else INK)
+            _text(ax, 1.04, y - 0.02, f"截止 {bar.due.isoformat()}", size=SMALL_PT, va="top",
+                  color=COLOURS["red"] if late else MUTED)
+        ax.set_xlim(0, 1.42)
+        ax.set_ylim(-0.55, len(rows) - 0.1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+    _decorate(fig, ax, title)
+    return fig
 
 
 def render_targets(bars: list[TargetBar], path: Path, *, title: str, today: date) -> Path:
-    """Each numeric target: the value reached against the target, with its deadline."""
-    family = _family()
-    fig = _figure(2.4 + 1.15 * max(len(bars), 1))
-    ax = fig.add_subplot()
-    if not bars:
+    return _save(targets_figure(bars, title=title, today=today), path)
+
+
+# ---------------------------------------------------------------- 3. weekly trend
+
+
+def _week_ticks(weeks: list[date], most: int = 7) -> tuple[list[date], list[str]]:
+    """At most `most` evenly spaced weeks, always including the latest (the one that matters),
+    labelled "11/23"; when the span crosses a new year the year goes under the first tick and
+    under the first tick of each new year, so "1/8" is not mistaken for last January."""
+    step = math.ceil(len(weeks) / most)
+    ticks = weeks[::-1][::step][::-1]
+    years = weeks[0].year != weeks[-1].year
+    labels = []
+    for i, w in enumerate(ticks):
+        new_year = years and (i == 0 or w.year != ticks[i - 1].year)
+        labels.append(f"{w.month}/{w.day}" + (f"\n{w.year}" if new_year else ""))
+    return ticks, labels
+
+
+def trend_figure(points: Iterable[TrendPoint], *, title: str) -> Figure:
+    """The whole plan's completion week by week; the latest value written at its point."""
+    by_week = {p.week: _clamp(p.completion) for p in points}  # one value per week, last wins
+    weeks = sorted(by_week)
+    fig, ax = _figure(6.4)
+    if not weeks:
         _no_data(ax)
     else:
-        for i, bar in enumerate(reversed(bars)):
-            share = 0.0 if bar.value is None else max(0.0, min(1.0, bar.value / bar.target))
-            met = bar.value is not None and bar.value >= bar.target
-            late = today > bar.due and not met
-            colour = COLOURS["green"] if met else COLOURS["red"] if late else COLOURS["blue"]
-            ax.barh(i, 1.0, color="#eeeeee", height=0.5)
-            ax.barh(i, share, color=colour, height=0.5)
-            shown = "未报送" if bar.value is None else f"{bar.value:g}/{bar.target:g}{bar.unit}"
-            ax.text(0.0, i + 0.42, bar.label, fontsize=BASE_PT, family=family, va="bottom")
-            ax.text(1.02, i, shown, fontsize=BASE_PT, family=family, va="center")
-            ax.text(1.0, i + 0.42, f"截止 {bar.due.isoformat()}", fontsize=BASE_PT - 3,
-                    family=family, va="bottom", ha="right",
-                    color=COLOURS["red"] if late else "#555555")
-        ax.set_xlim(0, 1.42)
-        ax.set_ylim(-0.6, len(bars) - 0.1)
-        ax.set_yticks([])
-        ax.set_xticks([])
-        for side in ("left", "bottom"):
-            ax.spines[side].set_visible(False)
-    _style(ax, title)
-    return _save(fig, path)
+        # Day numbers on x rather than category positions: a missed week shows as a gap.
+        xs = [w.toordinal() for w in weeks]
+        ys = [by_week[w] for w in weeks]
+        # A marker per week while they stay apart; past ~half a year they would merge into a
+        # thick band, so then only the latest week gets one.
+        ax.plot(xs, ys, marker="o", linewidth=3, markersize=9, color=COLOURS["blue"],
+                markevery=None if len(xs) <= 30 else [len(xs) - 1], clip_on=False)
+        if len(xs) > 1:
+            ax.fill_between(xs, ys, color=COLOURS["blue"], alpha=0.08, linewidth=0)
+        ax.annotate(_percent(ys[-1]), (xs[-1], ys[-1]), textcoords="offset points",
+                    xytext=(0, 14), ha="center", va="bottom", fontsize=BASE_PT + 2,
+                    family=_cjk().family, color=COLOURS["blue"], annotation_clip=False)
+        pad = max(4.0, (xs[-1] - xs[0]) * 0.05)
+        ax.set_xlim(xs[0] - pad, xs[-1] + pad)
+        ticks, labels = _week_ticks(weeks)
+        ax.set_xticks([w.toordinal() for w in ticks], labels)
+        # Fixed 0-100 %: the scale itself says how much of the plan is left. Headroom above
+        # 100 keeps the latest value's label inside the axes.
+        ax.set_ylim(0, 112)
+        ax.set_yticks([0, 25, 50, 75, 100], ["0", "25%", "50%", "75%", "100%"])
+        ax.spines["left"].set_bounds(0, 100)
+        ax.grid(axis="y", color="#e0e0e0")
+        ax.set_axisbelow(True)
+    _decorate(fig, ax, title)
+    return fig
 
 
 def render_trend(points: list[TrendPoint], path: Path, *, title: str) -> Path:
-    """The whole plan's completion week by week."""
-    family = _family()
-    fig = _figure(6.0)
-    ax = fig.add_subplot()
-    if not points:
-        _no_data(ax)
-    else:
-        xs = list(range(len(points)))
-        ys = [max(0.0, min(100.0, p.completion)) for p in points]
-        ax.plot(xs, ys, marker="o", linewidth=3, markersize=8, color=COLOURS["blue"])
-        ax.fill_between(xs, ys, color=COLOURS["blue"], alpha=0.08)
-        ax.annotate(f"{ys[-1]:.0f}%", (xs[-1], ys[-1]), textcoords="offset points",
-                    xytext=(0, 12), ha="center", fontsize=BASE_PT + 2, family=family,
-                    color=COLOURS["blue"])
-        step = max(1, len(points) // 6)
-        shown = xs[::-1][::step][::-1]  # always label the latest week
-        ax.set_xticks(shown, [f"{points[i].week.month}/{points[i].week.day}" for i in shown])
-        ax.set_xlim(-0.5, len(points) - 0.5)
-        top = max(ys)
-        ax.set_ylim(0, 100 if top > 40 else max(10.0, top * 1.6))
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
-        ax.grid(axis="y", color="#e0e0e0")
-    _style(ax, title)
-    return _save(fig, path)
+    return _save(trend_figure(points, title=title), path)
+
