@@ -41,3 +41,15 @@ def test_menu_descriptions_fit_telegram():
     for c in COMMANDS:
         assert re.fullmatch(r"[a-z0-9_]{1,32}", c.name)
         assert 1 <= len(c.zh) <= 256 and 1 <= len(c.en) <= 256
+
+
+def test_the_token_never_reaches_the_logs(caplog):
+    import logging
+
+    from bot.app import configure_logging
+
+    configure_logging()
+    with caplog.at_level(logging.INFO):
+        # httpx logs each request URL, token included, at INFO: it must be silenced
+        logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot1:SECRET/x")
+    assert "SECRET" not in caplog.text
