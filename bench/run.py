@@ -1,0 +1,667 @@
+"""Benchmark duban at three data scales: the bot's own handling time per update, and the core.
+
+Run from the repo root:
+
+    python bench/run.py                          # scales 1,10,100; 200 updates per command
+    python bench/run.py --scales 1,100 --updates 500
+    python bench/run.py --scales 1 --updates 5 --quick     # a smoke run (seconds)
+
+Data (bench/synthetic.py, fresh SQLite files in a temporary folder):
+  scale 1    the real plan (10 departments, 50 tasks), 1k reports, 200 evidence rows
+  scale 10   100 county units, 500 tasks shaped like the seed's, 10k reports, 2k evidence rows
+  scale 100  the same units and tasks, 100k reports, 2k evidence rows
+
+The bot: the real Application (bot.app.build_application) with its real HTTP client, polling the
+tests' local Bot API server (tests/botapi_server.py) on 127.0.0.1, RATE_LIMIT=off, JOBS=off, the
+clock fixed at NOW. Updates are sent one at a time; each is awaited before the next. Per update:
+
+    own handling = (start of the reply's sendMessage request) - (start of process_update)
+                   - (time spent inside any other HTTP request in between, e.g. getFile and the
+                      file download for evidence)
+
+i.e. the bot's own work, excluding the fake server. Application.process_update and the bot's
+HTTPXRequest.do_request are wrapped on the instances to take the time stamps; the first few
+updates of each command are a warm-up and not counted. Commands: `/report Txx NN note` (the
+liaison of the task's department; task and percent vary, so every update writes a row), `/status`
+(coordinator), `/status <dept>`, `/tasks` (liaison) and a 1 MB JPEG photo captioned `#Txx`.
+Start-up is timed from build_application to the answer of the first update (/whoami); the bot
+runs before the core measures, so at the first scale it includes warm_up's cold imports
+(dateparser, cn2an), at later scales not. Python's imports of telegram and bot.* come before.
+
+The core, at each scale: reminders.scan, plan_summary now and at a past moment, digest_data +
+digest_text (snapshots kept, and with the snapshots table emptied first), the digest with its
+three charts, parse_deadline after warm_up, load_plan into a fresh database and a re-seed that
+changes nothing.
+
+Prints one table (operation x scale: median, p95 in ms, n), the /status ratio between the largest
+scale and scale 1, and the targets (MISSED with the figure where missed), then writes everything
+with machine info to bench/results/bench-<UTC timestamp>.json (--out to change the folder).
+Peak RSS is the whole process's (bot, fake server and benchmark), from getrusage. No assertions on
+timing anywhere: numbers only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from sqlite_utils import Database  # noqa: E402
+from telegram.ext import Application  # noqa: E402
+
+from bench.synthetic import SCALES, Built, build, seed_plan  # noqa: E402
+from bot import db as dbmod  # noqa: E402
+from bot.app import build_application  # noqa: E402
+from bot.config import Settings, load_settings  # noqa: E402
+from bot.dates import parse_deadline, warm_up  # noqa: E402
+from bot.digest import digest_data, digest_text, render_charts  # noqa: E402
+from bot.plan import load_plan  # noqa: E402
+from bot.progress import plan_summary  # noqa: E402
+from bot.reminders import NudgePolicy, scan  # noqa: E402
+from tests.botapi_server import BotApiServer, running_server  # noqa: E402
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2027, 1, 4, 10, 0, tzinfo=TZ)  # a Monday just after the reports' span
+PAST = datetime(2024, 6, 30, 23, 59, 59, tzinfo=TZ)
+GROUP = -1001234567890
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+PHOTO_BYTES = 1024 * 1024
+REPLY_TIMEOUT_S = 60.0
+
+DATE_EXPRESSIONS = [
+    "6月底前", "2025年6月30日", "二〇二五年六月三十日", "十二月三十一日", "下个月15号", "上半年",
+    "年底", "明年底", "第三季度末", "下周五", "周五前", "两周后", "三个月内", "5个工作日内",
+    "本学期末", "2025年春季学期", "end of June", "next Friday", "in 2 weeks", "30/6/2022",
+    "a week from tomorrow", "2月30日",
+]
+
+LABELS = {
+    "startup": "bot: start-up to first answer",
+    "report": "bot: /report Txx NN note",
+    "status": "bot: /status (coordinator)",
+    "status_dept": "bot: /status <dept>",
+    "tasks": "bot: /tasks (liaison)",
+    "evidence": "bot: 1 MB photo #Txx",
+    "scan": "core: reminders.scan",
+    "plan_summary": "core: plan_summary now",
+    "plan_summary_past": "core: plan_summary historical",
+    "digest": "core: digest_data+text",
+    "digest_cold": "core: digest_data+text, no snapshots",
+    "digest_charts": "core: digest + 3 charts",
+    "charts_first": "core: first charts (matplotlib load)",
+    "parse_deadline": "core: parse_deadline",
+    "seed_fresh": "core: load_plan, fresh DB",
+    "reseed": "core: re-seed, no change",
+}
+COMMANDS = ("report", "status", "status_dept", "tasks", "evidence")
+
+
+# ---------------------------------------------------------------- numbers
+
+
+@dataclass
+class Result:
+    operation: str
+    scale: int
+    samples_ms: list[float]
+    excluded_ms: list[float] = field(default_factory=list)  # other HTTP inside bot updates
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+    def as_json(self) -> dict[str, Any]:
+        out = {"operation": self.operation, "label": LABELS[self.operation], "scale": self.scale,
+               "n": len(self.samples_ms), "median_ms": round(self.median, 3),
+               "p95_ms": round(self.p95, 3), "min_ms": round(min(self.samples_ms), 3),
+               "max_ms": round(max(self.samples_ms), 3)}
+        if self.excluded_ms:
+            out["excluded_http_median_ms"] = round(statistics.median(self.excluded_ms), 3)
+        return out
+
+
+@dataclass(frozen=True)
+class Reps:
+    """How many times each thing is measured."""
+
+    updates: int
+    warmup: int
+    core: int
+    digest: int
+    charts: int
+    parse_rounds: int
+    seed: int
+
+    @classmethod
+    def for_args(cls, updates: int | None, quick: bool) -> Reps:
+        if quick:
+            return cls(updates or 20, warmup=1, core=3, digest=2, charts=1, parse_rounds=2,
+                       seed=1)
+        return cls(updates or 200, warmup=5, core=30, digest=10, charts=5, parse_rounds=10,
+                   seed=10)
+
+
+def timed(fn: Callable[[], object], n: int, before: Callable[[], object] | None = None
+          ) -> list[float]:
+    """n timings of fn() in ms; `before` runs untimed ahead of each."""
+    samples = []
+    for _ in range(n):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def peak_rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+
+
+# ---------------------------------------------------------------- the core
+
+
+def _digest(db: Database) -> str:
+    return digest_text(digest_data(db, NOW))
+
+
+def _digest_with_charts(db: Database, out_dir: Path) -> list[Path]:
+    data = digest_data(db, NOW)
+    digest_text(data)
+    return render_charts(data, out_dir)
+
+
+def _parse_once(text: str) -> float:
+    started = time.perf_counter()
+    with contextlib.suppress(ValueError):  # refusals (2月30日) are part of the workload
+        parse_deadline(text, NOW)
+    return (time.perf_counter() - started) * 1000
+
+
+def _seed_fresh(built: Built, work: Path, n: int) -> list[float]:
+    samples = []
+    for i in range(n):
+        db = dbmod.connect(work / f"seed-{built.spec.scale}-{i}.db")  # migrations: not timed
+        started = time.perf_counter()
+        load_plan(db, built.plan, now=NOW)
+        samples.append((time.perf_counter() - started) * 1000)
+        db.close()
+    return samples
+
+
+def _reseed(built: Built, n: int) -> list[float]:
+    def once() -> None:
+        if load_plan(built.db, built.plan, now=NOW).changed:
+            raise RuntimeError("a re-seed of the same plan changed something")
+
+    return timed(once, n)
+
+
+def core_benchmarks(built: Built, work: Path, reps: Reps, first_charts: bool) -> list[Result]:
+    db, scale = built.db, built.spec.scale
+    charts_dir = work / f"charts-{scale}"
+    results = []
+    if first_charts:  # matplotlib's import and the CJK font lookup, paid once per process
+        results.append(Result("charts_first", scale,
+                              timed(lambda: _digest_with_charts(db, charts_dir), 1)))
+
+    def clear_snapshots() -> None:
+        db.execute("DELETE FROM snapshots")
+
+    warm_up()
+    results += [
+        Result("scan", scale, timed(lambda: scan(db, NOW, NudgePolicy()), reps.core)),
+        Result("plan_summary", scale, timed(lambda: plan_summary(db, NOW), reps.core)),
+        Result("plan_summary_past", scale,
+               timed(lambda: plan_summary(db, PAST, historical=True), reps.core)),
+        Result("digest_cold", scale, timed(lambda: _digest(db), reps.digest, clear_snapshots)),
+        Result("digest", scale, timed(lambda: _digest(db), reps.digest)),
+        Result("digest_charts", scale,
+               timed(lambda: _digest_with_charts(db, charts_dir), reps.charts)),
+        Result("parse_deadline", scale, [_parse_once(text) for _ in range(reps.parse_rounds)
+                                         for text in DATE_EXPRESSIONS]),
+        Result("seed_fresh", scale, _seed_fresh(built, work, reps.seed)),
+        Result("reseed", scale, _reseed(built, reps.seed)),
+    ]
+    return results
+
+
+# ---------------------------------------------------------------- the bot: time stamps
+
+
+@dataclass
+class HttpCall:
+    method: str  # the Bot API method, or "download" for a file
+    start: float
+    end: float
+
+
+@dataclass
+class Trace:
+    """One update's processing: when it started and every HTTP request it made."""
+
+    start: float
+    end: float = 0.0
+    calls: list[HttpCall] = field(default_factory=list)
+
+    def reply(self) -> HttpCall | None:
+        return next((c for c in self.calls if c.method == "sendMessage"), None)
+
+    def excluded_ms(self) -> float:
+        reply = self.reply()
+        stop = reply.start if reply else self.end
+        return sum(c.end - c.start for c in self.calls if c.start < stop) * 1000
+
+    def own_ms(self) -> float:
+        reply = self.reply()
+        if reply is None:
+            made = ", ".join(c.method for c in self.calls) or "no request"
+            raise RuntimeError(f"the bot did not answer with sendMessage ({made})")
+        return (reply.start - self.start) * 1000 - self.excluded_ms()
+
+
+class Probe:
+    """Wraps process_update and the bot's HTTP request object on the instances."""
+
+    def __init__(self, app: Application) -> None:
+        self.current: Trace | None = None
+        self.finished: asyncio.Queue[Trace] = asyncio.Queue()
+        self._wrap_process_update(app)
+        self._wrap_requests(app)
+
+    def _wrap_process_update(self, app: Application) -> None:
+        original = app.process_update
+
+        async def process_update(update: object) -> None:
+            trace = self.current = Trace(time.perf_counter())
+            try:
+                await original(update)
+            finally:
+                trace.end = time.perf_counter()
+                self.current = None
+                self.finished.put_nowait(trace)
+
+        app.process_update = process_update  # type: ignore[method-assign]
+
+    def _wrap_requests(self, app: Application) -> None:
+        # bot._request is (getUpdates request, everything else): only the second is wrapped, so
+        # the long poll running alongside is never counted.
+        request = app.bot.request
+        original = request.do_request
+
+        async def do_request(*args: Any, **kwargs: Any) -> Any:
+            url = str(kwargs.get("url", args[0] if args else ""))
+            started = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                if self.current is not None:
+                    method = "download" if "/file/bot" in url else url.rsplit("/", 1)[-1]
+                    self.current.calls.append(HttpCall(method, started, time.perf_counter()))
+
+        request.do_request = do_request  # type: ignore[method-assign]
+
+    async def next_trace(self) -> Trace:
+        return await asyncio.wait_for(self.finished.get(), REPLY_TIMEOUT_S)
+
+
+# ---------------------------------------------------------------- the bot: what users send
+
+
+@dataclass(frozen=True)
+class Step:
+    user_id: int
+    text: str = ""
+    photo_caption: str | None = None
+
+
+def _tasks(built: Built) -> list[dict[str, Any]]:
+    return list(built.db["tasks"].rows_where("archived_at IS NULL", order_by="position"))
+
+
+def _progress_word(task: dict[str, Any], percent: int) -> str:
+    """What a liaison types for `percent` (1..99): a number below the target for numeric targets
+    (the bot reads '60' there as a value), so no report is a 100% claim that adds a review."""
+    if task["target_value"] is not None and task["target_unit"] != "%":
+        return str(math.floor(task["target_value"] * percent / 100))
+    return str(percent)
+
+
+def steps(built: Built, operation: str, count: int) -> Iterator[Step]:
+    """The updates of one command, varied so consecutive ones differ (and reports all write)."""
+    people = built.people
+    tasks = _tasks(built)
+    depts = [d.code for d in built.plan.departments]
+    for i in range(count):
+        task = tasks[(i * 7) % len(tasks)]
+        owner = people.liaisons[task["dept"]]
+        if operation == "report":
+            progress = _progress_word(task, 1 + (i * 37) % 99)
+            yield Step(owner, f"/report {task['id']} {progress} 第{i}次基准报送:按计划推进")
+        elif operation == "status":
+            yield Step(people.coordinator, "/status")
+        elif operation == "status_dept":
+            yield Step(people.coordinator, f"/status {depts[i % len(depts)]}")
+        elif operation == "tasks":
+            yield Step(people.liaisons[depts[i % len(depts)]], "/tasks")
+        elif operation == "evidence":
+            yield Step(owner, photo_caption=f"#{task['id']} 现场照片{i}")
+        else:
+            raise ValueError(operation)
+
+
+def _photo(i: int, base: bytes) -> bytes:
+    return base[:-8] + i.to_bytes(8, "big")  # a different file every time: never a duplicate
+
+
+async def _send(server: BotApiServer, users: dict[int, dict], step: Step, i: int,
+                photo_base: bytes) -> list[str]:
+    """Deliver one step; returns the file ids the fake server now holds for it."""
+    user = users[step.user_id]
+    if step.photo_caption is None:
+        await server.send_text(user, GROUP, step.text)
+        return []
+    update = await server.send_photo(user, GROUP, _photo(i, photo_base),
+                                     caption=step.photo_caption)
+    return [size["file_id"] for size in update["message"]["photo"]]
+
+
+def _forget_files(server: BotApiServer, file_ids: list[str]) -> None:
+    """The fake server keeps every upload in memory; drop them once the bot has fetched them."""
+    for file_id in file_ids:
+        server.files.pop(file_id, None)
+
+
+def _rows_written(built: Built, operation: str) -> int:
+    table = {"report": "reports", "evidence": "evidence"}.get(operation)
+    return built.db[table].count if table else 0
+
+
+async def drive(server: BotApiServer, probe: Probe, users: dict[int, dict], built: Built,
+                operation: str, reps: Reps, photo_base: bytes) -> Result:
+    """Send warm-up + counted updates of one command, one at a time; time each."""
+    before = _rows_written(built, operation)
+    total = reps.warmup + reps.updates
+    own, excluded = [], []
+    for i, step in enumerate(steps(built, operation, total)):
+        file_ids = await _send(server, users, step, i, photo_base)
+        trace = await probe.next_trace()
+        _forget_files(server, file_ids)
+        if i >= reps.warmup:
+            own.append(trace.own_ms())
+            excluded.append(trace.excluded_ms())
+    written = _rows_written(built, operation) - before
+    if operation in ("report", "evidence") and written != total:
+        raise RuntimeError(f"{operation}: {total} updates wrote {written} rows")
+    return Result(operation, built.spec.scale, own,
+                  excluded if operation == "evidence" else [])
+
+
+# ---------------------------------------------------------------- the bot: running it
+
+
+def _settings(server: BotApiServer, built: Built, evidence_dir: Path) -> Settings:
+    return load_settings({
+        "TELEGRAM_BOT_TOKEN": server.token,
+        "TELEGRAM_API_BASE_URL": server.base_url,
+        "TELEGRAM_FILE_BASE_URL": server.base_file_url,
+        "COORDINATION_CHAT_ID": str(GROUP),
+        "COORDINATOR_IDS": str(built.people.coordinator),
+        "EVIDENCE_DIR": str(evidence_dir),
+        "RATE_LIMIT": "off",
+        "JOBS": "off",
+    }, dotenv=None)
+
+
+async def _start(server: BotApiServer, built: Built, evidence_dir: Path
+                 ) -> tuple[Application, Probe]:
+    """As tests/test_bot_e2e.py starts the bot, with the probe installed before initialize()."""
+    app = build_application(_settings(server, built, evidence_dir), built.db)
+    probe = Probe(app)
+    app.bot_data.clock = lambda: NOW
+    await app.initialize()
+    await app.post_init(app)  # as run_polling() does
+    await app.start()
+    await app.updater.start_polling(poll_interval=0, timeout=1)
+    return app, probe
+
+
+async def _stop(app: Application) -> None:
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+
+
+async def bot_benchmarks(built: Built, work: Path, reps: Reps) -> list[Result]:
+    evidence_dir = work / f"evidence-{built.spec.scale}"
+    photo_base = b"\xff\xd8\xff\xe0" + os.urandom(PHOTO_BYTES - 4)
+    async with running_server(can_read_all_group_messages=True) as server:
+        server.add_chat(GROUP, type="supergroup", title="心理健康教育督办群")
+        users = {uid: server.user(uid, name) for uid, name in built.people.names.items()}
+        started = time.perf_counter()
+        app, probe = await _start(server, built, evidence_dir)
+        try:
+            await server.send_text(users[built.people.coordinator], GROUP, "/whoami")
+            await server.wait_for_bot(chat_id=GROUP, timeout=REPLY_TIMEOUT_S)
+            results = [Result("startup", built.spec.scale,
+                              [(time.perf_counter() - started) * 1000])]
+            await probe.next_trace()
+            for operation in COMMANDS:
+                results.append(await drive(server, probe, users, built, operation, reps,
+                                           photo_base))
+        finally:
+            await _stop(app)
+    shutil.rmtree(evidence_dir, ignore_errors=True)
+    return results
+
+
+# ---------------------------------------------------------------- targets and output
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    value: float | None  # None: not measured in this run
+    limit: float
+    unit: str
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.value is None else self.value <= self.limit
+
+    def line(self) -> str:
+        if self.value is None:
+            return f"  n/a     {self.name} (not measured in this run)"
+        figure = f"{self.value:.2f} {self.unit} (limit {self.limit:g} {self.unit})"
+        return f"  {'met   ' if self.met else 'MISSED'}  {self.name}: {figure}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "limit": self.limit, "unit": self.unit,
+                "met": self.met}
+
+
+def _find(results: list[Result], operation: str, scale: int) -> Result | None:
+    return next((r for r in results if r.operation == operation and r.scale == scale), None)
+
+
+def status_ratio(results: list[Result], scales: list[int], base: int = 1) -> float | None:
+    """/status median at the largest scale over the `base` scale (None without both)."""
+    low, high = _find(results, "status", base), _find(results, "status", max(scales))
+    if low is None or high is None or max(scales) == base:
+        return None
+    return high.median / low.median
+
+
+def targets(results: list[Result], scales: list[int], peak_kb: int) -> list[Target]:
+    top = max(scales)
+    out = []
+    for operation in COMMANDS:
+        found = _find(results, operation, top)
+        out.append(Target(f"{LABELS[operation]} median at {top}x <= 5 ms",
+                          found.median if found else None, 5.0, "ms"))
+    ratio = status_ratio(results, scales)
+    out.append(Target(f"/status median at {top}x vs 1x <= 1.5x", ratio, 1.5, "x"))
+    digests = [r.median for r in results if r.operation == "digest_charts"]
+    out.append(Target("digest with charts, median at the slowest scale <= 1.5 s",
+                      max(digests) / 1000 if digests else None, 1.5, "s"))
+    parses = [r.p95 for r in results if r.operation == "parse_deadline"]
+    out.append(Target("a date parse, p95 <= 5 ms", max(parses) if parses else None, 5.0, "ms"))
+    out.append(Target("peak RSS <= 150 MB", peak_kb / 1024, 150.0, "MB"))
+    return out
+
+
+def table(results: list[Result], scales: list[int]) -> str:
+    head = f"{'operation':40}" + "".join(f" | {f'{s}x median':>11} {'p95':>9} {'n':>5}"
+                                          for s in scales)
+    lines = [head, "-" * len(head)]
+    for operation, label in LABELS.items():
+        cells = []
+        for scale in scales:
+            found = _find(results, operation, scale)
+            cells.append(f" | {found.median:11.2f} {found.p95:9.2f} {len(found.samples_ms):5d}"
+                         if found else f" | {'—':>11} {'':9} {'':5}")
+        if any(_find(results, operation, s) for s in scales):
+            lines.append(f"{label:40}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    return {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(), "implementation": platform.python_implementation(),
+            "machine": platform.machine()}
+
+
+def write_json(out_dir: Path, payload: dict[str, Any], stamp: datetime) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"bench-{stamp:%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Benchmark duban (see the module docstring).")
+    parser.add_argument("--scales", default="1,10,100",
+                        help="comma-separated, from 1,10,100 (default: all three)")
+    parser.add_argument("--updates", type=int, default=None,
+                        help="counted updates per command per scale (default 200, quick 20)")
+    parser.add_argument("--quick", action="store_true",
+                        help="few repetitions of the core measures (a smoke run)")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR,
+                        help="folder for the JSON results (default bench/results)")
+    args = parser.parse_args(argv)
+    try:
+        args.scales = sorted({int(s) for s in args.scales.split(",") if s.strip()})
+    except ValueError:
+        parser.error(f"--scales: {args.scales!r} is not a list of numbers")
+    unknown = [s for s in args.scales if s not in SCALES]
+    if unknown or not args.scales:
+        parser.error(f"--scales: choose from {', '.join(map(str, SCALES))}")
+    if args.updates is not None and args.updates < 1:
+        parser.error("--updates must be at least 1")
+    return args
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_scales(args: argparse.Namespace, reps: Reps, work: Path
+               ) -> tuple[list[Result], dict[str, Any], dict[str, int]]:
+    results: list[Result] = []
+    data: dict[str, Any] = {}
+    rss: dict[str, int] = {}
+    seed = seed_plan()
+    for n, scale in enumerate(args.scales):
+        _say(f"scale {scale}: building the database ...")
+        built = build(work / f"scale-{scale}.db", SCALES[scale], seed=seed)
+        data[str(scale)] = {"departments": len(built.plan.departments),
+                            "tasks": len(built.plan.tasks), "reports": built.spec.reports,
+                            "evidence": built.spec.evidence, "members": len(built.people.names),
+                            "build_seconds": round(built.seconds, 2)}
+        # The bot first: at the first scale its start-up still pays warm_up's cold imports.
+        _say(f"scale {scale}: bot, {reps.updates} updates per command ...")
+        results += asyncio.run(bot_benchmarks(built, work, reps))
+        rss[f"{scale}x bot"] = peak_rss_kb()
+        _say(f"scale {scale}: core ...")
+        results += core_benchmarks(built, work, reps, first_charts=n == 0)
+        rss[f"{scale}x core"] = peak_rss_kb()
+        built.db.close()
+    return results, data, rss
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    reps = Reps.for_args(args.updates, args.quick)
+    rss_at_start = peak_rss_kb()  # Python, PTB, sqlite-utils, bot.*, aiohttp (the fake server)
+    stamp = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="duban-bench-") as tmp:
+        results, data, rss = run_scales(args, reps, Path(tmp))
+    peak = peak_rss_kb()
+    ratio = status_ratio(results, args.scales)
+    # 10x and 100x share the same 500 tasks: this one isolates the growth in reports.
+    ratio_10 = status_ratio(results, args.scales, base=10)
+    goals = targets(results, args.scales, peak)
+
+    print(f"duban benchmark · {stamp:%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs · "
+          f"Python {platform.python_version()} · times in ms")
+    print(table(results, args.scales))
+    steps_mb = ", ".join(f"{k} {v / 1024:.0f}" for k, v in rss.items())
+    print(f"\npeak RSS {peak / 1024:.1f} MB (after imports {rss_at_start / 1024:.0f}; "
+          f"after {steps_mb})")
+    if ratio is not None:
+        print(f"/status at {max(args.scales)}x vs 1x: {ratio:.2f}x")
+    if ratio_10 is not None:
+        print(f"/status at {max(args.scales)}x vs 10x (same tasks, 10x the reports): "
+              f"{ratio_10:.2f}x")
+    print("targets:")
+    print("\n".join(goal.line() for goal in goals))
+
+    payload = {
+        "timestamp": stamp.isoformat(timespec="seconds"),
+        "machine": machine(),
+        "args": {"scales": args.scales, "updates": reps.updates, "warmup": reps.warmup,
+                 "quick": args.quick},
+        "now": NOW.isoformat(),
+        "data": data,
+        "results": [r.as_json() for r in results],
+        "status_ratio": ratio,
+        "status_ratio_vs_10x": ratio_10,
+        "targets": [goal.as_json() for goal in goals],
+        "peak_rss_kb": peak,
+        "peak_rss_kb_after": {"imports": rss_at_start, **rss},
+    }
+    path = write_json(args.out, payload, stamp)
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
