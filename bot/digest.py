@@ -16,6 +16,7 @@ from bot.replies import counts_line, task_line
 from bot.views import dept_name, pct, plan_title, title_of
 
 TREND_WEEKS = 12
+MAX_BARS = 20  # per chart
 DUE_AHEAD_DAYS = 14
 
 
@@ -45,7 +46,10 @@ def completion_on(db: Database, day: date, tz) -> float | None:
 
 def digest_data(db: Database, now: datetime, lang: str = "zh") -> DigestData:
     """Gather the digest's facts as of `now` (reports after `now` are ignored)."""
-    summary = plan_summary(db, now, historical=True)
+    newest = db.execute("SELECT at FROM reports ORDER BY id DESC LIMIT 1").fetchone()
+    # Scan history only when asked about the past; for now, the kept newest rows suffice.
+    past = newest is not None and newest[0] > utc_iso(now)
+    summary = plan_summary(db, now, historical=past)
     week_ago = now - timedelta(days=7)
     last_week = completion_on(db, week_ago.date(), now.tzinfo)
     counts = db.execute(
@@ -139,18 +143,24 @@ def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Pat
         return "grey" if d.counts["no_report"] == len(d.tasks) else "green"
 
     stamp = f"{data.at:%Y-%m-%d}"
+    zh = lang == "zh"
     bars = [charts.DeptBar(dept_name(d.dept, lang), d.completion or 0.0, dept_colour(d),
                            dict(d.counts)) for d in s.departments]
+    subtitle = f"截至 {stamp}" if zh else f"as of {stamp}"
+    if len(bars) > MAX_BARS:
+        # A phone shows about twenty bars legibly; the ones furthest behind matter most.
+        subtitle += (f" · 完成度最低的 {MAX_BARS} 个(共 {len(bars)} 个)" if zh
+                     else f" · the {MAX_BARS} furthest behind of {len(bars)}")
+        bars = sorted(bars, key=lambda b: b.completion)[:MAX_BARS]
     targets = [charts.TargetBar(_target_label(v, lang), v.value, v.task["target_value"],
                                 v.task["target_unit"] or "", v.status.due or data.at.date())
                for v in s.targets if v.status.due]
+    targets = sorted(targets, key=lambda b: (b.due, b.label))[:MAX_BARS]
     trend = [charts.TrendPoint(day, completion) for day, completion in data.trend]
-    zh = lang == "zh"
     return [
         charts.render_departments(
             bars, out_dir / f"departments-{stamp}.png",
-            title="各部门完成度" if zh else "Completion by department",
-            subtitle=f"截至 {stamp}" if zh else f"as of {stamp}"),
+            title="各部门完成度" if zh else "Completion by department", subtitle=subtitle),
         charts.render_targets(
             targets, out_dir / f"targets-{stamp}.png",
             title="量化指标进度" if zh else "Numeric targets", today=data.at.date()),

@@ -62,50 +62,59 @@ class Stored:
     duplicate: bool
 
 
-def store_evidence(
-    db: Database,
-    evidence_dir: Path,
-    *,
-    user_id: int,
-    task_ref: str,
-    data: bytes,
-    file_id: str,
-    file_unique_id: str,
-    kind: str,
-    now: datetime,
-    file_name: str | None = None,
-    caption: str | None = None,
-    report_id: int | None = None,
-    update_key: str | None = None,
-) -> Stored:
-    """Archive the bytes as <dir>/<task>/<file_unique_id>.<ext> and record them, once per task."""
+@dataclass(frozen=True)
+class Archived:
+    """A file written under the evidence folder, with what its bytes say it is."""
+
+    path: Path
+    ext: str
+    mime: str
+    size: int
+    sha256: str
+
+
+def admit(db: Database, *, user_id: int, task_ref: str, file_unique_id: str
+          ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(task, the row already kept for this file or None) if this person may add evidence to it."""
     task = find_task(db, task_ref)
     authorise_report(active_member(db, user_id), task)
-    check_size(len(data))
     existing = list(db["evidence"].rows_where("task_id = ? AND file_unique_id = ?",
                                               [task["id"], file_unique_id]))
-    if existing:
-        return Stored(existing[0], duplicate=True)
+    return task, existing[0] if existing else None
+
+
+def archive(evidence_dir: Path, task_id: str, file_unique_id: str, data: bytes,
+            file_name: str | None) -> Archived:
+    """Write the bytes as <dir>/<task>/<file_unique_id>.<ext>: file I/O only, safe in a thread."""
+    check_size(len(data))
     ext, mime = sniff(data, file_name)
     # The path is built only from Telegram's file_unique_id (URL-safe base64) and our own
     # extension, never from the sender's file name.
     safe_id = re.sub(r"[^A-Za-z0-9_-]", "_", file_unique_id)
-    path = evidence_dir / task["id"] / f"{safe_id}.{ext}"
+    path = evidence_dir / task_id / f"{safe_id}.{ext}"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
     tmp.write_bytes(data)
     tmp.replace(path)
+    return Archived(path, ext, mime, len(data), hashlib.sha256(data).hexdigest())
+
+
+def record_evidence(db: Database, archived: Archived, *, task_id: str, user_id: int,
+                    file_id: str, file_unique_id: str, kind: str, now: datetime,
+                    file_name: str | None = None, caption: str | None = None,
+                    report_id: int | None = None, update_key: str | None = None) -> Stored:
+    """The evidence row and its audit entry, in one transaction, after the file is on disk."""
     row = {
-        "task_id": task["id"],
+        "task_id": task_id,
         "report_id": report_id,
         "file_id": file_id,
         "file_unique_id": file_unique_id,
         "kind": kind,
-        "file_name": (file_name or f"{safe_id}.{ext}")[:200],
-        "mime_type": mime,
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "path": str(path),
+        "file_name": (file_name or archived.path.name)[:200],
+        "mime_type": archived.mime,
+        "size": archived.size,
+        "sha256": archived.sha256,
+        "path": str(archived.path),
         "caption": (caption or "")[:1000],
         "user_id": user_id,
         "at": utc_iso(now),
@@ -114,9 +123,26 @@ def store_evidence(
     with db.atomic():
         evidence_id = db["evidence"].insert(row).last_pk
         audit(db, at=now, actor=user_id, action="evidence", entity="evidence",
-              entity_id=evidence_id, detail={"task": task["id"], "sha256": row["sha256"],
-                                             "size": row["size"], "kind": kind})
+              entity_id=evidence_id, detail={"task": task_id, "sha256": archived.sha256,
+                                             "size": archived.size, "kind": kind})
     return Stored(db["evidence"].get(evidence_id), duplicate=False)
+
+
+def store_evidence(db: Database, evidence_dir: Path, *, user_id: int, task_ref: str,
+                   data: bytes, file_id: str, file_unique_id: str, kind: str, now: datetime,
+                   file_name: str | None = None, caption: str | None = None,
+                   report_id: int | None = None, update_key: str | None = None) -> Stored:
+    """Admit, archive and record in one go, once per task and file (the bot splits the steps
+    so that hashing and writing run off the event loop)."""
+    task, existing = admit(db, user_id=user_id, task_ref=task_ref,
+                           file_unique_id=file_unique_id)
+    if existing:
+        return Stored(existing, duplicate=True)
+    archived = archive(evidence_dir, task["id"], file_unique_id, data, file_name)
+    return record_evidence(db, archived, task_id=task["id"], user_id=user_id, file_id=file_id,
+                           file_unique_id=file_unique_id, kind=kind, now=now,
+                           file_name=file_name, caption=caption, report_id=report_id,
+                           update_key=update_key)
 
 
 def evidence_of(db: Database, task_id: str) -> list[dict[str, Any]]:

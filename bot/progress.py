@@ -314,29 +314,44 @@ class PlanSummary:
         return [v for v in self.tasks if v.task["target_value"] is not None]
 
 
-def _latest_rows(db: Database, at: datetime | None) -> dict[tuple[str, str], dict[str, Any]]:
-    """The newest valid report per (task, period): kept on write for now, scanned for the past."""
+def _in(column: str, values: list[str] | None) -> tuple[str, list[Any]]:
+    if values is None:
+        return "", []
+    return f" AND {column} IN ({','.join('?' * len(values))})", list(values)
+
+
+def _latest_rows(db: Database, at: datetime | None, today: date,
+                 task_ids: list[str] | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The newest valid report per (task, current period): kept on write for now, scanned for the
+    past. Periods that ended before `today` are left out: recurring duties pile them up."""
     if at is None:
-        sql = "SELECT r.* FROM task_latest l JOIN reports r ON r.id = l.report_id"
-        params: list[Any] = []
+        only, ids = _in("l.task_id", task_ids)
+        sql = ("SELECT r.* FROM task_latest l JOIN reports r ON r.id = l.report_id "
+               f"WHERE (l.period = '' OR l.period >= ?){only}")
+        params: list[Any] = [today.isoformat(), *ids]
     else:
+        only, ids = _in("task_id", task_ids)
         sql = ("SELECT r.* FROM reports r JOIN (SELECT max(id) AS id FROM reports "
-               "WHERE revoked_at IS NULL AND at <= ? GROUP BY task_id, period) m ON m.id = r.id")
-        params = [utc_iso(at)]
+               f"WHERE revoked_at IS NULL AND at <= ? AND (period = '' OR period >= ?){only} "
+               "GROUP BY task_id, period) m ON m.id = r.id")
+        params = [utc_iso(at), today.isoformat(), *ids]
     return {(row["task_id"], row["period"]): row for row in db.query(sql, params)}
 
 
-def _evidence_counts(db: Database) -> dict[str, int]:
-    return {row["task_id"]: row["n"] for row in
-            db.query("SELECT task_id, count(*) AS n FROM evidence GROUP BY task_id")}
+def _evidence_counts(db: Database, task_ids: list[str] | None) -> dict[str, int]:
+    only, ids = _in("task_id", task_ids)
+    return {row["task_id"]: row["n"] for row in db.query(
+        f"SELECT task_id, count(*) AS n FROM evidence WHERE 1{only} GROUP BY task_id", ids)}
 
 
 def view_tasks(db: Database, tasks: list[dict[str, Any]], now: datetime,
-               historical: bool = False) -> list[TaskView]:
-    """The status of each task as of `now` (reports after `now` ignored when `historical`)."""
-    latest = _latest_rows(db, now if historical else None)
-    evidence = _evidence_counts(db)
+               historical: bool = False, whole_plan: bool = False) -> list[TaskView]:
+    """The status of each task as of `now` (reports after `now` ignored when `historical`).
+    With `whole_plan` the reads are not narrowed to the given ids (cheaper for every task)."""
     today = now.date()
+    ids = None if whole_plan else [task["id"] for task in tasks]
+    latest = _latest_rows(db, now if historical else None, today, ids)
+    evidence = _evidence_counts(db, ids)
     views = []
     for task in tasks:
         opens, due, period = window(task, today)
@@ -363,12 +378,15 @@ def plan_summary(db: Database, now: datetime, historical: bool = False,
                  dept: str | None = None) -> PlanSummary:
     """Every department's (or one department's) tasks, completion and counts as of `now`."""
     depts = [d for d in departments(db) if dept is None or d["code"] == dept]
-    tasks = list(db["tasks"].rows_where("archived_at IS NULL", order_by="position"))
-    views = view_tasks(db, tasks, now, historical)
-    summaries = []
-    for d in depts:
-        mine = [v for v in views if v.task["dept"] == d["code"]]
-        summaries.append(DeptSummary(d, mine, _completion(mine), _counts(mine)))
+    where, params = ("archived_at IS NULL", []) if dept is None else (
+        "archived_at IS NULL AND dept = ?", [dept])
+    tasks = list(db["tasks"].rows_where(where, params, order_by="position"))
+    views = view_tasks(db, tasks, now, historical, whole_plan=dept is None)
+    by_dept: dict[str, list[TaskView]] = {d["code"]: [] for d in depts}
+    for view in views:
+        by_dept.setdefault(view.task["dept"], []).append(view)
+    summaries = [DeptSummary(d, by_dept[d["code"]], _completion(by_dept[d["code"]]),
+                             _counts(by_dept[d["code"]])) for d in depts]
     shown = [v for s in summaries for v in s.tasks]
     return PlanSummary(now, summaries, _completion(shown), _counts(shown))
 

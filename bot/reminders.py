@@ -56,7 +56,10 @@ def schedule(due: date, today: date, policy: NudgePolicy) -> list[Nudge]:
         if policy.workdays_only:
             send_on = workday_on_or_before(send_on)
         planned.append(Nudge("", "", due, "today" if offset == 0 else "before", offset, send_on))
-    overdue_day = due + timedelta(days=1)
+    # Only the last two escalation steps can be the newest one whose (moved) day has come.
+    steps = (today - due).days - 1
+    first = max(0, steps // policy.escalate_every - 1) if steps >= 0 else 0
+    overdue_day = due + timedelta(days=1 + first * policy.escalate_every)
     while overdue_day <= today:
         send_on = overdue_day
         if policy.workdays_only:
@@ -115,7 +118,7 @@ def _missed_occurrences(db: Database, tasks: list[dict[str, Any]], today: date
 def scan(db: Database, now: datetime, policy: NudgePolicy) -> list[Nudge]:
     """Everything to nudge about as of `now`: current occurrences and missed previous ones."""
     tasks = list(db["tasks"].rows_where("archived_at IS NULL", order_by="position"))
-    views = view_tasks(db, tasks, now)
+    views = view_tasks(db, tasks, now, whole_plan=True)
     nudges = reminders_due(views, now.date(), policy)
     # A missed occurrence is escalated once (its key has no day count), the first time a scan
     # sees it; the duty itself has already rolled over to its next occurrence.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import chinese_calendar
 
 
+@functools.lru_cache(maxsize=4096)
 def is_workday(day: date) -> bool:
-    """True on a working day; beyond the package's published years, Monday to Friday."""
+    """True on a working day; beyond the package's published years, Monday to Friday.
+    Cached: chinese_calendar searches its tables on every call, and a scan asks thousands of times."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:

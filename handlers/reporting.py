@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from typing import Any
@@ -18,7 +19,7 @@ from telegram.ext import (
 
 from bot.directory import find_department, find_task
 from bot.errors import DubanError
-from bot.evidence import check_size, store_evidence
+from bot.evidence import admit, archive, check_size, record_evidence
 from bot.i18n import STATE_LABELS, label, t
 from bot.progress import (
     Recorded,
@@ -479,14 +480,22 @@ async def save_evidence(context: DubanContext, user_id: int, task_id: str,
     problems = []
     for item in items:
         try:
+            task, existing = admit(context.db, user_id=user_id, task_ref=task_id,
+                                   file_unique_id=item["file_unique_id"])
+            if existing:
+                continue
             file = await context.bot.get_file(item["file_id"])
             data = bytes(await file.download_as_bytearray())
-            stored = store_evidence(context.db, context.settings.evidence_dir, user_id=user_id,
-                                    task_ref=task_id, data=data, file_id=item["file_id"],
-                                    file_unique_id=item["file_unique_id"], kind=item["kind"],
-                                    now=context.now(), file_name=item.get("file_name"),
-                                    caption=item.get("caption"), report_id=report_id)
-            saved += 0 if stored.duplicate else 1
+            # Hashing and writing a file of up to 20 MB would stall every chat: do it aside.
+            archived = await asyncio.to_thread(archive, context.settings.evidence_dir,
+                                               task["id"], item["file_unique_id"], data,
+                                               item.get("file_name"))
+            record_evidence(context.db, archived, task_id=task["id"], user_id=user_id,
+                            file_id=item["file_id"], file_unique_id=item["file_unique_id"],
+                            kind=item["kind"], now=context.now(),
+                            file_name=item.get("file_name"), caption=item.get("caption"),
+                            report_id=report_id)
+            saved += 1
         except DubanError as err:
             problems.append(t(err.key, lang, **err.params))
         except TelegramError:
