@@ -188,6 +188,19 @@ def m005_completion_snapshots(db: Database) -> None:
     db["snapshots"].create({"day": str, "completion": float}, pk="day")
 
 
+@migrations()
+def m006_catalogue_version(db: Database) -> None:
+    # A counter bumped by triggers on every change to departments or tasks: readers keep their
+    # copy of those rows until it moves (they change on seeding and /deadline, not on reports).
+    db["meta"].upsert({"key": "catalogue_version", "value": "0"}, pk="key")
+    bump = ("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+            "WHERE key = 'catalogue_version';")
+    for table in ("departments", "tasks"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} "
+                       f"BEGIN {bump} END")
+
+
 def refresh_latest(db: Database, task_id: str, period: str) -> None:
     """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
     row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+import weakref
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,9 +25,34 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lower().replace(" ", "")
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """The active departments and tasks, in plan order."""
+
+    departments: tuple[dict[str, Any], ...]
+    tasks: tuple[dict[str, Any], ...]
+
+
+_catalogues: weakref.WeakKeyDictionary[Database, tuple[str, Catalogue]] = (
+    weakref.WeakKeyDictionary())
+
+
+def catalogue(db: Database) -> Catalogue:
+    """Departments and tasks, re-read only when a trigger has moved their version counter."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'catalogue_version'").fetchone()
+    version = row[0] if row else ""
+    kept = _catalogues.get(db)
+    if kept is None or kept[0] != version:
+        kept = _catalogues[db] = (version, Catalogue(
+            tuple(db["departments"].rows_where("archived_at IS NULL", order_by="position")),
+            tuple(db["tasks"].rows_where("archived_at IS NULL", order_by="position"))))
+    return kept[1]
+
+
 def departments(db: Database, include_archived: bool = False) -> list[dict[str, Any]]:
-    where = None if include_archived else "archived_at IS NULL"
-    return list(db["departments"].rows_where(where, order_by="position"))
+    if not include_archived:
+        return list(catalogue(db).departments)
+    return list(db["departments"].rows_where(order_by="position"))
 
 
 def find_departments(db: Database, text: str) -> list[dict[str, Any]]:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
 from bot.db import audit, refresh_latest, utc_iso
-from bot.directory import active_member, departments, find_task
+from bot.directory import active_member, catalogue, find_task
 from bot.errors import DubanError
 from bot.policy import STATES, STATUSES, Latest, TaskStatus, derive_status, percent_of
-from bot.recurrence import Recurrence, occurrence
+from bot.recurrence import occurrence, parse_recurrence
 
 UNDO_WINDOW = timedelta(minutes=30)
 MAX_NOTE_CHARS = 1000
@@ -26,7 +27,7 @@ def window(task: dict[str, Any], today: date) -> tuple[date, date | None, str]:
     """(window start, due date, period key) of a task on `today`; recurring tasks by occurrence."""
     start = date.fromisoformat(task["start"])
     if task["recurrence"]:
-        opens, due = occurrence(Recurrence.from_json(task["recurrence"]), start, today)
+        opens, due = occurrence(parse_recurrence(task["recurrence"]), start, today)
         return opens, due, due.isoformat()
     due_text = task.get("due_set") or task["due"]
     due = date.fromisoformat(due_text) if due_text else None
@@ -374,13 +375,37 @@ def _counts(views: list[TaskView]) -> dict[str, int]:
     return counts
 
 
+# Summaries as of today, per database, until anything is written. A summary depends on the data
+# and on the day only, so /status asked again and again (as coordinators do) costs a lookup.
+_summaries: weakref.WeakKeyDictionary[Database, tuple[tuple, dict[str | None, PlanSummary]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _data_version(db: Database) -> tuple[int, int]:
+    # data_version moves when another connection commits; total_changes when this one writes.
+    return db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes
+
+
 def plan_summary(db: Database, now: datetime, historical: bool = False,
                  dept: str | None = None) -> PlanSummary:
     """Every department's (or one department's) tasks, completion and counts as of `now`."""
-    depts = [d for d in departments(db) if dept is None or d["code"] == dept]
-    where, params = ("archived_at IS NULL", []) if dept is None else (
-        "archived_at IS NULL AND dept = ?", [dept])
-    tasks = list(db["tasks"].rows_where(where, params, order_by="position"))
+    if historical:
+        return compute_plan_summary(db, now, historical=True, dept=dept)
+    stamp = (now.date(), str(now.tzinfo), _data_version(db))
+    kept = _summaries.get(db)
+    if kept is None or kept[0] != stamp:
+        kept = _summaries[db] = (stamp, {})  # anything kept before is stale
+    if dept not in kept[1]:
+        kept[1][dept] = compute_plan_summary(db, now, dept=dept)
+    return replace(kept[1][dept], at=now)
+
+
+def compute_plan_summary(db: Database, now: datetime, historical: bool = False,
+                         dept: str | None = None) -> PlanSummary:
+    """plan_summary without the cache."""
+    kept = catalogue(db)
+    depts = [d for d in kept.departments if dept is None or d["code"] == dept]
+    tasks = [t for t in kept.tasks if dept is None or t["dept"] == dept]
     views = view_tasks(db, tasks, now, historical, whole_plan=dept is None)
     by_dept: dict[str, list[TaskView]] = {d["code"]: [] for d in depts}
     for view in views:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,6 +55,12 @@ class Recurrence:
         if lang == "zh":
             return "每年" + "、".join(f"{m}月{d}日" for m, d in self.on)
         return "yearly on " + ", ".join(f"{m:02d}-{d:02d}" for m, d in self.on)
+
+
+@functools.lru_cache(maxsize=256)
+def parse_recurrence(text: str) -> Recurrence:
+    """Recurrence.from_json, kept: every status view reads the same few stored recurrences."""
+    return Recurrence.from_json(text)
 
 
 def due_dates(rec: Recurrence, start: date) -> Iterator[date]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.directory import coordinators, liaisons_of
+from bot.directory import catalogue, coordinators, liaisons_of
 from bot.i18n import Html, t
 from bot.progress import TaskView, latest_row, view_tasks, window
 from bot.replies import mention
@@ -117,7 +117,7 @@ def _missed_occurrences(db: Database, tasks: list[dict[str, Any]], today: date
 
 def scan(db: Database, now: datetime, policy: NudgePolicy) -> list[Nudge]:
     """Everything to nudge about as of `now`: current occurrences and missed previous ones."""
-    tasks = list(db["tasks"].rows_where("archived_at IS NULL", order_by="position"))
+    tasks = list(catalogue(db).tasks)
     views = view_tasks(db, tasks, now, whole_plan=True)
     nudges = reminders_due(views, now.date(), policy)
     # A missed occurrence is escalated once (its key has no day count), the first time a scan

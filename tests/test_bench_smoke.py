@@ -12,7 +12,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-BOT_OPERATIONS = {"startup", "report", "status", "status_dept", "tasks", "evidence"}
+BOT_OPERATIONS = {"startup", "report", "status", "status_cold", "status_dept", "tasks",
+                  "evidence"}
 CORE_OPERATIONS = {"scan", "plan_summary", "plan_summary_past", "digest", "digest_cold",
                    "digest_charts", "charts_first", "parse_deadline", "seed_fresh", "reseed"}
 

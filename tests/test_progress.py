@@ -224,3 +224,22 @@ def test_blocked_needs_a_reason(seeded):
     rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", state="blocked",
                         note="编制未批复", now=at("2022-03-01"))
     assert rec.status.status == "blocked"
+
+
+def test_kept_summaries_follow_every_write_from_any_connection(seeded, tmp_path):
+    from bot import db as dbmod
+
+    now = at("2022-03-01")
+    first = plan_summary(seeded, now)
+    assert plan_summary(seeded, at("2022-03-01 11:00")).at == at("2022-03-01 11:00")
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=30, now=now)
+    assert plan_summary(seeded, now).completion > first.completion
+    other = dbmod.connect(tmp_path / "duban.db")  # the same file, as the CLI would open it
+    try:
+        record_report(other, user_id=EDU_LIAISON, task_ref="T02", percent=40, now=now)
+    finally:
+        other.close()
+    views = {v.task["id"]: v for v in plan_summary(seeded, now).tasks}
+    assert views["T02"].status.percent == 40
+    assert plan_summary(seeded, now, dept="EDU").departments[0].dept["code"] == "EDU"
+    assert len(plan_summary(seeded, now).departments) == 10
