@@ -49,6 +49,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -69,7 +70,7 @@ if str(REPO_ROOT) not in sys.path:
 from sqlite_utils import Database  # noqa: E402
 from telegram.ext import Application  # noqa: E402
 
-from bench.synthetic import SCALES, Built, build, seed_plan  # noqa: E402
+from bench.synthetic import COORDINATOR_ID, SCALES, Built, build, seed_plan  # noqa: E402
 from bot import db as dbmod  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
@@ -533,7 +534,7 @@ def status_ratio(results: list[Result], scales: list[int], base: int = 1) -> flo
     return high.median / low.median
 
 
-def targets(results: list[Result], scales: list[int], peak_kb: int) -> list[Target]:
+def targets(results: list[Result], scales: list[int], process_kb: int) -> list[Target]:
     top = max(scales)
     out = []
     for operation in COMMANDS:
@@ -547,7 +548,7 @@ def targets(results: list[Result], scales: list[int], peak_kb: int) -> list[Targ
                       max(digests) / 1000 if digests else None, 1.5, "s"))
     parses = [r.p95 for r in results if r.operation == "parse_deadline"]
     out.append(Target("a date parse, p95 <= 5 ms", max(parses) if parses else None, 5.0, "ms"))
-    out.append(Target("peak RSS <= 150 MB", peak_kb / 1024, 150.0, "MB"))
+    out.append(Target("peak RSS of the bot process <= 150 MB", process_kb / 1024, 150.0, "MB"))
     return out
 
 
@@ -609,6 +610,35 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+async def bot_process_peak_kb(db_path: Path, work: Path) -> int:
+    """Peak RSS of the bot as it really runs (`python -m bot run`, its own process) after it has
+    answered /status and posted the digest with its charts: the figure the 150 MB target is about.
+    The harness's own peak above also holds the fake server, three databases and the bench."""
+    async with running_server(can_read_all_group_messages=True) as server:
+        server.add_chat(GROUP, type="supergroup")
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": server.token,
+               "TELEGRAM_API_BASE_URL": server.base_url,
+               "TELEGRAM_FILE_BASE_URL": server.base_file_url,
+               "COORDINATION_CHAT_ID": str(GROUP), "COORDINATOR_IDS": str(COORDINATOR_ID),
+               "DATABASE_PATH": str(db_path), "EVIDENCE_DIR": str(work / "process-evidence"),
+               "JOBS": "off", "RATE_LIMIT": "off"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=str(REPO_ROOT),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        try:
+            coordinator = server.user(COORDINATOR_ID, "统筹人")
+            await server.wait_for_poll(timeout=60)
+            await server.send_text(coordinator, GROUP, "/status")
+            await server.wait_for_bot(chat_id=GROUP, timeout=60)
+            await server.send_text(coordinator, GROUP, "/digest")
+            await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup", timeout=120)
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1])
+        finally:
+            proc.terminate()
+            await proc.wait()
+
+
 def run_scales(args: argparse.Namespace, reps: Reps, work: Path
                ) -> tuple[list[Result], dict[str, Any], dict[str, int]]:
     results: list[Result] = []
@@ -630,6 +660,9 @@ def run_scales(args: argparse.Namespace, reps: Reps, work: Path
         results += core_benchmarks(built, work, reps, first_charts=n == 0)
         rss[f"{scale}x core"] = peak_rss_kb()
         built.db.close()
+        _say(f"scale {scale}: the bot in its own process, for its peak RSS ...")
+        rss[f"{scale}x bot process"] = asyncio.run(
+            bot_process_peak_kb(work / f"scale-{scale}.db", work))
     return results, data, rss
 
 
@@ -644,14 +677,17 @@ def main(argv: list[str] | None = None) -> int:
     ratio = status_ratio(results, args.scales)
     # 10x and 100x share the same 500 tasks: this one isolates the growth in reports.
     ratio_10 = status_ratio(results, args.scales, base=10)
-    goals = targets(results, args.scales, peak)
+    process_kb = max((v for k, v in rss.items() if k.endswith("bot process")), default=0)
+    goals = targets(results, args.scales, process_kb)
 
     print(f"duban benchmark · {stamp:%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs · "
           f"Python {platform.python_version()} · times in ms")
     print(table(results, args.scales))
     steps_mb = ", ".join(f"{k} {v / 1024:.0f}" for k, v in rss.items())
-    print(f"\npeak RSS {peak / 1024:.1f} MB (after imports {rss_at_start / 1024:.0f}; "
-          f"after {steps_mb})")
+    print(f"\npeak RSS of the bot process (python -m bot run, after /status and /digest): "
+          f"{process_kb / 1024:.1f} MB")
+    print(f"peak RSS of this harness {peak / 1024:.1f} MB (after imports "
+          f"{rss_at_start / 1024:.0f}; after {steps_mb})")
     if ratio is not None:
         print(f"/status at {max(args.scales)}x vs 1x: {ratio:.2f}x")
     if ratio_10 is not None:
@@ -672,6 +708,7 @@ def main(argv: list[str] | None = None) -> int:
         "status_ratio_vs_10x": ratio_10,
         "targets": [goal.as_json() for goal in goals],
         "peak_rss_kb": peak,
+        "bot_process_peak_rss_kb": process_kb,
         "peak_rss_kb_after": {"imports": rss_at_start, **rss},
     }
     path = write_json(args.out, payload, stamp)
