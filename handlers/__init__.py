@@ -13,7 +13,17 @@ from telegram.ext import (
 )
 
 from bot.i18n import t
-from handlers import deadlines, evidence, gate, jobs, onboarding, reporting, status
+from handlers import (
+    deadlines,
+    evidence,
+    gate,
+    jobs,
+    onboarding,
+    report_flow,
+    reporting,
+    review,
+    status,
+)
 from handlers.context import DubanContext, caller, reply
 from handlers.errors import report_error
 
@@ -28,7 +38,7 @@ def register(app: Application) -> None:
     app.add_handler(TypeHandler(Update, gate.gatekeep), group=-1)
 
     # Group 0: the guided report flow first, so its states see photos and replies before others.
-    app.add_handler(reporting.report_conversation())
+    app.add_handler(report_flow.report_conversation())
     for name, callback in (
         ("start", onboarding.show_start),
         ("help", onboarding.show_help),
@@ -40,11 +50,11 @@ def register(app: Application) -> None:
         ("leave", onboarding.leave),
         ("lang", onboarding.choose_language),
         ("tasks", reporting.list_tasks),
-        ("close", reporting.close_command),
-        ("reopen", reporting.reopen_command),
+        ("close", review.close_command),
+        ("reopen", review.reopen_command),
         ("undo", reporting.undo),
         ("history", reporting.history),
-        ("cancel", reporting.cancel),
+        ("cancel", report_flow.cancel),
         ("status", status.show_status),
         ("due", status.show_due),
         ("evidence", evidence.list_evidence),
@@ -54,13 +64,13 @@ def register(app: Application) -> None:
     ):
         app.add_handler(CommandHandler(name, callback))
     app.add_handler(CallbackQueryHandler(onboarding.decide_join_button, pattern=r"^join:"))
-    app.add_handler(CallbackQueryHandler(reporting.review_button, pattern=r"^rv:"))
+    app.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
     app.add_handler(CallbackQueryHandler(deadlines.decide_deadline, pattern=r"^dl:"))
     app.add_handler(CallbackQueryHandler(evidence.resend_evidence, pattern=r"^ev:\d+$"))
-    app.add_handler(CallbackQueryHandler(reporting.expect_button))  # stale or foreign buttons
+    app.add_handler(CallbackQueryHandler(report_flow.expect_button))  # stale or foreign buttons
     app.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, evidence.evidence_message))
     app.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND,
-                                   reporting.reopen_reason_reply))
+                                   review.reopen_reason_reply))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
 
     app.add_error_handler(report_error)
