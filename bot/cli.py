@@ -22,7 +22,7 @@ from bot.directory import (
 from bot.errors import DubanError
 from bot.i18n import t
 from bot.plan import DEFAULT_PLAN_FILE, PlanError, load_plan, read_plan_file
-from bot.progress import parse_state, record_report
+from bot.progress import parse_number, parse_state, record_report
 from bot.replies import recorded_text
 from bot.views import render_department_plain, render_plan_plain, render_task_plain
 
@@ -100,9 +100,9 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         print(t("state_unknown", args.lang, html=False, state=args.state), file=sys.stderr)
         return 1
     if args.progress not in (None, "-"):
-        raw = args.progress.rstrip("%")
-        if raw.lstrip("-").isdigit():
-            percent = int(raw)
+        number = parse_number(args.progress.rstrip("%"))
+        if number is not None and number.is_integer():
+            percent = int(number)
         elif parse_state(args.progress):
             state = parse_state(args.progress)
         else:

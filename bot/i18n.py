@@ -199,14 +199,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This bot serves only its configured coordination group and will stay silent "
               "here. To use it here, set COORDINATION_CHAT_ID to {chat_id}.",
     },
+    "edited_ignored": {
+        "zh": "修改过的命令不会被执行。如需更正,请重新发送一条命令(报送可先用 /undo 撤回)。",
+        "en": "Edited commands are not carried out. Send a new command instead (/undo takes back "
+              "a report).",
+    },
     "unknown_command": {
         "zh": "没有这个命令。发送 /help 查看可用命令。",
         "en": "There is no such command. Send /help to see what I can do.",
     },
     "error": {
-        "zh": "抱歉,处理时出了点问题,已记录,请稍后再试。您的数据未被更改。",
-        "en": "Sorry, something went wrong; it has been logged. Please try again later. "
-              "Nothing was changed.",
+        "zh": "抱歉,处理时出了点问题,已记录。请先用 /history 任务编号 查看是否已经记下,再决定是否重发。",
+        "en": "Sorry, something went wrong; it has been logged. Check with /history TASK whether "
+              "it was recorded before sending it again.",
     },
     "not_your_button": {
         "zh": "这个按钮不是给您的。",

@@ -49,13 +49,22 @@ def mark_failed(db: Database, ids: list[int], error: str) -> None:
 
 def prepare_nudges(db: Database, now: datetime, policy: NudgePolicy,
                    chat_id: int | None) -> list[tuple[int, Nudge]]:
-    """Record today's nudges, then return every unsent one (today's and any left over)."""
-    for nudge in scan(db, now, policy):
+    """Record today's nudges and return the unsent ones among them. An older unsent nudge (the
+    bot could not post it) is superseded, not sent late: today's scan already says what is due
+    now, and a task done or muted since gets nothing."""
+    due_now = scan(db, now, policy)
+    for nudge in due_now:
         enqueue(db, key=nudge.key, kind="nudge", chat_id=chat_id, payload=asdict(nudge), now=now)
+    keys = {nudge.key for nudge in due_now}
     pending = []
-    for row in unsent(db, "nudge"):
-        data = json.loads(row["payload"])
-        data["due"] = date.fromisoformat(data["due"])
-        data["send_on"] = date.fromisoformat(data["send_on"])
-        pending.append((row["id"], Nudge(**data)))
+    with db.atomic():
+        for row in unsent(db, "nudge"):
+            if row["key"] not in keys:
+                db["outbox"].update(row["id"], {"sent_at": utc_iso(now),
+                                                "last_error": "superseded"})
+                continue
+            data = json.loads(row["payload"])
+            data["due"] = date.fromisoformat(data["due"])
+            data["send_on"] = date.fromisoformat(data["send_on"])
+            pending.append((row["id"], Nudge(**data)))
     return pending

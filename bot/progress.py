@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -17,7 +19,7 @@ from bot.policy import STATES, STATUSES, Latest, TaskStatus, derive_status, perc
 from bot.recurrence import occurrence, parse_recurrence
 
 UNDO_WINDOW = timedelta(minutes=30)
-MAX_NOTE_CHARS = 1000
+MAX_NOTE_CHARS = 500  # even escaped (& -> &amp;) a note line stays under one message
 
 
 # ---------------------------------------------------------------- the window of a task
@@ -63,6 +65,8 @@ def _replayed(db: Database, update_key: str | None, task: dict[str, Any], today:
     rows = list(db["reports"].rows_where("update_key = ?", [update_key]))
     if not rows:
         return None
+    if rows[0]["task_id"] != task["id"]:  # the same message now names another task: say what
+        task = find_task(db, rows[0]["task_id"], include_archived=True)  # it recorded before
     opens, due, _ = window(task, today)
     return Recorded(rows[0], task, derive_status(_as_latest(rows[0]), start=opens, due=due,
                                                  today=today), duplicate=True)
@@ -116,6 +120,8 @@ def record_report(
     if value is not None:
         if task["target_value"] is None:
             raise DubanError("value_not_target", task=task["id"])
+        if not math.isfinite(value) or value > MAX_VALUE:
+            raise DubanError("progress_unreadable", word=str(value))
         if value < 0:
             raise DubanError("value_negative", value=value)
     if state == "done" and percent is not None and percent < 100:
@@ -451,6 +457,17 @@ class ReportInput:
     note: str = ""
 
 
+# Plain ASCII numbers only: float() would also take 'nan', '1e309' or '²'.
+NUMBER_RE = re.compile(r"^-?\d{1,9}(\.\d{1,4})?$")
+MAX_VALUE = 1e9
+
+
+def parse_number(text: str) -> float | None:
+    """'187', '-5', '12.5' as a number; anything else (1e309, nan, ², 一百) as None."""
+    text = text.strip()
+    return float(text) if NUMBER_RE.match(text) else None
+
+
 def parse_progress_word(task: dict[str, Any], word: str) -> ReportInput | None:
     """'60', '60%', '已完成', '187所', '187' (a value when the task has a numeric target)."""
     word = word.strip()
@@ -459,17 +476,17 @@ def parse_progress_word(task: dict[str, Any], word: str) -> ReportInput | None:
         return ReportInput(state=state)
     unit = task["target_unit"] or ""
     if word.endswith(("%", "%")):
-        number = word[:-1]
-        return ReportInput(percent=int(number)) if number.lstrip("-").isdigit() else None
+        number = parse_number(word[:-1])
+        return ReportInput(percent=int(number)) if number is not None and number.is_integer() \
+            else None
     if unit and unit != "%" and word.endswith(unit):
         word = word[: -len(unit)]
-    try:
-        number = float(word)
-    except ValueError:
+    number = parse_number(word)
+    if number is None:
         return None
     if task["target_value"] is not None and task["target_unit"] != "%":
         return ReportInput(value=number)
-    return ReportInput(percent=int(number)) if number == int(number) else None
+    return ReportInput(percent=int(number)) if number.is_integer() else None
 
 
 def parse_report_args(task: dict[str, Any], words: list[str]) -> ReportInput:

@@ -199,3 +199,20 @@ def compose_nudges(nudges: list[Nudge], ctx: NudgeContext, today: date, tz,
         people = " ".join(mention(m["user_id"], m["name"]) for m in ctx.coordinators)
         lines += ["", t("nudge_escalate", lang, people=Html(people))]
     return "\n".join(lines)
+
+
+def nudge_batches(nudges: list[Nudge], ctx: NudgeContext, today: date, tz,
+                  limit: int = 4096) -> list[list[Nudge]]:
+    """Whole departments per message, as many as fit under Telegram's limit, so each message's
+    nudges can be marked sent as soon as it is delivered."""
+    by_dept: dict[str, list[Nudge]] = defaultdict(list)
+    for nudge in nudges:
+        by_dept[nudge.dept].append(nudge)
+    batches: list[list[Nudge]] = []
+    for code in sorted(by_dept, key=lambda c: ctx.departments[c]["position"]):
+        block = by_dept[code]
+        if batches and len(compose_nudges(batches[-1] + block, ctx, today, tz)) <= limit:
+            batches[-1] += block
+        else:
+            batches.append(list(block))
+    return batches

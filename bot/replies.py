@@ -25,9 +25,13 @@ def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     chunks: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:  # a single monster line: cut it, it has no tags of ours
-            chunks.append(line[:limit])
-            line = line[limit:]
+        while len(line) > limit:  # a monster line: cut it, but never inside an entity or a tag
+            cut = limit
+            opened = max(line.rfind("&", 0, cut), line.rfind("<", 0, cut))
+            if opened > 0 and not any(end in line[opened:cut] for end in (";", ">")):
+                cut = opened
+            chunks.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             chunks.append(current)

@@ -29,7 +29,11 @@ from handlers.errors import report_error
 
 
 async def unknown_command(update: Update, context: DubanContext) -> None:
-    """Any other /command: say so politely."""
+    """Any other /command: say so politely, unless it was addressed to another bot."""
+    text = update.effective_message.text or ""
+    addressee = text.split(maxsplit=1)[0].partition("@")[2] if text else ""
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return
     await reply(update, t("unknown_command", caller(update, context).lang))
 
 
@@ -63,11 +67,18 @@ def register(app: Application) -> None:
         ("mute", jobs.mute),
     ):
         app.add_handler(CommandHandler(name, callback))
-    app.add_handler(CallbackQueryHandler(onboarding.decide_join_button, pattern=r"^join:"))
-    app.add_handler(CallbackQueryHandler(review.review_button, pattern=r"^rv:"))
-    app.add_handler(CallbackQueryHandler(deadlines.decide_deadline, pattern=r"^dl:"))
-    app.add_handler(CallbackQueryHandler(evidence.resend_evidence, pattern=r"^ev:\d+$"))
-    app.add_handler(CallbackQueryHandler(report_flow.expect_button))  # stale or foreign buttons
+    # Buttons match their whole callback_data strictly, so a forged or malformed one falls
+    # through to the catch-all below instead of crashing a handler.
+    for pattern, callback in (
+        (r"^join:(approve|refuse):[0-9]{1,15}$", onboarding.decide_join_button),
+        (r"^rv:(close|reopen):T[0-9]{1,4}$", review.review_button),
+        (r"^dl:(ok:T[0-9]{1,4}:[0-9]{4}-[0-9]{2}-[0-9]{2}|no:T[0-9]{1,4})$",
+         deadlines.decide_deadline),
+        (r"^ev:[0-9]{1,12}$", evidence.resend_evidence),
+    ):
+        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # Anything else (a stale, foreign or forged button) gets "this has expired".
+    app.add_handler(CallbackQueryHandler(report_flow.expect_button))
     app.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, evidence.evidence_message))
     app.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND,
                                    review.reopen_reason_reply))

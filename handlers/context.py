@@ -116,15 +116,26 @@ def args_text(context: DubanContext) -> str:
     return " ".join(context.args or []).strip()
 
 
+def check_may_see(who: Caller, task: dict[str, Any]) -> None:
+    """Members only; a liaison sees their own department's tasks, a coordinator every task."""
+    if not who.active:
+        raise DubanError("not_member")
+    if not who.coordinator and task["dept"] != who.dept:
+        raise DubanError("liaison_own_dept_only", dept=who.dept)
+
+
 async def task_from_args(update: Update, context: DubanContext, who: Caller,
                          command: str) -> dict[str, Any] | None:
-    """The task named after a command ('/history T12'), or None after telling the user why not."""
+    """The task named after a command ('/history T12') if the caller may see it, or None after
+    telling them why not."""
     ref = args_text(context)
     if not ref:
         await reply(update, t("usage_task", who.lang, command=command))
         return None
     try:
-        return find_task(context.db, ref)
+        task = find_task(context.db, ref)
+        check_may_see(who, task)
+        return task
     except DubanError as err:
         await refuse(update, who.lang, err)
         return None

@@ -64,11 +64,16 @@ async def decide_deadline(update: Update, context: DubanContext) -> None:
         await query.edit_message_text(t("deadline_cancelled", who.lang))
         return
     try:
-        task = set_deadline(context.db, user_id=who.user_id, task_ref=parts[2],
-                            due=date.fromisoformat(parts[3]), now=context.now())
+        due = date.fromisoformat(parts[3])
+    except ValueError:
+        await query.answer(t("button_expired", who.lang), show_alert=True)
+        return
+    try:
+        task = set_deadline(context.db, user_id=who.user_id, task_ref=parts[2], due=due,
+                            now=context.now())
     except DubanError as err:
         await query.answer(t(err.key, who.lang, **err.params), show_alert=True)
         return
     await query.answer()
     await query.edit_message_text(t("deadline_set", who.lang, task=task["id"],
-                                    reading=_reading(date.fromisoformat(parts[3]), who.lang)))
+                                    reading=_reading(due, who.lang)))

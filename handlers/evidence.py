@@ -11,7 +11,7 @@ from bot.directory import find_task
 from bot.errors import DubanError
 from bot.evidence import check_size, evidence_of, task_ref_in
 from bot.i18n import t
-from handlers.context import DubanContext, caller, refuse, reply, task_from_args
+from handlers.context import DubanContext, caller, check_may_see, refuse, reply, task_from_args
 from handlers.reporting import attachment, save_evidence
 
 ALBUM_SETTLE_SECONDS = 2.0  # an album's items arrive one by one; acknowledge once, after the last
@@ -107,9 +107,12 @@ async def resend_evidence(update: Update, context: DubanContext) -> None:
     query = update.callback_query
     who = caller(update, context)
     rows = list(context.db["evidence"].rows_where("id = ?", [int(query.data.split(":")[1])]))
-    if not who.active or not rows:
-        await query.answer(t("not_member" if not who.active else "button_expired", who.lang),
-                           show_alert=True)
+    try:
+        if not rows:
+            raise DubanError("button_expired")
+        check_may_see(who, context.db["tasks"].get(rows[0]["task_id"]))
+    except DubanError as err:
+        await query.answer(t(err.key, who.lang, **err.params), show_alert=True)
         return
     row = rows[0]
     await query.answer()

@@ -46,6 +46,13 @@ async def gatekeep(update: Update, context: DubanContext) -> None:
     chat = update.effective_chat
     if update.effective_user is None or chat is None:
         raise ApplicationHandlerStop
+    if update.edited_message or update.edited_channel_post:
+        # An edit keeps its message id: acting on it would look like a replay of the original,
+        # or silently change what was recorded. Ask for a new message instead.
+        served = chat.id == context.group_id or chat.type == Chat.PRIVATE
+        if served and _command_of(update):
+            await reply(update, t("edited_ignored", caller(update, context).lang))
+        raise ApplicationHandlerStop
     remember_name(update, context)
     await follow_migration(update, context)
     if chat.type in (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL):

@@ -20,7 +20,7 @@ from bot.errors import DubanError
 from bot.i18n import t
 from bot.outbox import enqueue, mark_failed, mark_sent, prepare_nudges, unsent
 from bot.progress import mute_task
-from bot.reminders import NudgePolicy, compose_nudges, nudge_context
+from bot.reminders import NudgePolicy, compose_nudges, nudge_batches, nudge_context
 from bot.replies import split_text
 from handlers.context import DubanContext, args_text, caller, refuse, reply
 
@@ -39,30 +39,34 @@ def quiet(settings: Settings, now: datetime) -> bool:
 
 
 async def send_nudges(context: DubanContext) -> int:
-    """Record today's nudges, then send every unsent one as one message; returns how many."""
+    """Record today's nudges and post them, whole departments per message; returns how many."""
     settings = context.settings
     now = context.now()
     chat_id = context.group_id
+    if chat_id is None:
+        log.warning("no nudges: COORDINATION_CHAT_ID is not set")
+        return 0
+    if quiet(settings, now):
+        log.info("nudges wait for the end of quiet hours")
+        return 0
     pending = prepare_nudges(context.db, now, nudge_policy(settings), chat_id)
     if not pending:
         return 0
-    if chat_id is None:
-        log.warning("%d nudges wait: COORDINATION_CHAT_ID is not set", len(pending))
-        return 0
-    if quiet(settings, now):
-        log.info("%d nudges wait for the end of quiet hours", len(pending))
-        return 0
-    ids = [row_id for row_id, _ in pending]
+    ids = {nudge.key: row_id for row_id, nudge in pending}
     nudges = [nudge for _, nudge in pending]
-    text = compose_nudges(nudges, nudge_context(context.db, nudges), now.date(), settings.tz)
-    try:
-        for chunk in split_text(text):
-            await context.bot.send_message(chat_id, chunk)
-    except TelegramError as exc:
-        mark_failed(context.db, ids, str(exc))
-        raise
-    mark_sent(context.db, ids, context.now())
-    return len(ids)
+    ctx = nudge_context(context.db, nudges)
+    sent = 0
+    for batch in nudge_batches(nudges, ctx, now.date(), settings.tz):
+        batch_ids = [ids[nudge.key] for nudge in batch]
+        try:
+            for chunk in split_text(compose_nudges(batch, ctx, now.date(), settings.tz)):
+                await context.bot.send_message(chat_id, chunk)
+        except TelegramError as exc:
+            mark_failed(context.db, batch_ids, str(exc))
+            raise
+        mark_sent(context.db, batch_ids, context.now())
+        sent += len(batch)
+    return sent
 
 
 def digest_key(moment: datetime) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -106,7 +107,7 @@ async def decide_join_command(update: Update, context: DubanContext) -> None:
         return
     approve = update.effective_message.text.lstrip("/").lower().startswith("approve")
     raw = args_text(context)
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]{1,15}", raw):
         await reply(update, t("no_pending_request", who.lang, user_id=raw or "?"))
         return
     try:

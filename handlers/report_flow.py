@@ -34,6 +34,7 @@ from handlers.review import acknowledge
 # Conversation states of the guided report.
 PICK_TASK, PROGRESS, VALUE, NOTE, EVIDENCE, CONFIRM = range(6)
 FLOW_TIMEOUT_SECONDS = 15 * 60
+PROGRESS_BUTTON = r"^rf:(p:(0|25|50|75|100)|s:(in_progress|done|blocked))$"
 
 
 def _flow(context: DubanContext, chat_id: int) -> dict[str, Any]:
@@ -301,10 +302,11 @@ def report_conversation() -> ConversationHandler:
 def _conversation(text, anything_else) -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CommandHandler("report", report_entry),
-                      CallbackQueryHandler(pick_task, pattern=r"^rf:task:")],
+                      CallbackQueryHandler(pick_task, pattern=r"^rf:task:T[0-9]{1,4}$")],
         states={
-            PICK_TASK: [CallbackQueryHandler(pick_task, pattern=r"^rf:task:"), *anything_else],
-            PROGRESS: [CallbackQueryHandler(progress_button, pattern=r"^rf:[ps]:"),
+            PICK_TASK: [CallbackQueryHandler(pick_task, pattern=r"^rf:task:T[0-9]{1,4}$"),
+                        *anything_else],
+            PROGRESS: [CallbackQueryHandler(progress_button, pattern=PROGRESS_BUTTON),
                        MessageHandler(text, progress_text), *anything_else],
             VALUE: [MessageHandler(text, value_text),
                     MessageHandler(~filters.COMMAND, expect_text)],

@@ -110,6 +110,8 @@ async def undo(update: Update, context: DubanContext) -> None:
     """/undo: take back the caller's last report within 30 minutes."""
     who = caller(update, context)
     try:
+        if not who.active:
+            raise DubanError("not_member")
         row = undo_last(context.db, user_id=who.user_id, now=context.now())
     except DubanError as err:
         await refuse(update, who.lang, err)

@@ -94,6 +94,8 @@ async def review_button(update: Update, context: DubanContext) -> None:
         await query.answer(t(err.key, who.lang, **err.params), show_alert=True)
         return
     await query.answer()
+    if rec.duplicate:
+        return
     await query.edit_message_text(f"{query.message.text_html}\n\n"
                                   + t("task_closed_ok", "zh", task=task_id,
                                       title=rec.task["title"]))
@@ -119,6 +121,9 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
     except DubanError as err:
         await refuse(update, who.lang, err)
         return
+    if rec.duplicate:
+        await reply(update, t("report_duplicate", who.lang))
+        return
     await reply(update, t("task_reopened_ok", who.lang, task=rec.task["id"],
                           title=title_of(rec.task, who.lang), reason=reason))
     await _notify_reporter(context, update.effective_chat.id, rec.task["id"],
@@ -137,6 +142,9 @@ async def close_command(update: Update, context: DubanContext) -> None:
                          note=words[1] if len(words) > 1 else "", update_key=update_key(update))
     except DubanError as err:
         await refuse(update, who.lang, err)
+        return
+    if rec.duplicate:
+        await reply(update, t("report_duplicate", who.lang))
         return
     await reply(update, t("task_closed_ok", who.lang, task=rec.task["id"],
                           title=title_of(rec.task, who.lang)))

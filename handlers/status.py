@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 
 from bot.directory import find_department, find_departments, normalise_task_ref
@@ -9,7 +11,7 @@ from bot.errors import DubanError
 from bot.i18n import t
 from bot.progress import plan_summary, task_view
 from bot.replies import department_html, due_html, status_html, task_html
-from handlers.context import DubanContext, args_text, caller, refuse, reply
+from handlers.context import DubanContext, args_text, caller, check_may_see, refuse, reply
 
 DEFAULT_DUE_DAYS = 14
 
@@ -24,8 +26,7 @@ async def show_status(update: Update, context: DubanContext) -> None:
             raise DubanError("not_member")
         if text and normalise_task_ref(text) and not find_departments(context.db, text):
             view = task_view(context.db, text, now)
-            if not who.coordinator and view.task["dept"] != who.dept:
-                raise DubanError("liaison_own_dept_only", dept=who.dept)
+            check_may_see(who, view.task)
             await reply(update, task_html(context.db, view, who.lang, context.settings.tz))
             return
         if not text and who.coordinator:
@@ -44,7 +45,7 @@ async def show_due(update: Update, context: DubanContext) -> None:
     """/due [days]: what falls due soon, for the caller's department or (coordinator) for all."""
     who = caller(update, context)
     raw = args_text(context)
-    if raw and not (raw.isdigit() and 0 < int(raw) <= 366):
+    if raw and not (re.fullmatch(r"[0-9]{1,3}", raw) and 0 < int(raw) <= 366):
         await reply(update, t("due_usage", who.lang))
         return
     if not who.active:

@@ -271,6 +271,10 @@ async def test_help_language_undo_and_history(env: Env):
     assert "Took back" in await env.say(env.liaison, "/undo")
     assert "first" in await env.say(env.liaison, "/history T41")
     assert "no such command" in await env.say(env.liaison, "/frobnicate")
+    before = len(env.server.bot_messages(GROUP))
+    await env.server.send_text(env.liaison, GROUP, "/start@some_other_bot")  # not ours: silence
+    assert "User id" in await env.say(env.liaison, "/whoami")
+    assert len(env.server.bot_messages(GROUP)) == before + 1
 
 
 async def test_the_bot_survives_a_refused_set_my_commands(tmp_path, plan):
@@ -319,7 +323,8 @@ async def test_a_failing_handler_gets_a_polite_answer(env: Env):
     env.server.fail_method("sendMessage", 400, "Bad Request: boom", times=1)
     await env.server.send_text(env.liaison, GROUP, "/whoami")
     text = await env.next_text()
-    assert "出了点问题" in text and "boom" not in text and "Traceback" not in text
+    assert "出了点问题" in text and "/history" in text
+    assert "boom" not in text and "Traceback" not in text
 
 
 async def test_the_bot_follows_a_group_upgraded_to_a_supergroup(env: Env):
@@ -331,3 +336,34 @@ async def test_the_bot_follows_a_group_upgraded_to_a_supergroup(env: Env):
         "migrate_to_chat_id": new_id}})
     await env.server.wait_idle(quiet=0.2)
     assert "卫健委" in await env.say(env.coordinator, "/status", chat=new_id)
+
+
+async def test_an_edited_command_is_not_carried_out(env: Env):
+    await env.say(env.liaison, "/report T41 100")
+    await env.next_text()  # the review request
+    update = await env.server.send_text(env.coordinator, GROUP, "/close T41")
+    assert "已核实销号" in await env.next_text()
+    await env.next_text()  # the notice to the liaison
+    edited = {**update["message"], "text": "/close T42", "edit_date": 1800000000}
+    await env.server.send_update({"edited_message": edited})
+    assert "修改过的命令不会被执行" in await env.next_text()
+    assert [(r["task_id"], r["kind"]) for r in env.db["reports"].rows] == [
+        ("T41", "progress"), ("T41", "close")]
+
+
+async def test_numbers_that_are_not_numbers_get_a_polite_answer(env: Env):
+    for word in ("1e309", "nan", "²%", "--5", "一百"):
+        assert "看不懂进度" in await env.say(env.liaison, f"/report T41 {word}")
+    assert "用法" in await env.say(env.liaison, "/due ²")
+    assert "没有待审核" in await env.say(env.coordinator, "/approve 99999999999999999999")
+    assert env.db["reports"].count == 0
+
+
+async def test_history_and_evidence_are_for_members_of_the_department(env: Env):
+    await env.say(env.liaison, "/report T41 60 内部说明")
+    assert "/join" in await env.say(env.stranger, "/history T41")
+    assert "/join" in await env.say(env.stranger, "/evidence T41")
+    add_member(env.db, user_id=NEWBIE_ID, dept="WOMEN", role="liaison", now=at("2022-01-05"),
+               actor="test", name="陈新人")
+    assert "只能查看本部门" in await env.say(env.newbie, "/history T41")
+    assert "内部说明" in await env.say(env.coordinator, "/history T41")

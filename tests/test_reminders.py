@@ -143,3 +143,32 @@ def test_offsets_are_configurable():
     policy = NudgePolicy(offsets=(14, 0), workdays_only=False)
     today = DUE - timedelta(days=7)
     assert nudge_for(view(today=today), today, policy).days == 14
+
+
+def test_unsent_nudges_are_superseded_not_sent_late(seeded):
+    # the bot could not post for days (no chat, errors): old unsent nudges pile up ...
+    for day in ("2022-06-23", "2022-06-27", "2022-06-29"):
+        prepare_nudges(seeded, at(day), ALL_DAYS, None)
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2022-06-29"))
+    # ... but what goes out is today's word only, and nothing for a task done since
+    pending = [n for _, n in prepare_nudges(seeded, at("2022-06-30"), ALL_DAYS, -100)]
+    assert "T01" not in {n.task_id for n in pending}
+    t02 = [n for n in pending if n.task_id == "T02"]
+    assert [(n.kind, n.days) for n in t02] == [("today", 0)]
+    assert seeded["outbox"].count_where("last_error = 'superseded'") >= 5
+
+
+def test_batches_keep_departments_whole_and_under_the_limit(seeded):
+    from bot.reminders import nudge_batches
+
+    nudges = scan(seeded, at("2022-07-02"), ALL_DAYS)
+    ctx = nudge_context(seeded, nudges)
+    tz = at("2022-07-02").tzinfo
+    batches = nudge_batches(nudges, ctx, date(2022, 7, 2), tz, limit=1200)
+    assert len(batches) > 1 and sum(len(b) for b in batches) == len(nudges)
+    for batch in batches:  # over the limit only when one department alone is that long
+        text = compose_nudges(batch, ctx, date(2022, 7, 2), tz)
+        assert len(text) <= 1200 or len({n.dept for n in batch}) == 1
+    depts_seen = [n.dept for b in batches for n in b]
+    assert all(depts_seen.index(d) + depts_seen.count(d) - 1 ==
+               max(i for i, x in enumerate(depts_seen) if x == d) for d in set(depts_seen))
