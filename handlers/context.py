@@ -139,3 +139,9 @@ async def task_from_args(update: Update, context: DubanContext, who: Caller,
     except DubanError as err:
         await refuse(update, who.lang, err)
         return None
+
+
+def shown_html(message: object) -> str:
+    """The HTML of a message a button sits on; '' when Telegram no longer shows it to the bot
+    (an InaccessibleMessage, over 48 hours old, has no text)."""
+    return getattr(message, "text_html", None) or ""

@@ -20,7 +20,7 @@ from bot.errors import DubanError
 from bot.i18n import LANGS, t
 from bot.replies import mention
 from handlers.commands import help_text
-from handlers.context import DubanContext, args_text, caller, refuse, reply
+from handlers.context import DubanContext, args_text, caller, refuse, reply, shown_html
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ async def decide_join_button(update: Update, context: DubanContext) -> None:
         return
     await query.answer()
     await query.edit_message_text(
-        f"{query.message.text_html}\n\n{outcome} {t('decided_by', 'zh', user=who.name)}")
+        f"{shown_html(query.message)}\n\n{outcome} {t('decided_by', 'zh', user=who.name)}")
 
 
 async def decide_join_command(update: Update, context: DubanContext) -> None:

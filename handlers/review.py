@@ -14,7 +14,7 @@ from bot.i18n import t
 from bot.progress import Recorded, close_task, reopen_task
 from bot.replies import mention, recorded_text
 from bot.views import title_of
-from handlers.context import DubanContext, args_text, caller, refuse, reply, update_key
+from handlers.context import DubanContext, args_text, caller, refuse, reply, shown_html, update_key
 from handlers.reporting import force_reply
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,8 @@ async def _notify_reporter(context: DubanContext, chat_id: int, task_id: str, ke
                            **params: Any) -> None:
     rows = list(context.db.query(
         "SELECT r.user_id, m.name FROM reports r LEFT JOIN members m ON m.user_id = r.user_id "
-        "WHERE r.task_id = ? AND r.kind = 'progress' ORDER BY r.id DESC LIMIT 1", [task_id]))
+        "WHERE r.task_id = ? AND r.kind = 'progress' AND r.revoked_at IS NULL "
+        "ORDER BY r.id DESC LIMIT 1", [task_id]))
     who = mention(rows[0]["user_id"], rows[0]["name"]) if rows else ""
     await context.bot.send_message(chat_id, t(key, "zh", mention=who, task=task_id, **params))
 
@@ -96,7 +97,7 @@ async def review_button(update: Update, context: DubanContext) -> None:
     await query.answer()
     if rec.duplicate:
         return
-    await query.edit_message_text(f"{query.message.text_html}\n\n"
+    await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("task_closed_ok", "zh", task=task_id,
                                       title=rec.task["title"]))
     await _notify_reporter(context, query.message.chat_id, task_id, "task_closed_notice")
