@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import weakref
@@ -443,10 +442,6 @@ def parse_state(text: str) -> str | None:
         "受阻": "blocked", "阻塞": "blocked", "blocked": "blocked",
     }
     return words.get(text.strip().lower())
-
-
-def json_list(text: str | None) -> list[str]:
-    return json.loads(text) if text else []
 
 
 @dataclass(frozen=True)

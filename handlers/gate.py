@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.directory import get_member
 from bot.i18n import t
 from handlers.commands import OPEN_TO_ALL
 from handlers.context import DubanContext, caller, reply
@@ -23,10 +23,9 @@ def _command_of(update: Update) -> str | None:
     return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else None
 
 
-def remember_name(update: Update, context: DubanContext) -> None:
+def remember_name(update: Update, context: DubanContext, member: dict[str, Any] | None) -> None:
     """Keep a member's display name current, so mentions in nudges read as names, not ids."""
     user = update.effective_user
-    member = get_member(context.db, user.id)
     if member and (member["name"] != user.full_name or member["username"] != user.username):
         context.db["members"].update(user.id, {"name": user.full_name, "username": user.username})
 
@@ -53,7 +52,8 @@ async def gatekeep(update: Update, context: DubanContext) -> None:
         if served and _command_of(update):
             await reply(update, t("edited_ignored", caller(update, context).lang))
         raise ApplicationHandlerStop
-    remember_name(update, context)
+    who = caller(update, context)
+    remember_name(update, context, who.member)
     await follow_migration(update, context)
     if chat.type in (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL):
         if chat.id == context.group_id:
@@ -67,7 +67,6 @@ async def gatekeep(update: Update, context: DubanContext) -> None:
         raise ApplicationHandlerStop
     # A private chat: members, applicants and configured coordinators are served; a stranger
     # may only start, ask for help, join or choose a language.
-    who = caller(update, context)
     if who.member and who.member["status"] in ("active", "pending"):
         return
     if who.user_id in context.settings.coordinator_ids:

@@ -114,6 +114,17 @@ async def reopen_reason_reply(update: Update, context: DubanContext) -> None:
     prompts.pop(message.reply_to_message.message_id, None)
 
 
+async def _announce(update: Update, context: DubanContext, lang: str, rec: Recorded, key: str,
+                    notice: str, **params: Any) -> None:
+    """Confirm a close or reopen to the coordinator and tell the reporter; a replay says so."""
+    if rec.duplicate:
+        await reply(update, t("report_duplicate", lang))
+        return
+    await reply(update, t(key, lang, task=rec.task["id"], title=title_of(rec.task, lang),
+                          **params))
+    await _notify_reporter(context, update.effective_chat.id, rec.task["id"], notice, **params)
+
+
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str) -> None:
     who = caller(update, context)
     try:
@@ -122,13 +133,8 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
     except DubanError as err:
         await refuse(update, who.lang, err)
         return
-    if rec.duplicate:
-        await reply(update, t("report_duplicate", who.lang))
-        return
-    await reply(update, t("task_reopened_ok", who.lang, task=rec.task["id"],
-                          title=title_of(rec.task, who.lang), reason=reason))
-    await _notify_reporter(context, update.effective_chat.id, rec.task["id"],
-                           "task_returned_notice", reason=reason)
+    await _announce(update, context, who.lang, rec, "task_reopened_ok", "task_returned_notice",
+                    reason=reason)
 
 
 async def close_command(update: Update, context: DubanContext) -> None:
@@ -144,13 +150,7 @@ async def close_command(update: Update, context: DubanContext) -> None:
     except DubanError as err:
         await refuse(update, who.lang, err)
         return
-    if rec.duplicate:
-        await reply(update, t("report_duplicate", who.lang))
-        return
-    await reply(update, t("task_closed_ok", who.lang, task=rec.task["id"],
-                          title=title_of(rec.task, who.lang)))
-    await _notify_reporter(context, update.effective_chat.id, rec.task["id"],
-                           "task_closed_notice")
+    await _announce(update, context, who.lang, rec, "task_closed_ok", "task_closed_notice")
 
 
 async def reopen_command(update: Update, context: DubanContext) -> None:
