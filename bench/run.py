@@ -75,10 +75,11 @@ from bot import db as dbmod  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.dates import parse_deadline, warm_up  # noqa: E402
-from bot.digest import digest_data, digest_text, render_charts  # noqa: E402
+from bot.digest import digest_data, render_charts  # noqa: E402
 from bot.plan import load_plan  # noqa: E402
 from bot.progress import compute_plan_summary, plan_summary, record_report  # noqa: E402
 from bot.reminders import NudgePolicy, scan  # noqa: E402
+from bot.render.digest import digest_text  # noqa: E402
 from tests.botapi_server import BotApiServer, running_server  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.dates import warm_up
 from bot.directory import ensure_coordinators
 from handlers import register
-from handlers.commands import COMMANDS
+from handlers.commands import menu
 from handlers.context import DubanContext, Services
 from handlers.jobs import schedule_jobs
 
@@ -31,13 +31,17 @@ def configure_logging() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
+# Telegram's language_code for each menu: the default menu (None) is Chinese.
+MENU_LANGUAGE_CODES = {"zh": None, "en": "en"}
+
+
 async def set_commands(app: Application) -> None:
     """The command menu in Chinese (default) and English; a refusal is not fatal."""
     try:
-        for lang in ("zh", "en"):
-            commands = [BotCommand(c.name, c.text(lang)[:256]) for c in COMMANDS]
+        for lang, code in MENU_LANGUAGE_CODES.items():
+            commands = [BotCommand(name, text) for name, text in menu(lang)]
             await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
-                                          language_code=None if lang == "zh" else "en")
+                                          language_code=code)
     except TelegramError as exc:
         log.warning("setMyCommands was refused (%s); the bot works without the menu", exc)
 

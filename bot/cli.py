@@ -12,9 +12,14 @@ from sqlite_utils import Database
 
 from bot import db as dbmod
 from bot.config import ConfigError, Settings, load_settings
+from bot.db import meta
 from bot.directory import (
     add_member,
+    department,
+    dept_names,
+    find_department,
     find_departments,
+    find_task,
     members,
     normalise_task_ref,
     remove_member,
@@ -22,9 +27,16 @@ from bot.directory import (
 from bot.errors import DubanError
 from bot.i18n import t
 from bot.plan import DEFAULT_PLAN_FILE, PlanError, load_plan, read_plan_file
-from bot.progress import parse_number, parse_state, record_report
-from bot.replies import recorded_text
-from bot.views import render_department_plain, render_plan_plain, render_task_plain
+from bot.progress import (
+    parse_number,
+    parse_state,
+    plan_summary,
+    record_report,
+    task_history,
+    task_view,
+)
+from bot.render.chat import recorded_text
+from bot.render.plain import department_plain, members_plain, plan_plain, task_plain
 
 
 def _now(settings: Settings) -> datetime:
@@ -81,11 +93,16 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     historical = args.at is not None
     try:
         if args.target and normalise_task_ref(args.target) and not find_departments(db, args.target):
-            print(render_task_plain(db, args.target, at, args.lang, historical))
+            task = find_task(db, args.target, include_archived=True)
+            view = task_view(db, task["id"], at, historical)
+            print(task_plain(view, department(db, task["dept"]), task_history(db, task["id"]),
+                             args.lang, settings.tz))
         elif args.target:
-            print(render_department_plain(db, args.target, at, args.lang, historical))
+            code = find_department(db, args.target)["code"]
+            summary = plan_summary(db, at, historical, dept=code)
+            print(department_plain(summary.departments[0], args.lang))
         else:
-            print(render_plan_plain(db, at, args.lang, historical))
+            print(plan_plain(meta(db), plan_summary(db, at, historical), args.lang))
     except DubanError as exc:
         print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
         return 1
@@ -129,20 +146,13 @@ def cmd_members(args: argparse.Namespace, settings: Settings) -> int:
             m = add_member(db, user_id=args.user_id, dept=args.dept, role=args.role, now=now,
                            actor="cli", name=args.name)
             print(t("member_saved", args.lang, html=False, user_id=m["user_id"],
-                    name=m["name"] or "", dept=m["dept"] or "—",
+                    name=m["name"] or "", dept=dept_names(db).get(m["dept"], "—"),
                     role=t(f"role_{m['role']}", args.lang, html=False)))
         elif args.action == "remove":
             remove_member(db, user_id=args.user_id, now=now, actor="cli")
             print(t("member_removed", args.lang, html=False, user_id=args.user_id))
         else:
-            from bot.table import render_table
-
-            rows = [[str(m["user_id"]), m["name"] or "", m["dept_short"] or "—", m["dept"] or "",
-                     t(f"role_{m['role']}", args.lang, html=False), m["status"]]
-                    for m in members(db, include_removed=args.all)]
-            headers = (["用户ID", "姓名", "部门", "代码", "角色", "状态"] if args.lang == "zh"
-                       else ["user id", "name", "department", "code", "role", "status"])
-            print(render_table(headers, rows) if rows else "(无成员 no members)")
+            print(members_plain(members(db, include_removed=args.all), args.lang))
     except DubanError as exc:
         print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
         return 1
@@ -177,14 +187,15 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     import re
     import time as clock
 
-    from bot.digest import digest_data, digest_text, render_charts
+    from bot.digest import digest_data, render_charts
+    from bot.render.digest import digest_text
 
     db = _open(settings)
     if not _need_plan(db):
         return 1
     at = _end_of_day(args.at, settings) if args.at else _now(settings)
     started = clock.perf_counter()
-    data = digest_data(db, at, args.lang)
+    data = digest_data(db, at)
     text = html.unescape(re.sub(r"<[^>]+>", "", digest_text(data, args.lang)))
     gathered = clock.perf_counter()
     paths = render_charts(data, args.out, args.lang)

@@ -56,6 +56,7 @@ __all__ = [
     "AUTUMN_TERM_END",
     "SPRING_TERM_END",
     "Deadline",
+    "DeadlineError",
     "format_date_en",
     "format_date_zh",
     "parse_deadline",
@@ -103,6 +104,17 @@ def format_date_en(d: dt.date) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Internal types
+
+
+class DeadlineError(ValueError):
+    """A refusal of what the user typed, in each language; str() holds both."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh}/ {en}")
+        self.texts = {"zh": zh, "en": en}
+
+    def message(self, lang: str) -> str:
+        return self.texts.get(lang) or self.texts["zh"]
 
 
 class _Invalid(Exception):
@@ -857,10 +869,10 @@ def _read(cleaned: _Cleaned, ctx: _Ctx) -> _Hit | None:
 # Public entry points
 
 
-def _unreadable(shown: str) -> ValueError:
-    return ValueError(
-        f"无法识别日期“{shown}”，请写成 2025-06-30、“6月底前”、“下周五”或“三个月内”等形式。"
-        f"/ Could not read the date “{shown}”; please write e.g. 2025-06-30, “end of June”, "
+def _unreadable(shown: str) -> DeadlineError:
+    return DeadlineError(
+        f"无法识别日期“{shown}”，请写成 2025-06-30、“6月底前”、“下周五”或“三个月内”等形式。",
+        f"Could not read the date “{shown}”; please write e.g. 2025-06-30, “end of June”, "
         "“next Friday” or “within 3 months”."
     )
 
@@ -881,9 +893,9 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
     if len(shown) > 30:
         shown = shown[:30] + "…"
     if not shown:
-        raise ValueError(
-            "请填写截止日期，例如 2025-06-30 或“6月底前”。"
-            "/ Please give a deadline, e.g. 2025-06-30 or “end of June”."
+        raise DeadlineError(
+            "请填写截止日期，例如 2025-06-30 或“6月底前”。",
+            "Please give a deadline, e.g. 2025-06-30 or “end of June”."
         )
     if len(text) > MAX_INPUT_CHARS:
         raise _unreadable(shown)
@@ -891,8 +903,8 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
     try:
         hit = _read(cleaned, _Ctx(today, cleaned.before))
     except _Invalid as exc:
-        raise ValueError(
-            f"日期“{shown}”不存在：{exc.zh}。/ The date “{shown}” does not exist: {exc.en}."
+        raise DeadlineError(
+            f"日期“{shown}”不存在：{exc.zh}。", f"The date “{shown}” does not exist: {exc.en}."
         ) from None
     except (ValueError, OverflowError):  # date arithmetic past year 9999
         hit = (dt.date.max, False)
@@ -900,15 +912,15 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
         raise _unreadable(shown)
     day, ambiguous = hit
     if day < today:
-        raise ValueError(
+        raise DeadlineError(
             f"“{shown}”是{format_date_zh(day)}，已经过去；截止日期不能早于今天"
-            f"（{format_date_zh(today)}）。/ “{shown}” is {format_date_en(day)}, which has "
+            f"（{format_date_zh(today)}）。", f"“{shown}” is {format_date_en(day)}, which has "
             f"passed; a deadline cannot be before today ({format_date_en(today)})."
         )
     if day.year - today.year > MAX_YEARS_AHEAD:
-        raise ValueError(
-            f"“{shown}”太遥远（超过{MAX_YEARS_AHEAD}年），请检查年份。"
-            f"/ “{shown}” is more than {MAX_YEARS_AHEAD} years away; please check the year."
+        raise DeadlineError(
+            f"“{shown}”太遥远（超过{MAX_YEARS_AHEAD}年），请检查年份。",
+            f"“{shown}” is more than {MAX_YEARS_AHEAD} years away; please check the year."
         )
     if cleaned.stated_weekday is not None and cleaned.stated_weekday != day.weekday():
         ambiguous = True  # "6月30日(星期五)" but 30 June is a Thursday: which one was meant?

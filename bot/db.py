@@ -201,6 +201,20 @@ def m006_catalogue_version(db: Database) -> None:
                        f"BEGIN {bump} END")
 
 
+@migrations()
+def m007_prompts(db: Database) -> None:
+    # Questions the bot is waiting on (the guided /report, the reason for 退回), so an answer
+    # typed after a restart still finds its question, and an answer to a closed one is told so.
+    db["prompts"].create({
+        "id": int, "chat_id": int, "user_id": int, "kind": str, "step": str, "data": str,
+        "created_at": str, "updated_at": str, "closed_at": str, "outcome": str,
+    }, pk="id", not_null={"chat_id", "user_id", "kind", "step", "created_at", "updated_at"})
+    db["prompts"].create_index(["chat_id", "user_id", "kind", "closed_at"])
+    db["prompt_messages"].create({"chat_id": int, "message_id": int, "prompt_id": int},
+                                 pk=("chat_id", "message_id"),
+                                 foreign_keys=[("prompt_id", "prompts", "id")])
+
+
 def refresh_latest(db: Database, task_id: str, period: str) -> None:
     """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
     row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.access import Actor, actor_of
 from bot.db import audit, utc_iso
 from bot.errors import DubanError
+from bot.i18n import Names
 
 ROLES = ("liaison", "coordinator")
 TASK_REF_RE = re.compile(r"^#?T?0*(\d{1,4})$", re.IGNORECASE)
@@ -236,3 +238,34 @@ def liaisons_of(db: Database, dept: str) -> list[dict[str, Any]]:
 def coordinators(db: Database) -> list[dict[str, Any]]:
     return list(db["members"].rows_where("role = 'coordinator' AND status = 'active'",
                                          order_by="user_id"))
+
+
+def dept_names(db: Database) -> dict[str, Names]:
+    """Every department's names by code, for messages that name a department in either language."""
+    return {d["code"]: Names(zh=d["short"], en=d["name_en"]) for d in departments(db, True)}
+
+
+def actor(db: Database, user_id: int, coordinator_ids: frozenset[int] = frozenset()) -> Actor:
+    """The role `user_id` plays now (see bot.access)."""
+    return actor_of(user_id, get_member(db, user_id), coordinator_ids)
+
+
+def coordination_chat(db: Database, configured: int | None) -> int | None:
+    """The coordination chat: as configured, or where Telegram moved it (group → supergroup)."""
+    moved = db.execute("SELECT value FROM meta WHERE key = 'coordination_chat_id'").fetchone()
+    return int(moved[0]) if moved else configured
+
+
+def move_coordination_chat(db: Database, new_chat_id: int) -> None:
+    db["meta"].upsert({"key": "coordination_chat_id", "value": str(new_chat_id)}, pk="key")
+
+
+def remember_name(db: Database, member: dict[str, Any] | None, name: str,
+                  username: str | None) -> None:
+    """Keep a member's display name current, so mentions in nudges read as names, not ids."""
+    if member and (member["name"] != name or member["username"] != username):
+        db["members"].update(member["user_id"], {"name": name, "username": username})
+
+
+def department(db: Database, code: str) -> dict[str, Any]:
+    return db["departments"].get(code)

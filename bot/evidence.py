@@ -11,10 +11,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.access import Action
 from bot.db import audit, utc_iso
-from bot.directory import active_member, find_task
+from bot.directory import find_task
 from bot.errors import DubanError
-from bot.progress import authorise_report
+from bot.progress import authorise
 
 # getFile refuses anything larger for bots on Telegram's own servers.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -77,7 +78,7 @@ def admit(db: Database, *, user_id: int, task_ref: str, file_unique_id: str
           ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """(task, the row already kept for this file or None) if this person may add evidence to it."""
     task = find_task(db, task_ref)
-    authorise_report(active_member(db, user_id), task)
+    authorise(db, user_id, Action.REPORT, task)
     existing = list(db["evidence"].rows_where("task_id = ? AND file_unique_id = ?",
                                               [task["id"], file_unique_id]))
     return task, existing[0] if existing else None
@@ -128,24 +129,24 @@ def record_evidence(db: Database, archived: Archived, *, task_id: str, user_id: 
     return Stored(db["evidence"].get(evidence_id), duplicate=False)
 
 
-def store_evidence(db: Database, evidence_dir: Path, *, user_id: int, task_ref: str,
-                   data: bytes, file_id: str, file_unique_id: str, kind: str, now: datetime,
-                   file_name: str | None = None, caption: str | None = None,
-                   report_id: int | None = None, update_key: str | None = None) -> Stored:
-    """Admit, archive and record in one go, once per task and file (the bot splits the steps
-    so that hashing and writing run off the event loop)."""
-    task, existing = admit(db, user_id=user_id, task_ref=task_ref,
-                           file_unique_id=file_unique_id)
-    if existing:
-        return Stored(existing, duplicate=True)
-    archived = archive(evidence_dir, task["id"], file_unique_id, data, file_name)
-    return record_evidence(db, archived, task_id=task["id"], user_id=user_id, file_id=file_id,
-                           file_unique_id=file_unique_id, kind=kind, now=now,
-                           file_name=file_name, caption=caption, report_id=report_id,
-                           update_key=update_key)
-
-
 def evidence_of(db: Database, task_id: str) -> list[dict[str, Any]]:
     return list(db.query(
         "SELECT e.*, m.name AS user_name FROM evidence e LEFT JOIN members m ON m.user_id = "
         "e.user_id WHERE e.task_id = ? ORDER BY e.id", [task_id]))
+
+
+def count_for_task(db: Database, task_id: str) -> int:
+    return db["evidence"].count_where("task_id = ?", [task_id])
+
+
+def for_review(db: Database, task_id: str, report_id: int, limit: int) -> list[dict[str, Any]]:
+    """The files a coordinator checks a claim against: the report's own, else the task's newest."""
+    rows = list(db["evidence"].rows_where("report_id = ?", [report_id], order_by="id",
+                                          limit=limit))
+    return rows or list(db["evidence"].rows_where("task_id = ?", [task_id], order_by="id desc",
+                                                  limit=limit))
+
+
+def get_evidence(db: Database, evidence_id: int) -> dict[str, Any] | None:
+    rows = list(db["evidence"].rows_where("id = ?", [evidence_id]))
+    return rows[0] if rows else None

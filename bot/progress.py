@@ -11,13 +11,15 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.access import Action, Actor, check_task
 from bot.db import audit, refresh_latest, utc_iso
-from bot.directory import active_member, catalogue, find_task
+from bot.directory import actor, catalogue, dept_names, find_task
 from bot.errors import DubanError
 from bot.policy import STATES, STATUSES, Latest, TaskStatus, derive_status, percent_of
 from bot.recurrence import occurrence, parse_recurrence
 
 UNDO_WINDOW = timedelta(minutes=30)
+SKIP_WORDS = frozenset({"无", "跳过", "没有", "略", "-", "—", "skip", "none", "no", "n/a"})
 MAX_NOTE_CHARS = 500  # even escaped (& -> &amp;) a note line stays under one message
 
 
@@ -71,13 +73,11 @@ def _replayed(db: Database, update_key: str | None, task: dict[str, Any], today:
                                                  today=today), duplicate=True)
 
 
-def authorise_report(member: dict[str, Any] | None, task: dict[str, Any]) -> dict[str, Any]:
-    """A liaison acts only for their own department; a coordinator for any."""
-    if member is None:
-        raise DubanError("not_member")
-    if member["role"] != "coordinator" and member["dept"] != task["dept"]:
-        raise DubanError("wrong_dept", task=task["id"], dept=task["dept"])
-    return member
+def authorise(db: Database, user_id: int, action: Action, task: dict[str, Any]) -> Actor:
+    """The rule book (bot.access) decides; the refusal names departments in both languages."""
+    who = actor(db, user_id)
+    check_task(who, action, task, dept_names(db))
+    return who
 
 
 def _insert(db: Database, row: dict[str, Any], *, now: datetime, actor: int | str,
@@ -109,7 +109,7 @@ def record_report(
     replay = _replayed(db, update_key, task, today)
     if replay:
         return replay
-    member = authorise_report(active_member(db, user_id), task)
+    reporter = authorise(db, user_id, Action.REPORT, task)
     if percent is None and state is None and value is None:
         raise DubanError("report_empty")
     if percent is not None and (isinstance(percent, bool) or not 0 <= percent <= 100):
@@ -154,7 +154,7 @@ def record_report(
         "value": value,
         "note": note,
         "user_id": user_id,
-        "dept": member["dept"] or task["dept"],
+        "dept": reporter.dept or task["dept"],  # the reporter's department (a coordinator's own)
         "at": utc_iso(now),
         "source": source,
         "update_key": update_key,
@@ -164,13 +164,6 @@ def record_report(
     return Recorded(report, task, status)
 
 
-def _coordinator(db: Database, user_id: int) -> dict[str, Any]:
-    member = active_member(db, user_id)
-    if not member or member["role"] != "coordinator":
-        raise DubanError("coordinator_only")
-    return member
-
-
 def _review(db: Database, user_id: int, task_ref: str, now: datetime, update_key: str | None
             ) -> tuple[dict[str, Any], Recorded | None, tuple[date, date | None, str],
                        dict[str, Any] | None]:
@@ -178,7 +171,7 @@ def _review(db: Database, user_id: int, task_ref: str, now: datetime, update_key
     task = find_task(db, task_ref)
     replay = _replayed(db, update_key, task, now.date())
     if replay is None:
-        _coordinator(db, user_id)
+        authorise(db, user_id, Action.REVIEW, task)
     period_window = window(task, now.date())
     return task, replay, period_window, latest_row(db, task["id"], period_window[2])
 
@@ -228,8 +221,8 @@ def reopen_task(db: Database, *, user_id: int, task_ref: str, reason: str, now: 
 def set_deadline(db: Database, *, user_id: int, task_ref: str, due: date,
                  now: datetime) -> dict[str, Any]:
     """The coordinator moves (or sets) a task's due date; the plan file's date stays on record."""
-    _coordinator(db, user_id)
     task = find_task(db, task_ref)
+    authorise(db, user_id, Action.MANAGE, task)
     if task["recurrence"]:
         raise DubanError("deadline_recurring", task=task["id"])
     if due < now.date():
@@ -245,8 +238,8 @@ def set_deadline(db: Database, *, user_id: int, task_ref: str, due: date,
 def mute_task(db: Database, *, user_id: int, task_ref: str, until: date,
               now: datetime) -> dict[str, Any]:
     """Pause a task's nudges until `until` (inclusive); audited."""
-    _coordinator(db, user_id)
     task = find_task(db, task_ref)
+    authorise(db, user_id, Action.MANAGE, task)
     with db.atomic():
         db["tasks"].update(task["id"], {"muted_until": until.isoformat()})
         audit(db, at=now, actor=user_id, action="mute", entity="tasks", entity_id=task["id"],
@@ -255,20 +248,44 @@ def mute_task(db: Database, *, user_id: int, task_ref: str, until: date,
 
 
 def undo_last(db: Database, *, user_id: int, now: datetime) -> dict[str, Any]:
-    """Take back the caller's newest report if it is under 30 minutes old (kept, marked revoked)."""
+    """Take back the caller's own newest report if it is under 30 minutes old and nobody has
+    checked the task since (kept, marked revoked). A close or a send-back is never undone this
+    way: the coordinator reverses a closure with /reopen and a reason."""
     rows = list(db.query(
-        "SELECT * FROM reports WHERE user_id = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1",
-        [user_id]))
+        "SELECT * FROM reports WHERE user_id = ? AND kind = 'progress' AND revoked_at IS NULL "
+        "ORDER BY id DESC LIMIT 1", [user_id]))
     if not rows:
         raise DubanError("undo_nothing")
     row = rows[0]
     if now - datetime.fromisoformat(row["at"]) > UNDO_WINDOW:
         raise DubanError("undo_too_late", minutes=int(UNDO_WINDOW.total_seconds() // 60))
+    reviewed = db.execute(
+        "SELECT 1 FROM reports WHERE task_id = ? AND period = ? AND id > ? AND kind != 'progress' "
+        "AND revoked_at IS NULL", [row["task_id"], row["period"], row["id"]]).fetchone()
+    if reviewed:
+        raise DubanError("undo_reviewed", task=row["task_id"])
     with db.atomic():
         db["reports"].update(row["id"], {"revoked_at": utc_iso(now), "revoked_by": user_id})
         refresh_latest(db, row["task_id"], row["period"])
         audit(db, at=now, actor=user_id, action="undo", entity="reports", entity_id=row["id"])
     return row
+
+
+def task_version(db: Database, task_id: str) -> str:
+    """Moves whenever the task's record changes (a report, a check, a send-back, an undo): a
+    button or prompt made for one version is stale under another."""
+    count, revoked, last = db.execute(
+        "SELECT count(*), count(revoked_at), max(id) FROM reports WHERE task_id = ?",
+        [task_id]).fetchone()
+    return f"{count}.{revoked}.{last or 0}"
+
+
+def last_change(db: Database, task_id: str) -> dict[str, Any] | None:
+    """The newest record of a task (revoked or not), to say what made a button stale."""
+    rows = list(db.query(
+        "SELECT * FROM reports WHERE task_id = ? ORDER BY coalesce(revoked_at, at) DESC, id DESC "
+        "LIMIT 1", [task_id]))
+    return rows[0] if rows else None
 
 
 # ---------------------------------------------------------------- reading
@@ -492,3 +509,20 @@ def parse_report_args(task: dict[str, Any], words: list[str]) -> ReportInput:
     if first is None:
         raise DubanError("progress_unreadable", word=words[0])
     return ReportInput(first.percent, first.state, first.value, " ".join(words[1:]).strip())
+
+
+def last_reporter(db: Database, task_id: str) -> dict[str, Any] | None:
+    """Who made the newest standing progress report on a task (user_id, name), to tell them."""
+    rows = list(db.query(
+        "SELECT r.user_id, m.name FROM reports r LEFT JOIN members m ON m.user_id = r.user_id "
+        "WHERE r.task_id = ? AND r.kind = 'progress' AND r.revoked_at IS NULL "
+        "ORDER BY r.id DESC LIMIT 1", [task_id]))
+    return rows[0] if rows else None
+
+
+def reporter_of(db: Database, report: dict[str, Any]) -> dict[str, Any]:
+    """The members row of a report's author ({} for the command line)."""
+    if not report["user_id"]:
+        return {}
+    rows = list(db["members"].rows_where("user_id = ?", [report["user_id"]]))
+    return rows[0] if rows else {}

@@ -45,17 +45,6 @@ class Recurrence:
             return (SCHOOL_YEAR_END,)
         return tuple(sorted(self.on))
 
-    def describe(self, lang: str) -> str:
-        if self.every == "semester":
-            return "每学期" if lang == "zh" else "every semester"
-        if self.every == "school_year":
-            return "每学年" if lang == "zh" else "every school year"
-        if self.every == "weeks":
-            return f"每{self.n}周" if lang == "zh" else f"every {self.n} weeks"
-        if lang == "zh":
-            return "每年" + "、".join(f"{m}月{d}日" for m, d in self.on)
-        return "yearly on " + ", ".join(f"{m:02d}-{d:02d}" for m, d in self.on)
-
 
 @functools.lru_cache(maxsize=256)
 def parse_recurrence(text: str) -> Recurrence:

@@ -1,4 +1,5 @@
-"""Every handler, registered in one ordered list (order matters: the first match in a group wins)."""
+"""Every handler, registered from the command table (order matters: the first match in a group
+wins)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import Audience
 from bot.i18n import t
-from handlers import (
-    deadlines,
-    evidence,
-    gate,
-    jobs,
-    onboarding,
-    report_flow,
-    reporting,
-    review,
-    status,
-)
+from handlers import answers, gate, report_flow
+from handlers.commands import BUTTONS, COMMANDS
 from handlers.context import DubanContext, caller, reply
+from handlers.dispatch import Where, guarded
 from handlers.errors import report_error
 
 
@@ -41,47 +35,24 @@ def register(app: Application) -> None:
     # Group -1: gatekeeping runs first and stops updates from unknown chats and strangers.
     app.add_handler(TypeHandler(Update, gate.gatekeep), group=-1)
 
-    # Group 0: the guided report flow first, so its states see photos and replies before others.
-    app.add_handler(report_flow.report_conversation())
-    for name, callback in (
-        ("start", onboarding.show_start),
-        ("help", onboarding.show_help),
-        ("join", onboarding.join_department),
-        ("approve", onboarding.decide_join_command),
-        ("refuse", onboarding.decide_join_command),
-        ("whoami", onboarding.show_whoami),
-        ("members", onboarding.list_members),
-        ("leave", onboarding.leave),
-        ("lang", onboarding.choose_language),
-        ("tasks", reporting.list_tasks),
-        ("close", review.close_command),
-        ("reopen", review.reopen_command),
-        ("undo", reporting.undo),
-        ("history", reporting.history),
-        ("cancel", report_flow.cancel),
-        ("status", status.show_status),
-        ("due", status.show_due),
-        ("evidence", evidence.list_evidence),
-        ("deadline", deadlines.propose_deadline),
-        ("digest", jobs.digest_now),
-        ("mute", jobs.mute),
-    ):
-        app.add_handler(CommandHandler(name, callback))
-    # Buttons match their whole callback_data strictly, so a forged or malformed one falls
-    # through to the catch-all below instead of crashing a handler.
-    for pattern, callback in (
-        (r"^join:(approve|refuse):[0-9]{1,15}$", onboarding.decide_join_button),
-        (r"^rv:(close|reopen):T[0-9]{1,4}$", review.review_button),
-        (r"^dl:(ok:T[0-9]{1,4}:[0-9]{4}-[0-9]{2}-[0-9]{2}|no:T[0-9]{1,4})$",
-         deadlines.decide_deadline),
-        (r"^ev:[0-9]{1,12}$", evidence.resend_evidence),
-    ):
-        app.add_handler(CallbackQueryHandler(callback, pattern=pattern))
+    # Group 0: the command table, then buttons, then answers to the bot's questions.
+    for command in COMMANDS:
+        app.add_handler(CommandHandler(
+            command.name, guarded(command.audience, command.where, command.callback)))
+    for button in BUTTONS:
+        app.add_handler(CallbackQueryHandler(
+            guarded(button.audience, Where.ANY, button.callback), pattern=button.pattern))
     # Anything else (a stale, foreign or forged button) gets "this has expired".
-    app.add_handler(CallbackQueryHandler(report_flow.expect_button))
-    app.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, evidence.evidence_message))
-    app.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND,
-                                   review.reopen_reason_reply))
+    app.add_handler(CallbackQueryHandler(report_flow.stale_button))
+    app.add_handler(MessageHandler(
+        filters.PHOTO | filters.Document.ALL,
+        guarded(Audience.ANYONE, Where.ANY, answers.answer_file)))
+    app.add_handler(MessageHandler(
+        filters.TEXT & ~filters.COMMAND,
+        guarded(Audience.ANYONE, Where.ANY, answers.answer_text)))
+    app.add_handler(MessageHandler(
+        ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+        guarded(Audience.ANYONE, Where.ANY, answers.answer_other)))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
 
     app.add_error_handler(report_error)

@@ -1,57 +1,127 @@
-"""The one list of commands: /help, setMyCommands and README's table all come from it."""
+"""The command table: every command and button declared once.
+
+Registration (handlers/__init__.py), the access check (handlers/dispatch.py), /help, the
+setMyCommands menus in zh and en, and README's command table all come from COMMANDS; a test
+fails when README's table and this declaration differ. A command's help line is the catalogue
+entry `cmd.<name>` in each language.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import t
+from telegram import Update
+
+from bot.access import Audience
+from bot.i18n import LANGS, t
+from handlers import (
+    deadlines,
+    evidence,
+    jobs,
+    onboarding,
+    report_flow,
+    reporting,
+    review,
+    status,
+)
+from handlers.context import DubanContext, caller, reply
+from handlers.dispatch import Callback, Where
 
 
 @dataclass(frozen=True)
 class Command:
     name: str
-    zh: str
-    en: str
-    coordinator: bool = False  # shown in /help only to coordinators
+    callback: Callback
+    audience: Audience
+    where: Where = Where.ANY
 
-    def text(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+    def help(self, lang: str) -> str:
+        return t(f"cmd.{self.name}", lang, html=False)
+
+
+@dataclass(frozen=True)
+class Button:
+    pattern: str  # matched against the whole callback_data, so a forged one falls through
+    callback: Callback
+    audience: Audience
+
+
+async def show_help(update: Update, context: DubanContext) -> None:
+    """/help: the commands this person may use, in their language."""
+    who = caller(update, context)
+    await reply(update, help_text(who.lang, who.coordinator))
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("tasks", "本部门任务及状态", "your department's tasks"),
-    Command("report", "报送进度:/report T12 60 说明", "report progress: /report T12 60 note"),
-    Command("status", "进展总览:/status [部门或任务]", "overview: /status [dept or task]"),
-    Command("due", "即将到期:/due [天数]", "falling due: /due [days]"),
-    Command("history", "任务报送记录:/history T12", "a task's history: /history T12"),
-    Command("evidence", "查看佐证材料:/evidence T12", "a task's evidence: /evidence T12"),
-    Command("undo", "撤回30分钟内的上一条报送", "take back your last report (30 min)"),
-    Command("join", "申请加入:/join 部门名称", "apply: /join DEPARTMENT"),
-    Command("whoami", "我的身份", "who am I here"),
-    Command("leave", "退出联络员", "stop being a liaison"),
-    Command("lang", "语言:/lang zh 或 en", "language: /lang zh or en"),
-    Command("help", "帮助", "help"),
-    Command("cancel", "取消当前操作", "cancel the current step"),
-    Command("close", "核实销号:/close T12", "check and close: /close T12", coordinator=True),
-    Command("reopen", "退回:/reopen T12 原因", "send back: /reopen T12 reason", coordinator=True),
-    Command("deadline", "设定截止:/deadline T12 6月底前", "set a deadline: /deadline T12 end of June",
-            coordinator=True),
-    Command("mute", "暂停提醒:/mute T12 14d", "pause reminders: /mute T12 14d", coordinator=True),
-    Command("digest", "立即发送每周简报", "post the weekly digest now", coordinator=True),
-    Command("approve", "批准入群:/approve 用户ID", "approve: /approve USER_ID", coordinator=True),
-    Command("refuse", "拒绝入群:/refuse 用户ID", "refuse: /refuse USER_ID", coordinator=True),
-    Command("members", "成员名单", "list members", coordinator=True),
+    Command("tasks", reporting.list_tasks, Audience.MEMBER),
+    Command("report", report_flow.report_entry, Audience.MEMBER),
+    Command("status", status.show_status, Audience.MEMBER),
+    Command("due", status.show_due, Audience.MEMBER),
+    Command("history", reporting.history, Audience.MEMBER),
+    Command("evidence", evidence.list_evidence, Audience.MEMBER),
+    Command("undo", reporting.undo, Audience.MEMBER),
+    Command("join", onboarding.join_department, Audience.ANYONE),
+    Command("whoami", onboarding.show_whoami, Audience.ANYONE),
+    Command("leave", onboarding.leave, Audience.MEMBER),
+    Command("lang", onboarding.choose_language, Audience.ANYONE),
+    Command("help", show_help, Audience.ANYONE),
+    Command("cancel", report_flow.cancel, Audience.ANYONE),
+    Command("start", onboarding.show_start, Audience.ANYONE),
+    Command("close", review.close_command, Audience.COORDINATOR),
+    Command("reopen", review.reopen_command, Audience.COORDINATOR),
+    Command("deadline", deadlines.propose_deadline, Audience.COORDINATOR),
+    Command("mute", jobs.mute, Audience.COORDINATOR),
+    Command("digest", jobs.digest_now, Audience.COORDINATOR),
+    Command("approve", onboarding.decide_join_command, Audience.COORDINATOR),
+    Command("refuse", onboarding.decide_join_command, Audience.COORDINATOR),
+    Command("members", onboarding.list_members, Audience.COORDINATOR),
 )
 
-# Commands a person who is not (yet) a member may use anywhere the bot answers.
-OPEN_TO_ALL = frozenset({"start", "help", "join", "whoami", "lang", "cancel"})
+BUTTONS: tuple[Button, ...] = (
+    Button(r"^join:(approve|refuse):[0-9]{1,15}$", onboarding.decide_join_button,
+           Audience.COORDINATOR),
+    Button(r"^rv:(close|reopen):T[0-9]{1,4}:[0-9]{1,9}\.[0-9]{1,9}\.[0-9]{1,12}$",
+           review.review_button, Audience.COORDINATOR),
+    Button(r"^dl:(ok:T[0-9]{1,4}:[0-9]{4}-[0-9]{2}-[0-9]{2}|no:T[0-9]{1,4})$",
+           deadlines.decide_deadline, Audience.COORDINATOR),
+    Button(r"^ev:[0-9]{1,12}$", evidence.resend_evidence, Audience.MEMBER),
+    Button(r"^rf:task:T[0-9]{1,4}$", report_flow.pick_task, Audience.MEMBER),
+    Button(r"^rf:(p:[0-9]{1,12}:(0|25|50|75|100)|s:[0-9]{1,12}:(in_progress|done|blocked))$",
+           report_flow.progress_button, Audience.MEMBER),
+    Button(r"^rf:done:[0-9]{1,12}$", report_flow.evidence_done, Audience.MEMBER),
+    Button(r"^rf:(ok|no):[0-9]{1,12}$", report_flow.confirm, Audience.MEMBER),
+)
+
+# Commands a person who is not (yet) a member may use in a private chat with the bot.
+OPEN_TO_ALL = frozenset(c.name for c in COMMANDS if c.audience is Audience.ANYONE)
+AUDIENCE_LABELS = {Audience.ANYONE: "who.anyone", Audience.MEMBER: "who.member",
+                   Audience.COORDINATOR: "who.coordinator"}
+MENU_HIDDEN = frozenset({"start", "approve", "refuse"})  # reached by buttons or the first tap
 
 
 def help_text(lang: str, coordinator: bool) -> str:
     lines = [t("help_header", lang)]
-    lines += [f"/{c.name} {c.text(lang)}" for c in COMMANDS if not c.coordinator]
+    lines += [f"/{c.name} {c.help(lang)}" for c in COMMANDS
+              if c.audience is not Audience.COORDINATOR and c.name != "start"]
     if coordinator:
         lines += ["", t("help_coordinator", lang)]
-        lines += [f"/{c.name} {c.text(lang)}" for c in COMMANDS if c.coordinator]
+        lines += [f"/{c.name} {c.help(lang)}" for c in COMMANDS
+                  if c.audience is Audience.COORDINATOR]
     lines += ["", t("help_footer", lang)]
     return "\n".join(lines)
+
+
+def menu(lang: str) -> list[tuple[str, str]]:
+    """(command, description) pairs for setMyCommands in `lang`."""
+    return [(c.name, c.help(lang)[:256]) for c in COMMANDS if c.name not in MENU_HIDDEN]
+
+
+def readme_table() -> str:
+    """README's command table, generated from COMMANDS and the catalogue."""
+    zh, en = LANGS  # Chinese first, as everywhere
+    rows = ["| command | 中文 | English | who |", "| --- | --- | --- | --- |"]
+    for c in COMMANDS:
+        who = AUDIENCE_LABELS[c.audience]
+        rows.append(f"| `/{c.name}` | {c.help(zh)} | {c.help(en)} | "
+                    f"{t(who, zh, html=False)} {t(who, en, html=False)} |")
+    return "\n".join(rows)

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-from telegram import Message, Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram import ForceReply, Message, Update
+from telegram.ext import CallbackContext, ExtBot
 
+from bot.access import Actor, actor_of
 from bot.config import Settings
-from bot.directory import find_task, get_member
-from bot.errors import DubanError
+from bot.db import Database
+from bot.directory import coordination_chat, get_member
 from bot.i18n import lang_of, t
-from bot.replies import split_text
+from bot.render.split import split_text
 
 
 class Services:
@@ -45,16 +45,11 @@ class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):
     @property
     def group_id(self) -> int | None:
         """The coordination chat: as configured, or where Telegram moved it (group → supergroup)."""
-        moved = self.db.execute("SELECT value FROM meta WHERE key = 'coordination_chat_id'"
-                                ).fetchone()
-        return int(moved[0]) if moved else self.settings.coordination_chat_id
+        return coordination_chat(self.db, self.settings.coordination_chat_id)
 
     def now(self) -> datetime:
         clock = self.bot_data.clock
         return clock() if clock else datetime.now(self.settings.tz)
-
-
-DubanApp = Application[ExtBot, DubanContext, dict, dict, Services, Any]
 
 
 @dataclass(frozen=True)
@@ -63,18 +58,19 @@ class Caller:
     name: str
     lang: str
     member: dict[str, Any] | None  # the members row, whatever its status
+    actor: Actor
 
     @property
     def active(self) -> bool:
-        return bool(self.member and self.member["status"] == "active")
+        return self.actor.member
 
     @property
     def coordinator(self) -> bool:
-        return self.active and self.member["role"] == "coordinator"  # type: ignore[index]
+        return self.actor.coordinator
 
     @property
     def dept(self) -> str | None:
-        return self.member["dept"] if self.active else None  # type: ignore[index]
+        return self.actor.dept if self.active else None
 
 
 def caller(update: Update, context: DubanContext) -> Caller:
@@ -82,7 +78,8 @@ def caller(update: Update, context: DubanContext) -> Caller:
     assert user is not None  # gatekeeping drops updates without a user
     member = get_member(context.db, user.id)
     lang = (member or {}).get("lang") or lang_of(user.language_code)
-    return Caller(user.id, user.full_name, lang, member)
+    return Caller(user.id, user.full_name, lang, member,
+                  actor_of(user.id, member, context.settings.coordinator_ids))
 
 
 def update_key(update: Update) -> str | None:
@@ -96,7 +93,8 @@ def update_key(update: Update) -> str | None:
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
-    """Answer in the chat of the update; long answers become several messages, never cut."""
+    """Answer in the chat (and forum topic) of the update; long answers become several messages,
+    never cut inside a tag."""
     message = update.effective_message
     if message is None:
         return None
@@ -108,37 +106,26 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     return sent
 
 
-async def refuse(update: Update, lang: str, err: DubanError) -> None:
-    await reply(update, t(err.key, lang, **err.params))
+async def tell(update: Update, text: str) -> None:
+    """A refusal or a short notice: an alert on a pressed button, else a reply in the chat."""
+    if update.callback_query:
+        await update.callback_query.answer(text[:200], show_alert=True)
+    else:
+        await reply(update, text)
+
+
+def force_reply() -> ForceReply:
+    # selective: in a group only the person being asked gets the reply field, and a reply to the
+    # bot's message reaches it even in Telegram's default privacy mode.
+    return ForceReply(selective=True)
 
 
 def args_text(context: DubanContext) -> str:
     return " ".join(context.args or []).strip()
 
 
-def check_may_see(who: Caller, task: dict[str, Any]) -> None:
-    """Members only; a liaison sees their own department's tasks, a coordinator every task."""
-    if not who.active:
-        raise DubanError("not_member")
-    if not who.coordinator and task["dept"] != who.dept:
-        raise DubanError("liaison_own_dept_only", dept=who.dept)
-
-
-async def task_from_args(update: Update, context: DubanContext, who: Caller,
-                         command: str) -> dict[str, Any] | None:
-    """The task named after a command ('/history T12') if the caller may see it, or None after
-    telling them why not."""
-    ref = args_text(context)
-    if not ref:
-        await reply(update, t("usage_task", who.lang, command=command))
-        return None
-    try:
-        task = find_task(context.db, ref)
-        check_may_see(who, task)
-        return task
-    except DubanError as err:
-        await refuse(update, who.lang, err)
-        return None
+def usage(lang: str, command: str) -> str:
+    return t("usage_task", lang, command=command)
 
 
 def shown_html(message: object) -> str:

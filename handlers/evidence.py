@@ -7,20 +7,15 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.directory import find_task
+from bot.access import Action
 from bot.errors import DubanError
-from bot.evidence import check_size, evidence_of, task_ref_in
+from bot.evidence import check_size, evidence_of, get_evidence, task_ref_in
 from bot.i18n import t
-from handlers.context import DubanContext, caller, check_may_see, refuse, reply, task_from_args
-from handlers.reporting import attachment, save_evidence
+from bot.render.chat import evidence_html, size_text
+from handlers.context import DubanContext, caller, reply, usage
+from handlers.reporting import attachment, save_evidence, task_for, task_from_args
 
 ALBUM_SETTLE_SECONDS = 2.0  # an album's items arrive one by one; acknowledge once, after the last
-
-
-def _size(n: int | None) -> str:
-    if not n:
-        return "?"
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
 async def evidence_message(update: Update, context: DubanContext) -> None:
@@ -38,13 +33,8 @@ async def evidence_message(update: Update, context: DubanContext) -> None:
             await reply(update, t("evidence_no_task", who.lang))
         return
     item = attachment(message)
-    try:
-        task = find_task(context.db, ref)
-        check_size(item["size"])
-    except DubanError as err:
-        await refuse(update, who.lang, err)
-        return
-    item["caption"] = message.caption
+    task = task_for(context, who, ref, Action.REPORT)
+    check_size(item["size"])
     saved, problem = await save_evidence(context, who.user_id, task["id"], [item], who.lang)
     if problem:
         await reply(update, problem)
@@ -55,7 +45,7 @@ async def evidence_message(update: Update, context: DubanContext) -> None:
     if saved:
         await reply(update, t("evidence_saved", who.lang, task=task["id"],
                               name=item["file_name"] or t("photo", who.lang),
-                              size=_size(item["size"])))
+                              size=size_text(item["size"])))
     else:
         await reply(update, t("evidence_duplicate", who.lang, task=task["id"]))
 
@@ -84,39 +74,28 @@ async def _album_done(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def list_evidence(update: Update, context: DubanContext) -> None:
     """/evidence T12: the files kept for a task, with buttons to have each sent again."""
-    who = caller(update, context)
-    task = await task_from_args(update, context, who, "evidence")
+    who, task = task_from_args(update, context, "evidence")
     if task is None:
+        await reply(update, usage(who.lang, "evidence"))
         return
     rows = evidence_of(context.db, task["id"])
-    if not rows:
-        await reply(update, t("evidence_none", who.lang, task=task["id"]))
-        return
-    lines = [t("evidence_list_header", who.lang, task=task["id"], count=len(rows))]
-    for i, row in enumerate(rows, 1):
-        lines.append(f"#{i} {escape(row['file_name'] or row['kind'])} · {_size(row['size'])} · "
-                     f"{escape(row['user_name'] or str(row['user_id']))} · {row['at'][:10]}")
     buttons = [InlineKeyboardButton(t("btn_resend", who.lang, n=i), callback_data=f"ev:{row['id']}")
                for i, row in enumerate(rows[:24], 1)]
-    await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(
-        [buttons[i:i + 4] for i in range(0, len(buttons), 4)]))
+    await reply(update, evidence_html(task["id"], rows, who.lang, context.settings.tz),
+                reply_markup=InlineKeyboardMarkup(
+                    [buttons[i:i + 4] for i in range(0, len(buttons), 4)]) if rows else None)
 
 
 async def resend_evidence(update: Update, context: DubanContext) -> None:
     """ev:<id>: send a kept file again, by Telegram's file id (no upload needed)."""
     query = update.callback_query
     who = caller(update, context)
-    rows = list(context.db["evidence"].rows_where("id = ?", [int(query.data.split(":")[1])]))
-    try:
-        if not rows:
-            raise DubanError("button_expired")
-        check_may_see(who, context.db["tasks"].get(rows[0]["task_id"]))
-    except DubanError as err:
-        await query.answer(t(err.key, who.lang, **err.params), show_alert=True)
-        return
-    row = rows[0]
+    row = get_evidence(context.db, int(query.data.split(":")[1]))
+    if row is None:
+        raise DubanError("button_expired")
+    task_for(context, who, row["task_id"], Action.VIEW)
     await query.answer()
-    caption = f"{row['task_id']} · {escape(row['file_name'] or '')}"
+    caption = f"{row['task_id']} · {escape(row['caption'] or row['file_name'] or '')}"[:1000]
     if row["kind"] == "photo":
         await context.bot.send_photo(query.message.chat_id, row["file_id"], caption=caption)
     else:

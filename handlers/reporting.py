@@ -7,23 +7,19 @@ import asyncio
 import logging
 from typing import Any
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from bot.directory import find_department
+from bot.access import Action, check_task
+from bot.directory import dept_names, find_department, find_task
 from bot.errors import DubanError
 from bot.evidence import admit, archive, record_evidence
 from bot.i18n import t
-from bot.progress import DeptSummary, TaskView, plan_summary, undo_last
-from bot.replies import history_lines, task_line
-from handlers.context import DubanContext, args_text, caller, refuse, reply, task_from_args
+from bot.progress import DeptSummary, TaskView, plan_summary, task_history, undo_last
+from bot.render.chat import history_html, tasks_html
+from handlers.context import Caller, DubanContext, args_text, caller, reply, usage
 
 log = logging.getLogger(__name__)
-
-
-def force_reply() -> ForceReply:
-    # selective: in a group only the person being asked gets the reply field.
-    return ForceReply(selective=True)
 
 
 def task_buttons(views: list[TaskView], prefix: str, per_row: int = 4) -> InlineKeyboardMarkup:
@@ -38,39 +34,47 @@ def own_tasks(context: DubanContext, dept: str) -> DeptSummary:
     return summary.departments[0]
 
 
+def task_for(context: DubanContext, who: Caller, ref: str, action: Action) -> dict[str, Any]:
+    """The task `ref` names, if the caller may do `action` on it; else a DubanError saying why."""
+    task = find_task(context.db, ref, include_archived=action is Action.VIEW)
+    check_task(who.actor, action, task, dept_names(context.db))
+    return task
+
+
+def task_from_args(update: Update, context: DubanContext, command: str,
+                   action: Action = Action.VIEW) -> tuple[Caller, dict[str, Any] | None]:
+    """(caller, the task named after a command like '/history T12'), or None when none is named."""
+    who = caller(update, context)
+    ref = args_text(context).split(maxsplit=1)
+    if not ref:
+        return who, None
+    return who, task_for(context, who, ref[0], action)
+
+
 async def list_tasks(update: Update, context: DubanContext) -> None:
     """/tasks [DEPT]: a department's tasks with marks and report buttons."""
     who = caller(update, context)
     text = args_text(context)
-    try:
-        if text and who.coordinator:
-            code = find_department(context.db, text)["code"]
-        elif who.coordinator:
-            await reply(update, t("tasks_for_coordinator", who.lang))
-            return
-        elif who.dept:
-            code = who.dept
-        else:
-            raise DubanError("not_member")
-    except DubanError as err:
-        await refuse(update, who.lang, err)
+    if who.coordinator and not text:
+        await reply(update, t("tasks_for_coordinator", who.lang))
         return
+    code = find_department(context.db, text)["code"] if text and who.coordinator else who.dept
     dept = own_tasks(context, code)
-    name = dept.dept["short"] if who.lang == "zh" else dept.dept["name_en"]
-    lines = [t("tasks_header", who.lang, dept=name, count=len(dept.tasks)),
-             *(task_line(v, who.lang) for v in dept.tasks)]
-    await reply(update, "\n".join(lines), reply_markup=task_buttons(dept.tasks, "rf:task:"))
+    await reply(update, tasks_html(dept, who.lang),
+                reply_markup=task_buttons(dept.tasks, "rf:task:"))
 
 
 def attachment(message: Message) -> dict[str, Any] | None:
     if message.photo:
         photo = message.photo[-1]
         return {"file_id": photo.file_id, "file_unique_id": photo.file_unique_id,
-                "kind": "photo", "file_name": None, "size": photo.file_size}
+                "kind": "photo", "file_name": None, "size": photo.file_size,
+                "caption": message.caption}
     if message.document:
         doc = message.document
         return {"file_id": doc.file_id, "file_unique_id": doc.file_unique_id,
-                "kind": "document", "file_name": doc.file_name, "size": doc.file_size}
+                "kind": "document", "file_name": doc.file_name, "size": doc.file_size,
+                "caption": message.caption}
     return None
 
 
@@ -109,24 +113,15 @@ async def save_evidence(context: DubanContext, user_id: int, task_id: str,
 async def undo(update: Update, context: DubanContext) -> None:
     """/undo: take back the caller's last report within 30 minutes."""
     who = caller(update, context)
-    try:
-        if not who.active:
-            raise DubanError("not_member")
-        row = undo_last(context.db, user_id=who.user_id, now=context.now())
-    except DubanError as err:
-        await refuse(update, who.lang, err)
-        return
+    row = undo_last(context.db, user_id=who.user_id, now=context.now())
     await reply(update, t("undo_ok", who.lang, task=row["task_id"], percent=row["percent"]))
 
 
 async def history(update: Update, context: DubanContext) -> None:
     """/history T12."""
-    who = caller(update, context)
-    task = await task_from_args(update, context, who, "history")
+    who, task = task_from_args(update, context, "history")
     if task is None:
+        await reply(update, usage(who.lang, "history"))
         return
-    lines = history_lines(context.db, task["id"], who.lang, context.settings.tz, limit=30)
-    if not lines:
-        await reply(update, t("history_none", who.lang, task=task["id"]))
-        return
-    await reply(update, "\n".join([t("history_header", who.lang, task=task["id"]), *lines]))
+    rows = task_history(context.db, task["id"], limit=30)
+    await reply(update, history_html(task["id"], rows, who.lang, context.settings.tz))

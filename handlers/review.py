@@ -1,24 +1,50 @@
 """The coordinator's check: a 100% claim goes to the group with its evidence and 核实销号/退回
-buttons; /close and /reopen do the same by text."""
+buttons; /close and /reopen do the same by text.
+
+Each review button carries the task's version: pressed after the task changed (sent back,
+closed, the claim taken back), it is refused with what changed instead of acting on a stale view.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
+from bot import prompts
+from bot.access import Action
+from bot.directory import department, find_task
 from bot.errors import DubanError
-from bot.i18n import t
-from bot.progress import Recorded, close_task, reopen_task
-from bot.replies import mention, recorded_text
-from bot.views import title_of
-from handlers.context import DubanContext, args_text, caller, refuse, reply, shown_html, update_key
-from handlers.reporting import force_reply
+from bot.evidence import count_for_task, for_review
+from bot.i18n import DEFAULT_LANG, Html, field, t
+from bot.progress import (
+    Recorded,
+    close_task,
+    last_change,
+    last_reporter,
+    reopen_task,
+    reporter_of,
+    task_version,
+)
+from bot.render.chat import mention, recorded_text, returned_notice, review_request_html
+from handlers.context import (
+    DubanContext,
+    args_text,
+    caller,
+    force_reply,
+    reply,
+    shown_html,
+    tell,
+    update_key,
+)
+from handlers.reporting import task_for
 
 log = logging.getLogger(__name__)
 REVIEW_EVIDENCE_MAX = 5
+REOPEN_PROMPT = "reopen_reason"
 
 
 async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang: str,
@@ -29,111 +55,111 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
         await request_review(update, context, rec)
 
 
-async def request_review(update: Update, context: DubanContext, rec: Recorded) -> None:
-    task = rec.task
-    dept = context.db["departments"].get(task["dept"])
-    evidence = context.db["evidence"].count_where("task_id = ?", [task["id"]])
-    reporter = context.db["members"].get(rec.report["user_id"]) if rec.report["user_id"] else {}
-    text = t("review_request", "zh", dept=dept["short"], task=task["id"], title=task["title"],
-             user=mention(rec.report["user_id"], reporter.get("name")),
-             note=rec.report["note"] or "—", evidence=evidence)
-    buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(t("btn_close", "zh"), callback_data=f"rv:close:{task['id']}"),
-        InlineKeyboardButton(t("btn_reopen", "zh"), callback_data=f"rv:reopen:{task['id']}"),
+def review_buttons(task_id: str, version: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("btn_close", DEFAULT_LANG),
+                             callback_data=f"rv:close:{task_id}:{version}"),
+        InlineKeyboardButton(t("btn_reopen", DEFAULT_LANG),
+                             callback_data=f"rv:reopen:{task_id}:{version}"),
     ]])
+
+
+async def request_review(update: Update, context: DubanContext, rec: Recorded) -> None:
+    db = context.db
+    task = rec.task
+    text = review_request_html(task, department(db, task["dept"]),
+                               reporter_of(db, rec.report), rec.report,
+                               count_for_task(db, task["id"]), DEFAULT_LANG)
     target = context.group_id or update.effective_chat.id
-    review = await context.bot.send_message(target, text, reply_markup=buttons)
-    await forward_evidence(context, target, task["id"], rec.report["id"], review.message_id)
-
-
-async def forward_evidence(context: DubanContext, chat_id: int, task_id: str, report_id: int,
-                           reply_to: int) -> None:
-    """The coordinator checks with the evidence in front of them: the report's own files, else the
-    task's newest ones, sent again by Telegram file id under the review message."""
-    rows = list(context.db["evidence"].rows_where("report_id = ?", [report_id], order_by="id"))
-    if not rows:
-        rows = list(context.db["evidence"].rows_where("task_id = ?", [task_id],
-                                                      order_by="id desc",
-                                                      limit=REVIEW_EVIDENCE_MAX))
-    for row in rows[:REVIEW_EVIDENCE_MAX]:
+    review = await context.bot.send_message(
+        target, text, reply_markup=review_buttons(task["id"], task_version(db, task["id"])))
+    for row in for_review(db, task["id"], rec.report["id"], REVIEW_EVIDENCE_MAX):
         send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
         try:
-            await send(chat_id, row["file_id"], caption=f"{task_id} · #{row['id']}",
-                       reply_to_message_id=reply_to)
+            await send(target, row["file_id"], caption=f"{task['id']} · #{row['id']}",
+                       reply_to_message_id=review.message_id)
         except TelegramError:
             log.warning("could not resend evidence %s for review", row["id"], exc_info=True)
 
 
-async def _notify_reporter(context: DubanContext, chat_id: int, task_id: str, key: str,
-                           **params: Any) -> None:
-    rows = list(context.db.query(
-        "SELECT r.user_id, m.name FROM reports r LEFT JOIN members m ON m.user_id = r.user_id "
-        "WHERE r.task_id = ? AND r.kind = 'progress' AND r.revoked_at IS NULL "
-        "ORDER BY r.id DESC LIMIT 1", [task_id]))
-    who = mention(rows[0]["user_id"], rows[0]["name"]) if rows else ""
-    await context.bot.send_message(chat_id, t(key, "zh", mention=who, task=task_id, **params))
+def stale_text(context: DubanContext, task_id: str, lang: str) -> str:
+    """'T45 已于 11-29 10:02 被退回，此按钮已失效。'"""
+    row = last_change(context.db, task_id)
+    if row is None:
+        return t("button_expired", lang)
+    kind = "undo" if row["revoked_at"] else row["kind"]
+    when = datetime.fromisoformat(row["revoked_at"] or row["at"]).astimezone(context.settings.tz)
+    return t("button_stale", lang, task=task_id, when=f"{when:%m-%d %H:%M}",
+             change=t(f"change.{kind}", lang))
+
+
+async def _notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
+    row = last_reporter(context.db, task_id)
+    who = mention(row["user_id"], row["name"]) if row else ""
+    await context.bot.send_message(chat_id, text_of(who))
 
 
 async def review_button(update: Update, context: DubanContext) -> None:
-    """rv:close:<task> closes the task; rv:reopen:<task> asks for the reason as a reply."""
+    """rv:close:<task>:<version> closes; rv:reopen:<task>:<version> asks for the reason."""
     query = update.callback_query
     who = caller(update, context)
-    if not who.coordinator:
-        await query.answer(t("coordinator_only", who.lang), show_alert=True)
+    _, verb, task_id, version = query.data.split(":")
+    task_for(context, who, task_id, Action.REVIEW)
+    if task_version(context.db, task_id) != version:
+        await tell(update, stale_text(context, task_id, who.lang))
         return
-    _, verb, task_id = query.data.split(":")
     if verb == "reopen":
         await query.answer()
-        prompt = await query.message.reply_text(t("reopen_prompt", who.lang, task=task_id),
-                                                reply_markup=force_reply())
-        context.chat_data.setdefault("reopen_prompts", {})[prompt.message_id] = task_id
+        prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
+                                     user_id=who.user_id, kind=REOPEN_PROMPT, step="reason",
+                                     data={"task": task_id, "version": version},
+                                     now=context.now())
+        sent = await query.message.reply_text(t("reopen_prompt", who.lang, task=task_id),
+                                              reply_markup=force_reply(), do_quote=False)
+        prompts.link_message(context.db, prompt, sent.message_id)
         return
-    try:
-        rec = close_task(context.db, user_id=who.user_id, task_ref=task_id, now=context.now(),
-                         update_key=update_key(update))
-    except DubanError as err:
-        await query.answer(t(err.key, who.lang, **err.params), show_alert=True)
-        return
+    rec = close_task(context.db, user_id=who.user_id, task_ref=task_id, now=context.now(),
+                     update_key=update_key(update))
     await query.answer()
     if rec.duplicate:
         return
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
-                                  + t("task_closed_ok", "zh", task=task_id,
-                                      title=rec.task["title"]))
-    await _notify_reporter(context, query.message.chat_id, task_id, "task_closed_notice")
+                                  + t("task_closed_ok", DEFAULT_LANG, task=task_id,
+                                      title=field(rec.task, "title", DEFAULT_LANG)))
+    await _notify_reporter(context, query.message.chat_id, task_id,
+                           lambda who_: t("task_closed_notice", DEFAULT_LANG,
+                                          mention=Html(who_), task=task_id))
 
 
-async def reopen_reason_reply(update: Update, context: DubanContext) -> None:
-    """A coordinator's reply to the 'why send it back' prompt."""
-    message = update.effective_message
-    prompts = context.chat_data.get("reopen_prompts", {})
-    task_id = prompts.get(message.reply_to_message.message_id)
-    if task_id is None:
+async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.Prompt) -> None:
+    """The coordinator's reply to the 'why send it back' prompt (found by the prompt router)."""
+    task_id = prompt.data["task"]
+    who = caller(update, context)
+    if task_version(context.db, task_id) != prompt.data["version"]:
+        prompts.close(context.db, prompt, now=context.now(), outcome="stale")
+        await reply(update, stale_text(context, task_id, who.lang))
         return
-    await _reopen(update, context, task_id, message.text)
-    prompts.pop(message.reply_to_message.message_id, None)
+    await _reopen(update, context, task_id, update.effective_message.text or "")
+    prompts.close(context.db, prompt, now=context.now(), outcome="answered")
 
 
 async def _announce(update: Update, context: DubanContext, lang: str, rec: Recorded, key: str,
-                    notice: str, **params: Any) -> None:
+                    notice, **params: Any) -> None:
     """Confirm a close or reopen to the coordinator and tell the reporter; a replay says so."""
     if rec.duplicate:
         await reply(update, t("report_duplicate", lang))
         return
-    await reply(update, t(key, lang, task=rec.task["id"], title=title_of(rec.task, lang),
+    await reply(update, t(key, lang, task=rec.task["id"], title=field(rec.task, "title", lang),
                           **params))
-    await _notify_reporter(context, update.effective_chat.id, rec.task["id"], notice, **params)
+    await _notify_reporter(context, update.effective_chat.id, rec.task["id"], notice)
 
 
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str) -> None:
     who = caller(update, context)
-    try:
-        rec = reopen_task(context.db, user_id=who.user_id, task_ref=task_ref, reason=reason,
-                          now=context.now(), update_key=update_key(update))
-    except DubanError as err:
-        await refuse(update, who.lang, err)
-        return
-    await _announce(update, context, who.lang, rec, "task_reopened_ok", "task_returned_notice",
+    rec = reopen_task(context.db, user_id=who.user_id, task_ref=task_ref, reason=reason,
+                      now=context.now(), update_key=update_key(update))
+    await _announce(update, context, who.lang, rec, "task_reopened_ok",
+                    lambda who_: returned_notice(who_, rec.task["id"], reason, DEFAULT_LANG),
                     reason=reason)
 
 
@@ -144,20 +170,18 @@ async def close_command(update: Update, context: DubanContext) -> None:
     if not words:
         await reply(update, t("usage_task", who.lang, command="close"))
         return
-    try:
-        rec = close_task(context.db, user_id=who.user_id, task_ref=words[0], now=context.now(),
-                         note=words[1] if len(words) > 1 else "", update_key=update_key(update))
-    except DubanError as err:
-        await refuse(update, who.lang, err)
-        return
-    await _announce(update, context, who.lang, rec, "task_closed_ok", "task_closed_notice")
+    rec = close_task(context.db, user_id=who.user_id, task_ref=words[0], now=context.now(),
+                     note=words[1] if len(words) > 1 else "", update_key=update_key(update))
+    task_id = rec.task["id"]
+    await _announce(update, context, who.lang, rec, "task_closed_ok",
+                    lambda who_: t("task_closed_notice", DEFAULT_LANG, mention=Html(who_),
+                                   task=task_id))
 
 
 async def reopen_command(update: Update, context: DubanContext) -> None:
     """/reopen T12 REASON."""
-    who = caller(update, context)
     words = args_text(context).split(maxsplit=1)
     if not words:
-        await reply(update, t("reason_required", who.lang))
-        return
+        raise DubanError("reason_required")
+    find_task(context.db, words[0])  # an unknown task is named before a missing reason
     await _reopen(update, context, words[0], words[1] if len(words) > 1 else "")

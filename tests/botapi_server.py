@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fnmatch
 import hashlib
 import html
 import itertools
@@ -824,7 +825,9 @@ class BotApiServer:
 
     async def press_button(self, user: JSON, message: JSON | Call, callback_data: str, *,
                            check: bool = True) -> JSON:
-        """Press an inline button of (the current version of) a bot message."""
+        """Press an inline button of (the current version of) a bot message. A '*' in
+        `callback_data` stands for the parts the bot chose (a version, a prompt id):
+        'rv:close:T41:*' presses the one button that matches."""
         if isinstance(message, Call):
             message = message.message
         key = (message["chat"]["id"], message["message_id"])
@@ -833,6 +836,11 @@ class BotApiServer:
             raise AssertionError(f"message {key} no longer exists")
         rows = (current.get("reply_markup") or {}).get("inline_keyboard", [])
         datas = [b.get("callback_data") for row in rows for b in row]
+        if "*" in callback_data:
+            matches = [d for d in datas if d and fnmatch.fnmatchcase(d, callback_data)]
+            if len(matches) != 1:
+                raise AssertionError(f"{len(matches)} buttons match {callback_data!r}: {datas}")
+            callback_data = matches[0]
         if check and callback_data not in datas:
             raise AssertionError(f"no button with callback_data={callback_data!r}; has {datas}")
         qid = str(4000000000000000000 + next(self._ids))

@@ -48,3 +48,17 @@ def seeded(db, plan):
     add_member(db, user_id=HEALTH_LIAISON, dept="卫健委", role="liaison", now=at("2022-01-05"),
                actor="test", name="张卫健")
     return db
+
+
+def keep_evidence(db, evidence_dir, *, user_id, task_ref, data, file_id, file_unique_id, kind,
+                  now, file_name=None, caption=None, report_id=None):
+    """The bot's own three steps for one file: admit, archive on disk, record."""
+    from bot.evidence import admit, archive, record_evidence
+
+    task, existing = admit(db, user_id=user_id, task_ref=task_ref, file_unique_id=file_unique_id)
+    if existing:
+        return existing
+    archived = archive(evidence_dir, task["id"], file_unique_id, data, file_name)
+    return record_evidence(db, archived, task_id=task["id"], user_id=user_id, file_id=file_id,
+                           file_unique_id=file_unique_id, kind=kind, now=now,
+                           file_name=file_name, caption=caption, report_id=report_id).row

@@ -138,10 +138,10 @@ async def test_one_line_report_refusals_and_the_coordinators_check(env: Env):
     assert "待核实" in await env.say(env.liaison, "/report T41 100 全部完成")
     review = await env.server.wait_for_bot(chat_id=GROUP)
     assert "待核实" in review.text and "张卫健" in review.text
-    await env.server.press_button(env.liaison, review.message, "rv:close:T41")
+    await env.server.press_button(env.liaison, review.message, "rv:close:T41:*")
     refused = await env.server.wait_for_bot(method="answerCallbackQuery")
     assert refused.params.get("show_alert")
-    await env.server.press_button(env.coordinator, review.message, "rv:reopen:T41")
+    await env.server.press_button(env.coordinator, review.message, "rv:reopen:T41:*")
     prompt = await env.server.wait_for_bot(chat_id=GROUP)
     assert "原因" in prompt.text
     await env.server.send_text(env.coordinator, GROUP, "缺少医院名单", reply_to=prompt.message)
@@ -149,7 +149,7 @@ async def test_one_line_report_refusals_and_the_coordinators_check(env: Env):
     assert "缺少医院名单" in await env.next_text()  # the liaison is told, by mention
     await env.say(env.liaison, "/report T41 100 补充了名单")
     review = await env.server.wait_for_bot(chat_id=GROUP)
-    await env.server.press_button(env.coordinator, review.message, "rv:close:T41")
+    await env.server.press_button(env.coordinator, review.message, "rv:close:T41:*")
     assert "已核实销号" in (await env.server.wait_for_bot(method="editMessageText")).text
     assert "已核实销号" in await env.next_text()
     assert "已销号" in await env.say(env.coordinator, "/status T41")
@@ -163,23 +163,23 @@ async def test_the_guided_flow_with_a_photo(env: Env):
     assert "T42" in ask.text
     await env.server.send_sticker(env.liaison, GROUP, reply_to=ask.message)  # nonsense
     assert "按钮" in await env.next_text()
-    await env.server.press_button(env.liaison, ask.message, "rf:p:75")
+    await env.server.press_button(env.liaison, ask.message, "rf:p:*:75")
     note = await env.server.wait_for_bot(chat_id=GROUP)
     await env.server.send_text(env.liaison, GROUP, "两家医院已开设儿童门诊", reply_to=note.message)
     ev = await env.server.wait_for_bot(chat_id=GROUP)
     await env.server.send_photo(env.liaison, GROUP, JPEG, reply_to=ev.message)
     got = await env.server.wait_for_bot(chat_id=GROUP)
     assert "1 份" in got.text
-    await env.server.press_button(env.liaison, got.message, "rf:done")
+    await env.server.press_button(env.liaison, got.message, "rf:done:*")
     confirm = await env.server.wait_for_bot(chat_id=GROUP)
     assert "75%" in confirm.text and "两家医院" in confirm.text
     assert env.db["reports"].count == 0  # nothing until confirmed
-    await env.server.press_button(env.liaison, confirm.message, "rf:ok")
+    await env.server.press_button(env.liaison, confirm.message, "rf:ok:*")
     ack = await env.server.wait_for_bot(chat_id=GROUP)
     assert "已记录" in ack.text and "75%" in ack.text and "1 份佐证" in ack.text
     await env.say(env.liaison, "/report T42 100 完成")
     review = await env.server.wait_for_bot(chat_id=GROUP)
-    assert "待核实" in review.text and "佐证材料:1 份" in review.text
+    assert "待核实" in review.text and "佐证材料：1 份" in review.text
     photo = await env.server.wait_for_bot(chat_id=GROUP, method="sendPhoto")
     assert photo.message["reply_to_message"]["message_id"] == review.message["message_id"]
     row = next(env.db["evidence"].rows)
@@ -298,7 +298,7 @@ async def test_the_coordinator_moves_a_deadline_after_confirming(env: Env):
     assert "常态任务" in await env.say(env.coordinator, "/deadline T17 6月底")
     await env.server.send_text(env.coordinator, GROUP, "/deadline T41 2099年6月底前")
     ask = await env.server.wait_for_bot(chat_id=GROUP)
-    assert "2099年6月30日(星期二)" in ask.text
+    assert "2099年6月30日（星期二）" in ask.text
     assert env.db["tasks"].get("T41")["due_set"] is None  # nothing until confirmed
     await env.server.press_button(env.liaison, ask.message, "dl:ok:T41:2099-06-30")
     assert (await env.server.wait_for_bot(method="answerCallbackQuery")).params["show_alert"]
@@ -353,7 +353,7 @@ async def test_an_edited_command_is_not_carried_out(env: Env):
 
 async def test_numbers_that_are_not_numbers_get_a_polite_answer(env: Env):
     for word in ("1e309", "nan", "²%", "--5", "一百"):
-        assert "看不懂进度" in await env.say(env.liaison, f"/report T41 {word}")
+        assert "无法识别进度" in await env.say(env.liaison, f"/report T41 {word}")
     assert "用法" in await env.say(env.liaison, "/due ²")
     assert "没有待审核" in await env.say(env.coordinator, "/approve 99999999999999999999")
     assert env.db["reports"].count == 0

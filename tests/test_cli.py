@@ -42,8 +42,8 @@ def test_seed_then_status_shows_all_ten_departments(cli):
 def test_chinese_names_are_aligned(cli):
     cli("seed")
     lines = cli("status").stdout.splitlines()
-    table = [line for line in lines if line.startswith(("EDU ", "HEALTH ", "WOMEN "))]
-    from bot.table import width
+    table = [line for line in lines if line.startswith(("教育局 ", "卫健委 ", "妇联 "))]
+    from bot.render.table import width
 
     # the completion column ends at the same display column on every row
     ends = {width(line[: line.index("%") + 1]) for line in table}

@@ -6,16 +6,27 @@ import re
 
 from telegram.ext import CommandHandler
 
+from bot.access import Audience
 from bot.app import build_application
 from bot.config import load_settings
-from handlers.commands import COMMANDS, help_text
+from handlers.commands import COMMANDS, help_text, menu, readme_table
 from tests.conftest import ROOT
 
 
-def test_readme_lists_every_command():
+def test_readme_command_table_is_the_declared_one():
+    """README's table is generated from the command table: regenerate it with
+    `python -c "from handlers.commands import readme_table; print(readme_table())"`."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^\| `/(\w+)` \|", readme, flags=re.MULTILINE))
-    assert listed == {c.name for c in COMMANDS}
+    lines = readme.splitlines()
+    start = lines.index("| command | 中文 | English | who |")
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    table = "\n".join(lines[start:end])
+    assert table == readme_table()
+
+
+def test_every_command_is_declared_once():
+    names = [c.name for c in COMMANDS]
+    assert len(names) == len(set(names))
 
 
 def test_every_command_has_a_handler_and_help(tmp_path):
@@ -31,16 +42,22 @@ def test_every_command_has_a_handler_and_help(tmp_path):
     assert {c.name for c in COMMANDS} <= handled
     everyone, coordinator = help_text("zh", False), help_text("zh", True)
     for c in COMMANDS:
-        assert (f"/{c.name} " in everyone) != c.coordinator
+        if c.name == "start":
+            continue
+        coordinator_only = c.audience is Audience.COORDINATOR
+        assert (f"/{c.name} " in everyone) != coordinator_only
         assert f"/{c.name} " in coordinator
     assert "/report" in help_text("en", False) and "report progress" in help_text("en", False)
     app.bot_data.db.close()
 
 
 def test_menu_descriptions_fit_telegram():
-    for c in COMMANDS:
-        assert re.fullmatch(r"[a-z0-9_]{1,32}", c.name)
-        assert 1 <= len(c.zh) <= 256 and 1 <= len(c.en) <= 256
+    for lang in ("zh", "en"):
+        entries = menu(lang)
+        assert len(entries) >= 15
+        for name, text in entries:
+            assert re.fullmatch(r"[a-z0-9_]{1,32}", name)
+            assert 2 <= len(text) <= 256
 
 
 def test_the_token_never_reaches_the_logs(caplog):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.digest import digest_data, digest_text
-from bot.evidence import store_evidence
+from bot.digest import digest_data
 from bot.progress import record_report
-from tests.conftest import EDU_LIAISON, HEALTH_LIAISON, at
+from bot.render.digest import digest_text
+from tests.conftest import EDU_LIAISON, HEALTH_LIAISON, at, keep_evidence
 
 
 def sample_reports(db, evidence_dir):
@@ -17,7 +17,7 @@ def sample_reports(db, evidence_dir):
     record_report(db, user_id=HEALTH_LIAISON, task_ref="T44", state="blocked", note="专家未到位",
                   now=at("2023-05-11"))
     record_report(db, user_id=EDU_LIAISON, task_ref="T05", percent=100, now=at("2023-05-12"))
-    store_evidence(db, evidence_dir, user_id=EDU_LIAISON, task_ref="T04", data=b"%PDF-1.4 x",
+    keep_evidence(db, evidence_dir, user_id=EDU_LIAISON, task_ref="T04", data=b"%PDF-1.4 x",
                    file_id="f1", file_unique_id="u1", kind="document", now=at("2023-05-10"),
                    file_name="名单.pdf")
 

@@ -9,7 +9,8 @@ import pytest
 from bot.outbox import mark_sent, prepare_nudges
 from bot.policy import Latest, derive_status
 from bot.progress import TaskView, mute_task, record_report
-from bot.reminders import NudgePolicy, compose_nudges, nudge_context, nudge_for, scan
+from bot.reminders import NudgePolicy, nudge_context, nudge_for, scan
+from bot.render.nudges import compose_nudges
 from tests.conftest import COORDINATOR, EDU_LIAISON, at
 
 ALL_DAYS = NudgePolicy(workdays_only=False)
@@ -133,8 +134,8 @@ def test_the_message_names_task_clause_due_last_report_and_people(seeded):
     text = compose_nudges(nudges, nudge_context(seeded, nudges), date(2022, 7, 2),
                           at("2022-07-02").tzinfo)
     assert "【教育局】" in text and 'href="tg://user?id=1001"' in text  # the EDU liaison
-    assert "T02" in text and "二(一)1" in text and "已逾期 2 天(截止 2022-06-30)" in text
-    assert "最近报送:2022-06-01 进度 40%" in text and "&lt;教研员&gt;" in text
+    assert "T02" in text and "二(一)1" in text and "已逾期 2 天（截止 2022-06-30）" in text
+    assert "最近报送：2022-06-01 进度 40%" in text and "&lt;教研员&gt;" in text
     assert "请统筹人" in text and 'href="tg://user?id=1000"' in text  # escalation
     assert "T01" in text and "尚未报送进展" in text
 
@@ -159,7 +160,7 @@ def test_unsent_nudges_are_superseded_not_sent_late(seeded):
 
 
 def test_batches_keep_departments_whole_and_under_the_limit(seeded):
-    from bot.reminders import nudge_batches
+    from bot.render.nudges import nudge_batches
 
     nudges = scan(seeded, at("2022-07-02"), ALL_DAYS)
     ctx = nudge_context(seeded, nudges)

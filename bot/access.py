@@ -1,0 +1,121 @@
+"""Who may do what: one rule book, pure functions over plain values.
+
+The bot's command table, its buttons, its prompts and the command line all ask here; nothing else
+decides. A rule answers with None (allowed) or the catalogue key of the refusal, so callers can
+both test a permission and explain a refusal in the reader's language.
+
+Roles:
+  stranger     no membership (or refused, or removed)
+  applicant    asked to join with /join, not yet decided
+  liaison      an active liaison of one department
+  coordinator  an active coordinator (the bureau's supervision office), or one named in
+               COORDINATOR_IDS
+
+Audiences (who a command is for): anyone, member (liaison or coordinator), coordinator.
+Task actions are checked against the task's department and whether it is archived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.errors import DubanError
+
+
+class Role(StrEnum):
+    STRANGER = "stranger"
+    APPLICANT = "applicant"
+    LIAISON = "liaison"
+    COORDINATOR = "coordinator"
+
+
+class Audience(StrEnum):
+    ANYONE = "anyone"
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+
+
+class Action(StrEnum):
+    VIEW = "view"  # status, history, evidence of a task
+    REPORT = "report"  # progress, claims, evidence
+    REVIEW = "review"  # 核实销号 / 退回
+    MANAGE = "manage"  # deadline, mute
+
+
+MEMBER_ROLES = frozenset({Role.LIAISON, Role.COORDINATOR})
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    role: Role
+    dept: str | None = None  # the liaison's department; None for others
+
+    @property
+    def member(self) -> bool:
+        return self.role in MEMBER_ROLES
+
+    @property
+    def coordinator(self) -> bool:
+        return self.role is Role.COORDINATOR
+
+
+def actor_of(user_id: int, member: dict[str, Any] | None,
+             coordinator_ids: Iterable[int] = ()) -> Actor:
+    """The role a person plays, from their members row and the configured coordinators."""
+    status = member["status"] if member else None
+    if status == "active":
+        if member["role"] == "coordinator":
+            return Actor(user_id, Role.COORDINATOR, member["dept"])
+        return Actor(user_id, Role.LIAISON, member["dept"])
+    if user_id in set(coordinator_ids):
+        return Actor(user_id, Role.COORDINATOR, member["dept"] if member else None)
+    if status == "pending":
+        return Actor(user_id, Role.APPLICANT)
+    return Actor(user_id, Role.STRANGER)
+
+
+def refusal_for_audience(actor: Actor, audience: Audience) -> str | None:
+    """May `actor` run a command meant for `audience`? None, or why not."""
+    if audience is Audience.ANYONE:
+        return None
+    if audience is Audience.MEMBER:
+        return None if actor.member else "not_member"
+    return None if actor.coordinator else "coordinator_only"
+
+
+def refusal_for_task(actor: Actor, action: Action, task: dict[str, Any]) -> str | None:
+    """May `actor` do `action` on `task`? None, or the refusal's catalogue key.
+
+    A liaison sees and reports on their own department's tasks only (not tasks they merely
+    support); the coordinator sees and reports on every task and alone reviews and manages.
+    Archived tasks (removed from the plan file) can be looked at, never changed."""
+    if not actor.member:
+        return "not_member"
+    if action in (Action.REVIEW, Action.MANAGE) and not actor.coordinator:
+        return "coordinator_only"
+    if not actor.coordinator and task["dept"] != actor.dept:
+        return "liaison_own_dept_only" if action is Action.VIEW else "wrong_dept"
+    if action is not Action.VIEW and task.get("archived_at"):
+        return "task_archived"
+    return None
+
+
+def check_task(actor: Actor, action: Action, task: dict[str, Any],
+               dept_names: dict[str, Any] | None = None) -> None:
+    """Raise the refusal as a DubanError (with the names its message needs)."""
+    key = refusal_for_task(actor, action, task)
+    if key is None:
+        return
+    names = dept_names or {}
+    raise DubanError(key, task=task["id"], dept=names.get(task["dept"], task["dept"]),
+                     own=names.get(actor.dept, actor.dept or "—"))
+
+
+def check_audience(actor: Actor, audience: Audience) -> None:
+    key = refusal_for_audience(actor, audience)
+    if key is not None:
+        raise DubanError(key)

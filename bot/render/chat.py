@@ -1,0 +1,182 @@
+"""What the bot says in Telegram, as HTML. Every piece of stored or typed text is escaped here
+(or by the catalogue's formatter); handlers only send what these functions return."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from html import escape
+from typing import Any
+
+from bot.i18n import Html, field, label, t
+from bot.progress import DeptSummary, PlanSummary, Recorded, TaskView
+from bot.render import counts_line, pct, plan_title, target_text, timing
+
+KB = 1024
+MB = KB * KB
+
+
+def mention(user_id: int, name: str | None) -> Html:
+    """An HTML mention by user id: it works for people without a username."""
+    return Html(f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>')
+
+
+def dept_label(dept: dict[str, Any] | None, lang: str) -> str:
+    """A department as people call it (卫健委 / Health Commission), never its code."""
+    return field(dept, "dept", lang) if dept else "—"
+
+
+def task_line(view: TaskView, lang: str, depts: dict[str, dict] | None = None) -> str:
+    owner = f"{escape(dept_label(depts[view.task['dept']], lang))} " if depts else ""
+    target = f" {escape(target_text(view))}" if view.task["target_value"] is not None else ""
+    return (f"{view.status.mark} <b>{view.task['id']}</b> {owner}"
+            f"{escape(field(view.task, 'title', lang))}"
+            f" · {view.status.percent}%{target} · {escape(timing(view, lang))}")
+
+
+def status_html(info: dict[str, str], summary: PlanSummary, lang: str) -> str:
+    lines = [f"<b>{escape(plan_title(info, lang))}</b>",
+             t("status_header", lang, title="", date=f"{summary.at:%Y-%m-%d}",
+               completion=pct(summary.completion)).strip(),
+             counts_line(summary.counts), ""]
+    for d in sorted(summary.departments, key=lambda d: -(d.completion or 0)):
+        lines.append(f"<b>{escape(dept_label(d.dept, lang))}</b> {pct(d.completion)} · "
+                     f"{counts_line(d.counts)}")
+    overdue = summary.overdue
+    lines.append("")
+    if overdue:
+        depts = {d.dept["code"]: d.dept for d in summary.departments}
+        lines.append(f"<b>{t('overdue_header', lang, count=len(overdue))}</b>")
+        lines += [task_line(v, lang, depts) for v in overdue]
+    else:
+        lines.append(t("no_overdue", lang))
+    return "\n".join(lines)
+
+
+def department_html(d: DeptSummary, lang: str) -> str:
+    lines = [f"<b>{escape(field(d.dept, 'dept_full', lang))}</b>",
+             f"{pct(d.completion)} · {counts_line(d.counts)}", ""]
+    lines += [task_line(v, lang) for v in d.tasks]
+    return "\n".join(lines)
+
+
+def tasks_html(d: DeptSummary, lang: str) -> str:
+    """/tasks: a department's tasks, with the hint that the buttons below report."""
+    return "\n".join([t("tasks_header", lang, dept=dept_label(d.dept, lang), count=len(d.tasks)),
+                      *(task_line(v, lang) for v in d.tasks)])
+
+
+_HISTORY_MARKS = {"close": "✅", "reopen": "↩️"}
+
+
+def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str]:
+    lines = []
+    for r in rows:
+        when = datetime.fromisoformat(r["at"]).astimezone(tz)
+        kind = _HISTORY_MARKS.get(r["kind"], "•")
+        revoked = f" <s>{t('word.revoked', lang)}</s>" if r["revoked_at"] else ""
+        value = f" {r['value']:g}" if r["value"] is not None else ""
+        note = f" {escape(r['note'])}" if r["note"] else ""
+        who = escape(r["user_name"] or str(r["user_id"]))
+        lines.append(f"{kind} {when:%m-%d %H:%M} {label('report_kind', r['kind'], lang)} "
+                     f"{r['percent']}%{value} {label('state', r['state'], lang)} · {who}{note}"
+                     f"{revoked}")
+    return lines
+
+
+def history_html(task_id: str, rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> str:
+    if not rows:
+        return t("history_none", lang, task=task_id)
+    return "\n".join([t("history_header", lang, task=task_id), *history_lines(rows, lang, tz)])
+
+
+def task_html(view: TaskView, dept: dict[str, Any], history: list[dict[str, Any]], lang: str,
+              tz: tzinfo) -> str:
+    task = view.task
+    s = view.status
+    expected = (f" · {t('word.expected', lang)} {s.expected}%" if s.expected is not None else "")
+    lines = [f"<b>{task['id']}</b> {escape(field(task, 'title', lang))}",
+             f"{escape(task['clause'])} · {escape(dept_label(dept, lang))}",
+             f"{s.mark} {label('status', s.status, lang)} · {s.percent}%{expected} · "
+             f"{escape(timing(view, lang))}"]
+    if task["target_value"] is not None:
+        lines.append(f"{escape(task['target_metric'] or '')} {escape(target_text(view))}")
+    lines.append(t("evidence_count", lang, count=view.evidence))
+    if history:
+        lines += ["", t("history_header", lang, task=task["id"]),
+                  *history_lines(history, lang, tz)]
+    return "\n".join(lines)
+
+
+def due_html(views: list[TaskView], now: datetime, days: int, lang: str,
+             depts: dict[str, dict]) -> str:
+    horizon = (now + timedelta(days=days)).date()
+    due = sorted((v for v in views if v.status.due and not v.status.done
+                  and now.date() <= v.status.due <= horizon),
+                 key=lambda v: (v.status.due, v.task["id"]))
+    if not due:
+        return t("due_none", lang, days=days)
+    return "\n".join([t("due_header", lang, days=days, count=len(due)),
+                      *(task_line(v, lang, depts) for v in due)])
+
+
+def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
+    """Exactly what was recorded, for the acknowledgement (sent only after the commit)."""
+    if rec.duplicate:
+        return t("report_duplicate", lang, html=html)
+    r = rec.report
+    unit = rec.task["target_unit"] or ""
+    value = (t("recorded_value", lang, html=False, value=f"{r['value']:g}", unit=unit)
+             if r["value"] is not None and unit != "%" else "")
+    return t("report_recorded", lang, html=html, task=rec.task["id"],
+             title=field(rec.task, "title", lang), percent=r["percent"],
+             state=label("state", r["state"], lang), value=value,
+             note=f"\n{r['note']}" if r["note"] else "", mark=rec.status.mark,
+             status=label("status", rec.status.status, lang))
+
+
+def size_text(n: int | None) -> str:
+    if not n:
+        return "?"
+    return f"{n / MB:.1f} MB" if n >= MB else f"{max(1, n // KB)} KB"
+
+
+def evidence_html(task_id: str, rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> str:
+    """照片 · 说明 · 报送人 · 日期 for each kept file (never the archive's own file name)."""
+    if not rows:
+        return t("evidence_none", lang, task=task_id)
+    lines = [t("evidence_list_header", lang, task=task_id, count=len(rows))]
+    for i, row in enumerate(rows, 1):
+        what = (t("photo", lang) if row["kind"] == "photo"
+                else t("document_named", lang, name=row["file_name"] or "—"))
+        when = datetime.fromisoformat(row["at"]).astimezone(tz)
+        lines.append(f"#{i} {what} · {escape(row['caption'] or '—')} · "
+                     f"{escape(row['user_name'] or str(row['user_id']))} · "
+                     f"{when:%Y-%m-%d} · {size_text(row['size'])}")
+    return "\n".join(lines)
+
+
+def members_html(rows: list[dict[str, Any]], lang: str) -> str:
+    lines = [t("members_header", lang, count=len(rows))]
+    for m in rows:
+        dept = {"short": m["dept_short"], "name_en": m["dept_en"]} if m["dept"] else None
+        lines.append(f"• {mention(m['user_id'], m['name'])} · {escape(dept_label(dept, lang))} · "
+                     f"{t('role_' + m['role'], lang)} · "
+                     f"{t('member_status_' + m['status'], lang)} · <code>{m['user_id']}</code>")
+    return "\n".join(lines)
+
+
+def review_request_html(task: dict[str, Any], dept: dict[str, Any], reporter: dict[str, Any],
+                        report: dict[str, Any], evidence: int, lang: str) -> str:
+    return t("review_request", lang, dept=dept_label(dept, lang), task=task["id"],
+             title=field(task, "title", lang),
+             user=mention(report["user_id"], reporter.get("name")),
+             note=report["note"] or "—", evidence=evidence)
+
+
+def returned_notice(who: str, task_id: str, reason: str, lang: str) -> str:
+    """Tell the reporter a task was sent back. A reason that already asks for more (请补充…) is
+    not followed by a second 请补充."""
+    reason = reason.strip().rstrip("。.!！")
+    asks = any(word in reason for word in ("请补充", "补充"))
+    return t("task_returned_notice", lang, mention=Html(who), task=task_id, reason=reason,
+             ask=t("returned_ask_resubmit" if asks else "returned_ask_complete", lang))

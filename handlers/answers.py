@@ -1,0 +1,70 @@
+"""Typed answers and files that answer a question the bot asked (bot.prompts).
+
+In a group the bot sees, under Telegram's default privacy mode, only replies to its own messages:
+an answer is recognised by the message it replies to. In a private chat a plain message also
+answers the person's open guided report. An answer to a question that is closed, replaced or timed
+out is told so; an answer by someone other than the person asked is refused.
+"""
+
+from __future__ import annotations
+
+from telegram import Chat, Update
+
+from bot import prompts
+from bot.i18n import t
+from handlers import evidence, report_flow, review
+from handlers.context import DubanContext, caller, reply
+
+HANDLERS = {report_flow.KIND: report_flow.answer_text, review.REOPEN_PROMPT: review.reopen_reason}
+
+
+def _asked(update: Update, context: DubanContext) -> prompts.Prompt | None:
+    """The prompt this message answers: by the bot message it replies to, or in private the
+    person's open guided report."""
+    message = update.effective_message
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user and replied.from_user.id == context.bot.id:
+        return prompts.by_message(context.db, message.chat_id, replied.message_id)
+    if message.chat.type == Chat.PRIVATE:
+        return prompts.open_for(context.db, message.chat_id, update.effective_user.id,
+                                report_flow.KIND)
+    return None
+
+
+async def _check(update: Update, context: DubanContext, prompt: prompts.Prompt) -> bool:
+    who = caller(update, context)
+    if prompt.user_id != who.user_id:
+        await reply(update, t("prompt_not_yours", who.lang))
+        return False
+    if not prompt.live(context.now()):
+        await reply(update, t("prompt_expired", who.lang))
+        return False
+    return True
+
+
+async def answer_text(update: Update, context: DubanContext) -> None:
+    """A typed reply: hand it to the question it answers."""
+    prompt = _asked(update, context)
+    if prompt is None or not await _check(update, context, prompt):
+        return
+    await HANDLERS[prompt.kind](update, context, prompt)
+
+
+async def answer_file(update: Update, context: DubanContext) -> None:
+    """A photo or document: evidence for an open guided report, else a #T12-captioned file."""
+    prompt = _asked(update, context)
+    if prompt is not None and prompt.kind == report_flow.KIND:
+        if await _check(update, context, prompt):
+            await report_flow.add_evidence(update, context, prompt)
+        return
+    await evidence.evidence_message(update, context)
+
+
+async def answer_other(update: Update, context: DubanContext) -> None:
+    """A sticker, voice note or the like in answer to a question: say what is expected."""
+    prompt = _asked(update, context)
+    if prompt is None or not await _check(update, context, prompt):
+        return
+    typed = prompt.step in ("progress", "value", "note", "reason")
+    await reply(update, t("flow_expect_text" if typed and prompt.step != "progress"
+                          else "flow_expect_button", caller(update, context).lang))

@@ -1,0 +1,64 @@
+"""The one place a command or button is checked and its refusals are put into words.
+
+`guarded(audience, where, callback)` wraps a handler: it checks who may use it (bot.access) and
+where, runs it, and turns a DubanError (or a date the parser refused) into a polite answer in the
+caller's language. Handlers therefore raise refusals instead of catching them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Any
+
+from telegram import Chat, Update
+
+from bot.access import Audience, refusal_for_audience
+from bot.dates import DeadlineError
+from bot.errors import DubanError
+from bot.i18n import t
+from handlers.context import DubanContext, caller, tell
+
+Callback = Callable[[Update, DubanContext], Awaitable[Any]]
+
+
+class Where(StrEnum):
+    ANY = "any"
+    GROUP = "group"  # the coordination group only
+    PRIVATE = "private"
+
+
+def refusal_text(err: Exception, lang: str) -> str:
+    """A refusal from the core or the date parser, in `lang` only."""
+    if isinstance(err, DubanError):
+        return t(err.key, lang, **err.params)
+    return t("plain", lang, text=err.message(lang))
+
+
+def where_refusal(where: Where, update: Update, context: DubanContext) -> str | None:
+    chat = update.effective_chat
+    if where is Where.PRIVATE and chat.type != Chat.PRIVATE:
+        return "private_only"
+    if where is Where.GROUP and chat.id != context.group_id:
+        return "group_only"
+    return None
+
+
+def guarded(audience: Audience, where: Where, callback: Callback) -> Callback:
+    """`callback`, run only for the right people in the right chats, its refusals answered."""
+
+    @functools.wraps(callback)
+    async def run(update: Update, context: DubanContext) -> Any:
+        who = caller(update, context)
+        key = refusal_for_audience(who.actor, audience) or where_refusal(where, update, context)
+        if key:
+            await tell(update, t(key, who.lang))
+            return None
+        try:
+            return await callback(update, context)
+        except (DubanError, DeadlineError) as err:
+            await tell(update, refusal_text(err, who.lang))
+            return None
+
+    return run
