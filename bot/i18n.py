@@ -42,8 +42,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "There is no task “{ref}”. Write a task number such as T12.",
     },
     "dept_unknown": {
-        "zh": "找不到部门“{text}”。可以写部门简称(如 卫健委)或代码(如 HEALTH)。",
-        "en": "There is no department “{text}”. Write its short name (e.g. 卫健委) or code (HEALTH).",
+        "zh": "找不到部门“{text}”。您要找的是不是:{options}?请写部门简称(如 卫健委)或代码(如 HEALTH)。",
+        "en": "There is no department “{text}”. Did you mean: {options}? Write its short name "
+              "(e.g. 卫健委) or code (HEALTH).",
     },
     "dept_ambiguous": {
         "zh": "“{text}”可能指:{options}。请写得更具体一些。",
