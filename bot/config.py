@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DB = "data/duban.db"
@@ -40,6 +43,9 @@ class Settings:
     digest_weekday: int = 0  # Monday, as datetime.weekday() counts
     digest_time: time = time(9, 0)
     jobs: bool = True  # off: no scheduled nudges or digests (tests, maintenance)
+    ack_workdays: int = 2  # working days a liaison has to acknowledge a chase
+    track_from: date | None = None  # None: from the day the plan was first loaded
+    chase_colours: tuple[str, ...] = ("blue", "yellow", "red")  # the chase levels, mildest first
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -56,77 +62,219 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _int(env: Mapping[str, str], name: str) -> int | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number (a Telegram chat id such as "
-                          f"-1001234567890)") from None
+# ---------------------------------------------------------------- one parser per kind of value
+# Each takes the stripped, non-empty text and returns the value or raises ValueError; the ConfigError
+# (naming the setting, the bad value and what is allowed, in Chinese and English) is made in one place.
+
+MAX_ID = 2**53  # Telegram ids fit in 52 bits; anything longer is a paste error
 
 
-def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
-    raw = env.get(name, "").strip()
-    ids = set()
-    for part in filter(None, (p.strip() for p in raw.replace(";", ",").split(","))):
-        try:
-            ids.add(int(part))
-        except ValueError:
-            raise ConfigError(f"{name}: {part!r} is not a Telegram user id (comma-separated "
-                              f"numbers, e.g. 12345,67890)") from None
-    return frozenset(ids)
+def _whole(raw: str, low: int, high: int) -> int:
+    if not re.fullmatch(r"[+-]?[0-9]{1,20}", raw):
+        raise ValueError(raw)
+    value = int(raw)
+    if not low <= value <= high:
+        raise ValueError(raw)
+    return value
+
+
+def _days(low: int, high: int) -> Callable[[str], int]:
+    return lambda raw: _whole(raw, low, high)
+
+
+def _port(raw: str) -> int:
+    return _whole(raw, 1, 65535)
+
+
+def _group_id(raw: str) -> int:
+    return _whole(raw, -MAX_ID, -1)
+
+
+def _user_ids(raw: str) -> frozenset[int]:
+    parts = [p for p in re.split(r"[,;、\s]+", raw) if p]
+    return frozenset(_whole(p, 1, MAX_ID) for p in parts)
+
+
+def _flag(raw: str) -> bool:
+    word = raw.lower()
+    if word in ("1", "on", "true", "yes"):
+        return True
+    if word in ("0", "off", "false", "no"):
+        return False
+    raise ValueError(raw)
+
+
+def _time(raw: str) -> time:
+    match = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", raw)
+    if not match:
+        raise ValueError(raw)
+    return time(int(match[1]), int(match[2]))
+
+
+def _offsets(raw: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in raw.split(",")]
+    if not all(parts):
+        raise ValueError(raw)
+    return tuple(sorted({_whole(p, 0, 366) for p in parts}, reverse=True))
+
+
+def _hours(raw: str) -> tuple[int, int]:
+    if raw.lower() == "off":
+        return (0, 0)  # an empty window: handlers.jobs.quiet() is never true
+    match = re.fullmatch(r"([0-9]{1,2})-([0-9]{1,2})", raw)
+    if not match:
+        raise ValueError(raw)
+    start, end = int(match[1]), int(match[2])
+    if start > 23 or end > 23 or start == end:
+        raise ValueError(raw)
+    return start, end
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NAMES = {
+    **{name: i for i, name in enumerate(WEEKDAYS)},
+    **{name: i for i, name in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
+    **{f"{prefix}{day}": i for i, day in enumerate("一二三四五六日")
+       for prefix in ("周", "星期")},
+    "周天": 6, "星期天": 6,
+}
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "on", "true", "yes"):
-        return True
-    if raw in ("0", "off", "false", "no"):
-        return False
-    raise ConfigError(f"{name}={raw!r}: write on or off")
-
-
-def _time(env: Mapping[str, str], name: str, default: time) -> time:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
+def _weekday(raw: str) -> int:
     try:
-        hour, minute = (int(p) for p in raw.split(":"))
-        return time(hour, minute)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a time of day (HH:MM, e.g. 09:00)") from None
+        return _WEEKDAY_NAMES[raw.lower()]
+    except KeyError:
+        raise ValueError(raw) from None
 
 
-def _offsets(env: Mapping[str, str], name: str) -> tuple[int, ...]:
-    raw = env.get(name, "").strip()
+def _zone(raw: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(raw) from None
+
+
+def _token(raw: str) -> str:
+    if not re.fullmatch(r"[0-9]{1,20}:[A-Za-z0-9_-]+", raw):
+        raise ValueError(raw)
+    return raw
+
+
+def _url(schemes: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        parts = urlsplit(raw)
+        if parts.scheme not in schemes or not parts.netloc or any(c.isspace() for c in raw):
+            raise ValueError(raw)
+        return raw
+    return parse
+
+
+def _secret(raw: str) -> str:
+    # Telegram's own rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
+        raise ValueError(raw)
+    return raw
+
+
+def _day(raw: str) -> date:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        raise ValueError(raw)
+    return date.fromisoformat(raw)
+
+
+COLOURS = {"blue": "blue", "蓝": "blue", "yellow": "yellow", "黄": "yellow", "orange": "orange",
+           "橙": "orange", "red": "red", "红": "red", "green": "green", "绿": "green",
+           "purple": "purple", "紫": "purple"}
+
+
+def _colours(raw: str) -> tuple[str, ...]:
+    names = tuple(COLOURS.get(p.strip().lower().removesuffix("色"), "") for p in raw.split(","))
+    if len(names) != 3 or "" in names or len(set(names)) != 3:
+        raise ValueError(raw)
+    return names
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One setting: its variable, how to read it, its default, and what is allowed (zh, en)."""
+
+    name: str
+    field: str
+    parse: Callable[[str], Any]
+    default: Any
+    allowed_zh: str
+    allowed_en: str
+    secret: bool = False  # never echo the value whole: error messages end up in logs
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("TELEGRAM_BOT_TOKEN", "token", _token, None,
+         "@BotFather 给出的令牌,形如 123456789:AAE…", "the token from @BotFather, like 123456789:AAE…",
+         secret=True),
+    Spec("DATABASE_PATH", "database_path", Path, Path(DEFAULT_DB), "文件路径", "a file path"),
+    Spec("TZ", "tz", _zone, ZoneInfo(DEFAULT_TZ),
+         "时区名称,例如 Asia/Shanghai", "a time zone name such as Asia/Shanghai"),
+    Spec("EVIDENCE_DIR", "evidence_dir", Path, Path(DEFAULT_EVIDENCE_DIR), "文件夹路径", "a folder path"),
+    Spec("COORDINATION_CHAT_ID", "coordination_chat_id", _group_id, None,
+         "群组的 chat id,负整数,例如 -1001234567890",
+         "the group's chat id, a negative number such as -1001234567890"),
+    Spec("COORDINATOR_IDS", "coordinator_ids", _user_ids, frozenset(),
+         "统筹人的 Telegram 用户ID(正整数),用逗号分隔,例如 12345,67890",
+         "the coordinators' Telegram user ids (positive numbers), comma-separated, e.g. 12345,67890"),
+    Spec("TELEGRAM_API_BASE_URL", "api_base_url", _url(("http", "https")), None,
+         "以 http:// 或 https:// 开头的地址", "an address starting with http:// or https://"),
+    Spec("TELEGRAM_FILE_BASE_URL", "file_base_url", _url(("http", "https")), None,
+         "以 http:// 或 https:// 开头的地址", "an address starting with http:// or https://"),
+    Spec("WEBHOOK_URL", "webhook_url", _url(("https",)), None,
+         "以 https:// 开头的地址(Telegram 只调用 HTTPS)",
+         "an address starting with https:// (Telegram only calls HTTPS)"),
+    Spec("WEBHOOK_SECRET", "webhook_secret", _secret, None,
+         "1 到 256 个字母、数字、_ 或 -", "1 to 256 letters, digits, _ or -", secret=True),
+    Spec("WEBHOOK_PORT", "webhook_port", _port, 8443, "1 到 65535 之间的端口号", "a port from 1 to 65535"),
+    Spec("RATE_LIMIT", "rate_limit", _flag, True, "on 或 off", "on or off"),
+    Spec("REMINDER_TIME", "reminder_time", _time, time(9, 0),
+         "时刻 HH:MM,例如 09:00", "a time of day HH:MM, e.g. 09:00"),
+    Spec("REMINDER_OFFSETS", "reminder_offsets", _offsets, (30, 7, 3, 1, 0),
+         "到期前的天数(0 到 366),用逗号分隔,例如 30,7,3,1,0",
+         "days before the due date (0 to 366), comma-separated, e.g. 30,7,3,1,0"),
+    Spec("ESCALATE_EVERY_DAYS", "escalate_every", _days(1, 365), 7,
+         "1 到 365 之间的整数天数", "a whole number of days from 1 to 365"),
+    Spec("WORKDAYS_ONLY", "workdays_only", _flag, True, "on 或 off", "on or off"),
+    Spec("QUIET_HOURS", "quiet_hours", _hours, (21, 8),
+         "起止小时 START-END(0 到 23,两者不同),例如 21-8;或 off",
+         "START-END hours (0 to 23, not equal), e.g. 21-8; or off"),
+    Spec("DIGEST_DAY", "digest_weekday", _weekday, 0,
+         "星期几:mon…sun、monday…sunday 或 周一…周日", "a weekday: mon…sun, monday…sunday or 周一…周日"),
+    Spec("DIGEST_TIME", "digest_time", _time, time(9, 0),
+         "时刻 HH:MM,例如 09:00", "a time of day HH:MM, e.g. 09:00"),
+    Spec("JOBS", "jobs", _flag, True, "on 或 off", "on or off"),
+    Spec("ACK_WORKDAYS", "ack_workdays", _days(1, 30), 2,
+         "1 到 30 之间的工作日天数", "a whole number of working days from 1 to 30"),
+    Spec("TRACK_FROM", "track_from", _day, None,
+         "日期 YYYY-MM-DD,例如 2022-01-04;留空表示首次导入计划之日",
+         "a date YYYY-MM-DD, e.g. 2022-01-04; empty for the day the plan was first loaded"),
+    Spec("CHASE_COLOURS", "chase_colours", _colours, ("blue", "yellow", "red"),
+         "三种不同颜色,用逗号分隔:blue、yellow、orange、red、green、purple(或 蓝、黄、橙、红、绿、紫)",
+         "three different colours, comma-separated: blue, yellow, orange, red, green, purple"),
+)
+
+
+def _read(spec: Spec, env: Mapping[str, str]) -> Any:
+    raw = env.get(spec.name, "").strip()
     if not raw:
-        return (30, 7, 3, 1, 0)
+        return spec.default
     try:
-        values = tuple(sorted({int(p) for p in raw.split(",") if p.strip()}, reverse=True))
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r}: comma-separated days before the due date, "
-                          f"e.g. 30,7,3,1,0") from None
-    if not values or min(values) < 0:
-        raise ConfigError(f"{name}={raw!r}: days must be 0 or more")
-    return values
-
-
-def _hours(env: Mapping[str, str], name: str) -> tuple[int, int]:
-    raw = env.get(name, "").strip() or "21-8"
-    try:
-        start, end = (int(p) for p in raw.split("-"))
-        if not (0 <= start <= 23 and 0 <= end <= 23):
-            raise ValueError
-        return start, end
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r}: write hours as START-END, e.g. 21-8") from None
+        return spec.parse(raw)
+    except (ValueError, OverflowError):
+        shown = f"{raw[:4]}…" if spec.secret else raw
+        raise ConfigError(f"{spec.name}={shown!r} 无效,应为:{spec.allowed_zh} / "
+                          f"{spec.name}={shown!r} is not valid: it must be "
+                          f"{spec.allowed_en}") from None
 
 
 def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
@@ -134,44 +282,9 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
     """Read and check every setting; raise ConfigError naming the variable on a bad value."""
     merged: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv else {}
     merged.update(os.environ if env is None else env)
-    tz_name = merged.get("TZ", "").strip() or DEFAULT_TZ
-    try:
-        tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"TZ={tz_name!r} is not a time zone name (e.g. Asia/Shanghai)") from None
-    webhook = merged.get("WEBHOOK_URL", "").strip() or None
-    secret = merged.get("WEBHOOK_SECRET", "").strip() or None
-    if webhook and not webhook.startswith("https://"):
-        raise ConfigError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS)")
-    if webhook and not secret:
-        raise ConfigError("WEBHOOK_SECRET is required with WEBHOOK_URL: Telegram sends it with "
-                          "every update so the bot can refuse forged ones")
-    return Settings(
-        token=merged.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
-        database_path=Path(merged.get("DATABASE_PATH", "").strip() or DEFAULT_DB),
-        tz=tz,
-        evidence_dir=Path(merged.get("EVIDENCE_DIR", "").strip() or DEFAULT_EVIDENCE_DIR),
-        coordination_chat_id=_int(merged, "COORDINATION_CHAT_ID"),
-        coordinator_ids=_ids(merged, "COORDINATOR_IDS"),
-        api_base_url=merged.get("TELEGRAM_API_BASE_URL", "").strip() or None,
-        file_base_url=merged.get("TELEGRAM_FILE_BASE_URL", "").strip() or None,
-        webhook_url=webhook,
-        webhook_secret=secret,
-        webhook_port=_int(merged, "WEBHOOK_PORT") or 8443,
-        rate_limit=_flag(merged, "RATE_LIMIT", True),
-        reminder_time=_time(merged, "REMINDER_TIME", time(9, 0)),
-        reminder_offsets=_offsets(merged, "REMINDER_OFFSETS"),
-        escalate_every=_int(merged, "ESCALATE_EVERY_DAYS") or 7,
-        workdays_only=_flag(merged, "WORKDAYS_ONLY", True),
-        quiet_hours=_hours(merged, "QUIET_HOURS"),
-        digest_weekday=_weekday(merged, "DIGEST_DAY"),
-        digest_time=_time(merged, "DIGEST_TIME", time(9, 0)),
-        jobs=_flag(merged, "JOBS", True),
-    )
-
-
-def _weekday(env: Mapping[str, str], name: str) -> int:
-    raw = env.get(name, "").strip().lower()[:3] or "mon"
-    if raw not in WEEKDAYS:
-        raise ConfigError(f"{name}={raw!r}: write a weekday such as mon")
-    return WEEKDAYS.index(raw)
+    values = {spec.field: _read(spec, merged) for spec in SPECS}
+    if values["webhook_url"] and not values["webhook_secret"]:
+        raise ConfigError("WEBHOOK_SECRET 未设置:使用 WEBHOOK_URL 时必须设置,Telegram 随每次推送发送它,"
+                          "以便拒绝伪造的请求 / WEBHOOK_SECRET is required with WEBHOOK_URL: Telegram "
+                          "sends it with every update so the bot can refuse forged ones")
+    return Settings(**values)

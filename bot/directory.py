@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot import names
 from bot.access import Actor, actor_of
 from bot.db import audit, utc_iso
 from bot.errors import DubanError
@@ -19,12 +19,6 @@ from bot.i18n import Names
 
 ROLES = ("liaison", "coordinator")
 TASK_REF_RE = re.compile(r"^#?T?0*(\d{1,4})$", re.IGNORECASE)
-# Words officials add or drop when naming a department: "泉州市卫生健康委员会" vs "卫健委".
-_NAME_NOISE = re.compile(r"^(中共)?泉州市(委)?|^共青团泉州市|部门$")
-
-
-def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip().lower().replace(" ", "")
 
 
 @dataclass(frozen=True)
@@ -58,32 +52,37 @@ def departments(db: Database, include_archived: bool = False) -> list[dict[str, 
 
 
 def find_departments(db: Database, text: str) -> list[dict[str, Any]]:
-    """Departments matching a code, a name, a short name or an alias; loose matches if none exact."""
-    query = _norm(text)
-    if not query:
-        return []
-    rows = departments(db)
+    """Departments `text` names: by code, name, short name or alias, else by a nearly identical
+    whole name (see bot.names); never by one shared character."""
+    return list(names.match(departments(db), text))  # type: ignore[arg-type]
 
-    def names(row: dict[str, Any]) -> list[str]:
-        return [_norm(n) for n in [row["code"], row["name"], row["short"], row["name_en"],
-                                    *json.loads(row["aliases"] or "[]")]]
 
-    exact = [row for row in rows if query in names(row)]
-    if exact:
-        return exact
-    core = _NAME_NOISE.sub("", query) or query
-    return [row for row in rows
-            if any(core in n or (len(n) >= 2 and _NAME_NOISE.sub("", n) in query) for n in names(row))]
+def suggest_departments(db_or_rows: Database | Sequence[Mapping[str, Any]], text: str,
+                        n: int = 3) -> list[str]:
+    """Codes of the `n` departments closest to `text`, closest first: the choices to offer when
+    `text` names none of them."""
+    rows = departments(db_or_rows) if isinstance(db_or_rows, Database) else db_or_rows
+    return names.suggest(rows, text, n)
+
+
+def _choices(rows: Sequence[Mapping[str, Any]]) -> Names:
+    """The departments meant, named in each language (never by code in Chinese)."""
+    return Names(zh="、".join(row["short"] for row in rows),
+                 en=", ".join(row["name_en"] for row in rows))
 
 
 def find_department(db: Database, text: str) -> dict[str, Any]:
-    """Exactly one department for `text`, or a DubanError saying what is wrong."""
+    """Exactly one department for `text`, or a DubanError saying what is wrong and what was meant."""
     found = find_departments(db, text)
     if not found:
-        raise DubanError("dept_unknown", text=text)
+        rows = departments(db)
+        codes = suggest_departments(rows, text)
+        by_code = {row["code"]: row for row in rows}
+        raise DubanError("dept_unknown", text=text, suggestions=codes,
+                         options=_choices([by_code[c] for c in codes]))
     if len(found) > 1:
-        raise DubanError("dept_ambiguous", text=text,
-                         options="、".join(f"{d['short']}({d['code']})" for d in found))
+        raise DubanError("dept_ambiguous", text=text, suggestions=[d["code"] for d in found],
+                         options=_choices(found))
     return found[0]
 
 

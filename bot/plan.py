@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from sqlite_utils import Database
 
+from bot import names
 from bot.db import audit, utc_iso
 from bot.recurrence import KINDS, Recurrence
 
@@ -253,6 +254,10 @@ def _validate(data: dict, loc: _Located) -> Plan:
             )
     if not departments:
         loc.error("departments", "at least one department is needed")
+    # A name two departments answer to would make lookups ambiguous: refuse the file instead.
+    for key, first, second in names.clashes(
+            (d.code, (d.name, d.short, d.name_en, *d.aliases)) for d in departments):
+        loc.error("departments", f"'{key}' names both {first} and {second}")
 
     tasks: list[TaskDef] = []
     ids: set[str] = set()
