@@ -494,9 +494,10 @@ _START_NOT_DEADLINE = (
 
 def _festival_eve(today: dt.date, year: int | None, festival: Festival) -> dt.date:
     def build(y: int) -> dt.date:
-        if not today.year <= y <= today.year + MAX_YEARS_AHEAD:
-            # Past or absurdly far: no festival arithmetic, a day the caller refuses anyway.
-            return dt.date(min(max(y, 1), 9999), 1, 1)
+        if not 1900 <= y <= today.year + MAX_YEARS_AHEAD:
+            # Absurd years: no festival arithmetic, a day the caller refuses anyway (year 0
+            # is refused as invalid here, as for 0000年底).
+            return _make_date(y, 1, 1)
         return festival_date(festival, y) - dt.timedelta(days=1)
 
     return _roll(today, year, build)
@@ -601,7 +602,7 @@ def _h_ten_days_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
 def _h_year_period_zh(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     year, end = _year(m, ctx.today), m["end"]
     if year is None and end is None:
-        return None  # "年" alone (e.g. 年前 = before Chinese New Year, which we do not guess)
+        return None  # "年" alone; 年前 (元旦 or 春节?) is refused by the next rule
     return _make_date(year or ctx.today.year, 12, 31), ctx.before and end is None
 
 
