@@ -2,7 +2,9 @@
 
 Prints the import time, warm_up() time, the first call after warm-up, the first call in a
 fresh process without warm-up (what a user would wait for if the bot skipped warm_up), then
-the median and p95 of single parses over EXPRESSIONS x ROUNDS. No assertions: numbers only.
+the median and p95 of single parses over EXPRESSIONS x ROUNDS, then the same for ISSUE12 (the
+phrases added for issue 12: festivals, official working days, 今年年底, 上旬, refusals), kept
+apart so the first numbers stay comparable with earlier runs. No assertions: numbers only.
 """
 
 from __future__ import annotations
@@ -60,6 +62,28 @@ EXPRESSIONS = [
     "随便",  # refused: unreadable
 ]
 
+ISSUE12 = [
+    "今年年底前",
+    "明年6月底前",
+    "今年季度末",
+    "国庆节前",
+    "春节前",  # lunar: lunar-python, cached per year
+    "2023年中秋节前",
+    "清明节前",
+    "before National Day",
+    "3个工作日内",  # official calendar across the Spring Festival break
+    "within 20 working days",
+    "上旬",
+    "6月下旬前",
+    "即日起至6月30日",
+    "二〇二二年六月三十日",
+    "6.30前",
+    "半年内",
+    "尽快",  # refused: not a date
+    "国庆后",  # refused: a start
+    "年前",  # refused: unclear
+]
+
 _COLD_SNIPPET = """
 import sys, time
 sys.path.insert(0, {root!r})
@@ -112,25 +136,30 @@ def main() -> None:
 
     first_s = _one(parse_deadline, "下周五")
 
+    cold = _cold_first_call_ms()
+    print(f"parse_deadline: {len(EXPRESSIONS)} expressions x {ROUNDS} rounds")
+    print(f"  import bot.dates        {_ms(import_s):8.2f} ms")
+    print(f"  warm_up()               {_ms(warm_s):8.2f} ms")
+    print(f"  first call after warm_up {_ms(first_s):8.3f} ms")
+    if cold is not None:
+        print(f"  first calls, no warm-up {cold:8.2f} ms  (fresh process; cn2an + dateparser)")
+    _measure(parse_deadline, EXPRESSIONS)
+    print(f"issue-12 phrases: {len(ISSUE12)} expressions x {ROUNDS} rounds")
+    _measure(parse_deadline, ISSUE12)
+
+
+def _measure(parse: Callable[[str, datetime], object], expressions: list[str]) -> None:
     samples: list[float] = []
-    per_expr: dict[str, list[float]] = {e: [] for e in EXPRESSIONS}
+    per_expr: dict[str, list[float]] = {e: [] for e in expressions}
     for _ in range(ROUNDS):
-        for text in EXPRESSIONS:
-            s = _one(parse_deadline, text)
+        for text in expressions:
+            s = _one(parse, text)
             samples.append(s)
             per_expr[text].append(s)
 
     samples_ms = sorted(_ms(s) for s in samples)
     median = statistics.median(samples_ms)
     p95 = samples_ms[min(len(samples_ms) - 1, round(0.95 * len(samples_ms)) - 1)]
-    cold = _cold_first_call_ms()
-
-    print(f"parse_deadline: {len(EXPRESSIONS)} expressions x {ROUNDS} rounds = {len(samples)}")
-    print(f"  import bot.dates        {_ms(import_s):8.2f} ms")
-    print(f"  warm_up()               {_ms(warm_s):8.2f} ms")
-    print(f"  first call after warm_up {_ms(first_s):8.3f} ms")
-    if cold is not None:
-        print(f"  first calls, no warm-up {cold:8.2f} ms  (fresh process; cn2an + dateparser)")
     print(f"  median                  {median:8.4f} ms")
     print(f"  p95                     {p95:8.4f} ms")
     print(f"  max                     {samples_ms[-1]:8.4f} ms")

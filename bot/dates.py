@@ -31,11 +31,27 @@ Conventions, all of them deliberate:
   the result is flagged ambiguous. Year-first forms (2025/6/30) are never ambiguous.
 * Month spans need 个 (三个月内); "3月内" and "一月" name a month. "N年" is a span below 20
   ("10年内" = ten years) and a year from 20 up ("25年" = 2025, "22年内" = within 2022).
-* Working-day spans (5个工作日内) skip weekends but know no public holidays: ambiguous.
+* Working-day spans (5个工作日内, "within 5 working days") follow China's official calendar
+  (chinese-calendar, via bot.workdays): make-up working days (调休) count, holidays do not,
+  counting from tomorrow. A count that reaches a year whose holidays are not published yet is
+  refused with the years known, never guessed from Monday to Friday.
+* Festivals as anchors: "国庆前" is the day before the festival day, 30 September. The festival
+  day is the day itself (元旦 01-01, 五一 05-01, 国庆 10-01, 春节 = 正月初一, 清明 = the solar
+  term, 端午 = 五月初五, 中秋 = 八月十五; the lunar ones from lunar-python), not the first day of
+  the official break, which is known only for the published years. Without a year it is the
+  next one whose eve is today or later. A bare "国庆" (no 前) is read the same but flagged
+  ambiguous. "国庆后", "节后", "年后", "即日起" name a start, not a deadline: refused.
+* 上旬/中旬/下旬 end on the 10th, the 20th and the month's last day; a bare "下旬" is this
+  month's, or next month's once it has passed.
+* Refused on purpose, each with its own message: 尽快/长期/另行通知/待定 and "asap" (not dates),
+  "年前" (before the new year or before 春节?), "节前" (which festival?), "明年季度末" (which
+  quarter?), starts as above.
 * A weekday written next to a date that does not match it ("6月30日(星期五)") is ambiguous.
 * School terms: see SPRING_TERM_END / AUTUMN_TERM_END below.
 
-Everything here is a pure function of (text, now); nothing is escaped (callers escape).
+Refusals raise DeadlineError (a ValueError) carrying the Chinese and the English text apart;
+str() gives both, Chinese first. Everything here is a pure function of (text, now); nothing is
+escaped (callers escape).
 """
 
 from __future__ import annotations
@@ -51,6 +67,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.recurrence import AUTUMN_TERM_END, SPRING_TERM_END
+from bot.workdays import CalendarUnknown, Festival, add_workdays, festival_date
 
 __all__ = [
     "AUTUMN_TERM_END",
@@ -92,6 +109,20 @@ class Deadline:
     ambiguous: bool = False  # True: the bot should ask the user to confirm the reading
 
 
+class DeadlineError(ValueError):
+    """A refusal of user input, fit to show the user. `zh` and `en` are the two texts;
+    str(exc) is both, Chinese first ("…。/ …."), for callers that show one bilingual line."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh}/ {en}")
+        self.zh = zh
+        self.en = en
+
+    def message(self, lang: str) -> str:
+        """The text in `lang` ("zh" or "en"); any other code gets Chinese, the bot's default."""
+        return {"zh": self.zh, "en": self.en}.get(lang, self.zh)
+
+
 def format_date_zh(d: dt.date) -> str:
     """2022年6月30日(星期四). Own tables, not strftime, so the server locale does not matter."""
     return f"{d.year}年{d.month}月{d.day}日({WEEKDAYS_ZH[d.weekday()]})"
@@ -106,19 +137,18 @@ def format_date_en(d: dt.date) -> str:
 # Internal types
 
 
-class DeadlineError(ValueError):
-    """A refusal of what the user typed, in each language; str() holds both."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh}/ {en}")
-        self.texts = {"zh": zh, "en": en}
-
-    def message(self, lang: str) -> str:
-        return self.texts.get(lang) or self.texts["zh"]
-
-
 class _Invalid(Exception):
     """The text was understood but names a day that does not exist (2月30日, 13月1日)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+class _Refused(Exception):
+    """The text was understood and is no deadline ("尽快", "国庆后"), or cannot be answered
+    without guessing. zh/en are predicates: the caller puts the quoted phrase in front."""
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(en)
@@ -157,14 +187,6 @@ def _add_months(d: dt.date, n: int) -> dt.date:
     """Same day n months on, clamped to the month end (31 Jan + 1 month = 28/29 Feb)."""
     y, m = _shift_month(d.year, d.month, n)
     return dt.date(y, m, min(d.day, _days_in(y, m)))
-
-
-def _add_workdays(d: dt.date, n: int) -> dt.date:
-    while n > 0:
-        d += dt.timedelta(days=1)
-        if d.weekday() < 5:
-            n -= 1
-    return d
 
 
 def _monday(d: dt.date) -> dt.date:
@@ -254,8 +276,16 @@ def _span(today: dt.date, value: float, unit: str) -> _Hit:
         return _add_months(today, whole) + dt.timedelta(days=15 if half else 0), False
     if unit == "year":
         return _add_months(today, 12 * whole + (6 if half else 0)), False
-    # Working days: weekends skipped, public holidays unknown, so ask to confirm.
-    return _add_workdays(today, math.ceil(value)), True
+    # Working days by the official calendar; past its published years we refuse, not guess.
+    try:
+        return add_workdays(today, math.ceil(value)), False
+    except CalendarUnknown as exc:
+        known = f"{exc.known.start}-{exc.known.stop - 1}"
+        raise _Refused(
+            f"要用到{exc.year}年的法定节假日和调休安排，日历目前只收录{known}年；请直接写截止日期",
+            f"needs the official holidays and make-up working days of {exc.year}, which the "
+            f"calendar does not have yet (it knows {known}); please give the date itself",
+        ) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,6 +433,13 @@ def _quarter_end(today: dt.date, offset: int) -> dt.date:
 def _h_quarter_rel_zh(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if m["rel"] is None and not m["end"]:
         return None
+    year = _year(m, ctx.today)
+    if year is not None and (year != ctx.today.year or m["rel"]):
+        # 今年季度末 is this quarter's end; 明年季度末 names no quarter, and we do not pick one.
+        raise _Refused(
+            f"没有说明是第几季度，请写“{year}年一季度末”等",
+            f"does not say which quarter; please write e.g. “end of Q1 {year}”",
+        )
     return _quarter_end(ctx.today, _rel(m["rel"])), ctx.before and not m["end"]
 
 
@@ -428,6 +465,83 @@ def _h_holiday_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
     # 寒假前 = by the end of the autumn term, 暑假前 = by the end of the spring term.
     month_day = AUTUMN_TERM_END if m["h"] == "寒假" else SPRING_TERM_END
     return _roll(ctx.today, None, lambda y: dt.date(y, *month_day)), False
+
+
+# Festivals: "X前" is the eve of the festival day (see the module docstring).
+_FESTIVAL_ZH = {
+    "元旦": Festival.NEW_YEAR, "元旦节": Festival.NEW_YEAR,
+    "春节": Festival.SPRING_FESTIVAL, "过年": Festival.SPRING_FESTIVAL,
+    "清明": Festival.QINGMING, "清明节": Festival.QINGMING,
+    "五一": Festival.LABOUR_DAY, "劳动节": Festival.LABOUR_DAY, "五一劳动节": Festival.LABOUR_DAY,
+    "五一国际劳动节": Festival.LABOUR_DAY,
+    "端午": Festival.DRAGON_BOAT, "端午节": Festival.DRAGON_BOAT,
+    "中秋": Festival.MID_AUTUMN, "中秋节": Festival.MID_AUTUMN,
+    "国庆": Festival.NATIONAL_DAY, "国庆节": Festival.NATIONAL_DAY,
+}  # fmt: skip
+_FESTIVAL_EN = {  # by the first word of the English name
+    "national": Festival.NATIONAL_DAY, "new": Festival.NEW_YEAR, "may": Festival.LABOUR_DAY,
+    "labour": Festival.LABOUR_DAY, "labor": Festival.LABOUR_DAY,
+    "spring": Festival.SPRING_FESTIVAL, "chinese": Festival.SPRING_FESTIVAL,
+    "lunar": Festival.SPRING_FESTIVAL, "qingming": Festival.QINGMING, "tomb": Festival.QINGMING,
+    "dragon": Festival.DRAGON_BOAT, "mid": Festival.MID_AUTUMN,
+}  # fmt: skip
+
+_START_NOT_DEADLINE = (
+    "说的是开始时间，不是截止日期；请写明最晚哪一天完成，例如“10月15日前”",
+    "names a start, not a deadline; please say by which day, e.g. “by 15 October”",
+)
+
+
+def _festival_eve(today: dt.date, year: int | None, festival: Festival) -> dt.date:
+    def build(y: int) -> dt.date:
+        if not 1900 <= y <= today.year + MAX_YEARS_AHEAD:
+            # Absurd years: no festival arithmetic, a day the caller refuses anyway (year 0
+            # is refused as invalid here, as for 0000年底).
+            return _make_date(y, 1, 1)
+        return festival_date(festival, y) - dt.timedelta(days=1)
+
+    return _roll(today, year, build)
+
+
+def _h_festival_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
+    if m["after"]:
+        raise _Refused(*_START_NOT_DEADLINE)  # 国庆后: work starts then; no end is said
+    d = _festival_eve(ctx.today, _year(m, ctx.today), _FESTIVAL_ZH[m["fest"]])
+    return d, not ctx.before  # bare "国庆": by the eve, or on the day itself?
+
+
+def _h_festival_en(m: re.Match[str], ctx: _Ctx) -> _Hit:
+    if m["after"]:
+        raise _Refused(*_START_NOT_DEADLINE)
+    festival = _FESTIVAL_EN[re.split(r"[ -]", m["fest"], maxsplit=1)[0]]
+    return _festival_eve(ctx.today, _en_year(m["y"]), festival), not ctx.before
+
+
+def _h_start_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
+    raise _Refused(*_START_NOT_DEADLINE)  # 即日起, 节后, 年后
+
+
+def _h_vague_zh(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
+    """年前 and 节前: understood, but the festival is not said, so refused, not guessed."""
+    if not ctx.before:
+        return None
+    if m["w"] == "年":
+        raise _Refused(
+            "不明确：是元旦前（12月31日）还是春节前？请写“年底前”或“春节前”",
+            "is unclear: before New Year's Day (31 December) or before the Spring Festival? "
+            "Please write “end of the year” or “before Spring Festival”",
+        )
+    raise _Refused(
+        "没有说明是哪个节日，请写“国庆前”“春节前”等",
+        "does not say which holiday; please name it, e.g. “before National Day”",
+    )
+
+
+def _h_not_a_date(m: re.Match[str], ctx: _Ctx) -> _Hit:
+    raise _Refused(
+        "不是具体日期，请写明最晚哪一天完成，例如 2025-06-30 或“6月底前”",
+        "is not a date; please say by which day, e.g. 2025-06-30 or “end of June”",
+    )
 
 
 def _h_month_day_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
@@ -475,10 +589,20 @@ def _h_month_period_zh(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     return d, ctx.before and end is None  # "6月前": before June starts, or by its end?
 
 
+def _h_ten_days_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
+    """A bare 上旬/中旬/下旬: this month's, or next month's once it has passed."""
+    y, mo = ctx.today.year, ctx.today.month
+    day = _MONTH_POSITION.get(m["end"]) or _days_in(y, mo)
+    if day < ctx.today.day:
+        y, mo = _shift_month(y, mo, 1)
+        day = _MONTH_POSITION.get(m["end"]) or _days_in(y, mo)
+    return dt.date(y, mo, day), False
+
+
 def _h_year_period_zh(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     year, end = _year(m, ctx.today), m["end"]
     if year is None and end is None:
-        return None  # "年" alone (e.g. 年前 = before Chinese New Year, which we do not guess)
+        return None  # "年" alone; 年前 (元旦 or 春节?) is refused by the next rule
     return _make_date(year or ctx.today.year, 12, 31), ctx.before and end is None
 
 
@@ -648,8 +772,12 @@ _RULES: list[_Rule] = [
         rf"(?:{_YEAR})?(?:第?(?P<q>[一二三四1-4])季度?|q(?P<qq>[1-4]))(?P<end>末|底|内)?",
         _h_quarter_zh,
     ),
-    # 本季度, 下季度末, 季度末
-    _rule("zh", r"(?P<rel>本|这个?|当|下一?个?|上个?)?季度?(?P<end>末|底|内)?", _h_quarter_rel_zh),
+    # 本季度, 下季度末, 季度末, 今年季度末
+    _rule(
+        "zh",
+        rf"(?:{_YEAR})?(?P<rel>本|这个?|当|下一?个?|上个?)?季度?(?P<end>末|底|内)?",
+        _h_quarter_rel_zh,
+    ),
     # School terms: 本学期末, 学期末, 本学期, 下学期末, 期末
     _rule("zh", rf"(?:(?P<rel>本|这个?|当前|下一?个?)?学期{_TERM_END}|期末)", _h_term_zh),
     # 春季学期, 秋学期末, 2025年春季学期, 2025年秋季学期 (ends January 2026)
@@ -658,18 +786,42 @@ _RULES: list[_Rule] = [
     _rule("zh", r"(?P<rel>本|这个?|当前|下一?个?)?学年(?:末|底|内)?", _h_school_year_zh),
     # 寒假前, 暑假前 (前 already stripped)
     _rule("zh", r"(?P<h>寒假|暑假)", _h_holiday_zh),
+    # Festivals: 国庆前, 国庆节前, 2023年春节前, 明年中秋前; 国庆后 is refused (a start)
+    _rule(
+        "zh",
+        rf"(?:{_YEAR})?(?P<fest>{'|'.join(sorted(_FESTIVAL_ZH, key=len, reverse=True))})"
+        r"(?:假期|长假|小长假|放假)?(?P<after>后|之后|以后|过后)?",
+        _h_festival_zh,
+    ),
+    # Starts, not deadlines: 即日起, 自即日起, 节后, 年后, 节假日后
+    _rule("zh", r"(?:(?:自|从)?即日起|(?:年|节|节假日|假期|长假)(?:后|之后|以后|过后))", _h_start_zh),
+    # Not dates at all: 尽快, 长期坚持, 另行通知, 待定
+    _rule(
+        "zh",
+        r"(?:请|务必|要|应|须|需)?(?:尽快|尽早|抓紧|及早|长期|持续|常态化|另行通知|另行安排|待定"
+        r"|视情况)(?:坚持|推进|开展|进行|为准|而定)?",
+        _h_not_a_date,
+    ),
     # Month and day: 6月30日, 6月30号, 6月30, 十二月三十一日, 二〇二五年六月三十日, 下个月15号
     _rule("zh", rf"(?:{_YEAR})?(?:{_MON}|{_MREL}){_DAY}(?:日|号)?内?", _h_month_day_zh),
     # Day only: 15号, 三十日, 15号内 (but "15日内" is a span, caught above)
     _rule("zh", rf"{_DAY}(?:日|号内?)", _h_day_only),
+    # 上旬, 中旬, 下旬 alone
+    _rule("zh", r"(?P<end>上旬|中旬|下旬)", _h_ten_days_zh),
     # Month periods: 6月, 6月底, 6月末, 6月份, 本月底, 下月底, 月底, 2025年6月底, 6月中旬
     _rule(
         "zh",
         rf"(?:{_YEAR})?(?:{_MON}|{_MREL}|月)(?P<end>底|末|终|内|上旬|中旬|下旬|中)?",
         _h_month_period_zh,
     ),
-    # Years: 年底, 年末, 年内, 2025年底, 明年底, 2025年, 今年, 本年度
-    _rule("zh", rf"(?:{_YEAR}|年)度?(?P<end>底|末|终|内)?", _h_year_period_zh),
+    # Years: 年底, 年末, 年内, 2025年底, 明年底, 今年年底, 今年年内, 2025年, 今年, 本年度
+    _rule(
+        "zh",
+        rf"(?:{_YEAR}|年)(?:度|年(?=[底末终内]))?(?P<end>底|末|终|内)?",
+        _h_year_period_zh,
+    ),
+    # 年前 (which new year?), 节前 (which festival?): refused
+    _rule("zh", r"(?P<w>年|节|节日|节假日|假期|长假|放假)", _h_vague_zh),
     # --- English (lower case, single spaces; by/before/due... already stripped)
     _rule(
         "en",
@@ -692,6 +844,22 @@ _RULES: list[_Rule] = [
         _h_weekday_en,
     ),
     _rule("en", r"(?:(?:(?P<rel>this|next) )?weekend|(?P<abbr>eow|eom|eoq|eoy))", _h_weekend_en),
+    # before national day, before the spring festival 2027, after may day (refused)
+    _rule(
+        "en",
+        r"(?P<after>after (?:the )?)?(?P<fest>national day|new year['’]?s(?: day)?|may day"
+        r"|labou?r day|spring festival|(?:chinese|lunar) new year|qingming(?: festival)?"
+        r"|tomb[- ]sweeping(?: day| festival)?|dragon boat(?: festival)?"
+        r"|mid[- ]?autumn(?: festival)?)(?: holidays?| break)?(?:,? (?P<y>\d{4}))?",
+        _h_festival_en,
+    ),
+    # not dates: asap, ongoing, until further notice, tbd
+    _rule(
+        "en",
+        r"asap|as soon as possible|on-?going|long[- ]term|until further notice|tb[acd]"
+        r"|to be (?:decided|determined|confirmed|announced|advised)",
+        _h_not_a_date,
+    ),
     # end of month, end of the year, this week, next month, month-end, end of term
     _rule(
         "en",
@@ -741,8 +909,14 @@ _RULES: list[_Rule] = [
     _rule("en", r"(?P<d>\d{1,2})(?:st|nd|rd|th)", _h_day_only),
 ]
 
-_ZH_RULES = tuple((r.pattern, r.handler) for r in _RULES if r.lang != "en")
-_EN_RULES = tuple((r.pattern, r.handler) for r in _RULES if r.lang != "zh")
+# Which texts each rule serves, and the rules for each kind of text, by dict lookup (the house
+# style: no comparisons of language codes).
+_SERVES = {"zh": ("zh",), "en": ("en",), "any": ("zh", "en")}
+_RULES_FOR = {
+    lang: tuple((r.pattern, r.handler) for r in _RULES if lang in _SERVES[r.lang])
+    for lang in ("zh", "en")
+}
+_TEXT_LANG = {True: "zh", False: "en"}  # keyed by "the text holds Chinese characters"
 
 
 # --------------------------------------------------------------------------------------------
@@ -752,7 +926,7 @@ _EN_RULES = tuple((r.pattern, r.handler) for r in _RULES if r.lang != "zh")
 _CJK = re.compile(r"[\u3007\u4e00-\u9fff]")
 _EDGE_PUNCT = " \t\r\n。．.,，;；!！?？、:：“”\"'‘’「」『』《》"
 _ZH_PREFIX = re.compile(
-    r"(?:截止日期|截止时间|截至日期|截至时间|完成时限|完成时间|截止到|截至到|截止|截至|期限|时限"
+    r"(?:(?:自|从)?即日起(?:至|到|截至|截止)|截止日期|截止时间|截至日期|截至时间|完成时限|完成时间|截止到|截至到|截止|截至|期限|时限"
     r"|不晚于|不迟于|最迟于|最迟在|最迟|最晚于|最晚在|最晚|务必于|务必在|须于|须在|需于|需在"
     r"|请于|请在|应于|应在|要于|要在|力争于|力争在|力争|争取于|争取在|争取|计划于|计划在"
     r"|预计于|预计在|预计|于|在|到|至|限)[:]?"
@@ -856,7 +1030,7 @@ def _via_dateparser(text: str, today: dt.date) -> _Hit | None:
 
 
 def _read(cleaned: _Cleaned, ctx: _Ctx) -> _Hit | None:
-    for pattern, handler in _ZH_RULES if cleaned.is_zh else _EN_RULES:
+    for pattern, handler in _RULES_FOR[_TEXT_LANG[cleaned.is_zh]]:
         m = pattern.fullmatch(cleaned.text)
         if m is not None and (hit := handler(m, ctx)) is not None:
             return hit
@@ -873,15 +1047,17 @@ def _unreadable(shown: str) -> DeadlineError:
     return DeadlineError(
         f"无法识别日期“{shown}”，请写成 2025-06-30、“6月底前”、“下周五”或“三个月内”等形式。",
         f"Could not read the date “{shown}”; please write e.g. 2025-06-30, “end of June”, "
-        "“next Friday” or “within 3 months”."
+        "“next Friday” or “within 3 months”.",
     )
 
 
 def parse_deadline(text: str, now: dt.datetime) -> Deadline:
     """Read `text` as a deadline relative to `now` (timezone-aware; its own local date counts).
 
-    Raises ValueError, with a message in Simplified Chinese then English fit to show the user,
-    for empty or unreadable text, impossible dates (2月30日) and dates before today.
+    Raises DeadlineError (a ValueError; .zh and .en apart, str() both, Chinese first) for empty
+    or unreadable text, impossible dates (2月30日), dates before today, phrases that are no
+    deadline (尽快, 国庆后) and working-day counts beyond the published holiday calendar.
+    TypeError is for programming errors only (text not a str, naive now).
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
@@ -895,7 +1071,7 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
     if not shown:
         raise DeadlineError(
             "请填写截止日期，例如 2025-06-30 或“6月底前”。",
-            "Please give a deadline, e.g. 2025-06-30 or “end of June”."
+            "Please give a deadline, e.g. 2025-06-30 or “end of June”.",
         )
     if len(text) > MAX_INPUT_CHARS:
         raise _unreadable(shown)
@@ -906,6 +1082,8 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
         raise DeadlineError(
             f"日期“{shown}”不存在：{exc.zh}。", f"The date “{shown}” does not exist: {exc.en}."
         ) from None
+    except _Refused as exc:
+        raise DeadlineError(f"“{shown}”{exc.zh}。", f"“{shown}” {exc.en}.") from None
     except (ValueError, OverflowError):  # date arithmetic past year 9999
         hit = (dt.date.max, False)
     if hit is None:
@@ -914,13 +1092,14 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
     if day < today:
         raise DeadlineError(
             f"“{shown}”是{format_date_zh(day)}，已经过去；截止日期不能早于今天"
-            f"（{format_date_zh(today)}）。", f"“{shown}” is {format_date_en(day)}, which has "
-            f"passed; a deadline cannot be before today ({format_date_en(today)})."
+            f"（{format_date_zh(today)}）。",
+            f"“{shown}” is {format_date_en(day)}, which has passed; a deadline cannot be "
+            f"before today ({format_date_en(today)}).",
         )
     if day.year - today.year > MAX_YEARS_AHEAD:
         raise DeadlineError(
             f"“{shown}”太遥远（超过{MAX_YEARS_AHEAD}年），请检查年份。",
-            f"“{shown}” is more than {MAX_YEARS_AHEAD} years away; please check the year."
+            f"“{shown}” is more than {MAX_YEARS_AHEAD} years away; please check the year.",
         )
     if cleaned.stated_weekday is not None and cleaned.stated_weekday != day.weekday():
         ambiguous = True  # "6月30日(星期五)" but 30 June is a Thursday: which one was meant?
@@ -933,5 +1112,6 @@ def warm_up() -> None:
     now = dt.datetime.now(dt.UTC)
     _num("十二")
     _via_dateparser("30 June", now.date())
+    festival_date(Festival.SPRING_FESTIVAL, now.year)  # imports lunar-python
     for sample in ("6月底前", "三个月内", "下周五", "end of June", "next Friday"):
         parse_deadline(sample, now)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,17 +22,25 @@ from bot.dates import (
     AUTUMN_TERM_END,
     SPRING_TERM_END,
     Deadline,
+    DeadlineError,
     format_date_en,
     format_date_zh,
     parse_deadline,
     warm_up,
 )
+from bot.workdays import known_years
 
 SH = ZoneInfo("Asia/Shanghai")
 MON = datetime(2022, 1, 10, 9, 0, tzinfo=SH)  # Monday, mid autumn term
 SUN = datetime(2026, 11, 29, 10, 0, tzinfo=SH)  # Sunday, last day of its week
 SUMMER = datetime(2025, 7, 20, 10, 0, tzinfo=SH)  # Sunday in the summer break
 TERM_END = datetime(2025, 7, 15, 10, 0, tzinfo=SH)  # Tuesday, last day of a spring term
+# Friday just before the 2022 Spring Festival (2022-02-01): 01-29 (Sat) and 01-30 (Sun) were
+# make-up working days, 01-31 to 02-06 the break.
+PRE_SF = datetime(2022, 1, 28, 16, 0, tzinfo=SH)
+# Saturday after the 2022 National Day break (10-01 to 10-07), itself a make-up working day, as
+# was Sunday 10-09; 2022's 清明 (04-05), 五一, 端午 (06-03) and 中秋 (09-10) have all passed.
+AFTER_OCT = datetime(2022, 10, 8, 9, 0, tzinfo=SH)
 
 D = date
 F, T = False, True  # the ambiguous flag
@@ -117,8 +128,8 @@ VALID: list[tuple[str, datetime, date, bool]] = [
     ("半年内", SUN, D(2027, 5, 29), F),
     ("3天后", MON, D(2022, 1, 13), F),
     ("48小时内", MON, D(2022, 1, 12), F),
-    ("5个工作日内", MON, D(2022, 1, 17), T),  # weekends skipped, holidays unknown
-    ("5个工作日内", SUN, D(2026, 12, 4), T),
+    ("5个工作日内", MON, D(2022, 1, 17), F),  # official calendar: no holiday in the way
+    ("5个工作日内", SUN, D(2026, 12, 4), F),
     # --- days ---
     ("今天", MON, D(2022, 1, 10), F),
     ("明天", SUN, D(2026, 11, 30), F),
@@ -213,7 +224,7 @@ VALID: list[tuple[str, datetime, date, bool]] = [
     ("in 2 weeks", SUN, D(2026, 12, 13), F),
     ("within 10 days", MON, D(2022, 1, 20), F),
     ("a fortnight", MON, D(2022, 1, 24), F),
-    ("3 business days", MON, D(2022, 1, 13), T),
+    ("3 business days", MON, D(2022, 1, 13), F),
     ("end of year", MON, D(2022, 12, 31), F),
     ("end of the year", SUN, D(2026, 12, 31), F),
     ("end of month", MON, D(2022, 1, 31), F),
@@ -241,6 +252,119 @@ VALID: list[tuple[str, datetime, date, bool]] = [
     ("in 1 week and 2 days", MON, D(2022, 1, 19), T),
 ]
 
+# Issue 12: the phrases officials write in notices and chats, each from several base dates.
+# Festival days by hand: 春节 2022-02-01, 2023-01-22, 2027-02-06, 2028-01-26; 清明 04-05 in
+# 2022, 2023 and 2027; 端午 2022-06-03, 2023-06-22, 2027-06-09; 中秋 2022-09-10, 2023-09-29,
+# 2027-09-15. "X前" is the day before.
+VALID += [
+    # --- 今年/明年/后年 with every period phrase ---
+    ("今年年底", MON, D(2022, 12, 31), F),
+    ("今年年底", AFTER_OCT, D(2022, 12, 31), F),
+    ("今年年底", SUN, D(2026, 12, 31), F),
+    ("今年年底前", PRE_SF, D(2022, 12, 31), F),
+    ("今年内", PRE_SF, D(2022, 12, 31), F),
+    ("今年年内", SUN, D(2026, 12, 31), F),
+    ("2025年年底", MON, D(2025, 12, 31), F),
+    ("明年年底", AFTER_OCT, D(2023, 12, 31), F),
+    ("明年年内", PRE_SF, D(2023, 12, 31), F),
+    ("后年年底前", SUN, D(2028, 12, 31), F),
+    ("后年内", PRE_SF, D(2024, 12, 31), F),
+    ("明年上半年", AFTER_OCT, D(2023, 6, 30), F),
+    ("今年下半年", PRE_SF, D(2022, 12, 31), F),
+    ("后年下半年", SUN, D(2028, 12, 31), F),
+    ("明年6月底前", PRE_SF, D(2023, 6, 30), F),
+    ("今年12月底前", AFTER_OCT, D(2022, 12, 31), F),
+    ("后年6月底前", SUN, D(2028, 6, 30), F),
+    ("今年季度末", AFTER_OCT, D(2022, 12, 31), F),
+    ("今年季度末", PRE_SF, D(2022, 3, 31), F),
+    ("明年一季度末", SUN, D(2027, 3, 31), F),
+    ("本季度末", PRE_SF, D(2022, 3, 31), F),
+    ("下季度末", AFTER_OCT, D(2023, 3, 31), F),
+    ("下季度末", SUN, D(2027, 3, 31), F),
+    # --- festivals as anchors: the day before the festival day ---
+    ("春节前", PRE_SF, D(2022, 1, 31), F),
+    ("春节前", MON, D(2022, 1, 31), F),
+    ("春节前", AFTER_OCT, D(2023, 1, 21), F),
+    ("春节前", SUN, D(2027, 2, 5), F),
+    ("过年前", PRE_SF, D(2022, 1, 31), F),
+    ("2028年春节前", SUN, D(2028, 1, 25), F),
+    ("明年春节前", AFTER_OCT, D(2023, 1, 21), F),
+    ("国庆前", PRE_SF, D(2022, 9, 30), F),
+    ("国庆前", AFTER_OCT, D(2023, 9, 30), F),  # this year's has passed: next year's
+    ("国庆前", SUN, D(2027, 9, 30), F),
+    ("国庆节前", MON, D(2022, 9, 30), F),
+    ("国庆节前", AFTER_OCT, D(2023, 9, 30), F),
+    ("国庆", PRE_SF, D(2022, 9, 30), T),  # no 前: by its eve, or on the day? confirm
+    ("元旦前", PRE_SF, D(2022, 12, 31), F),
+    ("元旦前", AFTER_OCT, D(2022, 12, 31), F),
+    ("元旦前", SUN, D(2026, 12, 31), F),
+    ("五一前", PRE_SF, D(2022, 4, 30), F),
+    ("五一前", AFTER_OCT, D(2023, 4, 30), F),
+    ("劳动节前", SUN, D(2027, 4, 30), F),
+    ("清明节前", PRE_SF, D(2022, 4, 4), F),
+    ("清明节前", AFTER_OCT, D(2023, 4, 4), F),
+    ("清明前", SUN, D(2027, 4, 4), F),
+    ("端午节前", PRE_SF, D(2022, 6, 2), F),
+    ("端午节前", AFTER_OCT, D(2023, 6, 21), F),
+    ("端午前", SUN, D(2027, 6, 8), F),
+    ("中秋节前", PRE_SF, D(2022, 9, 9), F),
+    ("中秋节前", AFTER_OCT, D(2023, 9, 28), F),
+    ("中秋前", SUN, D(2027, 9, 14), F),
+    ("力争国庆节前完成", PRE_SF, D(2022, 9, 30), F),
+    ("before National Day", PRE_SF, D(2022, 9, 30), F),
+    ("before National Day", AFTER_OCT, D(2023, 9, 30), F),
+    ("before the Spring Festival", SUN, D(2027, 2, 5), F),
+    ("before Chinese New Year", PRE_SF, D(2022, 1, 31), F),
+    ("before the Mid-Autumn Festival", AFTER_OCT, D(2023, 9, 28), F),
+    ("before Dragon Boat Festival 2027", SUN, D(2027, 6, 8), F),
+    ("National Day", SUN, D(2027, 9, 30), T),
+    # --- 上旬 / 中旬 / 下旬: the 10th, the 20th, the last day ---
+    ("上旬", PRE_SF, D(2022, 2, 10), F),  # this month's has passed: next month's
+    ("上旬", AFTER_OCT, D(2022, 10, 10), F),
+    ("中旬", AFTER_OCT, D(2022, 10, 20), F),
+    ("下旬", SUN, D(2026, 11, 30), F),
+    ("下旬前", MON, D(2022, 1, 31), F),
+    ("本月下旬", PRE_SF, D(2022, 1, 31), F),
+    ("下月上旬", SUN, D(2026, 12, 10), F),
+    ("6月上旬前", PRE_SF, D(2022, 6, 10), F),
+    ("2027年3月中旬", SUN, D(2027, 3, 20), F),
+    ("明年1月下旬前", AFTER_OCT, D(2023, 1, 31), F),
+    # --- formats ---
+    ("6.30前", PRE_SF, D(2022, 6, 30), F),
+    ("6.30前", AFTER_OCT, D(2023, 6, 30), F),
+    ("2022.6.30", PRE_SF, D(2022, 6, 30), F),
+    ("2023.6.30", AFTER_OCT, D(2023, 6, 30), F),
+    ("二〇二二年六月三十日", PRE_SF, D(2022, 6, 30), F),
+    ("二〇二七年一月十五日", SUN, D(2027, 1, 15), F),
+    ("6月30日24时前", AFTER_OCT, D(2023, 6, 30), F),
+    ("即日起至6月30日", PRE_SF, D(2022, 6, 30), F),
+    ("自即日起至2022年12月31日止", AFTER_OCT, D(2022, 12, 31), F),
+    ("即日起至12月15日", SUN, D(2026, 12, 15), F),
+    ("从即日起到年底", SUN, D(2026, 12, 31), F),
+    # --- spans ---
+    ("一周内", PRE_SF, D(2022, 2, 4), F),
+    ("一周内", AFTER_OCT, D(2022, 10, 15), F),
+    ("两个月内", PRE_SF, D(2022, 3, 28), F),
+    ("两个月内", SUN, D(2027, 1, 29), F),
+    ("半年内", PRE_SF, D(2022, 7, 28), F),
+    ("半年内", AFTER_OCT, D(2023, 4, 8), F),
+    # --- working days by the official calendar (make-up days count, holidays do not) ---
+    ("3个工作日内", PRE_SF, D(2022, 2, 7), F),  # 01-29, 01-30 (make-up), then 02-07
+    ("1个工作日内", PRE_SF, D(2022, 1, 29), F),  # a Saturday, but a working one
+    ("5个工作日内", PRE_SF, D(2022, 2, 9), F),
+    ("within 5 working days", PRE_SF, D(2022, 2, 9), F),
+    ("五个工作日内", AFTER_OCT, D(2022, 10, 13), F),  # 10-09 (Sun, make-up), 10-10 ...
+    ("10个工作日内", AFTER_OCT, D(2022, 10, 20), F),
+    ("24个工作日内", SUN, D(2026, 12, 31), F),  # the last day the calendar knows
+    ("within 3 working days", SUN, D(2026, 12, 2), F),
+    ("within 5 working days", AFTER_OCT, D(2022, 10, 13), F),
+    # --- English periods ---
+    ("by the end of the year", PRE_SF, D(2022, 12, 31), F),
+    ("by the end of the year", SUN, D(2026, 12, 31), F),
+    ("end of next month", PRE_SF, D(2022, 2, 28), F),
+    ("end of next month", AFTER_OCT, D(2022, 11, 30), F),
+]
+
 INVALID: list[tuple[str, datetime]] = [
     ("2月30日", MON),  # impossible
     ("2021年1月1日", MON),  # past
@@ -264,8 +388,31 @@ INVALID: list[tuple[str, datetime]] = [
     ("2 weeks ago", SUN),
     ("3000年底", MON),  # too far: a typo
     ("6月30日前" * 20, MON),  # a sentence, not a date
+    # Issue 12 refusals: each is understood, and none is a deadline we may name.
+    ("尽快", PRE_SF),
+    ("请尽快完成", SUN),
+    ("长期", AFTER_OCT),
+    ("长期坚持", PRE_SF),
+    ("另行通知", SUN),
+    ("待定", MON),
+    ("asap", PRE_SF),
+    ("until further notice", SUN),
+    ("国庆后", PRE_SF),  # a start, not a deadline
+    ("国庆节后", AFTER_OCT),
+    ("春节过后", SUN),
+    ("after National Day", PRE_SF),
+    ("节后", MON),
+    ("年后", PRE_SF),
+    ("即日起", SUN),
+    ("节前", AFTER_OCT),  # which festival?
+    ("年前", PRE_SF),  # 元旦 or 春节?
+    ("明年季度末", SUN),  # which quarter?
+    ("今年国庆前", AFTER_OCT),  # passed
+    ("今年上半年", AFTER_OCT),  # passed
+    ("2021年春节前", PRE_SF),  # passed
 ]
 
+_QUOTED = re.compile(r"“[^”]*”|\d{4}-\d{2}-\d{2}")  # quoted phrases and ISO examples
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -290,12 +437,21 @@ def test_valid(text: str, now: datetime, expected: date, ambiguous: bool) -> Non
 
 @pytest.mark.parametrize(("text", "now"), INVALID, ids=map(_id, INVALID))
 def test_invalid(text: str, now: datetime) -> None:
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(DeadlineError) as info:
         parse_deadline(text, now)
-    message = str(info.value)
+    exc = info.value
+    assert isinstance(exc, ValueError)  # callers catching ValueError keep working
+    message = str(exc)
     assert _CJK.search(message), message
     assert re.search(r"[A-Za-z]{4}", message), message  # the English half
     assert _CJK.search(message).start() < message.index("/ ")  # Chinese first
+    # The two languages apart: str() is exactly both; each half is in its own language
+    # (the English one may quote the user's Chinese words, nothing else).
+    assert message == f"{exc.zh}/ {exc.en}"
+    assert _CJK.search(exc.zh) and not re.search(r"[A-Za-z]{4}", _QUOTED.sub("", exc.zh))
+    assert not _CJK.search(_QUOTED.sub("", exc.en)), exc.en
+    assert exc.message("zh") == exc.zh
+    assert exc.message("en") == exc.en
 
 
 @pytest.mark.parametrize(
@@ -384,3 +540,93 @@ def test_table_is_large_enough() -> None:
     assert len(VALID) + len(INVALID) >= 70
     assert len(INVALID) >= 8
     assert {now for _, now, _, _ in VALID} >= {MON, SUN}
+
+
+def test_issue12_forms_are_covered_from_several_base_dates() -> None:
+    assert {now for _, now, _, _ in VALID} >= {MON, SUN, PRE_SF, AFTER_OCT}
+    bases: dict[str, set[datetime]] = {}
+    for text, now, _, _ in VALID:
+        for form in ("春节", "国庆", "工作日", "working day", "今年年底", "旬", "即日起至"):
+            if form in text:
+                bases.setdefault(form, set()).add(now)
+    assert all(len(seen) >= 3 for seen in bases.values()), bases
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "zh_reason", "en_reason"),
+    [
+        ("尽快", PRE_SF, "不是具体日期", "is not a date"),
+        ("另行通知", SUN, "不是具体日期", "is not a date"),
+        ("国庆后", PRE_SF, "开始时间", "names a start"),
+        ("即日起", SUN, "开始时间", "names a start"),
+        ("节前", MON, "哪个节日", "which holiday"),
+        ("年前", MON, "春节前", "Spring Festival"),
+        ("明年季度末", SUN, "第几季度", "which quarter"),
+        ("今年国庆前", AFTER_OCT, "已经过去", "has passed"),
+        ("2月30日", MON, "2月没有30日", "February has no day 30"),
+        ("随便", MON, "无法识别日期“随便”", "Could not read"),
+    ],
+)
+def test_refusals_say_why_in_each_language(text, now, zh_reason, en_reason) -> None:
+    with pytest.raises(DeadlineError) as info:
+        parse_deadline(text, now)
+    assert zh_reason in info.value.message("zh")
+    assert en_reason in info.value.message("en")
+    assert en_reason not in info.value.zh and zh_reason not in info.value.en
+
+
+def test_deadline_error_picks_a_language_by_lookup() -> None:
+    exc = DeadlineError("中文。", "English.")
+    assert str(exc) == "中文。/ English."
+    assert exc.args == ("中文。/ English.",)
+    assert (exc.message("zh"), exc.message("en")) == ("中文。", "English.")
+    assert exc.message("fr") == "中文。"  # unknown codes get the bot's default, Chinese
+
+
+def test_programming_errors_stay_type_errors() -> None:
+    with pytest.raises(TypeError):
+        parse_deadline(None, MON)  # type: ignore[arg-type]
+    with pytest.raises(TypeError) as info:
+        parse_deadline("明天", datetime(2022, 1, 10, 9))
+    assert not isinstance(info.value, ValueError)
+
+
+def test_no_inline_language_choices_in_the_parser() -> None:
+    """House rule: a language is chosen by dict lookup, never by comparing codes."""
+    source = Path(__file__).resolve().parents[1] / "bot" / "dates.py"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            codes = [o.value for o in operands if isinstance(o, ast.Constant)]
+            assert not {"zh", "en"} & set(codes), ast.unparse(node)
+
+
+def test_parse_date_command_shows_the_weekday() -> None:
+    """`python -m bot parse-date`, run from the repo root so this checkout's bot is used."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "TZ": "Asia/Shanghai"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    for text, now, expected in [
+        ("3个工作日内", "2022-01-28T16:00", "2022-02-07  2022年2月7日(星期一)  Monday 7 February 2022"),
+        ("国庆前", "2022-10-08", "2023-09-30  2023年9月30日(星期六)  Saturday 30 September 2023"),
+    ]:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "parse-date", text, "--now", now],
+            cwd=root, env=env, capture_output=True, text=True, timeout=60, check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == expected
+
+
+def test_working_days_beyond_the_known_calendar_are_refused() -> None:
+    """Relative to the installed chinese-calendar, so a newer release with next year's holidays
+    moves the edge instead of breaking the test."""
+    last = known_years().stop - 1
+    eve = datetime(last, 12, 30, 9, 0, tzinfo=SH)
+    assert parse_deadline("1个工作日内", datetime(last, 12, 1, tzinfo=SH)).date.month == 12
+    for text in ("25个工作日内", "within 30 working days", "三个工作日内"):
+        with pytest.raises(DeadlineError) as info:
+            parse_deadline(text, eve)
+        assert f"{last + 1}年的法定节假日" in info.value.zh
+        assert f"it knows 2004-{last}" in info.value.en
