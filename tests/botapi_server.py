@@ -751,15 +751,16 @@ class BotApiServer:
         self.chats[chat_id] = chat
         return chat
 
+    def set_bot_admin(self, chat_id: int) -> None:
+        """Make the bot an admin of a group: it then sees every message, as Telegram does."""
+        self._bot_admin.add(chat_id)
+
     def user(self, user_id: int, first_name: str, username: str | None = None,
              language_code: str | None = "zh-hans", last_name: str | None = None) -> JSON:
         user = {"id": user_id, "is_bot": False, "first_name": first_name, "last_name": last_name,
                 "username": username, "language_code": language_code}
         self.users[user_id] = {k: v for k, v in user.items() if v is not None}
         return self.users[user_id]
-
-    def set_member(self, chat_id: int, user: JSON, status: str = "member") -> None:
-        self.members.setdefault(chat_id, {})[user["id"]] = status
 
     def _user_chat(self, user: JSON, chat_id: int) -> JSON:
         if chat_id not in self.chats:
@@ -779,6 +780,8 @@ class BotApiServer:
         if reply and reply.get("from", {}).get("id") == self.bot_user["id"]:
             return True
         text = msg.get("text", msg.get("caption", ""))
+        if f"@{self.bot_user['username']}".lower() in text.lower():
+            return True  # a mention of the bot reaches it too
         m = re.match(r"/[A-Za-z0-9_]+(?:@(\w+))?", text)
         return bool(m) and m.group(1) in (None, self.bot_user["username"])
 

@@ -1,0 +1,120 @@
+"""The rule book, every role × action × task combination, and the same rules through the core."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.access import (
+    Action,
+    Actor,
+    Audience,
+    Role,
+    actor_of,
+    refusal_for_audience,
+    refusal_for_task,
+)
+from bot.errors import DubanError
+from bot.progress import close_task, record_report, set_deadline
+from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
+
+OWN = {"id": "T41", "dept": "HEALTH", "archived_at": None}
+OTHER = {"id": "T01", "dept": "EDU", "archived_at": None}
+ARCHIVED = {"id": "T99", "dept": "HEALTH", "archived_at": "2023-01-01T00:00:00+00:00"}
+
+ACTORS = {
+    Role.STRANGER: Actor(1, Role.STRANGER),
+    Role.APPLICANT: Actor(2, Role.APPLICANT),
+    Role.LIAISON: Actor(3, Role.LIAISON, "HEALTH"),
+    Role.COORDINATOR: Actor(4, Role.COORDINATOR, "EDU"),
+}
+TASKS = {"own": OWN, "other": OTHER, "archived": ARCHIVED}
+
+# (role, action, task) -> refusal key, or None when allowed. "own" is the liaison's department.
+EXPECTED = {
+    **{(role, action, task): "not_member"
+       for role in (Role.STRANGER, Role.APPLICANT) for action in Action for task in TASKS},
+    (Role.LIAISON, Action.VIEW, "own"): None,
+    (Role.LIAISON, Action.VIEW, "other"): "liaison_own_dept_only",
+    (Role.LIAISON, Action.VIEW, "archived"): None,
+    (Role.LIAISON, Action.REPORT, "own"): None,
+    (Role.LIAISON, Action.REPORT, "other"): "wrong_dept",
+    (Role.LIAISON, Action.REPORT, "archived"): "task_archived",
+    **{(Role.LIAISON, action, task): "coordinator_only"
+       for action in (Action.REVIEW, Action.MANAGE) for task in TASKS},
+    **{(Role.COORDINATOR, action, task): None for action in Action for task in ("own", "other")},
+    (Role.COORDINATOR, Action.VIEW, "archived"): None,
+    **{(Role.COORDINATOR, action, "archived"): "task_archived"
+       for action in (Action.REPORT, Action.REVIEW, Action.MANAGE)},
+}
+
+
+def test_the_table_covers_every_combination():
+    assert len(EXPECTED) == len(Role) * len(Action) * len(TASKS)
+
+
+@pytest.mark.parametrize(("role", "action", "task"), sorted(EXPECTED, key=str))
+def test_task_rules(role, action, task):
+    assert refusal_for_task(ACTORS[role], action, TASKS[task]) == EXPECTED[role, action, task]
+
+
+AUDIENCES = {
+    (Role.STRANGER, Audience.ANYONE): None,
+    (Role.STRANGER, Audience.MEMBER): "not_member",
+    (Role.STRANGER, Audience.COORDINATOR): "coordinator_only",
+    (Role.APPLICANT, Audience.ANYONE): None,
+    (Role.APPLICANT, Audience.MEMBER): "not_member",
+    (Role.APPLICANT, Audience.COORDINATOR): "coordinator_only",
+    (Role.LIAISON, Audience.ANYONE): None,
+    (Role.LIAISON, Audience.MEMBER): None,
+    (Role.LIAISON, Audience.COORDINATOR): "coordinator_only",
+    (Role.COORDINATOR, Audience.ANYONE): None,
+    (Role.COORDINATOR, Audience.MEMBER): None,
+    (Role.COORDINATOR, Audience.COORDINATOR): None,
+}
+
+
+@pytest.mark.parametrize(("role", "audience"), sorted(AUDIENCES, key=str))
+def test_command_audiences(role, audience):
+    assert refusal_for_audience(ACTORS[role], audience) == AUDIENCES[role, audience]
+
+
+@pytest.mark.parametrize(("member", "configured", "role"), [
+    (None, (), Role.STRANGER),
+    ({"status": "pending", "role": "liaison", "dept": "EDU"}, (), Role.APPLICANT),
+    ({"status": "active", "role": "liaison", "dept": "EDU"}, (), Role.LIAISON),
+    ({"status": "active", "role": "coordinator", "dept": "EDU"}, (), Role.COORDINATOR),
+    ({"status": "removed", "role": "liaison", "dept": "EDU"}, (), Role.STRANGER),
+    ({"status": "refused", "role": "liaison", "dept": "EDU"}, (), Role.STRANGER),
+    (None, (7,), Role.COORDINATOR),  # named in COORDINATOR_IDS
+    ({"status": "removed", "role": "liaison", "dept": "EDU"}, (7,), Role.COORDINATOR),
+])
+def test_roles_from_membership(member, configured, role):
+    assert actor_of(7, member, configured).role is role
+
+
+@pytest.mark.parametrize(("user_id", "call", "key"), [
+    (EDU_LIAISON, "report_other", "wrong_dept"),
+    (HEALTH_LIAISON, "close", "coordinator_only"),
+    (HEALTH_LIAISON, "deadline", "coordinator_only"),
+    (4242, "report_own", "not_member"),
+    (COORDINATOR, "report_other", None),
+    (COORDINATOR, "close", None),
+])
+def test_the_core_asks_the_same_rule_book(seeded, user_id, call, key):
+    calls = {
+        "report_own": lambda: record_report(seeded, user_id=user_id, task_ref="T41", percent=10,
+                                            now=at("2022-03-01")),
+        "report_other": lambda: record_report(seeded, user_id=user_id, task_ref="T41",
+                                              percent=10, now=at("2022-03-01")),
+        "close": lambda: close_task(seeded, user_id=user_id, task_ref="T41",
+                                    now=at("2022-03-01")),
+        "deadline": lambda: set_deadline(seeded, user_id=user_id, task_ref="T41",
+                                         due=at("2023-01-01").date(), now=at("2022-03-01")),
+    }
+    if key is None:
+        calls[call]()
+        return
+    before = seeded["reports"].count
+    with pytest.raises(DubanError) as err:
+        calls[call]()
+    assert err.value.key == key and seeded["reports"].count == before

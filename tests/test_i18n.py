@@ -1,0 +1,87 @@
+"""The catalogues: the same keys and placeholders in both languages, plural forms, and Chinese
+that reads as Chinese (full-width punctuation, no internal codes or English words)."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+
+from bot.i18n import LANGS, Html, Names, catalogue, format_day, label, t
+
+ZH, EN = catalogue("zh"), catalogue("en")
+CODES = ("EDU", "STAFF", "CIVIL", "CYBER", "CIVAFF", "FIN", "HRSS", "HEALTH", "YOUTH", "WOMEN")
+# Words a Chinese reader may meet in a Chinese message: commands, task numbers, units, and the
+# names of settings and languages the message tells them to type.
+ALLOWED_LATIN = re.compile(
+    r"/[a-z_]+(@\w+)?|\bT\d+\b|#T\d+|\b(MB|KB|zh|en|English|liaison|coordinator|d)\b|"
+    r"[A-Z_]{4,}|@BotFather|\.env(\.example)?|python -m bot run|export|ABC|<[^>]+>|\{[^}]+\}|"
+    r"[a-z]+://\S+|\d+d\b")
+
+
+def _texts(entry):
+    return [entry] if isinstance(entry, str) else [v for k, v in entry.items() if k != "count"]
+
+
+def _fields(text: str) -> set[str]:
+    return {name.split(":")[0].split("!")[0] for _, name, _, _ in string.Formatter().parse(text)
+            if name}
+
+
+def test_both_languages_have_the_same_keys():
+    assert set(ZH) == set(EN)
+
+
+@pytest.mark.parametrize("key", sorted(ZH))
+def test_placeholders_agree(key):
+    zh = set().union(*map(_fields, _texts(ZH[key])))
+    en = set().union(*map(_fields, _texts(EN[key])))
+    if key == "date_long":  # Chinese numbers its months, English names them
+        zh, en = zh - {"m"}, en - {"month"}
+    assert zh == en, key
+
+
+@pytest.mark.parametrize("key", sorted(ZH))
+def test_chinese_has_no_english_words(key):
+    """Only what people type (commands, T12, settings, units) or ID may appear in Latin letters."""
+    for text in _texts(ZH[key]):
+        rest = ALLOWED_LATIN.sub("", text)
+        assert not re.findall(r"[A-Za-z]{2,}", rest.replace("ID", "")), (key, text)
+
+
+@pytest.mark.parametrize("key", sorted(ZH))
+def test_chinese_uses_full_width_punctuation(key):
+    for text in _texts(ZH[key]):
+        bare = re.sub(r"\{[^}]*\}|<[^>]+>|\d:\d|[a-z]+://\S+", "", text)
+        bare = re.sub(r"[A-Za-z0-9_./@-]+[:;,()]+[A-Za-z0-9_./@-]*", "", bare)  # ASCII spans
+        if key.startswith(("cols.", "weekdays", "months")):
+            continue  # lists the code splits on commas
+        assert not re.search(r"[\u4e00-\u9fff][,:;()]|[,:;()][\u4e00-\u9fff]", bare), (key, text)
+
+
+@pytest.mark.parametrize("key", sorted(ZH))
+def test_chinese_never_shows_a_department_code(key):
+    for text in _texts(ZH[key]):
+        assert not any(re.search(rf"\b{code}\b", text) for code in CODES), (key, text)
+
+
+def test_plural_forms():
+    assert t("days_left", "en", days=1) == "1 day left"
+    assert t("days_left", "en", days=3) == "3 days left"
+    assert t("days_left", "zh", days=1) == "剩1天"
+    assert t("album_saved", "en", count=1, task="T1") == "Saved 1 evidence file for T1."
+
+
+def test_parameters_are_escaped_once_and_names_follow_the_reader():
+    dept = Names(zh="卫健委", en="Health Commission")
+    assert "卫健委" in t("left", "zh", dept=dept) and "Health Commission" in t("left", "en", dept=dept)
+    assert "&lt;b&gt;" in t("plain", "zh", text="<b>") and t("plain", "zh", text=Html("<b>")) == "<b>"
+
+
+def test_labels_and_days():
+    assert [label("status", "overdue", lang) for lang in LANGS] == ["逾期", "overdue"]
+    from datetime import date
+
+    assert format_day(date(2022, 6, 30), "zh") == "2022年6月30日（星期四）"
+    assert format_day(date(2022, 6, 30), "en") == "Thursday 30 June 2022"

@@ -1,0 +1,129 @@
+"""Questions the bot asks survive a restart, answer only the person asked, and stale buttons and
+prompts are refused with what changed: through the real stack, in Telegram's privacy mode."""
+
+from __future__ import annotations
+
+from bot import db as dbmod
+from bot.directory import add_member
+from bot.plan import load_plan
+from bot.progress import task_view
+from tests.botapi_server import running_server
+from tests.conftest import at
+from tests.test_bot_e2e import COORD_ID, GROUP, LIAISON_ID, NEWBIE_ID, start_app, stop_app
+
+
+def ALERT(call) -> bool:  # noqa: N802 (reads as a constant predicate)
+    return bool(call.params.get("show_alert"))
+
+
+async def _world(tmp_path, plan):
+    db = dbmod.connect(tmp_path / "bot.db")
+    load_plan(db, plan, now=at("2022-01-05"))
+    add_member(db, user_id=LIAISON_ID, dept="HEALTH", role="liaison", now=at("2022-01-05"),
+               actor="test", name="张卫健")
+    add_member(db, user_id=NEWBIE_ID, dept="HEALTH", role="liaison", now=at("2022-01-05"),
+               actor="test", name="陈同事")
+    return db
+
+
+async def test_the_guided_report_resumes_after_a_restart(tmp_path, plan):
+    db = await _world(tmp_path, plan)
+    async with running_server() as server:
+        server.add_chat(GROUP, type="supergroup")
+        liaison = server.user(LIAISON_ID, "张卫健")
+        app = await start_app(server, db, tmp_path)
+        await server.send_text(liaison, GROUP, "/report")
+        pick = await server.wait_for_bot(chat_id=GROUP)
+        await server.press_button(liaison, pick.message, "rf:task:T42")
+        ask = await server.wait_for_bot(chat_id=GROUP)
+        await server.press_button(liaison, ask.message, "rf:p:*:50")
+        note = await server.wait_for_bot(chat_id=GROUP)
+        assert note.params["reply_markup"]["force_reply"] is True  # answerable in privacy mode
+        await server.wait_idle(quiet=0.2)
+        await stop_app(app)
+
+        app = await start_app(server, db, tmp_path)  # a restart mid-flow
+        try:
+            await server.send_text(liaison, GROUP, "已开设门诊", reply_to=note.message)
+            evidence = await server.wait_for_bot(chat_id=GROUP)
+            await server.press_button(liaison, evidence.message, "rf:done:*")
+            confirm = await server.wait_for_bot(chat_id=GROUP)
+            assert "50%" in confirm.text and "已开设门诊" in confirm.text
+            ok = confirm.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            await server.press_button(liaison, confirm.message, ok)
+            assert "已记录" in (await server.wait_for_bot(chat_id=GROUP)).text
+            assert db["reports"].get(1)["note"] == "已开设门诊"
+            # the same confirm pressed again: recorded once, and the button says it is spent
+            await server.press_button(liaison, confirm.message, ok, check=False)
+            alert = await server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
+            assert alert.params.get("show_alert") and "失效" in alert.params["text"]
+            assert db["reports"].count == 1
+            # an answer to the finished question is told so, not met with silence
+            await server.send_text(liaison, GROUP, "补一句", reply_to=note.message)
+            assert "已失效" in (await server.wait_for_bot(chat_id=GROUP)).text
+        finally:
+            await stop_app(app)
+    db.close()
+
+
+async def test_the_reason_for_sending_back_survives_a_restart_and_is_the_askers(tmp_path, plan):
+    db = await _world(tmp_path, plan)
+    async with running_server() as server:
+        server.add_chat(GROUP, type="supergroup")
+        coordinator = server.user(COORD_ID, "王统筹")
+        liaison = server.user(LIAISON_ID, "张卫健")
+        app = await start_app(server, db, tmp_path)
+        await server.send_text(liaison, GROUP, "/report T45 100 全部完成")
+        await server.wait_for_bot(chat_id=GROUP)  # the acknowledgement
+        review = await server.wait_for_bot(chat_id=GROUP)
+        await server.press_button(coordinator, review.message, "rv:reopen:T45:*")
+        prompt = await server.wait_for_bot(chat_id=GROUP)
+        assert prompt.params["reply_markup"]["force_reply"] is True
+        await server.wait_idle(quiet=0.2)
+        await stop_app(app)
+
+        app = await start_app(server, db, tmp_path)
+        try:
+            await server.send_text(liaison, GROUP, "我来替他写", reply_to=prompt.message)
+            assert "仅限本人" in (await server.wait_for_bot(chat_id=GROUP)).text
+            assert task_view(db, "T45", at("2022-03-01")).status.status == "pending_check"
+            await server.send_text(coordinator, GROUP, "缺少名单，请补充", reply_to=prompt.message)
+            assert "已退回" in (await server.wait_for_bot(chat_id=GROUP)).text
+            notice = (await server.wait_for_bot(chat_id=GROUP)).text
+            assert "缺少名单，请补充" in notice and notice.count("请补充") == 1
+
+            # the review message's 核实销号 is now stale: refused, saying what changed
+            await server.press_button(coordinator, review.message, "rv:close:T45:*")
+            alert = await server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
+            assert "被退回" in alert.params["text"] and "失效" in alert.params["text"]
+            assert [r["kind"] for r in db["reports"].rows] == ["progress", "reopen"]
+        finally:
+            await stop_app(app)
+    db.close()
+
+
+async def test_privacy_mode_hides_plain_talk_but_not_answers(tmp_path, plan):
+    db = await _world(tmp_path, plan)
+    async with running_server() as server:
+        server.add_chat(GROUP, type="supergroup")
+        liaison = server.user(LIAISON_ID, "张卫健")
+        colleague = server.user(NEWBIE_ID, "陈同事")
+        app = await start_app(server, db, tmp_path)
+        try:
+            await server.send_text(liaison, GROUP, "/report")
+            pick = await server.wait_for_bot(chat_id=GROUP)
+            await server.press_button(colleague, pick.message, "rf:task:T41")
+            ask = await server.wait_for_bot(chat_id=GROUP)  # the colleague's own flow
+            await server.send_text(liaison, GROUP, "60")  # not a reply: Telegram hides it
+            assert server.hidden and server.hidden[-1]["message"]["text"] == "60"
+            await server.press_button(liaison, ask.message, "rf:p:*:75")
+            alert = await server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
+            assert "仅限本人" in alert.params["text"]
+            await server.send_text(colleague, GROUP, "六成", reply_to=ask.message)
+            assert "无法识别进度" in (await server.wait_for_bot(chat_id=GROUP)).text
+            await server.send_text(colleague, GROUP, "60", reply_to=ask.message)
+            assert "进展说明" in (await server.wait_for_bot(chat_id=GROUP)).text
+            assert db["reports"].count == 0
+        finally:
+            await stop_app(app)
+    db.close()
