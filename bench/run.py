@@ -346,7 +346,10 @@ class Step:
 
 
 def _tasks(built: Built) -> list[dict[str, Any]]:
-    return list(built.db["tasks"].rows_where("archived_at IS NULL", order_by="position"))
+    """Tasks a liaison can still report on: not awaiting a check, closed or suspended (the
+    lifecycle refuses reports there, and a refused report would write nothing)."""
+    shut = {"pending_check", "closed", "suspended"}
+    return [v.task for v in plan_summary(built.db, NOW).tasks if v.status.status not in shut]
 
 
 def _progress_word(task: dict[str, Any], percent: int) -> str:

@@ -215,6 +215,21 @@ def m007_prompts(db: Database) -> None:
                                  foreign_keys=[("prompt_id", "prompts", "id")])
 
 
+@migrations()
+def m008_lifecycle(db: Database) -> None:
+    # Each record of a task keeps the lifecycle state after it (bot.lifecycle) and what the
+    # state carries (a pending extension, the state before 中止, a reason); older records are
+    # read by what they say. Notices (交办单, 督办单) wait for their 签收.
+    db["reports"].add_column("lifecycle", str)
+    db["reports"].add_column("data", str)
+    db["notices"].create({
+        "id": int, "kind": str, "dept": str, "tasks": str, "colour": str, "at": str,
+        "by": int, "chat_id": int, "message_id": int, "acked_at": str, "acked_by": int,
+        "ack_late_told_at": str,
+    }, pk="id", not_null={"kind", "dept", "tasks", "at"})
+    db["notices"].create_index(["dept", "acked_at"])
+
+
 def refresh_latest(db: Database, task_id: str, period: str) -> None:
     """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
     row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "

@@ -3,9 +3,11 @@
 The marks, in the order they win:
   closed         已销号  the coordinator checked the work and closed it
   pending_check  待核实  the liaison reported 100% / 已完成: a claim, not yet a closure
+  suspended      已中止  the coordinator suspended it (no nudges)
   blocked        受阻    the liaison reported the work blocked (it may also be overdue)
   overdue        逾期    past the due date and not done                              (red)
   due_soon       临期    due within DUE_SOON_DAYS and not done                        (blue)
+  assigned       待签收  assigned (交办) and not yet acknowledged (签收) by the department
   no_report      未报送  nothing reported yet
   behind         滞后    reported progress trails the time-proportional progress (序时进度):
                          the share of the task's window already passed, in percent  (yellow,
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
+from bot.lifecycle import Snapshot, State
 
 # The thresholds, in one place.
 DUE_SOON_DAYS = 7  # "due soon" when the due date is this many days away or fewer
@@ -33,6 +37,8 @@ STATUSES = (
     "on_track",
     "pending_check",
     "closed",
+    "assigned",
+    "suspended",
 )
 STATES = ("not_started", "in_progress", "done", "blocked")
 MARKS = {
@@ -44,16 +50,9 @@ MARKS = {
     "pending_check": "⏳",
     "closed": "✅",
     "no_report": "⚪",
+    "assigned": "📨",
+    "suspended": "⏸",
 }
-
-
-@dataclass(frozen=True)
-class Latest:
-    """The newest valid record for a task (or for the current occurrence of a recurring one)."""
-
-    kind: str  # progress | close | reopen
-    percent: int | None
-    state: str | None
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,7 @@ class TaskStatus:
         return self.days_left is not None and self.days_left < 0 and self.status not in (
             "closed",
             "pending_check",
+            "suspended",
         )
 
     @property
@@ -105,31 +105,37 @@ def percent_of(percent: int | None, state: str | None, value: float | None,
 
 
 def derive_status(
-    latest: Latest | None,
+    snap: Snapshot,
     *,
+    reported: bool,
     start: date,
     due: date | None,
     today: date,
 ) -> TaskStatus:
-    """Mark one task (or occurrence) as of `today`, given its newest record."""
-    percent = (latest.percent if latest and latest.percent is not None else 0)
+    """Mark one task (or occurrence) as of `today`, from its lifecycle snapshot and the time.
+    The one function every view uses: /status, /tasks, nudges, the digest and its charts."""
+    percent = snap.percent
     expected = expected_progress(start, due, today) if due else None
     days_left = (due - today).days if due else None
 
-    def mark(status: str, colour: str) -> TaskStatus:
-        return TaskStatus(status, percent, expected, due, days_left, colour)
+    def mark(status: str, colour: str, shown: int = percent) -> TaskStatus:
+        return TaskStatus(status, shown, expected, due, days_left, colour)
 
-    if latest and latest.kind == "close":
-        return TaskStatus("closed", 100, expected, due, days_left, "green")
-    if latest and latest.kind == "progress" and (percent >= 100 or latest.state == "done"):
-        return TaskStatus("pending_check", 100, expected, due, days_left, "green")
-    if latest and latest.state == "blocked":
+    if snap.state is State.CLOSED:
+        return mark("closed", "green", 100)
+    if snap.state is State.CLAIMED:
+        return mark("pending_check", "green", 100)
+    if snap.state is State.SUSPENDED:
+        return mark("suspended", "grey")
+    if snap.state is State.BLOCKED:
         return mark("blocked", "red" if days_left is not None and days_left < 0 else "yellow")
     if days_left is not None and days_left < 0:
         return mark("overdue", "red")
     if days_left is not None and days_left <= DUE_SOON_DAYS:
         return mark("due_soon", "blue")
-    if latest is None:
+    if snap.state is State.ASSIGNED:
+        return mark("assigned", "grey")
+    if not reported:
         return mark("no_report", "grey")
     if expected is not None and expected - percent > BEHIND_POINTS:
         return mark("behind", "red" if expected - percent >= FAR_BEHIND_POINTS else "yellow")

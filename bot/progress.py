@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import weakref
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlite_utils import Database
@@ -15,7 +16,9 @@ from bot.access import Action, Actor, check_task
 from bot.db import audit, refresh_latest, utc_iso
 from bot.directory import actor, catalogue, dept_names, find_task
 from bot.errors import DubanError
-from bot.policy import STATES, STATUSES, Latest, TaskStatus, derive_status, percent_of
+from bot.i18n import Key
+from bot.lifecycle import ACTION_OF, OPEN, Event, Snapshot, from_record, step
+from bot.policy import STATES, STATUSES, TaskStatus, derive_status, percent_of
 from bot.recurrence import occurrence, parse_recurrence
 
 UNDO_WINDOW = timedelta(minutes=30)
@@ -44,8 +47,11 @@ def latest_row(db: Database, task_id: str, period: str) -> dict[str, Any] | None
     return rows[0] if rows else None
 
 
-def _as_latest(row: dict[str, Any] | None) -> Latest | None:
-    return Latest(row["kind"], row["percent"], row["state"]) if row else None
+def status_of(row: dict[str, Any] | None, task: dict[str, Any], opens: date, due: date | None,
+              today: date) -> TaskStatus:
+    """The mark of a task from its newest record (its lifecycle snapshot) and the time."""
+    snap = from_record(row, bool(task["recurrence"]))
+    return derive_status(snap, reported=row is not None, start=opens, due=due, today=today)
 
 
 # ---------------------------------------------------------------- writing
@@ -59,20 +65,6 @@ class Recorded:
     duplicate: bool = False  # the same update was already recorded: nothing new was written
 
 
-def _replayed(db: Database, update_key: str | None, task: dict[str, Any], today: date
-              ) -> Recorded | None:
-    if not update_key:
-        return None
-    rows = list(db["reports"].rows_where("update_key = ?", [update_key]))
-    if not rows:
-        return None
-    if rows[0]["task_id"] != task["id"]:  # the same message now names another task: say what
-        task = find_task(db, rows[0]["task_id"], include_archived=True)  # it recorded before
-    opens, due, _ = window(task, today)
-    return Recorded(rows[0], task, derive_status(_as_latest(rows[0]), start=opens, due=due,
-                                                 today=today), duplicate=True)
-
-
 def authorise(db: Database, user_id: int, action: Action, task: dict[str, Any]) -> Actor:
     """The rule book (bot.access) decides; the refusal names departments in both languages."""
     who = actor(db, user_id)
@@ -80,14 +72,90 @@ def authorise(db: Database, user_id: int, action: Action, task: dict[str, Any]) 
     return who
 
 
-def _insert(db: Database, row: dict[str, Any], *, now: datetime, actor: int | str,
-            action: str) -> dict[str, Any]:
+def task_version(db: Database, task_id: str) -> int:
+    """Moves on every change to the task's record (a record added or one taken back): a button
+    or a question made for one version is stale under another."""
+    count, revoked = db.execute(
+        "SELECT count(*), count(revoked_at) FROM reports WHERE task_id = ?", [task_id]).fetchone()
+    return count + revoked
+
+
+def last_change(db: Database, task_id: str) -> dict[str, Any] | None:
+    """The newest change to a task's record (a record, or the taking back of one)."""
+    rows = list(db.query(
+        "SELECT * FROM reports WHERE task_id = ? ORDER BY coalesce(revoked_at, at) DESC, id DESC "
+        "LIMIT 1", [task_id]))
+    return rows[0] if rows else None
+
+
+def stale(db: Database, task_id: str, tz: tzinfo | None) -> DubanError:
+    """The refusal of a button or answer made for an older version of the task, saying what
+    changed since ('T45 已于 11-29 10:02 被退回，此按钮已失效')."""
+    row = last_change(db, task_id)
+    if row is None:
+        return DubanError("button_expired")
+    kind = "undo" if row["revoked_at"] else row["kind"]
+    when = datetime.fromisoformat(row["revoked_at"] or row["at"]).astimezone(tz)
+    return DubanError("button_stale", task=task_id, when=f"{when:%m-%d %H:%M}",
+                      change=Key(f"change.{kind}"))
+
+
+def snapshot_of(db: Database, task: dict[str, Any], today: date
+                ) -> tuple[tuple[date, date | None, str], dict[str, Any] | None, Snapshot]:
+    """(window, newest valid record, the snapshot it carries) of the task's current period."""
+    opens, due, period = window(task, today)
+    row = latest_row(db, task["id"], period)
+    return (opens, due, period), row, from_record(row, bool(task["recurrence"]))
+
+
+def _replayed(db: Database, update_key: str | None, today: date) -> Recorded | None:
+    if not update_key:
+        return None
+    rows = list(db["reports"].rows_where("update_key = ?", [update_key]))
+    if not rows:
+        return None
+    task = find_task(db, rows[0]["task_id"], include_archived=True)
+    (opens, due, _), _, _ = snapshot_of(db, task, today)
+    return Recorded(rows[0], task, status_of(rows[0], task, opens, due, today), duplicate=True)
+
+
+def transition(db: Database, task: dict[str, Any], event: Event, *, user_id: int | None,
+               now: datetime, update_key: str | None = None, version: int | None = None,
+               note: str = "", source: str = "telegram", extra: dict[str, Any] | None = None,
+               **change: Any) -> Recorded:
+    """The one way a task's record changes: check who may (bot.access) and whether the
+    lifecycle allows it now (bot.lifecycle), then append the record with the snapshot after it,
+    all in one transaction. `version`, when given, is the version the caller saw (a button's or
+    a question's): a task changed since is refused with what changed ('task_changed')."""
+    today = now.date()
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise DubanError("note_too_long", limit=MAX_NOTE_CHARS)
     with db.atomic():
+        replay = _replayed(db, update_key, today)
+        if replay:
+            return replay
+        who = authorise(db, user_id, ACTION_OF[event], task) if user_id else None
+        if version is not None and task_version(db, task["id"]) != version:
+            raise stale(db, task["id"], now.tzinfo)
+        (opens, due, period), _, before = snapshot_of(db, task, today)
+        after = step(before, event, task_id=task["id"], **change)
+        row = {
+            "task_id": task["id"], "period": period, "kind": event.value,
+            "percent": after.percent, "state": after.work, "value": after.value,
+            "lifecycle": after.state.value,
+            "data": json.dumps({**after.data(), **(extra or {})}, ensure_ascii=False,
+                               default=str) or None,
+            "note": note, "user_id": user_id,
+            "dept": (who.dept if who and who.dept else task["dept"]),
+            "at": utc_iso(now), "source": source, "update_key": update_key,
+        }
         report_id = db["reports"].insert(row).last_pk
-        refresh_latest(db, row["task_id"], row["period"])
-        audit(db, at=now, actor=actor, action=action, entity="reports", entity_id=report_id,
-              detail={k: v for k, v in row.items() if v is not None})
-    return db["reports"].get(report_id)
+        refresh_latest(db, task["id"], period)
+        audit(db, at=now, actor=user_id or source, action=event.value, entity="reports",
+              entity_id=report_id, detail={k: v for k, v in row.items() if v not in (None, "")})
+        report = db["reports"].get(report_id)
+    return Recorded(report, task, status_of(report, task, opens, due, today))
 
 
 def record_report(
@@ -103,13 +171,12 @@ def record_report(
     source: str = "telegram",
     update_key: str | None = None,
 ) -> Recorded:
-    """Validate and append one progress report; acknowledge only from what this returns."""
+    """Validate and append one progress report (a claim at 100%); acknowledge only from what
+    this returns."""
     task = find_task(db, task_ref)
-    today = now.date()
-    replay = _replayed(db, update_key, task, today)
+    replay = _replayed(db, update_key, now.date())
     if replay:
         return replay
-    reporter = authorise(db, user_id, Action.REPORT, task)
     if percent is None and state is None and value is None:
         raise DubanError("report_empty")
     if percent is not None and (isinstance(percent, bool) or not 0 <= percent <= 100):
@@ -125,102 +192,111 @@ def record_report(
             raise DubanError("value_negative", value=value)
     if state == "done" and percent is not None and percent < 100:
         raise DubanError("state_percent_conflict", percent=percent)
-    note = (note or "").strip()
-    if state == "blocked" and not note:
-        raise DubanError("blocked_needs_note")
-    if len(note) > MAX_NOTE_CHARS:
-        raise DubanError("note_too_long", limit=MAX_NOTE_CHARS)
-
-    opens, due, period = window(task, today)
-    previous = latest_row(db, task["id"], period)
-    if previous and previous["kind"] == "close":
-        raise DubanError("task_closed", task=task["id"])
+    authorise(db, user_id, Action.REPORT, task)  # who, before what the record says
+    _, previous, snap = snapshot_of(db, task, now.date())
     if value is None and previous:
-        value = previous["value"]  # a measurement stands until a new one is reported
+        value = snap.value  # a measurement stands until a new one is reported
     effective = percent_of(percent, state, value if percent is None else None,
                            task["target_value"])
     if effective is None:
-        effective = previous["percent"] if previous and previous["percent"] is not None else 0
+        effective = snap.percent
     if state is None:
         state = "done" if effective >= 100 else ("in_progress" if effective > 0 else None)
-    if state == "done":
-        effective = 100
-    row = {
-        "task_id": task["id"],
-        "period": period,
-        "kind": "progress",
-        "percent": effective,
-        "state": state,
-        "value": value,
-        "note": note,
-        "user_id": user_id,
-        "dept": reporter.dept or task["dept"],  # the reporter's department (a coordinator's own)
-        "at": utc_iso(now),
-        "source": source,
-        "update_key": update_key,
-    }
-    report = _insert(db, row, now=now, actor=user_id, action="report")
-    status = derive_status(_as_latest(report), start=opens, due=due, today=today)
-    return Recorded(report, task, status)
-
-
-def _review(db: Database, user_id: int, task_ref: str, now: datetime, update_key: str | None
-            ) -> tuple[dict[str, Any], Recorded | None, tuple[date, date | None, str],
-                       dict[str, Any] | None]:
-    """What close and reopen both need: the task, a replay, its window and its newest record."""
-    task = find_task(db, task_ref)
-    replay = _replayed(db, update_key, task, now.date())
-    if replay is None:
-        authorise(db, user_id, Action.REVIEW, task)
-    period_window = window(task, now.date())
-    return task, replay, period_window, latest_row(db, task["id"], period_window[2])
+    event = Event.CLAIM if state == "done" or effective >= 100 else Event.PROGRESS
+    return transition(db, task, event, user_id=user_id, now=now, update_key=update_key,
+                      note=note, source=source, percent=effective, work=state, value=value,
+                      reason=(note or "").strip())
 
 
 def close_task(db: Database, *, user_id: int, task_ref: str, now: datetime, note: str = "",
-               source: str = "telegram", update_key: str | None = None) -> Recorded:
-    """The coordinator's check (核实销号): the task, or its current occurrence, is closed."""
-    task, replay, (opens, due, period), previous = _review(db, user_id, task_ref, now,
-                                                           update_key)
-    if replay:
-        return replay
-    if previous and previous["kind"] == "close":
-        raise DubanError("task_closed", task=task["id"])
-    row = {"task_id": task["id"], "period": period, "kind": "close", "percent": 100,
-           "state": "done", "value": previous["value"] if previous else None,
-           "note": (note or "").strip(), "user_id": user_id, "dept": task["dept"],
-           "at": utc_iso(now), "source": source, "update_key": update_key}
-    report = _insert(db, row, now=now, actor=user_id, action="close")
-    return Recorded(report, task, derive_status(_as_latest(report), start=opens, due=due,
-                                                today=now.date()))
+               source: str = "telegram", update_key: str | None = None,
+               version: int | None = None) -> Recorded:
+    """The coordinator's check (核实销号) of a claim: the task, or its occurrence, is closed."""
+    return transition(db, find_task(db, task_ref), Event.CLOSE, user_id=user_id, now=now,
+                      note=note, source=source, update_key=update_key, version=version)
+
+
+def close_directly(db: Database, *, user_id: int, task_ref: str, reason: str, now: datetime,
+                   version: int, source: str = "telegram",
+                   update_key: str | None = None) -> Recorded:
+    """直接销号: the coordinator closes a task nobody claimed, confirmed and with a reason."""
+    return transition(db, find_task(db, task_ref), Event.DIRECT_CLOSE, user_id=user_id,
+                      now=now, note=reason, reason=(reason or "").strip(), source=source,
+                      update_key=update_key, version=version)
 
 
 def reopen_task(db: Database, *, user_id: int, task_ref: str, reason: str, now: datetime,
-                source: str = "telegram", update_key: str | None = None) -> Recorded:
-    """Send a claimed or closed task back (退回) with a reason; progress returns below 100%."""
-    task, replay, (opens, due, period), previous = _review(db, user_id, task_ref, now,
-                                                           update_key)
-    if replay:
-        return replay
-    reason = (reason or "").strip()
-    if not reason:
-        raise DubanError("reason_required")
-    if not previous or not (previous["kind"] == "close" or previous["percent"] >= 100):
-        raise DubanError("not_awaiting_check", task=task["id"])
-    before = list(db.query(
+                source: str = "telegram", update_key: str | None = None,
+                version: int | None = None) -> Recorded:
+    """退回 a claim, or reverse a closure, with a reason. Progress returns to the last report
+    below 100%; the earlier records (a 受阻 reason among them) stay in the history."""
+    task = find_task(db, task_ref)
+    _, period = window(task, now.date())[1:]
+    before = db.execute(
         "SELECT percent FROM reports WHERE task_id = ? AND period = ? AND revoked_at IS NULL "
-        "AND kind != 'close' AND percent < 100 ORDER BY id DESC LIMIT 1", [task["id"], period]))
-    row = {"task_id": task["id"], "period": period, "kind": "reopen",
-           "percent": before[0]["percent"] if before else 0, "state": "in_progress",
-           "value": previous["value"], "note": reason, "user_id": user_id,
-           "dept": task["dept"], "at": utc_iso(now), "source": source, "update_key": update_key}
-    report = _insert(db, row, now=now, actor=user_id, action="reopen")
-    return Recorded(report, task, derive_status(_as_latest(report), start=opens, due=due,
-                                                today=now.date()))
+        "AND kind IN ('progress', 'reopen') AND percent < 100 ORDER BY id DESC LIMIT 1",
+        [task["id"], period]).fetchone()
+    return transition(db, task, Event.REOPEN, user_id=user_id, now=now, note=reason,
+                      reason=(reason or "").strip(), source=source, update_key=update_key,
+                      version=version, percent=before[0] if before else 0)
+
+
+def act(db: Database, *, event: Event, user_id: int, task_ref: str, now: datetime,
+        reason: str = "", version: int | None = None, update_key: str | None = None,
+        extension: dict[str, str] | None = None, extra: dict[str, Any] | None = None
+        ) -> Recorded:
+    """签收, 催办, 中止, 恢复 and the extension's request and refusal: records that change the
+    task's standing, not its reported progress."""
+    return transition(db, find_task(db, task_ref), event, user_id=user_id, now=now,
+                      note=reason, reason=(reason or "").strip(), version=version,
+                      update_key=update_key, extension=extension, extra=extra)
+
+
+def request_extension(db: Database, *, user_id: int, task_ref: str, due: date, reason: str,
+                      now: datetime, update_key: str | None = None) -> Recorded:
+    """延期申请: before the due date, with a new date and a reason."""
+    task = find_task(db, task_ref)
+    (_, current, _), _, _ = snapshot_of(db, task, now.date())
+    if task["recurrence"] or current is None:
+        raise DubanError("extension_no_due", task=task["id"])
+    if not (reason or "").strip():
+        raise DubanError("extension_reason")
+    if now.date() > current:
+        raise DubanError("extension_too_late", task=task["id"], date=current.isoformat())
+    if due <= current:
+        raise DubanError("extension_not_later", task=task["id"], date=current.isoformat())
+    return act(db, event=Event.EXTEND_REQUEST, user_id=user_id, task_ref=task["id"], now=now,
+               reason=reason, update_key=update_key,
+               extension={"due": due.isoformat(), "reason": reason.strip(),
+                          "by": str(user_id), "from": current.isoformat()})
+
+
+def decide_extension(db: Database, *, user_id: int, task_ref: str, approve: bool, now: datetime,
+                     version: int, reason: str = "", update_key: str | None = None) -> Recorded:
+    """The coordinator approves (the new date becomes the deadline, the original stays on
+    record) or refuses (with a reason) a pending extension request."""
+    task = find_task(db, task_ref)
+    _, _, snap = snapshot_of(db, task, now.date())
+    asked = snap.extension or {}
+    if not approve:
+        return act(db, event=Event.EXTEND_REFUSE, user_id=user_id, task_ref=task["id"], now=now,
+                   reason=reason, version=version, update_key=update_key,
+                   extra={"refused": asked})
+    with db.atomic():
+        rec = act(db, event=Event.EXTEND_APPROVE, user_id=user_id, task_ref=task["id"], now=now,
+                  version=version, update_key=update_key, extra={"approved": asked})
+        if not rec.duplicate:
+            db["tasks"].update(task["id"], {"due_set": asked["due"], "updated_at": utc_iso(now)})
+            audit(db, at=now, actor=user_id, action="extension", entity="tasks",
+                  entity_id=task["id"], detail={"from": asked.get("from"), "to": asked["due"],
+                                                "original": task["due"]})
+    return Recorded(rec.report, db["tasks"].get(task["id"]), rec.status, rec.duplicate)
 
 
 def set_deadline(db: Database, *, user_id: int, task_ref: str, due: date,
                  now: datetime) -> dict[str, Any]:
-    """The coordinator moves (or sets) a task's due date; the plan file's date stays on record."""
+    """The coordinator moves (or sets) a task's due date; the plan file's date stays on record,
+    and the department is asked to acknowledge the new date (交办 again)."""
     task = find_task(db, task_ref)
     authorise(db, user_id, Action.MANAGE, task)
     if task["recurrence"]:
@@ -229,10 +305,18 @@ def set_deadline(db: Database, *, user_id: int, task_ref: str, due: date,
         raise DubanError("deadline_past", date=due.isoformat())
     before = task.get("due_set") or task["due"]
     with db.atomic():
-        db["tasks"].update(task["id"], {"due_set": due.isoformat(), "updated_at": utc_iso(now)})
+        change = {"due_set": due.isoformat(), "updated_at": utc_iso(now)}
+        if not before:  # a standing duty gets a window: 序时进度 counts from today, not 2022
+            change["start"] = now.date().isoformat()
+        db["tasks"].update(task["id"], change)
         audit(db, at=now, actor=user_id, action="deadline", entity="tasks", entity_id=task["id"],
               detail={"from": before, "to": due.isoformat()})
-    return db["tasks"].get(task["id"])
+        task = db["tasks"].get(task["id"])
+        _, _, snap = snapshot_of(db, task, now.date())
+        if snap.state in OPEN:
+            transition(db, task, Event.ASSIGN, user_id=user_id, now=now,
+                       note=due.isoformat(), extra={"due": due.isoformat(), "from": before})
+    return task
 
 
 def mute_task(db: Database, *, user_id: int, task_ref: str, until: date,
@@ -248,44 +332,25 @@ def mute_task(db: Database, *, user_id: int, task_ref: str, until: date,
 
 
 def undo_last(db: Database, *, user_id: int, now: datetime) -> dict[str, Any]:
-    """Take back the caller's own newest report if it is under 30 minutes old and nobody has
-    checked the task since (kept, marked revoked). A close or a send-back is never undone this
-    way: the coordinator reverses a closure with /reopen and a reason."""
+    """Take back the caller's own newest report if it is under 30 minutes old and is still the
+    task's newest record (kept, marked revoked): once anyone acted on the task after it (a check,
+    a send-back, a chase), it stands, and the coordinator reverses a closure with /reopen."""
     rows = list(db.query(
-        "SELECT * FROM reports WHERE user_id = ? AND kind = 'progress' AND revoked_at IS NULL "
-        "ORDER BY id DESC LIMIT 1", [user_id]))
+        "SELECT * FROM reports WHERE user_id = ? AND kind IN ('progress', 'claim') "
+        "AND revoked_at IS NULL ORDER BY id DESC LIMIT 1", [user_id]))
     if not rows:
         raise DubanError("undo_nothing")
     row = rows[0]
     if now - datetime.fromisoformat(row["at"]) > UNDO_WINDOW:
         raise DubanError("undo_too_late", minutes=int(UNDO_WINDOW.total_seconds() // 60))
-    reviewed = db.execute(
-        "SELECT 1 FROM reports WHERE task_id = ? AND period = ? AND id > ? AND kind != 'progress' "
-        "AND revoked_at IS NULL", [row["task_id"], row["period"], row["id"]]).fetchone()
-    if reviewed:
-        raise DubanError("undo_reviewed", task=row["task_id"])
     with db.atomic():
+        newest = latest_row(db, row["task_id"], row["period"])
+        if newest is None or newest["id"] != row["id"]:
+            raise DubanError("undo_reviewed", task=row["task_id"])
         db["reports"].update(row["id"], {"revoked_at": utc_iso(now), "revoked_by": user_id})
         refresh_latest(db, row["task_id"], row["period"])
         audit(db, at=now, actor=user_id, action="undo", entity="reports", entity_id=row["id"])
     return row
-
-
-def task_version(db: Database, task_id: str) -> str:
-    """Moves whenever the task's record changes (a report, a check, a send-back, an undo): a
-    button or prompt made for one version is stale under another."""
-    count, revoked, last = db.execute(
-        "SELECT count(*), count(revoked_at), max(id) FROM reports WHERE task_id = ?",
-        [task_id]).fetchone()
-    return f"{count}.{revoked}.{last or 0}"
-
-
-def last_change(db: Database, task_id: str) -> dict[str, Any] | None:
-    """The newest record of a task (revoked or not), to say what made a button stale."""
-    rows = list(db.query(
-        "SELECT * FROM reports WHERE task_id = ? ORDER BY coalesce(revoked_at, at) DESC, id DESC "
-        "LIMIT 1", [task_id]))
-    return rows[0] if rows else None
 
 
 # ---------------------------------------------------------------- reading
@@ -379,7 +444,7 @@ def view_tasks(db: Database, tasks: list[dict[str, Any]], now: datetime,
     for task in tasks:
         opens, due, period = window(task, today)
         row = latest.get((task["id"], period))
-        status = derive_status(_as_latest(row), start=opens, due=due, today=today)
+        status = status_of(row, task, opens, due, today)
         views.append(TaskView(task, status, period, row, evidence.get(task["id"], 0)))
     return views
 

@@ -8,7 +8,6 @@ closed, the claim taken back), it is refused with what changed instead of acting
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -23,10 +22,10 @@ from bot.i18n import DEFAULT_LANG, Html, field, t
 from bot.progress import (
     Recorded,
     close_task,
-    last_change,
     last_reporter,
     reopen_task,
     reporter_of,
+    stale,
     task_version,
 )
 from bot.render.chat import mention, recorded_text, returned_notice, review_request_html
@@ -37,7 +36,6 @@ from handlers.context import (
     force_reply,
     reply,
     shown_html,
-    tell,
     update_key,
 )
 from handlers.reporting import task_for
@@ -55,7 +53,7 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
         await request_review(update, context, rec)
 
 
-def review_buttons(task_id: str, version: str) -> InlineKeyboardMarkup:
+def review_buttons(task_id: str, version: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_close", DEFAULT_LANG),
                              callback_data=f"rv:close:{task_id}:{version}"),
@@ -82,17 +80,6 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
             log.warning("could not resend evidence %s for review", row["id"], exc_info=True)
 
 
-def stale_text(context: DubanContext, task_id: str, lang: str) -> str:
-    """'T45 已于 11-29 10:02 被退回，此按钮已失效。'"""
-    row = last_change(context.db, task_id)
-    if row is None:
-        return t("button_expired", lang)
-    kind = "undo" if row["revoked_at"] else row["kind"]
-    when = datetime.fromisoformat(row["revoked_at"] or row["at"]).astimezone(context.settings.tz)
-    return t("button_stale", lang, task=task_id, when=f"{when:%m-%d %H:%M}",
-             change=t(f"change.{kind}", lang))
-
-
 async def _notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
     row = last_reporter(context.db, task_id)
     who = mention(row["user_id"], row["name"]) if row else ""
@@ -103,11 +90,11 @@ async def review_button(update: Update, context: DubanContext) -> None:
     """rv:close:<task>:<version> closes; rv:reopen:<task>:<version> asks for the reason."""
     query = update.callback_query
     who = caller(update, context)
-    _, verb, task_id, version = query.data.split(":")
+    _, verb, task_id, raw_version = query.data.split(":")
+    version = int(raw_version)
     task_for(context, who, task_id, Action.REVIEW)
     if task_version(context.db, task_id) != version:
-        await tell(update, stale_text(context, task_id, who.lang))
-        return
+        raise stale(context.db, task_id, context.settings.tz)
     if verb == "reopen":
         await query.answer()
         prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
@@ -119,7 +106,7 @@ async def review_button(update: Update, context: DubanContext) -> None:
         prompts.link_message(context.db, prompt, sent.message_id)
         return
     rec = close_task(context.db, user_id=who.user_id, task_ref=task_id, now=context.now(),
-                     update_key=update_key(update))
+                     update_key=update_key(update), version=version)
     await query.answer()
     if rec.duplicate:
         return
@@ -134,12 +121,11 @@ async def review_button(update: Update, context: DubanContext) -> None:
 async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.Prompt) -> None:
     """The coordinator's reply to the 'why send it back' prompt (found by the prompt router)."""
     task_id = prompt.data["task"]
-    who = caller(update, context)
     if task_version(context.db, task_id) != prompt.data["version"]:
         prompts.close(context.db, prompt, now=context.now(), outcome="stale")
-        await reply(update, stale_text(context, task_id, who.lang))
-        return
-    await _reopen(update, context, task_id, update.effective_message.text or "")
+        raise stale(context.db, task_id, context.settings.tz)
+    await _reopen(update, context, task_id, update.effective_message.text or "",
+                  version=prompt.data["version"])
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
 
 
@@ -154,10 +140,11 @@ async def _announce(update: Update, context: DubanContext, lang: str, rec: Recor
     await _notify_reporter(context, update.effective_chat.id, rec.task["id"], notice)
 
 
-async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str) -> None:
+async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str,
+                  version: int | None = None) -> None:
     who = caller(update, context)
     rec = reopen_task(context.db, user_id=who.user_id, task_ref=task_ref, reason=reason,
-                      now=context.now(), update_key=update_key(update))
+                      now=context.now(), update_key=update_key(update), version=version)
     await _announce(update, context, who.lang, rec, "task_reopened_ok",
                     lambda who_: returned_notice(who_, rec.task["id"], reason, DEFAULT_LANG),
                     reason=reason)

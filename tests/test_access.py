@@ -94,6 +94,7 @@ def test_roles_from_membership(member, configured, role):
 
 @pytest.mark.parametrize(("user_id", "call", "key"), [
     (EDU_LIAISON, "report_other", "wrong_dept"),
+    (HEALTH_LIAISON, "report_own", None),
     (HEALTH_LIAISON, "close", "coordinator_only"),
     (HEALTH_LIAISON, "deadline", "coordinator_only"),
     (4242, "report_own", "not_member"),
@@ -101,10 +102,12 @@ def test_roles_from_membership(member, configured, role):
     (COORDINATOR, "close", None),
 ])
 def test_the_core_asks_the_same_rule_book(seeded, user_id, call, key):
+    record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T41", percent=100,
+                  now=at("2022-02-01"))  # a claim, so there is something to check
     calls = {
-        "report_own": lambda: record_report(seeded, user_id=user_id, task_ref="T41", percent=10,
+        "report_own": lambda: record_report(seeded, user_id=user_id, task_ref="T42", percent=10,
                                             now=at("2022-03-01")),
-        "report_other": lambda: record_report(seeded, user_id=user_id, task_ref="T41",
+        "report_other": lambda: record_report(seeded, user_id=user_id, task_ref="T42",
                                               percent=10, now=at("2022-03-01")),
         "close": lambda: close_task(seeded, user_id=user_id, task_ref="T41",
                                     now=at("2022-03-01")),

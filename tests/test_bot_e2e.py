@@ -352,7 +352,7 @@ async def test_an_edited_command_is_not_carried_out(env: Env):
     await env.server.send_update({"edited_message": edited})
     assert "修改过的命令不会被执行" in await env.next_text()
     assert [(r["task_id"], r["kind"]) for r in env.db["reports"].rows] == [
-        ("T41", "progress"), ("T41", "close")]
+        ("T41", "claim"), ("T41", "close")]
 
 
 async def test_numbers_that_are_not_numbers_get_a_polite_answer(env: Env):

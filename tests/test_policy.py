@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
+from bot.lifecycle import Snapshot, State, from_record
 from bot.policy import (
     BEHIND_POINTS,
     DUE_SOON_DAYS,
-    Latest,
     derive_status,
     expected_progress,
     percent_of,
@@ -20,8 +20,14 @@ START = date(2022, 1, 4)
 DUE = date(2022, 6, 30)
 
 
+def Latest(kind, percent, state):  # noqa: N802 (a stored record, as the core keeps it)
+    return {"kind": kind, "percent": percent, "state": state, "value": None, "note": "原因",
+            "lifecycle": None, "data": None}
+
+
 def status(latest, today, due=DUE):
-    return derive_status(latest, start=START, due=due, today=today)
+    return derive_status(from_record(latest, recurring=True), reported=latest is not None,
+                         start=START, due=due, today=today)
 
 
 def test_expected_progress_is_the_share_of_the_window_passed():
@@ -75,8 +81,7 @@ def test_overdue_flag_and_days_left():
 
 
 def test_standing_duties_are_never_due():
-    s = derive_status(Latest("progress", 10, "in_progress"), start=START, due=None,
-                      today=date(2030, 1, 1))
+    s = status(Latest("progress", 10, "in_progress"), date(2030, 1, 1), due=None)
     assert s.status == "on_track" and s.expected is None and not s.overdue
 
 
@@ -112,3 +117,14 @@ def test_yearly_and_weekly_occurrences():
     assert occurrence(biweekly, START, START) == (START, date(2022, 1, 17))
     assert occurrence(biweekly, START, date(2022, 1, 18)) == (date(2022, 1, 18), date(2022, 1, 31))
     assert Recurrence.from_json(may25.to_json()) == may25
+
+
+@pytest.mark.parametrize(("state", "today", "expected"), [
+    (State.ASSIGNED, date(2022, 2, 1), "assigned"),
+    (State.ASSIGNED, date(2022, 7, 1), "overdue"),  # late matters more than unacknowledged
+    (State.SUSPENDED, date(2022, 7, 1), "suspended"),  # suspended work is never overdue
+    (State.CLOSED, date(2022, 7, 1), "closed"),
+])
+def test_lifecycle_states_mark_first(state, today, expected):
+    result = derive_status(Snapshot(state, 30), reported=True, start=START, due=DUE, today=today)
+    assert result.status == expected and not (expected == "suspended" and result.overdue)

@@ -96,7 +96,7 @@ async def test_the_reason_for_sending_back_survives_a_restart_and_is_the_askers(
             await server.press_button(coordinator, review.message, "rv:close:T45:*")
             alert = await server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
             assert "被退回" in alert.params["text"] and "失效" in alert.params["text"]
-            assert [r["kind"] for r in db["reports"].rows] == ["progress", "reopen"]
+            assert [r["kind"] for r in db["reports"].rows] == ["claim", "reopen"]
         finally:
             await stop_app(app)
     db.close()

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.lifecycle import Snapshot, State
 from bot.outbox import mark_sent, prepare_nudges
-from bot.policy import Latest, derive_status
+from bot.policy import derive_status
 from bot.progress import TaskView, mute_task, record_report
 from bot.reminders import NudgePolicy, nudge_context, nudge_for, scan
 from bot.render.nudges import compose_nudges
@@ -19,7 +20,9 @@ DUE = date(2022, 6, 30)  # a Thursday
 
 def view(due=DUE, latest=None, today=date(2022, 6, 1), **task):
     row = {"id": "T01", "dept": "EDU", "muted_until": None, **task}
-    status = derive_status(latest, start=date(2022, 1, 4), due=due, today=today)
+    snap = latest or Snapshot(State.IN_PROGRESS)
+    status = derive_status(snap, reported=latest is not None, start=date(2022, 1, 4), due=due,
+                           today=today)
     return TaskView(row, status, "", None)
 
 
@@ -46,7 +49,7 @@ def test_the_nudge_of_the_day_at_each_offset(today, kind, days):
 
 def test_nothing_before_the_first_offset_and_nothing_when_done():
     assert nudge_for(view(today=date(2022, 5, 30)), date(2022, 5, 30), ALL_DAYS) is None
-    done = view(latest=Latest("progress", 100, "done"), today=date(2022, 7, 5))
+    done = view(latest=Snapshot(State.CLAIMED, 100, "done"), today=date(2022, 7, 5))
     assert nudge_for(done, date(2022, 7, 5), ALL_DAYS) is None
     standing = view(due=None)
     assert nudge_for(standing, date(2022, 7, 5), ALL_DAYS) is None

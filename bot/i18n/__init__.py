@@ -37,6 +37,11 @@ class Html(str):
     """Text that is already safe HTML (a mention we built), so the formatter leaves it alone."""
 
 
+class Key(str):
+    """A catalogue key passed as a parameter: t() puts in that message, in the reader's language
+    (the core names a change, 'change.reopen', without choosing words)."""
+
+
 class Names(dict):
     """A name in each language ({'zh': '卫健委', 'en': 'Health Commission'}): the core raises and
     returns these, and t() puts in the reader's language."""
@@ -70,11 +75,18 @@ def t(key: str, lang: str = DEFAULT_LANG, *, html: bool = True, **params: Any) -
     if isinstance(entry, dict):
         n = params[entry["count"]]
         entry = entry["one"] if n == 1 and "one" in entry else entry["other"]
-    params = {k: (v.get(lang) or v.get(DEFAULT_LANG)) if isinstance(v, Names) else v
-              for k, v in params.items()}
+    params = {k: _resolve(v, lang) for k, v in params.items()}
     if html:
         params = {k: _escape(v) for k, v in params.items()}
     return entry.format(**params)
+
+
+def _resolve(value: Any, lang: str) -> Any:
+    if isinstance(value, Names):
+        return value.get(lang) or value.get(DEFAULT_LANG)
+    if isinstance(value, Key):
+        return t(value, lang, html=False)
+    return value
 
 
 def label(kind: str, key: str | None, lang: str = DEFAULT_LANG) -> str:
