@@ -113,6 +113,9 @@ class Directory:
         entry = self.lookup(name, level, city)
         if entry:
             return Unit(name, entry)
+        if level == "national" and self.lookup(name, "local", city):
+            # "教育行政部门要…" in a State Council plan: every locality's bureau, not a ministry.
+            return Unit(name)
         if UNIT_SUFFIX.search(name) and len(name) <= 25:
             return Unit(name, known=False)
         return None
@@ -140,6 +143,8 @@ def split_units(text: str) -> list[str]:
     since it is also part of names (人力资源和社会保障局, 文化和旅游部)."""
     from bot.importer.structure import spans
 
+    # "各省、自治区、直辖市人民政府" is one addressee, not three.
+    text = re.sub(r"各省、自治区、直辖市", "各省（自治区、直辖市）", text)
     parts: list[str] = []
     for a, b in spans(text, "、，,；;/"):  # not inside brackets: 各县(市、区)教师进修学校
         for piece in re.split(r"以及|及|与|会同", text[a:b]):

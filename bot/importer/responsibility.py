@@ -30,10 +30,11 @@ LABEL_ROLES = {"牵头单位": "lead", "牵头部门": "lead", "责任单位": "
                "配合单位": "support", "配合部门": "support", "参与单位": "support",
                "协办单位": "support"}
 SUBJECT_RE = re.compile(
-    r"^(?:[^，,。；;]{0,16}?(?:年|月|日|前|后)[，,]\s*)?(?:同时[，,])?"
-    r"(?P<subj>[^，,。；;：:“”\"]{2,30}?)(?:要|应当|应|须|必须|负责|牵头|按程序|按规定)"
+    r"^(?:[^，,。；;]{0,16}?(?:年|月|日|前|后)[，,]\s*)?(?:同时[，,]|此外[，,])?"
+    r"(?:[^，,。；;]{0,30}?(?:的|中|后)[，,]\s*){0,2}"
+    r"(?P<subj>[^，,。；;：:“”\"]{2,30}?)(?:要|应当|应|须|必须|负责|牵头|会同|按程序|按规定)"
 )
-LED_BY_RE = re.compile(r"由(?P<units>[^，,。；;：:]{2,40}?)(?:共同)?(?:牵头|负责)")
+LED_BY_RE = re.compile(r"由(?P<units>[^，,。；;：:]{2,40}?)(?:共同)?(?:牵头|负责)(?!同志|人)")
 HELPS_RE = re.compile(r"(?:配合|支持|会同|协助|协同|联合)+(?P<units>[^，,。；;、]{2,14}?(?:部门|局|委|办|部))")
 
 
@@ -72,7 +73,7 @@ class Context:
                     out.extend(h for h in halves if h)
                     continue
             if unit is None:
-                generic = generic or bool(re.search(r"有关|相关", piece))
+                generic = generic or bool(re.search(r"(有关|相关)(职能)?(部门|单位)", piece))
                 continue
             if unit.entry is None and "和" in unit.name:
                 halves = [self.directory.resolve(h, self.level, self.city) for h in unit.name.split("和")]

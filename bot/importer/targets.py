@@ -60,6 +60,8 @@ def find_targets(text: str) -> list[Target]:
             continue  # "最高不超过15万元的贷款": a cap on an entitlement, not a goal
         if re.match(r"\s*[—–-]", text[m.end():]) or re.search(r"[—–-]\s*$", text[:m.start()]):
             continue  # 3—12个月: a range in a rule
+        if pre == "超过" and text[m.end():m.end() + 1] == "的":
+            continue  # "超过100人的企业": which firms a rule covers, not a goal
         value = float(m.group("num"))
         if value <= 0:
             continue
