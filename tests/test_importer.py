@@ -144,7 +144,7 @@ def test_the_issue_date_comes_from_the_date_line_or_the_wenhao_year():
 @pytest.mark.parametrize("text, expected", [
     ("建成标准化心理辅导室300所以上", [(300, "所", "at_least")]),
     ("秸秆综合利用率达到85%以上", [(85, "%", "at_least")]),
-    ("按师生比不低于1:1000配备专职教师", [(1000, "1:N", "at_least")]),
+    ("按师生比不低于1:1000配备专职教师", [(1000, "1:N", "at_most")]),  # N students a teacher
     ("灌排机械动力达到1.2亿千瓦", [(1.2, "亿千瓦", "at_least")]),
     ("每年至少组织100名教师参加培训", [(100, "名", "at_least")]),
     ("一般工业固体废物贮存量控制在5万吨以内", [(5, "万吨", "at_most")]),
@@ -233,3 +233,32 @@ def test_text_in_utf8_or_gb18030():
     assert decode(text.encode("utf-8-sig")) == text
     with pytest.raises(DocumentError):
         decode(b"\xff\xfe\x00\x81\x30")
+
+
+PLAN_WITH_REVIEW = """plan: {code: X, title: 方案, issued: 2023-01-01}
+departments:
+  - {code: UNASSIGNED, name: 待定, name_en: To be assigned}
+tasks:
+  - id: T01
+    dept: UNASSIGNED
+    title: 贮存量控制在5万吨以内
+    clause: 二(一)
+    quote: 贮存量控制在5万吨以内
+    due: 2025-12-31
+    target: {value: 5, unit: 万吨, direction: DIRECTION}
+    review: 方案未写明责任单位
+"""
+
+
+def test_the_plan_file_takes_a_review_and_a_target_direction_into_the_stored_note(db):
+    from bot.plan import PlanError, load_plan
+    from tests.conftest import at
+
+    plan = parse_plan(PLAN_WITH_REVIEW.replace("DIRECTION", "at_most"))
+    (task,) = plan.tasks
+    assert (task.review, task.target_direction, task.kind) == ("方案未写明责任单位", "at_most", "target")
+    load_plan(db, plan, now=at("2023-01-02"))
+    note = db["tasks"].get("T01")["note"]
+    assert "待核 review: 方案未写明责任单位" in note and "上限" in note
+    with pytest.raises(PlanError, match=r"direction.*at_least or at_most"):
+        parse_plan(PLAN_WITH_REVIEW.replace("DIRECTION", "upwards"))

@@ -301,6 +301,7 @@ def _metric(quote: str, target: targets.Target) -> str | None:
     pieces = spans(before, "，,、；;：:")
     before = before[pieces[-1][0]:pieces[-1][1]] if pieces else ""
     before = re.sub(r"^(到|至)?\d{4}年(底|前)?", "", before)
+    before = re.split(r"\d+(?:[:：.]\d+)?", before)[-1]
     before = re.sub(r"^(建设|建成|培育|达到|实现|配备|新增|累计|全国|全市|全省|其中)+", "", before)
     before = re.sub(r"(达到|达|为|超过|不低于|不少于|至少|按|的)+$", "", before)
     return before.strip() or None

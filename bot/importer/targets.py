@@ -85,8 +85,11 @@ def find_targets(text: str) -> list[Target]:
         if a <= 0 or b <= 0:
             continue
         pre = m.group("pre") or ""
-        direction = "at_most" if pre in AT_MOST_BEFORE or m.group("post") in AT_MOST_AFTER \
-            else "at_least"
+        floor = not (pre in AT_MOST_BEFORE or m.group("post") in AT_MOST_AFTER)
+        # The draft tracks N of "1:N". A floor on the ratio 1:N (师生比不低于1:1000: at least one
+        # teacher per 1000 students) is a ceiling on N, and the other way round.
+        direction = "at_most" if floor == (a < b) else "at_least"
         out.append(Target(m.start("a"), m.end(), float(b), f"{a}:N", direction, m.group(0),
-                          f"比例指标 {a}:{b}:记为 N={b},请核对方向与计量方式"))
+                          f"比例指标 {a}:{b}:记为 N={b}({'不超过' if direction == 'at_most' else '不低于'}),"
+                          "请核对计量方式"))
     return sorted(out, key=lambda t: t.start)
