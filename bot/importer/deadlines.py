@@ -71,7 +71,12 @@ def find_deadlines(text: str, issued: dt.date) -> list[Found]:
             continue
         if re.match(r"\s*[—–-]", after) or re.search(r"\d\s*[—–-]\s*$", masked[: m.start()]):
             continue  # 2019—2022年: a period of validity
-        out.append(_read(m, _normalise(m), now, text))
+        found = _read(m, _normalise(m), now, text)
+        if found is not None and m.group("m2") and found.review is None:
+            # "2019年1月1日至12月31日，对…返还": a policy's window; its end may not be a deliverable
+            found = Found(found.start, found.end, found.text, found.date,
+                          f"期限取自时间段“{found.text.strip()}”的终点,请核对")
+        out.append(found)
     for m in YEARLESS_RE.finditer(masked):
         if any(f.start <= m.start() < f.end for f in out):
             continue
