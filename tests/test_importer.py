@@ -106,6 +106,20 @@ def test_division_of_work_lines():
     assert (second.lead.key, second.due, second.quote) == ("HEALTH", None, ["组织专题培训"])
 
 
+@pytest.mark.parametrize("labels", [
+    "（牵头单位：市教育局；配合单位：市财政局；完成时限：2023年底前）",
+    "\n牵头单位：市教育局\n配合单位：市财政局\n完成时限：2023年底前",
+    "\n责任单位：市教育局、市财政局\n完成时限：2023年12月底前",
+])
+def test_division_of_work_in_a_bracket_or_on_lines_of_their_own(labels):
+    text = doc(f"一、任务\n1.建设辅导室。推进中学建成标准化心理辅导室。{labels}\n2.其他。各地要加强宣传。",
+               head=LOCAL, date="2022年1月4日")
+    first, second = extract(text).tasks
+    assert (first.lead.key, [u.key for u in first.support], str(first.due)) == \
+        ("EDU", ["FIN"], "2023-12-31")
+    assert first.quote == ["推进中学建成标准化心理辅导室"] and second.lead.key == "各地"
+
+
 # ---------------------------------------------------------------- deadlines
 @pytest.mark.parametrize("sentence, issued, due", [
     ("各地要在2019年6月底前完成摸底排查", "2019-01-09", "2019-06-30"),
@@ -113,6 +127,8 @@ def test_division_of_work_lines():
     ("到2025年，建成心理健康服务体系", "2022-01-04", "2025-12-31"),
     ("2021年3月底前，试点城市政府形成总结报告", "2018-12-29", "2021-03-31"),
     ("各地要于6月底前完成清单", "2019-01-09", "2019-06-30"),  # no year: the issue year
+    ("各地要在今年年底前完成清单", "2019-01-09", "2019-12-31"),
+    ("各地要在2020年年底前完成清单", "2019-01-09", "2020-12-31"),
     ("2019年1月1日至12月31日，对参保企业返还失业保险费", "2018-11-16", "2019-12-31"),
     ("2018年11月，党中央印发意见，各地要认真落实", "2019-01-09", None),  # history
     ("各地要从2019年1月1日起实施见习计划", "2018-11-16", None),  # a start, not an end

@@ -50,6 +50,7 @@ def _normalise(m: re.Match[str]) -> str:
     text = m.group(0)
     text = text[len(m.group("lead") or ""):].strip().replace(" ", "")
     text = re.sub(r"年内$", "年底", text)
+    text = re.sub(r"年年(底|末)", r"年\1", text)  # 2023年年底前
     if m.group("lead") in ("到", "至") and not m.group("m") and not m.group("period"):
         text = re.sub(r"年(前|之前|以前)?$", "年底", text)
     return text
@@ -80,7 +81,8 @@ def find_deadlines(text: str, issued: dt.date) -> list[Found]:
     for m in YEARLESS_RE.finditer(masked):
         if any(f.start <= m.start() < f.end for f in out):
             continue
-        out.append(_read(m, m.group(0)[len(m.group("lead") or ""):].strip(), now, text))
+        phrase = m.group(0)[len(m.group("lead") or ""):].strip()
+        out.append(_read(m, re.sub(r"^(今年|本年)(年底|年末)?", r"\2", phrase) or phrase, now, text))
     out = [f for f in out if f is not None]
     return sorted(out, key=lambda f: f.start)
 

@@ -70,6 +70,7 @@ class _Walker:
         self.carry_all: list[Unit] = []  # 以下均需…落实
         self.path: list[str | None] = [None, None, None, None]
         self.headings: list[str] = ["", "", "", ""]
+        self.label_lines: list[str] = []
 
     # ------------------------------------------------------------ walking the lines
     def run(self) -> None:
@@ -78,6 +79,16 @@ class _Walker:
             line = raw.strip()
             if not line or _is_trailer(line):
                 continue
+            if responsibility.LABEL_RE.match(line):
+                # 分工 lines: "牵头单位：…" "责任单位：…" "完成时限：…" may stand on lines of
+                # their own; read them together. A table row ("任务：…；牵头单位：…") stands alone.
+                if responsibility.task_text_of_labels(line):
+                    self._drain_labels()
+                    self._labels(line)
+                else:
+                    self.label_lines.append(line)
+                continue
+            self._drain_labels()
             number = numbering(line)
             if number:
                 self._flush()
@@ -93,11 +104,14 @@ class _Walker:
                 if body:
                     self._paragraph(body)
                 continue
-            if responsibility.LABEL_RE.search(line) and re.search(r"牵头|责任", line):
-                self._labels(line)
-                continue
             self._paragraph(line)
+        self._drain_labels()
         self._flush()
+
+    def _drain_labels(self) -> None:
+        if self.label_lines:
+            self._labels("；".join(self.label_lines))
+            self.label_lines = []
 
     @property
     def clause(self) -> str:
