@@ -330,7 +330,8 @@ def _heading(rest: str) -> tuple[str, str]:
         return "", rest
     first = rest[cut[0][0]:cut[0][1]]
     # A heading names a theme; "（1）各地要将经费纳入预算。" is a duty even when it stands alone.
-    if len(first) <= 30 and not re.search(r"要|应|须|负责|牵头|\d", first):
+    if len(first) <= 30 and not re.search(r"(?<![重主需纲])要(?!求|点)|应(?!用|急|对)|须|负责|牵头|\d",
+                                          first):
         return first.strip(), rest[cut[0][1] + 1:].strip()
     return "", rest
 
