@@ -108,7 +108,7 @@ class Directory:
         name = re.sub(r"^(由|会同|配合|支持)", "", name)
         if len(name) < 2 or GENERIC.match(name) or "由" in name:
             return None
-        if name in self.units:
+        if name in self.units or (name.startswith("各") and name[1:] in self.units):
             return Unit(name)
         entry = self.lookup(name, level, city)
         if entry:

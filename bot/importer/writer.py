@@ -48,7 +48,9 @@ def title_of(task: DraftTask) -> str:
     """The quote itself, shortened: the subject ("财政部门要") and an opening date dropped."""
     text = task.quote[0]
     text = re.sub(r"^(到|至|在|于)?\d{4}年[^，,]{0,8}[，,]", "", text)
-    text = re.sub(r"^[^，,。；;“]{2,20}?(要|应当|应)(?=[\u4e00-\u9fff])", "", text)
+    m = re.match(r"^([^，,。；;“]{2,20}?)(要|应当|应)(?=[\u4e00-\u9fff])", text)
+    if m and task.lead is not None and task.lead.name in m.group(1):
+        text = text[m.end():]  # the owner is in `dept`; the title keeps the duty
     text = text.strip("，,、 ")
     return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1] + "…"
 
