@@ -94,6 +94,16 @@ def test_led_by_in_the_sentence():
     assert owners(text) == [("EDU", ["HEALTH"])]
 
 
+@pytest.mark.parametrize("sentence, lead", [
+    ("经市教育局认定后，市财政对标准化心理辅导室给予适当补助", "FIN"),
+    ("中小学全面建立三级预警体系", None),  # not a department: nobody is invented
+    ("教育引导学生树立正确观念", None),
+])
+def test_a_department_opening_a_clause_without_yao(sentence, lead):
+    text = doc(f"一、要求\n（一）保障。{sentence}。", head=LOCAL, date="2022年1月4日")
+    assert owners(text)[0][0] == lead
+
+
 def test_division_of_work_lines():
     text = doc("一、任务分工\n1.建设心理辅导室。推进所有中学建成标准化心理辅导室。\n"
                "牵头单位：市教育局；责任单位：市财政局、市人社局；完成时限：2023年6月底前\n"

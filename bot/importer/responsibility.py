@@ -34,6 +34,12 @@ SUBJECT_RE = re.compile(
     r"(?:[^，,。；;]{0,30}?(?:的|中|后)[，,]\s*){0,2}"
     r"(?P<subj>[^，,。；;：:“”\"]{2,30}?)(?:要|应当|应|须|必须|负责|牵头|会同|按程序|按规定)"
 )
+# A department opening a clause without 要: "经市教育局认定后，市财政对…给予适当补助". Only a
+# department of the directory counts here, never a body kept as named, to stay conservative.
+ACTOR_RE = re.compile(
+    r"^(?:[^，,。；;]{0,30}?(?:的|后|中)[，,]\s*)?(?P<name>(?:市|县|区|省|各级)?[\u4e00-\u9fff]{2,14}?)"
+    r"(?=对|按|会同|负责|牵头|组织|统筹|指导|做好|加强|推动|建立|开展|落实|给予|制定|实施)"
+)
 LED_BY_RE = re.compile(r"由(?P<units>[^，,。；;：:]{2,40}?)(?:共同)?(?:牵头|负责)(?!同志|人)")
 HELPS_RE = re.compile(r"(?:配合|支持|会同|协助|协同|联合)+(?P<units>[^，,。；;、]{2,14}?(?:部门|局|委|办|部))")
 
@@ -162,6 +168,11 @@ def from_prose(sentence: str, ctx: Context) -> Assignment | None:
         if units:
             result.lead, result.support = units[0], units[1:]
         result.generic = generic and not units
+    if result.lead is None and not result.generic:
+        m = ACTOR_RE.match(sentence)
+        unit = ctx.directory.resolve(m.group("name"), ctx.level, ctx.city) if m else None
+        if unit is not None and unit.entry is not None:
+            result.lead = unit
     if result.lead is None:
         m = LED_BY_RE.search(sentence)
         if m:
