@@ -130,6 +130,15 @@ def test_division_of_work_in_a_bracket_or_on_lines_of_their_own(labels):
     assert first.quote == ["推进中学建成标准化心理辅导室"] and second.lead.key == "各地"
 
 
+def test_a_table_row_with_a_recurring_time_limit_and_other_numbering_styles():
+    text = doc("一、任务\n1）开展培训。\n任务：组织专题培训；牵头单位：市卫健委；完成时限：每季度\n"
+               "② 建设平台。各县（市、区）人民政府要建设信息平台。", head=LOCAL, date="2022年1月4日")
+    first, second = extract(text).tasks
+    assert first.recurrence == {"every": "year", "on": ["03-31", "06-30", "09-30", "12-31"]}
+    assert (first.clause, second.clause) == ("一(1)", "一(2)")
+    assert second.lead.name == "各县（市、区）人民政府" and second.lead.known
+
+
 # ---------------------------------------------------------------- deadlines
 @pytest.mark.parametrize("sentence, issued, due", [
     ("各地要在2019年6月底前完成摸底排查", "2019-01-09", "2019-06-30"),
@@ -229,14 +238,16 @@ def test_every_quote_is_verbatim_and_every_task_has_one():
     ("人力资源社会保障部", "national", "MOHRSS"), ("教育部门", "local", "EDU"),
     ("市教育局", "local", "EDU"), ("泉州市教育局", "local", "EDU"),
     ("中共泉州市委网信办", "local", "CYBER"), ("卫健委", "local", "HEALTH"),
-    ("卫健委", "national", "NHC"),
+    ("卫健委", "national", "NHC"), ("晋江市教育局", "local", "EDU"), ("市发展改革委", "local", "DRC"),
+    ("市住建局", "local", "HOUSING"), ("市委宣传部", "local", "PROPAG"),
 ])
 def test_department_names_are_normalised_through_the_directory(name, level, code):
     unit = Directory.load().resolve(name, level, "泉州市")
     assert unit is not None and unit.entry is not None and unit.entry.code == code
 
 
-@pytest.mark.parametrize("name", ["各地", "试点城市政府", "各省级人民政府", "各省（自治区、直辖市）人民政府"])
+@pytest.mark.parametrize("name", ["各地", "试点城市政府", "各省级人民政府", "各省（自治区、直辖市）人民政府",
+                                  "各县（市、区）人民政府", "各试点城市政府", "地方各级人民政府"])
 def test_units_that_are_not_departments_are_kept_as_named(name):
     unit = Directory.load().resolve(name, "national")
     assert unit is not None and unit.entry is None and unit.name == name and unit.known

@@ -17,6 +17,8 @@ UNIT_SUFFIX = re.compile(
     r"(部|委|局|办|署|行|会|院|厅|处|室|所|站|中心|部门|政府|单位|机构|机关|学校|高校|中小学|"
     r"团|联|社|总社|集团|公司|各地|各校|城市|省份)$"
 )
+# Governments and committees of every locality are bodies, not departments: kept as named.
+LOCAL_GOVERNMENT = re.compile(r"^(各|地方各级|县级以上(地方)?|各级|当地|有关)?[^，,]{0,14}(人民政府|政府|管委会)$")
 # Prefixes a document puts before a department it means at its own or every level.
 LEVEL_PREFIX = re.compile(r"^(地方各级|各级|县级以上(地方)?|省级|市级|县级|当地|各地|本级|各)")
 
@@ -116,6 +118,9 @@ class Directory:
         if level == "national" and self.lookup(name, "local", city):
             # "教育行政部门要…" in a State Council plan: every locality's bureau, not a ministry.
             return Unit(name)
+        if LOCAL_GOVERNMENT.match(name) and (name.startswith(("各", "地方", "县级", "当地"))
+                                             or "（" in name or "(" in name):
+            return Unit(name)
         if UNIT_SUFFIX.search(name) and len(name) <= 25:
             return Unit(name, known=False)
         return None
@@ -135,6 +140,8 @@ def _candidates(name: str, city: str | None) -> list[str]:
         out.append(rest)
         rest = re.sub(r"^(市委|县委|区委|省委|市|县|区|省|委)", "", rest)
         out.append(rest)
+    # Another place's bureau: 晋江市教育局, 丰泽区民政局 (tried last, used only if it resolves)
+    out.append(re.sub(r"^(中共)?[\u4e00-\u9fff]{2,3}?(市|县|区)(委)?", "", name))
     return list(dict.fromkeys(c for c in out if len(c) >= 2))
 
 

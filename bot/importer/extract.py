@@ -217,16 +217,21 @@ class _Walker:
             self.carry_all = assignment.carry_all
         if assignment.carry and not assignment.empty:
             self.carry = assignment
-        due = None
+        due = rule = None
         if assignment.deadline_text:
             found = deadlines.find_deadlines(assignment.deadline_text, self.header.issued)
             due = found[0] if found else None
+            rule = recurrence.find_recurrence(assignment.deadline_text)  # 完成时限：每年
         for task in self.pending:
             task.notes.append(f"原文分工:{words.strip()}")
             if not task.prose_owner:
                 _apply(task, assignment)
             elif assignment.lead and all(u.key != assignment.lead.key for u in [task.lead, *task.support] if u):
                 task.support.append(assignment.lead)
+            if rule is not None and due is None and task.due is None and task.recurrence is None:
+                task.recurrence = rule.rule
+                if rule.review:
+                    task.reviews.append(rule.review)
             if due is not None and task.due is None and task.recurrence is None:
                 _set_due(task, due)
         self._flush(assigned=True)

@@ -13,7 +13,7 @@ NUMBERING = [
     re.compile(rf"^(?P<n>[{CN_NUM}]+)\s*[、.．]"),
     re.compile(rf"^[（(]\s*(?P<n>[{CN_NUM}]+)\s*[）)]"),
     re.compile(r"^(?P<n>\d{1,2})\s*[.．、](?!\d)"),
-    re.compile(r"^[（(]\s*(?P<n>\d{1,2})\s*[）)]"),
+    re.compile(r"^(?:[（(]\s*(?P<n>\d{1,2})\s*[）)]|(?P<m>\d{1,2})[）)]|(?P<c>[①-⑳]))"),
 ]
 WENHAO_RE = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［](?P<y>\d{4})[〕\]］]\s*\d+\s*号")
 DATE_LINE_RE = re.compile(r"^\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*(印发)?\s*$")
@@ -40,7 +40,10 @@ def numbering(line: str) -> tuple[int, str, str] | None:
     for level, pattern in enumerate(NUMBERING):
         m = pattern.match(line)
         if m:
-            return level, m.group("n"), line[m.end():]
+            n = m.group("n") or m.groupdict().get("m")
+            if n is None and m.groupdict().get("c"):
+                n = str(ord(m.group("c")) - ord("①") + 1)
+            return level, n, line[m.end():]
     return None
 
 
