@@ -130,6 +130,19 @@ def test_division_of_work_in_a_bracket_or_on_lines_of_their_own(labels):
     assert first.quote == ["推进中学建成标准化心理辅导室"] and second.lead.key == "各地"
 
 
+def test_a_numbered_item_of_one_sentence_is_a_duty_when_assigned_or_alone():
+    text = doc("一、重点任务\n（一）优化专业布局\n1.建立专业动态调整机制。（市教育局牵头，市人社局配合；2023年底前完成）\n"
+               "2.推进实训基地建设。\n牵头单位：市教育局\n完成时限：2024年6月底前\n3.加强宣传引导。\n"
+               "（二）强化保障。\n1.落实经费。各区要将经费纳入预算。", head=LOCAL, date="2023年3月15日")
+    tasks = extract(text).tasks
+    assert [(t.clause, t.quote[0], t.lead.key if t.lead else None, str(t.due)) for t in tasks] == [
+        ("一(一)1", "建立专业动态调整机制", "EDU", "2023-12-31"),
+        ("一(一)2", "推进实训基地建设", "EDU", "2024-06-30"),
+        ("一(一)3", "加强宣传引导", None, "None"),
+        ("一(二)1", "各区要将经费纳入预算", "各区", "None"),
+    ]
+
+
 def test_a_table_row_with_a_recurring_time_limit_and_other_numbering_styles():
     text = doc("一、任务\n1）开展培训。\n任务：组织专题培训；牵头单位：市卫健委；完成时限：每季度\n"
                "② 建设平台。各县（市、区）人民政府要建设信息平台。", head=LOCAL, date="2022年1月4日")
@@ -199,6 +212,7 @@ def test_numeric_targets_with_value_unit_and_direction(text, expected):
     ("每季度报送进展情况", {"every": "year", "on": ["03-31", "06-30", "09-30", "12-31"]}, False),
     ("定期开展心理健康状况筛查", {"every": "year", "on": ["12-31"]}, True),
     ("生活费补贴政策每人每年只享受一次", None, False),
+    ("定期开展教师培训，每年培训不少于500人次", {"every": "year", "on": ["12-31"]}, False),
 ])
 def test_recurring_duties(text, rule, review):
     found = find_recurrence(text)

@@ -19,6 +19,8 @@ UNIT_SUFFIX = re.compile(
 )
 # Governments and committees of every locality are bodies, not departments: kept as named.
 LOCAL_GOVERNMENT = re.compile(r"^(各|地方各级|县级以上(地方)?|各级|当地|有关)?[^，,]{0,14}(人民政府|政府|管委会)$")
+# "各区", "各县（市、区）", "各乡镇", "各学校": every place or body of a kind, kept as named.
+EVERY_PLACE = re.compile(r"^各[^，,、]{0,4}?(区|县|市|地|校|学校|乡镇|街道|单位|园区|高校)([（(][^）)]*[）)])?$")
 # Prefixes a document puts before a department it means at its own or every level.
 LEVEL_PREFIX = re.compile(r"^(地方各级|各级|县级以上(地方)?|省级|市级|县级|当地|各地|本级|各)")
 
@@ -117,6 +119,8 @@ class Directory:
             return Unit(name, entry)
         if level == "national" and self.lookup(name, "local", city):
             # "教育行政部门要…" in a State Council plan: every locality's bureau, not a ministry.
+            return Unit(name)
+        if EVERY_PLACE.match(name):
             return Unit(name)
         if LOCAL_GOVERNMENT.match(name) and (name.startswith(("各", "地方", "县级", "当地"))
                                              or "（" in name or "(" in name):

@@ -71,6 +71,7 @@ class _Walker:
         self.path: list[str | None] = [None, None, None, None]
         self.headings: list[str] = ["", "", "", ""]
         self.label_lines: list[str] = []
+        self.candidate: tuple[int, str, int] | None = None  # (level, heading, tasks so far)
 
     # ------------------------------------------------------------ walking the lines
     def run(self) -> None:
@@ -91,6 +92,7 @@ class _Walker:
             self._drain_labels()
             number = numbering(line)
             if number:
+                self._promote_heading(number[0])
                 self._flush()
                 level, n, rest = number
                 self.path[level] = n
@@ -99,6 +101,9 @@ class _Walker:
                     self.headings[deeper] = ""
                 heading, body = _heading(rest)
                 self.headings[level] = heading
+                # "1.推进实训基地建设。" may be the whole duty: kept until we know (see below)
+                self.candidate = (level, heading, len(self.tasks)) \
+                    if heading and rest.strip().startswith(heading + "。") else None
                 for deeper in range(level + 1, 4):
                     self.headings[deeper] = ""
                 if body:
@@ -106,7 +111,22 @@ class _Walker:
                 continue
             self._paragraph(line)
         self._drain_labels()
+        self._promote_heading(0)
         self._flush()
+
+    def _promote_heading(self, next_level: int | None = None) -> None:
+        """A numbered item whose only sentence looked like a heading is a duty after all when
+        an assignment follows it, or when the item ends with nothing under it."""
+        if self.candidate is None:
+            return
+        level, heading, tasks_then = self.candidate
+        if next_level is not None and next_level > level:
+            self.candidate = None  # it heads sub-items: a title
+            return
+        if len(self.tasks) == tasks_then and not self.pending and not self._guiding():
+            self.candidate = None
+            self._sentence(heading, None, None)
+        self.candidate = None
 
     def _drain_labels(self) -> None:
         if self.label_lines:
@@ -213,6 +233,8 @@ class _Walker:
     def _assign(self, assignment: Assignment | None, words: str) -> None:
         if assignment is None:
             return
+        if not self.pending:
+            self._promote_heading()
         if assignment.carry_all:
             self.carry_all = assignment.carry_all
         if assignment.carry and not assignment.empty:
@@ -234,6 +256,9 @@ class _Walker:
                     task.reviews.append(rule.review)
             if due is not None and task.due is None and task.recurrence is None:
                 _set_due(task, due)
+            elif due is not None and task.recurrence is not None:
+                task.reviews.append(f"分工写明完成时限“{assignment.deadline_text}”,条文写有周期;"
+                                    "已按周期导入,请核对")
         self._flush(assigned=True)
 
     def _flush(self, assigned: bool = False) -> None:

@@ -32,6 +32,8 @@ def find_recurrence(text: str) -> Found | None:
     not a duty, so a 每… right after 每人 does not count."""
     best: tuple[int, Found] | None = None
     for pattern, rule, review in PATTERNS:
+        if review and best is not None:
+            break  # 定期 only when the text names no frequency ("定期开展…，每年培训…" is yearly)
         for m in re.finditer(pattern, text):
             if text[max(0, m.start() - 2):m.start()] in ("每人", "每户"):
                 continue

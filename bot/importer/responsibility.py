@@ -113,6 +113,10 @@ def parse_bracket(text: str, ctx: Context) -> Assignment | None:
             continue
         for phrase in re.split(r"[，,]", part):
             phrase = phrase.strip()
+            if re.search(r"\d{4}\s*年|[年月]底前|上半年|下半年|长期坚持|持续推进|每年|每季度", phrase) \
+                    and not ROLE_RE.search(phrase):
+                result.deadline_text = phrase  # "（市发改委牵头；2023年底前完成）"
+                continue
             if phrase == "下同":
                 result.carry = True
                 continue
@@ -130,7 +134,7 @@ def parse_bracket(text: str, ctx: Context) -> Assignment | None:
         result.generic = result.generic or generic
         others.extend(units)
     ordered = leads + [u for u in others if all(u.key != v.key for v in leads)]
-    if not ordered and not result.carry_all and not result.generic:
+    if not ordered and not result.carry_all and not result.generic and not result.deadline_text:
         return None
     if ordered:
         result.lead, result.support = ordered[0], ordered[1:]
