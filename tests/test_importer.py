@@ -229,6 +229,14 @@ def test_numbering_becomes_the_clause_and_guiding_sections_give_only_goals():
         ("一(二)", "到2020年，建成示范城市10个以上"), ("二(一)1(1)", "各地要将经费纳入预算")]
 
 
+def test_a_plan_without_yi_starts_after_its_addressee_and_annex_lines_are_not_duties():
+    text = ("某市工作方案\n各县（市、区）教育局、财政局：\n现将有关事项通知如下。\n"
+            "（一）各地要建立工作台账。\n（二）财政部门要保障经费。\n附件：1.任务分工表\n抄送：市政府办公室。\n"
+            "某市教育局\n2023年5月6日\n")
+    draft = extract(text)
+    assert [t.quote[0] for t in draft.tasks] == ["各地要建立工作台账", "财政部门要保障经费"]
+
+
 def test_never_an_invented_owner_and_the_draft_loads():
     text = doc("一、任务\n（一）预警。中小学全面建立三级预警体系。（教育部负责）\n（二）宣传。加强社会监督。")
     draft = extract(text)

@@ -147,3 +147,17 @@ def test_bad_input_gets_a_clear_answer_and_writes_nothing(cli, tmp_path):
     none = cli("import-plan", str(empty), "--issued", "2023-01-01", "--out", str(out), ok=False)
     assert none.returncode == 1
     assert not out.exists()
+
+
+def test_the_users_directory_file_names_a_new_department(cli, tmp_path):
+    plan = tmp_path / "plan.txt"
+    plan.write_text("某市数据工作方案\n某数〔2023〕2号\n一、任务\n（一）共享。大数据部门要建设共享平台。\n"
+                    "某市人民政府\n2023年4月1日\n", encoding="utf-8")
+    extra = tmp_path / "more.yaml"
+    extra.write_text("departments:\n  - {code: DATA, level: local, name: 数据资源管理局, "
+                     "short: 数据局, name_en: Data Bureau, aliases: [大数据部门]}\n", encoding="utf-8")
+    out = tmp_path / "d.yaml"
+    without = cli("import-plan", str(plan), "--out", str(out)).stdout
+    assert "待核 to review 1" in without  # 大数据部门 kept as named, to be checked
+    cli("import-plan", str(plan), "--out", str(out), "--directory", str(extra))
+    assert "dept: DATA" in out.read_text(encoding="utf-8")

@@ -367,7 +367,10 @@ def _heading(rest: str) -> tuple[str, str]:
 
 
 def _is_trailer(line: str) -> bool:
-    """Signatures, date lines, 此件公开发布, page furniture: no sentence punctuation, short."""
+    """Signatures, date lines, 此件公开发布, page furniture (no sentence punctuation, short),
+    and the annex and distribution lines (附件：…, 抄送：…)."""
+    if re.match(r"^(附件|抄送|抄报|主送|联系人|联系电话)\s*[0-9一二三四五六七八九十]*\s*[：:]", line):
+        return True
     return not re.search(r"[，,。；;：:、]", line) and len(line) < 30 and numbering(line) is None
 
 

@@ -61,7 +61,12 @@ def read_header(lines: list[str], issued: dt.date | None) -> Header:
     m = WENHAO_RE.search(text)
     document = m.group(0) if m else None
     body_start = next((i for i, line in enumerate(lines)
-                       if (n := numbering(line.strip())) and n[0] == 0 and n[1] == "一"), 0)
+                       if (n := numbering(line.strip())) and n[0] == 0 and n[1] == "一"), None)
+    if body_start is None:  # no 一、: the first numbered line, else after the addressee line
+        body_start = next((i for i, line in enumerate(lines) if numbering(line.strip())), None)
+    if body_start is None:
+        body_start = next((i + 1 for i, line in enumerate(lines[:30])
+                           if line.strip().endswith(("：", ":"))), 0)
     title = None
     head = lines[:body_start] if body_start else lines[:15]
     for i, line in enumerate(head):
