@@ -161,3 +161,38 @@ def test_the_users_directory_file_names_a_new_department(cli, tmp_path):
     assert "待核 to review 1" in without  # 大数据部门 kept as named, to be checked
     cli("import-plan", str(plan), "--out", str(out), "--directory", str(extra))
     assert "dept: DATA" in out.read_text(encoding="utf-8")
+
+
+def _numbered(paragraph, num_id: str, level: int) -> None:
+    from docx.oxml import parse_xml
+
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    paragraph._p.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr {ns}><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+
+def test_word_automatic_numbering_becomes_the_clause(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    document = docx.Document()
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    numbering = document.part.numbering_part.element
+    numbering.append(parse_xml(
+        f'<w:abstractNum {ns} w:abstractNumId="90">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+        '<w:lvlText w:val="（%2）"/></w:lvl></w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num {ns} w:numId="90"><w:abstractNumId w:val="90"/></w:num>'))
+    document.add_paragraph("某市工作方案")
+    for text, level in (("总体要求", 0), ("重点任务", 0), ("教育部门要建立台账。", 1),
+                        ("财政部门要保障经费。", 1)):
+        _numbered(document.add_paragraph(text), "90", level)
+    document.add_paragraph("2023年1月2日")
+    path = tmp_path / "auto.docx"
+    document.save(path)
+    text = read_document(path)
+    assert "二、重点任务" in text and "（二）财政部门要保障经费。" in text
+    draft = extract(text)
+    assert [(t.clause, t.lead.key) for t in draft.tasks] == [("二(一)", "EDU"), ("二(二)", "FIN")]
