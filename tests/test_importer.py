@@ -88,6 +88,12 @@ def test_duties_by_department_in_prose_one_task_per_sentence_or_clause():
     assert draft.tasks[0].lead.entry.full_name(draft.header.city) == "泉州市教育局"
 
 
+def test_a_subject_goes_on_to_the_next_sentence_that_starts_with_yao():
+    text = doc("一、措施\n（一）保障。财政部门要加大投入。要建立经费保障机制。开展绩效评价。",
+               head=LOCAL, date="2022年1月4日")
+    assert owners(text) == [("FIN", []), ("FIN", []), (None, [])]
+
+
 def test_led_by_in_the_sentence():
     text = doc("一、措施\n（一）干预。由县级以上教育行政主管部门与卫健部门牵头，建立危机干预机制。",
                head=LOCAL, date="2022年1月4日")

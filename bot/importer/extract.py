@@ -71,6 +71,7 @@ class _Walker:
         self.path: list[str | None] = [None, None, None, None]
         self.headings: list[str] = ["", "", "", ""]
         self.label_lines: list[str] = []
+        self.last_prose: Assignment | None = None
         self.candidate: tuple[int, str, int] | None = None  # (level, heading, tasks so far)
 
     # ------------------------------------------------------------ walking the lines
@@ -147,6 +148,7 @@ class _Walker:
 
     # ------------------------------------------------------------ one paragraph
     def _paragraph(self, para: str) -> None:
+        self.last_prose = None  # a subject goes on within its paragraph only
         para_date = None
         lead_m = re.match(r"^\s*(到|至)\s*\d{4}\s*年[^，,。；;]{0,6}[，,]", para)
         if lead_m:
@@ -181,6 +183,9 @@ class _Walker:
                   previous: DraftTask | None) -> DraftTask | None:
         guiding = self._guiding()
         prose = responsibility.from_prose(sentence, self.ctx)
+        if prose is None and re.match(r"^\s*(要|并要|还要|同时要|同时，?要|此外，?要)", sentence):
+            prose = self.last_prose  # "财政部门要加大投入。要建立…": the same subject goes on
+        self.last_prose = prose
         found = deadlines.find_deadlines(sentence, self.header.issued)
         sentence_date = found[0] if found and _leads(sentence, found[0]) else None
         last = previous
