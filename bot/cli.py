@@ -211,6 +211,12 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.importer.cli import import_plan
+
+    return import_plan(args.document, issued=args.issued, out=args.out, directory=args.directory)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
         print(t("run_no_token", "zh", html=False), file=sys.stderr)
@@ -267,6 +273,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="folder for the text and the PNGs")
     p.add_argument("--at", help="as of the end of this day, YYYY-MM-DD")
     p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("import-plan", help="read a plan document (.txt or .docx) into a draft task file")
+    p.add_argument("document", type=Path, help="the plan: UTF-8 or GB18030 text, or .docx")
+    p.add_argument("--issued", help="issue date YYYY-MM-DD (default: from the document)")
+    p.add_argument("--out", type=Path, default=Path("draft.yaml"), help="draft file to write")
+    p.add_argument("--directory", type=Path, action="append", default=[],
+                   help="extra department directory (YAML, as bot/importer/departments.yaml)")
+    p.set_defaults(func=cmd_import_plan)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=cmd_run)

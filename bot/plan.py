@@ -57,6 +57,10 @@ class TaskDef:
     target_unit: str | None = None
     target_metric: str | None = None
     note: str | None = None
+    # Written by `import-plan`: why a person should check the task, and which way a target
+    # goes. Neither has a column: both are kept in the stored note so the bot shows them.
+    review: str | None = None
+    target_direction: str = "at_least"
 
 
 @dataclass(frozen=True)
@@ -299,7 +303,7 @@ def _task(loc: _Located, raw: dict, path: str, codes: set[str], issued: date) ->
     start = _date(loc, raw, path, "start") or issued
     due = _date(loc, raw, path, "due")
     recurrence = _recurrence(loc, raw["recurrence"], f"{path}.recurrence") if "recurrence" in raw else None
-    target_value = target_unit = target_metric = None
+    target_value = target_unit = target_metric = target_direction = None
     if "target" in raw:
         target = raw["target"]
         if not isinstance(target, dict):
@@ -308,6 +312,10 @@ def _task(loc: _Located, raw: dict, path: str, codes: set[str], issued: date) ->
             target_value = _number(loc, target.get("value"), f"{path}.target.value")
             target_unit = _text(loc, target, f"{path}.target", "unit")
             target_metric = _text(loc, target, f"{path}.target", "metric", required=False)
+            target_direction = _text(loc, target, f"{path}.target", "direction", required=False)
+            if target_direction not in (None, "at_least", "at_most"):
+                loc.error(f"{path}.target.direction",
+                          f"'{target_direction}' must be at_least or at_most")
     if due and recurrence:
         loc.error(f"{path}.due", "a task has either 'due' or 'recurrence', not both")
     if due and due < start:
@@ -338,6 +346,8 @@ def _task(loc: _Located, raw: dict, path: str, codes: set[str], issued: date) ->
         target_unit=target_unit,
         target_metric=target_metric,
         note=_text(loc, raw, path, "note", required=False),
+        review=_text(loc, raw, path, "review", required=False),
+        target_direction=target_direction or "at_least",
     )
 
 
@@ -368,6 +378,17 @@ def _dept_row(dept: Department, position: int) -> dict[str, Any]:
     }
 
 
+def _stored_note(task: TaskDef) -> str | None:
+    """The note as stored: a plain file's note unchanged; an imported draft's review and
+    ceiling targets appended, so whoever reads the task in the bot sees them."""
+    parts = [task.note] if task.note else []
+    if task.target_direction == "at_most":
+        parts.append("目标为上限(不超过) / the target is a ceiling")
+    if task.review:
+        parts.append(f"待核 review: {task.review}")
+    return "\n".join(parts) or None
+
+
 def _task_row(task: TaskDef, position: int) -> dict[str, Any]:
     return {
         "id": task.id,
@@ -384,7 +405,7 @@ def _task_row(task: TaskDef, position: int) -> dict[str, Any]:
         "target_value": task.target_value,
         "target_unit": task.target_unit,
         "target_metric": task.target_metric,
-        "note": task.note,
+        "note": _stored_note(task),
         "position": position,
     }
 

@@ -1,0 +1,165 @@
+"""The department directory (data in departments.yaml) and the reading of unit names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parent / "departments.yaml"
+
+# Named nobody: "有关部门要…" or "（各有关部门和单位按职责分工负责）" gives a task no owner.
+GENERIC = re.compile(r"^(各|其他|其它)?(有关|相关)(职能)?(部门|单位|方面)(和|及|、)?(单位|部门)?$")
+# The ending of a name that is a body of some kind (a department, a government, a school).
+UNIT_SUFFIX = re.compile(
+    r"(部|委|局|办|署|行|会|院|厅|处|室|所|站|中心|部门|政府|单位|机构|机关|学校|高校|中小学|"
+    r"团|联|社|总社|集团|公司|各地|各校|城市|省份)$"
+)
+# Governments and committees of every locality are bodies, not departments: kept as named.
+LOCAL_GOVERNMENT = re.compile(r"^(各|地方各级|县级以上(地方)?|各级|当地|有关)?[^，,]{0,14}(人民政府|政府|管委会)$")
+# "各区", "各县（市、区）", "各乡镇", "各学校": every place or body of a kind, kept as named.
+EVERY_PLACE = re.compile(r"^各[^，,、]{0,4}?(区|县|市|地|校|学校|乡镇|街道|单位|园区|高校)([（(][^）)]*[）)])?$")
+# Prefixes a document puts before a department it means at its own or every level.
+LEVEL_PREFIX = re.compile(r"^(地方各级|各级|县级以上(地方)?|省级|市级|县级|当地|各地|本级|各)")
+
+
+class DirectoryError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    level: str  # national | local
+    name: str
+    short: str
+    name_en: str
+    aliases: tuple[str, ...] = ()
+
+    def full_name(self, city: str | None) -> str:
+        if "{city}" in self.name:
+            return self.name.format(city=city) if city else self.short
+        return f"{city}{self.name}" if city and self.level == "local" else self.name
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Who a task names: a department of the directory (entry set) or a body kept as named."""
+
+    name: str  # as the document wrote it
+    entry: Entry | None = None
+    known: bool = True  # False: neither a department nor a listed unit; the reader should check
+
+    @property
+    def key(self) -> str:
+        return self.entry.code if self.entry else self.name
+
+
+@dataclass
+class Directory:
+    entries: list[Entry] = field(default_factory=list)
+    units: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, *paths: str | Path) -> Directory:
+        directory = cls()
+        for path in (DEFAULT_DIRECTORY, *paths):
+            directory.extend(Path(path))
+        return directory
+
+    def extend(self, path: Path) -> None:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise DirectoryError(f"{path}: 无法读取部门目录 / cannot read the directory: {exc}") from exc
+        if not isinstance(data, dict):
+            raise DirectoryError(f"{path}: 部门目录须包含 departments / needs 'departments'")
+        for i, raw in enumerate(data.get("departments") or []):
+            try:
+                entry = Entry(code=str(raw["code"]), level=str(raw.get("level", "local")),
+                              name=str(raw["name"]), short=str(raw.get("short") or raw["name"]),
+                              name_en=str(raw.get("name_en") or raw["name"]),
+                              aliases=tuple(str(a) for a in raw.get("aliases") or ()))
+            except (KeyError, TypeError) as exc:
+                raise DirectoryError(f"{path}: departments[{i}] needs code and name") from exc
+            if entry.level not in ("national", "local"):
+                raise DirectoryError(f"{path}: departments[{i}].level: national or local")
+            self.entries = [e for e in self.entries if e.code != entry.code] + [entry]
+        self.units.update(str(u) for u in data.get("units") or ())
+
+    def _names(self, entry: Entry) -> set[str]:
+        names = {entry.short, *entry.aliases}
+        names.add(entry.name.replace("{city}", "") if "{city}" not in entry.name else entry.short)
+        return names
+
+    def lookup(self, name: str, level: str, city: str | None = None) -> Entry | None:
+        """The entry a name means in a document of this level ("national" or "local")."""
+        order = ([e for e in self.entries if e.level == "local"] +
+                 [e for e in self.entries if e.level == "national"]) if level == "local" else \
+            [e for e in self.entries if e.level == "national"]
+        for candidate in _candidates(name, city):
+            for entry in order:
+                if candidate in self._names(entry) or candidate == entry.full_name(city):
+                    return entry
+        return None
+
+    def resolve(self, name: str, level: str, city: str | None = None) -> Unit | None:
+        """A Unit for a name, or None when the name is generic ("有关部门") or not a body."""
+        name = name.strip().strip("，,、 ")
+        name = re.sub(r"(等有关部门和单位|等有关部门|等部门|等单位|等)$", "", name)
+        name = re.sub(r"^(由|会同|配合|支持)", "", name)
+        if len(name) < 2 or GENERIC.match(name) or "由" in name:
+            return None
+        if name in self.units or (name.startswith("各") and name[1:] in self.units):
+            return Unit(name)
+        entry = self.lookup(name, level, city)
+        if entry:
+            return Unit(name, entry)
+        if level == "national" and self.lookup(name, "local", city):
+            # "教育行政部门要…" in a State Council plan: every locality's bureau, not a ministry.
+            return Unit(name)
+        if EVERY_PLACE.match(name):
+            return Unit(name)
+        if LOCAL_GOVERNMENT.match(name) and (name.startswith(("各", "地方", "县级", "当地"))
+                                             or "（" in name or "(" in name):
+            return Unit(name)
+        if UNIT_SUFFIX.search(name) and len(name) <= 25:
+            return Unit(name, known=False)
+        return None
+
+
+def _candidates(name: str, city: str | None) -> list[str]:
+    """The name, then with party, city and level prefixes removed (中共泉州市委网信办 -> 网信办)."""
+    out = [name]
+    rest = re.sub(r"^中共", "", name)
+    if city:
+        rest = rest.replace(city, "市", 1) if rest.startswith(city) else rest
+        bare = city[:-1] if city.endswith("市") else city
+        rest = "市" + rest[len(bare):] if rest.startswith(bare) else rest
+    out.append(rest)
+    for _ in range(2):
+        rest = LEVEL_PREFIX.sub("", rest)
+        out.append(rest)
+        rest = re.sub(r"^(市委|县委|区委|省委|市|县|区|省|委)", "", rest)
+        out.append(rest)
+    # Another place's bureau: 晋江市教育局, 丰泽区民政局 (tried last, used only if it resolves)
+    out.append(re.sub(r"^(中共)?[\u4e00-\u9fff]{2,3}?(市|县|区)(委)?", "", name))
+    return list(dict.fromkeys(c for c in out if len(c) >= 2))
+
+
+def split_units(text: str) -> list[str]:
+    """"人力资源社会保障部、财政部" -> two names; 和 splits only when both sides stand alone,
+    since it is also part of names (人力资源和社会保障局, 文化和旅游部)."""
+    from bot.importer.structure import spans
+
+    # "各省、自治区、直辖市人民政府" is one addressee, not three.
+    text = re.sub(r"各省、自治区、直辖市", "各省（自治区、直辖市）", text)
+    parts: list[str] = []
+    for a, b in spans(text, "、，,；;/"):  # not inside brackets: 各县(市、区)教师进修学校
+        for piece in re.split(r"以及|及|与|会同", text[a:b]):
+            piece = piece.strip()
+            if piece:
+                parts.append(piece)
+    return parts
