@@ -461,6 +461,11 @@ MESSAGES: dict[str, dict[str, str]] = {
               "Get a token from @BotFather, then: export TELEGRAM_BOT_TOKEN=123456:ABC... "
               "(or put it in .env, see .env.example) and run python -m bot run again.",
     },
+    # --- inbox, backup and start-up ---
+    "file_empty": {
+        "zh": "文件是空的(0 字节),未保存。请重新发送。",
+        "en": "The file is empty (0 bytes) and was not saved. Please send it again.",
+    },
 }
 
 
