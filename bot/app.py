@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import sqlite3
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from sqlite_utils import Database
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import db as dbmod
+from bot import inbox
 from bot.config import Settings
 from bot.dates import warm_up
 from bot.directory import ensure_coordinators
@@ -31,6 +36,75 @@ def configure_logging() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
+class InboxQueue(asyncio.Queue):
+    """The Application's update queue: an update is written to the inbox before it is queued.
+
+    Both ways in go through put(): the poller puts a fetched batch here before its next
+    getUpdates confirms the batch to Telegram, and the webhook puts an update here before it
+    answers 200. So nothing Telegram forgets was only in memory.
+    """
+
+    PRUNE_EVERY = 1000  # updates between two prunings of old handled rows
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__()
+        self.db, self.settings, self.stored = db, settings, 0
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            now = datetime.now(self.settings.tz)
+            try:
+                inbox.store(self.db, item.update_id, item.to_json(), now)
+                self.stored += 1
+                if self.stored % self.PRUNE_EVERY == 0:
+                    inbox.prune(self.db, now)
+            except sqlite3.Error:
+                # Still handle it (as if there were no inbox) rather than stop polling.
+                log.exception("could not keep update %s in the inbox", item.update_id)
+        await super().put(item)
+
+    async def requeue(self, update: Update) -> None:
+        """Queue an update that is already in the inbox (the restart's replay)."""
+        await super().put(update)
+
+
+class DubanApplication(Application):
+    """Marks each update done in the inbox once every handler group has run for it."""
+
+    async def process_update(self, update: object) -> None:
+        services: Services = self.bot_data
+        if isinstance(update, Update) and inbox.is_done(services.db, update.update_id):
+            # Handled before a restart and fetched again because its offset was never
+            # confirmed: nothing to do (the idempotency keys would make it harmless anyway).
+            log.info("update %s was handled before; skipped", update.update_id)
+            return
+        await super().process_update(update)
+        if isinstance(update, Update):
+            try:
+                inbox.mark_done(services.db, update.update_id,
+                                datetime.now(services.settings.tz))
+            except sqlite3.Error:
+                log.exception("could not mark update %s done", update.update_id)
+
+
+async def replay_inbox(app: Application) -> int:
+    """Queue the updates kept but never handled (the bot stopped or died); returns how many."""
+    services: Services = app.bot_data
+    inbox.prune(services.db, datetime.now(services.settings.tz))
+    rows = inbox.pending(services.db)
+    queue = app.update_queue
+    for row in rows:
+        update = Update.de_json(json.loads(row["payload"]), app.bot)
+        if isinstance(queue, InboxQueue):
+            await queue.requeue(update)
+        else:
+            await queue.put(update)
+    if rows:
+        log.warning("handling %d update(s) received before the last stop but never handled",
+                    len(rows))
+    return len(rows)
+
+
 async def set_commands(app: Application) -> None:
     """The command menu in Chinese (default) and English; a refusal is not fatal."""
     try:
@@ -46,6 +120,7 @@ async def post_init(app: Application) -> None:
     services: Services = app.bot_data
     ensure_coordinators(services.db, services.settings.coordinator_ids,
                         now=datetime.now(services.settings.tz))
+    await replay_inbox(app)  # before polling or the webhook starts: these come first
     await set_commands(app)
     if services.settings.jobs:
         schedule_jobs(app)
@@ -61,8 +136,11 @@ async def post_init(app: Application) -> None:
 
 def build_application(settings: Settings, database=None) -> Application:
     """The Application with every handler; `database` defaults to the configured SQLite file."""
+    database = database if database is not None else dbmod.connect(settings.database_path)
     builder = (
         ApplicationBuilder()
+        .application_class(DubanApplication)
+        .update_queue(InboxQueue(database, settings))
         .token(settings.token)
         .context_types(ContextTypes(context=DubanContext, bot_data=Services))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
@@ -77,7 +155,7 @@ def build_application(settings: Settings, database=None) -> Application:
         builder = builder.rate_limiter(AIORateLimiter())
     app = builder.build()
     services: Services = app.bot_data
-    services.db = database if database is not None else dbmod.connect(settings.database_path)
+    services.db = database
     services.settings = settings
     register(app)
     return app

@@ -203,6 +203,14 @@ def m006_catalogue_version(db: Database) -> None:
                        f"BEGIN {bump} END")
 
 
+@migrations()
+def m101_inbox_updates(db: Database) -> None:
+    # Every update from Telegram, kept before it is confirmed and marked when handled (bot/inbox.py).
+    db["inbox"].create({"update_id": int, "received_at": str, "payload": str, "done_at": str},
+                       pk="update_id", not_null={"received_at", "payload"})
+    db["inbox"].create_index(["done_at"])
+
+
 def refresh_latest(db: Database, task_id: str, period: str) -> None:
     """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
     row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "
