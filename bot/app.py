@@ -6,13 +6,14 @@ import asyncio
 import json
 import logging
 import sqlite3
+import sys
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
-from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import db as dbmod
@@ -20,6 +21,7 @@ from bot import inbox
 from bot.config import Settings
 from bot.dates import warm_up
 from bot.directory import ensure_coordinators
+from bot.i18n import t
 from handlers import register
 from handlers.commands import COMMANDS
 from handlers.context import DubanContext, Services
@@ -28,9 +30,35 @@ from handlers.jobs import schedule_jobs
 log = logging.getLogger("duban")
 
 
-def configure_logging() -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=logging.INFO)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+DEFAULT_API = "https://api.telegram.org"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Writes <token> wherever the bot token would appear (PTB puts it in InvalidToken's text,
+    and request URLs carry it), tracebacks included."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__(LOG_FORMAT)
+        self.token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.token)
+
+
+def redact(text: str, token: str | None) -> str:
+    if not token:
+        return text
+    text = text.replace(token, "<token>")
+    # the secret half alone is as good as the whole
+    secret = token.partition(":")[2]
+    return text.replace(secret, "<token>") if len(secret) >= 8 else text
+
+
+def configure_logging(token: str | None = None) -> None:
+    logging.basicConfig(format=LOG_FORMAT, level=logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter(token))
     # httpx logs every request URL at INFO, and the URL carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -161,9 +189,54 @@ def build_application(settings: Settings, database=None) -> Application:
     return app
 
 
+class StartupError(Exception):
+    """The bot cannot talk to the Bot API; `key` names the catalogue message that says why."""
+
+    def __init__(self, key: str, **params: str) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+async def check_connection(settings: Settings) -> None:
+    """One getMe before anything else, so that a rejected token or a wrong API address is
+    named plainly (python-telegram-bot's own errors print the token)."""
+    url = (settings.api_base_url or DEFAULT_API).removesuffix("/bot")
+    kwargs = {"base_url": settings.api_base_url} if settings.api_base_url else {}
+    bot = Bot(settings.token, **kwargs)
+    # What goes wrong here is said below in plain words; PTB's own traceback would only bury it.
+    ptb_log = logging.getLogger("telegram")
+    level = ptb_log.level
+    ptb_log.setLevel(logging.CRITICAL)
+    try:
+        async with bot:  # initialize() calls getMe
+            pass
+    except InvalidToken:
+        if settings.api_base_url:
+            raise StartupError("start_token_rejected_at", url=url) from None
+        raise StartupError("start_token_rejected") from None
+    except NetworkError as exc:  # includes TimedOut
+        raise StartupError("start_api_unreachable", url=url,
+                           error=redact(str(exc), settings.token)) from None
+    except TelegramError as exc:
+        raise StartupError("start_api_failed", url=url,
+                           error=redact(str(exc), settings.token)) from None
+    finally:
+        ptb_log.setLevel(level)
+
+
 def run_bot(settings: Settings) -> int:
     """Run until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
-    configure_logging()
+    configure_logging(settings.token)
+    # PTB runs on the current event loop: the check runs on it first and leaves it in place.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(check_connection(settings))
+    except StartupError as exc:
+        for lang in ("zh", "en"):
+            print(redact(t(exc.key, lang, html=False, **exc.params), settings.token),
+                  file=sys.stderr)
+        return 2
     app = build_application(settings)
     if app.bot_data.db["tasks"].count == 0:
         log.warning("no plan loaded: run `python -m bot seed` first")

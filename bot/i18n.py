@@ -466,6 +466,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "文件是空的(0 字节),未保存。请重新发送。",
         "en": "The file is empty (0 bytes) and was not saved. Please send it again.",
     },
+    "start_token_rejected": {
+        "zh": "Telegram 拒绝了 TELEGRAM_BOT_TOKEN 中的令牌(已被撤销或填写有误),机器人无法启动。"
+              "请在 @BotFather 用 /token 查看当前令牌,更新 .env 后重试。",
+        "en": "Telegram rejected the token in TELEGRAM_BOT_TOKEN (revoked or mistyped), so the "
+              "bot cannot start. Get the current token from @BotFather (/token), update .env "
+              "and try again.",
+    },
+    "start_token_rejected_at": {
+        "zh": "{url} 拒绝了 TELEGRAM_BOT_TOKEN 中的令牌,机器人无法启动。请检查令牌是否已被撤销"
+              "或填写有误,以及 TELEGRAM_API_BASE_URL 是否指向 Bot API 服务器。",
+        "en": "The server at {url} rejected the token in TELEGRAM_BOT_TOKEN, so the bot cannot "
+              "start. Check that the token is current (not revoked or mistyped) and that "
+              "TELEGRAM_API_BASE_URL points at a Bot API server.",
+    },
+    "start_api_unreachable": {
+        "zh": "无法连接 Bot API 服务器 {url}({error}),机器人无法启动。"
+              "请检查网络,以及 TELEGRAM_API_BASE_URL 是否填写正确。",
+        "en": "Cannot reach the Bot API server at {url} ({error}), so the bot cannot start. "
+              "Check the network and TELEGRAM_API_BASE_URL.",
+    },
+    "start_api_failed": {
+        "zh": "Bot API 服务器 {url} 的回答无法使用({error}),机器人无法启动。"
+              "请检查 TELEGRAM_API_BASE_URL。",
+        "en": "The Bot API server at {url} gave an unusable answer ({error}), so the bot cannot "
+              "start. Check TELEGRAM_API_BASE_URL.",
+    },
 }
 
 
