@@ -38,6 +38,7 @@ class Round:
     recorded: int  # distinct burst reports in the database after the restart
     duplicates: int  # burst reports recorded more than once
     answered: int  # distinct burst reports acknowledged in the group
+    already_noted: int  # "already recorded" answers (a replay after a kill between commit and ack)
 
     @property
     def lost(self) -> int:
@@ -124,11 +125,13 @@ async def one_round(work: Path, *, reports: int = 150, delay: float = 0.3,
                 bot.kill()
                 await bot.wait()
         after = _recorded(db_path)
-        answered = {n for text in server.bot_messages(GROUP)
-                    for n in (w for w in text.split() if w.startswith("burst-"))}
+        texts = server.bot_messages(GROUP)
+        answered = {n for text in texts for n in text.split() if n.startswith("burst-")}
+        already = sum("未重复记录" in text for text in texts)
     return Round(sent=reports, fetched_before_kill=fetched,
                  recorded_before_kill=len(before), recorded=len(after),
-                 duplicates=sum(1 for c in after.values() if c > 1), answered=len(answered))
+                 duplicates=sum(1 for c in after.values() if c > 1), answered=len(answered),
+                 already_noted=already)
 
 
 async def rounds(count: int, root: Path, reports: int, seed: int) -> list[Round]:
@@ -140,7 +143,7 @@ async def rounds(count: int, root: Path, reports: int, seed: int) -> list[Round]
             r = await one_round(Path(tmp) / f"round{n}", reports=reports, delay=delay, root=root)
             print(f"round {n + 1}: kill after {delay:.2f}s  fetched {r.fetched_before_kill}  "
                   f"recorded before kill {r.recorded_before_kill}  after restart {r.recorded}"
-                  f"/{r.sent}  lost {r.lost}  duplicates {r.duplicates}  answered {r.answered}",
+                  f"/{r.sent}  lost {r.lost}  duplicates {r.duplicates}  answered {r.answered}+{r.already_noted}",
                   flush=True)
             results.append(r)
     return results
