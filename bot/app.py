@@ -8,13 +8,22 @@ import logging
 import sqlite3
 import sys
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 from telegram import Bot, BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+)
+from telegram.request import HTTPXRequest
 
 from bot import db as dbmod
 from bot import inbox
@@ -82,7 +91,10 @@ class InboxQueue(asyncio.Queue):
         if isinstance(item, Update):
             now = datetime.now(self.settings.tz)
             try:
-                inbox.store(self.db, item.update_id, item.to_json(), now)
+                payload = item.to_json()
+                # A polled update was kept by InboxBot.get_updates with its whole batch.
+                if not inbox.kept(self.db, item.update_id, payload):
+                    inbox.store(self.db, item.update_id, payload, now)
                 self.stored += 1
                 if self.stored % self.PRUNE_EVERY == 0:
                     inbox.prune(self.db, now)
@@ -94,6 +106,30 @@ class InboxQueue(asyncio.Queue):
     async def requeue(self, update: Update) -> None:
         """Queue an update that is already in the inbox (the restart's replay)."""
         await super().put(update)
+
+
+class InboxBot(ExtBot):
+    """Keeps each polled batch in the inbox in one transaction, before returning it.
+
+    PTB confirms a batch with the offset of its next getUpdates, which it sends only after this
+    returns; one commit per batch instead of one per update keeps a burst of a hundred updates
+    from stalling the event loop for a hundred disk syncs. InboxQueue.put then finds them kept.
+    """
+
+    def __init__(self, db: Database, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        with self._unfrozen():
+            self.inbox_db, self.inbox_settings = db, settings
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        updates = await super().get_updates(*args, **kwargs)
+        if updates:
+            try:
+                inbox.store_all(self.inbox_db, [(u.update_id, u.to_json()) for u in updates],
+                                datetime.now(self.inbox_settings.tz))
+            except sqlite3.Error:
+                log.exception("could not keep a batch of %d updates", len(updates))
+        return updates
 
 
 class DubanApplication(Application):
@@ -165,23 +201,30 @@ async def post_init(app: Application) -> None:
 def build_application(settings: Settings, database=None) -> Application:
     """The Application with every handler; `database` defaults to the configured SQLite file."""
     database = database if database is not None else dbmod.connect(settings.database_path)
-    builder = (
+    urls = {}
+    if settings.api_base_url:
+        urls["base_url"] = settings.api_base_url
+    if settings.file_base_url:
+        urls["base_file_url"] = settings.file_base_url
+    # The bot is built here (not by the builder) to be an InboxBot; the connection pools are
+    # the builder's defaults (256 for requests, 1 for the long poll).
+    bot = InboxBot(
+        database, settings, token=settings.token, **urls,
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=AIORateLimiter() if settings.rate_limit else None,
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
+    app = (
         ApplicationBuilder()
         .application_class(DubanApplication)
+        .bot(bot)
         .update_queue(InboxQueue(database, settings))
-        .token(settings.token)
         .context_types(ContextTypes(context=DubanContext, bot_data=Services))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(post_init)
+        .build()
     )
-    if settings.api_base_url:
-        builder = builder.base_url(settings.api_base_url)
-    if settings.file_base_url:
-        builder = builder.base_file_url(settings.file_base_url)
-    if settings.rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter())
-    app = builder.build()
     services: Services = app.bot_data
     services.db = database
     services.settings = settings

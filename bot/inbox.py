@@ -8,6 +8,7 @@ handled again. A replay is harmless: every write carries the update's idempotenc
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,18 +21,31 @@ KEEP_DAYS = 7  # done rows are kept this long, for an investigation after an inc
 
 def store(db: Database, update_id: int, payload: str, now: datetime) -> bool:
     """Keep one update (its JSON) before it is confirmed; False if this very update was kept
-    before (Telegram sends an unconfirmed update again after a crash).
+    before (Telegram sends an unconfirmed update again after a crash)."""
+    return store_all(db, [(update_id, payload)], now) == 1
+
+
+def store_all(db: Database, updates: Iterable[tuple[int, str]], now: datetime) -> int:
+    """Keep a fetched batch in one transaction (one disk sync); returns how many were new.
 
     The same id with other content is a new update: Telegram picks ids at random after a week
     without updates, and a new bot token starts a new sequence. It replaces the old row, so
     it is never mistaken for one already handled."""
+    new = 0
     with db.atomic():
-        row = db.execute("SELECT payload FROM inbox WHERE update_id = ?", [update_id]).fetchone()
-        if row is not None and row[0] == payload:
-            return False
-        db.execute("INSERT OR REPLACE INTO inbox (update_id, received_at, payload, done_at) "
-                   "VALUES (?, ?, ?, NULL)", [update_id, utc_iso(now), payload])
-    return True
+        for update_id, payload in updates:
+            if kept(db, update_id, payload):
+                continue
+            db.execute("INSERT OR REPLACE INTO inbox (update_id, received_at, payload, done_at) "
+                       "VALUES (?, ?, ?, NULL)", [update_id, utc_iso(now), payload])
+            new += 1
+    return new
+
+
+def kept(db: Database, update_id: int, payload: str) -> bool:
+    """Whether this very update is in the inbox already."""
+    row = db.execute("SELECT payload FROM inbox WHERE update_id = ?", [update_id]).fetchone()
+    return row is not None and row[0] == payload
 
 
 def mark_done(db: Database, update_id: int, now: datetime) -> None:

@@ -168,3 +168,34 @@ async def test_a_webhook_update_is_kept_before_the_200(tmp_path, plan, unused_tc
             await app.stop()
             await app.shutdown()
             db.close()
+
+
+async def test_a_polled_batch_is_kept_in_one_go_before_get_updates_returns(tmp_path, plan):
+    db = await seeded_db(tmp_path, plan)
+    async with running_server(can_read_all_group_messages=True) as server:
+        server.add_chat(GROUP, type="supergroup")
+        liaison = server.user(LIAISON_ID, "张卫健")
+        settings = load_settings({
+            "TELEGRAM_BOT_TOKEN": server.token, "TELEGRAM_API_BASE_URL": server.base_url,
+            "RATE_LIMIT": "off", "JOBS": "off"}, dotenv=None)
+        app = build_application(settings, db)
+        await app.initialize()
+        try:
+            sent = [await server.send_text(liaison, GROUP, f"/report T41 {p}") for p in (1, 2, 3)]
+            statements: list[str] = []
+            db.conn.set_trace_callback(statements.append)
+            changes = db.conn.total_changes
+            updates = await app.bot.get_updates(timeout=0)
+            assert [u.update_id for u in updates] == [s["update_id"] for s in sent]
+            assert [r["update_id"] for r in inbox.pending(db)] == [s["update_id"] for s in sent]
+            assert db.conn.total_changes - changes == 3
+            assert statements.count("BEGIN IMMEDIATE") == 1  # one transaction for the batch
+            # the queue then finds them kept and writes nothing
+            for update in updates:
+                await app.update_queue.put(update)
+            db.conn.set_trace_callback(None)
+            assert db.conn.total_changes - changes == 3
+            assert statements.count("BEGIN IMMEDIATE") == 1
+        finally:
+            await app.shutdown()
+            db.close()
