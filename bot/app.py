@@ -76,9 +76,9 @@ def configure_logging(token: str | None = None) -> None:
 class InboxQueue(asyncio.Queue):
     """The Application's update queue: an update is written to the inbox before it is queued.
 
-    Both ways in go through put(): the poller puts a fetched batch here before its next
-    getUpdates confirms the batch to Telegram, and the webhook puts an update here before it
-    answers 200. So nothing Telegram forgets was only in memory.
+    Both ways in go through put(): the webhook puts an update here before it answers 200; the
+    poller's batch was kept already by InboxBot.get_updates (before the next getUpdates confirms
+    it), so here it is only looked up. Nothing Telegram forgets was ever only in memory.
     """
 
     PRUNE_EVERY = 1000  # updates between two prunings of old handled rows
