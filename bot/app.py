@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import sqlite3
+import sys
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
+from sqlite_utils import Database
+from telegram import Bot, BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+)
+from telegram.request import HTTPXRequest
 
 from bot import db as dbmod
+from bot import inbox
 from bot.config import Settings
 from bot.dates import warm_up
 from bot.directory import ensure_coordinators
+from bot.i18n import t
 from handlers import register
 from handlers.commands import menu
 from handlers.context import DubanContext, Services
@@ -23,9 +39,35 @@ from handlers.jobs import schedule_jobs
 log = logging.getLogger("duban")
 
 
-def configure_logging() -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=logging.INFO)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+DEFAULT_API = "https://api.telegram.org"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Writes <token> wherever the bot token would appear (PTB puts it in InvalidToken's text,
+    and request URLs carry it), tracebacks included."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__(LOG_FORMAT)
+        self.token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.token)
+
+
+def redact(text: str, token: str | None) -> str:
+    if not token:
+        return text
+    text = text.replace(token, "<token>")
+    # the secret half alone is as good as the whole
+    secret = token.partition(":")[2]
+    return text.replace(secret, "<token>") if len(secret) >= 8 else text
+
+
+def configure_logging(token: str | None = None) -> None:
+    logging.basicConfig(format=LOG_FORMAT, level=logging.INFO)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter(token))
     # httpx logs every request URL at INFO, and the URL carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -33,6 +75,102 @@ def configure_logging() -> None:
 
 # Telegram's language_code for each menu: the default menu (None) is Chinese.
 MENU_LANGUAGE_CODES = {"zh": None, "en": "en"}
+
+
+class InboxQueue(asyncio.Queue):
+    """The Application's update queue: an update is written to the inbox before it is queued.
+
+    Both ways in go through put(): the webhook puts an update here before it answers 200; the
+    poller's batch was kept already by InboxBot.get_updates (before the next getUpdates confirms
+    it), so here it is only looked up. Nothing Telegram forgets was ever only in memory.
+    """
+
+    PRUNE_EVERY = 1000  # updates between two prunings of old handled rows
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        super().__init__()
+        self.db, self.settings, self.stored = db, settings, 0
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            now = datetime.now(self.settings.tz)
+            try:
+                payload = item.to_json()
+                # A polled update was kept by InboxBot.get_updates with its whole batch.
+                if not inbox.kept(self.db, item.update_id, payload):
+                    inbox.store(self.db, item.update_id, payload, now)
+                self.stored += 1
+                if self.stored % self.PRUNE_EVERY == 0:
+                    inbox.prune(self.db, now)
+            except sqlite3.Error:
+                # Still handle it (as if there were no inbox) rather than stop polling.
+                log.exception("could not keep update %s in the inbox", item.update_id)
+        await super().put(item)
+
+    async def requeue(self, update: Update) -> None:
+        """Queue an update that is already in the inbox (the restart's replay)."""
+        await super().put(update)
+
+
+class InboxBot(ExtBot):
+    """Keeps each polled batch in the inbox in one transaction, before returning it.
+
+    PTB confirms a batch with the offset of its next getUpdates, which it sends only after this
+    returns; one commit per batch instead of one per update keeps a burst of a hundred updates
+    from stalling the event loop for a hundred disk syncs. InboxQueue.put then finds them kept.
+    """
+
+    def __init__(self, db: Database, settings: Settings, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        with self._unfrozen():
+            self.inbox_db, self.inbox_settings = db, settings
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        updates = await super().get_updates(*args, **kwargs)
+        if updates:
+            try:
+                inbox.store_all(self.inbox_db, [(u.update_id, u.to_json()) for u in updates],
+                                datetime.now(self.inbox_settings.tz))
+            except sqlite3.Error:
+                log.exception("could not keep a batch of %d updates", len(updates))
+        return updates
+
+
+class DubanApplication(Application):
+    """Marks each update done in the inbox once every handler group has run for it."""
+
+    async def process_update(self, update: object) -> None:
+        services: Services = self.bot_data
+        if isinstance(update, Update) and inbox.is_done(services.db, update.update_id):
+            # Handled before a restart and fetched again because its offset was never
+            # confirmed: nothing to do (the idempotency keys would make it harmless anyway).
+            log.info("update %s was handled before; skipped", update.update_id)
+            return
+        await super().process_update(update)
+        if isinstance(update, Update):
+            try:
+                inbox.mark_done(services.db, update.update_id,
+                                datetime.now(services.settings.tz))
+            except sqlite3.Error:
+                log.exception("could not mark update %s done", update.update_id)
+
+
+async def replay_inbox(app: Application) -> int:
+    """Queue the updates kept but never handled (the bot stopped or died); returns how many."""
+    services: Services = app.bot_data
+    inbox.prune(services.db, datetime.now(services.settings.tz))
+    rows = inbox.pending(services.db)
+    queue = app.update_queue
+    for row in rows:
+        update = Update.de_json(json.loads(row["payload"]), app.bot)
+        if isinstance(queue, InboxQueue):
+            await queue.requeue(update)
+        else:
+            await queue.put(update)
+    if rows:
+        log.warning("handling %d update(s) received before the last stop but never handled",
+                    len(rows))
+    return len(rows)
 
 
 async def set_commands(app: Application) -> None:
@@ -50,6 +188,7 @@ async def post_init(app: Application) -> None:
     services: Services = app.bot_data
     ensure_coordinators(services.db, services.settings.coordinator_ids,
                         now=datetime.now(services.settings.tz))
+    await replay_inbox(app)  # before polling or the webhook starts: these come first
     await set_commands(app)
     if services.settings.jobs:
         schedule_jobs(app)
@@ -65,31 +204,86 @@ async def post_init(app: Application) -> None:
 
 def build_application(settings: Settings, database=None) -> Application:
     """The Application with every handler; `database` defaults to the configured SQLite file."""
-    builder = (
-        ApplicationBuilder()
-        .token(settings.token)
-        .context_types(ContextTypes(context=DubanContext, bot_data=Services))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .post_init(post_init)
-    )
+    database = database if database is not None else dbmod.connect(settings.database_path)
+    urls = {}
     if settings.api_base_url:
-        builder = builder.base_url(settings.api_base_url)
+        urls["base_url"] = settings.api_base_url
     if settings.file_base_url:
-        builder = builder.base_file_url(settings.file_base_url)
-    if settings.rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter())
-    app = builder.build()
+        urls["base_file_url"] = settings.file_base_url
+    # The bot is built here (not by the builder) to be an InboxBot; the connection pools are
+    # the builder's defaults (256 for requests, 1 for the long poll).
+    bot = InboxBot(
+        database, settings, token=settings.token, **urls,
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
+                          link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=AIORateLimiter() if settings.rate_limit else None,
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
+    app = (
+        ApplicationBuilder()
+        .application_class(DubanApplication)
+        .bot(bot)
+        .update_queue(InboxQueue(database, settings))
+        .context_types(ContextTypes(context=DubanContext, bot_data=Services))
+        .post_init(post_init)
+        .build()
+    )
     services: Services = app.bot_data
-    services.db = database if database is not None else dbmod.connect(settings.database_path)
+    services.db = database
     services.settings = settings
     register(app)
     return app
 
 
+class StartupError(Exception):
+    """The bot cannot talk to the Bot API; `key` names the catalogue message that says why."""
+
+    def __init__(self, key: str, **params: str) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+async def check_connection(settings: Settings) -> None:
+    """One getMe before anything else, so that a rejected token or a wrong API address is
+    named plainly (python-telegram-bot's own errors print the token)."""
+    url = (settings.api_base_url or DEFAULT_API).removesuffix("/bot")
+    kwargs = {"base_url": settings.api_base_url} if settings.api_base_url else {}
+    bot = Bot(settings.token, **kwargs)
+    # What goes wrong here is said below in plain words; PTB's own traceback would only bury it.
+    ptb_log = logging.getLogger("telegram")
+    level = ptb_log.level
+    ptb_log.setLevel(logging.CRITICAL)
+    try:
+        async with bot:  # initialize() calls getMe
+            pass
+    except InvalidToken:
+        if settings.api_base_url:
+            raise StartupError("start_token_rejected_at", url=url) from None
+        raise StartupError("start_token_rejected") from None
+    except NetworkError as exc:  # includes TimedOut
+        raise StartupError("start_api_unreachable", url=url,
+                           error=redact(str(exc), settings.token)) from None
+    except TelegramError as exc:
+        raise StartupError("start_api_failed", url=url,
+                           error=redact(str(exc), settings.token)) from None
+    finally:
+        ptb_log.setLevel(level)
+
+
 def run_bot(settings: Settings) -> int:
     """Run until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
-    configure_logging()
+    configure_logging(settings.token)
+    # PTB runs on the current event loop: the check runs on it first and leaves it in place.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(check_connection(settings))
+    except StartupError as exc:
+        for lang in ("zh", "en"):
+            print(redact(t(exc.key, lang, html=False, **exc.params), settings.token),
+                  file=sys.stderr)
+        return 2
     app = build_application(settings)
     if app.bot_data.db["tasks"].count == 0:
         log.warning("no plan loaded: run `python -m bot seed` first")

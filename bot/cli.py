@@ -227,6 +227,39 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_bot(settings)
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    import time as clock
+
+    from bot.backup import BackupError, backup
+
+    started = clock.perf_counter()
+    try:
+        done = backup(settings.database_path, settings.evidence_dir, args.folder,
+                      now=_now(settings))
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    rows = ", ".join(f"{name} {count}" for name, count in done.tables.items())
+    print(f"已备份到 backed up to {done.folder}: {done.files} 个佐证文件 evidence files, "
+          f"{done.bytes / 1024 / 1024:.1f} MB, {clock.perf_counter() - started:.2f} s")
+    print(f"  {rows}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.backup import BackupError, restore
+
+    try:
+        done = restore(args.folder, settings.database_path, settings.evidence_dir)
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"已恢复 restored {settings.database_path} ({sum(done.tables.values())} 行 rows) "
+          f"及 and {done.files} 个佐证文件 evidence files into {settings.evidence_dir}; "
+          f"校验和一致 checksums verified")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="督办 duban")
     parser.add_argument("--db", help="SQLite file (default: $DATABASE_PATH or data/duban.db)")
@@ -281,6 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--directory", type=Path, action="append", default=[],
                    help="extra department directory (YAML, as bot/importer/departments.yaml)")
     p.set_defaults(func=cmd_import_plan)
+
+    p = sub.add_parser("backup", help="copy the database (safely, while the bot runs), the "
+                       "evidence files and a checksummed manifest into an empty folder")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup into an empty data folder")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=cmd_run)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -230,6 +232,14 @@ def m008_lifecycle(db: Database) -> None:
     db["notices"].create_index(["dept", "acked_at"])
 
 
+@migrations()
+def m009_inbox_updates(db: Database) -> None:
+    # Every update from Telegram, kept before it is confirmed and marked when handled (bot/inbox.py).
+    db["inbox"].create({"update_id": int, "received_at": str, "payload": str, "done_at": str},
+                       pk="update_id", not_null={"received_at", "payload"})
+    db["inbox"].create_index(["done_at"])
+
+
 def refresh_latest(db: Database, task_id: str, period: str) -> None:
     """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
     row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "
@@ -245,6 +255,39 @@ def meta(db: Database) -> dict[str, str]:
     return {row["key"]: row["value"] for row in db["meta"].rows}
 
 
+class DubanDatabase(Database):
+    """sqlite-utils' Database whose write transactions take the write lock when they begin.
+
+    A deferred transaction that reads before it writes (sqlite-utils looks at the table before
+    an insert) cannot wait for the lock: in WAL mode, when another process commits in between,
+    its upgrade fails at once with "database is locked" and the busy timeout never applies.
+    BEGIN IMMEDIATE waits (up to BUSY_TIMEOUT_MS) for the other writer instead, so the CLI and
+    the running bot can share the file.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # nested: sqlite-utils' savepoint
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+    def begin(self) -> None:
+        self.execute("BEGIN IMMEDIATE")
+
+
 def connect(path: str | Path) -> Database:
     """Open (creating if needed) the database file and bring its schema up to date."""
     path = Path(path)
@@ -253,7 +296,10 @@ def connect(path: str | Path) -> Database:
     # The bot's handlers and jobs share one event-loop thread; check_same_thread=False only lets
     # a thread-pool helper (e.g. a chart render) read safely under SQLite's own locking.
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    db = Database(conn)
+    # Statements outside atomic() (a lone INSERT) get the driver's implicit BEGIN: make it
+    # IMMEDIATE too, for the same reason as DubanDatabase.atomic.
+    conn.isolation_level = "IMMEDIATE"
+    db = DubanDatabase(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":

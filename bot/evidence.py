@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,8 @@ def sniff(data: bytes, claimed_name: str | None) -> tuple[str, str]:
 
 
 def check_size(size: int | None) -> None:
+    if size == 0:  # an empty upload proves nothing; say so rather than archive it
+        raise DubanError("file_empty")
     if size is not None and size > MAX_DOWNLOAD_BYTES:
         raise DubanError("file_too_big", mb=round(size / 1024 / 1024, 1),
                          limit=MAX_DOWNLOAD_BYTES // 1024 // 1024)
@@ -72,6 +75,21 @@ class Archived:
     mime: str
     size: int
     sha256: str
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable (a no-op where directories cannot be
+    opened, e.g. Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def admit(db: Database, *, user_id: int, task_ref: str, file_unique_id: str
@@ -95,8 +113,14 @@ def archive(evidence_dir: Path, task_id: str, file_unique_id: str, data: bytes,
     path = evidence_dir / task_id / f"{safe_id}.{ext}"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(data)
+    # The bytes reach the disk before the row that points at them commits: a crash or a power
+    # cut never leaves a recorded evidence row with a missing or truncated file.
+    with open(tmp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
     tmp.replace(path)
+    fsync_dir(path.parent)
     return Archived(path, ext, mime, len(data), hashlib.sha256(data).hexdigest())
 
 

@@ -29,7 +29,10 @@ Semantics worth knowing:
   idempotency).  A replayed delivery is dropped by the next getUpdates whose offset is above
   its id.  Every getUpdates batch is sorted by update_id, because PTB confirms with
   ``updates[-1].update_id + 1``.
-* ``server.deliveries`` lists update_ids in the order they were returned by getUpdates.
+* ``server.deliveries`` lists update_ids in the order they were returned by getUpdates;
+  ``server.confirmed_offset`` is the highest offset a getUpdates confirmed (every update below
+  it is forgotten, as Telegram forgets it).
+* ``setWebhook`` only records its parameters in ``server.webhook`` (nothing is pushed).
 """
 
 from __future__ import annotations
@@ -244,6 +247,8 @@ class BotApiServer:
         self.failed: list[Call] = []    # refused calls; result = error description
         self.hidden: list[JSON] = []    # updates not delivered because of privacy mode
         self.deliveries: list[int] = []  # update_ids in delivery order
+        self.confirmed_offset = 0
+        self.webhook: JSON | None = None
         self.poll_count = 0
         self.allowed_updates: list[str] | None = None
         self._bot_admin: set[int] = set()
@@ -273,6 +278,7 @@ class BotApiServer:
             "getChat": self._get_chat, "getChatMember": self._get_chat_member,
             "deleteMessage": self._delete_message, "setChatMenuButton": lambda p: True,
             "close": lambda p: True, "logOut": lambda p: True,
+            "setWebhook": self._set_webhook,
         }
         self._methods = {name.lower(): (name, fn) for name, fn in m.items()}
 
@@ -550,6 +556,7 @@ class BotApiServer:
                 if offset < 0:
                     self._pending = self._pending[offset:]
                 elif offset > 0:  # confirm; an undelivered replay survives once
+                    self.confirmed_offset = max(self.confirmed_offset, offset)
                     self._pending = [e for e in self._pending
                                      if e[0]["update_id"] >= offset or (e[1] and not e[2])]
                 remaining = deadline - loop.time()
@@ -570,7 +577,12 @@ class BotApiServer:
             self._cond.notify_all()
         return [e[0] for e in batch]
 
+    def _set_webhook(self, p: JSON) -> bool:
+        self.webhook = p
+        return True
+
     def _delete_webhook(self, p: JSON) -> bool:
+        self.webhook = None
         if p.get("drop_pending_updates"):
             self._pending.clear()
         return True

@@ -261,6 +261,14 @@ async def test_user_text_is_escaped(env: Env):
 async def test_a_replayed_update_records_nothing_twice(env: Env):
     update = await env.server.send_text(env.liaison, GROUP, "/report T41 30")
     await env.server.wait_for_bot(chat_id=GROUP)
+    await env.server.wait_idle()
+    # handled and marked done in the inbox: delivered again, it is skipped without a word
+    await env.server.replay(update)
+    await env.server.wait_idle(quiet=0.3)
+    assert len(env.server.bot_messages(GROUP)) == 1
+    # a crash after the report's commit but before the inbox's mark: the handler runs again
+    # and its idempotency key records nothing twice
+    env.db.execute("UPDATE inbox SET done_at = NULL WHERE update_id = ?", [update["update_id"]])
     await env.server.replay(update)
     assert "未重复记录" in await env.next_text()
     assert env.db["reports"].count == 1

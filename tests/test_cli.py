@@ -13,7 +13,9 @@ from tests.conftest import ROOT
 
 @pytest.fixture
 def cli(tmp_path):
-    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "cli.db"), "TZ": "Asia/Shanghai"}
+    # PYTHONPATH: the subprocess imports this checkout, not whichever copy pip installed.
+    env = {**os.environ, "DATABASE_PATH": str(tmp_path / "cli.db"), "TZ": "Asia/Shanghai",
+           "PYTHONPATH": str(ROOT)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:

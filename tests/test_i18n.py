@@ -17,7 +17,7 @@ CODES = ("EDU", "STAFF", "CIVIL", "CYBER", "CIVAFF", "FIN", "HRSS", "HEALTH", "Y
 ALLOWED_LATIN = re.compile(
     r"/[a-z_]+(@\w+)?|\bT\d+\b|#T\d+|\b(MB|KB|zh|en|English|liaison|coordinator|d)\b|"
     r"[A-Z_]{4,}|@BotFather|\.env(\.example)?|python -m bot run|export|ABC|<[^>]+>|\{[^}]+\}|"
-    r"[a-z]+://\S+|\d+d\b")
+    r"[a-z]+://\S+|\d+d\b|Telegram|Bot API")
 
 
 def _texts(entry):
