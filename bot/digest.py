@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import escape
 from pathlib import Path
@@ -28,39 +28,75 @@ class DigestData:
     last_week: float | None  # plan completion seven days earlier
     reports_this_week: int
     evidence_this_week: int
-    trend: list[tuple[date, float]]  # (week end, completion)
+    trend: list[tuple[date, float]]  # (week end, completion), from the first tracked week
+    expected: list[tuple[date, float]] = field(default_factory=list)  # the plan's 序时进度
 
 
-def completion_on(db: Database, day: date, tz) -> float | None:
-    """The plan's completion at the end of a past day: from a snapshot, else computed and kept."""
+def completion_on(db: Database, day: date, tz, store: bool = True) -> float | None:
+    """The plan's completion at the end of a past day: from a snapshot, else computed and kept
+    (unless `store` is False: a day not yet over could still receive reports)."""
     row = db.execute("SELECT completion FROM snapshots WHERE day = ?", [day.isoformat()]
                      ).fetchone()
     if row:
         return row[0]
     completion = plan_summary(db, datetime.combine(day, time(23, 59, 59), tz),
                               historical=True).completion
-    if completion is not None:
+    if completion is not None and store:
         db["snapshots"].upsert({"day": day.isoformat(), "completion": completion}, pk="day")
     return completion
 
 
-def digest_data(db: Database, now: datetime, lang: str = "zh") -> DigestData:
-    """Gather the digest's facts as of `now` (reports after `now` are ignored)."""
+def tracking_began(db: Database) -> datetime | None:
+    """When the record starts: the plan's first load or the first report, whichever is earlier."""
+    row = db.execute("SELECT min(at) FROM (SELECT min(at) AS at FROM audit "
+                     "UNION ALL SELECT min(at) FROM reports)").fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def expected_on(db: Database, day: date) -> float | None:
+    """The plan's 序时进度 on a day: the mean time-proportional progress of its dated work
+    (tasks and current occurrences with a due date; standing duties have none)."""
+    from bot.directory import catalogue
+    from bot.policy import expected_progress
+    from bot.progress import window
+
+    values = []
+    for task in catalogue(db).tasks:
+        opens, due, _ = window(task, day)
+        if due is not None:
+            values.append(expected_progress(opens, due, day))
+    return sum(values) / len(values) if values else None
+
+
+def digest_data(db: Database, now: datetime, lang: str = "zh",
+                today: date | None = None) -> DigestData:
+    """Gather the digest's facts as of `now` (reports after `now` are ignored).
+
+    Snapshots are kept only for days before `today` (the real date; default `now`'s): a digest
+    asked for a future date computes its figures but stores nothing that later reports would
+    make wrong."""
+    today = today or now.date()
     newest = db.execute("SELECT at FROM reports ORDER BY id DESC LIMIT 1").fetchone()
     # Scan history only when asked about the past; for now, the kept newest rows suffice.
     past = newest is not None and newest[0] > utc_iso(now)
     summary = plan_summary(db, now, historical=past)
     week_ago = now - timedelta(days=7)
-    last_week = completion_on(db, week_ago.date(), now.tzinfo)
+    last_week = completion_on(db, week_ago.date(), now.tzinfo, store=week_ago.date() < today)
+    # Reports only: a coordinator's close or reopen is a review, not something received.
     counts = db.execute(
-        "SELECT (SELECT count(*) FROM reports WHERE at > ? AND at <= ? AND revoked_at IS NULL),"
-        " (SELECT count(*) FROM evidence WHERE at > ? AND at <= ?)",
+        "SELECT (SELECT count(*) FROM reports WHERE at > ? AND at <= ? AND revoked_at IS NULL "
+        "AND kind = 'progress'), (SELECT count(*) FROM evidence WHERE at > ? AND at <= ?)",
         [utc_iso(week_ago), utc_iso(now)] * 2).fetchone()
-    trend = [(now.date() - timedelta(weeks=w), completion_on(db, now.date() - timedelta(weeks=w),
-                                                             now.tzinfo) or 0.0)
-             for w in range(TREND_WEEKS - 1, 0, -1)]
+    # The trend starts at the first tracked week: no flat zeros from before the bot existed.
+    began = tracking_began(db)
+    first = began.astimezone(now.tzinfo).date() if began else now.date()
+    days = [now.date() - timedelta(weeks=w) for w in range(TREND_WEEKS - 1, 0, -1)]
+    days = [d for d in days if d >= first - timedelta(days=6)]
+    trend = [(d, completion_on(db, d, now.tzinfo, store=d < today) or 0.0) for d in days]
     trend.append((now.date(), summary.completion or 0.0))
-    return DigestData(now, plan_title(db, lang), summary, last_week, counts[0], counts[1], trend)
+    expected = [(d, expected_on(db, d)) for d, _ in trend]
+    return DigestData(now, plan_title(db, lang), summary, last_week, counts[0], counts[1], trend,
+                      [(d, e) for d, e in expected if e is not None])
 
 
 def _change(now: float | None, before: float | None, lang: str) -> str:
@@ -113,8 +149,11 @@ def digest_text(data: DigestData, lang: str = "zh") -> str:
                        and data.at.date() <= v.status.due <= horizon),
                       key=lambda v: (v.status.due, v.task["id"]))
     lines.append("")
-    lines.append(t("due_header", lang, days=DUE_AHEAD_DAYS, count=len(upcoming)) if upcoming
-                 else t("due_none", lang, days=DUE_AHEAD_DAYS))
+    if upcoming:
+        lines.append(t("due_header", lang, days=DUE_AHEAD_DAYS, count=len(upcoming)))
+    else:  # "nothing falls due" must not read as "all is well" while tasks are overdue
+        lines.append(t("due_none", lang, days=DUE_AHEAD_DAYS) + (
+            t("due_none_but_overdue", lang, count=len(overdue)) if overdue else ""))
     lines += [task_line(v, lang, depts) for v in upcoming]
     return "\n".join(lines)
 
@@ -123,14 +162,23 @@ def digest_text(data: DigestData, lang: str = "zh") -> str:
 
 
 def _target_label(view: TaskView, lang: str) -> str:
-    metric = view.task["target_metric"] or title_of(view.task, lang)
+    metric = (view.task["target_metric"] if lang == "zh" else None) or title_of(view.task, lang)
     due = view.status.due
-    return f"{metric}({due.year})" if due else metric
+    return f"{metric}({due.year})" if due and lang == "zh" else (
+        f"{metric} ({due.year})" if due else metric)
 
 
-def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Path]:
-    """The three PNGs: completion per department, numeric targets, the weekly trend."""
+def _dept_expected(d: DeptSummary) -> float | None:
+    dated = [v.status.expected for v in d.tasks if v.status.expected is not None]
+    return sum(dated) / len(dated) if dated else None
+
+
+def render_charts(data: DigestData, out_dir: Path, lang: str = "zh",
+                  db: Database | None = None) -> list[Path]:
+    """The three PNGs: completion per department, numeric targets, the weekly trend.
+    With `db`, a target split by county units shows the units' figures."""
     from bot import charts  # matplotlib is heavy: load it only when a digest is drawn
+    from bot.progress import quotas_of, unit_values
 
     out_dir.mkdir(parents=True, exist_ok=True)
     s = data.summary
@@ -145,27 +193,42 @@ def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Pat
     stamp = f"{data.at:%Y-%m-%d}"
     zh = lang == "zh"
     bars = [charts.DeptBar(dept_name(d.dept, lang), d.completion or 0.0, dept_colour(d),
-                           dict(d.counts)) for d in s.departments]
-    subtitle = f"截至 {stamp}" if zh else f"as of {stamp}"
+                           dict(d.counts), _dept_expected(d)) for d in s.departments]
+    subtitle = t("chart_as_of", lang, html=False, date=stamp)
+    dept_subtitle = subtitle
     if len(bars) > MAX_BARS:
         # A phone shows about twenty bars legibly; the ones furthest behind matter most.
-        subtitle += (f" · 完成度最低的 {MAX_BARS} 个(共 {len(bars)} 个)" if zh
-                     else f" · the {MAX_BARS} furthest behind of {len(bars)}")
+        dept_subtitle += (f" · 完成度最低的 {MAX_BARS} 个(共 {len(bars)} 个)" if zh
+                          else f" · the {MAX_BARS} furthest behind of {len(bars)}")
         bars = sorted(bars, key=lambda b: b.completion)[:MAX_BARS]
-    targets = [charts.TargetBar(_target_label(v, lang), v.value, v.task["target_value"],
-                                v.task["target_unit"] or "", v.status.due or data.at.date())
-               for v in s.targets if v.status.due]
-    targets = sorted(targets, key=lambda b: (b.due, b.label))[:MAX_BARS]
+
+    def units(view: TaskView) -> tuple[tuple[str, float | None, float], ...]:
+        quotas = quotas_of(view.task)
+        if not quotas or db is None:
+            return ()
+        reached = unit_values(db, view.task["id"], view.period, data.at)
+        return tuple((name, reached.get(name), quota) for name, quota in quotas.items())
+
+    targets = [charts.TargetBar(
+        _target_label(v, lang), v.value, v.task["target_value"], v.task["target_unit"] or "",
+        v.status.due, v.status.expected / 100 if v.status.expected is not None else None,
+        units(v)) for v in s.targets]
+    # Dated targets by deadline, then the standing ones; the first MAX_BARS of them.
+    targets = sorted(targets, key=lambda b: (b.due is None, b.due or data.at.date(),
+                                             b.label))[:MAX_BARS]
     trend = [charts.TrendPoint(day, completion) for day, completion in data.trend]
+    expected = [charts.TrendPoint(day, value) for day, value in data.expected]
     return [
         charts.render_departments(
             bars, out_dir / f"departments-{stamp}.png",
-            title="各部门完成度" if zh else "Completion by department", subtitle=subtitle),
+            title="各部门完成度" if zh else "Completion by department", subtitle=dept_subtitle,
+            plan=data.title, lang=lang),
         charts.render_targets(
             targets, out_dir / f"targets-{stamp}.png",
-            title="量化指标进度" if zh else "Numeric targets", today=data.at.date()),
+            title="量化指标进度" if zh else "Numeric targets", today=data.at.date(),
+            subtitle=subtitle, lang=lang),
         charts.render_trend(
             trend, out_dir / f"trend-{stamp}.png",
-            title="总体完成度周趋势" if zh else "Plan completion by week"),
+            title="总体完成度周趋势" if zh else "Plan completion by week", subtitle=subtitle,
+            expected=expected, lang=lang),
     ]
-

@@ -461,6 +461,152 @@ MESSAGES: dict[str, dict[str, str]] = {
               "Get a token from @BotFather, then: export TELEGRAM_BOT_TOKEN=123456:ABC... "
               "(or put it in .env, see .env.example) and run python -m bot run again.",
     },
+    # --- paperwork: ledger, bulletin, scores, county units ---
+    "unit_not_split": {
+        "zh": "任务 {task} 的指标没有分解到县(市、区),无需写 --unit。",
+        "en": "Task {task}'s target is not split by county unit; leave out --unit.",
+    },
+    "unit_unknown": {
+        "zh": "找不到单位“{unit}”。可选:{units}。",
+        "en": "There is no unit “{unit}”. Choose one of: {units}.",
+    },
+    "unit_needs_value": {
+        "zh": "请写出本单位的数值,例如 /report {task} - --value 23 --unit 晋江市。",
+        "en": "Give your unit's value, e.g. /report {task} - --value 23 --unit 晋江市.",
+    },
+    "due_none_but_overdue": {"zh": "另有 {count} 项任务已逾期,见上。",
+                             "en": " {count} tasks are overdue (above)."},
+    # chart labels (bot/charts.py): every word drawn, so an English chart is English throughout
+    "chart_no_data": {"zh": "暂无数据", "en": "No data yet"},
+    "chart_expected": {"zh": "序时进度", "en": "Time-proportional progress"},
+    "chart_completion": {"zh": "完成度", "en": "Completion"},
+    "chart_counts": {"zh": "任务状态(项)", "en": "Tasks by status"},
+    "chart_deadline": {"zh": "截止 {date}", "en": "due {date}"},
+    "chart_late": {"zh": "逾期", "en": "overdue"},
+    "chart_standing": {"zh": "长期", "en": "standing"},
+    "chart_no_value": {"zh": "未报送", "en": "no report"},
+    "chart_target": {"zh": "目标", "en": "target"},
+    "chart_met": {"zh": "已达标", "en": "met"},
+    "chart_ongoing": {"zh": "推进中", "en": "in progress"},
+    "chart_missed": {"zh": "逾期未达标", "en": "overdue, not met"},
+    "chart_units": {"zh": "县区已报 {reported}/{total}:{detail}",
+                    "en": "units reported {reported}/{total}: {detail}"},
+    "chart_as_of": {"zh": "截至 {date}", "en": "as of {date}"},
+    # sheets and columns of the ledger (台账); lists are "|"-separated, one entry per column
+    "ledger_sheet_tasks": {"zh": "任务台账", "en": "Tasks"},
+    "ledger_sheet_depts": {"zh": "部门汇总", "en": "Departments"},
+    "ledger_sheet_units": {"zh": "任务分解", "en": "County units"},
+    "ledger_sheet_reports": {"zh": "报送记录", "en": "Reports"},
+    "ledger_title": {"zh": "{title} 督办台账(截至 {date})",
+                     "en": "{title}: supervision ledger (as of {date})"},
+    "ledger_cols_tasks": {
+        "zh": "编号|条款|牵头单位|配合单位|任务内容|完成时限|延期后时限|状态|进度(%)|完成值|目标值|"
+              "单位|县区分解|最近报送|报送人|报送说明|佐证材料(份)|逾期天数|催办次数|签收",
+        "en": "No.|Clause|Lead|Supporting|Task|Deadline|Extended deadline|Status|Progress (%)|"
+              "Value|Target|Unit|County units|Last report|By|Note|Evidence|Days overdue|Chases|"
+              "Acknowledged",
+    },
+    "ledger_cols_depts": {
+        "zh": "部门|任务数|完成度(%)|已销号|待核实|正常|临期|滞后|受阻|未报送|逾期|考评得分|等次",
+        "en": "Department|Tasks|Completion (%)|Closed|Awaiting check|On track|Due soon|Behind|"
+              "Blocked|No report|Overdue|Score|Grade",
+    },
+    "ledger_cols_units": {
+        "zh": "编号|指标|县(市、区)|分解任务数|已完成|完成率(%)",
+        "en": "No.|Target|County unit|Quota|Reached|Share (%)",
+    },
+    "ledger_cols_reports": {
+        "zh": "记录号|编号|部门|周期|类型|进度(%)|状态|数值|县区|说明|报送人|时间|来源|撤回时间",
+        "en": "Id|Task|Department|Period|Kind|Progress (%)|State|Value|County unit|Note|By|Time|"
+              "Source|Revoked",
+    },
+    "ledger_total": {"zh": "合计", "en": "Total"},
+    "ledger_yes": {"zh": "已签收", "en": "yes"},
+    "ledger_no": {"zh": "未签收", "en": "no"},
+    "report_kind_progress": {"zh": "报送", "en": "report"},
+    "report_kind_close": {"zh": "核实销号", "en": "closed"},
+    "report_kind_reopen": {"zh": "退回", "en": "sent back"},
+    # the bulletin (情况通报)
+    "bulletin_title": {"zh": "{plan}\n落实情况通报", "en": "{plan}\nProgress bulletin"},
+    "bulletin_period_week": {"zh": "({start}—{end},第{n}期)",
+                             "en": "({start} to {end}, no. {n})"},
+    "bulletin_period_month": {"zh": "({year}年{month}月,第{n}期)",
+                              "en": "({year}-{month:02d}, no. {n})"},
+    "bulletin_issuer": {"zh": "泉州市大中小学心理健康教育工作联席会议办公室",
+                        "en": "Office of the Joint Meeting on School Mental Health Education"},
+    "bulletin_h_overall": {"zh": "一、总体进展", "en": "1. Overall progress"},
+    "bulletin_overall": {
+        "zh": "截至{date},{document}确定的{tasks}项任务总体完成度为{completion},{change}。"
+              "其中已销号{closed}项、待核实{pending}项、正常推进{on_track}项、临期{due_soon}项、"
+              "滞后{behind}项、受阻{blocked}项、未报送{no_report}项、逾期{overdue}项。"
+              "本期共收到报送{reports}条、佐证材料{evidence}份。",
+        "en": "As of {date}, the {tasks} tasks of {document} stand at {completion} overall, "
+              "{change}. Closed {closed}, awaiting check {pending}, on track {on_track}, due soon "
+              "{due_soon}, behind {behind}, blocked {blocked}, no report {no_report}, overdue "
+              "{overdue}. This period brought {reports} reports and {evidence} evidence files.",
+    },
+    "bulletin_change_up": {"zh": "较上期提高{points}个百分点", "en": "up {points} points on the last period"},
+    "bulletin_change_down": {"zh": "较上期下降{points}个百分点",
+                             "en": "down {points} points on the last period"},
+    "bulletin_change_same": {"zh": "与上期持平", "en": "the same as the last period"},
+    "bulletin_h_depts": {"zh": "二、各部门推进情况", "en": "2. Departments"},
+    "bulletin_cols_depts": {
+        "zh": "序号|部门|任务数|完成度|正常|滞后|逾期|已销号|得分|等次",
+        "en": "#|Department|Tasks|Completion|On track|Behind|Overdue|Closed|Score|Grade",
+    },
+    "bulletin_h_ranks": {"zh": "三、红黑榜", "en": "3. Best and worst"},
+    "bulletin_red": {"zh": "红榜:{names}。", "en": "Best: {names}."},
+    "bulletin_black": {"zh": "黑榜:{names}。", "en": "Worst: {names}."},
+    "bulletin_rank_item": {"zh": "{dept}({score}分,{grade})", "en": "{dept} ({score}, {grade})"},
+    "bulletin_rank_rule": {
+        "zh": "(按结果考评规则计分,规则见 scoring.yaml;红榜为得分前{n}名,黑榜为得分后{n}名。)",
+        "en": "(Scored by the rules in scoring.yaml; the best {n} and the worst {n}.)",
+    },
+    "bulletin_h_overdue": {"zh": "四、逾期事项", "en": "4. Overdue"},
+    "bulletin_cols_overdue": {"zh": "编号|任务|责任单位|完成时限|逾期天数|最近报送",
+                              "en": "No.|Task|Owner|Deadline|Days overdue|Last report"},
+    "bulletin_none_overdue": {"zh": "本期无逾期事项。", "en": "Nothing is overdue."},
+    "bulletin_h_pending": {"zh": "五、待核实及受阻事项", "en": "5. Awaiting check and blocked"},
+    "bulletin_cols_pending": {"zh": "编号|任务|责任单位|状态|说明",
+                              "en": "No.|Task|Owner|Status|Note"},
+    "bulletin_none_pending": {"zh": "本期无待核实或受阻事项。",
+                              "en": "Nothing awaits a check or is blocked."},
+    "bulletin_h_next": {"zh": "六、下步工作要求", "en": "6. Next steps"},
+    "bulletin_next": {
+        "zh": "各牵头单位要对照任务清单,对逾期和滞后事项逐项说明原因、明确整改措施和完成时限,"
+              "于下期通报前报送进展;配合单位要主动对接、形成合力。待核实事项由联席会议办公室"
+              "组织核实销号。(此段为模板,统筹人可在本文件中直接修改。)",
+        "en": "Lead departments explain every overdue and lagging task, with the remedy and a "
+              "date, before the next bulletin; supporting departments join in. The office will "
+              "check the tasks awaiting check. (A template paragraph: edit it in this file.)",
+    },
+    "bulletin_h_charts": {"zh": "附图", "en": "Charts"},
+    "bulletin_pdf_missing": {
+        "zh": "本机未安装 LibreOffice(soffice),无法生成 PDF;已提供 Word 文档。"
+              "安装方法:apt-get install libreoffice-writer。",
+        "en": "LibreOffice (soffice) is not installed here, so there is no PDF; the Word file "
+              "is attached. To install it: apt-get install libreoffice-writer.",
+    },
+    # scores (结果考评)
+    "score_title": {"zh": "{year}年度结果考评(截至 {date})",
+                    "en": "Scores for {year} (as of {date})"},
+    "score_cols": {
+        "zh": "排名|部门|基础分|按时销号|逾期销号|逾期扣分|未签收催办|延期|未报送月份|得分|等次",
+        "en": "Rank|Department|Base|Closed on time|Closed late|Overdue|Unanswered chases|"
+              "Extensions|Silent months|Score|Grade",
+    },
+    "score_cell": {"zh": "{count}→{points}", "en": "{count}→{points}"},
+    "score_rules": {
+        "zh": "规则:按时销号每项{closed_on_time:+g}分,逾期销号每项{closed_late:+g}分;逾期每天"
+              "{overdue_day:+g}分(每项最多{overdue_cap_per_item:+g}分);未签收催办每次"
+              "{unanswered_chase:+g}分;获批延期每次{approved_extension:+g}分;整月无报送每月"
+              "{silent_period:+g}分。等次:{grades}。",
+        "en": "Rules: closed on time {closed_on_time:+g} each, closed late {closed_late:+g}; "
+              "overdue {overdue_day:+g} a day (at most {overdue_cap_per_item:+g} a task); "
+              "unanswered chase {unanswered_chase:+g}; approved extension "
+              "{approved_extension:+g}; a month without a report {silent_period:+g}. "
+              "Grades: {grades}.",
+    },
 }
 
 

@@ -56,6 +56,9 @@ class TaskDef:
     target_unit: str | None = None
     target_metric: str | None = None
     note: str | None = None
+    # 任务分解: the target split into county-level units' quotas, e.g. {"晋江市": 40.0}; the
+    # city figure is the sum of what the units report.
+    quotas: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -295,6 +298,7 @@ def _task(loc: _Located, raw: dict, path: str, codes: set[str], issued: date) ->
     due = _date(loc, raw, path, "due")
     recurrence = _recurrence(loc, raw["recurrence"], f"{path}.recurrence") if "recurrence" in raw else None
     target_value = target_unit = target_metric = None
+    quotas: tuple[tuple[str, float], ...] = ()
     if "target" in raw:
         target = raw["target"]
         if not isinstance(target, dict):
@@ -303,6 +307,7 @@ def _task(loc: _Located, raw: dict, path: str, codes: set[str], issued: date) ->
             target_value = _number(loc, target.get("value"), f"{path}.target.value")
             target_unit = _text(loc, target, f"{path}.target", "unit")
             target_metric = _text(loc, target, f"{path}.target", "metric", required=False)
+            quotas = _quotas(loc, target.get("quotas"), f"{path}.target.quotas")
     if due and recurrence:
         loc.error(f"{path}.due", "a task has either 'due' or 'recurrence', not both")
     if due and due < start:
@@ -333,7 +338,32 @@ def _task(loc: _Located, raw: dict, path: str, codes: set[str], issued: date) ->
         target_unit=target_unit,
         target_metric=target_metric,
         note=_text(loc, raw, path, "note", required=False),
+        quotas=quotas,
     )
+
+
+def _quotas(loc: _Located, raw: Any, path: str) -> tuple[tuple[str, float], ...]:
+    """A target's county quotas: a mapping of unit name to a number (0 allowed)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        loc.error(path, "must be a mapping of county unit to its quota, e.g. {晋江市: 40}")
+        return ()
+    out = []
+    for name, value in raw.items():
+        if not isinstance(name, str) or not name.strip():
+            loc.error(path, f"'{name}' is not a unit name")
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            loc.error(f"{path}.{name}", f"'{value}' is not a number")
+            continue
+        if number < 0:
+            loc.error(f"{path}.{name}", f"'{value}' must not be negative")
+            continue
+        out.append((name.strip(), number))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- loading into the database
@@ -380,6 +410,7 @@ def _task_row(task: TaskDef, position: int) -> dict[str, Any]:
         "target_unit": task.target_unit,
         "target_metric": task.target_metric,
         "note": task.note,
+        "unit_quotas": json.dumps(dict(task.quotas), ensure_ascii=False) if task.quotas else None,
         "position": position,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import weakref
@@ -102,8 +103,12 @@ def record_report(
     note: str = "",
     source: str = "telegram",
     update_key: str | None = None,
+    unit: str | None = None,
 ) -> Recorded:
-    """Validate and append one progress report; acknowledge only from what this returns."""
+    """Validate and append one progress report; acknowledge only from what this returns.
+
+    With `unit` (a county-level unit named in the target's quotas) `value` is that unit's figure;
+    the report then carries the city figure, the sum of every unit's newest value."""
     task = find_task(db, task_ref)
     today = now.date()
     replay = _replayed(db, update_key, task, today)
@@ -135,6 +140,9 @@ def record_report(
     previous = latest_row(db, task["id"], period)
     if previous and previous["kind"] == "close":
         raise DubanError("task_closed", task=task["id"])
+    unit_value = None
+    if unit is not None:
+        unit, unit_value, value = _unit_report(db, task, period, unit, value)
     if value is None and previous:
         value = previous["value"]  # a measurement stands until a new one is reported
     effective = percent_of(percent, state, value if percent is None else None,
@@ -158,10 +166,47 @@ def record_report(
         "at": utc_iso(now),
         "source": source,
         "update_key": update_key,
+        "unit": unit,
+        "unit_value": unit_value,
     }
     report = _insert(db, row, now=now, actor=user_id, action="report")
     status = derive_status(_as_latest(report), start=opens, due=due, today=today)
     return Recorded(report, task, status)
+
+
+def quotas_of(task: dict[str, Any]) -> dict[str, float]:
+    """The county units' quotas of a numeric target ({} when the plan does not split it)."""
+    return json.loads(task.get("unit_quotas") or "{}")
+
+
+def unit_values(db: Database, task_id: str, period: str = "",
+                at: datetime | None = None) -> dict[str, float]:
+    """Each county unit's newest reported value for a task's period (as of `at` if given)."""
+    when, params = ("", []) if at is None else (" AND at <= ?", [utc_iso(at)])
+    rows = db.execute(
+        "SELECT unit, unit_value FROM reports WHERE id IN (SELECT max(id) FROM reports "
+        "WHERE task_id = ? AND period = ? AND unit IS NOT NULL AND revoked_at IS NULL"
+        f"{when} GROUP BY unit)", [task_id, period, *params]).fetchall()
+    return {unit: value for unit, value in rows}
+
+
+def _unit_report(db: Database, task: dict[str, Any], period: str, unit: str,
+                 value: float | None) -> tuple[str, float, float]:
+    """(unit, the unit's value, the city figure) for a report of one county unit's value."""
+    quotas = quotas_of(task)
+    if not quotas:
+        raise DubanError("unit_not_split", task=task["id"])
+    name = unit.strip()
+    if name not in quotas:  # '晋江' for '晋江市', '开发区' for '泉州开发区'
+        matches = [u for u in quotas if name and (u.startswith(name) or name in u)]
+        if len(matches) != 1:
+            raise DubanError("unit_unknown", unit=unit, units="、".join(quotas))
+        name = matches[0]
+    if value is None:
+        raise DubanError("unit_needs_value", task=task["id"])
+    values = unit_values(db, task["id"], period)
+    values[name] = value
+    return name, value, sum(values.values())
 
 
 def _coordinator(db: Database, user_id: int) -> dict[str, Any]:
