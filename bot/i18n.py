@@ -470,6 +470,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "找不到单位“{unit}”。可选:{units}。",
         "en": "There is no unit “{unit}”. Choose one of: {units}.",
     },
+    "report_unit_value": {"zh": ",{unit} {value}{u}(全市合计 {total}{u})",
+                          "en": ", {unit} {value}{u} (city total {total}{u})"},
     "unit_needs_value": {
         "zh": "请写出本单位的数值,例如 /report {task} - --value 23 --unit 晋江市。",
         "en": "Give your unit's value, e.g. /report {task} - --value 23 --unit 晋江市.",

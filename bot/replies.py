@@ -133,6 +133,9 @@ def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
     r = rec.report
     unit = rec.task["target_unit"] or ""
     value = f",{r['value']:g}{unit}" if r["value"] is not None and unit != "%" else ""
+    if r.get("unit"):  # a county unit's figure: say whose it is and what the city now has
+        value = t("report_unit_value", lang, html=html, unit=r["unit"],
+                  value=f"{r['unit_value']:g}", total=f"{r['value']:g}", u=unit)
     return t("report_recorded", lang, html=html, task=rec.task["id"],
              title=title_of(rec.task, lang), percent=r["percent"],
              state=label(STATE_LABELS, r["state"], lang), value=value,

@@ -26,7 +26,7 @@ from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Cm, Mm, Pt, RGBColor
 from sqlite_utils import Database
 
 from bot.db import utc_iso
@@ -112,10 +112,11 @@ def _heading(doc, text: str):
     return p
 
 
-def _table(doc, heads: list[str], rows: list[list[str]]):
+def _table(doc, heads: list[str], rows: list[list[str]], widths_cm: tuple[float, ...]):
     table = doc.add_table(rows=1, cols=len(heads))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     for cell, head in zip(table.rows[0].cells, heads, strict=True):
         cell.text = ""
         _fonts(cell.paragraphs[0].add_run(head), HEADING_FONT, SIZE_TABLE)
@@ -124,6 +125,11 @@ def _table(doc, heads: list[str], rows: list[list[str]]):
         cells = table.add_row().cells
         for cell, value in zip(cells, values, strict=True):
             _fonts(cell.paragraphs[0].add_run(str(value)), BODY_FONT, SIZE_TABLE)
+    # Word reads each cell's width, LibreOffice the grid's: set both, within the 156 mm block.
+    for i, width in enumerate(widths_cm):
+        table.columns[i].width = Cm(width)
+        for cell in table.columns[i].cells:
+            cell.width = Cm(width)
     return table
 
 
@@ -188,8 +194,10 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
     normal.font.size = SIZE_BODY
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
 
+    # Not Word's "Title" style: it brings its own colour and rule; a circular's title is black.
     _para(doc, t("bulletin_title", lang, html=False, plan=record.title), TITLE_FONT, SIZE_TITLE,
-          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, style="Title")
+          align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
+    doc.paragraphs[-1].paragraph_format.line_spacing = Pt(36)
     if span.kind == "week":
         when = t("bulletin_period_week", lang, html=False, start=f"{span.start:%Y-%m-%d}",
                  end=f"{span.end:%Y-%m-%d}", n=span.number)
@@ -221,7 +229,8 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
                      str(d.counts["on_track"]), str(d.counts["behind"]),
                      str(d.counts["overdue"]), str(d.counts["closed"]),
                      f"{score.score:g}" if score else "—", _grade(score, lang)])
-    _table(doc, _cols("bulletin_cols_depts", lang), rows)
+    _table(doc, _cols("bulletin_cols_depts", lang), rows,
+           (1.1, 2.2, 1.6, 1.6, 1.3, 1.3, 1.3, 1.6, 1.5, 2.1))
 
     _heading(doc, t("bulletin_h_ranks", lang, html=False))
     ordered = sorted(scores.values(), key=lambda x: (-x.score, x.dept["position"]))
@@ -242,7 +251,8 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
     if overdue:
         _table(doc, _cols("bulletin_cols_overdue", lang), [
             [f.task["id"], _title(f, lang), f.dept_name, f"{f.view.status.due:%Y-%m-%d}",
-             str(f.days_overdue), _last_report(f)] for f in overdue])
+             str(f.days_overdue), _last_report(f)] for f in overdue],
+               (1.3, 5.2, 2.0, 2.4, 1.9, 2.8))
     else:
         _para(doc, t("bulletin_none_overdue", lang, html=False))
 
@@ -252,7 +262,7 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
         _table(doc, _cols("bulletin_cols_pending", lang), [
             [f.task["id"], _title(f, lang), f.dept_name,
              label(STATUS_LABELS, f.view.status.status, lang), f.last_note or "—"]
-            for f in waiting])
+            for f in waiting], (1.4, 5.4, 2.2, 1.8, 4.8))
     else:
         _para(doc, t("bulletin_none_pending", lang, html=False))
 
