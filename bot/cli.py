@@ -187,7 +187,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     data = digest_data(db, at, args.lang, today=_now(settings).date())
     text = html.unescape(re.sub(r"<[^>]+>", "", digest_text(data, args.lang)))
     gathered = clock.perf_counter()
-    paths = render_charts(data, args.out, args.lang, db=db)
+    paths = render_charts(data, args.out, args.lang)
     rendered = clock.perf_counter()
     note = args.out / f"digest-{at:%Y-%m-%d}.txt"
     note.write_text(text + "\n", encoding="utf-8")

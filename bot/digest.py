@@ -11,7 +11,14 @@ from sqlite_utils import Database
 
 from bot.db import utc_iso
 from bot.i18n import t
-from bot.progress import DeptSummary, PlanSummary, TaskView, plan_summary
+from bot.progress import (
+    DeptSummary,
+    PlanSummary,
+    TaskView,
+    plan_summary,
+    quotas_of,
+    unit_values,
+)
 from bot.replies import counts_line, task_line
 from bot.views import dept_name, pct, plan_title, title_of
 
@@ -30,6 +37,7 @@ class DigestData:
     evidence_this_week: int
     trend: list[tuple[date, float]]  # (week end, completion), from the first tracked week
     expected: list[tuple[date, float]] = field(default_factory=list)  # the plan's 序时进度
+    units: dict[str, dict[str, float]] = field(default_factory=dict)  # task -> county -> value
 
 
 def completion_on(db: Database, day: date, tz, store: bool = True) -> float | None:
@@ -95,8 +103,10 @@ def digest_data(db: Database, now: datetime, lang: str = "zh",
     trend = [(d, completion_on(db, d, now.tzinfo, store=d < today) or 0.0) for d in days]
     trend.append((now.date(), summary.completion or 0.0))
     expected = [(d, expected_on(db, d)) for d, _ in trend]
+    units = {v.task["id"]: unit_values(db, v.task["id"], v.period, now)
+             for v in summary.targets if quotas_of(v.task)}
     return DigestData(now, plan_title(db, lang), summary, last_week, counts[0], counts[1], trend,
-                      [(d, e) for d, e in expected if e is not None])
+                      [(d, e) for d, e in expected if e is not None], units)
 
 
 def _change(now: float | None, before: float | None, lang: str) -> str:
@@ -173,12 +183,10 @@ def _dept_expected(d: DeptSummary) -> float | None:
     return sum(dated) / len(dated) if dated else None
 
 
-def render_charts(data: DigestData, out_dir: Path, lang: str = "zh",
-                  db: Database | None = None) -> list[Path]:
-    """The three PNGs: completion per department, numeric targets, the weekly trend.
-    With `db`, a target split by county units shows the units' figures."""
+def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Path]:
+    """The three PNGs: completion per department, numeric targets (a target split by county
+    units with the units furthest behind), the weekly trend."""
     from bot import charts  # matplotlib is heavy: load it only when a digest is drawn
-    from bot.progress import quotas_of, unit_values
 
     out_dir.mkdir(parents=True, exist_ok=True)
     s = data.summary
@@ -204,9 +212,9 @@ def render_charts(data: DigestData, out_dir: Path, lang: str = "zh",
 
     def units(view: TaskView) -> tuple[tuple[str, float | None, float], ...]:
         quotas = quotas_of(view.task)
-        if not quotas or db is None:
+        if not quotas:
             return ()
-        reached = unit_values(db, view.task["id"], view.period, data.at)
+        reached = data.units.get(view.task["id"], {})
         return tuple((name, reached.get(name), quota) for name, quota in quotas.items())
 
     targets = [charts.TargetBar(

@@ -495,6 +495,7 @@ class ReportInput:
     state: str | None = None
     value: float | None = None
     note: str = ""
+    unit: str | None = None  # a county unit (任务分解): `value` is that unit's figure
 
 
 # Plain ASCII numbers only: float() would also take 'nan', '1e309' or '²'.
@@ -529,8 +530,50 @@ def parse_progress_word(task: dict[str, Any], word: str) -> ReportInput | None:
     return ReportInput(percent=int(number)) if number.is_integer() else None
 
 
+def _flags(words: list[str]) -> tuple[list[str], float | None, str | None]:
+    """Take '--value 23' and '--unit 晋江市' out of the words (the rest stay in order)."""
+    rest: list[str] = []
+    value: float | None = None
+    unit: str | None = None
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("--value", "--unit"):
+            if i + 1 >= len(words):
+                raise DubanError("report_usage")
+            if word == "--value":
+                value = parse_number(words[i + 1])
+                if value is None:
+                    raise DubanError("progress_unreadable", word=words[i + 1])
+            else:
+                unit = words[i + 1]
+            i += 2
+            continue
+        rest.append(word)
+        i += 1
+    return rest, value, unit
+
+
 def parse_report_args(task: dict[str, Any], words: list[str]) -> ReportInput:
-    """The words after the task id in '/report T12 60 已完成初稿': progress, then the note."""
+    """The words after the task id in '/report T12 60 已完成初稿': progress, then the note.
+
+    '/report T06 - --value 23 --unit 晋江市': '-' for no percent, a county unit's value."""
+    words, flag_value, unit = _flags(words)
+    if flag_value is not None or unit is not None:
+        first = ReportInput()
+        if words and words[0] == "-":
+            words = words[1:]
+        elif flag_value is None:  # '--unit 德化县' alone: the first word is the unit's value
+            if not words:
+                raise DubanError("report_usage")
+            first = parse_progress_word(task, words[0]) or ReportInput()
+            if first.value is None:
+                raise DubanError("progress_unreadable", word=words[0])
+            words = words[1:]
+        # with --value given, whatever words remain are the note
+        return ReportInput(first.percent, first.state,
+                           flag_value if flag_value is not None else first.value,
+                           " ".join(words).strip(), unit)
     if not words:
         raise DubanError("report_usage")
     first = parse_progress_word(task, words[0])

@@ -94,3 +94,24 @@ def test_a_coordinator_reports_a_unit_too(seeded):
                         now=at("2023-03-01"))
     assert rec.report["unit"] == "鲤城区"
     assert json.loads(seeded["tasks"].get("T04")["unit_quotas"])["鲤城区"] == 14
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("- --value 23 --unit 晋江市", (None, None, 23, "", "晋江市")),
+    ("--unit 南安市 --value 11 新建11所", (None, None, 11, "新建11所", "南安市")),
+    ("12 --unit 德化县", (None, None, 12, "", "德化县")),
+    ("60 初稿", (None, None, 60, "初稿", None)),  # unchanged: a value for a numeric target
+])
+def test_chat_words_with_unit_flags(seeded, words, expected):
+    from bot.progress import parse_report_args
+
+    got = parse_report_args(seeded["tasks"].get("T06"), words.split())
+    assert (got.percent, got.state, got.value, got.note, got.unit) == expected
+
+
+@pytest.mark.parametrize("words", ["- --value", "- --value lots --unit 晋江市", "x --unit 晋江市"])
+def test_bad_flags_are_refused(seeded, words):
+    from bot.progress import parse_report_args
+
+    with pytest.raises(DubanError):
+        parse_report_args(seeded["tasks"].get("T06"), words.split())
