@@ -35,12 +35,18 @@ def columns(key: str, lang: str) -> list[str]:
     return t(key, lang, html=False).split("|")
 
 
+MEASURED_ROWS = 500  # column widths from the first rows: enough to size them, and the
+# 100k-row report sheet is not measured cell by cell
+
+
 def _width(value: Any) -> int:
     if value is None:
         return 0
     if isinstance(value, datetime | date):
         return 16 if isinstance(value, datetime) else 11
     text = str(value)
+    if text.isascii():
+        return max(len(line) for line in text.splitlines() or [""])
     return max((wcswidth(line) if wcswidth(line) >= 0 else len(line) * 2)
                for line in text.splitlines() or [""])
 
@@ -59,8 +65,13 @@ class _Sheet:
 
     def write(self, values: list[Any], fmt: dict[int, Any] | None = None) -> None:
         self.row += 1
+        measure = self.row <= MEASURED_ROWS
         for col, value in enumerate(values):
-            cell_fmt = (fmt or {}).get(col)
+            cell_fmt = fmt.get(col) if fmt else None
+            if (value is None or value == "") and cell_fmt is None:
+                continue  # an empty cell needs no record in the file
+            if measure:
+                self.widths[col] = max(self.widths[col], _width(value))
             if isinstance(value, datetime):
                 self.ws.write_datetime(self.row, col, value.replace(tzinfo=None),
                                        cell_fmt or self.formats["datetime"])
@@ -74,7 +85,6 @@ class _Sheet:
                 self.ws.write_number(self.row, col, value, cell_fmt or self.formats["number"])
             else:
                 self.ws.write_string(self.row, col, str(value), cell_fmt or self.formats["text"])
-            self.widths[col] = max(self.widths[col], _width(value))
 
     def finish(self) -> None:
         self.ws.freeze_panes(1, 0)
@@ -163,11 +173,13 @@ def _report_rows(sheet: _Sheet, db: Database, record: Record, lang: str) -> None
     tz = record.at.tzinfo
     sql = ("SELECT r.*, m.name AS user_name FROM reports r LEFT JOIN members m "
            "ON m.user_id = r.user_id WHERE r.at <= ? ORDER BY r.id")
+    kinds = {k: t(f"report_kind_{k}", lang, html=False) for k in ("progress", "close", "reopen")}
+    states = {k: label(STATE_LABELS, k, lang) for k in STATE_LABELS}
     for r in db.query(sql, [utc_iso(record.at)]):
         sheet.write([
             r["id"], r["task_id"], depts.get(r["dept"], r["dept"] or ""), r["period"] or "",
-            t(f"report_kind_{r['kind']}", lang, html=False),
-            r["percent"], label(STATE_LABELS, r["state"], lang) if r["state"] else "",
+            kinds.get(r["kind"], r["kind"]),
+            r["percent"], states.get(r["state"], r["state"] or ""),
             r["value"], r["unit"] or "", r["note"] or "",
             r["user_name"] or (str(r["user_id"]) if r["user_id"] else ""),
             datetime.fromisoformat(r["at"]).astimezone(tz),
