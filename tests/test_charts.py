@@ -325,3 +325,22 @@ def test_charts_render_concurrently(tmp_path):
         _assert_png(path)
     first = Image.open(tmp_path / "d0.png").tobytes()
     assert all(Image.open(tmp_path / f"d{i}.png").tobytes() == first for i in (1, 2))
+
+
+def test_the_readme_screenshots_exist_and_the_script_redraws_them(tmp_path):
+    import importlib.util
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"!\[[^\]]*\]\((docs/chart-[a-z]+\.png)\)", readme)
+    assert sorted(shown) == ["docs/chart-departments.png", "docs/chart-targets.png",
+                             "docs/chart-trend.png"]
+    for path in shown:
+        _assert_png(ROOT / path, min_height=500)
+    spec = importlib.util.spec_from_file_location("make_screenshots",
+                                                  ROOT / "docs" / "make_screenshots.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--out", str(tmp_path)]) == 0
+    for path in shown:
+        _assert_png(tmp_path / Path(path).name, min_height=500)
