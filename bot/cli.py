@@ -218,7 +218,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     else:
         from bot.exports.bulletin import build_bulletin
 
-        data = build_bulletin(db, at, args.period, args.lang, historical=historical)
+        data = build_bulletin(db, at, args.period, args.lang, historical=historical,
+                              today=_now(settings).date())
         suffix = "docx"
     out = args.out or Path(f"{args.kind}-{at:%Y-%m-%d}.{suffix}")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -523,8 +523,6 @@ MESSAGES: dict[str, dict[str, str]] = {
               "Source|Revoked",
     },
     "ledger_total": {"zh": "合计", "en": "Total"},
-    "ledger_yes": {"zh": "已签收", "en": "yes"},
-    "ledger_no": {"zh": "未签收", "en": "no"},
     "report_kind_progress": {"zh": "报送", "en": "report"},
     "report_kind_close": {"zh": "核实销号", "en": "closed"},
     "report_kind_reopen": {"zh": "退回", "en": "sent back"},

@@ -189,4 +189,11 @@ def test_adapters_answer_nothing_until_the_lifecycle_tables_exist(record):
     assert facts.chases_of(record, "T01") == facts.Chases(2, 1, ("yellow", "red"))
     assert facts.acknowledged_of(record, "T01").year == 2022
     t = {r["编号"]: r for r in _rows(_book(build_ledger(record, AT))["任务台账"])}
-    assert t["T01"]["催办次数"] == 2 and t["T01"]["签收"] is not None
+    assert t["T01"]["催办次数"] == 2
+    assert t["T01"]["签收"] == datetime(2022, 1, 6, 10, 0)  # 02:00 UTC, in Shanghai time
+
+
+def test_a_future_bulletin_stores_no_snapshot(record):
+    build_bulletin(record, at("2031-01-06"), "week", charts=True,
+                   today=at("2026-11-29").date())
+    assert not [row for row in record["snapshots"].rows if row["day"] >= "2026-11-29"]

@@ -168,8 +168,13 @@ def _last_report(f: TaskFacts) -> str:
 
 
 def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str = "zh",
-                   historical: bool = False, charts: bool = True) -> bytes:
-    """The bulletin as .docx bytes, as of `at`, for the week or month ending then."""
+                   historical: bool = False, charts: bool = True,
+                   today: date | None = None) -> bytes:
+    """The bulletin as .docx bytes, as of `at`, for the week or month ending then.
+
+    `today` is the real date (default `at`'s): completion snapshots are kept only for days
+    before it, so a bulletin asked for a future date stores nothing."""
+    today = today or at.date()
     from bot.digest import completion_on
 
     record: Record = gather(db, at, lang, historical=historical)
@@ -178,8 +183,8 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
     span = period_of(period, at, issued)
     tz = at.tzinfo
     begin = datetime.combine(span.start, time(0), tz)
-    before = completion_on(db, span.start - timedelta(days=1), tz, store=not historical
-                           and span.start <= at.date())
+    last_day = span.start - timedelta(days=1)
+    before = completion_on(db, last_day, tz, store=last_day < today)
     reports, evidence = _counts_between(db, begin, at)
     scores = {s.code: s for s in score_table(db, at.year, at)}
     s = record.summary
@@ -270,7 +275,7 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
     _para(doc, t("bulletin_next", lang, html=False))
 
     if charts:
-        _charts(doc, db, at, lang)
+        _charts(doc, db, at, lang, today)
 
     out = io.BytesIO()
     doc.core_properties.title = record.title
@@ -284,11 +289,11 @@ def _title(f: TaskFacts, lang: str) -> str:
     return f.task["title"] if lang == "zh" else (f.task["title_en"] or f.task["title"])
 
 
-def _charts(doc, db: Database, at: datetime, lang: str) -> None:
+def _charts(doc, db: Database, at: datetime, lang: str, today: date) -> None:
     from bot.digest import digest_data, render_charts
 
     _heading(doc, t("bulletin_h_charts", lang, html=False))
-    data = digest_data(db, at, lang)
+    data = digest_data(db, at, lang, today=today)
     with tempfile.TemporaryDirectory(prefix="duban-bulletin-") as tmp:
         for path in render_charts(data, Path(tmp), lang):
             doc.add_picture(str(path), width=Mm(156))  # the text block's width

@@ -80,6 +80,10 @@ def acknowledged_of(db: Database, task_id: str) -> datetime | None:
     return datetime.fromisoformat(row[0]) if row and row[0] else None
 
 
+def _local(moment: datetime | None, at: datetime) -> datetime | None:
+    return moment.astimezone(at.tzinfo) if moment and moment.tzinfo else moment
+
+
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -146,7 +150,7 @@ def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = Fals
             last_note=(latest["note"] or "") if latest else "",
             extension=extension_of(db, task),
             chases=chases_of(db, task["id"]),
-            acknowledged=acknowledged_of(db, task["id"]),
+            acknowledged=_local(acknowledged_of(db, task["id"]), at),
             units=unit_values(db, task["id"], view.period, at) if quotas else {},
             quotas=quotas,
         ))

@@ -22,7 +22,6 @@ from bot.db import utc_iso
 from bot.exports.facts import Record, gather
 from bot.i18n import STATE_LABELS, STATUS_LABELS, label, t
 from bot.palette import STATUS_TINTS
-from bot.policy import MARKS
 from bot.scoring import score_table
 from bot.views import dept_name
 
@@ -123,8 +122,7 @@ def _task_rows(sheet: _Sheet, record: Record, lang: str) -> None:
             task["title"] if lang == "zh" else (task["title_en"] or task["title"]),
             deadline,
             f.extension.extended if f.extension else None,
-            f"{MARKS[s.status] if s.colour != 'red' or s.status != 'behind' else '🔴'} "
-            f"{label(STATUS_LABELS, s.status, lang)}",
+            f"{s.mark} {label(STATUS_LABELS, s.status, lang)}",
             s.percent,
             value, task["target_value"], task["target_unit"] or "",
             units,
@@ -132,8 +130,7 @@ def _task_rows(sheet: _Sheet, record: Record, lang: str) -> None:
             f.view.evidence,
             f.days_overdue or None,
             f.chases.count or None,
-            (f.acknowledged or t("ledger_yes", lang, html=False)) if f.acknowledged
-            else None,
+            f.acknowledged,  # when the department signed for it (签收), blank if not
         ], {status_col: sheet.formats[f"status:{s.status}"]})
 
 
