@@ -217,8 +217,13 @@ def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Pat
         reached = data.units.get(view.task["id"], {})
         return tuple((name, reached.get(name), quota) for name, quota in quotas.items())
 
+    def unit_word(view: TaskView) -> str:
+        # 所/个/人 are the plan's own words; an English chart shows the bare numbers instead.
+        unit = view.task["target_unit"] or ""
+        return unit if zh or unit.isascii() else ""
+
     targets = [charts.TargetBar(
-        _target_label(v, lang), v.value, v.task["target_value"], v.task["target_unit"] or "",
+        _target_label(v, lang), v.value, v.task["target_value"], unit_word(v),
         v.status.due, v.status.expected / 100 if v.status.expected is not None else None,
         units(v)) for v in s.targets]
     # Dated targets by deadline, then the standing ones; the first MAX_BARS of them.
