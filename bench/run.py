@@ -31,7 +31,8 @@ runs before the core measures, so at the first scale it includes warm_up's cold 
 The core, at each scale: reminders.scan, plan_summary now and at a past moment, digest_data +
 digest_text (snapshots kept, and with the snapshots table emptied first), the digest with its
 three charts, parse_deadline after warm_up, load_plan into a fresh database and a re-seed that
-changes nothing.
+changes nothing; the paperwork: the ledger (xlsx, one row per task and one per report), the
+bulletin (docx with its three charts) and the year's score table.
 
 Prints one table (operation x scale: median, p95 in ms, n), the /status ratio between the largest
 scale and scale 1, and the targets (MISSED with the figure where missed), then writes everything
@@ -76,10 +77,13 @@ from bot.app import build_application  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.dates import parse_deadline, warm_up  # noqa: E402
 from bot.digest import digest_data, render_charts  # noqa: E402
+from bot.exports.bulletin import build_bulletin  # noqa: E402
+from bot.exports.ledger import build_ledger  # noqa: E402
 from bot.plan import load_plan  # noqa: E402
 from bot.progress import compute_plan_summary, plan_summary, record_report  # noqa: E402
 from bot.reminders import NudgePolicy, scan  # noqa: E402
 from bot.render.digest import digest_text  # noqa: E402
+from bot.scoring import score_table  # noqa: E402
 from tests.botapi_server import BotApiServer, running_server  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -115,6 +119,9 @@ LABELS = {
     "parse_deadline": "core: parse_deadline",
     "seed_fresh": "core: load_plan, fresh DB",
     "reseed": "core: re-seed, no change",
+    "ledger": "export: 台账 ledger xlsx (all reports)",
+    "bulletin": "export: 情况通报 bulletin docx + 3 charts",
+    "score": "core: score_table for the year",
 }
 COMMANDS = ("report", "status", "status_cold", "status_dept", "tasks", "evidence")
 
@@ -251,6 +258,9 @@ def core_benchmarks(built: Built, work: Path, reps: Reps, first_charts: bool) ->
                                          for text in DATE_EXPRESSIONS]),
         Result("seed_fresh", scale, _seed_fresh(built, work, reps.seed)),
         Result("reseed", scale, _reseed(built, reps.seed)),
+        Result("ledger", scale, timed(lambda: build_ledger(db, NOW), reps.charts)),
+        Result("bulletin", scale, timed(lambda: build_bulletin(db, NOW), reps.charts)),
+        Result("score", scale, timed(lambda: score_table(db, 2026, NOW), reps.digest)),
     ]
     return results
 

@@ -24,19 +24,21 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-# Status colours: Material 800-shades, told apart with the common colour-vision deficiencies
-# (the yellow is light and the blue dark, so even in greyscale they differ).
+from bot.i18n import label, t
+from bot.palette import STACK_ORDER, STATUS_COLOURS
+
+# The traffic-light colours of a whole bar, the same hues as the statuses (bot/palette.py) and
+# the text's marks, so red means overdue in every chart, the ledger and the digest.
 COLOURS = {
-    "green": "#2e7d32",
-    "yellow": "#f9a825",
-    "blue": "#1565c0",
-    "red": "#c62828",
-    "grey": "#9e9e9e",
+    "green": STATUS_COLOURS["on_track"],
+    "yellow": STATUS_COLOURS["behind"],
+    "blue": STATUS_COLOURS["due_soon"],
+    "red": STATUS_COLOURS["overdue"],
+    "grey": STATUS_COLOURS["no_report"],
 }
-LEGEND = (("green", "正常"), ("yellow", "滞后/受阻"), ("blue", "临期"), ("red", "逾期"),
-          ("grey", "未报送"))
 TRACK = "#eeeeee"  # the empty part of a bar: how far there is still to go
 INK = "#212121"
 MUTED = "#616161"
@@ -51,7 +53,7 @@ SMALL_PT = 15  # legend, deadlines: still above the 14 pt floor for a phone
 
 # Characters every candidate font must have: the plan's own words, not just any CJK glyph
 # (some "CJK" fonts cover Japanese kana or Traditional forms only).
-PROBE = "督办心理健康教育部门完成度逾期滞后临期未报送截止暂无数据"
+PROBE = "督办心理健康教育部门完成度逾期滞后临期未报送截止暂无数据序时进度受阻待核实已销号正常长期县区"
 # System families to look for, best first. Substring match, so "Noto Sans CJK SC" and the
 # JP/TC faces of the same .ttc both count; a Simplified Chinese face is preferred below.
 SYSTEM_FAMILIES = ("Noto Sans CJK", "Noto Sans SC", "Source Han Sans", "WenQuanYi",
@@ -60,7 +62,6 @@ SYSTEM_FAMILIES = ("Noto Sans CJK", "Noto Sans SC", "Source Han Sans", "WenQuanY
 # Files inside the mplfonts package, best first: a sans-serif reads best at small sizes.
 MPLFONTS_FILES = ("NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf", "SimHei.ttf",
                   "NotoSansMonoCJKsc-Regular.otf")
-NO_DATA = "暂无数据"
 
 
 class CjkFontMissing(RuntimeError):
@@ -73,6 +74,7 @@ class DeptBar:
     completion: float  # 0-100
     colour: str  # green | yellow | blue | red | grey
     counts: dict[str, int] = field(default_factory=dict)  # on_track, behind, overdue, ...
+    expected: float | None = None  # the department's 序时进度, 0-100
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,9 @@ class TargetBar:
     value: float | None  # None: nobody has reported a number yet
     target: float
     unit: str
-    due: date
+    due: date | None  # None: a standing target, never late
+    expected: float | None = None  # share of the target due by now (序时进度), 0-1
+    units: tuple[tuple[str, float | None, float], ...] = ()  # county (name, value, quota)
 
 
 @dataclass(frozen=True)
@@ -206,23 +210,28 @@ def _text(ax: Axes, x: float, y: float, s: str, *, size: float = BASE_PT, **kwar
     ax.text(x, y, s, fontsize=size, family=_cjk().family, parse_math=False, **kwargs)
 
 
-def _decorate(fig: Figure, ax: Axes, title: str, subtitle: str = "") -> None:
+def _decorate(fig: Figure, ax: Axes, title: str, subtitle: str = "", plan: str = "") -> None:
     family = _cjk().family
     fig.suptitle(title, x=0.01, ha="left", fontsize=TITLE_PT, family=family, color=INK,
                  parse_math=False)
-    if subtitle:  # e.g. "截至 2024-11-25": right-aligned above the plot, out of the title's way
+    if plan:  # the plan's title and document number, so a forwarded chart says what it is;
+        # the date goes under it (the title is too long to share a line with it on a phone)
+        plan = _wrap(plan, 96)
+        ax.set_title(f"{plan}\n{subtitle}" if subtitle else plan, loc="left",
+                     fontsize=SMALL_PT, family=family, color=MUTED, parse_math=False, pad=10)
+    elif subtitle:  # e.g. "截至 2024-11-25": right-aligned above the plot, out of the title's way
         ax.set_title(subtitle, loc="right", fontsize=SMALL_PT, family=family, color=MUTED,
                      parse_math=False, pad=10)
     # labelfontfamily also covers tick labels made later, at draw time.
     ax.tick_params(labelsize=TICK_PT, labelfontfamily=family, colors=INK, length=0)
-    for label in ax.get_xticklabels() + ax.get_yticklabels():
-        label.set_parse_math(False)
+    for tick in ax.get_xticklabels() + ax.get_yticklabels():
+        tick.set_parse_math(False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 
 
-def _no_data(ax: Axes) -> None:
-    _text(ax, 0.5, 0.5, NO_DATA, size=TITLE_PT, ha="center", va="center", color=MUTED,
+def _no_data(ax: Axes, lang: str = "zh") -> None:
+    _text(ax, 0.5, 0.5, t("chart_no_data", lang, html=False), size=TITLE_PT, ha="center", va="center", color=MUTED,
           transform=ax.transAxes)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -237,13 +246,41 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
+def _wrap(text: str, columns: int) -> str:
+    """Break `text` into lines of at most `columns` display columns (a Chinese character is
+    two), at spaces where there are any: long English names would squeeze the bars."""
+    from wcwidth import wcwidth
+
+    lines, line, width = [], "", 0
+    for word in text.replace(" ", " \0").split("\0"):
+        w = sum(max(wcwidth(ch), 1) for ch in word)
+        if line and width + w > columns:
+            lines.append(line.rstrip())
+            line, width = "", 0
+        while w > columns:  # one long Chinese run: cut it by characters
+            cut, cw = "", 0
+            for ch in word:
+                if cw + max(wcwidth(ch), 1) > columns:
+                    break
+                cut += ch
+                cw += max(wcwidth(ch), 1)
+            lines.append(cut)
+            word = word[len(cut):]
+            w -= cw
+        line += word
+        width += w
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
 def _clamp(value: float) -> float:
     return max(0.0, min(100.0, value)) if math.isfinite(value) else 0.0
 
 
 def _percent(value: float) -> str:
-    # Round down: 99.6 % of the plan is not "100%" to someone deciding whom to chase.
-    return f"{math.floor(_clamp(value) + 1e-9):.0f}%"
+    # Rounded as every text view rounds (bot.views.pct): the chart and the message agree.
+    return f"{_clamp(value):.0f}%"
 
 
 def _number(value: float) -> str:
@@ -254,60 +291,121 @@ def _number(value: float) -> str:
 # ---------------------------------------------------------------- 1. departments
 
 
-def departments_figure(bars: Iterable[DeptBar], *, title: str, subtitle: str = "") -> Figure:
-    """One horizontal bar per department, highest completion on top, coloured by status."""
+def _legend(fig: Figure, handles: list, ncol: int) -> None:
+    fig.legend(handles=handles, loc="outside lower center", ncol=ncol, frameon=False,
+               handlelength=1.2, columnspacing=1.4,
+               prop=font_manager.FontProperties(family=_cjk().family, size=SMALL_PT))
+
+
+def departments_figure(bars: Iterable[DeptBar], *, title: str, subtitle: str = "",
+                       plan: str = "", lang: str = "zh") -> Figure:
+    """Per department, left: completion on a 0-100 % track with its 序时进度 mark (every
+    department drawn, "0%" included); right: its tasks stacked by status, so nine overdue tasks
+    show as nine red units however the average looks. Highest completion on top."""
     ordered = sorted(bars, key=lambda b: _clamp(b.completion))  # barh draws bottom-up
-    fig, ax = _figure(2.6 + 0.6 * max(len(ordered), 2))
+    lines = max((_wrap(b.name, 26).count("\n") + 1 for b in ordered), default=1)
+    height = 3.4 + (0.62 if lines == 1 else 0.8) * max(len(ordered), 2)
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor="white", layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.get_layout_engine().set(h_pad=0.12, w_pad=0.12)
     if not ordered:
-        _no_data(ax)
-    else:
-        ys = range(len(ordered))
-        values = [_clamp(b.completion) for b in ordered]
-        ax.barh(ys, [100.0] * len(ordered), color=TRACK, height=0.62)  # the 100 % it aims at
-        ax.barh(ys, values, height=0.62,
-                color=[COLOURS.get(b.colour, COLOURS["grey"]) for b in ordered])
-        for y, bar in zip(ys, ordered, strict=True):
-            # Just past the track's end keeps every label in one column, easy to scan.
-            _text(ax, 101.5, y, _percent(bar.completion), va="center", color=INK)
-        ax.set_yticks(list(ys), [b.name for b in ordered])
-        ax.tick_params(axis="y", labelsize=BASE_PT)
-        ax.set_xlim(0, 114)
-        ax.set_ylim(-0.6, len(ordered) - 0.4)
-        ax.set_xticks([0, 25, 50, 75, 100], ["0", "25%", "50%", "75%", "100%"])
-        ax.spines["bottom"].set_visible(False)
-        ax.spines["left"].set_visible(False)
-        handles = [Patch(color=COLOURS[c], label=label) for c, label in LEGEND]
-        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles),
-                   frameon=False, handlelength=1.2, columnspacing=1.6,
-                   prop=font_manager.FontProperties(family=_cjk().family, size=SMALL_PT))
-    _decorate(fig, ax, title, subtitle)
+        ax = fig.add_subplot()
+        _no_data(ax, lang)
+        _decorate(fig, ax, title, subtitle, plan)
+        return fig
+    ax, counts_ax = fig.subplots(1, 2, sharey=True, width_ratios=[3, 2])
+    ys = list(range(len(ordered)))
+    ax.barh(ys, [100.0] * len(ordered), color=TRACK, height=0.62)  # the 100 % it aims at
+    ax.barh(ys, [_clamp(b.completion) for b in ordered], height=0.62,
+            color=[COLOURS.get(b.colour, COLOURS["grey"]) for b in ordered])
+    for y, bar in zip(ys, ordered, strict=True):
+        _text(ax, 101.5, y, _percent(bar.completion), va="center", color=INK)
+        if bar.expected is not None:  # 序时进度: where the department should be by now
+            ax.plot([_clamp(bar.expected)] * 2, [y - 0.42, y + 0.42], color=INK, linewidth=2.5,
+                    solid_capstyle="butt")
+    ax.set_yticks(ys, [_wrap(b.name, 26) for b in ordered])
+    ax.tick_params(axis="y", labelsize={"base": BASE_PT}.get(t("layout.chart_tick_size", lang), TICK_PT))
+    ax.set_xlim(0, 118)
+    ax.set_ylim(-0.6, len(ordered) - 0.4)
+    ax.set_xticks([0, 50, 100], ["0", "50%", "100%"])
+    for side in ("bottom", "left"):
+        ax.spines[side].set_visible(False)
+
+    # Right: the task counts by status, one colour per status as in every other view.
+    totals = [sum(b.counts.get(s, 0) for s in STACK_ORDER) for b in ordered]
+    widest = max(totals + [1])
+    family = _cjk().family
+    for y, bar in zip(ys, ordered, strict=True):
+        left = 0
+        for status in STACK_ORDER:
+            n = bar.counts.get(status, 0)
+            if not n:
+                continue
+            counts_ax.barh(y, n, left=left, height=0.62, color=STATUS_COLOURS[status],
+                           edgecolor="white", linewidth=1)
+            if n / widest >= 0.035:  # room for the number inside its segment
+                dark = status in ("behind", "closed", "no_report")
+                counts_ax.text(left + n / 2, y, str(n), ha="center", va="center",
+                               fontsize=SMALL_PT, family=family, parse_math=False,
+                               color=INK if dark else "white")
+            left += n
+    counts_ax.set_xlim(0, widest * 1.04)
+    counts_ax.set_xticks([])
+    counts_ax.tick_params(axis="y", length=0)
+    counts_ax.set_xlabel(t("chart_counts", lang, html=False), loc="left", fontsize=SMALL_PT,
+                         family=family, color=MUTED, parse_math=False)
+    for spine in counts_ax.spines.values():
+        spine.set_visible(False)
+    handles = [Line2D([], [], color=INK, linewidth=2.5,
+                      label=t("chart_expected", lang, html=False))]
+    handles += [Patch(color=STATUS_COLOURS[s], label=label("status", s, lang))
+                for s in STACK_ORDER]
+    _legend(fig, handles, ncol=int(t("layout.chart_legend_columns", lang)))
+    _decorate(fig, ax, title, subtitle, plan)
+    counts_ax.tick_params(labelsize=TICK_PT, labelfontfamily=family, length=0)
     return fig
 
 
-def render_departments(bars: list[DeptBar], path: Path, *, title: str, subtitle: str = ""
-                       ) -> Path:
-    return _save(departments_figure(bars, title=title, subtitle=subtitle), path)
+def render_departments(bars: list[DeptBar], path: Path, *, title: str, subtitle: str = "",
+                       plan: str = "", lang: str = "zh") -> Path:
+    return _save(departments_figure(bars, title=title, subtitle=subtitle, plan=plan,
+                                    lang=lang), path)
 
 
 # ---------------------------------------------------------------- 2. numeric targets
 
 
-def targets_figure(bars: Iterable[TargetBar], *, title: str, today: date) -> Figure:
-    """Each numeric target: the value reached against the target marker, with its deadline.
+def _units_line(bar: TargetBar, lang: str, most: int = 4) -> str:
+    """'县区已报 2/13:晋江市 20/34 南安市 10/28 …', the units furthest behind first."""
+    reported = [(name, v, q) for name, v, q in bar.units if v is not None]
+    behind = sorted(bar.units, key=lambda u: ((u[1] or 0) / u[2]) if u[2] else 1.0)
+    detail = " ".join(f"{name} {_number(v) if v is not None else '—'}/{_number(q)}"
+                      for name, v, q in behind[:most])
+    if len(bar.units) > most:
+        detail += " …"
+    return t("chart_units", lang, html=False, reported=len(reported), total=len(bar.units),
+             detail=detail)
 
-    Row layout (top to bottom): the target's name over the bar; to the right of the bar the
-    value "187/200所" and under it "截止 2023-12-31" (red once passed and not met).
-    """
+
+def targets_figure(bars: Iterable[TargetBar], *, title: str, today: date, lang: str = "zh",
+                   subtitle: str = "", plan: str = "") -> Figure:
+    """Each numeric target: the value reached against the target marker, the 序时进度 mark
+    ("where it should be by now"), its deadline ("逾期" beside it once passed and not met),
+    and for a target split by county units the units furthest behind. Standing targets show
+    "长期" and no mark."""
     rows = list(bars)
-    fig, ax = _figure(1.6 + 1.2 * max(len(rows), 2))
+    per_row = [1.2 + (0.35 if b.units else 0) for b in rows]
+    fig, ax = _figure(2.2 + sum(per_row) if rows else 4.6)
     if not rows:
-        _no_data(ax)
+        _no_data(ax, lang)
     else:
-        for i, bar in enumerate(rows):
-            y = len(rows) - 1 - i  # first target on top
+        y = sum(per_row)
+        for bar, room in zip(rows, per_row, strict=True):
+            y -= room
+            base = y + (0.35 if bar.units else 0)  # the units' line sits under the bar
             reached = bar.value is not None and math.isfinite(bar.value)
             met = reached and bar.value >= bar.target
-            late = today > bar.due and not met
+            late = bar.due is not None and today > bar.due and not met
             if not reached:
                 share = 0.0
             elif bar.target > 0:
@@ -315,29 +413,50 @@ def targets_figure(bars: Iterable[TargetBar], *, title: str, today: date) -> Fig
             else:
                 share = 1.0 if met else 0.0
             colour = COLOURS["green"] if met else COLOURS["red"] if late else COLOURS["blue"]
-            ax.barh(y, 1.0, color=TRACK, height=0.42)
-            ax.barh(y, share, color=colour, height=0.42)
-            ax.plot([1.0, 1.0], [y - 0.3, y + 0.3], color=INK, linewidth=3,
+            ax.barh(base, 1.0, color=TRACK, height=0.42)
+            ax.barh(base, share, color=colour, height=0.42)
+            ax.plot([1.0, 1.0], [base - 0.3, base + 0.3], color=INK, linewidth=3,
                     solid_capstyle="butt")  # the target itself
-            _text(ax, 0.0, y + 0.3, bar.label, va="bottom", color=INK)
+            if bar.expected is not None and not met:
+                x = max(0.0, min(1.0, bar.expected))
+                ax.plot([x, x], [base - 0.3, base + 0.3], color=INK, linewidth=2,
+                        linestyle=(0, (2, 1.5)))
+            _text(ax, 0.0, base + 0.3, bar.label, va="bottom", color=INK)
             shown = (f"{_number(bar.value)}/{_number(bar.target)}{bar.unit}" if reached
-                     else "未报送")
-            _text(ax, 1.04, y + 0.02, shown, va="bottom",
+                     else t("chart_no_value", lang, html=False))
+            _text(ax, 1.04, base + 0.02, shown, va="bottom",
                   color=MUTED if not reached else colour if (met or late) else INK)
-            _text(ax, 1.04, y - 0.02, f"截止 {bar.due.isoformat()}", size=SMALL_PT, va="top",
+            when = (t("chart_deadline", lang, html=False, date=bar.due.isoformat())
+                    if bar.due else t("chart_standing", lang, html=False))
+            if late:
+                when += " " + t("chart_late", lang, html=False)
+            _text(ax, 1.04, base - 0.02, when, size=SMALL_PT, va="top",
                   color=COLOURS["red"] if late else MUTED)
-        ax.set_xlim(0, 1.42)
-        ax.set_ylim(-0.55, len(rows) - 0.1)
+            if bar.units:
+                _text(ax, 0.0, base - 0.3, _units_line(bar, lang), size=SMALL_PT, va="top",
+                      color=MUTED)
+        ax.set_xlim(0, 1.46)
+        ax.set_ylim(-0.35, sum(per_row) + 0.1)
         ax.set_xticks([])
         ax.set_yticks([])
         for spine in ax.spines.values():
             spine.set_visible(False)
-    _decorate(fig, ax, title)
+        handles = [Patch(color=COLOURS["green"], label=t("chart_met", lang, html=False)),
+                   Patch(color=COLOURS["blue"], label=t("chart_ongoing", lang, html=False)),
+                   Patch(color=COLOURS["red"], label=t("chart_missed", lang, html=False)),
+                   Line2D([], [], color=INK, linewidth=3,
+                          label=t("chart_target", lang, html=False)),
+                   Line2D([], [], color=INK, linewidth=2, linestyle=(0, (2, 1.5)),
+                          label=t("chart_expected", lang, html=False))]
+        _legend(fig, handles, ncol=int(t("layout.chart_legend_columns", lang)))
+    _decorate(fig, ax, title, subtitle, plan)
     return fig
 
 
-def render_targets(bars: list[TargetBar], path: Path, *, title: str, today: date) -> Path:
-    return _save(targets_figure(bars, title=title, today=today), path)
+def render_targets(bars: list[TargetBar], path: Path, *, title: str, today: date,
+                   lang: str = "zh", subtitle: str = "", plan: str = "") -> Path:
+    return _save(targets_figure(bars, title=title, today=today, lang=lang, subtitle=subtitle,
+                                plan=plan), path)
 
 
 # ---------------------------------------------------------------- 3. weekly trend
@@ -345,25 +464,27 @@ def render_targets(bars: list[TargetBar], path: Path, *, title: str, today: date
 
 def _week_ticks(weeks: list[date], most: int = 7) -> tuple[list[date], list[str]]:
     """At most `most` evenly spaced weeks, always including the latest (the one that matters),
-    labelled "11/23"; when the span crosses a new year the year goes under the first tick and
-    under the first tick of each new year, so "1/8" is not mistaken for last January."""
+    labelled "11/23"; the year goes under the first tick and under the first tick of each new
+    year, so "1/8" is never mistaken for another January."""
     step = math.ceil(len(weeks) / most)
     ticks = weeks[::-1][::step][::-1]
-    years = weeks[0].year != weeks[-1].year
     labels = []
     for i, w in enumerate(ticks):
-        new_year = years and (i == 0 or w.year != ticks[i - 1].year)
+        new_year = i == 0 or w.year != ticks[i - 1].year
         labels.append(f"{w.month}/{w.day}" + (f"\n{w.year}" if new_year else ""))
     return ticks, labels
 
 
-def trend_figure(points: Iterable[TrendPoint], *, title: str) -> Figure:
-    """The whole plan's completion week by week; the latest value written at its point."""
+def trend_figure(points: Iterable[TrendPoint], *, title: str, subtitle: str = "",
+                 expected: Iterable[TrendPoint] = (), plan: str = "",
+                 lang: str = "zh") -> Figure:
+    """The whole plan's completion week by week from the first tracked week, against the
+    plan's 序时进度 (dashed); the latest value written at its point."""
     by_week = {p.week: _clamp(p.completion) for p in points}  # one value per week, last wins
     weeks = sorted(by_week)
-    fig, ax = _figure(6.4)
+    fig, ax = _figure(6.8)
     if not weeks:
-        _no_data(ax)
+        _no_data(ax, lang)
     else:
         # Day numbers on x rather than category positions: a missed week shows as a gap.
         xs = [w.toordinal() for w in weeks]
@@ -371,9 +492,16 @@ def trend_figure(points: Iterable[TrendPoint], *, title: str) -> Figure:
         # A marker per week while they stay apart; past ~half a year they would merge into a
         # thick band, so then only the latest week gets one.
         ax.plot(xs, ys, marker="o", linewidth=3, markersize=9, color=COLOURS["blue"],
-                markevery=None if len(xs) <= 30 else [len(xs) - 1], clip_on=False)
+                markevery=None if len(xs) <= 30 else [len(xs) - 1], clip_on=False,
+                label=t("chart_completion", lang, html=False))
         if len(xs) > 1:
             ax.fill_between(xs, ys, color=COLOURS["blue"], alpha=0.08, linewidth=0)
+        reference = sorted((p.week, _clamp(p.completion)) for p in expected
+                           if weeks[0] <= p.week <= weeks[-1])
+        if reference:
+            ax.plot([w.toordinal() for w, _ in reference], [v for _, v in reference],
+                    color=MUTED, linewidth=2, linestyle=(0, (5, 3)),
+                    label=t("chart_expected", lang, html=False))
         ax.annotate(_percent(ys[-1]), (xs[-1], ys[-1]), textcoords="offset points",
                     xytext=(0, 14), ha="center", va="bottom", fontsize=BASE_PT + 2,
                     family=_cjk().family, color=COLOURS["blue"], annotation_clip=False)
@@ -388,10 +516,13 @@ def trend_figure(points: Iterable[TrendPoint], *, title: str) -> Figure:
         ax.spines["left"].set_bounds(0, 100)
         ax.grid(axis="y", color="#e0e0e0")
         ax.set_axisbelow(True)
-    _decorate(fig, ax, title)
+        _legend(fig, ax.get_legend_handles_labels()[0], ncol=2)
+    _decorate(fig, ax, title, subtitle, plan)
     return fig
 
 
-def render_trend(points: list[TrendPoint], path: Path, *, title: str) -> Path:
-    return _save(trend_figure(points, title=title), path)
-
+def render_trend(points: list[TrendPoint], path: Path, *, title: str, subtitle: str = "",
+                 expected: Iterable[TrendPoint] = (), plan: str = "",
+                 lang: str = "zh") -> Path:
+    return _save(trend_figure(points, title=title, subtitle=subtitle, expected=expected,
+                              plan=plan, lang=lang), path)

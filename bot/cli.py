@@ -128,7 +128,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     try:
         rec = record_report(db, user_id=args.as_user, task_ref=args.task, now=_now(settings),
                             percent=percent, state=state, value=args.value,
-                            note=" ".join(args.note), source="cli")
+                            note=" ".join(args.note), source="cli", unit=args.unit)
     except DubanError as exc:
         print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
         return 1
@@ -195,7 +195,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     at = _end_of_day(args.at, settings) if args.at else _now(settings)
     started = clock.perf_counter()
-    data = digest_data(db, at)
+    data = digest_data(db, at, today=_now(settings).date())
     text = html.unescape(re.sub(r"<[^>]+>", "", digest_text(data, args.lang)))
     gathered = clock.perf_counter()
     paths = render_charts(data, args.out, args.lang)
@@ -215,6 +215,67 @@ def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     from bot.importer.cli import import_plan
 
     return import_plan(args.document, issued=args.issued, out=args.out, directory=args.directory)
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """台账 (xlsx) or 情况通报 (docx, and PDF with --pdf where LibreOffice is installed)."""
+    import time as clock
+
+    db = _open(settings)
+    if not _need_plan(db):
+        return 1
+    at = _end_of_day(args.at, settings) if args.at else _now(settings)
+    historical = args.at is not None
+    started = clock.perf_counter()
+    if args.kind == "ledger":
+        from bot.exports.ledger import build_ledger
+
+        data = build_ledger(db, at, args.lang, historical=historical)
+        suffix = "xlsx"
+    else:
+        from bot.exports.bulletin import build_bulletin
+
+        data = build_bulletin(db, at, args.period, args.lang, historical=historical,
+                              today=_now(settings).date())
+        suffix = "docx"
+    out = args.out or Path(f"{args.kind}-{at:%Y-%m-%d}.{suffix}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"wrote {out} ({len(data) // 1024} KB, {1000 * (clock.perf_counter() - started):.0f} ms)")
+    if args.kind == "bulletin" and args.pdf:
+        from bot.exports.bulletin import bulletin_pdf
+
+        pdf = bulletin_pdf(data)
+        if pdf is None:
+            print(t("bulletin_pdf_missing", args.lang, html=False), file=sys.stderr)
+            return 3
+        out.with_suffix(".pdf").write_bytes(pdf)
+        print(f"wrote {out.with_suffix('.pdf')}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.scoreboard import score_plain
+    from bot.scoring import RulesError, load_rules, score_table
+
+    db = _open(settings)
+    if not _need_plan(db):
+        return 1
+    now = _now(settings)
+    at = _end_of_day(args.at, settings) if args.at else now
+    year = args.year or at.year
+    if year > at.year:
+        print(f"--year {year}: 该年度尚未开始 / that year has not begun", file=sys.stderr)
+        return 1
+    try:
+        rules = load_rules(args.rules) if args.rules else load_rules()
+    except RulesError as exc:
+        print(f"考评规则有误 / scoring rules: {exc}", file=sys.stderr)
+        return 1
+    if year < at.year:  # a past year is scored as it stood at its end
+        at = _end_of_day(f"{year}-12-31", settings)
+    print(score_plain(score_table(db, year, at, rules), year, at, rules, args.lang))
+    return 0
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -282,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="as_user", type=int, required=True, help="reporter's user id")
     p.add_argument("--value", type=float, help="current value of a numeric target")
     p.add_argument("--state", help="未开始/进行中/已完成/受阻 (not_started/in_progress/done/blocked)")
+    p.add_argument("--unit", help="county unit whose value --value is (任务分解), e.g. 晋江市")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("members", help="register liaisons and coordinators")
@@ -323,6 +385,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="restore a backup into an empty data folder")
     p.add_argument("folder", type=Path)
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("export", help="台账 ledger (xlsx) or 情况通报 bulletin (docx)")
+    p.add_argument("kind", choices=["ledger", "bulletin"])
+    p.add_argument("--at", help="as of the end of this day, YYYY-MM-DD")
+    p.add_argument("--out", type=Path, help="file to write (default: <kind>-<date>.xlsx/.docx)")
+    p.add_argument("--period", choices=["week", "month"], default="week",
+                   help="the bulletin's period (default week)")
+    p.add_argument("--pdf", action="store_true",
+                   help="also write the bulletin as PDF (needs LibreOffice)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("score", help="结果考评: each department's points, rule by rule")
+    p.add_argument("--year", type=int, help="the year to score (default: this year)")
+    p.add_argument("--at", help="as of the end of this day, YYYY-MM-DD")
+    p.add_argument("--rules", type=Path, help="scoring rules file (default: scoring.yaml)")
+    p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(func=cmd_run)

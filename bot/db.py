@@ -240,6 +240,16 @@ def m009_inbox_updates(db: Database) -> None:
     db["inbox"].create_index(["done_at"])
 
 
+@migrations()
+def m010_unit_quotas(db: Database) -> None:
+    # 任务分解: a numeric target split into county-level units' quotas (JSON {unit: quota}), and
+    # a report of one unit's value. The report's `value` stays the city figure (the sum of every
+    # unit's newest value), so every existing reader keeps seeing the city's number.
+    db["tasks"].add_column("unit_quotas", str)
+    db["reports"].add_column("unit", str)
+    db["reports"].add_column("unit_value", float)
+
+
 def refresh_latest(db: Database, task_id: str, period: str) -> None:
     """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
     row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "

@@ -61,6 +61,9 @@ class TaskDef:
     # goes. Neither has a column: both are kept in the stored note so the bot shows them.
     review: str | None = None
     target_direction: str = "at_least"
+    # 任务分解: the target split into county-level units' quotas, e.g. {"晋江市": 40.0}; the
+    # city figure is the sum of what the units report.
+    quotas: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,6 +307,7 @@ def _task(loc: _Located, raw: dict, path: str, codes: set[str], issued: date) ->
     due = _date(loc, raw, path, "due")
     recurrence = _recurrence(loc, raw["recurrence"], f"{path}.recurrence") if "recurrence" in raw else None
     target_value = target_unit = target_metric = target_direction = None
+    quotas: tuple[tuple[str, float], ...] = ()
     if "target" in raw:
         target = raw["target"]
         if not isinstance(target, dict):
@@ -316,6 +320,7 @@ def _task(loc: _Located, raw: dict, path: str, codes: set[str], issued: date) ->
             if target_direction not in (None, "at_least", "at_most"):
                 loc.error(f"{path}.target.direction",
                           f"'{target_direction}' must be at_least or at_most")
+            quotas = _quotas(loc, target.get("quotas"), f"{path}.target.quotas")
     if due and recurrence:
         loc.error(f"{path}.due", "a task has either 'due' or 'recurrence', not both")
     if due and due < start:
@@ -348,7 +353,32 @@ def _task(loc: _Located, raw: dict, path: str, codes: set[str], issued: date) ->
         note=_text(loc, raw, path, "note", required=False),
         review=_text(loc, raw, path, "review", required=False),
         target_direction=target_direction or "at_least",
+        quotas=quotas,
     )
+
+
+def _quotas(loc: _Located, raw: Any, path: str) -> tuple[tuple[str, float], ...]:
+    """A target's county quotas: a mapping of unit name to a number (0 allowed)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        loc.error(path, "must be a mapping of county unit to its quota, e.g. {晋江市: 40}")
+        return ()
+    out = []
+    for name, value in raw.items():
+        if not isinstance(name, str) or not name.strip():
+            loc.error(path, f"'{name}' is not a unit name")
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            loc.error(f"{path}.{name}", f"'{value}' is not a number")
+            continue
+        if number < 0:
+            loc.error(f"{path}.{name}", f"'{value}' must not be negative")
+            continue
+        out.append((name.strip(), number))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- loading into the database
@@ -406,6 +436,7 @@ def _task_row(task: TaskDef, position: int) -> dict[str, Any]:
         "target_unit": task.target_unit,
         "target_metric": task.target_metric,
         "note": _stored_note(task),
+        "unit_quotas": json.dumps(dict(task.quotas), ensure_ascii=False) if task.quotas else None,
         "position": position,
     }
 

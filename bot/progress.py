@@ -122,7 +122,7 @@ def _replayed(db: Database, update_key: str | None, today: date) -> Recorded | N
 def transition(db: Database, task: dict[str, Any], event: Event, *, user_id: int | None,
                now: datetime, update_key: str | None = None, version: int | None = None,
                note: str = "", source: str = "telegram", extra: dict[str, Any] | None = None,
-               **change: Any) -> Recorded:
+               columns: dict[str, Any] | None = None, **change: Any) -> Recorded:
     """The one way a task's record changes: check who may (bot.access) and whether the
     lifecycle allows it now (bot.lifecycle), then append the record with the snapshot after it,
     all in one transaction. `version`, when given, is the version the caller saw (a button's or
@@ -149,6 +149,7 @@ def transition(db: Database, task: dict[str, Any], event: Event, *, user_id: int
             "note": note, "user_id": user_id,
             "dept": (who.dept if who and who.dept else task["dept"]),
             "at": utc_iso(now), "source": source, "update_key": update_key,
+            **(columns or {}),
         }
         report_id = db["reports"].insert(row).last_pk
         refresh_latest(db, task["id"], period)
@@ -170,9 +171,12 @@ def record_report(
     note: str = "",
     source: str = "telegram",
     update_key: str | None = None,
+    unit: str | None = None,
 ) -> Recorded:
-    """Validate and append one progress report (a claim at 100%); acknowledge only from what
-    this returns."""
+    """Validate and append one progress report (a claim at 100%); acknowledge only from what this returns.
+
+    With `unit` (a county-level unit named in the target's quotas) `value` is that unit's figure;
+    the report then carries the city figure, the sum of every unit's newest value."""
     task = find_task(db, task_ref)
     replay = _replayed(db, update_key, now.date())
     if replay:
@@ -194,6 +198,9 @@ def record_report(
         raise DubanError("state_percent_conflict", percent=percent)
     authorise(db, user_id, Action.REPORT, task)  # who, before what the record says
     _, previous, snap = snapshot_of(db, task, now.date())
+    unit_value = None
+    if unit is not None:
+        unit, unit_value, value = _unit_report(db, task, window(task, now.date())[2], unit, value)
     if value is None and previous:
         value = snap.value  # a measurement stands until a new one is reported
     effective = percent_of(percent, state, value if percent is None else None,
@@ -205,7 +212,45 @@ def record_report(
     event = Event.CLAIM if state == "done" or effective >= 100 else Event.PROGRESS
     return transition(db, task, event, user_id=user_id, now=now, update_key=update_key,
                       note=note, source=source, percent=effective, work=state, value=value,
-                      reason=(note or "").strip())
+                      reason=(note or "").strip(),
+                      columns={"unit": unit, "unit_value": unit_value})
+
+
+def quotas_of(task: dict[str, Any]) -> dict[str, float]:
+    """The county units' quotas of a numeric target ({} when the plan does not split it)."""
+    return json.loads(task.get("unit_quotas") or "{}")
+
+
+def unit_values(db: Database, task_id: str, period: str = "",
+                at: datetime | None = None) -> dict[str, float]:
+    """Each county unit's newest reported value for a task's period (as of `at` if given)."""
+    when, params = ("", []) if at is None else (" AND at <= ?", [utc_iso(at)])
+    rows = db.execute(
+        "SELECT unit, unit_value FROM reports WHERE id IN (SELECT max(id) FROM reports "
+        "WHERE task_id = ? AND period = ? AND unit IS NOT NULL AND revoked_at IS NULL"
+        f"{when} GROUP BY unit)", [task_id, period, *params]).fetchall()
+    return {unit: value for unit, value in rows}
+
+
+def _unit_report(db: Database, task: dict[str, Any], period: str, unit: str,
+                 value: float | None) -> tuple[str, float, float]:
+    """(unit, the unit's value, the city figure) for a report of one county unit's value."""
+    quotas = quotas_of(task)
+    if not quotas:
+        raise DubanError("unit_not_split", task=task["id"])
+    name = unit.strip()
+    if name not in quotas:  # '晋江' for '晋江市', '开发区' for '泉州开发区'
+        matches = [u for u in quotas if name and (u.startswith(name) or name in u)]
+        if len(matches) != 1:
+            raise DubanError("unit_unknown", unit=unit, units="、".join(quotas))
+        name = matches[0]
+    if value is None:
+        raise DubanError("unit_needs_value", task=task["id"])
+    values = unit_values(db, task["id"], period)
+    values[name] = value
+    return name, value, sum(values.values())
+
+
 
 
 def close_task(db: Database, *, user_id: int, task_ref: str, now: datetime, note: str = "",
@@ -532,6 +577,7 @@ class ReportInput:
     state: str | None = None
     value: float | None = None
     note: str = ""
+    unit: str | None = None  # a county unit (任务分解): `value` is that unit's figure
 
 
 # Plain ASCII numbers only: float() would also take 'nan', '1e309' or '²'.
@@ -566,8 +612,50 @@ def parse_progress_word(task: dict[str, Any], word: str) -> ReportInput | None:
     return ReportInput(percent=int(number)) if number.is_integer() else None
 
 
+def _flags(words: list[str]) -> tuple[list[str], float | None, str | None]:
+    """Take '--value 23' and '--unit 晋江市' out of the words (the rest stay in order)."""
+    rest: list[str] = []
+    value: float | None = None
+    unit: str | None = None
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("--value", "--unit"):
+            if i + 1 >= len(words):
+                raise DubanError("report_usage")
+            if word == "--value":
+                value = parse_number(words[i + 1])
+                if value is None:
+                    raise DubanError("progress_unreadable", word=words[i + 1])
+            else:
+                unit = words[i + 1]
+            i += 2
+            continue
+        rest.append(word)
+        i += 1
+    return rest, value, unit
+
+
 def parse_report_args(task: dict[str, Any], words: list[str]) -> ReportInput:
-    """The words after the task id in '/report T12 60 已完成初稿': progress, then the note."""
+    """The words after the task id in '/report T12 60 已完成初稿': progress, then the note.
+
+    '/report T06 - --value 23 --unit 晋江市': '-' for no percent, a county unit's value."""
+    words, flag_value, unit = _flags(words)
+    if flag_value is not None or unit is not None:
+        first = ReportInput()
+        if words and words[0] == "-":
+            words = words[1:]
+        elif flag_value is None:  # '--unit 德化县' alone: the first word is the unit's value
+            if not words:
+                raise DubanError("report_usage")
+            first = parse_progress_word(task, words[0]) or ReportInput()
+            if first.value is None:
+                raise DubanError("progress_unreadable", word=words[0])
+            words = words[1:]
+        # with --value given, whatever words remain are the note
+        return ReportInput(first.percent, first.state,
+                           flag_value if flag_value is not None else first.value,
+                           " ".join(words).strip(), unit)
     if not words:
         raise DubanError("report_usage")
     first = parse_progress_word(task, words[0])

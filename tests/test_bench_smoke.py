@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BOT_OPERATIONS = {"startup", "report", "status", "status_cold", "status_dept", "tasks",
                   "evidence"}
 CORE_OPERATIONS = {"scan", "plan_summary", "plan_summary_past", "digest", "digest_cold",
-                   "digest_charts", "charts_first", "parse_deadline", "seed_fresh", "reseed"}
+                   "digest_charts", "charts_first", "parse_deadline", "seed_fresh", "reseed",
+                   "ledger", "bulletin", "score"}
 
 
 def test_the_benchmark_runs_at_the_smallest_scale(tmp_path: Path):

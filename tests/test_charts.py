@@ -175,14 +175,50 @@ def test_departments_sorted_highest_on_top_with_percent_and_legend():
     names = [t for t in texts if t in DEPTS]
     assert names == bottom_up  # y tick labels run bottom-up, so 文明办 (100%) is on top
     assert {"100%", "92%", "33%", "0%"} <= set(texts)
-    assert {"正常", "滞后/受阻", "临期", "逾期", "未报送"} <= set(texts)
+    assert {"正常", "滞后", "受阻", "临期", "逾期", "未报送", "待核实", "已销号",
+            "序时进度"} <= set(texts)
+
+
+def test_departments_stack_status_counts_and_draw_every_department_at_zero():
+    bars = [charts.DeptBar("教育局", 7.9, "red", {"overdue": 9, "on_track": 3, "closed": 2},
+                           expected=68),
+            charts.DeptBar("编办", 0.0, "grey", {"no_report": 2})]
+    fig = charts.departments_figure(bars, title="完成度", plan="某方案(某〔2022〕1号)",
+                                    subtitle="截至 2023-06-30")
+    texts = [t.get_text() for t in _texts(fig)]
+    assert "8%" in texts  # 7.9 rounds as the text views round it, not down to 7%
+    assert "0%" in texts and "编办" in texts  # drawn even at nothing
+    assert "9" in texts  # the nine overdue tasks are a segment of their own, with the count
+    assert any("某〔2022〕1号" in t and "截至 2023-06-30" in t for t in texts)
+    counts_ax = fig.axes[1]
+    reds = [p for p in counts_ax.patches
+            if p.get_facecolor()[:3] == tuple(int(charts.STATUS_COLOURS["overdue"][i:i + 2], 16)
+                                              / 255 for i in (1, 3, 5))]
+    assert len(reds) == 1 and reds[0].get_width() == 9
+    # the 序时进度 mark sits at 68 on the completion axis
+    assert any(list(line.get_xdata()) == [68, 68] for line in fig.axes[0].get_lines())
+
+
+def test_english_charts_have_no_chinese():
+    import re
+
+    figs = [charts.departments_figure(BARS, title="Completion", lang="en"),
+            charts.targets_figure([charts.TargetBar("Rooms", 187, 200, "", date(2023, 12, 31),
+                                                    0.5)], title="Targets", today=TODAY,
+                                  lang="en"),
+            charts.trend_figure(TREND, title="Trend", lang="en", subtitle="as of 2024-11-25"),
+            charts.trend_figure([], title="Trend", lang="en")]
+    for fig in figs:
+        for text in _texts(fig):
+            if text.get_text() not in DEPTS:  # the test data's own names stay Chinese
+                assert not re.search(r"[\u4e00-\u9fff]", text.get_text()), text.get_text()
 
 
 def test_targets_labels_and_missing_values():
     bars = [*TARGETS, charts.TargetBar("示范性心理辅导室", None, 30, "个", date(2025, 6, 30))]
     texts = [t.get_text() for t in _texts(charts.targets_figure(bars, title="指标", today=TODAY))]
     assert {"187/200所", "240/300所", "12/30个", "150/200所", "76/100%", "未报送"} <= set(texts)
-    assert {"截止 2023-12-31", "截止 2025-12-31", "截止 2025-06-30"} <= set(texts)
+    assert {"截止 2023-12-31 逾期", "截止 2025-12-31", "截止 2025-06-30"} <= set(texts)
     assert [t for t in texts if t in {b.label for b in bars}] == [b.label for b in bars]
 
 
@@ -203,7 +239,7 @@ def test_trend_dates_and_last_point_label():
     texts = [t.get_text() for t in _texts(charts.trend_figure(TREND, title="趋势"))]
     last = TREND[-1]
     assert f"{last.week.month}/{last.week.day}" in texts  # the latest week always has a tick
-    assert "63%" in texts  # its value, rounded down, written at the point
+    assert "64%" in texts  # its value (63.5), rounded as the text rounds it, at the point
     assert {"0", "50%", "100%"} <= set(texts)
 
 
@@ -256,6 +292,27 @@ def test_empty_data_says_so(empty):
     assert "暂无数据" in [t.get_text() for t in _texts(empty())]
 
 
+def test_targets_show_where_they_should_be_units_and_standing_ones():
+    bar = charts.TargetBar("标准化心理辅导室(2025)", 30, 300, "所", date(2025, 12, 31),
+                           expected=0.4, units=(("晋江市", 20, 51), ("鲤城区", None, 21)))
+    standing = charts.TargetBar("市级辅导站专兼职人员", None, 6, "人", None)
+    fig = charts.targets_figure([bar, standing], title="指标", today=TODAY)
+    texts = [t.get_text() for t in _texts(fig)]
+    assert "长期" in texts and "序时进度" in texts and "目标" in texts
+    assert any(t.startswith("县区已报 1/2") and "鲤城区 —/21" in t for t in texts)
+    ax = fig.axes[0]
+    assert any(list(line.get_xdata()) == [0.4, 0.4] for line in ax.get_lines())
+
+
+def test_trend_has_the_expected_line_and_the_year_on_the_first_tick():
+    expected = [charts.TrendPoint(p.week, 50 + i) for i, p in enumerate(TREND)]
+    fig = charts.trend_figure(TREND, title="趋势", expected=expected, subtitle="截至 2024-11-25")
+    texts = [t.get_text() for t in _texts(fig)]
+    assert "序时进度" in texts and "截至 2024-11-25" in texts
+    assert any(t.endswith("\n2024") for t in texts)  # within one year, still the year
+    assert len(fig.axes[0].get_lines()) == 2
+
+
 def test_charts_render_concurrently(tmp_path):
     # The bot draws the digest in a worker thread; two digests at once must not interfere.
     jobs = [lambda i=i: charts.render_departments(BARS, tmp_path / f"d{i}.png", title="完成度")
@@ -268,3 +325,22 @@ def test_charts_render_concurrently(tmp_path):
         _assert_png(path)
     first = Image.open(tmp_path / "d0.png").tobytes()
     assert all(Image.open(tmp_path / f"d{i}.png").tobytes() == first for i in (1, 2))
+
+
+def test_the_readme_screenshots_exist_and_the_script_redraws_them(tmp_path):
+    import importlib.util
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r"!\[[^\]]*\]\((docs/chart-[a-z]+\.png)\)", readme)
+    assert sorted(shown) == ["docs/chart-departments.png", "docs/chart-targets.png",
+                             "docs/chart-trend.png"]
+    for path in shown:
+        _assert_png(ROOT / path, min_height=500)
+    spec = importlib.util.spec_from_file_location("make_screenshots",
+                                                  ROOT / "docs" / "make_screenshots.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.main(["--out", str(tmp_path)]) == 0
+    for path in shown:
+        _assert_png(tmp_path / Path(path).name, min_height=500)

@@ -99,3 +99,39 @@ def test_parse_date_prints_the_reading(cli):
     assert out.startswith("2022-06-30  2022年6月30日(星期四)")
     bad = cli("parse-date", "2月30日", "--now", "2022-01-10", ok=False)
     assert bad.returncode == 1 and "2月没有30日" in bad.stderr
+
+
+def test_export_ledger_and_bulletin_and_score(cli, tmp_path):
+    import io
+
+    import openpyxl
+    from docx import Document
+
+    cli("seed")
+    cli("members", "add", "1001", "教育局", "--name", "李联络")
+    unit = cli("report", "T06", "-", "--value", "23", "--unit", "晋江市", "--as", "1001")
+    assert "晋江市 23所（全市合计 23所）" in unit.stdout
+    refused = cli("report", "T06", "-", "--value", "5", "--unit", "北京", "--as", "1001", ok=False)
+    assert refused.returncode == 1 and "找不到单位“北京”" in refused.stderr
+    out = cli("export", "ledger", "--out", str(tmp_path / "l.xlsx")).stdout
+    assert "wrote" in out
+    book = openpyxl.load_workbook(tmp_path / "l.xlsx")
+    assert book["任务台账"].max_row == 51
+    cli("export", "bulletin", "--period", "month", "--out", str(tmp_path / "b.docx"))
+    doc = Document(io.BytesIO((tmp_path / "b.docx").read_bytes()))
+    assert "落实情况通报" in doc.paragraphs[0].text
+    score = cli("score", "--year", "2023").stdout
+    assert "2023年度结果考评（截至 2023-12-31）" in score
+    assert "教育局" in score and "不合格" in score and "规则：按时销号每项+2分" in score
+    future = cli("score", "--year", "2999", ok=False)
+    assert future.returncode == 1
+    english = cli("--lang", "en", "score", "--year", "2023").stdout
+    assert "Scores for 2023" in english and "Quanzhou Municipal Education Bureau" in english
+
+
+def test_bulletin_pdf_says_clearly_when_libreoffice_is_missing(cli, tmp_path):
+    cli("seed")
+    cli.env["PATH"] = str(tmp_path / "empty-bin")  # no soffice anywhere on this PATH
+    done = cli("export", "bulletin", "--pdf", "--out", str(tmp_path / "b.docx"), ok=False)
+    assert done.returncode == 3
+    assert "LibreOffice" in done.stderr and (tmp_path / "b.docx").is_file()

@@ -43,3 +43,40 @@ def test_digest_in_english_and_upcoming(seeded):
     text = digest_text(digest_data(seeded, at("2022-06-20")), "en")
     assert "Weekly digest" in text and "Due in the next 14 days" in text
     assert "T01" in text.split("Due in the next 14 days")[1]
+
+
+def test_this_weeks_reports_count_reports_not_reviews(seeded, tmp_path):
+    from bot.progress import close_task, reopen_task
+    from tests.conftest import COORDINATOR
+
+    sample_reports(seeded, tmp_path)
+    close_task(seeded, user_id=COORDINATOR, task_ref="T05", now=at("2023-05-13"))
+    reopen_task(seeded, user_id=COORDINATOR, task_ref="T05", reason="材料不全",
+                now=at("2023-05-14"))
+    data = digest_data(seeded, at("2023-05-15 09:00"))
+    assert data.reports_this_week == 3  # the close and the reopen are reviews, not reports
+    assert "本周收到报送 3 条" in digest_text(data)
+
+
+def test_a_future_digest_computes_but_stores_no_snapshot(seeded):
+    data = digest_data(seeded, at("2030-01-07"), today=at("2026-11-29").date())
+    assert data.last_week is not None and len(data.trend) == 12
+    stored = [row["day"] for row in seeded["snapshots"].rows]
+    assert all(day < "2026-11-29" for day in stored)
+    assert not any(day.startswith("2029") or day.startswith("2030") for day in stored)
+    digest_data(seeded, at("2022-03-07"))  # an ordinary digest keeps its past days
+    assert seeded["snapshots"].count > 0
+
+
+def test_nothing_due_is_followed_by_the_overdue_count(seeded):
+    text = digest_text(digest_data(seeded, at("2022-07-16")))
+    line = next(x for x in text.splitlines() if x.startswith("未来 14 天内没有到期任务"))
+    overdue = int(text.split("逾期任务（")[1].split("项")[0])
+    assert overdue > 0 and f"另有 {overdue} 项任务已逾期" in line
+
+
+def test_trend_starts_at_the_first_tracked_week(seeded):
+    data = digest_data(seeded, at("2022-01-24"))  # seeded 2022-01-05: three weeks tracked
+    assert [d.isoformat() for d, _ in data.trend] == ["2022-01-03", "2022-01-10", "2022-01-17",
+                                                      "2022-01-24"]
+    assert data.expected and all(0 <= v <= 100 for _, v in data.expected)

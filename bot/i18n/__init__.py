@@ -26,8 +26,10 @@ CATALOGUE_DIR = Path(__file__).resolve().parent
 
 # Which column of a stored row holds a name in each language (the plan file gives both).
 _FIELDS: dict[str, dict[str, str]] = {
-    "zh": {"title": "title", "dept": "short", "dept_full": "name", "plan": "title"},
-    "en": {"title": "title_en", "dept": "name_en", "dept_full": "name_en", "plan": "title_en"},
+    "zh": {"title": "title", "dept": "short", "dept_full": "name", "plan": "title",
+           "metric": "target_metric", "grade": "name"},
+    "en": {"title": "title_en", "dept": "name_en", "dept_full": "name_en", "plan": "title_en",
+           "metric": "title_en", "grade": "name_en"},
 }
 _ZH_FIELDS = _FIELDS[DEFAULT_LANG]
 _WEEKDAYS_KEY = "weekdays"

@@ -127,6 +127,9 @@ def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
     unit = rec.task["target_unit"] or ""
     value = (t("recorded_value", lang, html=False, value=f"{r['value']:g}", unit=unit)
              if r["value"] is not None and unit != "%" else "")
+    if r.get("unit"):  # a county unit's figure: say whose it is and what the city now has
+        value = t("report_unit_value", lang, html=False, unit=r["unit"],
+                  value=f"{r['unit_value']:g}", total=f"{r['value']:g}", u=unit)
     return t("report_recorded", lang, html=html, task=rec.task["id"],
              title=field(rec.task, "title", lang), percent=r["percent"],
              state=label("state", r["state"], lang), value=value,

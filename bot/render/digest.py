@@ -58,7 +58,10 @@ def digest_text(data: DigestData, lang: str = "zh") -> str:
                        and data.at.date() <= v.status.due <= horizon),
                       key=lambda v: (v.status.due, v.task["id"]))
     lines.append("")
-    lines.append(t("due_header", lang, days=DUE_AHEAD_DAYS, count=len(upcoming)) if upcoming
-                 else t("due_none", lang, days=DUE_AHEAD_DAYS))
+    if upcoming:
+        lines.append(t("due_header", lang, days=DUE_AHEAD_DAYS, count=len(upcoming)))
+    else:  # "nothing falls due" must not read as "all is well" while tasks are overdue
+        lines.append(t("due_none", lang, days=DUE_AHEAD_DAYS) + (
+            t("due_none_but_overdue", lang, count=len(overdue)) if overdue else ""))
     lines += [task_line(v, lang, depts) for v in upcoming]
     return "\n".join(lines)

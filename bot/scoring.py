@@ -1,0 +1,212 @@
+"""结果考评: a score per department for a year, from documented, configurable rules.
+
+The rules live in one place, `scoring.yaml` at the repository root (defaults in `Rules` below,
+which the file overrides key by key). The score is `base` plus the points of every rule, kept
+between `floor` and `ceiling`; each rule's count and points are returned, so the table shows
+why a department got its grade. Pure over the record and an injected `now`; no text for users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlite_utils import Database
+
+from bot.db import utc_iso
+from bot.directory import catalogue
+from bot.exports.facts import chases_of, extension_of
+from bot.recurrence import due_dates, parse_recurrence
+
+RULES_FILE = Path(__file__).resolve().parent.parent / "scoring.yaml"
+RULE_KEYS = ("closed_on_time", "closed_late", "overdue_day", "unanswered_chase",
+             "approved_extension", "silent_period")
+
+
+@dataclass(frozen=True)
+class Grade:
+    name: str
+    name_en: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Rules:
+    base: float = 80
+    closed_on_time: float = 2
+    closed_late: float = 1
+    overdue_day: float = -0.1
+    overdue_cap_per_item: float = -5
+    unanswered_chase: float = -1
+    approved_extension: float = -0.5
+    silent_period: float = -1
+    floor: float = 0
+    ceiling: float = 100
+    grades: tuple[Grade, ...] = (Grade("优秀", "excellent", 90), Grade("良好", "good", 80),
+                                 Grade("合格", "pass", 60), Grade("不合格", "fail", 0))
+
+    def grade(self, score: float) -> Grade:
+        for grade in sorted(self.grades, key=lambda g: -g.min):
+            if score >= grade.min:
+                return grade
+        return min(self.grades, key=lambda g: g.min)
+
+
+class RulesError(ValueError):
+    """The scoring file is unreadable or holds a key or value that makes no sense."""
+
+
+def load_rules(path: str | Path | None = RULES_FILE) -> Rules:
+    """The defaults, overridden by the keys of the YAML file (if it exists)."""
+    if path is None or not Path(path).is_file():
+        return Rules()
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return rules_from(raw, str(path))
+
+
+def rules_from(raw: dict[str, Any], source: str = "scoring") -> Rules:
+    if not isinstance(raw, dict):
+        raise RulesError(f"{source}: expected a mapping of rule names to numbers")
+    known = {f.name for f in fields(Rules)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise RulesError(f"{source}: unknown rule(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(known))}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "grades":
+            try:
+                values[key] = tuple(Grade(str(g["name"]), str(g.get("name_en", g["name"])),
+                                          float(g["min"])) for g in value)
+            except (TypeError, KeyError, ValueError):
+                raise RulesError(f"{source}: grades must be a list of {{name, min}}") from None
+            if not values[key]:
+                raise RulesError(f"{source}: grades must not be empty")
+        else:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise RulesError(f"{source}: {key} must be a number, not {value!r}")
+            values[key] = float(value)
+    return Rules(**values)
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    rule: str  # one of RULE_KEYS
+    count: float  # items, days, chases or months
+    points: float  # what they add up to (negative for deductions)
+
+
+@dataclass
+class DeptScore:
+    dept: dict[str, Any]
+    base: float
+    lines: list[ScoreLine]
+    score: float
+    grade: Grade
+    counts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def code(self) -> str:
+        return self.dept["code"]
+
+
+@dataclass(frozen=True)
+class _Item:
+    task_id: str
+    dept: str
+    period: str
+    due: date
+
+
+def _items(task: dict[str, Any], first: date, last: date) -> list[_Item]:
+    """The work items of a task that could count in [first, last]: due on or before `last`."""
+    if task["recurrence"]:
+        out = []
+        for due in due_dates(parse_recurrence(task["recurrence"]),
+                             date.fromisoformat(task["start"])):
+            if due > last:
+                break
+            if due >= first - timedelta(days=366):  # an old one may still stand open
+                out.append(_Item(task["id"], task["dept"], due.isoformat(), due))
+        return out
+    due_text = task.get("due_set") or task["due"]
+    if not due_text or date.fromisoformat(due_text) > last:
+        return []
+    return [_Item(task["id"], task["dept"], "", date.fromisoformat(due_text))]
+
+
+def score_table(db: Database, year: int, now: datetime, rules: Rules | None = None
+                ) -> list[DeptScore]:
+    """Every department's score for `year`, as of `now` (a year in progress counts to today)."""
+    rules = rules or load_rules()
+    tz = now.tzinfo
+    first = date(year, 1, 1)
+    last = min(date(year, 12, 31), now.date())
+    end = datetime.combine(last, time(23, 59, 59), tz)
+    kept = catalogue(db)
+    # The newest valid record of each (task, period) as of the end of the scored span: closed or not.
+    latest = {(r["task_id"], r["period"]): r for r in db.query(
+        "SELECT r.task_id, r.period, r.kind, r.at FROM reports r JOIN (SELECT max(id) AS id "
+        "FROM reports WHERE revoked_at IS NULL AND at <= ? GROUP BY task_id, period) m "
+        "ON m.id = r.id", [utc_iso(end)])}
+    # Months in which each department reported anything (the reporter's or the task's dept).
+    # `at` is stored in UTC: shift it to local time before taking the month.
+    shift = f"{int((now.utcoffset() or timedelta()).total_seconds() // 60):+d} minutes"
+    reported = {(row[0], row[1]) for row in db.execute(
+        "SELECT t.dept, strftime('%Y-%m', r.at, ?) FROM reports r JOIN tasks t "
+        "ON t.id = r.task_id WHERE r.revoked_at IS NULL AND r.kind = 'progress' "
+        "AND r.at >= ? AND r.at <= ? GROUP BY 1, 2",
+        [shift, utc_iso(datetime.combine(first, time(0), tz)), utc_iso(end)])}
+    counts: dict[str, dict[str, float]] = {d["code"]: dict.fromkeys(RULE_KEYS, 0.0)
+                                           for d in kept.departments}
+    overdue_points: dict[str, float] = dict.fromkeys(counts, 0.0)
+    for task in kept.tasks:
+        c = counts.get(task["dept"])
+        if c is None:
+            continue
+        for item in _items(task, first, last):
+            row = latest.get((item.task_id, item.period))
+            closed_day = (datetime.fromisoformat(row["at"]).astimezone(tz).date()
+                          if row and row["kind"] == "close" else None)
+            if closed_day and first <= closed_day <= last:
+                c["closed_on_time" if closed_day <= item.due else "closed_late"] += 1
+            # Days overdue inside the year: from the day after the due date to the close or today.
+            stop = min(last, closed_day - timedelta(days=1)) if closed_day else last
+            start = max(first, item.due + timedelta(days=1))
+            days = max(0, (stop - start).days + 1)
+            if days:
+                c["overdue_day"] += days
+                overdue_points[task["dept"]] += max(rules.overdue_cap_per_item,
+                                                    days * rules.overdue_day)
+        extension = extension_of(db, task)
+        if extension and (extension.approved_at is None or extension.approved_at.year == year):
+            c["approved_extension"] += 1
+        c["unanswered_chase"] += chases_of(db, task["id"]).unanswered
+    # Silent months: full months of the year gone by, from the month its first task started.
+    starts: dict[str, date] = {}
+    for task in kept.tasks:
+        day = date.fromisoformat(task["start"])
+        starts[task["dept"]] = min(day, starts.get(task["dept"], day))
+    month_ends = [date(year, m, 1) for m in range(1, 13)]
+    scores = []
+    for dept in kept.departments:
+        code = dept["code"]
+        c = counts[code]
+        for month in month_ends:
+            following = date(year + (month.month == 12), month.month % 12 + 1, 1)
+            began = starts.get(code)
+            if following > now.date() or began is None or began >= following:
+                continue
+            if (code, f"{month:%Y-%m}") not in reported:
+                c["silent_period"] += 1
+        # `or 0.0`: a zero count times a negative rule is -0.0, which would print as "-0".
+        lines = [ScoreLine(key, c[key], (overdue_points[code] if key == "overdue_day"
+                                         else c[key] * getattr(rules, key)) or 0.0)
+                 for key in RULE_KEYS]
+        raw = rules.base + sum(line.points for line in lines)
+        score = round(max(rules.floor, min(rules.ceiling, raw)), 1)
+        scores.append(DeptScore(dept, rules.base, lines, score, rules.grade(score), c))
+    return sorted(scores, key=lambda s: (-s.score, s.dept["position"]))

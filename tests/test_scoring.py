@@ -1,0 +1,137 @@
+"""结果考评: the rules, table-tested on the real plan with scripted reports."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.progress import close_task, record_report, set_deadline
+from bot.scoring import RULES_FILE, Grade, Rules, RulesError, load_rules, rules_from, score_table
+from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
+
+WIDE = Rules(overdue_cap_per_item=-1000)  # no cap, so overdue days show as they are
+
+
+def _edu(db, year: int, now: str, rules: Rules = WIDE):
+    return next(s for s in score_table(db, year, at(now), rules) if s.code == "EDU")
+
+
+def _line(score, rule):
+    return next(line for line in score.lines if line.rule == rule)
+
+
+def close_on_time(db):
+    record_report(db, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2022-06-01"))
+    close_task(db, user_id=COORDINATOR, task_ref="T01", now=at("2022-06-10"))
+
+
+def close_late(db):
+    record_report(db, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2022-07-05"))
+    close_task(db, user_id=COORDINATOR, task_ref="T01", now=at("2022-07-10"))
+
+
+def extend(db):
+    set_deadline(db, user_id=COORDINATOR, task_ref="T09", due=at("2026-06-30").date(),
+                 now=at("2022-03-01"))
+
+
+def chase_twice(db):
+    db["chases"].insert_all([{"task_id": "T01", "colour": "blue", "acknowledged_at": None},
+                             {"task_id": "T03", "colour": "red", "acknowledged_at": None},
+                             {"task_id": "T04", "colour": "yellow",
+                              "acknowledged_at": "2022-05-01T01:00:00+00:00"}])
+
+
+def nothing(db):
+    pass
+
+
+@pytest.mark.parametrize(("script", "rule", "count", "points"), [
+    (close_on_time, "closed_on_time", 1, 2.0),
+    (close_on_time, "closed_late", 0, 0.0),
+    (close_late, "closed_late", 1, 1.0),
+    (close_late, "closed_on_time", 0, 0.0),
+    (extend, "approved_extension", 1, -0.5),
+    (chase_twice, "unanswered_chase", 2, -2.0),
+    (nothing, "approved_extension", 0, 0.0),
+])
+def test_each_rule_counts_and_weighs(seeded, script, rule, count, points):
+    script(seeded)
+    line = _line(_edu(seeded, 2022, "2022-12-31"), rule)
+    assert (line.count, line.points) == (count, points)
+
+
+def test_overdue_days_count_inside_the_year_until_the_close(seeded):
+    close_late(seeded)  # T01 due 06-30, closed 07-10: nine whole days overdue before the close
+    t01_days = 9
+    t02_days = (at("2022-12-31").date() - at("2022-06-30").date()).days  # T02 still open: 184
+    open_before = _line(_edu(seeded, 2022, "2022-12-31"), "overdue_day")
+    assert open_before.count >= t01_days + t02_days
+    # Next year only the days of next year count for T02, and T01 (closed) adds none.
+    y2023 = _line(_edu(seeded, 2023, "2023-03-31"), "overdue_day")
+    assert y2023.count >= 90  # T02 from 01-01 to 03-31
+    assert y2023.points == pytest.approx(-0.1 * y2023.count)
+
+
+@pytest.mark.parametrize(("rules", "points"), [(Rules(), -5.0), (WIDE, -18.1),
+                                               (Rules(overdue_day=-0.01), -1.81)])
+def test_the_overdue_deduction_is_capped_per_item(seeded, rules, points):
+    # 财政局 has one dated task, due 2024-12-31 and never closed: 181 days overdue by 06-30.
+    fin = next(s for s in score_table(seeded, 2025, at("2025-06-30"), rules) if s.code == "FIN")
+    line = _line(fin, "overdue_day")
+    assert line.count == 181
+    assert line.points == pytest.approx(points)
+
+
+def test_silent_months_and_a_department_that_reports(seeded):
+    # 卫健委 reports in March and May 2022: by the end of June four full months were silent
+    record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T41", percent=10, now=at("2022-03-05"))
+    record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T41", percent=20, now=at("2022-05-05"))
+    health = next(s for s in score_table(seeded, 2022, at("2022-07-01"), WIDE)
+                  if s.code == "HEALTH")
+    assert _line(health, "silent_period").count == 4  # Jan, Feb, Apr, Jun
+    assert health.score == pytest.approx(80 - 4)
+    assert health.grade.name == "合格"  # 76: under 良好 (80)
+
+
+@pytest.mark.parametrize(("score", "grade"), [
+    (100, "优秀"), (90, "优秀"), (89.9, "良好"), (80, "良好"), (79.9, "合格"), (60, "合格"),
+    (59.9, "不合格"), (0, "不合格"),
+])
+def test_grade_thresholds(score, grade):
+    assert Rules().grade(score).name == grade
+
+
+def test_score_stays_between_floor_and_ceiling(seeded):
+    generous = Rules(base=100, closed_on_time=50)
+    close_on_time(seeded)
+    assert _edu(seeded, 2022, "2022-06-30", generous).score == 100
+    harsh = Rules(base=0)
+    assert _edu(seeded, 2022, "2022-12-31", harsh).score == 0
+    assert _edu(seeded, 2022, "2022-12-31", harsh).grade.name == "不合格"
+
+
+def test_the_rules_file_matches_the_defaults_and_overrides_them(tmp_path):
+    assert load_rules(RULES_FILE) == Rules()  # scoring.yaml documents the defaults as they are
+    custom = tmp_path / "rules.yaml"
+    custom.write_text("base: 70\nsilent_period: -3\ngrades:\n  - {name: 达标, min: 60}\n"
+                      "  - {name: 未达标, min: 0}\n", encoding="utf-8")
+    rules = load_rules(custom)
+    assert (rules.base, rules.silent_period, rules.closed_on_time) == (70, -3, 2)
+    assert rules.grade(65) == Grade("达标", "达标", 60)
+    assert load_rules(tmp_path / "missing.yaml") == Rules()
+
+
+@pytest.mark.parametrize("raw", [{"bonus": 1}, {"base": "high"}, {"base": True},
+                                 {"grades": []}, {"grades": [{"min": 1}]}, ["base"]])
+def test_bad_rules_are_refused_with_the_reason(raw):
+    with pytest.raises(RulesError):
+        rules_from(raw)
+
+
+def test_every_department_is_scored_best_first(seeded):
+    scores = score_table(seeded, 2022, at("2022-12-31"))
+    assert len(scores) == 10
+    assert [s.score for s in scores] == sorted((s.score for s in scores), reverse=True)
+    for s in scores:  # the lines add up to the score (inside floor and ceiling)
+        raw = s.base + sum(line.points for line in s.lines)
+        assert s.score == pytest.approx(max(0, min(100, raw)), abs=0.05)
