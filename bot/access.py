@@ -83,7 +83,9 @@ def refusal_for_audience(actor: Actor, audience: Audience) -> str | None:
     if audience is Audience.ANYONE:
         return None
     if audience is Audience.MEMBER:
-        return None if actor.member else "not_member"
+        if actor.member:
+            return None
+        return "application_pending" if actor.role is Role.APPLICANT else "not_member"
     return None if actor.coordinator else "coordinator_only"
 
 

@@ -197,7 +197,7 @@ def request_join(db: Database, *, user_id: int, dept_text: str, now: datetime,
     dept = find_department(db, dept_text)
     member = get_member(db, user_id)
     if member and member["status"] == "active":
-        raise DubanError("already_member", dept=member["dept"] or "—")
+        raise DubanError("already_member", dept=dept_names(db).get(member["dept"], "—"))
     return add_member(db, user_id=user_id, dept=dept["code"], role="liaison", now=now,
                       actor=user_id, name=name, username=username, status="pending")
 

@@ -166,7 +166,7 @@ def step(snap: Snapshot, event: Event, *, task_id: str, percent: int | None = No
         if not reason:
             raise DubanError("reason_required")
         return replace(snap, state=State.IN_PROGRESS, work="in_progress", reason=reason,
-                       percent=percent or 0)
+                       percent=percent or 0, value=value)
     if event is Event.EXTEND_REQUEST:
         if snap.extension:
             raise DubanError("extension_pending", task=task_id)

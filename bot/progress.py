@@ -100,10 +100,15 @@ def stale(db: Database, task_id: str, tz: tzinfo | None) -> DubanError:
                       change=Key(f"change.{kind}"))
 
 
-def snapshot_of(db: Database, task: dict[str, Any], today: date
+def snapshot_of(db: Database, task: dict[str, Any], today: date, period: str | None = None
                 ) -> tuple[tuple[date, date | None, str], dict[str, Any] | None, Snapshot]:
-    """(window, newest valid record, the snapshot it carries) of the task's current period."""
-    opens, due, period = window(task, today)
+    """(window, newest valid record, the snapshot it carries) of the task's current period, or
+    of an earlier `period` of a recurring duty (a claim checked after its term ended)."""
+    opens, due, current = window(task, today)
+    if period is not None and period != current and task["recurrence"]:
+        due = date.fromisoformat(period)
+    else:
+        period = current
     row = latest_row(db, task["id"], period)
     return (opens, due, period), row, from_record(row, bool(task["recurrence"]))
 
@@ -122,11 +127,13 @@ def _replayed(db: Database, update_key: str | None, today: date) -> Recorded | N
 def transition(db: Database, task: dict[str, Any], event: Event, *, user_id: int | None,
                now: datetime, update_key: str | None = None, version: int | None = None,
                note: str = "", source: str = "telegram", extra: dict[str, Any] | None = None,
-               columns: dict[str, Any] | None = None, **change: Any) -> Recorded:
+               columns: dict[str, Any] | None = None, period: str | None = None,
+               **change: Any) -> Recorded:
     """The one way a task's record changes: check who may (bot.access) and whether the
     lifecycle allows it now (bot.lifecycle), then append the record with the snapshot after it,
     all in one transaction. `version`, when given, is the version the caller saw (a button's or
-    a question's): a task changed since is refused with what changed ('task_changed')."""
+    a question's): a task changed since is refused with what changed. `period` names the
+    occurrence a button was made for, so a claim is checked in its own term after the next began."""
     today = now.date()
     note = (note or "").strip()
     if len(note) > MAX_NOTE_CHARS:
@@ -138,7 +145,7 @@ def transition(db: Database, task: dict[str, Any], event: Event, *, user_id: int
         who = authorise(db, user_id, ACTION_OF[event], task) if user_id else None
         if version is not None and task_version(db, task["id"]) != version:
             raise stale(db, task["id"], now.tzinfo)
-        (opens, due, period), _, before = snapshot_of(db, task, today)
+        (opens, due, period), _, before = snapshot_of(db, task, today, period)
         after = step(before, event, task_id=task["id"], **change)
         row = {
             "task_id": task["id"], "period": period, "kind": event.value,
@@ -208,7 +215,9 @@ def record_report(
     if effective is None:
         effective = snap.percent
     if state is None:
-        state = "done" if effective >= 100 else ("in_progress" if effective > 0 else None)
+        state = "done" if effective >= 100 else ("in_progress" if effective > 0 else "not_started")
+    elif state == "in_progress" and effective >= 100:
+        effective = 99  # said to be still in progress: a measurement at target is not a claim
     event = Event.CLAIM if state == "done" or effective >= 100 else Event.PROGRESS
     return transition(db, task, event, user_id=user_id, now=now, update_key=update_key,
                       note=note, source=source, percent=effective, work=state, value=value,
@@ -255,10 +264,11 @@ def _unit_report(db: Database, task: dict[str, Any], period: str, unit: str,
 
 def close_task(db: Database, *, user_id: int, task_ref: str, now: datetime, note: str = "",
                source: str = "telegram", update_key: str | None = None,
-               version: int | None = None) -> Recorded:
+               version: int | None = None, period: str | None = None) -> Recorded:
     """The coordinator's check (核实销号) of a claim: the task, or its occurrence, is closed."""
     return transition(db, find_task(db, task_ref), Event.CLOSE, user_id=user_id, now=now,
-                      note=note, source=source, update_key=update_key, version=version)
+                      note=note, source=source, update_key=update_key, version=version,
+                      period=period)
 
 
 def close_directly(db: Database, *, user_id: int, task_ref: str, reason: str, now: datetime,
@@ -272,18 +282,19 @@ def close_directly(db: Database, *, user_id: int, task_ref: str, reason: str, no
 
 def reopen_task(db: Database, *, user_id: int, task_ref: str, reason: str, now: datetime,
                 source: str = "telegram", update_key: str | None = None,
-                version: int | None = None) -> Recorded:
+                version: int | None = None, period: str | None = None) -> Recorded:
     """退回 a claim, or reverse a closure, with a reason. Progress returns to the last report
     below 100%; the earlier records (a 受阻 reason among them) stay in the history."""
     task = find_task(db, task_ref)
-    _, period = window(task, now.date())[1:]
+    (_, _, period), _, _ = snapshot_of(db, task, now.date(), period)
     before = db.execute(
-        "SELECT percent FROM reports WHERE task_id = ? AND period = ? AND revoked_at IS NULL "
+        "SELECT percent, value FROM reports WHERE task_id = ? AND period = ? AND revoked_at IS NULL "
         "AND kind IN ('progress', 'reopen') AND percent < 100 ORDER BY id DESC LIMIT 1",
         [task["id"], period]).fetchone()
     return transition(db, task, Event.REOPEN, user_id=user_id, now=now, note=reason,
                       reason=(reason or "").strip(), source=source, update_key=update_key,
-                      version=version, percent=before[0] if before else 0)
+                      version=version, period=period, percent=before[0] if before else 0,
+                      value=before[1] if before else None)
 
 
 def act(db: Database, *, event: Event, user_id: int, task_ref: str, now: datetime,

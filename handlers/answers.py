@@ -43,9 +43,17 @@ async def _check(update: Update, context: DubanContext, prompt: prompts.Prompt) 
 
 
 async def answer_text(update: Update, context: DubanContext) -> None:
-    """A typed reply: hand it to the question it answers."""
+    """A typed reply: hand it to the question it answers. Plain text that answers nothing gets a
+    hint where someone clearly spoke to the bot (a private chat, a mention); group chatter that
+    reaches an admin bot is left alone."""
     prompt = _asked(update, context)
-    if prompt is None or not await _check(update, context, prompt):
+    if prompt is None:
+        message = update.effective_message
+        mentioned = f"@{context.bot.username}".lower() in (message.text or "").lower()
+        if message.chat.type == Chat.PRIVATE or mentioned:
+            await reply(update, t("use_commands", caller(update, context).lang))
+        return
+    if not await _check(update, context, prompt):
         return
     await HANDLERS[prompt.kind](update, context, prompt)
 

@@ -80,7 +80,7 @@ COMMANDS: tuple[Command, ...] = (
 BUTTONS: tuple[Button, ...] = (
     Button(r"^join:(approve|refuse):[0-9]{1,15}$", onboarding.decide_join_button,
            Audience.COORDINATOR),
-    Button(r"^rv:(close|reopen):T[0-9]{1,4}:[0-9]{1,9}$",
+    Button(r"^rv:(close|reopen):T[0-9]{1,4}:[0-9]{1,9}:([0-9]{4}-[0-9]{2}-[0-9]{2})?$",
            review.review_button, Audience.COORDINATOR),
     Button(r"^dl:(ok:T[0-9]{1,4}:[0-9]{4}-[0-9]{2}-[0-9]{2}|no:T[0-9]{1,4})$",
            deadlines.decide_deadline, Audience.COORDINATOR),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from telegram import ForceReply, Message, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.access import Actor, actor_of
@@ -109,7 +111,10 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
 async def tell(update: Update, text: str) -> None:
     """A refusal or a short notice: an alert on a pressed button, else a reply in the chat."""
     if update.callback_query:
-        await update.callback_query.answer(text[:200], show_alert=True)
+        try:
+            await update.callback_query.answer(text[:200], show_alert=True)
+        except BadRequest:  # a press redelivered after Telegram's answer window: nobody waits
+            logging.getLogger(__name__).info("could not answer an old button press")
     else:
         await reply(update, text)
 

@@ -79,7 +79,7 @@ async def decide_join_command(update: Update, context: DubanContext) -> None:
     approve = update.effective_message.text.lstrip("/").lower().startswith("approve")
     raw = args_text(context)
     if not re.fullmatch(r"[0-9]{1,15}", raw):
-        await reply(update, t("no_pending_request", who.lang, user_id=raw or "?"))
+        await reply(update, t("approve_usage", who.lang))
         return
     await reply(update, await _decide(update, context, int(raw), approve))
 

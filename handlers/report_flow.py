@@ -19,6 +19,7 @@ from bot.errors import DubanError
 from bot.evidence import check_size
 from bot.i18n import field, label, t
 from bot.progress import (
+    MAX_NOTE_CHARS,
     SKIP_WORDS,
     parse_progress_word,
     parse_report_args,
@@ -148,9 +149,13 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
     now = context.now()
     if prompt.step == "progress":
         parsed = parse_progress_word({**task, "target_value": None}, word)
-        if parsed is None or (parsed.percent is not None and not 0 <= parsed.percent <= 100):
+        if parsed is None:
             await _ask(message, context, prompt, t("progress_unreadable", who.lang, word=word),
                        force_reply())
+            return
+        if parsed.percent is not None and not 0 <= parsed.percent <= 100:
+            await _ask(message, context, prompt,
+                       t("percent_range", who.lang, percent=parsed.percent), force_reply())
             return
         prompt = prompts.advance(context.db, prompt, step="note", now=now,
                                  percent=parsed.percent, state=parsed.state)
@@ -168,8 +173,14 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
         if not note and prompt.data.get("state") == "blocked":
             await _ask_note(message, context, prompt, who.lang)
             return
+        if len(note) > MAX_NOTE_CHARS:  # refused now, while it can still be written shorter
+            await _ask(message, context, prompt,
+                       t("note_too_long", who.lang, limit=MAX_NOTE_CHARS), force_reply())
+            return
         prompt = prompts.advance(context.db, prompt, step="evidence", now=now, note=note)
         await _ask_evidence(message, context, prompt, who.lang)
+    elif prompt.step == "evidence":
+        await reply(update, t("flow_expect_file", who.lang))
     else:
         await reply(update, t("flow_expect_button", who.lang))
 

@@ -53,12 +53,13 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
         await request_review(update, context, rec)
 
 
-def review_buttons(task_id: str, version: int) -> InlineKeyboardMarkup:
+def review_buttons(task_id: str, version: int, period: str) -> InlineKeyboardMarkup:
+    """核实销号 and 退回 for the claim of one period, made for the task's present version."""
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_close", DEFAULT_LANG),
-                             callback_data=f"rv:close:{task_id}:{version}"),
+                             callback_data=f"rv:close:{task_id}:{version}:{period}"),
         InlineKeyboardButton(t("btn_reopen", DEFAULT_LANG),
-                             callback_data=f"rv:reopen:{task_id}:{version}"),
+                             callback_data=f"rv:reopen:{task_id}:{version}:{period}"),
     ]])
 
 
@@ -70,7 +71,8 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
                                count_for_task(db, task["id"]), DEFAULT_LANG)
     target = context.group_id or update.effective_chat.id
     review = await context.bot.send_message(
-        target, text, reply_markup=review_buttons(task["id"], task_version(db, task["id"])))
+        target, text, reply_markup=review_buttons(task["id"], task_version(db, task["id"]),
+                                                  rec.report["period"]))
     for row in for_review(db, task["id"], rec.report["id"], REVIEW_EVIDENCE_MAX):
         send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
         try:
@@ -90,7 +92,7 @@ async def review_button(update: Update, context: DubanContext) -> None:
     """rv:close:<task>:<version> closes; rv:reopen:<task>:<version> asks for the reason."""
     query = update.callback_query
     who = caller(update, context)
-    _, verb, task_id, raw_version = query.data.split(":")
+    _, verb, task_id, raw_version, period = query.data.split(":")
     version = int(raw_version)
     task_for(context, who, task_id, Action.REVIEW)
     if task_version(context.db, task_id) != version:
@@ -99,14 +101,15 @@ async def review_button(update: Update, context: DubanContext) -> None:
         await query.answer()
         prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
                                      user_id=who.user_id, kind=REOPEN_PROMPT, step="reason",
-                                     data={"task": task_id, "version": version},
+                                     data={"task": task_id, "version": version,
+                                           "period": period, "card": query.message.message_id},
                                      now=context.now())
         sent = await query.message.reply_text(t("reopen_prompt", who.lang, task=task_id),
                                               reply_markup=force_reply(), do_quote=False)
         prompts.link_message(context.db, prompt, sent.message_id)
         return
     rec = close_task(context.db, user_id=who.user_id, task_ref=task_id, now=context.now(),
-                     update_key=update_key(update), version=version)
+                     update_key=update_key(update), version=version, period=period)
     await query.answer()
     if rec.duplicate:
         return
@@ -124,9 +127,25 @@ async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.P
     if task_version(context.db, task_id) != prompt.data["version"]:
         prompts.close(context.db, prompt, now=context.now(), outcome="stale")
         raise stale(context.db, task_id, context.settings.tz)
-    await _reopen(update, context, task_id, update.effective_message.text or "",
-                  version=prompt.data["version"])
+    reason = update.effective_message.text or ""
+    await _reopen(update, context, task_id, reason, version=prompt.data["version"],
+                  period=prompt.data.get("period"))
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
+    await _mark_card(context, prompt.chat_id, prompt.data.get("card"),
+                     t("review_returned_mark", DEFAULT_LANG, user=caller(update, context).name,
+                       reason=reason))
+
+
+async def _mark_card(context: DubanContext, chat_id: int, message_id: int | None,
+                     line: str) -> None:
+    """Say on the review card what became of it, and take its buttons away."""
+    if message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        await context.bot.send_message(chat_id, line, reply_to_message_id=message_id)
+    except TelegramError:
+        log.info("could not mark review card %s", message_id)
 
 
 async def _announce(update: Update, context: DubanContext, lang: str, rec: Recorded, key: str,
@@ -141,10 +160,11 @@ async def _announce(update: Update, context: DubanContext, lang: str, rec: Recor
 
 
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str,
-                  version: int | None = None) -> None:
+                  version: int | None = None, period: str | None = None) -> None:
     who = caller(update, context)
     rec = reopen_task(context.db, user_id=who.user_id, task_ref=task_ref, reason=reason,
-                      now=context.now(), update_key=update_key(update), version=version)
+                      now=context.now(), update_key=update_key(update), version=version,
+                      period=period)
     await _announce(update, context, who.lang, rec, "task_reopened_ok",
                     lambda who_: returned_notice(who_, rec.task["id"], reason, DEFAULT_LANG),
                     reason=reason)

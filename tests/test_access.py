@@ -62,7 +62,7 @@ AUDIENCES = {
     (Role.STRANGER, Audience.MEMBER): "not_member",
     (Role.STRANGER, Audience.COORDINATOR): "coordinator_only",
     (Role.APPLICANT, Audience.ANYONE): None,
-    (Role.APPLICANT, Audience.MEMBER): "not_member",
+    (Role.APPLICANT, Audience.MEMBER): "application_pending",
     (Role.APPLICANT, Audience.COORDINATOR): "coordinator_only",
     (Role.LIAISON, Audience.ANYONE): None,
     (Role.LIAISON, Audience.MEMBER): None,
