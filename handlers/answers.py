@@ -11,11 +11,14 @@ from __future__ import annotations
 from telegram import Chat, Update
 
 from bot import prompts
+from bot.access import Audience
 from bot.i18n import t
-from handlers import evidence, report_flow, review
+from handlers import evidence, report_flow, review, supervision
 from handlers.context import DubanContext, caller, reply
+from handlers.dispatch import Where, guarded
 
-HANDLERS = {report_flow.KIND: report_flow.answer_text, review.REOPEN_PROMPT: review.reopen_reason}
+HANDLERS = {report_flow.KIND: report_flow.answer_text, review.REOPEN_PROMPT: review.reopen_reason,
+            supervision.EXTEND_REFUSE_PROMPT: supervision.extension_refusal_reason}
 
 
 def _asked(update: Update, context: DubanContext) -> prompts.Prompt | None:
@@ -55,7 +58,11 @@ async def answer_text(update: Update, context: DubanContext) -> None:
         return
     if not await _check(update, context, prompt):
         return
-    await HANDLERS[prompt.kind](update, context, prompt)
+    answer = HANDLERS.get(prompt.kind)
+    if answer is None:  # a question answered by its buttons
+        await reply(update, t("flow_expect_button", caller(update, context).lang))
+        return
+    await answer(update, context, prompt)
 
 
 async def answer_file(update: Update, context: DubanContext) -> None:
@@ -65,7 +72,16 @@ async def answer_file(update: Update, context: DubanContext) -> None:
         if await _check(update, context, prompt):
             await report_flow.add_evidence(update, context, prompt)
         return
+    command = (update.effective_message.caption or "").split(maxsplit=1)[:1]
+    name, _, addressee = (command[0] if command else "").partition("@")
+    if name.lower() == "/report" and addressee.lower() in ("", (context.bot.username or "").lower()):
+        await guarded_report_with_file(update, context)
+        return
     await evidence.evidence_message(update, context)
+
+
+# A captioned /report is a member's command, checked like the typed one.
+guarded_report_with_file = guarded(Audience.MEMBER, Where.ANY, report_flow.report_with_file)
 
 
 async def answer_other(update: Update, context: DubanContext) -> None:

@@ -23,6 +23,7 @@ from handlers import (
     reporting,
     review,
     status,
+    supervision,
 )
 from handlers.context import DubanContext, caller, reply
 from handlers.dispatch import Callback, Where
@@ -67,8 +68,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", show_help, Audience.ANYONE),
     Command("cancel", report_flow.cancel, Audience.ANYONE),
     Command("start", onboarding.show_start, Audience.ANYONE),
-    Command("close", review.close_command, Audience.COORDINATOR),
+    Command("extend", supervision.extend_command, Audience.MEMBER),
+    Command("close", supervision.close_command, Audience.COORDINATOR),
     Command("reopen", review.reopen_command, Audience.COORDINATOR),
+    Command("chase", supervision.chase_command, Audience.COORDINATOR),
+    Command("suspend", supervision.suspend_command, Audience.COORDINATOR),
+    Command("resume", supervision.resume_command, Audience.COORDINATOR),
     Command("deadline", deadlines.propose_deadline, Audience.COORDINATOR),
     Command("mute", jobs.mute, Audience.COORDINATOR),
     Command("digest", jobs.digest_now, Audience.COORDINATOR),
@@ -85,6 +90,10 @@ BUTTONS: tuple[Button, ...] = (
     Button(r"^dl:(ok:T[0-9]{1,4}:[0-9]{4}-[0-9]{2}-[0-9]{2}|no:T[0-9]{1,4})$",
            deadlines.decide_deadline, Audience.COORDINATOR),
     Button(r"^ev:[0-9]{1,12}$", evidence.resend_evidence, Audience.MEMBER),
+    Button(r"^ack:[0-9]{1,12}$", supervision.acknowledge_button, Audience.MEMBER),
+    Button(r"^ex:(ok|no):T[0-9]{1,4}:[0-9]{1,9}$", supervision.extension_button,
+           Audience.COORDINATOR),
+    Button(r"^dc:(ok|no):[0-9]{1,12}$", supervision.direct_close_button, Audience.COORDINATOR),
     Button(r"^rf:task:T[0-9]{1,4}$", report_flow.pick_task, Audience.MEMBER),
     Button(r"^rf:(p:[0-9]{1,12}:(0|25|50|75|100)|s:[0-9]{1,12}:(in_progress|done|blocked))$",
            report_flow.progress_button, Audience.MEMBER),

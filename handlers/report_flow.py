@@ -66,6 +66,28 @@ async def report_entry(update: Update, context: DubanContext) -> None:
     await acknowledge(update, context, rec, who.lang)
 
 
+async def report_with_file(update: Update, context: DubanContext) -> None:
+    """A photo or document captioned '/report T12 60 note': the report, with the file as its
+    evidence (under privacy mode a captioned command is one way a file reaches the bot)."""
+    who = caller(update, context)
+    message = update.effective_message
+    words = (message.caption or "").split()[1:]
+    if not words:
+        await reply(update, t("report_usage", who.lang))
+        return
+    task = task_for(context, who, words[0], Action.REPORT)
+    item = attachment(message)
+    check_size(item["size"])
+    data = parse_report_args(task, words[1:])
+    rec = record_report(context.db, user_id=who.user_id, task_ref=task["id"], now=context.now(),
+                        percent=data.percent, state=data.state, value=data.value,
+                        note=data.note, update_key=update_key(update))
+    saved, failed = await save_evidence(context, who.user_id, task["id"], [item], who.lang,
+                                        rec.report["id"])
+    extra = "\n" + t("album_saved", who.lang, count=saved, task=task["id"]) if saved else ""
+    await acknowledge(update, context, rec, who.lang, extra + (f"\n{failed}" if failed else ""))
+
+
 async def _ask_task(update: Update, context: DubanContext, who: Caller) -> None:
     if not who.dept:
         await reply(update, t("report_usage", who.lang))

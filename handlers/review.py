@@ -82,7 +82,7 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
             log.warning("could not resend evidence %s for review", row["id"], exc_info=True)
 
 
-async def _notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
+async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
     row = last_reporter(context.db, task_id)
     who = mention(row["user_id"], row["name"]) if row else ""
     await context.bot.send_message(chat_id, text_of(who))
@@ -116,7 +116,7 @@ async def review_button(update: Update, context: DubanContext) -> None:
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("task_closed_ok", DEFAULT_LANG, task=task_id,
                                       title=field(rec.task, "title", DEFAULT_LANG)))
-    await _notify_reporter(context, query.message.chat_id, task_id,
+    await notify_reporter(context, query.message.chat_id, task_id,
                            lambda who_: t("task_closed_notice", DEFAULT_LANG,
                                           mention=Html(who_), task=task_id))
 
@@ -156,7 +156,7 @@ async def _announce(update: Update, context: DubanContext, lang: str, rec: Recor
         return
     await reply(update, t(key, lang, task=rec.task["id"], title=field(rec.task, "title", lang),
                           **params))
-    await _notify_reporter(context, update.effective_chat.id, rec.task["id"], notice)
+    await notify_reporter(context, update.effective_chat.id, rec.task["id"], notice)
 
 
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str,
@@ -170,17 +170,10 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
                     reason=reason)
 
 
-async def close_command(update: Update, context: DubanContext) -> None:
-    """/close T12 [note]."""
-    who = caller(update, context)
-    words = args_text(context).split(maxsplit=1)
-    if not words:
-        await reply(update, t("usage_task", who.lang, command="close"))
-        return
-    rec = close_task(context.db, user_id=who.user_id, task_ref=words[0], now=context.now(),
-                     note=words[1] if len(words) > 1 else "", update_key=update_key(update))
+async def announce_close(update: Update, context: DubanContext, lang: str, rec: Recorded) -> None:
+    """Confirm a 核实销号 to the coordinator and thank the reporter."""
     task_id = rec.task["id"]
-    await _announce(update, context, who.lang, rec, "task_closed_ok",
+    await _announce(update, context, lang, rec, "task_closed_ok",
                     lambda who_: t("task_closed_notice", DEFAULT_LANG, mention=Html(who_),
                                    task=task_id))
 

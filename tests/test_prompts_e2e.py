@@ -130,3 +130,23 @@ async def test_privacy_mode_hides_plain_talk_but_not_answers(tmp_path, plan):
         finally:
             await stop_app(app)
     db.close()
+
+
+async def test_a_photo_captioned_with_a_report_records_both(tmp_path, plan):
+    db = await _world(tmp_path, plan)
+    async with running_server() as server:
+        server.add_chat(GROUP, type="supergroup")
+        liaison = server.user(LIAISON_ID, "张卫健")
+        app = await start_app(server, db, tmp_path)
+        try:
+            # a captioned command reaches the bot even in privacy mode
+            await server.send_photo(liaison, GROUP, b"\xff\xd8\xff\xe0" + b"\x00" * 512,
+                                    caption="/report T43 50 培训现场 #T43")
+            ack = (await server.wait_for_bot(chat_id=GROUP)).text
+            assert "已记录" in ack and "50%" in ack and "1 份佐证材料" in ack
+            report = db["reports"].get(1)
+            assert report["percent"] == 50 and report["task_id"] == "T43"
+            assert db["evidence"].get(1)["report_id"] == report["id"]
+        finally:
+            await stop_app(app)
+    db.close()

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from html import escape
 from typing import Any
 
-from bot.i18n import Html, field, label, t
+from bot.i18n import Html, Key, field, label, t
 from bot.progress import DeptSummary, PlanSummary, Recorded, TaskView
 from bot.render import counts_line, pct, plan_title, target_text, timing
 
@@ -183,3 +183,21 @@ def returned_notice(who: str, task_id: str, reason: str, lang: str) -> str:
     asks = any(word in reason for word in ("请补充", "补充"))
     return t("task_returned_notice", lang, mention=Html(who), task=task_id, reason=reason,
              ask=t("returned_ask_resubmit" if asks else "returned_ask_complete", lang))
+
+
+_COLOUR_MARKS = {"blue": "🟦", "yellow": "🟨", "orange": "🟧", "red": "🟥", "green": "🟩",
+                 "purple": "🟪"}
+
+
+def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskView], people: list[Html],
+                ack_workdays: int, lang: str) -> str:
+    """A 交办单 or a 督办单 (coloured by the chase ladder), naming the tasks and who must act."""
+    if notice.kind == "chase":
+        head = t("chase_head", lang, mark=_COLOUR_MARKS.get(notice.colour, "🟥"),
+                 colour=Key(f"colour.{notice.colour}"))
+    else:
+        head = t("assign_head", lang)
+    lines = [head, f"【{escape(dept_label(dept, lang))}】{' '.join(people)}"]
+    lines += [task_line(v, lang) for v in views]
+    lines.append(t("notice_ask", lang, days=ack_workdays))
+    return "\n".join(lines)

@@ -1,0 +1,293 @@
+"""The supervision acts around the work: 签收 (acknowledge), 催办 (chase, the 三色督办单),
+延期申请 (extension, approved or refused), 中止/恢复 (suspend, resume) and 直接销号 (closing
+without a claim, confirmed, with a reason). Every button carries the version (or the notice, or
+the question) it was made for; the core refuses a stale one and says what changed."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot import notices, prompts
+from bot.access import Action
+from bot.dates import parse_deadline
+from bot.directory import department, dept_names, find_department, find_departments, liaisons_of
+from bot.errors import DubanError
+from bot.i18n import DEFAULT_LANG, Html, field, format_day, t
+from bot.lifecycle import OPEN, Event
+from bot.progress import (
+    act,
+    close_directly,
+    close_task,
+    decide_extension,
+    plan_summary,
+    request_extension,
+    snapshot_of,
+    stale,
+    task_version,
+)
+from bot.render.chat import mention, notice_html
+from handlers.context import (
+    Caller,
+    DubanContext,
+    args_text,
+    caller,
+    force_reply,
+    reply,
+    shown_html,
+    update_key,
+)
+from handlers.reporting import task_for
+from handlers.review import announce_close, notify_reporter
+
+log = logging.getLogger(__name__)
+EXTEND_REFUSE_PROMPT = "extend_refuse_reason"
+DIRECT_CLOSE_PROMPT = "direct_close"
+CHASED = frozenset({"overdue", "behind", "blocked", "due_soon", "assigned"})
+
+
+def _ack_button(notice: notices.Notice) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t("btn_ack", DEFAULT_LANG),
+                                                       callback_data=f"ack:{notice.id}")]])
+
+
+async def post_notice(context: DubanContext, notice: notices.Notice, chat_id: int,
+                      thread_id: int | None = None) -> None:
+    """Post a 交办单 or 督办单 to the group, mentioning the department's liaisons, with 签收."""
+    db = context.db
+    now = context.now()
+    summary = plan_summary(db, now, dept=notice.dept).departments[0]
+    views = [v for v in summary.tasks if v.task["id"] in notice.tasks]
+    people = [mention(m["user_id"], m["name"]) for m in liaisons_of(db, notice.dept)]
+    text = notice_html(notice, department(db, notice.dept), views, people,
+                       context.settings.ack_workdays, DEFAULT_LANG)
+    sent = await context.bot.send_message(chat_id, text, reply_markup=_ack_button(notice),
+                                          message_thread_id=thread_id)
+    notices.posted(db, notice, chat_id, sent.message_id)
+
+
+def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[dict[str, Any]]:
+    """The task named, or a department's tasks that need chasing (overdue, behind, blocked, due
+    soon, unacknowledged)."""
+    db = context.db
+    if find_departments(db, ref):
+        code = find_department(db, ref)["code"]
+        views = plan_summary(db, context.now(), dept=code).departments[0].tasks
+        tasks = [v.task for v in views if v.status.status in CHASED]
+        if not tasks:
+            raise DubanError("chase_nothing_dept", dept=dept_names(db)[code])
+        return tasks
+    return [task_for(context, who, ref, Action.MANAGE)]
+
+
+async def chase_command(update: Update, context: DubanContext) -> None:
+    """/chase T12 or /chase 教育局: a 督办单 climbing blue → yellow → red."""
+    who = caller(update, context)
+    ref = args_text(context)
+    if not ref:
+        await reply(update, t("chase_usage", who.lang))
+        return
+    tasks = _chase_targets(context, who, ref)
+    notice = notices.chase(context.db, user_id=who.user_id, tasks=tasks, now=context.now(),
+                           colours=context.settings.chase_colours,
+                           update_key=update_key(update))
+    target = context.group_id or update.effective_chat.id
+    await post_notice(context, notice, target)
+    if update.effective_chat.id != target:
+        await reply(update, t("chase_posted", who.lang, count=len(tasks)))
+
+
+async def acknowledge_button(update: Update, context: DubanContext) -> None:
+    """ack:<notice>: a liaison of the department (or the coordinator) acknowledges."""
+    query = update.callback_query
+    who = caller(update, context)
+    notice = notices.get(context.db, int(query.data.split(":")[1]))
+    if notice is None:
+        raise DubanError("button_expired")
+    if not who.coordinator and who.dept != notice.dept:
+        raise DubanError("not_your_department", dept=dept_names(context.db)[notice.dept])
+    notices.acknowledge(context.db, notice_id=notice.id, user_id=who.user_id, now=context.now(),
+                        update_key=update_key(update))
+    await query.answer(t("acked_ok", who.lang))
+    stamp = f"{context.now():%m-%d %H:%M}"
+    await query.edit_message_text(f"{shown_html(query.message)}\n\n"
+                                  + t("acked_by", DEFAULT_LANG, user=who.name, when=stamp))
+
+
+async def extend_command(update: Update, context: DubanContext) -> None:
+    """/extend T12 9月底前 原因: the department asks for more time, before the due date."""
+    who = caller(update, context)
+    words = args_text(context).split(maxsplit=2)
+    if len(words) < 3:
+        await reply(update, t("extend_usage", who.lang))
+        return
+    task = task_for(context, who, words[0], Action.REPORT)
+    due = parse_deadline(words[1], context.now()).date
+    rec = request_extension(context.db, user_id=who.user_id, task_ref=task["id"], due=due,
+                            reason=words[2], now=context.now(), update_key=update_key(update))
+    if rec.duplicate:
+        await reply(update, t("report_duplicate", who.lang))
+        return
+    await reply(update, t("extend_requested", who.lang, task=task["id"],
+                          date=format_day(due, who.lang)))
+    version = task_version(context.db, task["id"])
+    asked = rec.report
+    text = t("extend_card", DEFAULT_LANG, dept=dept_names(context.db)[task["dept"]],
+             task=task["id"], title=field(task, "title", DEFAULT_LANG),
+             old=format_day(rec.status.due, DEFAULT_LANG) if rec.status.due else "—",
+             new=format_day(due, DEFAULT_LANG), reason=words[2],
+             user=mention(asked["user_id"], who.name))
+    buttons = InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
+                             callback_data=f"ex:ok:{task['id']}:{version}"),
+        InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
+                             callback_data=f"ex:no:{task['id']}:{version}"),
+    ]])
+    await context.bot.send_message(context.group_id or update.effective_chat.id, text,
+                                   reply_markup=buttons)
+
+
+async def extension_button(update: Update, context: DubanContext) -> None:
+    """ex:ok:<task>:<version> approves; ex:no:<task>:<version> asks for the reason."""
+    query = update.callback_query
+    who = caller(update, context)
+    _, verb, task_id, raw_version = query.data.split(":")
+    version = int(raw_version)
+    task = task_for(context, who, task_id, Action.MANAGE)
+    if verb == "no":
+        if task_version(context.db, task_id) != version:
+            raise stale(context.db, task_id, context.settings.tz)
+        await query.answer()
+        prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
+                                     user_id=who.user_id, kind=EXTEND_REFUSE_PROMPT,
+                                     step="reason", data={"task": task_id, "version": version,
+                                                          "card": query.message.message_id},
+                                     now=context.now())
+        sent = await query.message.reply_text(t("extend_refuse_prompt", who.lang, task=task_id),
+                                              reply_markup=force_reply(), do_quote=False)
+        prompts.link_message(context.db, prompt, sent.message_id)
+        return
+    rec = decide_extension(context.db, user_id=who.user_id, task_ref=task["id"], approve=True,
+                           now=context.now(), version=version, update_key=update_key(update))
+    await query.answer()
+    if rec.duplicate:
+        return
+    new_due = rec.task["due_set"]
+    await query.edit_message_text(f"{shown_html(query.message)}\n\n"
+                                  + t("extend_approved", DEFAULT_LANG, task=task_id,
+                                      user=who.name, date=new_due))
+
+
+async def extension_refusal_reason(update: Update, context: DubanContext,
+                                   prompt: prompts.Prompt) -> None:
+    """The coordinator's reason for refusing an extension (found by the prompt router)."""
+    who = caller(update, context)
+    reason = (update.effective_message.text or "").strip()
+    task_id = prompt.data["task"]
+    decide_extension(context.db, user_id=who.user_id, task_ref=task_id, approve=False,
+                     now=context.now(), version=prompt.data["version"], reason=reason,
+                     update_key=update_key(update))
+    prompts.close(context.db, prompt, now=context.now(), outcome="answered")
+    await reply(update, t("extend_refused", DEFAULT_LANG, task=task_id, user=who.name,
+                          reason=reason))
+    try:
+        await context.bot.edit_message_reply_markup(prompt.chat_id, prompt.data["card"],
+                                                    reply_markup=None)
+    except TelegramError:
+        log.info("could not take the buttons off extension card %s", prompt.data["card"])
+
+
+async def suspend_command(update: Update, context: DubanContext) -> None:
+    """/suspend T12 原因 (中止): no nudges, no reports until /resume."""
+    who = caller(update, context)
+    words = args_text(context).split(maxsplit=1)
+    if not words:
+        await reply(update, t("suspend_usage", who.lang))
+        return
+    task = task_for(context, who, words[0], Action.MANAGE)
+    act(context.db, event=Event.SUSPEND, user_id=who.user_id, task_ref=task["id"],
+        now=context.now(), reason=words[1] if len(words) > 1 else "",
+        update_key=update_key(update))
+    await reply(update, t("suspended_ok", who.lang, task=task["id"],
+                          title=field(task, "title", who.lang), reason=words[1]))
+
+
+async def resume_command(update: Update, context: DubanContext) -> None:
+    """/resume T12: the task returns to the state it was suspended in."""
+    who = caller(update, context)
+    words = args_text(context).split(maxsplit=1)
+    if not words:
+        await reply(update, t("usage_task", who.lang, command="resume"))
+        return
+    task = task_for(context, who, words[0], Action.MANAGE)
+    act(context.db, event=Event.RESUME, user_id=who.user_id, task_ref=task["id"],
+        now=context.now(), update_key=update_key(update))
+    await reply(update, t("resumed_ok", who.lang, task=task["id"],
+                          title=field(task, "title", who.lang)))
+
+
+async def close_command(update: Update, context: DubanContext) -> None:
+    """/close T12: checks a claim; a task nobody claimed is closed only with a reason and a
+    confirmation (直接销号), both recorded."""
+    who = caller(update, context)
+    words = args_text(context).split(maxsplit=1)
+    if not words:
+        await reply(update, t("usage_task", who.lang, command="close"))
+        return
+    task = task_for(context, who, words[0], Action.REVIEW)
+    reason = words[1].strip() if len(words) > 1 else ""
+    _, _, snap = snapshot_of(context.db, task, context.now().date())
+    if snap.state not in OPEN:  # a claim (or a refusal the core words: closed, suspended)
+        rec = close_task(context.db, user_id=who.user_id, task_ref=task["id"],
+                         now=context.now(), note=reason, update_key=update_key(update))
+        await announce_close(update, context, who.lang, rec)
+        return
+    if not reason:
+        raise DubanError("close_unclaimed", task=task["id"])
+    prompt = prompts.open_prompt(context.db, chat_id=update.effective_chat.id,
+                                 user_id=who.user_id, kind=DIRECT_CLOSE_PROMPT, step="confirm",
+                                 data={"task": task["id"], "reason": reason,
+                                       "version": task_version(context.db, task["id"])},
+                                 now=context.now())
+    sent = await reply(update, t("direct_close_confirm", who.lang, task=task["id"],
+                                 title=field(task, "title", who.lang), reason=reason,
+                                 percent=snap.percent),
+                       reply_markup=InlineKeyboardMarkup([[
+                           InlineKeyboardButton(t("btn_direct_close", who.lang),
+                                                callback_data=f"dc:ok:{prompt.id}"),
+                           InlineKeyboardButton(t("btn_cancel", who.lang),
+                                                callback_data=f"dc:no:{prompt.id}")]]))
+    if sent:
+        prompts.link_message(context.db, prompt, sent.message_id)
+
+
+async def direct_close_button(update: Update, context: DubanContext) -> None:
+    """dc:ok:<prompt> closes directly (the reason and version kept in the prompt); dc:no drops."""
+    query = update.callback_query
+    who = caller(update, context)
+    _, verb, raw_id = query.data.split(":")
+    prompt = prompts.get(context.db, int(raw_id))
+    if prompt is None or not prompt.live(context.now()):
+        raise DubanError("prompt_expired")
+    if prompt.user_id != who.user_id:
+        raise DubanError("not_your_button")
+    if verb == "no":
+        prompts.close(context.db, prompt, now=context.now(), outcome="cancelled")
+        await query.answer()
+        await query.edit_message_text(t("direct_close_cancelled", who.lang))
+        return
+    data = prompt.data
+    rec = close_directly(context.db, user_id=who.user_id, task_ref=data["task"],
+                         reason=data["reason"], now=context.now(), version=data["version"],
+                         update_key=f"prompt:{prompt.id}")
+    prompts.close(context.db, prompt, now=context.now(), outcome="closed")
+    await query.answer()
+    await query.edit_message_text(t("direct_closed_ok", who.lang, task=data["task"],
+                                    reason=data["reason"]))
+    await notify_reporter(context, query.message.chat_id, rec.task["id"],
+                          lambda who_: t("task_closed_directly_notice", DEFAULT_LANG,
+                                         mention=Html(who_), task=rec.task["id"],
+                                         reason=data["reason"]))
