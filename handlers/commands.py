@@ -87,7 +87,7 @@ BUTTONS: tuple[Button, ...] = (
            Audience.COORDINATOR),
     Button(r"^rv:(close|reopen):T[0-9]{1,4}:[0-9]{1,9}:([0-9]{4}-[0-9]{2}-[0-9]{2})?$",
            review.review_button, Audience.COORDINATOR),
-    Button(r"^dl:(ok:T[0-9]{1,4}:[0-9]{4}-[0-9]{2}-[0-9]{2}|no:T[0-9]{1,4})$",
+    Button(r"^dl:(ok:T[0-9]{1,4}:[0-9]{4}-[0-9]{2}-[0-9]{2}:([0-9]{8}|-)|no:T[0-9]{1,4})$",
            deadlines.decide_deadline, Audience.COORDINATOR),
     Button(r"^ev:[0-9]{1,12}$", evidence.resend_evidence, Audience.MEMBER),
     Button(r"^ack:[0-9]{1,12}$", supervision.acknowledge_button, Audience.MEMBER),

@@ -8,6 +8,7 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot import notices
 from bot.access import Action
 from bot.dates import parse_deadline
 from bot.errors import DubanError
@@ -15,6 +16,7 @@ from bot.i18n import field, format_day, t
 from bot.progress import set_deadline
 from handlers.context import DubanContext, args_text, caller, reply
 from handlers.reporting import task_for
+from handlers.supervision import post_notice
 
 
 async def propose_deadline(update: Update, context: DubanContext) -> None:
@@ -34,9 +36,10 @@ async def propose_deadline(update: Update, context: DubanContext) -> None:
              reading=format_day(deadline.date, who.lang),
              ambiguous=t("deadline_ambiguous", who.lang) if deadline.ambiguous else "")
     day = deadline.date.isoformat()
+    shown = (old or "-").replace("-", "") or "-"  # the deadline this question was asked about
     await reply(update, text, reply_markup=InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_confirm_change", who.lang),
-                             callback_data=f"dl:ok:{task['id']}:{day}"),
+                             callback_data=f"dl:ok:{task['id']}:{day}:{shown}"),
         InlineKeyboardButton(t("btn_cancel", who.lang), callback_data=f"dl:no:{task['id']}")]]))
 
 
@@ -53,8 +56,15 @@ async def decide_deadline(update: Update, context: DubanContext) -> None:
         due = date.fromisoformat(parts[3])
     except ValueError:
         raise DubanError("button_expired") from None
+    current = task_for(context, who, parts[2], Action.MANAGE)
+    now_due = (current.get("due_set") or current["due"] or "-").replace("-", "") or "-"
+    if now_due != parts[4]:  # the deadline changed since this was asked: confirm nothing old
+        raise DubanError("deadline_changed", task=current["id"],
+                         date=current.get("due_set") or current["due"] or "—")
     task = set_deadline(context.db, user_id=who.user_id, task_ref=parts[2], due=due,
                         now=context.now())
     await query.answer()
     await query.edit_message_text(t("deadline_set", who.lang, task=task["id"],
                                     reading=format_day(due, who.lang)))
+    notice = notices.assign(context.db, user_id=who.user_id, tasks=[task], now=context.now())
+    await post_notice(context, notice, context.group_id or query.message.chat_id)

@@ -313,9 +313,9 @@ async def test_the_coordinator_moves_a_deadline_after_confirming(env: Env):
     ask = await env.server.wait_for_bot(chat_id=GROUP)
     assert "2099年6月30日（星期二）" in ask.text
     assert env.db["tasks"].get("T41")["due_set"] is None  # nothing until confirmed
-    await env.server.press_button(env.liaison, ask.message, "dl:ok:T41:2099-06-30")
+    await env.server.press_button(env.liaison, ask.message, "dl:ok:T41:2099-06-30:*")
     assert (await env.server.wait_for_bot(method="answerCallbackQuery")).params["show_alert"]
-    await env.server.press_button(env.coordinator, ask.message, "dl:ok:T41:2099-06-30")
+    await env.server.press_button(env.coordinator, ask.message, "dl:ok:T41:2099-06-30:*")
     assert "2099年6月30日" in (await env.server.wait_for_bot(method="editMessageText")).text
     assert env.db["tasks"].get("T41")["due_set"] == "2099-06-30"
     assert env.db["audit"].count_where("action = 'deadline'") == 1
