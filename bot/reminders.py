@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.directory import catalogue, coordinators, liaisons_of
+from bot.lifecycle import State, from_record
 from bot.progress import TaskView, latest_row, view_tasks, window
 from bot.workdays import is_workday, workday_on_or_before
 
@@ -24,6 +25,7 @@ class NudgePolicy:
     offsets: tuple[int, ...] = (30, 7, 3, 1, 0)  # days before the due date; 0 is the day itself
     escalate_every: int = 7  # overdue escalations: the day after, then every this many days
     workdays_only: bool = True  # move nudges off weekends and official holidays
+    track_from: date | None = None  # occurrences that ended before this are never escalated
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,9 @@ def schedule(due: date, today: date, policy: NudgePolicy) -> list[Nudge]:
 def nudge_for(view: TaskView, today: date, policy: NudgePolicy) -> Nudge | None:
     """The one nudge a task should get today, if any."""
     due = view.status.due
-    if due is None or view.status.done:
+    if due is None or view.status.done or view.status.status == "suspended":
         return None
-    muted = view.task.get("muted_until")
-    if muted and date.fromisoformat(muted) >= today:
+    if _muted(view.task, today):
         return None
     due_now = schedule(due, today, policy)
     if not due_now:
@@ -91,21 +92,35 @@ def reminders_due(views: list[TaskView], today: date, policy: NudgePolicy) -> li
 # ---------------------------------------------------------------- gathering
 
 
-def _missed_occurrences(db: Database, tasks: list[dict[str, Any]], today: date
-                        ) -> list[tuple[dict[str, Any], date]]:
-    """(task, due date) of each recurring duty's previous occurrence that ended undone."""
+def _muted(task: dict[str, Any], today: date) -> bool:
+    muted = task.get("muted_until")
+    return bool(muted and date.fromisoformat(muted) >= today)
+
+
+# What a finished occurrence may end as without being "undone": checked, claimed or suspended.
+SETTLED = frozenset({State.CLOSED, State.CLAIMED, State.SUSPENDED})
+
+
+def _missed_occurrences(db: Database, tasks: list[dict[str, Any]], today: date,
+                        track_from: date | None) -> list[tuple[dict[str, Any], date]]:
+    """(task, due date) of each recurring duty's previous occurrence that ended undone. A muted
+    or suspended duty, and an occurrence that ended before tracking began, are never escalated."""
     missed = []
     for task in tasks:
-        if not task["recurrence"]:
+        if not task["recurrence"] or _muted(task, today):
             continue
-        opens, _, _ = window(task, today)
+        opens, _, current = window(task, today)
         previous_due = opens - timedelta(days=1)
         if previous_due < date.fromisoformat(task["start"]):
+            continue
+        if track_from is not None and previous_due < track_from:
+            continue
+        if from_record(latest_row(db, task["id"], current), True).state is State.SUSPENDED:
             continue
         # Reports land in the occurrence that is current when they are made, so the newest row
         # of that period is its final word; one indexed lookup, no history scan.
         row = latest_row(db, task["id"], previous_due.isoformat())
-        if not (row and (row["kind"] == "close" or row["percent"] >= 100)):
+        if row is None or from_record(row, True).state not in SETTLED:
             missed.append((task, previous_due))
     return missed
 
@@ -117,7 +132,7 @@ def scan(db: Database, now: datetime, policy: NudgePolicy) -> list[Nudge]:
     nudges = reminders_due(views, now.date(), policy)
     # A missed occurrence is escalated once (its key has no day count), the first time a scan
     # sees it; the duty itself has already rolled over to its next occurrence.
-    for task, due in _missed_occurrences(db, tasks, now.date()):
+    for task, due in _missed_occurrences(db, tasks, now.date(), policy.track_from):
         nudges.append(Nudge(task["id"], task["dept"], due, "missed", (now.date() - due).days,
                             now.date()))
     return nudges
@@ -145,7 +160,8 @@ def nudge_context(db: Database, nudges: list[Nudge]) -> NudgeContext:
     last = {}
     for task_id in ids:
         rows = list(db.query(
-            "SELECT * FROM reports WHERE task_id = ? AND revoked_at IS NULL AND kind = 'progress' "
+            "SELECT * FROM reports WHERE task_id = ? AND revoked_at IS NULL "
+            "AND kind IN ('progress', 'claim') "
             "ORDER BY id DESC LIMIT 1", [task_id]))
         if rows:
             last[task_id] = rows[0]

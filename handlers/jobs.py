@@ -13,24 +13,36 @@ from telegram import InputMediaPhoto, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot import notices
 from bot.config import Settings
 from bot.dates import parse_deadline
-from bot.digest import digest_data, render_charts
-from bot.i18n import t
+from bot.db import Database
+from bot.digest import digest_data, render_charts, tracking_began
+from bot.directory import catalogue, coordinators, dept_names
+from bot.i18n import DEFAULT_LANG, t
 from bot.outbox import enqueue, mark_failed, mark_sent, prepare_nudges, unsent
 from bot.progress import mute_task
 from bot.reminders import NudgePolicy, nudge_context
+from bot.render.chat import late_acks_html
 from bot.render.digest import digest_text
 from bot.render.nudges import compose_nudges, nudge_batches
 from bot.render.split import split_text
 from handlers.context import DubanContext, args_text, caller, reply
+from handlers.supervision import post_notice
 
 log = logging.getLogger(__name__)
 JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True}  # APScheduler's default grace is 1 s
 
 
-def nudge_policy(settings: Settings) -> NudgePolicy:
-    return NudgePolicy(settings.reminder_offsets, settings.escalate_every, settings.workdays_only)
+def nudge_policy(settings: Settings, db: Database | None = None) -> NudgePolicy:
+    """The nudge settings; occurrences that ended before TRACK_FROM (by default the day the plan
+    was first loaded) are never escalated, so a first start does not chase years of history."""
+    track_from = settings.track_from
+    if track_from is None and db is not None:
+        began = tracking_began(db)
+        track_from = began.astimezone(settings.tz).date() if began else None
+    return NudgePolicy(settings.reminder_offsets, settings.escalate_every, settings.workdays_only,
+                       track_from)
 
 
 def quiet(settings: Settings, now: datetime) -> bool:
@@ -50,7 +62,7 @@ async def send_nudges(context: DubanContext) -> int:
     if quiet(settings, now):
         log.info("nudges wait for the end of quiet hours")
         return 0
-    pending = prepare_nudges(context.db, now, nudge_policy(settings), chat_id)
+    pending = prepare_nudges(context.db, now, nudge_policy(settings, context.db), chat_id)
     if not pending:
         return 0
     ids = {nudge.key: row_id for row_id, nudge in pending}
@@ -121,10 +133,48 @@ async def digest_job(context: DubanContext) -> None:
 
 
 async def catch_up_job(context: DubanContext) -> None:
-    """At start: nudges and a digest that fell due while the bot was down go out once now."""
+    """At start: nudges and a digest that fell due while the bot was down go out once now, or
+    when quiet hours end (nobody wants a digest at 23:28)."""
+    now = context.now()
+    if quiet(context.settings, now):
+        later = quiet_end(context.settings, now)
+        log.info("catch-up waits for the end of quiet hours (%s)", later)
+        context.job_queue.run_once(catch_up_job, later, name="catch-up", job_kwargs=JOB_KWARGS)
+        return
     await send_nudges(context)
-    moment = last_digest_moment(context.settings, context.now())
+    moment = last_digest_moment(context.settings, now)
     await post_digest(context, key=digest_key(moment))
+    await supervise(context)
+
+
+def quiet_end(settings: Settings, now: datetime) -> datetime:
+    """The first moment after `now` outside quiet hours."""
+    end = now.replace(hour=settings.quiet_hours[1], minute=0, second=0, microsecond=0)
+    return end if end > now else end + timedelta(days=1)
+
+
+async def supervise(context: DubanContext) -> None:
+    """Daily: 交办单 for tasks nobody has been assigned yet (a first start, a newly seeded task),
+    and the notices not acknowledged within ACK_WORKDAYS working days, told to the coordinator."""
+    chat_id = context.group_id
+    now = context.now()
+    if chat_id is None or quiet(context.settings, now):
+        return
+    db = context.db
+    fresh = notices.unassigned(db, list(catalogue(db).tasks), now.date())
+    for dept in sorted({task["dept"] for task in fresh}):
+        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t["dept"] == dept],
+                                now=now, source="bot")
+        await post_notice(context, notice, chat_id)
+    late = notices.late(db, now, context.settings.ack_workdays)
+    if late:
+        await context.bot.send_message(chat_id, late_acks_html(
+            late, dept_names(db), coordinators(db), context.settings.ack_workdays, DEFAULT_LANG))
+        notices.told_late(db, late, now)
+
+
+async def supervise_job(context: DubanContext) -> None:
+    await supervise(context)
 
 
 def schedule_jobs(app: Application) -> None:
@@ -139,6 +189,9 @@ def schedule_jobs(app: Application) -> None:
     queue.run_daily(digest_job, time=time(settings.digest_time.hour, settings.digest_time.minute,
                                           tzinfo=tz),
                     days=((settings.digest_weekday + 1) % 7,), name="digest", job_kwargs=JOB_KWARGS)
+    queue.run_daily(supervise_job, time=time(settings.reminder_time.hour,
+                                             settings.reminder_time.minute, tzinfo=tz),
+                    name="supervise", job_kwargs=JOB_KWARGS)
     queue.run_once(catch_up_job, 5, name="catch-up", job_kwargs=JOB_KWARGS)
 
 

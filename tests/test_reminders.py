@@ -176,3 +176,39 @@ def test_batches_keep_departments_whole_and_under_the_limit(seeded):
     depts_seen = [n.dept for b in batches for n in b]
     assert all(depts_seen.index(d) + depts_seen.count(d) - 1 ==
                max(i for i, x in enumerate(depts_seen) if x == d) for d in set(depts_seen))
+
+
+def _missed(seeded, moment, policy=ALL_DAYS):
+    return {n.task_id for n in scan(seeded, moment, policy) if n.kind == "missed"}
+
+
+def test_missed_occurrences_respect_the_record_mute_suspension_and_tracking(seeded):
+    from bot.lifecycle import Event
+    from bot.progress import act, close_task
+
+    # T12 (each semester): the spring term of 2022 ends 07-15
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T12", percent=100, now=at("2022-07-01"))
+    close_task(seeded, user_id=COORDINATOR, task_ref="T12", now=at("2022-07-02"))
+    after = at("2022-07-20")
+    assert "T12" not in _missed(seeded, after)  # closed: never called undone
+    assert "T13" in _missed(seeded, after)  # never reported: escalated once
+    mute_task(seeded, user_id=COORDINATOR, task_ref="T13", until=date(2022, 8, 1),
+              now=at("2022-07-16"))
+    assert "T13" not in _missed(seeded, after)  # muted: escalations too
+    act(seeded, event=Event.SUSPEND, user_id=COORDINATOR, task_ref="T17", reason="政策调整",
+        now=at("2022-07-16"))
+    assert "T17" not in _missed(seeded, after)  # suspended
+    # periods that ended before tracking began are never escalated
+    tracked = NudgePolicy(workdays_only=False, track_from=date(2022, 7, 16))
+    assert "T15" not in _missed(seeded, after, tracked)
+    assert "T15" in _missed(seeded, after)
+
+
+def test_a_suspended_task_gets_no_nudge(seeded):
+    from bot.lifecycle import Event
+    from bot.progress import act
+
+    assert "T01" in {n.task_id for n in scan(seeded, at("2022-06-29"), ALL_DAYS)}
+    act(seeded, event=Event.SUSPEND, user_id=COORDINATOR, task_ref="T01", reason="暂缓",
+        now=at("2022-06-20"))
+    assert "T01" not in {n.task_id for n in scan(seeded, at("2022-06-29"), ALL_DAYS)}

@@ -201,3 +201,15 @@ def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskView], people
     lines += [task_line(v, lang) for v in views]
     lines.append(t("notice_ask", lang, days=ack_workdays))
     return "\n".join(lines)
+
+
+def late_acks_html(late: list[Any], names: dict[str, Any], coordinators: list[dict[str, Any]],
+                   workdays: int, lang: str) -> str:
+    """The coordinator's list of notices nobody acknowledged in time."""
+    lines = [t("late_acks_header", lang, days=workdays,
+               people=Html(" ".join(mention(c["user_id"], c["name"]) for c in coordinators)))]
+    for notice in late:
+        lines.append(t("late_ack_line", lang, dept=names.get(notice.dept, notice.dept),
+                       kind=Key(f"notice_kind.{notice.kind}"), tasks="、".join(notice.tasks),
+                       at=notice.at[:10]))
+    return "\n".join(lines)
