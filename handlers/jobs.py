@@ -22,8 +22,9 @@ from bot.directory import catalogue, coordinators, dept_names
 from bot.i18n import DEFAULT_LANG, t
 from bot.outbox import enqueue, mark_failed, mark_sent, prepare_nudges, unsent
 from bot.progress import mute_task
+from bot.queues import queues
 from bot.reminders import NudgePolicy, nudge_context
-from bot.render.chat import late_acks_html
+from bot.render.chat import late_acks_html, queues_html
 from bot.render.digest import digest_text
 from bot.render.nudges import compose_nudges, nudge_batches
 from bot.render.split import split_text
@@ -104,7 +105,9 @@ async def post_digest(context: DubanContext, key: str | None = None,
     with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
         # Rendering takes a few hundred ms of CPU: keep the event loop answering meanwhile.
         paths = await asyncio.to_thread(render_charts, data, Path(tmp))
-        for chunk in split_text(digest_text(data)):
+        waiting = queues_html(queues(context.db, data.summary), dept_names(context.db),
+                              DEFAULT_LANG)
+        for chunk in split_text(digest_text(data, DEFAULT_LANG, waiting)):
             await context.bot.send_message(chat_id, chunk)
         media = [InputMediaPhoto(p.read_bytes(), filename=p.name) for p in paths]
         await context.bot.send_media_group(chat_id, media)

@@ -18,7 +18,8 @@ from bot.directory import (
 from bot.errors import DubanError
 from bot.i18n import t
 from bot.progress import plan_summary, task_history, task_view
-from bot.render.chat import department_html, due_html, status_html, task_html
+from bot.queues import queues
+from bot.render.chat import department_html, due_html, queues_html, status_html, task_html
 from handlers.context import DubanContext, args_text, caller, reply
 from handlers.reporting import task_for
 
@@ -39,7 +40,9 @@ async def show_status(update: Update, context: DubanContext) -> None:
                                       context.settings.tz))
         return
     if not text and who.coordinator:
-        await reply(update, status_html(meta(db), plan_summary(db, now), who.lang))
+        summary = plan_summary(db, now)
+        waiting = queues_html(queues(db, summary), dept_names(db), who.lang)
+        await reply(update, status_html(meta(db), summary, who.lang, waiting))
         return
     code = find_department(db, text)["code"] if text else who.dept
     if not who.coordinator and code != who.dept:

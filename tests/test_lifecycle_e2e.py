@@ -121,3 +121,14 @@ async def test_the_trials_failures_stay_fixed(env: Env):
     await env.next_text()  # the registration card
     # 6. 退回 keeps the earlier 受阻 reason in the history
     assert "经费未到位" in await env.say(env.coordinator, "/history T43")
+
+
+async def test_status_shows_the_coordinators_queues(env: Env):
+    await env.say(env.liaison, "/report T45 100 已完成")
+    await env.next_text()  # the review card
+    await env.say(env.liaison, "/report T43 受阻 经费未到位")
+    text = await env.say(env.coordinator, "/status")
+    assert "待办队列" in text and "待核实（1项" in text and "T45" in text.split("待核实（")[1]
+    assert "经费未到位" in text.split("受阻（")[1]
+    silent = text.split("零报送单位：")[1]
+    assert "教育局" in silent and "卫健委" not in silent

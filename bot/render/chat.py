@@ -33,7 +33,7 @@ def task_line(view: TaskView, lang: str, depts: dict[str, dict] | None = None) -
             f" · {view.status.percent}%{target} · {escape(timing(view, lang))}")
 
 
-def status_html(info: dict[str, str], summary: PlanSummary, lang: str) -> str:
+def status_html(info: dict[str, str], summary: PlanSummary, lang: str, queues: str = "") -> str:
     lines = [f"<b>{escape(plan_title(info, lang))}</b>",
              t("status_header", lang, title="", date=f"{summary.at:%Y-%m-%d}",
                completion=pct(summary.completion)).strip(),
@@ -49,6 +49,8 @@ def status_html(info: dict[str, str], summary: PlanSummary, lang: str) -> str:
         lines += [task_line(v, lang, depts) for v in overdue]
     else:
         lines.append(t("no_overdue", lang))
+    if queues:
+        lines += ["", queues]
     return "\n".join(lines)
 
 
@@ -213,3 +215,35 @@ def late_acks_html(late: list[Any], names: dict[str, Any], coordinators: list[di
                        kind=Key(f"notice_kind.{notice.kind}"), tasks="、".join(notice.tasks),
                        at=notice.at[:10]))
     return "\n".join(lines)
+
+
+def queues_html(q: Any, names: dict[str, Any], lang: str) -> str:
+    """The coordinator's queues: 待核实, 受阻, 申请延期, 未签收, 零报送单位."""
+    if not q:
+        return ""
+    lines = [t("queues_header", lang)]
+    if q.claims:
+        lines.append(t("queue_claims", lang, count=len(q.claims)))
+        lines += [f"  ⏳ <b>{v.task['id']}</b> {escape(dept_label(names_row(names, v), lang))} · "
+                  f"{escape(field(v.task, 'title', lang))}" for v in q.claims]
+    if q.blocked:
+        lines.append(t("queue_blocked", lang, count=len(q.blocked)))
+        lines += [f"  ⛔ <b>{v.task['id']}</b> {escape(reason or '—')}" for v, reason in q.blocked]
+    if q.extensions:
+        lines.append(t("queue_extensions", lang, count=len(q.extensions)))
+        lines += [f"  ⏱ <b>{v.task['id']}</b> → {escape(ext.get('due', '?'))} · "
+                  f"{escape(ext.get('reason', ''))}" for v, ext in q.extensions]
+    if q.unacknowledged:
+        lines.append(t("queue_unacked", lang, count=len(q.unacknowledged)))
+        lines += [f"  📨 {escape(str(names.get(n.dept, n.dept)))} · {'、'.join(n.tasks)} · "
+                  f"{n.at[:10]}" for n in q.unacknowledged]
+    if q.silent:
+        lines.append(t("queue_silent", lang, depts="、".join(dept_label(d, lang)
+                                                             for d in q.silent)))
+    return "\n".join(lines)
+
+
+def names_row(names: dict[str, Any], view: TaskView) -> dict[str, Any]:
+    """A minimal department row from the names by code, for dept_label."""
+    name = names.get(view.task["dept"])
+    return {"short": name.get("zh"), "name_en": name.get("en")} if name else {}

@@ -30,7 +30,7 @@ def _dept_line(d: DeptSummary, lang: str) -> str:
             f"🟢{green} 🟡{amber} 🔴{red} ⚪{d.counts['no_report']}")
 
 
-def digest_text(data: DigestData, lang: str = "zh") -> str:
+def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
     """The digest's message: completion and change, departments, overdue, activity, what is next."""
     s = data.summary
     depts = {d.dept["code"]: d.dept for d in s.departments}
@@ -64,4 +64,6 @@ def digest_text(data: DigestData, lang: str = "zh") -> str:
         lines.append(t("due_none", lang, days=DUE_AHEAD_DAYS) + (
             t("due_none_but_overdue", lang, count=len(overdue)) if overdue else ""))
     lines += [task_line(v, lang, depts) for v in upcoming]
+    if queues:
+        lines += ["", queues]
     return "\n".join(lines)
