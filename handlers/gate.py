@@ -76,8 +76,8 @@ def _addressed_to_bot(update: Update, context: DubanContext) -> bool:
     message = update.effective_message
     if update.callback_query or command_of(update):
         return True
-    if message is None:
-        return False
+    if message is None or message.is_automatic_forward:
+        return False  # a linked channel's post copied into its discussion group: nobody asked
     replied = message.reply_to_message
     if replied and replied.from_user and replied.from_user.id == context.bot.id:
         return True

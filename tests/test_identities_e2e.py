@@ -6,7 +6,7 @@ inline bot. And answers go to the forum topic they were asked in. Through the re
 from __future__ import annotations
 
 from bot.directory import get_member
-from tests.test_bot_e2e import GROUP, JPEG, LIAISON_ID, NEWBIE_ID, Env, env  # noqa: F401
+from tests.test_bot_e2e import GROUP, JPEG, LIAISON_ID, NEWBIE_ID, STRANGER_ID, Env, env  # noqa: F401
 
 ANONYMOUS = {"id": 1087968824, "is_bot": True, "first_name": "Group",
              "username": "GroupAnonymousBot"}
@@ -34,8 +34,11 @@ async def test_an_anonymous_admin_records_nothing_and_is_told_to_show_themselves
     assert "以匿名身份发言" in await env.next_text()
     # ordinary chatter of an anonymous admin is passed over in silence
     await env.server.send_text(ANONYMOUS, GROUP, "大家好", sender_chat=THE_GROUP)
+    # and so is a linked channel's post copied into the group, photo and all
+    await env.server.send_photo(CHANNEL_BOT, GROUP, JPEG, caption="#T41 频道发布",
+                                sender_chat=A_CHANNEL, is_automatic_forward=True)
     await env.server.wait_idle(quiet=0.2)
-    assert env.server.bot_messages(GROUP)[-1] != "" and len(env.server.bot_messages(GROUP)) == 3
+    assert len(env.server.bot_messages(GROUP)) == 3
     assert _recorded(env) == before
     assert get_member(env.db, ANONYMOUS["id"]) is None
 
@@ -74,8 +77,11 @@ async def test_forwarded_and_via_bot_commands_are_not_carried_out(env: Env):
                                via_bot={"id": 555, "is_bot": True, "first_name": "Inline",
                                         "username": "some_inline_bot"})
     assert "其他机器人" in await env.next_text()
+    # in a private chat the refusal is in the person's language
+    await env.server.send_text(env.stranger, STRANGER_ID, "/join 卫健委", forward_origin=origin)
+    assert "Forwarded commands" in await env.next_text(chat=STRANGER_ID)
     assert _recorded(env) == before
-    assert get_member(env.db, NEWBIE_ID) is None
+    assert get_member(env.db, NEWBIE_ID) is None and get_member(env.db, STRANGER_ID) is None
     # the liaison's own command still works
     assert "T41" in await env.say(env.liaison, "/report T41 60 本人报送")
     assert env.db["reports"].count == before[0] + 1
