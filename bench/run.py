@@ -34,6 +34,12 @@ three charts, parse_deadline after warm_up, load_plan into a fresh database and 
 changes nothing; the paperwork: the ledger (xlsx, one row per task and one per report), the
 bulletin (docx with its three charts) and the year's score table.
 
+The burst (last, at each scale): 20 liaisons send 200 one-line `/report Txx NN note` to the group,
+spread evenly over one second, and the coordinator sends `/status` after the first 100. Measured
+from the first send: until all 200 reports are rows in `reports`, and until all are answered; and
+the /status from its send until its handling (answer included) is done. `--concurrency 1` runs the
+bot one update at a time (as before the per-person processor), for comparison.
+
 Prints one table (operation x scale: median, p95 in ms, n), the /status ratio between the largest
 scale and scale 1, and the targets (MISSED with the figure where missed), then writes everything
 with machine info to bench/results/bench-<UTC timestamp>.json (--out to change the folder).
@@ -73,10 +79,11 @@ from telegram.ext import Application  # noqa: E402
 
 from bench.synthetic import COORDINATOR_ID, SCALES, Built, build, seed_plan  # noqa: E402
 from bot import db as dbmod  # noqa: E402
-from bot.app import build_application  # noqa: E402
+from bot.app import CONCURRENT_UPDATES, build_application  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.dates import parse_deadline, warm_up  # noqa: E402
 from bot.digest import digest_data, render_charts  # noqa: E402
+from bot.directory import add_member  # noqa: E402
 from bot.exports.bulletin import build_bulletin  # noqa: E402
 from bot.exports.ledger import build_ledger  # noqa: E402
 from bot.plan import load_plan  # noqa: E402
@@ -122,6 +129,9 @@ LABELS = {
     "ledger": "export: 台账 ledger xlsx (all reports)",
     "bulletin": "export: 情况通报 bulletin docx + 3 charts",
     "score": "core: score_table for the year",
+    "burst_recorded": "burst: 200 reports, until all recorded",
+    "burst_answered": "burst: 200 reports, until all answered",
+    "burst_status": "burst: /status sent mid-burst, latency",
 }
 COMMANDS = ("report", "status", "status_cold", "status_dept", "tasks", "evidence")
 
@@ -453,6 +463,90 @@ async def drive(server: BotApiServer, probe: Probe, users: dict[int, dict], buil
                   excluded if operation == "evidence" else [])
 
 
+# ---------------------------------------------------------------- the bot: a burst
+
+BURST_LIAISONS = 20
+BURST_REPORTS = 200
+BURST_SECONDS = 1.0
+BURST_FIRST_ID = 8_000_000
+
+
+def burst_people(built: Built) -> list[tuple[int, list[dict[str, Any]]]]:
+    """20 liaisons (a second or third per department where there are few departments), each
+    with the tasks of their department they can report on."""
+    by_dept: dict[str, list[dict[str, Any]]] = {}
+    for task in _tasks(built):
+        by_dept.setdefault(task["dept"], []).append(task)
+    depts = [d.code for d in built.plan.departments if d.code in by_dept]
+    people = []
+    for i in range(BURST_LIAISONS):
+        dept = depts[i % len(depts)]
+        user_id = BURST_FIRST_ID + i
+        if built.db["members"].count_where("user_id = ?", [user_id]) == 0:
+            add_member(built.db, user_id=user_id, dept=dept, role="liaison", now=NOW,
+                       actor="bench", name=f"突击联络员{i}")
+        people.append((user_id, by_dept[dept]))
+    return people
+
+
+async def burst(server: BotApiServer, app: Application, built: Built) -> list[Result]:
+    """200 one-line reports from 20 liaisons spread over one second, and the coordinator's
+    /status sent after the first half: the time until every report is recorded (and answered),
+    and how long the /status waits for its answer."""
+    people = burst_people(built)
+    users = {uid: server.user(uid, f"突击联络员{i}") for i, (uid, _) in enumerate(people)}
+    coordinator = server.user(built.people.coordinator, "王统筹")
+    finished: dict[int, float] = {}
+    original = app.process_update
+
+    async def process_update(update: object) -> None:
+        try:
+            await original(update)
+        finally:
+            finished[getattr(update, "update_id", -1)] = time.perf_counter()
+
+    app.process_update = process_update  # type: ignore[method-assign]
+    first_id = built.db.execute("SELECT coalesce(max(id), 0) FROM reports").fetchone()[0]
+
+    def recorded() -> int:
+        return built.db.execute("SELECT count(*) FROM reports WHERE id > ?",
+                                [first_id]).fetchone()[0]
+
+    started = time.perf_counter()
+    sent_ids, status_id, status_sent = [], -1, 0.0
+    for n in range(BURST_REPORTS):
+        user_id, tasks = people[n % len(people)]
+        task = tasks[(n // len(people)) % len(tasks)]
+        word = _progress_word(task, 1 + (n * 37) % 99)
+        update = await server.send_text(users[user_id], GROUP,
+                                        f"/report {task['id']} {word} 突击报送第{n}条")
+        sent_ids.append(update["update_id"])
+        if n == BURST_REPORTS // 2:
+            status_sent = time.perf_counter()
+            status_id = (await server.send_text(coordinator, GROUP, "/status"))["update_id"]
+        # spread over BURST_SECONDS, on schedule even if a send was slow
+        await asyncio.sleep(max(0.0, started + (n + 1) * BURST_SECONDS / BURST_REPORTS
+                                - time.perf_counter()))
+    deadline = time.perf_counter() + REPLY_TIMEOUT_S
+    all_recorded = None
+    while all_recorded is None or not all(i in finished for i in [*sent_ids, status_id]):
+        if all_recorded is None and recorded() >= BURST_REPORTS:
+            all_recorded = time.perf_counter()
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"burst: {recorded()} of {BURST_REPORTS} recorded, "
+                               f"{len(finished)} updates handled after {REPLY_TIMEOUT_S} s")
+        await asyncio.sleep(0.002)
+    app.process_update = original  # type: ignore[method-assign]
+    if recorded() != BURST_REPORTS:
+        raise RuntimeError(f"burst: {BURST_REPORTS} reports wrote {recorded()} rows")
+    await server.wait_idle(quiet=0.1, timeout=REPLY_TIMEOUT_S)
+    answered = max(finished[i] for i in sent_ids)
+    scale = built.spec.scale
+    return [Result("burst_recorded", scale, [(all_recorded - started) * 1000]),
+            Result("burst_answered", scale, [(answered - started) * 1000]),
+            Result("burst_status", scale, [(finished[status_id] - status_sent) * 1000])]
+
+
 # ---------------------------------------------------------------- the bot: running it
 
 
@@ -469,10 +563,11 @@ def _settings(server: BotApiServer, built: Built, evidence_dir: Path) -> Setting
     }, dotenv=None)
 
 
-async def _start(server: BotApiServer, built: Built, evidence_dir: Path
+async def _start(server: BotApiServer, built: Built, evidence_dir: Path, concurrency: int
                  ) -> tuple[Application, Probe]:
     """As tests/test_bot_e2e.py starts the bot, with the probe installed before initialize()."""
-    app = build_application(_settings(server, built, evidence_dir), built.db)
+    app = build_application(_settings(server, built, evidence_dir), built.db,
+                            concurrency=concurrency)
     probe = Probe(app)
     app.bot_data.clock = lambda: NOW
     await app.initialize()
@@ -488,14 +583,15 @@ async def _stop(app: Application) -> None:
     await app.shutdown()
 
 
-async def bot_benchmarks(built: Built, work: Path, reps: Reps) -> list[Result]:
+async def bot_benchmarks(built: Built, work: Path, reps: Reps, concurrency: int
+                         ) -> list[Result]:
     evidence_dir = work / f"evidence-{built.spec.scale}"
     photo_base = b"\xff\xd8\xff\xe0" + os.urandom(PHOTO_BYTES - 4)
     async with running_server(can_read_all_group_messages=True) as server:
         server.add_chat(GROUP, type="supergroup", title="心理健康教育督办群")
         users = {uid: server.user(uid, name) for uid, name in built.people.names.items()}
         started = time.perf_counter()
-        app, probe = await _start(server, built, evidence_dir)
+        app, probe = await _start(server, built, evidence_dir, concurrency)
         try:
             await server.send_text(users[built.people.coordinator], GROUP, "/whoami")
             await server.wait_for_bot(chat_id=GROUP, timeout=REPLY_TIMEOUT_S)
@@ -505,6 +601,7 @@ async def bot_benchmarks(built: Built, work: Path, reps: Reps) -> list[Result]:
             for operation in COMMANDS:
                 results.append(await drive(server, probe, users, built, operation, reps,
                                            photo_base))
+            results += await burst(server, app, built)  # last: it adds liaisons and reports
         finally:
             await _stop(app)
     shutil.rmtree(evidence_dir, ignore_errors=True)
@@ -557,6 +654,10 @@ def targets(results: list[Result], scales: list[int], process_kb: int) -> list[T
                           found.median if found else None, 5.0, "ms"))
     ratio = status_ratio(results, scales)
     out.append(Target(f"/status median at {top}x vs 1x <= 1.5x", ratio, 1.5, "x"))
+    for operation, limit in (("burst_recorded", 5.0), ("burst_status", 1.0)):
+        found = [r.median for r in results if r.operation == operation]
+        out.append(Target(f"{LABELS[operation]}, at the slowest scale <= {limit:g} s",
+                          max(found) / 1000 if found else None, limit, "s"))
     digests = [r.median for r in results if r.operation == "digest_charts"]
     out.append(Target("digest with charts, median at the slowest scale <= 1.5 s",
                       max(digests) / 1000 if digests else None, 1.5, "s"))
@@ -607,6 +708,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="few repetitions of the core measures (a smoke run)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR,
                         help="folder for the JSON results (default bench/results)")
+    parser.add_argument("--concurrency", type=int, default=CONCURRENT_UPDATES,
+                        help="people's updates handled at once (default %(default)s; "
+                             "1 = one update at a time, as before the burst work)")
     args = parser.parse_args(argv)
     try:
         args.scales = sorted({int(s) for s in args.scales.split(",") if s.strip()})
@@ -668,7 +772,7 @@ def run_scales(args: argparse.Namespace, reps: Reps, work: Path
                             "build_seconds": round(built.seconds, 2)}
         # The bot first: at the first scale its start-up still pays warm_up's cold imports.
         _say(f"scale {scale}: bot, {reps.updates} updates per command ...")
-        results += asyncio.run(bot_benchmarks(built, work, reps))
+        results += asyncio.run(bot_benchmarks(built, work, reps, args.concurrency))
         rss[f"{scale}x bot"] = peak_rss_kb()
         _say(f"scale {scale}: core ...")
         results += core_benchmarks(built, work, reps, first_charts=n == 0)
@@ -695,7 +799,7 @@ def main(argv: list[str] | None = None) -> int:
     goals = targets(results, args.scales, process_kb)
 
     print(f"duban benchmark · {stamp:%Y-%m-%d %H:%M} UTC · {os.cpu_count()} CPUs · "
-          f"Python {platform.python_version()} · times in ms")
+          f"Python {platform.python_version()} · concurrency {args.concurrency} · times in ms")
     print(table(results, args.scales))
     steps_mb = ", ".join(f"{k} {v / 1024:.0f}" for k, v in rss.items())
     print(f"\npeak RSS of the bot process (python -m bot run, after /status and /digest): "
@@ -714,7 +818,7 @@ def main(argv: list[str] | None = None) -> int:
         "timestamp": stamp.isoformat(timespec="seconds"),
         "machine": machine(),
         "args": {"scales": args.scales, "updates": reps.updates, "warmup": reps.warmup,
-                 "quick": args.quick},
+                 "quick": args.quick, "concurrency": args.concurrency},
         "now": NOW.isoformat(),
         "data": data,
         "results": [r.as_json() for r in results],

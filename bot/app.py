@@ -19,6 +19,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     ContextTypes,
     Defaults,
     ExtBot,
@@ -155,6 +156,66 @@ class DubanApplication(Application):
                 log.exception("could not mark update %s done", update.update_id)
 
 
+# Updates handled at once (different people); more wait their turn. 1 turns concurrency off.
+CONCURRENT_UPDATES = 32
+
+
+class PerSenderProcessor(BaseUpdateProcessor):
+    """Runs different people's updates concurrently and one person's one after another.
+
+    One person's updates in one chat (their report, then the answer to its question, then a
+    button) depend on each other and must run in the order Telegram sent them; different people's
+    do not, so a burst of reports does not make the coordinator's /status wait behind all of
+    them. The handlers call SQLite synchronously on the event loop, so "concurrently" means
+    interleaved at await points (Bot API calls): no transaction is ever open across an await.
+
+    The base class's bound is only a cap on accepted updates; the `running` bound is taken after
+    a person's turn comes, so a person with many queued updates does not hold slots while waiting.
+    """
+
+    def __init__(self, running: int = CONCURRENT_UPDATES, accepted: int = 4096) -> None:
+        super().__init__(max(accepted, running))
+        self._running = asyncio.BoundedSemaphore(running)
+        self._lines: dict[tuple[int | None, int | None], asyncio.Lock] = {}
+        self._queued: dict[tuple[int | None, int | None], int] = {}
+
+    @staticmethod
+    def sender(update: object) -> tuple[int | None, int | None]:
+        """(chat, user) of an update: the line it waits in."""
+        if not isinstance(update, Update):
+            return (None, None)
+        chat, user = update.effective_chat, update.effective_user
+        return (chat.id if chat else None, user.id if user else None)
+
+    async def do_process_update(self, update: object, coroutine: Any) -> None:
+        key = self.sender(update)
+        # asyncio.Lock wakes waiters first come, first served: updates keep Telegram's order.
+        lock = self._lines.setdefault(key, asyncio.Lock())
+        self._queued[key] = self._queued.get(key, 0) + 1
+        try:
+            async with lock, self._running:
+                await coroutine
+        finally:
+            self._queued[key] -= 1
+            if not self._queued[key]:  # nobody else in this line: forget it
+                del self._queued[key], self._lines[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+
+# Every Bot API call gives up after these many seconds (a stuck call holds up only its own
+# person's line, and not for long); uploads (charts, documents) get longer to be written.
+TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0,
+            "pool_timeout": 5.0, "media_write_timeout": 60.0}
+# The long poll: PTB adds getUpdates' own `timeout` (how long Telegram may hold it) to read.
+POLL_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 5.0, "write_timeout": 5.0,
+                 "pool_timeout": 5.0}
+
+
 async def replay_inbox(app: Application) -> int:
     """Queue the updates kept but never handled (the bot stopped or died); returns how many."""
     services: Services = app.bot_data
@@ -202,8 +263,10 @@ async def post_init(app: Application) -> None:
         log.warning("COORDINATION_CHAT_ID is not set: the bot answers only in private chats")
 
 
-def build_application(settings: Settings, database=None) -> Application:
-    """The Application with every handler; `database` defaults to the configured SQLite file."""
+def build_application(settings: Settings, database=None,
+                      concurrency: int = CONCURRENT_UPDATES) -> Application:
+    """The Application with every handler; `database` defaults to the configured SQLite file;
+    `concurrency` people's updates are handled at once (1: one update at a time)."""
     database = database if database is not None else dbmod.connect(settings.database_path)
     urls = {}
     if settings.api_base_url:
@@ -211,24 +274,26 @@ def build_application(settings: Settings, database=None) -> Application:
     if settings.file_base_url:
         urls["base_file_url"] = settings.file_base_url
     # The bot is built here (not by the builder) to be an InboxBot; the connection pools are
-    # the builder's defaults (256 for requests, 1 for the long poll).
+    # the builder's defaults (256 for requests, 1 for the long poll), with explicit timeouts.
     bot = InboxBot(
         database, settings, token=settings.token, **urls,
         defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
                           link_preview_options=LinkPreviewOptions(is_disabled=True)),
         rate_limiter=AIORateLimiter() if settings.rate_limit else None,
-        request=HTTPXRequest(connection_pool_size=256),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=HTTPXRequest(connection_pool_size=256, **TIMEOUTS),
+        get_updates_request=HTTPXRequest(connection_pool_size=1, **POLL_TIMEOUTS),
     )
-    app = (
+    builder = (
         ApplicationBuilder()
         .application_class(DubanApplication)
         .bot(bot)
         .update_queue(InboxQueue(database, settings))
         .context_types(ContextTypes(context=DubanContext, bot_data=Services))
         .post_init(post_init)
-        .build()
     )
+    if concurrency > 1:
+        builder = builder.concurrent_updates(PerSenderProcessor(concurrency))
+    app = builder.build()
     services: Services = app.bot_data
     services.db = database
     services.settings = settings

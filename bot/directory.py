@@ -189,25 +189,42 @@ def ensure_coordinators(db: Database, user_ids: frozenset[int], *, now: datetime
                    now=now, actor="config")
 
 
+def _named(db: Database, code: str | None) -> Names | str:
+    """A department as the reader's language names it (never by code in Chinese)."""
+    row = db["departments"].get(code) if code and db["departments"].exists() else None
+    return Names(zh=row["short"], en=row["name_en"]) if row else "—"
+
+
 def request_join(db: Database, *, user_id: int, dept_text: str, now: datetime,
                  name: str | None = None, username: str | None = None) -> dict[str, Any]:
-    """A liaison asks to join for a department; the coordinator decides."""
+    """A liaison asks to join for a department; the coordinator decides.
+
+    One application per person: asking again for the same department while it waits is refused
+    (nothing to post twice); asking for another department replaces the application, and the
+    decision buttons carry the department, so the old card can no longer approve it."""
     if not dept_text.strip():
         raise DubanError("join_usage")
     dept = find_department(db, dept_text)
     member = get_member(db, user_id)
     if member and member["status"] == "active":
-        raise DubanError("already_member", dept=dept_names(db).get(member["dept"], "—"))
+        raise DubanError("already_member", dept=_named(db, member["dept"]))
+    if member and member["status"] == "pending" and member["dept"] == dept["code"]:
+        raise DubanError("join_pending", dept=_named(db, dept["code"]))
     return add_member(db, user_id=user_id, dept=dept["code"], role="liaison", now=now,
                       actor=user_id, name=name, username=username, status="pending")
 
 
 def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
-                actor: int) -> dict[str, Any]:
-    """Approve or refuse a pending request; refusing keeps the row (status 'refused')."""
+                actor: int, expected_dept: str | None = None) -> dict[str, Any]:
+    """Approve or refuse a pending request; refusing keeps the row (status 'refused').
+
+    `expected_dept` is the department the coordinator saw on the card: if the application has
+    changed since, the decision is refused rather than applied to a department nobody saw."""
     member = get_member(db, user_id)
     if not member or member["status"] != "pending":
         raise DubanError("no_pending_request", user_id=user_id)
+    if expected_dept is not None and member["dept"] != expected_dept:
+        raise DubanError("join_card_stale", dept=_named(db, member["dept"]))
     status = "active" if approve else "refused"
     with db.atomic():
         db["members"].update(user_id, {"status": status, "updated_at": utc_iso(now)})
@@ -216,17 +233,19 @@ def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
     return {**member, "status": status}
 
 
-def set_language(db: Database, *, user_id: int, lang: str, now: datetime) -> None:
-    """Remember a person's language; a stranger is kept as a 'visitor' row for it."""
+def set_language(db: Database, *, user_id: int, lang: str, now: datetime) -> bool:
+    """Remember a member's or an applicant's language; returns whether it was kept.
+
+    A stranger's choice is not stored: a /lang must not be a way to write rows into the
+    members table for anyone who finds the bot. It is kept from their /join on."""
+    member = get_member(db, user_id)
+    if member is None or member["status"] not in ("active", "pending"):
+        return False
     with db.atomic():
-        if get_member(db, user_id) is None:
-            db["members"].insert({"user_id": user_id, "role": "liaison", "status": "visitor",
-                                  "lang": lang, "created_at": utc_iso(now),
-                                  "updated_at": utc_iso(now)})
-        else:
-            db["members"].update(user_id, {"lang": lang, "updated_at": utc_iso(now)})
+        db["members"].update(user_id, {"lang": lang, "updated_at": utc_iso(now)})
         audit(db, at=now, actor=user_id, action="member.lang", entity="members",
               entity_id=user_id, detail={"lang": lang})
+    return True
 
 
 def liaisons_of(db: Database, dept: str) -> list[dict[str, Any]]:

@@ -2,7 +2,9 @@
 
 Who may run which command is the command table's business (handlers/commands.py, checked in
 handlers/dispatch.py); this gate only keeps out what the bot must never act on: unknown chats,
-edited messages, and strangers' messages in private other than the commands open to all."""
+edited messages, messages sent under another identity (an anonymous admin, a channel, a
+forward or an inline bot), and strangers' messages in private other than the commands open to
+all."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.directory import move_coordination_chat, remember_name
-from bot.i18n import LANGS, t
+from bot.i18n import DEFAULT_LANG, LANGS, t
 from handlers.commands import OPEN_TO_ALL
 from handlers.context import DubanContext, caller, reply, tell
 
@@ -36,6 +38,77 @@ async def follow_migration(update: Update, context: DubanContext) -> None:
                     message.chat.id, message.migrate_to_chat_id, message.migrate_to_chat_id)
 
 
+# Telegram's stand-ins: an anonymous group admin's messages come "from" GroupAnonymousBot and a
+# channel identity's from Channel_Bot, with the real sender hidden in sender_chat.
+GROUP_ANONYMOUS_BOT = 1087968824
+CHANNEL_BOT = 136817688
+STAND_INS = frozenset({GROUP_ANONYMOUS_BOT, CHANNEL_BOT})
+
+
+def borrowed_identity(update: Update) -> str | None:
+    """Why this update cannot be acted on as its sender's own (a catalogue key), or None.
+
+    Every record says who did it; a message signed by a group or a channel names nobody, and a
+    forwarded command or one typed through an inline bot was not written here by its sender.
+    A forwarded photo with its #T tag is still taken (passing on a colleague's evidence is normal);
+    only commands are refused when forwarded or sent via a bot."""
+    if update.callback_query:
+        user = update.callback_query.from_user
+        return "identity_anonymous" if user.id in STAND_INS else None
+    message = update.effective_message
+    if message is None:
+        return None
+    if message.sender_chat is not None or (message.from_user and message.from_user.id in STAND_INS):
+        if message.sender_chat is not None and message.sender_chat.id != message.chat.id:
+            return "identity_channel"
+        return "identity_anonymous"
+    if command_of(update) and message.forward_origin is not None:
+        return "identity_forwarded"
+    if command_of(update) and message.via_bot is not None:
+        return "identity_via_bot"
+    return None
+
+
+def _addressed_to_bot(update: Update, context: DubanContext) -> bool:
+    """Whether the bot would have acted on this message: a command, a reply to one of its
+    messages, or a file (the #T tag is read from the caption). Anything else is group chatter
+    an admin bot sees and should pass over in silence."""
+    message = update.effective_message
+    if update.callback_query or command_of(update):
+        return True
+    if message is None or message.is_automatic_forward:
+        return False  # a linked channel's post copied into its discussion group: nobody asked
+    replied = message.reply_to_message
+    if replied and replied.from_user and replied.from_user.id == context.bot.id:
+        return True
+    return bool(message.photo or message.document)
+
+
+async def refuse_identity(update: Update, context: DubanContext, key: str) -> None:
+    """Say why nothing was done, in the chat's language: the group's is the default (the real
+    sender is unknown), a private chat's is its person's."""
+    chat = update.effective_chat
+    lang = DEFAULT_LANG
+    if chat.type == Chat.PRIVATE and update.effective_user.id not in STAND_INS:
+        lang = caller(update, context).lang
+    log.info("not acting on update %s from chat %s: %s", update.update_id, chat.id, key)
+    if _addressed_to_bot(update, context):
+        await tell(update, t(key, lang))
+
+
+async def ignore_chat(update: Update, context: DubanContext) -> None:
+    """An unknown group: say so once, then stay silent there."""
+    chat = update.effective_chat
+    services = context.bot_data
+    if chat.id not in services.warned_chats and update.effective_message:
+        services.warned_chats.add(chat.id)
+        log.info("ignoring chat %s (%s): not the coordination chat", chat.id, chat.type)
+        # Nobody here has chosen a language yet: say it in both.
+        await reply(update, "\n\n".join(t("unknown_chat", lang, chat_id=chat.id)
+                                        for lang in LANGS))
+    raise ApplicationHandlerStop
+
+
 async def gatekeep(update: Update, context: DubanContext) -> None:
     """Ignore unknown groups (saying so once) and strangers' non-onboarding messages in private."""
     chat = update.effective_chat
@@ -48,21 +121,17 @@ async def gatekeep(update: Update, context: DubanContext) -> None:
         if served and command_of(update):
             await reply(update, t("edited_ignored", caller(update, context).lang))
         raise ApplicationHandlerStop
+    if chat.type in (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL) and chat.id != context.group_id:
+        await ignore_chat(update, context)
+    await follow_migration(update, context)
+    if key := borrowed_identity(update):
+        await refuse_identity(update, context, key)
+        raise ApplicationHandlerStop
     who = caller(update, context)
     remember_name(context.db, who.member, update.effective_user.full_name,
                   update.effective_user.username)
-    await follow_migration(update, context)
     if chat.type in (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL):
-        if chat.id == context.group_id:
-            return
-        services = context.bot_data
-        if chat.id not in services.warned_chats and update.effective_message:
-            services.warned_chats.add(chat.id)
-            log.info("ignoring chat %s (%s): not the coordination chat", chat.id, chat.type)
-            # Nobody here has chosen a language yet: say it in both.
-            await reply(update, "\n\n".join(t("unknown_chat", lang, chat_id=chat.id)
-                                            for lang in LANGS))
-        raise ApplicationHandlerStop
+        return
     # A private chat: members and applicants are served (each command checks its audience);
     # a stranger may only use the commands open to all.
     if who.actor.member or (who.member and who.member["status"] == "pending"):

@@ -36,9 +36,9 @@ async def join_department(update: Update, context: DubanContext) -> None:
     await reply(update, t("join_requested", who.lang, dept=names[member["dept"]]))
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_approve", DEFAULT_LANG),
-                             callback_data=f"join:approve:{who.user_id}"),
+                             callback_data=f"join:approve:{who.user_id}:{member['dept']}"),
         InlineKeyboardButton(t("btn_refuse", DEFAULT_LANG),
-                             callback_data=f"join:refuse:{who.user_id}"),
+                             callback_data=f"join:refuse:{who.user_id}:{member['dept']}"),
     ]])
     text = t("join_review", DEFAULT_LANG, user=user.full_name, dept=names[member["dept"]],
              user_id=who.user_id)
@@ -46,10 +46,11 @@ async def join_department(update: Update, context: DubanContext) -> None:
     await context.bot.send_message(target, text, reply_markup=buttons)
 
 
-async def _decide(update: Update, context: DubanContext, user_id: int, approve: bool) -> str:
+async def _decide(update: Update, context: DubanContext, user_id: int, approve: bool,
+                  dept: str | None = None) -> str:
     who = caller(update, context)
     member = decide_join(context.db, user_id=user_id, approve=approve, now=context.now(),
-                         actor=who.user_id)
+                         actor=who.user_id, expected_dept=dept)
     key = "join_approved" if approve else "join_refused"
     dept = dept_names(context.db)[member["dept"]]
     outcome = t(key, DEFAULT_LANG, user=mention(user_id, member["name"]), dept=dept)
@@ -63,11 +64,12 @@ async def _decide(update: Update, context: DubanContext, user_id: int, approve: 
 
 
 async def decide_join_button(update: Update, context: DubanContext) -> None:
-    """join:approve:<uid> / join:refuse:<uid> buttons, for coordinators only."""
+    """join:approve:<uid>:<DEPT> / join:refuse:<uid>:<DEPT> buttons, for coordinators only; a
+    card whose department is no longer the application's is refused (a newer card was posted)."""
     query = update.callback_query
     who = caller(update, context)
-    _, verb, raw_id = query.data.split(":")
-    outcome = await _decide(update, context, int(raw_id), verb == "approve")
+    _, verb, raw_id, dept = query.data.split(":")
+    outcome = await _decide(update, context, int(raw_id), verb == "approve", dept)
     await query.answer()
     await query.edit_message_text(
         f"{shown_html(query.message)}\n\n{outcome} {t('decided_by', DEFAULT_LANG, user=who.name)}")
@@ -119,5 +121,5 @@ async def choose_language(update: Update, context: DubanContext) -> None:
     if choice not in LANGS:
         await reply(update, t("lang_usage", who.lang))
         return
-    set_language(context.db, user_id=who.user_id, lang=choice, now=context.now())
-    await reply(update, t("lang_set", choice))
+    kept = set_language(context.db, user_id=who.user_id, lang=choice, now=context.now())
+    await reply(update, t("lang_set" if kept else "lang_set_visitor", choice))

@@ -475,6 +475,9 @@ class BotApiServer:
             reply.get("allow_sending_without_reply") or params.get("allow_sending_without_reply")
         ):
             raise _bad("message to be replied not found")
+        thread = params.get("message_thread_id")
+        if thread and chat["type"] == "supergroup":  # a forum topic, as Telegram marks it
+            content = {**content, "message_thread_id": int(thread), "is_topic_message": True}
         return dict(self._new_message(chat, self.bot_user, reply_to, **content))
 
     def _register(self, data: bytes, folder: str, ext: str, kind: str = "") -> StoredFile:
@@ -809,18 +812,21 @@ class BotApiServer:
         return update
 
     async def send_text(self, user: JSON, chat_id: int, text: str, *,
-                        reply_to: JSON | int | None = None) -> JSON:
+                        reply_to: JSON | int | None = None, **extra: Any) -> JSON:
+        """`extra` adds message fields as Telegram would set them: sender_chat (an anonymous
+        admin or a channel identity), forward_origin, via_bot, message_thread_id and
+        is_topic_message (a forum topic)."""
         return await self._user_message(user, chat_id, reply_to, text=text,
-                                        entities=_command_entities(text))
+                                        entities=_command_entities(text), **extra)
 
     async def send_photo(self, user: JSON, chat_id: int, data: bytes,
                          caption: str | None = None, media_group_id: str | None = None,
                          reply_to: JSON | int | None = None, width: int = 1280,
-                         height: int = 960) -> JSON:
+                         height: int = 960, **extra: Any) -> JSON:
         return await self._user_message(
             user, chat_id, reply_to, photo=self._photo_sizes(data, width, height),
             caption=caption, caption_entities=_command_entities(caption or ""),
-            media_group_id=media_group_id)
+            media_group_id=media_group_id, **extra)
 
     async def send_document(self, user: JSON, chat_id: int, data: bytes, file_name: str,
                             mime_type: str = "application/octet-stream",

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 BOT_OPERATIONS = {"startup", "report", "status", "status_cold", "status_dept", "tasks",
                   "evidence"}
+BURST_OPERATIONS = {"burst_recorded", "burst_answered", "burst_status"}
 CORE_OPERATIONS = {"scan", "plan_summary", "plan_summary_past", "digest", "digest_cold",
                    "digest_charts", "charts_first", "parse_deadline", "seed_fresh", "reseed",
                    "ledger", "bulletin", "score"}
@@ -43,7 +44,7 @@ def test_the_benchmark_runs_at_the_smallest_scale(tmp_path: Path):
     assert report["data"]["1"]["reports"] == 1000 and report["data"]["1"]["tasks"] == 50
 
     results = report["results"]
-    assert {r["operation"] for r in results} == BOT_OPERATIONS | CORE_OPERATIONS
+    assert {r["operation"] for r in results} == BOT_OPERATIONS | CORE_OPERATIONS | BURST_OPERATIONS
     for r in results:
         assert r["scale"] == 1
         assert {"median_ms", "p95_ms", "n", "label"} <= r.keys()

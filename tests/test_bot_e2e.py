@@ -107,11 +107,11 @@ async def test_a_liaison_joins_and_the_coordinator_approves(env: Env):
     review = await env.server.wait_for_bot(chat_id=GROUP)
     assert "陈新人" in review.text and "卫健委" in review.text
     # a stranger cannot decide
-    await env.server.press_button(env.stranger, review.message, f"join:approve:{NEWBIE_ID}")
+    await env.server.press_button(env.stranger, review.message, f"join:approve:{NEWBIE_ID}:*")
     answer = await env.server.wait_for_bot(method="answerCallbackQuery")
     assert answer.params.get("show_alert") and "coordinator" in answer.params["text"].lower()
     assert get_member(env.db, NEWBIE_ID)["status"] == "pending"
-    await env.server.press_button(env.coordinator, review.message, f"join:approve:{NEWBIE_ID}")
+    await env.server.press_button(env.coordinator, review.message, f"join:approve:{NEWBIE_ID}:*")
     edited = await env.server.wait_for_bot(method="editMessageText")
     assert "已获批准" in edited.text
     assert get_member(env.db, NEWBIE_ID)["status"] == "active"
