@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from bot.errors import DubanError
@@ -62,3 +64,12 @@ def test_score_message_refuses_a_future_year_and_scores_a_past_one_at_its_end(se
     assert "（截至 2022-12-31）" in score_message(seeded, AT, "zh", 2022)
     text = score_message(seeded, AT, "en", None)
     assert "<pre>" in text and "as of 2023-05-15" in text.replace("(", " ")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,
+                    reason="LibreOffice is not installed")
+def test_the_bulletin_with_its_pdf(seeded):
+    docx, pdf = build_export(seeded, ExportRequest("bulletin", "month", pdf=True), AT, "en")
+    assert (docx.name, pdf.name) == ("bulletin-2023-05-15.docx", "bulletin-2023-05-15.pdf")
+    assert docx.data[:2] == b"PK" and pdf.data.startswith(b"%PDF")
+    assert pdf.caption == docx.caption == "Bulletin (this month, as of 2023-05-15)"
