@@ -205,6 +205,11 @@ def test_adapters_read_the_lifecycle_records(record):
     assert facts.chases_of(record, "T02", since=at("2023-05-02")).count == 1
     assert facts.acknowledged_of(record, "T02") == at("2023-05-02")
     assert facts.acknowledged_of(record, "T02", at("2023-05-01")) is None
+    # all tasks' records in one query read the same as the task's own
+    own = facts.lifecycle_records(record)["T02"]
+    assert facts.chases_of(record, "T02", records=own) == facts.chases_of(record, "T02")
+    assert facts.acknowledged_of(record, "T02", records=own) == at("2023-05-02")
+    assert "T01" not in facts.lifecycle_records(record)
     t = {r["编号"]: r for r in _rows(_book(build_ledger(record, AT))["任务台账"])}
     assert t["T02"]["催办次数"] == 2
     assert t["T02"]["签收"] == datetime(2023, 5, 2, 10, 0)  # in Shanghai time
