@@ -6,12 +6,15 @@ themselves are printed under the table from the same `Rules` that computed the s
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from html import escape
 
+from sqlite_utils import Database
+
+from bot.errors import DubanError
 from bot.i18n import field, t
 from bot.render.table import render_table
-from bot.scoring import RULE_KEYS, DeptScore, Rules
+from bot.scoring import RULE_KEYS, DeptScore, Rules, RulesError, load_rules, score_table
 
 
 def _num(value: float) -> str:
@@ -53,3 +56,18 @@ def score_html(scores: list[DeptScore], year: int, at: datetime, rules: Rules,
                          right=(0, 2, *range(3, len(heads) - 1)))
     return "\n".join([f"<b>{escape(t('score_title', lang, html=False, year=year, date=f'{at:%Y-%m-%d}'))}</b>",
                       f"<pre>{escape(table)}</pre>", escape(rules_text(rules, lang))])
+
+
+def score_message(db: Database, now: datetime, lang: str, year: int | None = None) -> str:
+    """/score [year]: the year's table as HTML; a year not yet begun or broken rules are refused
+    (DubanError). A past year is scored as it stood at its end."""
+    year = year or now.year
+    if year > now.year:
+        raise DubanError("score_future_year", year=year, now=now.year)
+    try:
+        rules = load_rules()
+    except RulesError as exc:
+        raise DubanError("score_rules_broken", error=str(exc)) from None
+    at = now if year == now.year else datetime.combine(date(year, 12, 31), time(23, 59, 59),
+                                                       now.tzinfo)
+    return score_html(score_table(db, year, at, rules), year, at, rules, lang)

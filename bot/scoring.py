@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from bot.db import utc_iso
 from bot.directory import catalogue
-from bot.exports.facts import chases_of, extension_of
+from bot.exports.facts import chases_of, extensions_of, lifecycle_records
 from bot.recurrence import due_dates, parse_recurrence
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "scoring.yaml"
@@ -163,6 +163,7 @@ def score_table(db: Database, year: int, now: datetime, rules: Rules | None = No
     counts: dict[str, dict[str, float]] = {d["code"]: dict.fromkeys(RULE_KEYS, 0.0)
                                            for d in kept.departments}
     overdue_points: dict[str, float] = dict.fromkeys(counts, 0.0)
+    lifecycle = lifecycle_records(db, end)
     for task in kept.tasks:
         c = counts.get(task["dept"])
         if c is None:
@@ -181,10 +182,14 @@ def score_table(db: Database, year: int, now: datetime, rules: Rules | None = No
                 c["overdue_day"] += days
                 overdue_points[task["dept"]] += max(rules.overdue_cap_per_item,
                                                     days * rules.overdue_day)
-        extension = extension_of(db, task)
-        if extension and (extension.approved_at is None or extension.approved_at.year == year):
-            c["approved_extension"] += 1
-        c["unanswered_chase"] += chases_of(db, task["id"]).unanswered
+        # The lifecycle's records: extensions approved in the year, and the year's 催办 with no
+        # 签收 after them by the end of the scored span.
+        own = lifecycle.get(task["id"], [])
+        c["approved_extension"] += sum(
+            1 for e in extensions_of(db, task, end, own)
+            if e.approved_at and e.approved_at.astimezone(tz).year == year)
+        c["unanswered_chase"] += chases_of(db, task["id"], end, records=own,
+                                           since=datetime.combine(first, time(0), tz)).unanswered
     # Silent months: full months of the year gone by, from the month its first task started.
     starts: dict[str, date] = {}
     for task in kept.tasks:

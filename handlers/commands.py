@@ -17,6 +17,7 @@ from bot.i18n import LANGS, t
 from handlers import (
     deadlines,
     evidence,
+    exports,
     jobs,
     onboarding,
     report_flow,
@@ -61,6 +62,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("history", reporting.history, Audience.MEMBER),
     Command("evidence", evidence.list_evidence, Audience.MEMBER),
     Command("undo", reporting.undo, Audience.MEMBER),
+    Command("score", exports.score, Audience.MEMBER),
     Command("join", onboarding.join_department, Audience.ANYONE),
     Command("whoami", onboarding.show_whoami, Audience.ANYONE),
     Command("leave", onboarding.leave, Audience.MEMBER),
@@ -80,6 +82,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("approve", onboarding.decide_join_command, Audience.COORDINATOR),
     Command("refuse", onboarding.decide_join_command, Audience.COORDINATOR),
     Command("members", onboarding.list_members, Audience.COORDINATOR),
+    Command("export", exports.export, Audience.COORDINATOR),
 )
 
 BUTTONS: tuple[Button, ...] = (

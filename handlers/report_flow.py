@@ -62,7 +62,8 @@ async def report_entry(update: Update, context: DubanContext) -> None:
     data = parse_report_args(task, words[1:])
     rec = record_report(context.db, user_id=who.user_id, task_ref=task["id"],
                         now=context.now(), percent=data.percent, state=data.state,
-                        value=data.value, note=data.note, update_key=update_key(update))
+                        value=data.value, note=data.note, unit=data.unit,
+                        update_key=update_key(update))
     await acknowledge(update, context, rec, who.lang)
 
 

@@ -19,7 +19,16 @@ from bot.exports.bulletin import (
     period_of,
 )
 from bot.exports.ledger import build_ledger
-from bot.progress import close_task, record_report, set_deadline
+from bot.lifecycle import Event
+from bot.progress import (
+    act,
+    close_task,
+    decide_extension,
+    record_report,
+    request_extension,
+    set_deadline,
+    task_version,
+)
 from tests.conftest import COORDINATOR, EDU_LIAISON, at
 from tests.test_digest import sample_reports
 
@@ -35,8 +44,10 @@ def record(seeded, tmp_path):
                   now=at("2023-05-13"))
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T06", value=11, unit="南安市",
                   note="南安新建11所", now=at("2023-05-14"))
-    set_deadline(seeded, user_id=COORDINATOR, task_ref="T09", due=at("2026-06-30").date(),
-                 now=at("2023-05-14"))
+    request_extension(seeded, user_id=EDU_LIAISON, task_ref="T09", due=at("2026-06-30").date(),
+                      reason="经费未到位", now=at("2023-05-14 09:00"))
+    decide_extension(seeded, user_id=COORDINATOR, task_ref="T09", approve=True,
+                     now=at("2023-05-14"), version=task_version(seeded, "T09"))
     return seeded
 
 
@@ -68,8 +79,9 @@ def test_ledger_has_a_row_per_task_and_the_four_sheets(record):
     assert by_id["T02"]["状态"] == "🔴 逾期"
     assert by_id["T05"]["状态"] == "✅ 已销号"
     assert by_id["T44"]["状态"].endswith("受阻") and by_id["T44"]["报送说明"] == "专家未到位"
-    # the /deadline override stands in for the extension until the lifecycle's table exists
+    # the approved 延期申请 (the plan's date stays in 完成时限)
     assert by_id["T09"]["延期后时限"] == datetime(2026, 6, 30)
+    assert by_id["T09"]["完成时限"] == datetime(2025, 12, 31)
     assert by_id["T01"]["延期后时限"] is None
     assert by_id["T06"]["完成值"] == 34  # the city figure: 晋江市 23 + 南安市 11
     assert "晋江市 23/51" in by_id["T06"]["县区分解"]
@@ -103,7 +115,7 @@ def test_ledger_summary_units_and_reports(record):
     reports = _rows(book["报送记录"])
     assert len(reports) == record["reports"].count
     kinds = {r["类型"] for r in reports}
-    assert kinds == {"报送", "报告完成", "核实销号", "交办"}
+    assert kinds == {"报送", "报告完成", "核实销号", "延期申请", "批准延期"}
     assert any(r["县区"] == "南安市" and r["数值"] == 34 for r in reports)
 
 
@@ -179,18 +191,48 @@ def test_bulletin_period_and_pdf_without_libreoffice(monkeypatch):
     assert bulletin_pdf(b"not used") is None
 
 
-def test_adapters_answer_nothing_until_the_lifecycle_tables_exist(record):
+def test_adapters_read_the_lifecycle_records(record):
     assert facts.chases_of(record, "T01") == facts.Chases()
     assert facts.acknowledged_of(record, "T01") is None
-    record["chases"].insert_all([
-        {"task_id": "T01", "colour": "yellow", "acknowledged_at": None},
-        {"task_id": "T01", "colour": "red", "acknowledged_at": "2023-05-02T02:00:00+00:00"}])
-    record["acknowledgements"].insert({"task_id": "T01", "at": "2022-01-06T02:00:00+00:00"})
-    assert facts.chases_of(record, "T01") == facts.Chases(2, 1, ("yellow", "red"))
-    assert facts.acknowledged_of(record, "T01").year == 2022
+    for day, colour in (("2023-05-01", "yellow"), ("2023-05-03", "red")):
+        act(record, event=Event.CHASE, user_id=COORDINATOR, task_ref="T02", now=at(day),
+            extra={"colour": colour})
+    act(record, event=Event.ACK, user_id=EDU_LIAISON, task_ref="T02", now=at("2023-05-02"))
+    # the red chase came after the 签收: one of two unanswered
+    assert facts.chases_of(record, "T02") == facts.Chases(2, 1, ("yellow", "red"))
+    # as of 05-01 evening: one chase, not yet signed for
+    assert facts.chases_of(record, "T02", at("2023-05-01 20:00")) == facts.Chases(1, 1, ("yellow",))
+    assert facts.chases_of(record, "T02", since=at("2023-05-02")).count == 1
+    assert facts.acknowledged_of(record, "T02") == at("2023-05-02")
+    assert facts.acknowledged_of(record, "T02", at("2023-05-01")) is None
+    # all tasks' records in one query read the same as the task's own
+    own = facts.lifecycle_records(record)["T02"]
+    assert facts.chases_of(record, "T02", records=own) == facts.chases_of(record, "T02")
+    assert facts.acknowledged_of(record, "T02", records=own) == at("2023-05-02")
+    assert "T01" not in facts.lifecycle_records(record)
     t = {r["编号"]: r for r in _rows(_book(build_ledger(record, AT))["任务台账"])}
-    assert t["T01"]["催办次数"] == 2
-    assert t["T01"]["签收"] == datetime(2022, 1, 6, 10, 0)  # 02:00 UTC, in Shanghai time
+    assert t["T02"]["催办次数"] == 2
+    assert t["T02"]["签收"] == datetime(2023, 5, 2, 10, 0)  # in Shanghai time
+    assert t["T01"]["催办次数"] is None and t["T01"]["签收"] is None
+
+
+def test_extension_adapter_reads_the_approval_and_the_deadline_in_force(record):
+    task = record["tasks"].get("T09")
+    ext = facts.extension_of(record, task)
+    assert ext == facts.Extension(at("2025-12-31").date(), at("2026-06-30").date(),
+                                  at("2023-05-14"))
+    assert facts.extension_of(record, task, at("2023-05-13")) is None  # not yet approved
+    # a later /deadline moves the deadline in force; the extension stays on record
+    set_deadline(record, user_id=COORDINATOR, task_ref="T09", due=at("2026-09-30").date(),
+                 now=at("2023-05-15"))
+    moved = facts.extension_of(record, record["tasks"].get("T09"))
+    assert (moved.original, moved.extended) == (at("2025-12-31").date(), at("2026-09-30").date())
+    # a deadline the coordinator sets is no extension; a signed-for task waits for a new 签收
+    act(record, event=Event.ACK, user_id=EDU_LIAISON, task_ref="T01", now=at("2023-05-10"))
+    assert facts.acknowledged_of(record, "T01") == at("2023-05-10")
+    set_deadline(record, user_id=COORDINATOR, task_ref="T04", due=at("2026-06-30").date(),
+                 now=at("2023-05-15"))
+    assert facts.extension_of(record, record["tasks"].get("T04")) is None
 
 
 def test_a_future_bulletin_stores_no_snapshot(record):

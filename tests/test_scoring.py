@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.progress import close_task, record_report, set_deadline
+from bot.lifecycle import Event
+from bot.progress import (
+    act,
+    close_task,
+    decide_extension,
+    record_report,
+    request_extension,
+    set_deadline,
+    task_version,
+)
 from bot.scoring import RULES_FILE, Grade, Rules, RulesError, load_rules, rules_from, score_table
 from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
 
@@ -30,15 +39,41 @@ def close_late(db):
 
 
 def extend(db):
+    request_extension(db, user_id=EDU_LIAISON, task_ref="T09", due=at("2026-06-30").date(),
+                      reason="经费未到位", now=at("2022-03-01"))
+    decide_extension(db, user_id=COORDINATOR, task_ref="T09", approve=True, now=at("2022-03-02"),
+                     version=task_version(db, "T09"))
+
+
+def refuse_extension(db):
+    request_extension(db, user_id=EDU_LIAISON, task_ref="T09", due=at("2026-06-30").date(),
+                      reason="经费未到位", now=at("2022-03-01"))
+    decide_extension(db, user_id=COORDINATOR, task_ref="T09", approve=False, reason="不可延",
+                     now=at("2022-03-02"), version=task_version(db, "T09"))
+
+
+def move_deadline(db):
+    # the coordinator moving a deadline is a new 交办, not the department's extension
     set_deadline(db, user_id=COORDINATOR, task_ref="T09", due=at("2026-06-30").date(),
                  now=at("2022-03-01"))
 
 
+def chase(db, task, day, colour):
+    act(db, event=Event.CHASE, user_id=COORDINATOR, task_ref=task, now=at(day),
+        extra={"colour": colour})
+
+
+def ack(db, task, day):
+    act(db, event=Event.ACK, user_id=EDU_LIAISON, task_ref=task, now=at(day))
+
+
 def chase_twice(db):
-    db["chases"].insert_all([{"task_id": "T01", "colour": "blue", "acknowledged_at": None},
-                             {"task_id": "T03", "colour": "red", "acknowledged_at": None},
-                             {"task_id": "T04", "colour": "yellow",
-                              "acknowledged_at": "2022-05-01T01:00:00+00:00"}])
+    chase(db, "T01", "2022-04-01", "blue")
+    chase(db, "T03", "2022-04-01", "red")
+    ack(db, "T03", "2022-03-01")  # an earlier 签收 answers no later chase
+    chase(db, "T04", "2022-04-01", "yellow")
+    ack(db, "T04", "2022-05-01")
+    chase(db, "T03", "2021-12-01", "blue")  # outside the scored year
 
 
 def nothing(db):
@@ -51,6 +86,8 @@ def nothing(db):
     (close_late, "closed_late", 1, 1.0),
     (close_late, "closed_on_time", 0, 0.0),
     (extend, "approved_extension", 1, -0.5),
+    (refuse_extension, "approved_extension", 0, 0.0),
+    (move_deadline, "approved_extension", 0, 0.0),
     (chase_twice, "unanswered_chase", 2, -2.0),
     (nothing, "approved_extension", 0, 0.0),
 ])

@@ -1,30 +1,35 @@
 """The facts every export and the scores read, gathered once from the record.
 
-Three adapters stand in for the task lifecycle that is being built in parallel (签收
-acknowledgements, 延期申请 extensions, 催办 chases). Each reads its table only if the table exists
-and otherwise answers "nothing", so the exports work today and pick the real tables up later by
-changing one function each:
+The task lifecycle (bot/lifecycle.py) keeps 签收, 延期 and 催办 as records in `reports` (their
+`kind` is the event); three adapters read them for the ledger, the bulletin and the scores:
 
-  extension_of(db, task)     -> Extension | None  (today: a /deadline override later than the plan)
-  chases_of(db, task_id)     -> Chases            (today: zero unless a `chases` table exists)
-  acknowledged_of(db, task_id) -> datetime | None (today: None unless `acknowledgements` exists)
+  extension_of(db, task)        -> Extension | None  (the newest 'extend_approve' record)
+  extensions_of(db, task, …)    -> [Extension]       (every approved extension, oldest first)
+  chases_of(db, task_id, …)     -> Chases            ('chase' records, answered by a later 'ack')
+  acknowledged_of(db, task_id)  -> datetime | None   (the 'ack' answering the newest 交办)
+
+Each takes an optional `at`: records after it are not yet there (a historical ledger, the end of
+a scored year). Revoked records never count. For every task at once, fetch
+`lifecycle_records(db, at)` and pass each task's list as `records=` (one query, not 3 per task).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from bot.db import utc_iso
 from bot.i18n import field as named
 from bot.progress import PlanSummary, TaskView, plan_summary, quotas_of, unit_values
 
 
 @dataclass(frozen=True)
 class Extension:
-    original: date | None  # the deadline before the extension
+    original: date | None  # the deadline before the (first) extension
     extended: date  # the deadline now in force
     approved_at: datetime | None = None
 
@@ -32,53 +37,97 @@ class Extension:
 @dataclass(frozen=True)
 class Chases:
     count: int = 0
-    unanswered: int = 0  # chases nobody acknowledged
+    unanswered: int = 0  # chases with no 签收 after them
     colours: tuple[str, ...] = ()  # blue | yellow | red, oldest first
 
 
-def _exists(db: Database, table: str) -> bool:
-    return db[table].exists()
+LIFECYCLE_KINDS = ("ack", "assign", "chase", "extend_approve")
+Records = list[dict[str, Any]]
 
 
-def extension_of(db: Database, task: dict[str, Any]) -> Extension | None:
-    """The approved extension of a task's deadline, if any.
+def _records(db: Database, task_id: str | None, at: datetime | None = None) -> Records:
+    """Valid lifecycle records (签收, 交办, 催办, approved 延期), oldest first, up to `at` if
+    given; of one task, or of all tasks when `task_id` is None."""
+    marks = ", ".join("?" for _ in LIFECYCLE_KINDS)
+    where, params = f"kind IN ({marks}) AND revoked_at IS NULL", [*LIFECYCLE_KINDS]
+    if task_id is not None:
+        where, params = f"task_id = ? AND {where}", [task_id, *params]
+    if at is not None:
+        where, params = f"{where} AND at <= ?", [*params, utc_iso(at)]
+    return list(db.query(f"SELECT id, task_id, kind, at, user_id, data FROM reports "
+                         f"WHERE {where} ORDER BY at, id", params))
 
-    With an `extensions` table (the lifecycle's 延期申请: task_id, original_due, new_due, status,
-    decided_at) the newest approved row; until then the nearest thing the record has: a deadline
-    set with /deadline (tasks.due_set) later than the plan file's date.
-    """
-    if _exists(db, "extensions"):
-        rows = list(db.query(
-            "SELECT * FROM extensions WHERE task_id = ? AND status = 'approved' "
-            "ORDER BY rowid DESC LIMIT 1", [task["id"]]))
-        if rows:
-            row = rows[0]
-            decided = row.get("decided_at")
-            return Extension(_day(row.get("original_due")), date.fromisoformat(row["new_due"]),
-                             datetime.fromisoformat(decided) if decided else None)
+
+def lifecycle_records(db: Database, at: datetime | None = None) -> dict[str, Records]:
+    """Every task's lifecycle records in one query (pass each task's list as `records=` to the
+    adapters: one scan instead of three queries per task)."""
+    out: dict[str, Records] = {}
+    for row in _records(db, None, at):
+        out.setdefault(row["task_id"], []).append(row)
+    return out
+
+
+def _data(row: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(row.get("data") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def extensions_of(db: Database, task: dict[str, Any], at: datetime | None = None,
+                  records: Records | None = None) -> list[Extension]:
+    """Every approved extension (延期) of a task's deadline, oldest first.
+
+    A deadline the coordinator moves with /deadline is a new 交办, not an extension: it is not
+    counted against the department."""
+    out = []
+    rows = _records(db, task["id"], at) if records is None else records
+    for row in (r for r in rows if r["kind"] == "extend_approve"):
+        approved = _data(row).get("approved") or {}
+        if not approved.get("due"):
+            continue
+        out.append(Extension(_day(approved.get("from")) or _day(task.get("due")),
+                             date.fromisoformat(approved["due"]),
+                             datetime.fromisoformat(row["at"])))
+    return out
+
+
+def extension_of(db: Database, task: dict[str, Any], at: datetime | None = None,
+                 records: Records | None = None) -> Extension | None:
+    """The task's approved extension: the deadline before the first one, the deadline now in
+    force (`due_set`, which the approval wrote and a later /deadline may have moved again) and
+    when the newest was approved."""
+    found = extensions_of(db, task, at, records)
+    if not found:
         return None
-    original, moved = _day(task.get("due")), _day(task.get("due_set"))
-    if moved and (original is None or moved > original):
-        return Extension(original, moved)
-    return None
+    first, last = found[0], found[-1]
+    in_force = _day(task.get("due_set")) if at is None else None
+    return Extension(first.original, in_force or last.extended, last.approved_at)
 
 
-def chases_of(db: Database, task_id: str) -> Chases:
-    """催办 sent about a task (the lifecycle's `chases` table: task_id, colour, acknowledged_at)."""
-    if not _exists(db, "chases"):
-        return Chases()
-    rows = list(db.query("SELECT * FROM chases WHERE task_id = ? ORDER BY rowid", [task_id]))
-    return Chases(len(rows), sum(1 for r in rows if not r.get("acknowledged_at")),
-                  tuple(str(r.get("colour") or "") for r in rows))
+def chases_of(db: Database, task_id: str, at: datetime | None = None,
+              since: datetime | None = None, records: Records | None = None) -> Chases:
+    """催办 sent about a task (up to `at`, from `since`); a chase is answered by any 签收 of the
+    task after it (up to `at`)."""
+    rows = [r for r in (_records(db, task_id, at) if records is None else records)
+            if r["kind"] in ("chase", "ack")]
+    last_ack = max((i for i, r in enumerate(rows) if r["kind"] == "ack"), default=-1)
+    chases = [(i, r) for i, r in enumerate(rows) if r["kind"] == "chase"
+              and (since is None or r["at"] >= utc_iso(since))]
+    return Chases(len(chases), sum(1 for i, _ in chases if i > last_ack),
+                  tuple(str(_data(r).get("colour") or "") for _, r in chases))
 
 
-def acknowledged_of(db: Database, task_id: str) -> datetime | None:
-    """When the department signed for (签收) the task (`acknowledgements`: task_id, at)."""
-    if not _exists(db, "acknowledgements"):
+def acknowledged_of(db: Database, task_id: str, at: datetime | None = None,
+                    records: Records | None = None) -> datetime | None:
+    """When the department signed for (签收) the task: the newest 'ack' record, unless the task
+    was assigned (交办) again after it and waits for a new 签收."""
+    rows = [r for r in (_records(db, task_id, at) if records is None else records)
+            if r["kind"] in ("ack", "assign")]
+    if not rows or rows[-1]["kind"] != "ack":
         return None
-    row = db.execute("SELECT min(at) FROM acknowledgements WHERE task_id = ?",
-                     [task_id]).fetchone()
-    return datetime.fromisoformat(row[0]) if row and row[0] else None
+    return datetime.fromisoformat(rows[-1]["at"])
 
 
 def _local(moment: datetime | None, at: datetime) -> datetime | None:
@@ -129,15 +178,14 @@ class Record:
 
 def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = False) -> Record:
     """The plan as of `at` with, per task, its last report, reporter, extension, chases, units."""
-    import json
-
-
     summary = plan_summary(db, at, historical=historical)
     depts = {d["code"]: d for d in db["departments"].rows}
     names = {m["user_id"]: m["name"] or str(m["user_id"]) for m in db["members"].rows}
     facts = []
+    lifecycle = lifecycle_records(db, at)
     for view in summary.tasks:
         task, latest = view.task, view.latest
+        own = lifecycle.get(task["id"], [])
         quotas = quotas_of(task)
         facts.append(TaskFacts(
             view=view,
@@ -148,9 +196,9 @@ def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = Fals
             last_by=(names.get(latest["user_id"], "") if latest and latest["user_id"] else
                      ("cli" if latest else "")),
             last_note=(latest["note"] or "") if latest else "",
-            extension=extension_of(db, task),
-            chases=chases_of(db, task["id"]),
-            acknowledged=_local(acknowledged_of(db, task["id"]), at),
+            extension=extension_of(db, task, at if historical else None, own),
+            chases=chases_of(db, task["id"], at, records=own),
+            acknowledged=_local(acknowledged_of(db, task["id"], at, own), at),
             units=unit_values(db, task["id"], view.period, at) if quotas else {},
             quotas=quotas,
         ))

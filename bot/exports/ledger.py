@@ -116,7 +116,9 @@ def _task_rows(sheet: _Sheet, record: Record, lang: str) -> None:
         task, s = f.task, f.view.status
         value = f.view.value
         units = "; ".join(f"{u} {_num(f.units.get(u))}/{_num(q)}" for u, q in f.quotas.items())
-        deadline: Any = s.due if s.due else t("standing", lang, html=False)
+        # 完成时限 is the deadline as assigned; an approved 延期 shows in the next column.
+        deadline: Any = ((f.extension.original if f.extension else None) or s.due
+                         or t("standing", lang, html=False))
         sheet.write([
             task["id"], task["clause"], f.dept_name, "、".join(f.with_names),
             field(task, "title", lang),

@@ -1,0 +1,45 @@
+"""The paperwork in the chat: /export (督办台账, 情况通报) for the coordinator, /score for everyone."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from telegram import InputFile, Update
+from telegram.constants import ChatAction
+
+from bot.exports.files import build_export, parse_export_args
+from bot.i18n import t
+from bot.scoreboard import score_message
+from handlers.context import DubanContext, args_text, caller, reply
+
+YEAR = re.compile(r"^(\d{4})\s*(年|年度)?$")
+FIRST_YEAR = 2000
+
+
+async def export(update: Update, context: DubanContext) -> None:
+    """/export [台账 | 通报 [周|月] [pdf]]: the file, sent to this chat."""
+    who = caller(update, context)
+    request = parse_export_args(args_text(context).split())  # bad words: the usage, via guarded
+    chat = update.effective_chat
+    # The ledger takes seconds at scale: show "sending a file…" and keep the bot answering.
+    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT,
+                                       message_thread_id=update.effective_message.message_thread_id)
+    files = await asyncio.to_thread(build_export, context.db, request, context.now(), who.lang)
+    for f in files:
+        await update.effective_message.reply_document(
+            InputFile(f.data, filename=f.name), caption=f.caption, do_quote=False)
+    if request.pdf and len(files) == 1:
+        await reply(update, t("bulletin_pdf_missing", who.lang))
+
+
+async def score(update: Update, context: DubanContext) -> None:
+    """/score [年份]: every department's points, rule by rule, and the rules."""
+    who = caller(update, context)
+    text = args_text(context)
+    match = YEAR.match(text)
+    if text and not (match and int(match[1]) >= FIRST_YEAR):
+        await reply(update, t("score_usage", who.lang))
+        return
+    year = int(match[1]) if match else None
+    await reply(update, score_message(context.db, context.now(), who.lang, year))
