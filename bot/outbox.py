@@ -1,7 +1,11 @@
-"""The outbox: every nudge and digest is recorded before it is sent and marked after.
+"""The outbox: everything the bot posts on its own is recorded before it is sent and marked
+after: nudges, the digest's text and its album as separate parts, review requests.
 
-A unique key per message (task × due date × offset for nudges, the ISO week for digests) means a
-restart never sends one twice, and anything recorded but unsent goes out when the bot is back.
+A unique key per message (task × due date × offset for nudges, the ISO week and part for the
+digest, the claim for a review request) means a restart never sends a delivered part twice, and
+anything recorded but unsent goes out when the bot is back. Telegram has no idempotency key: a
+message Telegram delivered but whose answer never reached us (a crash or timeout in between) is
+the one case that can be sent twice.
 """
 
 from __future__ import annotations
@@ -27,6 +31,14 @@ def enqueue(db: Database, *, key: str, kind: str, chat_id: int | None, payload: 
          utc_iso(due_at or now), utc_iso(now)])
     db.conn.commit()
     return cursor.rowcount == 1
+
+
+def pending(db: Database, *, key: str, kind: str, chat_id: int | None, now: datetime
+            ) -> int | None:
+    """The outbox row of `key` if it still has to be sent (recording it first), else None."""
+    enqueue(db, key=key, kind=kind, chat_id=chat_id, payload={}, now=now)
+    row = db.execute("SELECT id, sent_at FROM outbox WHERE key = ?", [key]).fetchone()
+    return None if row[1] else row[0]
 
 
 def unsent(db: Database, kind: str) -> list[dict[str, Any]]:

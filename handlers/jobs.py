@@ -20,7 +20,7 @@ from bot.db import Database
 from bot.digest import digest_data, render_charts, tracking_began
 from bot.directory import catalogue, coordinators, dept_names
 from bot.i18n import DEFAULT_LANG, t
-from bot.outbox import enqueue, mark_failed, mark_sent, prepare_nudges, unsent
+from bot.outbox import mark_failed, mark_sent, pending, prepare_nudges
 from bot.progress import mute_task
 from bot.queues import queues
 from bot.reminders import NudgePolicy, nudge_context
@@ -96,23 +96,27 @@ async def post_digest(context: DubanContext, key: str | None = None,
     if chat_id is None:
         log.warning("the digest waits: COORDINATION_CHAT_ID is not set")
         return False
-    if key:
-        enqueue(context.db, key=key, kind="digest", chat_id=chat_id, payload={}, now=now)
-        rows = [r for r in unsent(context.db, "digest") if r["key"] == key]
-        if not rows:
-            return False  # already posted
-    data = digest_data(context.db, now)
-    with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
-        # Rendering takes a few hundred ms of CPU: keep the event loop answering meanwhile.
-        paths = await asyncio.to_thread(render_charts, data, Path(tmp))
-        waiting = queues_html(queues(context.db, data.summary), dept_names(context.db),
-                              DEFAULT_LANG)
+    db = context.db
+    # The text and the album are separate parts: a failed album is sent again without its text.
+    parts = {part: (pending(db, key=f"{key}:{part}", kind="digest", chat_id=chat_id, now=now)
+                    if key else 0) for part in ("text", "charts")}
+    if key and not any(parts.values()):
+        return False  # already posted
+    data = digest_data(db, now)
+    if parts["text"] is not None:
+        waiting = queues_html(queues(db, data.summary), dept_names(db), DEFAULT_LANG)
         for chunk in split_text(digest_text(data, DEFAULT_LANG, waiting)):
             await context.bot.send_message(chat_id, chunk)
-        media = [InputMediaPhoto(p.read_bytes(), filename=p.name) for p in paths]
-        await context.bot.send_media_group(chat_id, media)
-    if key:
-        mark_sent(context.db, [r["id"] for r in rows], context.now())
+        if key:
+            mark_sent(db, [parts["text"]], context.now())
+    if parts["charts"] is not None:
+        with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
+            # Rendering takes a few hundred ms of CPU: keep the event loop answering meanwhile.
+            paths = await asyncio.to_thread(render_charts, data, Path(tmp))
+            media = [InputMediaPhoto(p.read_bytes(), filename=p.name) for p in paths]
+            await context.bot.send_media_group(chat_id, media)
+        if key:
+            mark_sent(db, [parts["charts"]], context.now())
     return True
 
 
@@ -124,9 +128,24 @@ def last_digest_moment(settings: Settings, now: datetime) -> datetime:
     return moment if moment <= now else moment - timedelta(days=7)
 
 
+RETRY_MINUTES = (5, 15, 60, 180)  # a failed scan is tried again the same day, backing off
+
+
 async def nudge_job(context: DubanContext) -> None:
-    """The daily scan."""
-    sent = await send_nudges(context)
+    """The daily scan; a failure (Telegram down, a 500) is retried the same day. Nudges already
+    delivered are marked in the outbox and never sent again."""
+    attempt = (context.job.data or {}).get("attempt", 0) if context.job else 0
+    try:
+        sent = await send_nudges(context)
+    except TelegramError:
+        if attempt >= len(RETRY_MINUTES):
+            log.exception("daily scan failed %d times; the outbox keeps the rest", attempt + 1)
+            return
+        delay = RETRY_MINUTES[attempt]
+        log.warning("daily scan failed; retrying in %d minutes", delay, exc_info=True)
+        context.job_queue.run_once(nudge_job, delay * 60, data={"attempt": attempt + 1},
+                                   name="nudges-retry", job_kwargs=JOB_KWARGS)
+        return
     log.info("daily scan: %d nudges sent", sent)
 
 

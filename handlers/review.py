@@ -13,7 +13,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import prompts
+from bot import outbox, prompts
 from bot.access import Action
 from bot.directory import department, find_task
 from bot.errors import DubanError
@@ -49,7 +49,9 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
                       extra: str = "") -> None:
     """Tell the reporter what was recorded; a 100% claim goes to the coordinator for the check."""
     await reply(update, recorded_text(rec, lang) + extra)
-    if not rec.duplicate and rec.status.status == "pending_check":
+    if rec.report["kind"] == "claim":
+        # Through the outbox: a claim replayed after a crash (the inbox hands the update back)
+        # still gets its review card, and a card already posted is never posted again.
         await request_review(update, context, rec)
 
 
@@ -66,13 +68,21 @@ def review_buttons(task_id: str, version: int, period: str) -> InlineKeyboardMar
 async def request_review(update: Update, context: DubanContext, rec: Recorded) -> None:
     db = context.db
     task = rec.task
+    target = context.group_id or update.effective_chat.id
+    row = outbox.pending(db, key=f"review:{rec.report['id']}", kind="review", chat_id=target,
+                         now=context.now())
+    if row is None:
+        return  # posted before
+    if rec.report["revoked_at"]:
+        outbox.mark_sent(db, [row], context.now())  # taken back before its card went out
+        return
     text = review_request_html(task, department(db, task["dept"]),
                                reporter_of(db, rec.report), rec.report,
                                count_for_task(db, task["id"]), DEFAULT_LANG)
-    target = context.group_id or update.effective_chat.id
     review = await context.bot.send_message(
         target, text, reply_markup=review_buttons(task["id"], task_version(db, task["id"]),
                                                   rec.report["period"]))
+    outbox.mark_sent(db, [row], context.now())
     for row in for_review(db, task["id"], rec.report["id"], REVIEW_EVIDENCE_MAX):
         send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
         try:

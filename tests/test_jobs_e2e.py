@@ -111,3 +111,70 @@ async def test_digest_and_mute_commands(tmp_path, plan):
         finally:
             await stop_app(app)
             db.close()
+
+
+async def test_a_failed_album_is_retried_without_its_text_and_a_failed_scan_the_same_day(
+        tmp_path, plan):
+    db = dbmod.connect(tmp_path / "bot.db")
+    load_plan(db, plan, now=at("2022-01-05"))
+    add_member(db, user_id=1001, dept="EDU", role="liaison", now=at("2022-01-05"), actor="t",
+               name="李联络")
+    async with running_server(can_read_all_group_messages=True) as server:
+        server.add_chat(GROUP, type="supergroup")
+        app = await start_app(server, db, tmp_path)
+        app.bot_data.clock = lambda: at("2022-06-27 09:00")
+        try:
+            server.fail_method("sendMediaGroup", 500, "Internal Server Error", times=1)
+            await run_job(app, jobs.digest_job)
+            assert "每周督办简报" in (await server.wait_for_bot(chat_id=GROUP)).text
+            await server.wait_idle(quiet=0.3)
+            assert not any(c.method == "sendMediaGroup" for c in server.sent)
+            await run_job(app, jobs.digest_job)  # the retry: the album only
+            album = await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup")
+            assert len(album.messages) == 3
+            texts = [m for m in server.bot_messages(GROUP) if "每周督办简报" in m]
+            assert len(texts) == 1
+
+            server.fail_method("sendMessage", 500, "Internal Server Error", times=1)
+            await run_job(app, jobs.nudge_job)
+            retries = app.job_queue.get_jobs_by_name("nudges-retry")
+            assert len(retries) == 1 and retries[0].data == {"attempt": 1}
+            await retries[0].run(app)  # five minutes later, the same day
+            retries[0].schedule_removal()
+            assert "督办提醒" in (await server.wait_for_bot(
+                chat_id=GROUP, predicate=lambda c: "督办提醒" in c.text)).text
+            assert db["outbox"].count_where("kind = 'nudge' AND sent_at IS NULL") == 0
+        finally:
+            await stop_app(app)
+    db.close()
+
+
+async def test_a_claim_replayed_after_a_crash_still_gets_its_review_card(tmp_path, plan):
+    db = dbmod.connect(tmp_path / "bot.db")
+    load_plan(db, plan, now=at("2022-01-05"))
+    add_member(db, user_id=1008, dept="HEALTH", role="liaison", now=at("2022-01-05"), actor="t",
+               name="张卫健")
+    async with running_server() as server:
+        server.add_chat(GROUP, type="supergroup")
+        liaison = server.user(1008, "张卫健")
+        app = await start_app(server, db, tmp_path)
+        try:
+            # the claim is recorded, then nothing gets out (the process "dies" there): no card
+            server.fail_method("sendMessage", 500, "Internal Server Error", times=2)
+            update = await server.send_text(liaison, GROUP, "/report T41 100 完成")
+            await server.wait_idle(quiet=0.3)
+            assert db["reports"].count == 1
+            assert not any("待核实：" in m for m in server.bot_messages(GROUP))
+            # the inbox hands the update back after the restart: recorded once, card posted once
+            db.execute("UPDATE inbox SET done_at = NULL")
+            db.conn.commit()
+            await server.replay(update)
+            await server.wait_for_bot(chat_id=GROUP)  # "already recorded"
+            card = await server.wait_for_bot(chat_id=GROUP)
+            assert "待核实" in card.text and db["reports"].count == 1
+            await server.replay(update)
+            await server.wait_idle(quiet=0.3)
+            assert sum("待核实：" in m for m in server.bot_messages(GROUP)) == 1
+        finally:
+            await stop_app(app)
+    db.close()
