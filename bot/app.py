@@ -245,6 +245,11 @@ async def set_commands(app: Application) -> None:
         log.warning("setMyCommands was refused (%s); the bot works without the menu", exc)
 
 
+async def post_shutdown(app: Application) -> None:
+    """Acknowledgements still gathering go out before the bot stops."""
+    await app.bot_data.acks.drain()
+
+
 async def post_init(app: Application) -> None:
     services: Services = app.bot_data
     ensure_coordinators(services.db, services.settings.coordinator_ids,
@@ -290,6 +295,7 @@ def build_application(settings: Settings, database=None,
         .update_queue(InboxQueue(database, settings))
         .context_types(ContextTypes(context=DubanContext, bot_data=Services))
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     if concurrency > 1:
         builder = builder.concurrent_updates(PerSenderProcessor(concurrency))

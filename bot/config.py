@@ -46,6 +46,7 @@ class Settings:
     ack_workdays: int = 2  # working days a liaison has to acknowledge a chase
     track_from: date | None = None  # None: from the day the plan was first loaded
     chase_colours: tuple[str, ...] = ("blue", "yellow", "red")  # the chase levels, mildest first
+    ack_gather_ms: int = 1500  # a group's acknowledgements within this window go out as one
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -258,6 +259,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("TRACK_FROM", "track_from", _day, None,
          "日期 YYYY-MM-DD,例如 2022-01-04;留空表示首次导入计划之日",
          "a date YYYY-MM-DD, e.g. 2022-01-04; empty for the day the plan was first loaded"),
+    Spec("ACK_GATHER_MS", "ack_gather_ms", _days(0, 60000), 1500,
+         "0 到 60000 之间的整数毫秒(0 表示逐条确认)", "whole milliseconds from 0 to 60000 "
+         "(0 acknowledges each report on its own)"),
     Spec("CHASE_COLOURS", "chase_colours", _colours, ("blue", "yellow", "red"),
          "三种不同颜色,用逗号分隔:blue、yellow、orange、red、green、purple(或 蓝、黄、橙、红、绿、紫)",
          "three different colours, comma-separated: blue, yellow, orange, red, green, purple"),

@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.directory import coordination_chat, get_member
 from bot.i18n import lang_of, t
 from bot.render.split import split_text
+from handlers.acks import AckGatherer
 
 
 class Services:
@@ -27,10 +28,12 @@ class Services:
     settings: Settings
     warned_chats: set[int]
     clock: Callable[[], datetime] | None  # tests set a fixed "now"; None reads the wall clock
+    acks: AckGatherer  # a group's acknowledgements in a burst, gathered into one message
 
     def __init__(self) -> None:
         self.warned_chats = set()
         self.clock = None
+        self.acks = AckGatherer()
 
 
 class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):

@@ -18,7 +18,7 @@ from bot.access import Action
 from bot.directory import department, find_task
 from bot.errors import DubanError
 from bot.evidence import count_for_task, for_review
-from bot.i18n import DEFAULT_LANG, Html, field, t
+from bot.i18n import DEFAULT_LANG, Html, field, label, t
 from bot.progress import (
     Recorded,
     close_task,
@@ -47,8 +47,20 @@ REOPEN_PROMPT = "reopen_reason"
 
 async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang: str,
                       extra: str = "") -> None:
-    """Tell the reporter what was recorded; a 100% claim goes to the coordinator for the check."""
-    await reply(update, recorded_text(rec, lang) + extra)
+    """Tell the reporter what was recorded; a 100% claim goes to the coordinator for the check.
+    In the group a burst of acknowledgements is gathered into one message (handlers/acks.py)."""
+    text = recorded_text(rec, lang) + extra
+    window = context.settings.ack_gather_ms
+    message = update.effective_message
+    if window and message and message.chat.type != "private" and not rec.duplicate:
+        short = t("ack_line", DEFAULT_LANG, task=rec.task["id"], percent=rec.report["percent"],
+                  user=caller(update, context).name,
+                  status=label("status", rec.status.status, DEFAULT_LANG))
+        context.bot_data.acks.add(context.bot, message.chat_id,
+                                  message.message_thread_id if message.is_topic_message else None,
+                                  text, short, window)
+    else:
+        await reply(update, text)
     if rec.report["kind"] == "claim":
         # Through the outbox: a claim replayed after a crash (the inbox hands the update back)
         # still gets its review card, and a card already posted is never posted again.

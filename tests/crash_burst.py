@@ -60,7 +60,7 @@ async def _start_bot(server: BotApiServer, db_path: Path, work: Path, root: Path
            "TELEGRAM_API_BASE_URL": server.base_url,
            "TELEGRAM_FILE_BASE_URL": server.base_file_url, "COORDINATION_CHAT_ID": str(GROUP),
            "DATABASE_PATH": str(db_path), "EVIDENCE_DIR": str(work / "evidence"),
-           "JOBS": "off", "RATE_LIMIT": "off", "TZ": "Asia/Shanghai"}
+           "JOBS": "off", "RATE_LIMIT": "off", "TZ": "Asia/Shanghai", "ACK_GATHER_MS": "0"}
     env.pop("WEBHOOK_URL", None)
     with open(log, "ab") as out:
         return await asyncio.create_subprocess_exec(

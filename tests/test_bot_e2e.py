@@ -44,7 +44,8 @@ class Env:
         return (await self.server.wait_for_bot(chat_id=chat)).text
 
 
-async def start_app(server: BotApiServer, db: Database, tmp_path: Path) -> Application:
+async def start_app(server: BotApiServer, db: Database, tmp_path: Path,
+                    ack_gather_ms: int = 0) -> Application:
     settings = load_settings({
         "TELEGRAM_BOT_TOKEN": server.token,
         "TELEGRAM_API_BASE_URL": server.base_url,
@@ -54,6 +55,7 @@ async def start_app(server: BotApiServer, db: Database, tmp_path: Path) -> Appli
         "EVIDENCE_DIR": str(tmp_path / "evidence"),
         "RATE_LIMIT": "off",
         "JOBS": "off",  # the scheduled jobs are driven by hand in tests/test_jobs_e2e.py
+        "ACK_GATHER_MS": str(ack_gather_ms),  # each acknowledgement at once, unless a test asks
     }, dotenv=None)
     app = build_application(settings, db)
     await app.initialize()

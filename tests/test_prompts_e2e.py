@@ -150,3 +150,28 @@ async def test_a_photo_captioned_with_a_report_records_both(tmp_path, plan):
         finally:
             await stop_app(app)
     db.close()
+
+
+async def test_a_burst_of_reports_is_acknowledged_in_one_message(tmp_path, plan):
+    db = await _world(tmp_path, plan)
+    async with running_server() as server:
+        server.add_chat(GROUP, type="supergroup")
+        liaison = server.user(LIAISON_ID, "张卫健")
+        colleague = server.user(NEWBIE_ID, "陈同事")
+        app = await start_app(server, db, tmp_path, ack_gather_ms=400)
+        try:
+            for i, task in enumerate(("T41", "T42", "T43", "T44")):
+                who = liaison if i % 2 else colleague
+                await server.send_text(who, GROUP, f"/report {task} {10 + i} 第{i}次")
+            gathered = await server.wait_for_bot(chat_id=GROUP)
+            assert gathered.text.startswith("已记录 4 条报送")
+            assert all(t in gathered.text for t in ("T41", "T42", "T43", "T44"))
+            await server.wait_idle(quiet=0.6)
+            assert len(server.bot_messages(GROUP)) == 1 and db["reports"].count == 4
+            # one report on its own is acknowledged in full, a moment later
+            await server.send_text(liaison, GROUP, "/report T45 30 单独一条")
+            alone = await server.wait_for_bot(chat_id=GROUP)
+            assert alone.text.startswith("已记录：T45")
+        finally:
+            await stop_app(app)
+    db.close()
