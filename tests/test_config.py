@@ -72,6 +72,8 @@ GOOD = [
     ("ACK_WORKDAYS", "5", "ack_workdays", 5),
     ("TRACK_FROM", "2022-01-04", "track_from", date(2022, 1, 4)),
     ("CHASE_COLOURS", "green, orange, red", "chase_colours", ("green", "orange", "red")),
+    ("ACK_GATHER_MS", "0", "ack_gather_ms", 0),
+    ("ACK_GATHER_MS", "2000", "ack_gather_ms", 2000),
     ("CHASE_COLOURS", "蓝,黄色,红", "chase_colours", ("blue", "yellow", "red")),
 ]
 
@@ -136,6 +138,8 @@ BAD = [
     ("TRACK_FROM", "2022/01/04"),
     ("TRACK_FROM", "yesterday"),
     ("CHASE_COLOURS", "blue,yellow"),
+    ("ACK_GATHER_MS", "-1"),
+    ("ACK_GATHER_MS", "1.5s"),
     ("CHASE_COLOURS", "blue,blue,red"),
     ("CHASE_COLOURS", "blue,yellow,pink"),
     ("CHASE_COLOURS", "blue,yellow,red,green"),
