@@ -4,6 +4,7 @@ Then reproductions of defects found by the state-machine test's reading of the c
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -208,3 +209,23 @@ def test_a_month_with_only_a_claim_is_not_silent(seeded):
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T05", now=at("2022-03-20"), percent=100)
     edu = next(s for s in score_table(seeded, 2022, at("2022-12-31")) if s.dept["code"] == "EDU")
     assert edu.counts["silent_period"] == 0
+
+
+@pytest.mark.xfail(strict=True, reason="a 延期申请 stays pending through /deadline (ASSIGN keeps "
+                   "the snapshot's extension), and decide_extension(approve=True) then writes the "
+                   "requested date over a later deadline the coordinator set meanwhile: the "
+                   "'extension' moves the deadline earlier (12-31 -> 07-31)")
+def test_approving_an_extension_never_moves_the_deadline_earlier(seeded):
+    from datetime import date
+
+    from bot.progress import decide_extension, request_extension, set_deadline, task_version
+
+    now = at("2022-03-01")
+    request_extension(seeded, user_id=EDU_LIAISON, task_ref="T01", due=date(2022, 7, 31),
+                      reason="经费未到位", now=now)
+    set_deadline(seeded, user_id=COORDINATOR, task_ref="T01", due=date(2022, 12, 31), now=now)
+    # Refusing (the request lapsed, or asks for less than the deadline) is a fine answer.
+    with contextlib.suppress(DubanError):
+        decide_extension(seeded, user_id=COORDINATOR, task_ref="T01", approve=True, now=now,
+                         version=task_version(seeded, "T01"))
+    assert seeded["tasks"].get("T01")["due_set"] == "2022-12-31"

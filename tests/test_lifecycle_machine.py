@@ -12,6 +12,7 @@ same mark and percent for every task.
 
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
 import tempfile
@@ -31,7 +32,7 @@ from hypothesis.stateful import (
 )
 
 from bot import db as dbmod
-from bot.db import meta
+from bot.db import meta, utc_iso
 from bot.digest import digest_data
 from bot.directory import add_member, find_task
 from bot.errors import DubanError
@@ -84,7 +85,9 @@ def fresh_database(folder: Path) -> Path:
     example would cost more than the example)."""
     global _template
     if _template is None:
-        _template = Path(tempfile.mkdtemp(prefix="duban-machine-")) / "template.db"
+        kept = tempfile.mkdtemp(prefix="duban-machine-")
+        atexit.register(shutil.rmtree, kept, ignore_errors=True)
+        _template = Path(kept) / "template.db"
         db = dbmod.connect(_template)
         load_plan(db, PLAN, now=START)
         for user_id, dept, role, name in ((COORDINATOR, "EDU", "coordinator", "王统筹"),
@@ -394,6 +397,16 @@ class LifecycleMachine(RuleBasedStateMachine):
             "SELECT task_id, period, max(id) FROM reports WHERE revoked_at IS NULL "
             "GROUP BY task_id, period").fetchall())
         assert kept == newest
+
+    @invariant()
+    def every_change_is_audited(self) -> None:
+        """One audit row per record written and per record taken back (so per version step)."""
+        q = self.db.execute
+        changes = q("SELECT count(*) + count(revoked_at) FROM reports").fetchone()[0]
+        audited = q("SELECT count(*) FROM audit WHERE entity = 'reports'").fetchone()[0]
+        assert audited == changes
+        assert q("SELECT count(*) FROM reports WHERE at > ?",
+                 [utc_iso(self.now)]).fetchone()[0] == 0, "a record from the future"
 
     @invariant()
     def closures_are_justified(self) -> None:
