@@ -560,6 +560,9 @@ def _settings(server: BotApiServer, built: Built, evidence_dir: Path) -> Setting
         "EVIDENCE_DIR": str(evidence_dir),
         "RATE_LIMIT": "off",
         "JOBS": "off",
+        # Each update's own reply is what the timings wait for; the gathering of a group's
+        # acknowledgements in a burst is a separate question (ACK_GATHER_MS, see README).
+        "ACK_GATHER_MS": "0",
     }, dotenv=None)
 
 
@@ -739,7 +742,7 @@ async def bot_process_peak_kb(db_path: Path, work: Path) -> int:
                "TELEGRAM_FILE_BASE_URL": server.base_file_url,
                "COORDINATION_CHAT_ID": str(GROUP), "COORDINATOR_IDS": str(COORDINATOR_ID),
                "DATABASE_PATH": str(db_path), "EVIDENCE_DIR": str(work / "process-evidence"),
-               "JOBS": "off", "RATE_LIMIT": "off"}
+               "JOBS": "off", "RATE_LIMIT": "off", "ACK_GATHER_MS": "0"}
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "run", env=env, cwd=str(REPO_ROOT),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)

@@ -203,6 +203,8 @@ def record_report(
             raise DubanError("value_negative", value=value)
     if state == "done" and percent is not None and percent < 100:
         raise DubanError("state_percent_conflict", percent=percent)
+    if percent == 100 and state in ("blocked", "not_started"):
+        raise DubanError("state_percent_100", state=Key(f"state.{state}"))
     authorise(db, user_id, Action.REPORT, task)  # who, before what the record says
     _, previous, snap = snapshot_of(db, task, now.date())
     unit_value = None
@@ -332,8 +334,11 @@ def decide_extension(db: Database, *, user_id: int, task_ref: str, approve: bool
     """The coordinator approves (the new date becomes the deadline, the original stays on
     record) or refuses (with a reason) a pending extension request."""
     task = find_task(db, task_ref)
-    _, _, snap = snapshot_of(db, task, now.date())
+    (_, current, _), _, snap = snapshot_of(db, task, now.date())
     asked = snap.extension or {}
+    if approve and asked and current and date.fromisoformat(asked["due"]) <= current:
+        # the deadline moved past the request meanwhile: approving must never shorten it
+        raise DubanError("extension_obsolete", task=task["id"], date=current.isoformat())
     if not approve:
         return act(db, event=Event.EXTEND_REFUSE, user_id=user_id, task_ref=task["id"], now=now,
                    reason=reason, version=version, update_key=update_key,

@@ -138,6 +138,9 @@ def _items(task: dict[str, Any], first: date, last: date) -> list[_Item]:
     return [_Item(task["id"], task["dept"], "", date.fromisoformat(due_text))]
 
 
+CLOSING = frozenset({"close", "direct_close"})  # a 核实销号, or a confirmed 直接销号
+
+
 def score_table(db: Database, year: int, now: datetime, rules: Rules | None = None
                 ) -> list[DeptScore]:
     """Every department's score for `year`, as of `now` (a year in progress counts to today)."""
@@ -149,7 +152,7 @@ def score_table(db: Database, year: int, now: datetime, rules: Rules | None = No
     kept = catalogue(db)
     # The newest valid record of each (task, period) as of the end of the scored span: closed or not.
     latest = {(r["task_id"], r["period"]): r for r in db.query(
-        "SELECT r.task_id, r.period, r.kind, r.at FROM reports r JOIN (SELECT max(id) AS id "
+        "SELECT r.task_id, r.period, r.kind, r.lifecycle, r.at FROM reports r JOIN (SELECT max(id) AS id "
         "FROM reports WHERE revoked_at IS NULL AND at <= ? GROUP BY task_id, period) m "
         "ON m.id = r.id", [utc_iso(end)])}
     # Months in which each department reported anything (the reporter's or the task's dept).
@@ -157,7 +160,7 @@ def score_table(db: Database, year: int, now: datetime, rules: Rules | None = No
     shift = f"{int((now.utcoffset() or timedelta()).total_seconds() // 60):+d} minutes"
     reported = {(row[0], row[1]) for row in db.execute(
         "SELECT t.dept, strftime('%Y-%m', r.at, ?) FROM reports r JOIN tasks t "
-        "ON t.id = r.task_id WHERE r.revoked_at IS NULL AND r.kind = 'progress' "
+        "ON t.id = r.task_id WHERE r.revoked_at IS NULL AND r.kind IN ('progress', 'claim') "
         "AND r.at >= ? AND r.at <= ? GROUP BY 1, 2",
         [shift, utc_iso(datetime.combine(first, time(0), tz)), utc_iso(end)])}
     counts: dict[str, dict[str, float]] = {d["code"]: dict.fromkeys(RULE_KEYS, 0.0)
@@ -171,7 +174,8 @@ def score_table(db: Database, year: int, now: datetime, rules: Rules | None = No
         for item in _items(task, first, last):
             row = latest.get((item.task_id, item.period))
             closed_day = (datetime.fromisoformat(row["at"]).astimezone(tz).date()
-                          if row and row["kind"] == "close" else None)
+                          if row and (row["kind"] in CLOSING or row["lifecycle"] == "closed")
+                          else None)
             if closed_day and first <= closed_day <= last:
                 c["closed_on_time" if closed_day <= item.due else "closed_late"] += 1
             # Days overdue inside the year: from the day after the due date to the close or today.

@@ -125,9 +125,6 @@ def test_a_blocked_report_keeps_its_reason_and_the_next_report_clears_it():
 # ---------------------------------------------------------------- defects (lead: flip the marks)
 
 
-@pytest.mark.xfail(strict=True, reason="COUNT_COLUMNS (bot/render/__init__.py) has no 待签收 or "
-                   "已中止 column: a suspended or assigned task vanishes from the counts of the "
-                   "command line's plan table, /status (counts_line) and the digest")
 def test_every_task_is_counted_in_the_plan_table(seeded):
     from bot.db import meta
     from bot.lifecycle import Event as E
@@ -148,9 +145,6 @@ def test_every_task_is_counted_in_the_plan_table(seeded):
     assert sum(edu.counts[c] for c in COUNT_COLUMNS) == len(edu.tasks)
 
 
-@pytest.mark.xfail(strict=True, reason="record_report refuses 已完成 below 100% "
-                   "(state_percent_conflict) but records 受阻 or 未开始 at 100% as a claim "
-                   "(待核实): `duban report T01 100 --state blocked` reaches it")
 @pytest.mark.parametrize("state", ["blocked", "not_started"])
 def test_a_report_of_100_percent_that_says_blocked_is_refused(seeded, state):
     from bot.progress import record_report, task_view
@@ -159,14 +153,10 @@ def test_a_report_of_100_percent_that_says_blocked_is_refused(seeded, state):
     with pytest.raises(DubanError) as refused:
         record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", now=now, percent=100,
                       state=state, note="经费未到位")
-    assert refused.value.key == "state_percent_conflict"
+    assert refused.value.key == "state_percent_100"
     assert task_view(seeded, "T01", now).status.status == "no_report"
 
 
-@pytest.mark.xfail(strict=True, reason="bot/exports/facts.py still reads the stand-in tables "
-                   "`chases` and `acknowledgements`, which the lifecycle never created: 催办 and "
-                   "签收 recorded as reports rows (kind chase/ack) never reach the ledger "
-                   "(催办次数, 签收) nor the scores (unanswered_chase)")
 def test_chases_and_acknowledgements_reach_the_ledger_facts(seeded):
     from bot.exports.facts import acknowledged_of, chases_of
     from bot.lifecycle import Event as E
@@ -180,9 +170,6 @@ def test_chases_and_acknowledgements_reach_the_ledger_facts(seeded):
     assert acknowledged_of(seeded, "T01") is not None
 
 
-@pytest.mark.xfail(strict=True, reason="bot/scoring.py counts a closure only when the newest "
-                   "record's kind is 'close': a 直接销号 (direct_close) is not closed_on_time and "
-                   "its overdue days keep accruing until the end of the year")
 def test_a_direct_close_counts_as_closed_in_the_scores(seeded):
     from bot.progress import close_directly, task_version
     from bot.scoring import score_table
@@ -194,9 +181,6 @@ def test_a_direct_close_counts_as_closed_in_the_scores(seeded):
     assert edu.counts["closed_on_time"] >= 1
 
 
-@pytest.mark.xfail(strict=True, reason="bot/scoring.py counts a month as reported only for "
-                   "kind 'progress': a month whose only report is a claim (100% / 已完成, kind "
-                   "'claim') counts as a silent month")
 def test_a_month_with_only_a_claim_is_not_silent(seeded):
     from bot.progress import record_report
     from bot.scoring import score_table
@@ -211,10 +195,6 @@ def test_a_month_with_only_a_claim_is_not_silent(seeded):
     assert edu.counts["silent_period"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="a 延期申请 stays pending through /deadline (ASSIGN keeps "
-                   "the snapshot's extension), and decide_extension(approve=True) then writes the "
-                   "requested date over a later deadline the coordinator set meanwhile: the "
-                   "'extension' moves the deadline earlier (12-31 -> 07-31)")
 def test_approving_an_extension_never_moves_the_deadline_earlier(seeded):
     from datetime import date
 

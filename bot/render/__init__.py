@@ -15,7 +15,7 @@ from bot.progress import TaskView
 from bot.recurrence import Recurrence, parse_recurrence
 
 COUNT_COLUMNS = ("on_track", "behind", "due_soon", "overdue", "blocked", "pending_check",
-                 "closed", "no_report")
+                 "closed", "assigned", "no_report", "suspended")
 
 
 def pct(value: float | None) -> str:
