@@ -104,7 +104,7 @@ class Deadline:
     """A parsed deadline: the last day the work may be done, and how to echo it back."""
 
     date: dt.date
-    reading: str  # "2022年6月30日(星期四)"
+    reading: str  # "2022年6月30日（星期四）"
     reading_en: str  # "Thursday 30 June 2022"
     ambiguous: bool = False  # True: the bot should ask the user to confirm the reading
 
@@ -124,8 +124,8 @@ class DeadlineError(ValueError):
 
 
 def format_date_zh(d: dt.date) -> str:
-    """2022年6月30日(星期四). Own tables, not strftime, so the server locale does not matter."""
-    return f"{d.year}年{d.month}月{d.day}日({WEEKDAYS_ZH[d.weekday()]})"
+    """2022年6月30日（星期四）. Own tables, not strftime, so the server locale does not matter."""
+    return f"{d.year}年{d.month}月{d.day}日（{WEEKDAYS_ZH[d.weekday()]}）"
 
 
 def format_date_en(d: dt.date) -> str:

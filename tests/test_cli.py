@@ -96,7 +96,7 @@ def test_run_without_token_says_how_to_set_it(cli):
 
 def test_parse_date_prints_the_reading(cli):
     out = cli("parse-date", "6月30日前", "--now", "2022-01-10T09:00").stdout
-    assert out.startswith("2022-06-30  2022年6月30日(星期四)")
+    assert out.startswith("2022-06-30  2022年6月30日（星期四）")
     bad = cli("parse-date", "2月30日", "--now", "2022-01-10", ok=False)
     assert bad.returncode == 1 and "2月没有30日" in bad.stderr
 

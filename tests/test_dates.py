@@ -501,9 +501,9 @@ def test_naive_now_is_refused() -> None:
 
 
 def test_formatters() -> None:
-    assert format_date_zh(D(2022, 6, 30)) == "2022年6月30日(星期四)"
+    assert format_date_zh(D(2022, 6, 30)) == "2022年6月30日（星期四）"
     assert format_date_en(D(2022, 6, 30)) == "Thursday 30 June 2022"
-    assert format_date_zh(D(2026, 11, 29)) == "2026年11月29日(星期日)"
+    assert format_date_zh(D(2026, 11, 29)) == "2026年11月29日（星期日）"
 
 
 def test_deadline_is_frozen() -> None:
@@ -578,8 +578,8 @@ def test_parse_date_command_shows_the_weekday() -> None:
     env = {**os.environ, "TZ": "Asia/Shanghai"}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     for text, now, expected in [
-        ("3个工作日内", "2022-01-28T16:00", "2022-02-07  2022年2月7日(星期一)  Monday 7 February 2022"),
-        ("国庆前", "2022-10-08", "2023-09-30  2023年9月30日(星期六)  Saturday 30 September 2023"),
+        ("3个工作日内", "2022-01-28T16:00", "2022-02-07  2022年2月7日（星期一）  Monday 7 February 2022"),
+        ("国庆前", "2022-10-08", "2023-09-30  2023年9月30日（星期六）  Saturday 30 September 2023"),
     ]:
         done = subprocess.run(
             [sys.executable, "-m", "bot", "parse-date", text, "--now", now],

@@ -101,7 +101,7 @@ def task_html(view: TaskView, dept: dict[str, Any], history: list[dict[str, Any]
              f"{s.mark} {label('status', s.status, lang)} · {s.percent}%{expected} · "
              f"{escape(timing(view, lang))}"]
     if task["target_value"] is not None:
-        lines.append(f"{escape(task['target_metric'] or '')} {escape(target_text(view))}")
+        lines.append(f"{escape(field(task, 'metric', lang))} {escape(target_text(view))}")
     lines.append(t("evidence_count", lang, count=view.evidence))
     if history:
         lines += ["", t("history_header", lang, task=task["id"]),

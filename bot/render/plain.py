@@ -38,7 +38,7 @@ def plan_plain(info: dict[str, str], summary: PlanSummary, lang: str) -> str:
     targets = summary.targets
     if targets:
         out += ["", _word("word.targets", lang)]
-        out += [f"  {v.task['id']}  {v.task['target_metric'] or field(v.task, 'title', lang)}  "
+        out += [f"  {v.task['id']}  {field(v.task, 'metric', lang)}  "
                 f"{target_text(v)}  {timing(v, lang)}" for v in targets]
     return "\n".join(out)
 
@@ -71,7 +71,7 @@ def task_plain(view: TaskView, dept: dict[str, Any], history: list[dict[str, Any
         f" · {s.percent}%{expected} · {timing(view, lang)}",
     ]
     if task["target_value"] is not None:
-        lines.append(f"{task['target_metric'] or ''} {target_text(view)}")
+        lines.append(f"{field(task, 'metric', lang)} {target_text(view)}")
     if task["archived_at"]:
         lines.append(_word("word.archived", lang))
     if history:
