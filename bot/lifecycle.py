@@ -110,6 +110,7 @@ class Snapshot:
     reason: str = ""  # why it is blocked, suspended, sent back or closed directly
     extension: dict[str, str] | None = None  # a pending request: {"due": ISO date, "reason": …}
     resume_to: State | None = None  # the state before 中止
+    reported: bool = False  # the department has reported on it (not only been chased, etc.)
 
     def data(self) -> dict[str, Any]:
         """What a record keeps beside its columns (carried forward from record to record)."""
@@ -120,6 +121,8 @@ class Snapshot:
             out["resume_to"] = str(self.resume_to)
         if self.reason:
             out["reason"] = self.reason
+        if self.reported:
+            out["reported"] = True
         return out
 
 
@@ -153,7 +156,7 @@ def step(snap: Snapshot, event: Event, *, task_id: str, percent: int | None = No
         state = (State.CLAIMED if event is Event.CLAIM
                  else State.BLOCKED if blocked else State.IN_PROGRESS)
         return replace(snap, state=state, percent=100 if state is State.CLAIMED else percent or 0,
-                       work=work, value=value, reason=reason if blocked else "")
+                       work=work, value=value, reason=reason if blocked else "", reported=True)
     if event is Event.CLOSE:
         return replace(snap, state=State.CLOSED, percent=100, work="done", reason="",
                        extension=None)
@@ -204,9 +207,14 @@ def from_record(row: dict[str, Any] | None, recurring: bool) -> Snapshot:
         else:
             state = State.IN_PROGRESS
     resume = data.get("resume_to")
+    # Records from before the lifecycle were all reports or checks of reports.
+    reported = data.get("reported", row.get("lifecycle") is None or row["kind"] in REPORT_KINDS)
     return Snapshot(State(state), row["percent"] or 0, row["state"], row["value"],
                     data.get("reason", row["note"] if row["state"] == "blocked" else "") or "",
-                    data.get("extension"), State(resume) if resume else None)
+                    data.get("extension"), State(resume) if resume else None, bool(reported))
+
+
+REPORT_KINDS = frozenset({"progress", "claim", "close", "direct_close", "reopen"})
 
 
 def _data(row: dict[str, Any]) -> dict[str, Any]:

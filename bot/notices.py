@@ -112,7 +112,8 @@ def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
     if notice is None:
         raise DubanError("button_expired")
     if notice.acked_at:
-        raise DubanError("notice_acked", at=notice.acked_at[:16].replace("T", " "))
+        when = datetime.fromisoformat(notice.acked_at).astimezone(now.tzinfo)
+        raise DubanError("notice_acked", at=f"{when:%Y-%m-%d %H:%M}")
     acked = []
     with db.atomic():
         for task_id in notice.tasks:
@@ -146,6 +147,12 @@ def late(db: Database, now: datetime, workdays: int) -> list[Notice]:
 def told_late(db: Database, notices: list[Notice], now: datetime) -> None:
     for notice in notices:
         db["notices"].update(notice.id, {"ack_late_told_at": utc_iso(now)})
+
+
+def unposted(db: Database) -> list[Notice]:
+    """Notices recorded but never posted (the bot stopped in between): posted at the next scan."""
+    return [Notice.of(r) for r in db["notices"].rows_where(
+        "message_id IS NULL AND acked_at IS NULL", order_by="id")]
 
 
 def unacknowledged(db: Database) -> list[Notice]:

@@ -51,7 +51,8 @@ def status_of(row: dict[str, Any] | None, task: dict[str, Any], opens: date, due
               today: date) -> TaskStatus:
     """The mark of a task from its newest record (its lifecycle snapshot) and the time."""
     snap = from_record(row, bool(task["recurrence"]))
-    return derive_status(snap, reported=row is not None, start=opens, due=due, today=today)
+    return derive_status(snap, reported=row is not None and snap.reported, start=opens, due=due,
+                         today=today)
 
 
 # ---------------------------------------------------------------- writing
@@ -203,7 +204,7 @@ def record_report(
             raise DubanError("value_negative", value=value)
     if state == "done" and percent is not None and percent < 100:
         raise DubanError("state_percent_conflict", percent=percent)
-    if percent == 100 and state in ("blocked", "not_started"):
+    if percent == 100 and state in ("blocked", "not_started", "in_progress"):
         raise DubanError("state_percent_100", state=Key(f"state.{state}"))
     authorise(db, user_id, Action.REPORT, task)  # who, before what the record says
     _, previous, snap = snapshot_of(db, task, now.date())
@@ -677,14 +678,18 @@ def parse_report_args(task: dict[str, Any], words: list[str]) -> ReportInput:
     first = parse_progress_word(task, words[0])
     if first is None:
         raise DubanError("progress_unreadable", word=words[0])
-    return ReportInput(first.percent, first.state, first.value, " ".join(words[1:]).strip())
+    rest = words[1:]
+    state = first.state
+    if rest and state is None and parse_state(rest[0]):  # '/report T12 30 受阻 经费未到位'
+        state, rest = parse_state(rest[0]), rest[1:]
+    return ReportInput(first.percent, state, first.value, " ".join(rest).strip())
 
 
 def last_reporter(db: Database, task_id: str) -> dict[str, Any] | None:
     """Who made the newest standing progress report on a task (user_id, name), to tell them."""
     rows = list(db.query(
         "SELECT r.user_id, m.name FROM reports r LEFT JOIN members m ON m.user_id = r.user_id "
-        "WHERE r.task_id = ? AND r.kind = 'progress' AND r.revoked_at IS NULL "
+        "WHERE r.task_id = ? AND r.kind IN ('progress', 'claim') AND r.revoked_at IS NULL "
         "ORDER BY r.id DESC LIMIT 1", [task_id]))
     return rows[0] if rows else None
 

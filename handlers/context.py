@@ -140,3 +140,12 @@ def shown_html(message: object) -> str:
     """The HTML of a message a button sits on; '' when Telegram no longer shows it to the bot
     (an InaccessibleMessage, over 48 hours old, has no text)."""
     return getattr(message, "text_html", None) or ""
+
+
+def topic_of(update: Update, chat_id: int | None) -> int | None:
+    """The forum topic the update came from, when the bot posts into that same chat: cards and
+    notices follow the conversation instead of landing in General."""
+    message = update.effective_message
+    if message is None or chat_id != message.chat_id or not message.is_topic_message:
+        return None
+    return message.message_thread_id

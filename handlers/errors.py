@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.i18n import lang_of, t
-from handlers.context import DubanContext
+from handlers.context import DubanContext, topic_of
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,8 @@ async def report_error(update: object, context: DubanContext) -> None:
         if update.callback_query:
             await update.callback_query.answer(t("error", lang, html=False), show_alert=True)
         else:
-            await context.bot.send_message(update.effective_chat.id, t("error", lang))
+            await context.bot.send_message(update.effective_chat.id, t("error", lang),
+                                           message_thread_id=topic_of(update,
+                                                                      update.effective_chat.id))
     except TelegramError:
         log.warning("could not tell the user about the error", exc_info=True)

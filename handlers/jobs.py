@@ -104,7 +104,8 @@ async def post_digest(context: DubanContext, key: str | None = None,
         return False  # already posted
     data = digest_data(db, now)
     if parts["text"] is not None:
-        waiting = queues_html(queues(db, data.summary), dept_names(db), DEFAULT_LANG)
+        waiting = queues_html(queues(db, data.summary), dept_names(db), DEFAULT_LANG,
+                              context.settings.tz)
         for chunk in split_text(digest_text(data, DEFAULT_LANG, waiting)):
             await context.bot.send_message(chat_id, chunk)
         if key:
@@ -183,6 +184,8 @@ async def supervise(context: DubanContext) -> None:
     if chat_id is None or quiet(context.settings, now):
         return
     db = context.db
+    for notice in notices.unposted(db):  # recorded, but the bot stopped before posting it
+        await post_notice(context, notice, chat_id)
     fresh = notices.unassigned(db, list(catalogue(db).tasks), now.date())
     for dept in sorted({task["dept"] for task in fresh}):
         notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t["dept"] == dept],

@@ -18,7 +18,7 @@ from bot.directory import (
 )
 from bot.i18n import DEFAULT_LANG, LANGS, t
 from bot.render.chat import members_html, mention
-from handlers.context import DubanContext, args_text, caller, reply, shown_html
+from handlers.context import DubanContext, args_text, caller, reply, shown_html, topic_of
 
 
 async def show_start(update: Update, context: DubanContext) -> None:
@@ -43,7 +43,8 @@ async def join_department(update: Update, context: DubanContext) -> None:
     text = t("join_review", DEFAULT_LANG, user=user.full_name, dept=names[member["dept"]],
              user_id=who.user_id)
     target = context.group_id or update.effective_chat.id
-    await context.bot.send_message(target, text, reply_markup=buttons)
+    await context.bot.send_message(target, text, reply_markup=buttons,
+                                   message_thread_id=topic_of(update, target))
 
 
 async def _decide(update: Update, context: DubanContext, user_id: int, approve: bool,

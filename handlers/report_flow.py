@@ -85,7 +85,10 @@ async def report_with_file(update: Update, context: DubanContext) -> None:
                         note=data.note, update_key=update_key(update))
     saved, failed = await save_evidence(context, who.user_id, task["id"], [item], who.lang,
                                         rec.report["id"])
-    extra = "\n" + t("album_saved", who.lang, count=saved, task=task["id"]) if saved else ""
+    if saved:
+        extra = "\n" + t("album_saved", who.lang, count=saved, task=task["id"])
+    else:  # the same file kept before, or its download failed (said below)
+        extra = "" if failed else "\n" + t("evidence_duplicate", who.lang, task=task["id"])
     await acknowledge(update, context, rec, who.lang, extra + (f"\n{failed}" if failed else ""))
 
 

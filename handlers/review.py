@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 
 from bot import outbox, prompts
 from bot.access import Action
-from bot.directory import department, find_task
+from bot.directory import department, find_task, liaisons_of
 from bot.errors import DubanError
 from bot.evidence import count_for_task, for_review
 from bot.i18n import DEFAULT_LANG, Html, field, label, t
@@ -36,6 +36,7 @@ from handlers.context import (
     force_reply,
     reply,
     shown_html,
+    topic_of,
     update_key,
 )
 from handlers.reporting import task_for
@@ -93,7 +94,8 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
                                count_for_task(db, task["id"]), DEFAULT_LANG)
     review = await context.bot.send_message(
         target, text, reply_markup=review_buttons(task["id"], task_version(db, task["id"]),
-                                                  rec.report["period"]))
+                                                  rec.report["period"]),
+        message_thread_id=topic_of(update, target))
     outbox.mark_sent(db, [row], context.now())
     for row in for_review(db, task["id"], rec.report["id"], REVIEW_EVIDENCE_MAX):
         send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
@@ -105,8 +107,13 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
 
 
 async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
+    """Tell whoever reported on the task; if nobody did, the department's liaisons."""
     row = last_reporter(context.db, task_id)
-    who = mention(row["user_id"], row["name"]) if row else ""
+    if row:
+        who = mention(row["user_id"], row["name"])
+    else:
+        dept = find_task(context.db, task_id, include_archived=True)["dept"]
+        who = " ".join(mention(m["user_id"], m["name"]) for m in liaisons_of(context.db, dept))
     await context.bot.send_message(chat_id, text_of(who))
 
 

@@ -41,7 +41,7 @@ async def show_status(update: Update, context: DubanContext) -> None:
         return
     if not text and who.coordinator:
         summary = plan_summary(db, now)
-        waiting = queues_html(queues(db, summary), dept_names(db), who.lang)
+        waiting = queues_html(queues(db, summary), dept_names(db), who.lang, context.settings.tz)
         await reply(update, status_html(meta(db), summary, who.lang, waiting))
         return
     code = find_department(db, text)["code"] if text else who.dept

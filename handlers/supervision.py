@@ -14,7 +14,14 @@ from telegram.error import TelegramError
 from bot import notices, prompts
 from bot.access import Action
 from bot.dates import parse_deadline
-from bot.directory import department, dept_names, find_department, find_departments, liaisons_of
+from bot.directory import (
+    department,
+    dept_names,
+    find_department,
+    find_departments,
+    liaisons_of,
+    normalise_task_ref,
+)
 from bot.errors import DubanError
 from bot.i18n import DEFAULT_LANG, Html, field, format_day, t
 from bot.lifecycle import OPEN, Event
@@ -38,6 +45,7 @@ from handlers.context import (
     force_reply,
     reply,
     shown_html,
+    topic_of,
     update_key,
 )
 from handlers.reporting import task_for
@@ -73,7 +81,8 @@ def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[dict[st
     """The task named, or a department's tasks that need chasing (overdue, behind, blocked, due
     soon, unacknowledged)."""
     db = context.db
-    if find_departments(db, ref):
+    if find_departments(db, ref) or not normalise_task_ref(ref):
+        # not a task number: a department, or a refusal naming the closest departments
         code = find_department(db, ref)["code"]
         views = plan_summary(db, context.now(), dept=code).departments[0].tasks
         tasks = [v.task for v in views if v.status.status in CHASED]
@@ -95,7 +104,7 @@ async def chase_command(update: Update, context: DubanContext) -> None:
                            colours=context.settings.chase_colours,
                            update_key=update_key(update))
     target = context.group_id or update.effective_chat.id
-    await post_notice(context, notice, target)
+    await post_notice(context, notice, target, topic_of(update, target))
     if update.effective_chat.id != target:
         await reply(update, t("chase_posted", who.lang, count=len(tasks)))
 
@@ -146,8 +155,9 @@ async def extend_command(update: Update, context: DubanContext) -> None:
         InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
                              callback_data=f"ex:no:{task['id']}:{version}"),
     ]])
-    await context.bot.send_message(context.group_id or update.effective_chat.id, text,
-                                   reply_markup=buttons)
+    target = context.group_id or update.effective_chat.id
+    await context.bot.send_message(target, text, reply_markup=buttons,
+                                   message_thread_id=topic_of(update, target))
 
 
 async def extension_button(update: Update, context: DubanContext) -> None:

@@ -79,6 +79,8 @@ async def test_suspend_resume_and_a_direct_close_needs_a_reason_and_a_confirmati
     assert "已中止" in await env.say(env.liaison, "/report T42 50")  # refused while suspended
     assert task_view(env.db, "T42", at("2030-01-01")).status.status == "suspended"
     assert "已恢复办理" in await env.say(env.coordinator, "/resume T42")
+    # suspended and resumed before anyone reported: still 未报送, not 正常
+    assert task_view(env.db, "T42", at("2030-01-01")).status.status == "no_report"
     # 受阻, then a /close without a claim: refused without a reason, confirmed with one
     await env.say(env.liaison, "/report T42 受阻 场地未落实")
     assert "尚未报告完成" in await env.say(env.coordinator, "/close T42")
@@ -87,6 +89,7 @@ async def test_suspend_resume_and_a_direct_close_needs_a_reason_and_a_confirmati
     assert "直接销号确认" in ask.text and env.db["reports"].count_where("kind = 'direct_close'") == 0
     await env.server.press_button(env.coordinator, ask.message, "dc:ok:*")
     assert "已直接销号" in (await env.server.wait_for_bot(method="editMessageText")).text
+    assert "张卫健：任务 T42 已由统筹人直接销号" in await env.next_text()  # the reporter is told
     row = list(env.db["reports"].rows_where("kind = 'direct_close'"))[0]
     assert row["note"] == "已由省卫健委统一部署完成"
     assert task_view(env.db, "T42", at("2022-03-02")).status.status == "closed"
@@ -130,5 +133,9 @@ async def test_status_shows_the_coordinators_queues(env: Env):
     text = await env.say(env.coordinator, "/status")
     assert "待办队列" in text and "待核实（1项" in text and "T45" in text.split("待核实（")[1]
     assert "经费未到位" in text.split("受阻（")[1]
+    await env.server.send_text(env.coordinator, GROUP, "/chase T44")
+    await env.next_text()  # the 督办单, not yet acknowledged
+    text = await env.say(env.coordinator, "/status")
+    assert "通知未签收（1份）" in text and "📨 卫健委 · T44" in text and "{'zh'" not in text
     silent = text.split("零报送单位：")[1]
     assert "教育局" in silent and "卫健委" not in silent

@@ -217,14 +217,14 @@ def late_acks_html(late: list[Any], names: dict[str, Any], coordinators: list[di
     return "\n".join(lines)
 
 
-def queues_html(q: Any, names: dict[str, Any], lang: str) -> str:
+def queues_html(q: Any, names: dict[str, Any], lang: str, tz: tzinfo | None = None) -> str:
     """The coordinator's queues: 待核实, 受阻, 申请延期, 未签收, 零报送单位."""
     if not q:
         return ""
     lines = [t("queues_header", lang)]
     if q.claims:
         lines.append(t("queue_claims", lang, count=len(q.claims)))
-        lines += [f"  ⏳ <b>{v.task['id']}</b> {escape(dept_label(names_row(names, v), lang))} · "
+        lines += [f"  ⏳ <b>{v.task['id']}</b> {escape(dept_label(names_row(names, v.task['dept']), lang))} · "
                   f"{escape(field(v.task, 'title', lang))}" for v in q.claims]
     if q.blocked:
         lines.append(t("queue_blocked", lang, count=len(q.blocked)))
@@ -235,15 +235,17 @@ def queues_html(q: Any, names: dict[str, Any], lang: str) -> str:
                   f"{escape(ext.get('reason', ''))}" for v, ext in q.extensions]
     if q.unacknowledged:
         lines.append(t("queue_unacked", lang, count=len(q.unacknowledged)))
-        lines += [f"  📨 {escape(str(names.get(n.dept, n.dept)))} · {'、'.join(n.tasks)} · "
-                  f"{n.at[:10]}" for n in q.unacknowledged]
+        lines += [f"  📨 {escape(dept_label(names_row(names, n.dept), lang))} · "
+                  f"{'、'.join(n.tasks)} · "
+                  f"{datetime.fromisoformat(n.at).astimezone(tz):%Y-%m-%d}"
+                  for n in q.unacknowledged]
     if q.silent:
         lines.append(t("queue_silent", lang, depts="、".join(dept_label(d, lang)
                                                              for d in q.silent)))
     return "\n".join(lines)
 
 
-def names_row(names: dict[str, Any], view: TaskView) -> dict[str, Any]:
+def names_row(names: dict[str, Any], code: str) -> dict[str, Any]:
     """A minimal department row from the names by code, for dept_label."""
-    name = names.get(view.task["dept"])
+    name = names.get(code)
     return {"short": name.get("zh"), "name_en": name.get("en")} if name else {}
