@@ -86,6 +86,7 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 BUTTONS: tuple[Button, ...] = (
+    Button(r"^jn:[0-9]{1,15}:[A-Za-z0-9_]{1,24}$", onboarding.join_suggested, Audience.ANYONE),
     Button(r"^join:(approve|refuse):[0-9]{1,15}:[A-Za-z0-9_]{1,24}$", onboarding.decide_join_button,
            Audience.COORDINATOR),
     Button(r"^rv:(close|reopen):T[0-9]{1,4}:[0-9]{1,9}:([0-9]{4}-[0-9]{2}-[0-9]{2})?$",

@@ -9,13 +9,15 @@ all."""
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.access import Audience
 from bot.directory import move_coordination_chat, remember_name
 from bot.i18n import DEFAULT_LANG, LANGS, t
-from handlers.commands import OPEN_TO_ALL
+from handlers.commands import BUTTONS, OPEN_TO_ALL
 from handlers.context import DubanContext, caller, reply, tell
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,13 @@ def command_of(update: Update) -> str | None:
     if not text.startswith("/"):
         return None
     return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else None
+
+
+def open_button(update: Update) -> bool:
+    """A button meant for anyone (a suggested department for /join)."""
+    data = update.callback_query.data if update.callback_query else None
+    return bool(data) and any(re.match(b.pattern, data) for b in BUTTONS
+                              if b.audience is Audience.ANYONE)
 
 
 async def follow_migration(update: Update, context: DubanContext) -> None:
@@ -136,7 +145,7 @@ async def gatekeep(update: Update, context: DubanContext) -> None:
     # a stranger may only use the commands open to all.
     if who.actor.member or (who.member and who.member["status"] == "pending"):
         return
-    if command_of(update) in OPEN_TO_ALL:
+    if command_of(update) in OPEN_TO_ALL or open_button(update):
         return
     if update.callback_query or update.effective_message:
         await tell(update, t("not_member", who.lang))

@@ -16,6 +16,7 @@ from bot.directory import (
     request_join,
     set_language,
 )
+from bot.errors import DubanError
 from bot.i18n import DEFAULT_LANG, LANGS, t
 from bot.render.chat import members_html, mention
 from handlers.context import DubanContext, args_text, caller, reply, shown_html, topic_of
@@ -27,10 +28,36 @@ async def show_start(update: Update, context: DubanContext) -> None:
 
 
 async def join_department(update: Update, context: DubanContext) -> None:
-    """/join DEPT: ask to become a liaison; the coordinator gets approve/refuse buttons."""
+    """/join DEPT: ask to become a liaison; the coordinator gets approve/refuse buttons. A name
+    that matches no department is answered with the closest ones as buttons."""
+    try:
+        await _join(update, context, args_text(context))
+    except DubanError as err:
+        codes = err.params.get("suggestions") if err.key == "dept_unknown" else None
+        if not codes:
+            raise
+        who = caller(update, context)
+        names = dept_names(context.db)
+        await reply(update, t(err.key, who.lang, **err.params), reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(names[c].get(who.lang) or names[c]["zh"],
+                                   callback_data=f"jn:{who.user_id}:{c}") for c in codes]]))
+
+
+async def join_suggested(update: Update, context: DubanContext) -> None:
+    """jn:<uid>:<DEPT>: the applicant picks one of the suggested departments."""
+    query = update.callback_query
+    _, uid, code = query.data.split(":")
+    if int(uid) != update.effective_user.id:
+        raise DubanError("not_your_button")
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _join(update, context, code)
+
+
+async def _join(update: Update, context: DubanContext, dept_text: str) -> None:
     who = caller(update, context)
     user = update.effective_user
-    member = request_join(context.db, user_id=who.user_id, dept_text=args_text(context),
+    member = request_join(context.db, user_id=who.user_id, dept_text=dept_text,
                           now=context.now(), name=user.full_name, username=user.username)
     names = dept_names(context.db)
     await reply(update, t("join_requested", who.lang, dept=names[member["dept"]]))

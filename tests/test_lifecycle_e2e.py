@@ -119,9 +119,17 @@ async def test_the_trials_failures_stay_fixed(env: Env):
     assert "没有可撤回" in await env.say(env.coordinator, "/undo")
     assert task_view(env.db, "T41", at("2022-03-02")).status.status == "closed"
     # 4. names with 委 do not all land on 团市委
-    assert "找不到部门" in await env.say(env.newbie, "/join 发改委")
-    assert "教育局" in await env.say(env.newbie, "/join 市教委")
-    await env.next_text()  # the registration card
+    await env.server.send_text(env.newbie, GROUP, "/join 发改委")
+    refused = await env.server.wait_for_bot(chat_id=GROUP)
+    assert "找不到部门" in refused.text and "发改委" in refused.text
+    keyboard = [b for row in refused.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert len(keyboard) == 3  # the three closest departments, as buttons
+    pick = keyboard[0]["callback_data"]
+    await env.server.press_button(env.liaison, refused.message, pick)  # not the applicant's
+    assert (await env.server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT))
+    await env.server.press_button(env.newbie, refused.message, pick)
+    assert f"加入 {keyboard[0]['text']}" in await env.next_text()
+    assert "联络员登记申请" in await env.next_text()  # the card for the coordinator
     # 6. 退回 keeps the earlier 受阻 reason in the history
     assert "经费未到位" in await env.say(env.coordinator, "/history T43")
 
