@@ -162,7 +162,8 @@ async def catch_up_job(context: DubanContext) -> None:
     if quiet(context.settings, now):
         later = quiet_end(context.settings, now)
         log.info("catch-up waits for the end of quiet hours (%s)", later)
-        context.job_queue.run_once(catch_up_job, later, name="catch-up", job_kwargs=JOB_KWARGS)
+        context.job_queue.run_once(catch_up_job, later - now, name="catch-up",
+                                   job_kwargs=JOB_KWARGS)
         return
     await send_nudges(context)
     moment = last_digest_moment(context.settings, now)

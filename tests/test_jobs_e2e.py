@@ -178,3 +178,24 @@ async def test_a_claim_replayed_after_a_crash_still_gets_its_review_card(tmp_pat
         finally:
             await stop_app(app)
     db.close()
+
+
+async def test_a_catch_up_in_quiet_hours_waits_for_the_morning(tmp_path, plan):
+    db = dbmod.connect(tmp_path / "bot.db")
+    load_plan(db, plan, now=at("2022-01-05"))
+    async with running_server(can_read_all_group_messages=True) as server:
+        server.add_chat(GROUP, type="supergroup")
+        app = await start_app(server, db, tmp_path)
+        app.bot_data.clock = lambda: at("2022-07-04 23:28")  # a fresh start late at night
+        try:
+            await run_job(app, jobs.catch_up_job)
+            await server.wait_idle(quiet=0.3)
+            assert server.bot_messages(GROUP) == []  # no digest, no nudges at 23:28
+            later = [j for j in app.job_queue.get_jobs_by_name("catch-up") if j.next_t]
+            wait = later[-1].next_t - datetime.now(later[-1].next_t.tzinfo)
+            assert 8 * 3600 < wait.total_seconds() <= 8 * 3600 + 32 * 60  # 23:28 → 08:00
+        finally:
+            for job in app.job_queue.get_jobs_by_name("catch-up"):
+                job.schedule_removal()
+            await stop_app(app)
+    db.close()

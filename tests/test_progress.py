@@ -247,3 +247,17 @@ def test_kept_summaries_follow_every_write_from_any_connection(seeded, tmp_path)
     assert views["T02"].status.percent == 40
     assert plan_summary(seeded, now, dept="EDU").departments[0].dept["code"] == "EDU"
     assert len(plan_summary(seeded, now).departments) == 10
+
+
+def test_a_deadline_on_a_standing_duty_starts_its_window_that_day(seeded):
+    from datetime import date
+
+    from bot.progress import set_deadline
+
+    record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T42", percent=5, now=at("2026-11-01"))
+    set_deadline(seeded, user_id=COORDINATOR, task_ref="T42", due=date(2027, 6, 30),
+                 now=at("2026-11-29"))
+    status = task_view(seeded, "T42", at("2026-12-01")).status
+    # 序时进度 counts from the day the deadline was set, not from the plan's 2022 start
+    assert status.expected is not None and status.expected < 5
+    assert status.status not in ("behind", "overdue")
