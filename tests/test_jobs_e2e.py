@@ -199,3 +199,35 @@ async def test_a_catch_up_in_quiet_hours_waits_for_the_morning(tmp_path, plan):
                 job.schedule_removal()
             await stop_app(app)
     db.close()
+
+
+async def test_nudges_follow_the_record(tmp_path, plan):
+    """The trial's failure 5 through the real stack: a muted duty's missed term is not escalated,
+    a checked one is never called undone, and a first start does not chase the years before the
+    plan was loaded."""
+    from bot.progress import close_task, mute_task, record_report
+
+    db = dbmod.connect(tmp_path / "bot.db")
+    load_plan(db, plan, now=at("2022-07-10"))  # the bot came into use in July 2022
+    add_member(db, user_id=1000, dept="EDU", role="coordinator", now=at("2022-07-10"),
+               actor="t", name="王统筹")
+    add_member(db, user_id=1001, dept="EDU", role="liaison", now=at("2022-07-10"), actor="t",
+               name="李联络")
+    record_report(db, user_id=1001, task_ref="T12", percent=100, now=at("2022-07-11"))
+    close_task(db, user_id=1000, task_ref="T12", now=at("2022-07-12"))
+    mute_task(db, user_id=1000, task_ref="T13", until=at("2022-08-31").date(),
+              now=at("2022-07-12"))
+    async with running_server(can_read_all_group_messages=True) as server:
+        server.add_chat(GROUP, type="supergroup")
+        app = await start_app(server, db, tmp_path)
+        app.bot_data.clock = lambda: at("2022-07-20 09:00")  # the spring term ended 07-15
+        try:
+            await run_job(app, jobs.nudge_job)
+            text = "\n".join(server.bot_messages(GROUP))
+            assert "T17" in text and "上一期（截止 2022-07-15）未报完成" in text  # undone: chased
+            assert "T12" not in text  # checked and closed: never called undone
+            assert "T13" not in text  # muted: escalations too
+            assert "2022-01-31" not in text  # the autumn term ended before the plan was loaded
+        finally:
+            await stop_app(app)
+    db.close()

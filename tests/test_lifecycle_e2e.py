@@ -49,6 +49,12 @@ async def test_an_extension_is_approved_and_another_refused_with_a_reason(env: E
     assert "交办单" in notice.text and "T44" in notice.text
     await env.server.press_button(env.liaison, notice.message, "ack:*")
     await env.server.wait_for_bot(method="editMessageText")
+    # a standing duty given a deadline is not red at once: its window starts today
+    from datetime import datetime
+
+    from bot.progress import task_view as view
+    now = datetime.now(at("2022-01-01").tzinfo)
+    assert view(env.db, "T44", now).status.status not in ("behind", "overdue")
     await env.server.send_text(env.liaison, GROUP, "/extend T44 2099年9月底前 专家未到位")
     assert "已提交延期申请" in await env.next_text()
     card = await env.server.wait_for_bot(chat_id=GROUP)
