@@ -148,12 +148,12 @@ def transition(db: Database, task: dict[str, Any], event: Event, *, user_id: int
             raise stale(db, task["id"], now.tzinfo)
         (opens, due, period), _, before = snapshot_of(db, task, today, period)
         after = step(before, event, task_id=task["id"], **change)
+        data = {**after.data(), **(extra or {})}
         row = {
             "task_id": task["id"], "period": period, "kind": event.value,
             "percent": after.percent, "state": after.work, "value": after.value,
             "lifecycle": after.state.value,
-            "data": json.dumps({**after.data(), **(extra or {})}, ensure_ascii=False,
-                               default=str) or None,
+            "data": json.dumps(data, ensure_ascii=False, default=str) if data else None,
             "note": note, "user_id": user_id,
             "dept": (who.dept if who and who.dept else task["dept"]),
             "at": utc_iso(now), "source": source, "update_key": update_key,
@@ -207,10 +207,10 @@ def record_report(
     if percent == 100 and state in ("blocked", "not_started", "in_progress"):
         raise DubanError("state_percent_100", state=Key(f"state.{state}"))
     authorise(db, user_id, Action.REPORT, task)  # who, before what the record says
-    _, previous, snap = snapshot_of(db, task, now.date())
+    (_, _, period), previous, snap = snapshot_of(db, task, now.date())
     unit_value = None
     if unit is not None:
-        unit, unit_value, value = _unit_report(db, task, window(task, now.date())[2], unit, value)
+        unit, unit_value, value = _unit_report(db, task, period, unit, value)
     if value is None and previous:
         value = snap.value  # a measurement stands until a new one is reported
     effective = percent_of(percent, state, value if percent is None else None,

@@ -89,6 +89,10 @@ async def answer_other(update: Update, context: DubanContext) -> None:
     prompt = _asked(update, context)
     if prompt is None or not await _check(update, context, prompt):
         return
-    typed = prompt.step in ("progress", "value", "note", "reason")
-    await reply(update, t("flow_expect_text" if typed and prompt.step != "progress"
-                          else "flow_expect_button", caller(update, context).lang))
+    await reply(update, t(EXPECTED.get(prompt.step, "flow_expect_button"),
+                          caller(update, context).lang))
+
+
+# What a question waits for, by its step (anything else is answered with its buttons).
+EXPECTED = {"value": "flow_expect_text", "note": "flow_expect_text",
+            "reason": "flow_expect_text", "evidence": "flow_expect_file"}

@@ -13,6 +13,16 @@ from tests.conftest import at
 from tests.test_bot_e2e import GROUP, start_app, stop_app
 
 
+def plan_db(tmp_path, plan, loaded: str = "2022-01-05", **members: tuple[str, str]):
+    """The plan loaded into a fresh file, with members given as user_id=(dept, name)."""
+    db = dbmod.connect(tmp_path / "bot.db")
+    load_plan(db, plan, now=at(loaded))
+    for uid, (dept, name) in members.items():
+        add_member(db, user_id=int(uid.strip("u")), dept=dept, role="liaison", now=at(loaded),
+                   actor="t", name=name)
+    return db
+
+
 async def run_job(app, callback) -> None:
     job = app.job_queue.run_once(callback, 3600, name="test")
     try:
@@ -22,10 +32,7 @@ async def run_job(app, callback) -> None:
 
 
 async def test_nudges_and_digest_are_posted_once(tmp_path, plan):
-    db = dbmod.connect(tmp_path / "bot.db")
-    load_plan(db, plan, now=at("2022-01-05"))
-    add_member(db, user_id=1001, dept="EDU", role="liaison", now=at("2022-01-05"), actor="t",
-               name="李联络")
+    db = plan_db(tmp_path, plan, u1001=("EDU", "李联络"))
     async with running_server(can_read_all_group_messages=True) as server:
         server.add_chat(GROUP, type="supergroup")
         app = await start_app(server, db, tmp_path)
@@ -85,8 +92,7 @@ def test_quiet_hours():
 
 
 async def test_digest_and_mute_commands(tmp_path, plan):
-    db = dbmod.connect(tmp_path / "bot.db")
-    load_plan(db, plan, now=at("2022-01-05"))
+    db = plan_db(tmp_path, plan)
     async with running_server(can_read_all_group_messages=True) as server:
         server.add_chat(GROUP, type="supergroup")
         app = await start_app(server, db, tmp_path)
@@ -115,10 +121,7 @@ async def test_digest_and_mute_commands(tmp_path, plan):
 
 async def test_a_failed_album_is_retried_without_its_text_and_a_failed_scan_the_same_day(
         tmp_path, plan):
-    db = dbmod.connect(tmp_path / "bot.db")
-    load_plan(db, plan, now=at("2022-01-05"))
-    add_member(db, user_id=1001, dept="EDU", role="liaison", now=at("2022-01-05"), actor="t",
-               name="李联络")
+    db = plan_db(tmp_path, plan, u1001=("EDU", "李联络"))
     async with running_server(can_read_all_group_messages=True) as server:
         server.add_chat(GROUP, type="supergroup")
         app = await start_app(server, db, tmp_path)
@@ -150,10 +153,7 @@ async def test_a_failed_album_is_retried_without_its_text_and_a_failed_scan_the_
 
 
 async def test_a_claim_replayed_after_a_crash_still_gets_its_review_card(tmp_path, plan):
-    db = dbmod.connect(tmp_path / "bot.db")
-    load_plan(db, plan, now=at("2022-01-05"))
-    add_member(db, user_id=1008, dept="HEALTH", role="liaison", now=at("2022-01-05"), actor="t",
-               name="张卫健")
+    db = plan_db(tmp_path, plan, u1008=("HEALTH", "张卫健"))
     async with running_server() as server:
         server.add_chat(GROUP, type="supergroup")
         liaison = server.user(1008, "张卫健")
@@ -181,8 +181,7 @@ async def test_a_claim_replayed_after_a_crash_still_gets_its_review_card(tmp_pat
 
 
 async def test_a_catch_up_in_quiet_hours_waits_for_the_morning(tmp_path, plan):
-    db = dbmod.connect(tmp_path / "bot.db")
-    load_plan(db, plan, now=at("2022-01-05"))
+    db = plan_db(tmp_path, plan)
     async with running_server(can_read_all_group_messages=True) as server:
         server.add_chat(GROUP, type="supergroup")
         app = await start_app(server, db, tmp_path)
