@@ -10,9 +10,9 @@ yellow, the third and later red (CHASE_COLOURS).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -21,7 +21,7 @@ from bot.directory import find_task
 from bot.errors import DubanError
 from bot.lifecycle import Event, State
 from bot.progress import act, snapshot_of, transition
-from bot.workdays import is_workday
+from bot.workdays import add_workdays
 
 ASSIGN, CHASE = "assign", "chase"
 
@@ -37,11 +37,19 @@ class Notice:
     acked_at: str | None
     acked_by: int | None
     message_id: int | None
+    chat_id: int | None = None
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Notice:
         return cls(row["id"], row["kind"], row["dept"], tuple(json.loads(row["tasks"])),
-                   row["colour"], row["at"], row["acked_at"], row["acked_by"], row["message_id"])
+                   row["colour"], row["at"], row["acked_at"], row["acked_by"], row["message_id"],
+                   row.get("chat_id"))
+
+
+class Acknowledged(NamedTuple):
+    notice: Notice  # the notice signed
+    tasks: list[str]  # its tasks acknowledged now
+    also: list[Notice]  # older or newer notices of the department settled by the same 签收
 
 
 def get(db: Database, notice_id: int) -> Notice | None:
@@ -91,12 +99,12 @@ def assign(db: Database, *, user_id: int | None, tasks: list[dict[str, Any]], no
 
 
 def unassigned(db: Database, tasks: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
-    """One-off tasks nobody has assigned, reported on or acted on yet: the 交办 a first start
-    (or a newly seeded task) owes its department."""
+    """Tasks nobody has assigned, reported on or acted on yet: the 交办 a first start (or a newly
+    seeded task) owes its department. A recurring duty is assigned once, when first tracked: its
+    交办 record falls in the occurrence of that day, and later occurrences continue a duty
+    already signed for (bot.lifecycle.initial)."""
     fresh = []
     for task in tasks:
-        if task["recurrence"]:
-            continue
         seen = db.execute("SELECT 1 FROM reports WHERE task_id = ? LIMIT 1", [task["id"]]
                           ).fetchone()
         if not seen:
@@ -105,9 +113,11 @@ def unassigned(db: Database, tasks: list[dict[str, Any]], today: date) -> list[d
 
 
 def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
-                update_key: str | None = None) -> tuple[Notice, list[str]]:
-    """签收 a notice: an `ack` on each of its tasks that is still open. Returns the notice and
-    the tasks acknowledged. A second 签收 of the same notice changes nothing."""
+                update_key: str | None = None) -> Acknowledged:
+    """签收 a notice: an `ack` on each of its tasks that is still open. Every other notice of the
+    department that then has no task left to sign (four chases of one task: the newest signed
+    settles the three before it) counts as signed too. A second 签收 of the same notice changes
+    nothing."""
     notice = get(db, notice_id)
     if notice is None:
         raise DubanError("button_expired")
@@ -126,22 +136,58 @@ def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
                 update_key=f"{update_key}:{task_id}" if update_key else None)
             acked.append(task_id)
         db["notices"].update(notice_id, {"acked_at": utc_iso(now), "acked_by": user_id})
-    return get(db, notice_id), acked
+        also = []
+        for other in unacknowledged(db, dept=notice.dept):
+            if not outstanding(db, other, now.date()):
+                db["notices"].update(other.id, {"acked_at": utc_iso(now), "acked_by": user_id})
+                also.append(other)
+    return Acknowledged(get(db, notice_id), acked, also)
+
+
+def outstanding(db: Database, notice: Notice, today: date) -> tuple[str, ...]:
+    """The tasks of a notice still waiting for 签收: not acknowledged since it was sent (by this
+    notice or any other), and neither closed nor suspended."""
+    waiting = []
+    for task_id in notice.tasks:
+        signed = db.execute(
+            "SELECT 1 FROM reports WHERE task_id = ? AND kind = 'ack' AND revoked_at IS NULL "
+            "AND at >= ? LIMIT 1", [task_id, notice.at]).fetchone()
+        if signed:
+            continue
+        task = find_task(db, task_id, include_archived=True)
+        if snapshot_of(db, task, today)[2].state in (State.CLOSED, State.SUSPENDED):
+            continue
+        waiting.append(task_id)
+    return tuple(waiting)
+
+
+def waiting(db: Database, notices: list[Notice], today: date) -> list[Notice]:
+    """The notices with tasks still to sign, each naming only those tasks."""
+    out = []
+    for notice in notices:
+        tasks = outstanding(db, notice, today)
+        if tasks:
+            out.append(replace(notice, tasks=tasks))
+    return out
 
 
 def posted(db: Database, notice: Notice, chat_id: int, message_id: int) -> None:
     db["notices"].update(notice.id, {"chat_id": chat_id, "message_id": message_id})
 
 
+def ack_due(notice: Notice, tz: tzinfo, workdays: int) -> date:
+    """The last day to 签收 a notice: `workdays` working days after the day it was sent, counted
+    exactly as `parse-date "N个工作日内"` counts them (one function, bot.workdays)."""
+    sent = datetime.fromisoformat(notice.at).astimezone(tz).date()
+    return add_workdays(sent, workdays, strict=False)
+
+
 def late(db: Database, now: datetime, workdays: int) -> list[Notice]:
-    """Notices still unacknowledged after `workdays` working days, not yet reported."""
-    out = []
-    for row in db["notices"].rows_where("acked_at IS NULL AND ack_late_told_at IS NULL",
-                                        order_by="id"):
-        sent = datetime.fromisoformat(row["at"]).astimezone(now.tzinfo).date()
-        if working_days_between(sent, now.date()) >= workdays:
-            out.append(Notice.of(row))
-    return out
+    """Notices still unacknowledged after their last day to 签收, not yet reported."""
+    overdue = [n for n in map(Notice.of, db["notices"].rows_where(
+        "acked_at IS NULL AND ack_late_told_at IS NULL", order_by="id"))
+        if now.date() > ack_due(n, now.tzinfo, workdays)]
+    return waiting(db, overdue, now.date())
 
 
 def told_late(db: Database, notices: list[Notice], now: datetime) -> None:
@@ -155,17 +201,10 @@ def unposted(db: Database) -> list[Notice]:
         "message_id IS NULL AND acked_at IS NULL", order_by="id")]
 
 
-def unacknowledged(db: Database) -> list[Notice]:
-    return [Notice.of(r) for r in db["notices"].rows_where("acked_at IS NULL", order_by="id")]
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end` (the official calendar)."""
-    days, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        days += is_workday(day)
-    return days
+def unacknowledged(db: Database, dept: str | None = None) -> list[Notice]:
+    where, params = ("acked_at IS NULL", []) if dept is None else (
+        "acked_at IS NULL AND dept = ?", [dept])
+    return [Notice.of(r) for r in db["notices"].rows_where(where, params, order_by="id")]
 
 
 def _insert(db: Database, kind: str, dept: str, task_ids: list[str], colour: str | None,

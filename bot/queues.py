@@ -40,5 +40,6 @@ def queues(db: Database, summary: PlanSummary) -> Queues:
         "AND revoked_at IS NULL AND user_id IS NOT NULL")}
     silent = [d.dept for d in summary.departments if d.dept["code"] not in reported]
     shown = {d.dept["code"] for d in summary.departments}
-    waiting = [n for n in notices.unacknowledged(db) if n.dept in shown]
+    waiting = notices.waiting(db, [n for n in notices.unacknowledged(db) if n.dept in shown],
+                              summary.at.date())
     return Queues(claims, blocked, extensions, waiting, silent)

@@ -70,8 +70,9 @@ async def post_notice(context: DubanContext, notice: notices.Notice, chat_id: in
     summary = plan_summary(db, now, dept=notice.dept).departments[0]
     views = [v for v in summary.tasks if v.task["id"] in notice.tasks]
     people = [mention(m["user_id"], m["name"]) for m in liaisons_of(db, notice.dept)]
-    text = notice_html(notice, department(db, notice.dept), views, people,
-                       context.settings.ack_workdays, DEFAULT_LANG)
+    workdays = context.settings.ack_workdays
+    text = notice_html(notice, department(db, notice.dept), views, people, workdays,
+                       DEFAULT_LANG, notices.ack_due(notice, context.settings.tz, workdays))
     sent = await context.bot.send_message(chat_id, text, reply_markup=_ack_button(notice),
                                           message_thread_id=thread_id)
     notices.posted(db, notice, chat_id, sent.message_id)
@@ -118,12 +119,27 @@ async def acknowledge_button(update: Update, context: DubanContext) -> None:
         raise DubanError("button_expired")
     if not who.coordinator and who.dept != notice.dept:
         raise DubanError("not_your_department", dept=dept_names(context.db)[notice.dept])
-    notices.acknowledge(context.db, notice_id=notice.id, user_id=who.user_id, now=context.now(),
-                        update_key=update_key(update))
+    signed = notices.acknowledge(context.db, notice_id=notice.id, user_id=who.user_id,
+                                 now=context.now(), update_key=update_key(update))
     await query.answer(t("acked_ok", who.lang))
     stamp = f"{context.now():%m-%d %H:%M}"
-    await query.edit_message_text(f"{shown_html(query.message)}\n\n"
-                                  + t("acked_by", DEFAULT_LANG, user=who.name, when=stamp))
+    line = t("acked_by", DEFAULT_LANG, user=who.name, when=stamp)
+    if signed.also:
+        line += t("acked_also", DEFAULT_LANG, count=len(signed.also))
+    await query.edit_message_text(f"{shown_html(query.message)}\n\n{line}")
+    for other in signed.also:  # settled by this 签收: their buttons go
+        await drop_buttons(context, other.chat_id, other.message_id)
+
+
+async def drop_buttons(context: DubanContext, chat_id: int | None,
+                       message_id: int | None) -> None:
+    """Take the buttons off a card that something else decided (a later card, a command)."""
+    if chat_id is None or message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except TelegramError:  # deleted, too old, or already without buttons
+        log.info("could not take the buttons off message %s in %s", message_id, chat_id)
 
 
 async def extend_command(update: Update, context: DubanContext) -> None:

@@ -112,6 +112,13 @@ def format_day(day: date, lang: str) -> str:
              weekday=weekday, month=t("months", lang, html=False).split(",")[day.month - 1])
 
 
+def format_short_day(day: date, lang: str) -> str:
+    """A day of this year or next, with its weekday: 6月29日（星期三） / Wednesday 29 June."""
+    weekday = t(_WEEKDAYS_KEY, lang, html=False).split(",")[day.weekday()]
+    return t("date_short", lang, html=False, m=day.month, d=day.day, weekday=weekday,
+             month=t("months", lang, html=False).split(",")[day.month - 1])
+
+
 def lang_of(code: str | None) -> str:
     """A Telegram language_code ('zh-hans', 'en-US', None) or a stored choice to zh or en."""
     if code and code.lower().startswith("en"):

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from html import escape
 from typing import Any
 
-from bot.i18n import Html, Key, field, label, t
+from bot.i18n import Html, Key, field, format_short_day, label, t
 from bot.progress import DeptSummary, PlanSummary, Recorded, TaskView
 from bot.render import counts_line, pct, plan_title, target_text, timing
 
@@ -192,7 +192,7 @@ _COLOUR_MARKS = {"blue": "🟦", "yellow": "🟨", "orange": "🟧", "red": "�
 
 
 def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskView], people: list[Html],
-                ack_workdays: int, lang: str) -> str:
+                ack_workdays: int, lang: str, by: date) -> str:
     """A 交办单 or a 督办单 (coloured by the chase ladder), naming the tasks and who must act."""
     if notice.kind == "chase":
         head = t("chase_head", lang, mark=_COLOUR_MARKS.get(notice.colour, "🟥"),
@@ -201,7 +201,7 @@ def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskView], people
         head = t("assign_head", lang)
     lines = [head, f"【{escape(dept_label(dept, lang))}】{' '.join(people)}"]
     lines += [task_line(v, lang) for v in views]
-    lines.append(t("notice_ask", lang, days=ack_workdays))
+    lines.append(t("notice_ask", lang, days=ack_workdays, by=format_short_day(by, lang)))
     return "\n".join(lines)
 
 
