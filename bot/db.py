@@ -250,6 +250,16 @@ def m010_unit_quotas(db: Database) -> None:
     db["reports"].add_column("unit_value", float)
 
 
+@migrations()
+def m011_posts(db: Database) -> None:
+    # What the bot's own messages are about (bot/posts.py): a reply to one is read against its
+    # tasks, and a card decided some other way (a command, /undo, a newer card) loses its buttons.
+    db["posts"].create({"chat_id": int, "message_id": int, "kind": str, "tasks": str,
+                        "ref": str, "at": str}, pk=("chat_id", "message_id"),
+                       not_null={"kind", "tasks", "at"})
+    db["posts"].create_index(["kind", "ref"])
+
+
 def refresh_latest(db: Database, task_id: str, period: str) -> None:
     """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
     row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "

@@ -330,6 +330,24 @@ def request_extension(db: Database, *, user_id: int, task_ref: str, due: date, r
                           "by": str(user_id), "from": current.isoformat()})
 
 
+def withdraw_extension(db: Database, *, user_id: int, task_ref: str, now: datetime,
+                       version: int | None = None,
+                       update_key: str | None = None) -> tuple[Recorded, dict[str, str]]:
+    """The applicant takes back a pending extension request (the record and the request stay in
+    the history). Only the person who asked may: a colleague asks them, the coordinator decides.
+    Returns the record and the request withdrawn."""
+    task = find_task(db, task_ref)
+    _, _, snap = snapshot_of(db, task, now.date())
+    asked = snap.extension
+    if not asked:
+        raise DubanError("no_extension_pending", task=task["id"])
+    if asked.get("by") != str(user_id):
+        raise DubanError("extension_not_yours", task=task["id"])
+    rec = act(db, event=Event.EXTEND_WITHDRAW, user_id=user_id, task_ref=task["id"], now=now,
+              version=version, update_key=update_key, extra={"withdrawn": asked})
+    return rec, asked
+
+
 def decide_extension(db: Database, *, user_id: int, task_ref: str, approve: bool, now: datetime,
                      version: int, reason: str = "", update_key: str | None = None) -> Recorded:
     """The coordinator approves (the new date becomes the deadline, the original stays on
@@ -629,9 +647,12 @@ def parse_progress_word(task: dict[str, Any], word: str) -> ReportInput | None:
     return ReportInput(percent=int(number)) if number.is_integer() else None
 
 
-def _flags(words: list[str]) -> tuple[list[str], float | None, str | None]:
-    """Take '--value 23' and '--unit 晋江市' out of the words (the rest stay in order)."""
+def _flags(words: list[str], raw: list[str]) -> tuple[list[str], list[str], float | None,
+                                                      str | None]:
+    """Take '--value 23' and '--unit 晋江市' out of the words (the rest stay in order, with the
+    same words as typed beside them)."""
     rest: list[str] = []
+    rest_raw: list[str] = []
     value: float | None = None
     unit: str | None = None
     i = 0
@@ -649,40 +670,44 @@ def _flags(words: list[str]) -> tuple[list[str], float | None, str | None]:
             i += 2
             continue
         rest.append(word)
+        rest_raw.append(raw[i])
         i += 1
-    return rest, value, unit
+    return rest, rest_raw, value, unit
 
 
-def parse_report_args(task: dict[str, Any], words: list[str]) -> ReportInput:
+def parse_report_args(task: dict[str, Any], words: list[str],
+                      raw: list[str] | None = None) -> ReportInput:
     """The words after the task id in '/report T12 60 已完成初稿': progress, then the note.
+    `words` are read (normalised: "６０％" is 60%); the note is taken from `raw`, the same words
+    as typed (the Chinese comma "，" stays a Chinese comma).
 
     '/report T06 - --value 23 --unit 晋江市': '-' for no percent, a county unit's value."""
-    words, flag_value, unit = _flags(words)
+    words, raw, flag_value, unit = _flags(words, raw if raw is not None else words)
     if flag_value is not None or unit is not None:
         first = ReportInput()
         if words and words[0] == "-":
-            words = words[1:]
+            words, raw = words[1:], raw[1:]
         elif flag_value is None:  # '--unit 德化县' alone: the first word is the unit's value
             if not words:
                 raise DubanError("report_usage")
             first = parse_progress_word(task, words[0]) or ReportInput()
             if first.value is None:
                 raise DubanError("progress_unreadable", word=words[0])
-            words = words[1:]
+            words, raw = words[1:], raw[1:]
         # with --value given, whatever words remain are the note
         return ReportInput(first.percent, first.state,
                            flag_value if flag_value is not None else first.value,
-                           " ".join(words).strip(), unit)
+                           " ".join(raw).strip(), unit)
     if not words:
         raise DubanError("report_usage")
     first = parse_progress_word(task, words[0])
     if first is None:
         raise DubanError("progress_unreadable", word=words[0])
-    rest = words[1:]
+    rest, rest_raw = words[1:], raw[1:]
     state = first.state
     if rest and state is None and parse_state(rest[0]):  # '/report T12 30 受阻 经费未到位'
-        state, rest = parse_state(rest[0]), rest[1:]
-    return ReportInput(first.percent, state, first.value, " ".join(rest).strip())
+        state, rest_raw = parse_state(rest[0]), rest_raw[1:]
+    return ReportInput(first.percent, state, first.value, " ".join(rest_raw).strip())
 
 
 def last_reporter(db: Database, task_id: str) -> dict[str, Any] | None:

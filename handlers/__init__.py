@@ -17,7 +17,7 @@ from bot.access import Audience
 from bot.i18n import t
 from handlers import answers, gate, report_flow
 from handlers.commands import BUTTONS, COMMANDS
-from handlers.context import DubanContext, caller, reply
+from handlers.context import DubanContext, caller, command_line, reply
 from handlers.dispatch import Where, guarded
 from handlers.errors import report_error
 
@@ -31,14 +31,33 @@ async def unknown_command(update: Update, context: DubanContext) -> None:
     await reply(update, t("unknown_command", caller(update, context).lang))
 
 
+async def typed_command(update: Update, context: DubanContext) -> None:
+    """A command typed with a Chinese input method ("／report Ｔ16 40", "/ｒｅｐｏｒｔ"): Telegram
+    marks no command in it, so it comes as text (in a group only where the bot sees all text,
+    or as a reply to the bot). It is carried out like the same command typed in ASCII."""
+    line = command_line(update)
+    if line is None:
+        return
+    if line.addressee and line.addressee.lower() != (context.bot.username or "").lower():
+        return  # addressed to another bot
+    run = GUARDED.get(line.name)
+    if run is None:
+        await reply(update, t("unknown_command", caller(update, context).lang))
+        return
+    context.args = line.words
+    await run(update, context)
+
+
+GUARDED = {c.name: guarded(c.audience, c.where, c.callback) for c in COMMANDS}
+
+
 def register(app: Application) -> None:
     # Group -1: gatekeeping runs first and stops updates from unknown chats and strangers.
     app.add_handler(TypeHandler(Update, gate.gatekeep), group=-1)
 
     # Group 0: the command table, then buttons, then answers to the bot's questions.
     for command in COMMANDS:
-        app.add_handler(CommandHandler(
-            command.name, guarded(command.audience, command.where, command.callback)))
+        app.add_handler(CommandHandler(command.name, GUARDED[command.name]))
     for button in BUTTONS:
         app.add_handler(CallbackQueryHandler(
             guarded(button.audience, Where.ANY, button.callback), pattern=button.pattern))
@@ -47,6 +66,8 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(
         filters.PHOTO | filters.Document.ALL,
         guarded(Audience.ANYONE, Where.ANY, answers.answer_file)))
+    app.add_handler(MessageHandler(
+        filters.TEXT & ~filters.COMMAND & filters.Regex(r"^\s*[/／]\S"), typed_command))
     app.add_handler(MessageHandler(
         filters.TEXT & ~filters.COMMAND,
         guarded(Audience.ANYONE, Where.ANY, answers.answer_text)))

@@ -14,7 +14,7 @@ from bot import prompts
 from bot.access import Audience
 from bot.i18n import t
 from handlers import evidence, report_flow, review, supervision
-from handlers.context import DubanContext, caller, reply
+from handlers.context import DubanContext, caller, command_line, reply
 from handlers.dispatch import Where, guarded
 
 HANDLERS = {report_flow.KIND: report_flow.answer_text, review.REOPEN_PROMPT: review.reopen_reason,
@@ -72,9 +72,9 @@ async def answer_file(update: Update, context: DubanContext) -> None:
         if await _check(update, context, prompt):
             await report_flow.add_evidence(update, context, prompt)
         return
-    command = (update.effective_message.caption or "").split(maxsplit=1)[:1]
-    name, _, addressee = (command[0] if command else "").partition("@")
-    if name.lower() == "/report" and addressee.lower() in ("", (context.bot.username or "").lower()):
+    line = command_line(update)
+    if line and line.name == "report" and line.addressee.lower() in (
+            "", (context.bot.username or "").lower()):
         await guarded_report_with_file(update, context)
         return
     await evidence.evidence_message(update, context)

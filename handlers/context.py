@@ -13,6 +13,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.access import Actor, actor_of
+from bot.commandline import CommandLine, parse_command
 from bot.config import Settings
 from bot.db import Database
 from bot.directory import coordination_chat, get_member
@@ -129,7 +130,33 @@ def force_reply() -> ForceReply:
 
 
 def args_text(context: DubanContext) -> str:
+    """The command's arguments, normalised (full-width letters, digits and spaces as ASCII):
+    what the command parses. Free text is read with free_text()."""
     return " ".join(context.args or []).strip()
+
+
+def command_line(update: Update) -> CommandLine | None:
+    message = update.effective_message
+    return parse_command((message.text or message.caption) if message else None)
+
+
+def normalise_args(update: Update, context: DubanContext) -> None:
+    """Set context.args to the normalised arguments of the command the message carries."""
+    line = command_line(update)
+    if line is not None:
+        context.args = line.words
+
+
+def typed_words(update: Update) -> list[str]:
+    """The command's arguments as typed, word by word."""
+    line = command_line(update)
+    return line.raw.split() if line else []
+
+
+def free_text(update: Update, skip: int) -> str:
+    """The text after the command's first `skip` arguments, exactly as typed (a note, a reason)."""
+    line = command_line(update)
+    return line.rest(skip) if line else ""
 
 
 def usage(lang: str, command: str) -> str:

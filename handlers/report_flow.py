@@ -31,9 +31,11 @@ from handlers.context import (
     DubanContext,
     args_text,
     caller,
+    command_line,
     force_reply,
     reply,
     tell,
+    typed_words,
     update_key,
 )
 from handlers.reporting import attachment, own_tasks, save_evidence, task_buttons, task_for
@@ -59,7 +61,7 @@ async def report_entry(update: Update, context: DubanContext) -> None:
         await _ask_task(update, context, who)
         return
     task = task_for(context, who, words[0], Action.REPORT)
-    data = parse_report_args(task, words[1:])
+    data = parse_report_args(task, words[1:], typed_words(update)[1:])
     rec = record_report(context.db, user_id=who.user_id, task_ref=task["id"],
                         now=context.now(), percent=data.percent, state=data.state,
                         value=data.value, note=data.note, unit=data.unit,
@@ -72,14 +74,15 @@ async def report_with_file(update: Update, context: DubanContext) -> None:
     evidence (under privacy mode a captioned command is one way a file reaches the bot)."""
     who = caller(update, context)
     message = update.effective_message
-    words = (message.caption or "").split()[1:]
+    line = command_line(update)
+    words = line.words if line else []
     if not words:
         await reply(update, t("report_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.REPORT)
     item = attachment(message)
     check_size(item["size"])
-    data = parse_report_args(task, words[1:])
+    data = parse_report_args(task, words[1:], typed_words(update)[1:])
     rec = record_report(context.db, user_id=who.user_id, task_ref=task["id"], now=context.now(),
                         percent=data.percent, state=data.state, value=data.value,
                         note=data.note, update_key=update_key(update))

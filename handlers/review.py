@@ -34,6 +34,7 @@ from handlers.context import (
     args_text,
     caller,
     force_reply,
+    free_text,
     reply,
     shown_html,
     topic_of,
@@ -213,4 +214,4 @@ async def reopen_command(update: Update, context: DubanContext) -> None:
     if not words:
         raise DubanError("reason_required")
     find_task(context.db, words[0])  # an unknown task is named before a missing reason
-    await _reopen(update, context, words[0], words[1] if len(words) > 1 else "")
+    await _reopen(update, context, words[0], free_text(update, 1))

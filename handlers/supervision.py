@@ -6,19 +6,22 @@ the question) it was made for; the core refuses a stale one and says what change
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import notices, prompts
+from bot import notices, posts, prompts
 from bot.access import Action
-from bot.dates import parse_deadline
+from bot.dates import split_deadline
 from bot.directory import (
     department,
     dept_names,
     find_department,
     find_departments,
+    find_task,
+    get_member,
     liaisons_of,
     normalise_task_ref,
 )
@@ -35,6 +38,7 @@ from bot.progress import (
     snapshot_of,
     stale,
     task_version,
+    withdraw_extension,
 )
 from bot.render.chat import mention, notice_html
 from handlers.context import (
@@ -43,6 +47,7 @@ from handlers.context import (
     args_text,
     caller,
     force_reply,
+    free_text,
     reply,
     shown_html,
     topic_of,
@@ -142,38 +147,95 @@ async def drop_buttons(context: DubanContext, chat_id: int | None,
         log.info("could not take the buttons off message %s in %s", message_id, chat_id)
 
 
+WITHDRAW_WORDS = frozenset({"撤回", "撤销", "撤回申请", "取消", "withdraw", "cancel"})
+
+
 async def extend_command(update: Update, context: DubanContext) -> None:
-    """/extend T12 9月底前 原因: the department asks for more time, before the due date."""
+    """/extend T12 9月底前 原因: the department asks for more time, before the due date. The date
+    is read like /deadline reads it (several words: "end of July"); the reason is what follows.
+    /extend T12 撤回 takes a pending request back."""
     who = caller(update, context)
-    words = args_text(context).split(maxsplit=2)
-    if len(words) < 3:
+    words = args_text(context).split()
+    if len(words) == 2 and words[1].lower() in WITHDRAW_WORDS:
+        await _withdraw(update, context, who, words[0])
+        return
+    if len(words) < 2:
         await reply(update, t("extend_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.REPORT)
-    due = parse_deadline(words[1], context.now()).date
+    deadline, reason = split_deadline(free_text(update, 1), context.now())
+    if not reason:
+        raise DubanError("extension_reason")
+    due = deadline.date
     rec = request_extension(context.db, user_id=who.user_id, task_ref=task["id"], due=due,
-                            reason=words[2], now=context.now(), update_key=update_key(update))
+                            reason=reason, now=context.now(), update_key=update_key(update))
     if rec.duplicate:
         await reply(update, t("report_duplicate", who.lang))
         return
     await reply(update, t("extend_requested", who.lang, task=task["id"],
                           date=format_day(due, who.lang)))
     version = task_version(context.db, task["id"])
-    asked = rec.report
     text = t("extend_card", DEFAULT_LANG, dept=dept_names(context.db)[task["dept"]],
              task=task["id"], title=field(task, "title", DEFAULT_LANG),
              old=format_day(rec.status.due, DEFAULT_LANG) if rec.status.due else "—",
-             new=format_day(due, DEFAULT_LANG), reason=words[2],
-             user=mention(asked["user_id"], who.name))
+             new=format_day(due, DEFAULT_LANG), reason=reason,
+             user=mention(rec.report["user_id"], who.name))
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
                              callback_data=f"ex:ok:{task['id']}:{version}"),
         InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
                              callback_data=f"ex:no:{task['id']}:{version}"),
-    ]])
+    ], [InlineKeyboardButton(t("btn_withdraw_extension", DEFAULT_LANG),
+                             callback_data=f"ex:wd:{task['id']}:{version}")]])
     target = context.group_id or update.effective_chat.id
-    await context.bot.send_message(target, text, reply_markup=buttons,
-                                   message_thread_id=topic_of(update, target))
+    sent = await context.bot.send_message(target, text, reply_markup=buttons,
+                                          message_thread_id=topic_of(update, target))
+    posts.remember(context.db, chat_id=target, message_id=sent.message_id, kind=posts.EXTENSION,
+                   tasks=[task["id"]], ref=rec.report["id"], now=context.now())
+
+
+async def _withdraw(update: Update, context: DubanContext, who: Caller, ref: str) -> None:
+    """/extend T12 撤回: the applicant takes the request back; its card loses its buttons."""
+    task = task_for(context, who, ref, Action.REPORT)
+    rec, asked = withdraw_extension(context.db, user_id=who.user_id, task_ref=task["id"],
+                                    now=context.now(), update_key=update_key(update))
+    if rec.duplicate:
+        await reply(update, t("report_duplicate", who.lang))
+        return
+    await reply(update, t("extend_withdrawn", who.lang, task=task["id"],
+                          date=format_day(date.fromisoformat(asked["due"]), who.lang)))
+    for card in posts.cards(context.db, posts.EXTENSION, task=task["id"])[-1:]:
+        await drop_buttons(context, card.chat_id, card.message_id)
+
+
+async def withdraw_button(update: Update, context: DubanContext) -> None:
+    """ex:wd:<task>:<version>: the applicant's button on the request card."""
+    query = update.callback_query
+    who = caller(update, context)
+    _, _, task_id, raw_version = query.data.split(":")
+    task = task_for(context, who, task_id, Action.REPORT)
+    version = int(raw_version)
+    if task_version(context.db, task_id) != version:
+        raise stale(context.db, task_id, context.settings.tz)
+    withdraw_extension(context.db, user_id=who.user_id, task_ref=task["id"], now=context.now(),
+                       version=version, update_key=update_key(update))
+    await query.answer(t("extend_withdrawn_short", who.lang))
+    await query.edit_message_text(f"{shown_html(query.message)}\n\n"
+                                  + t("extend_withdrawn_mark", DEFAULT_LANG, user=who.name))
+
+
+async def _tell_applicant(context: DubanContext, chat_id: int, reply_to: int | None,
+                          asked: dict[str, str], text_of) -> None:
+    """The person who asked for the extension hears the decision: a mention under the card."""
+    applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
+    if not applicant:
+        return
+    who = mention(applicant["user_id"], applicant["name"])
+    try:
+        await context.bot.send_message(chat_id, text_of(who), reply_to_message_id=reply_to)
+    except TelegramError:
+        log.info("could not tell the applicant %s of the extension's decision",
+                 applicant["user_id"])
 
 
 async def extension_button(update: Update, context: DubanContext) -> None:
@@ -196,6 +258,8 @@ async def extension_button(update: Update, context: DubanContext) -> None:
                                               reply_markup=force_reply(), do_quote=False)
         prompts.link_message(context.db, prompt, sent.message_id)
         return
+    _, _, snap = snapshot_of(context.db, task, context.now().date())
+    asked = snap.extension or {}
     rec = decide_extension(context.db, user_id=who.user_id, task_ref=task["id"], approve=True,
                            now=context.now(), version=version, update_key=update_key(update))
     await query.answer()
@@ -205,25 +269,29 @@ async def extension_button(update: Update, context: DubanContext) -> None:
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("extend_approved", DEFAULT_LANG, task=task_id,
                                       user=who.name, date=new_due))
+    await _tell_applicant(context, query.message.chat_id, query.message.message_id, asked,
+                          lambda who_: t("extend_approved_notice", DEFAULT_LANG,
+                                         mention=Html(who_), task=task_id, date=new_due))
 
 
 async def extension_refusal_reason(update: Update, context: DubanContext,
                                    prompt: prompts.Prompt) -> None:
-    """The coordinator's reason for refusing an extension (found by the prompt router)."""
+    """The coordinator's reason for refusing an extension (found by the prompt router): one
+    message, under the card, tells the applicant and the group."""
     who = caller(update, context)
     reason = (update.effective_message.text or "").strip()
     task_id = prompt.data["task"]
+    task = find_task(context.db, task_id)
+    asked = snapshot_of(context.db, task, context.now().date())[2].extension or {}
     decide_extension(context.db, user_id=who.user_id, task_ref=task_id, approve=False,
                      now=context.now(), version=prompt.data["version"], reason=reason,
                      update_key=update_key(update))
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
+    applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
+    who_asked = (mention(applicant["user_id"], applicant["name"]) if applicant else Html(""))
     await reply(update, t("extend_refused", DEFAULT_LANG, task=task_id, user=who.name,
-                          reason=reason))
-    try:
-        await context.bot.edit_message_reply_markup(prompt.chat_id, prompt.data["card"],
-                                                    reply_markup=None)
-    except TelegramError:
-        log.info("could not take the buttons off extension card %s", prompt.data["card"])
+                          reason=reason, mention=who_asked))
+    await drop_buttons(context, prompt.chat_id, prompt.data["card"])
 
 
 async def suspend_command(update: Update, context: DubanContext) -> None:
@@ -234,11 +302,11 @@ async def suspend_command(update: Update, context: DubanContext) -> None:
         await reply(update, t("suspend_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.MANAGE)
+    reason = free_text(update, 1)
     act(context.db, event=Event.SUSPEND, user_id=who.user_id, task_ref=task["id"],
-        now=context.now(), reason=words[1] if len(words) > 1 else "",
-        update_key=update_key(update))
+        now=context.now(), reason=reason, update_key=update_key(update))
     await reply(update, t("suspended_ok", who.lang, task=task["id"],
-                          title=field(task, "title", who.lang), reason=words[1]))
+                          title=field(task, "title", who.lang), reason=reason))
 
 
 async def resume_command(update: Update, context: DubanContext) -> None:
@@ -264,7 +332,7 @@ async def close_command(update: Update, context: DubanContext) -> None:
         await reply(update, t("usage_task", who.lang, command="close"))
         return
     task = task_for(context, who, words[0], Action.REVIEW)
-    reason = words[1].strip() if len(words) > 1 else ""
+    reason = free_text(update, 1)
     _, _, snap = snapshot_of(context.db, task, context.now().date())
     if snap.state not in OPEN:  # a claim (or a refusal the core words: closed, suspended)
         rec = close_task(context.db, user_id=who.user_id, task_ref=task["id"],

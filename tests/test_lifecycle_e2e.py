@@ -64,6 +64,8 @@ async def test_an_extension_is_approved_and_another_refused_with_a_reason(env: E
     assert (await env.server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT))
     await env.server.press_button(env.coordinator, card.message, "ex:ok:T44:*")
     assert "已批准延期" in (await env.server.wait_for_bot(method="editMessageText")).text
+    told = await env.next_text()  # the applicant hears it, by mention under the card
+    assert "张卫健：T44 的延期申请已获批准" in told and "2099-09-30" in told
     task = env.db["tasks"].get("T44")
     assert task["due_set"] == "2099-09-30" and task["due"] != "2099-09-30"  # original kept
     assert env.db["audit"].count_where("action = 'extension'") == 1
@@ -75,8 +77,9 @@ async def test_an_extension_is_approved_and_another_refused_with_a_reason(env: E
     prompt = await env.server.wait_for_bot(chat_id=GROUP)
     assert prompt.params["reply_markup"]["force_reply"] is True
     await env.server.send_text(env.coordinator, GROUP, "时间已足够", reply_to=prompt.message)
-    assert "未批准" in (await env.next_text()) and env.db["tasks"].get("T44")["due_set"] == (
-        "2099-09-30")
+    refused = await env.next_text()  # one message: the decision, the reason, the applicant
+    assert "未批准" in refused and "时间已足够" in refused and "张卫健" in refused
+    assert env.db["tasks"].get("T44")["due_set"] == "2099-09-30"
 
 
 async def test_suspend_resume_and_a_direct_close_needs_a_reason_and_a_confirmation(env: Env):
