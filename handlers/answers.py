@@ -13,12 +13,13 @@ from telegram import Chat, Update
 from bot import prompts
 from bot.access import Audience
 from bot.i18n import t
-from handlers import evidence, report_flow, review, supervision
+from handlers import evidence, onboarding, report_flow, review, supervision
 from handlers.context import DubanContext, caller, command_line, reply
 from handlers.dispatch import Where, guarded
 
 HANDLERS = {report_flow.KIND: report_flow.answer_text, review.REOPEN_PROMPT: review.reopen_reason,
-            supervision.EXTEND_REFUSE_PROMPT: supervision.extension_refusal_reason}
+            supervision.EXTEND_REFUSE_PROMPT: supervision.extension_refusal_reason,
+            onboarding.JOIN_REFUSE_PROMPT: onboarding.join_refusal_reason}
 
 
 def _asked(update: Update, context: DubanContext) -> prompts.Prompt | None:

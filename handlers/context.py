@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import ForceReply, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.access import Actor, actor_of
@@ -121,6 +121,18 @@ async def tell(update: Update, text: str) -> None:
             logging.getLogger(__name__).info("could not answer an old button press")
     else:
         await reply(update, text)
+
+
+async def tell_privately(context: DubanContext, user_id: int, text: str) -> bool:
+    """A private message to a person; False when Telegram refuses it (403: they never started
+    the bot, or blocked it; 400: a chat it does not know). Callers fall back to a mention in
+    the group."""
+    try:
+        await context.bot.send_message(user_id, text)
+    except (Forbidden, BadRequest) as exc:
+        logging.getLogger(__name__).info("no private message to %s: %s", user_id, exc)
+        return False
+    return True
 
 
 def force_reply() -> ForceReply:

@@ -117,6 +117,11 @@ async def test_a_liaison_joins_and_the_coordinator_approves(env: Env):
     edited = await env.server.wait_for_bot(method="editMessageText")
     assert "已获批准" in edited.text
     assert get_member(env.db, NEWBIE_ID)["status"] == "active"
+    # the applicant never started the bot (Telegram answers 403): a mention in the group
+    told = await env.server.wait_for_bot(chat_id=GROUP)
+    assert "陈新人 已获批准" in told.text
+    assert any(e.get("url") == f"tg://user?id={NEWBIE_ID}" for e in told.message["entities"])
+    assert any(c.params.get("chat_id") == NEWBIE_ID for c in env.server.failed)
     assert "T41" in await env.say(env.newbie, "/tasks")
 
 
@@ -125,7 +130,8 @@ async def test_refuse_by_command_and_whoami(env: Env):
     assert get_member(env.db, NEWBIE_ID) is None
     await env.say(env.newbie, "/join 妇联")
     await env.next_text()  # the review message
-    assert "未获批准" in await env.say(env.coordinator, f"/refuse {NEWBIE_ID}")
+    assert "原因" in await env.say(env.coordinator, f"/refuse {NEWBIE_ID}")  # asks why
+    assert "未获批准" in await env.say(env.coordinator, f"/refuse {NEWBIE_ID} 不是本部门人员")
     assert "未获批准" in await env.say(env.newbie, "/whoami")
 
 
