@@ -7,8 +7,10 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import posts, prompts
-from bot.directory import (
+from bot.errors import DubanError
+from bot.language.i18n import DEFAULT_LANG, LANGS, lang_of, t
+from bot.outputs.render.chat import members_html, mention
+from bot.services.directory import (
     decide_join,
     dept_names,
     get_member,
@@ -18,9 +20,7 @@ from bot.directory import (
     request_join,
     set_language,
 )
-from bot.errors import DubanError
-from bot.i18n import DEFAULT_LANG, LANGS, lang_of, t
-from bot.render.chat import members_html, mention
+from bot.store import posts, prompts
 from handlers.context import (
     DubanContext,
     args_text,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import notices
-from bot.directory import find_task
 from bot.errors import DubanError
-from bot.progress import record_report, snapshot_of, task_view
+from bot.services import notices
+from bot.services.directory import find_task
+from bot.services.progress import record_report, snapshot_of, task_view
 from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
 
 COLOURS = ("blue", "yellow", "red")
@@ -61,7 +61,7 @@ def test_the_chase_ladder_and_late_acknowledgement(seeded):
 def test_the_signing_boundary_is_parse_dates_count(seeded):
     """One function counts "N个工作日内" for deadlines and for 签收: a notice is late exactly on
     the first day after the date parse-date gives for its sending day."""
-    from bot.dates import parse_deadline
+    from bot.language.dates import parse_deadline
 
     task = find_task(seeded, "T02")
     for sent in ("2022-01-28 16:00", "2022-09-30 10:00", "2022-07-04 08:59", "2022-07-09 10:00"):
@@ -90,8 +90,8 @@ def test_one_signing_settles_every_notice_of_the_task(seeded):
     assert [(n.id, n.tasks) for n in waiting] == [(both.id, ("T03",))]
     assert [r["kind"] for r in seeded["reports"].rows_where("task_id = 'T02'")][-1] == "ack"
     # a suspended task waits for nobody
-    from bot.lifecycle import Event
-    from bot.progress import act
+    from bot.domain.lifecycle import Event
+    from bot.services.progress import act
 
     act(seeded, event=Event.SUSPEND, user_id=COORDINATOR, task_ref="T03", now=at("2022-07-09"),
         reason="政策调整")

@@ -3,7 +3,7 @@ parse-date, one 签收 settling every notice of a task, recurring duties assigne
 
 from __future__ import annotations
 
-from bot.dates import parse_deadline
+from bot.language.dates import parse_deadline
 from handlers import jobs
 from tests.botapi_server import running_server
 from tests.conftest import at

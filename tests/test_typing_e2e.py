@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.progress import set_deadline
+from bot.services.progress import set_deadline
 from tests.conftest import at
 from tests.test_bot_e2e import COORD_ID, GROUP, LIAISON_ID, Env
 from tests.test_bot_e2e import env as bot_env  # noqa: F401 (the fixture, used below)

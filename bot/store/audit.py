@@ -1,0 +1,41 @@
+"""The audit log: one row per change, written inside the transaction that makes it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.store.connection import utc_iso
+
+
+def audit(
+    db: Database,
+    *,
+    at: datetime,
+    actor: str | int,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one row to the audit log (call inside the transaction that makes the change)."""
+    db["audit"].insert(
+        {
+            "at": utc_iso(at),
+            "actor": str(actor),
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
+        }
+    )
+
+
+def entries(db: Database, *, entity: str, entity_id: str | int, action: str) -> list[dict[str, Any]]:
+    """The audit rows of one action on one entity, oldest first, their detail decoded."""
+    return [{**row, "detail": json.loads(row["detail"] or "{}")}
+            for row in db["audit"].rows_where("entity = ? AND entity_id = ? AND action = ?",
+                                              [entity, str(entity_id), action], order_by="id")]
