@@ -26,6 +26,7 @@ from bot.services.directory import catalogue, coordinators, dept_names
 from bot.services.progress import mute_task
 from bot.services.queues import queues
 from bot.services.reminders import NudgePolicy, nudge_context
+from bot.store import posts
 from bot.store.outbox import mark_failed, mark_sent, pending, prepare_nudges
 from bot.store.schema import Database
 from handlers.context import DubanContext, args_text, caller, reply
@@ -74,7 +75,9 @@ async def send_nudges(context: DubanContext) -> int:
         batch_ids = [ids[nudge.key] for nudge in batch]
         try:
             for chunk in split_text(compose_nudges(batch, ctx, now.date(), settings.tz)):
-                await context.bot.send_message(chat_id, chunk)
+                sent_message = await context.bot.send_message(chat_id, chunk)
+                posts.remember(context.db, chat_id=chat_id, message_id=sent_message.message_id,
+                               kind=posts.NUDGE, tasks=[n.task_id for n in batch], now=now)
         except TelegramError as exc:
             mark_failed(context.db, batch_ids, str(exc))
             raise

@@ -46,7 +46,7 @@ PERCENT_CHOICES = (0, 25, 50, 75, 100)
 STATE_CHOICES = ("in_progress", "done", "blocked")
 
 
-async def _ask(message: Message, context: DubanContext, prompt: prompts.Prompt, text: str,
+async def ask(message: Message, context: DubanContext, prompt: prompts.Prompt, text: str,
                markup: Any) -> None:
     """Send a question of the flow and link it to the prompt, so its answer finds the prompt."""
     sent = await message.reply_text(text, reply_markup=markup, do_quote=False)
@@ -103,7 +103,7 @@ async def _ask_task(update: Update, context: DubanContext, who: Caller) -> None:
                                  user_id=who.user_id, kind=KIND, step="task", data={},
                                  now=context.now())
     dept = own_tasks(context, who.dept)
-    await _ask(update.effective_message, context, prompt, t("flow_pick_task", who.lang),
+    await ask(update.effective_message, context, prompt, t("flow_pick_task", who.lang),
                task_buttons(dept.tasks, "rf:task:"))
 
 
@@ -120,7 +120,7 @@ async def pick_task(update: Update, context: DubanContext) -> None:
     title = field(task, "title", who.lang)
     if task["target_value"] is not None and task["target_unit"] != "%":
         prompt = prompts.advance(context.db, prompt, step="value", now=context.now())
-        await _ask(query.message, context, prompt,
+        await ask(query.message, context, prompt,
                    t("flow_value", who.lang, task=task["id"], title=title,
                      unit=task["target_unit"], target=f"{task['target_value']:g}"),
                    force_reply())
@@ -131,7 +131,7 @@ async def pick_task(update: Update, context: DubanContext) -> None:
                [InlineKeyboardButton(label("state", s, who.lang),
                                      callback_data=f"rf:s:{prompt.id}:{s}")
                 for s in STATE_CHOICES]]
-    await _ask(query.message, context, prompt,
+    await ask(query.message, context, prompt,
                t("flow_progress", who.lang, task=task["id"], title=title,
                  percent=view.status.percent), InlineKeyboardMarkup(buttons))
 
@@ -139,7 +139,7 @@ async def pick_task(update: Update, context: DubanContext) -> None:
 async def _ask_note(message: Message, context: DubanContext, prompt: prompts.Prompt,
                     lang: str) -> None:
     key = "flow_note_required" if prompt.data.get("state") == "blocked" else "flow_note"
-    await _ask(message, context, prompt, t(key, lang), force_reply())
+    await ask(message, context, prompt, t(key, lang), force_reply())
 
 
 def _button_prompt(update: Update, context: DubanContext, who: Caller, step: str
@@ -179,11 +179,11 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
     if prompt.step == "progress":
         parsed = parse_progress_word({**task, "target_value": None}, word)
         if parsed is None:
-            await _ask(message, context, prompt, t("progress_unreadable", who.lang, word=word),
+            await ask(message, context, prompt, t("progress_unreadable", who.lang, word=word),
                        force_reply())
             return
         if parsed.percent is not None and not 0 <= parsed.percent <= 100:
-            await _ask(message, context, prompt,
+            await ask(message, context, prompt,
                        t("percent_range", who.lang, percent=parsed.percent), force_reply())
             return
         prompt = prompts.advance(context.db, prompt, step="note", now=now,
@@ -192,7 +192,7 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
     elif prompt.step == "value":
         parsed = parse_progress_word(task, word)
         if parsed is None or parsed.value is None or parsed.value < 0:
-            await _ask(message, context, prompt,
+            await ask(message, context, prompt,
                        t("flow_value_unreadable", who.lang, word=word), force_reply())
             return
         prompt = prompts.advance(context.db, prompt, step="note", now=now, value=parsed.value)
@@ -203,7 +203,7 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
             await _ask_note(message, context, prompt, who.lang)
             return
         if len(note) > MAX_NOTE_CHARS:  # refused now, while it can still be written shorter
-            await _ask(message, context, prompt,
+            await ask(message, context, prompt,
                        t("note_too_long", who.lang, limit=MAX_NOTE_CHARS), force_reply())
             return
         prompt = prompts.advance(context.db, prompt, step="evidence", now=now, note=note)
@@ -218,7 +218,7 @@ async def _ask_evidence(message: Message, context: DubanContext, prompt: prompts
                         lang: str) -> None:
     count = len(prompt.data.get("evidence", []))
     text = t("flow_evidence_got", lang, count=count) if count else t("flow_evidence", lang)
-    await _ask(message, context, prompt, text, InlineKeyboardMarkup([[InlineKeyboardButton(
+    await ask(message, context, prompt, text, InlineKeyboardMarkup([[InlineKeyboardButton(
         t("btn_done", lang), callback_data=f"rf:done:{prompt.id}")]]))
 
 
@@ -236,7 +236,7 @@ async def add_evidence(update: Update, context: DubanContext, prompt: prompts.Pr
     await _ask_evidence(update.effective_message, context, prompt, who.lang)
 
 
-def _summary(prompt: prompts.Prompt, task: dict[str, Any], lang: str) -> str:
+def summary(prompt: prompts.Prompt, task: dict[str, Any], lang: str) -> str:
     data = prompt.data
     value = data.get("value")
     percent = (f"{data['percent']}%" if data.get("percent") is not None
@@ -255,7 +255,7 @@ async def evidence_done(update: Update, context: DubanContext) -> None:
     task = task_for(context, who, prompt.data["task"], Action.REPORT)
     await query.answer()
     prompt = prompts.advance(context.db, prompt, step="confirm", now=context.now())
-    await _ask(query.message, context, prompt, _summary(prompt, task, who.lang),
+    await ask(query.message, context, prompt, summary(prompt, task, who.lang),
                InlineKeyboardMarkup([[
                    InlineKeyboardButton(t("btn_confirm", who.lang),
                                         callback_data=f"rf:ok:{prompt.id}"),

@@ -19,9 +19,11 @@ from bot.services.directory import (
 )
 from bot.services.progress import plan_summary, task_history, task_view
 from bot.services.queues import queues
+from bot.store import posts
 from bot.store.meta import meta
 from handlers.context import DubanContext, args_text, caller, reply
 from handlers.reporting import task_for
+from handlers.review import remember_task_post
 
 DEFAULT_DUE_DAYS = 14
 
@@ -35,9 +37,10 @@ async def show_status(update: Update, context: DubanContext) -> None:
     if text and normalise_task_ref(text) and not find_departments(db, text):
         task = task_for(context, who, text, Action.VIEW)
         view = task_view(db, task["id"], now)
-        await reply(update, task_html(view, department(db, task["dept"]),
-                                      task_history(db, task["id"], limit=10), who.lang,
-                                      context.settings.tz))
+        sent = await reply(update, task_html(view, department(db, task["dept"]),
+                                             task_history(db, task["id"], limit=10), who.lang,
+                                             context.settings.tz))
+        remember_task_post(context, sent, posts.TASK, task["id"])
         return
     if not text and who.coordinator:
         summary = plan_summary(db, now)

@@ -82,6 +82,8 @@ async def post_notice(context: DubanContext, notice: notices.Notice, chat_id: in
     sent = await context.bot.send_message(chat_id, text, reply_markup=_ack_button(notice),
                                           message_thread_id=thread_id)
     notices.posted(db, notice, chat_id, sent.message_id)
+    posts.remember(db, chat_id=chat_id, message_id=sent.message_id, kind=posts.NOTICE,
+                   tasks=notice.tasks, ref=notice.id, now=now)
 
 
 def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[dict[str, Any]]:

@@ -108,8 +108,10 @@ async def test_the_trials_failures_stay_fixed(env: Env):
     # 1. a stale 核实销号 after 退回 is refused: T45 is not closed
     await env.say(env.liaison, "/report T45 100 已完成")
     review = await env.server.wait_for_bot(chat_id=GROUP)
-    assert "已退回" in await env.say(env.coordinator, "/reopen T45 缺少转介记录")
-    await env.next_text()  # the liaison is told
+    returned = await env.say(env.coordinator, "/reopen T45 缺少转介记录")
+    assert "已退回" in returned and "张卫健：" in returned  # one message tells the liaison too
+    await env.server.wait_idle(quiet=0.2)  # and the card lost its buttons
+    assert env.server.messages[(GROUP, review.message["message_id"])].get("reply_markup") is None
     close = review.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await env.server.press_button(env.coordinator, review.message, close, check=False)
     alert = await env.server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
@@ -123,8 +125,8 @@ async def test_the_trials_failures_stay_fixed(env: Env):
     await env.say(env.liaison, "/report T41 100 完成")
     await env.next_text()  # review card
     assert "已核实销号" in await env.say(env.coordinator, "/close T41")
-    await env.next_text()
-    assert "不能撤回" in await env.say(env.liaison, "/undo")
+    undo = await env.say(env.liaison, "/undo")
+    assert "不能撤回" in undo and "王统筹" in undo and "核实销号" in undo  # who did what
     assert "没有可撤回" in await env.say(env.coordinator, "/undo")
     assert task_view(env.db, "T41", at("2022-03-02")).status.status == "closed"
     # 4. names with 委 do not all land on 团市委

@@ -428,11 +428,23 @@ def undo_last(db: Database, *, user_id: int, now: datetime) -> dict[str, Any]:
     with db.atomic():
         newest = latest_row(db, row["task_id"], row["period"])
         if newest is None or newest["id"] != row["id"]:
-            raise DubanError("undo_reviewed", task=row["task_id"])
+            raise _undo_refusal(db, row["task_id"], newest)
         db["reports"].update(row["id"], {"revoked_at": utc_iso(now), "revoked_by": user_id})
         refresh_latest(db, row["task_id"], row["period"])
         audit(db, at=now, actor=user_id, action="undo", entity="reports", entity_id=row["id"])
     return row
+
+
+def _undo_refusal(db: Database, task_id: str, newer: dict[str, Any] | None) -> DubanError:
+    """Why a report cannot be taken back: say what came after it and who did it (a colleague's
+    report is not the coordinator's handling)."""
+    if newer is None:
+        return DubanError("undo_nothing")
+    who = reporter_of(db, newer).get("name") or str(newer["user_id"] or "—")
+    if newer["kind"] in ("progress", "claim"):
+        return DubanError("undo_superseded", task=task_id, user=who)
+    return DubanError("undo_reviewed", task=task_id, user=who,
+                      change=Key(f"change.{newer['kind']}"))
 
 
 # ---------------------------------------------------------------- reading

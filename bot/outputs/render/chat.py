@@ -178,13 +178,16 @@ def review_request_html(task: dict[str, Any], dept: dict[str, Any], reporter: di
              note=report["note"] or "—", evidence=evidence)
 
 
-def returned_notice(who: str, task_id: str, reason: str, lang: str) -> str:
+def returned_notice(who: str, task_id: str, reason: str, lang: str, brief: bool = False) -> str:
     """Tell the reporter a task was sent back. A reason that already asks for more (请补充…) is
-    not followed by a second 请补充."""
+    not followed by a second 请补充. `brief`: under a message that gives the reason already."""
     reason = reason.strip().rstrip("。.!！")
     asks = any(word in reason for word in ("请补充", "补充"))
+    ask = t("returned_ask_resubmit" if asks else "returned_ask_complete", lang)
+    if brief:
+        return t("task_returned_brief", lang, mention=Html(who), ask=ask)
     return t("task_returned_notice", lang, mention=Html(who), task=task_id, reason=reason,
-             ask=t("returned_ask_resubmit" if asks else "returned_ask_complete", lang))
+             ask=ask)
 
 
 _COLOUR_MARKS = {"blue": "🟦", "yellow": "🟨", "orange": "🟧", "red": "🟥", "green": "🟩",
