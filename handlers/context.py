@@ -137,6 +137,15 @@ async def tell_privately(context: DubanContext, user_id: int, text: str) -> bool
     return True
 
 
+def join_link(context: DubanContext) -> Callable[[str], str] | None:
+    """The t.me link that opens a private chat and applies for a department (/start join_CODE),
+    or None while the bot's username is unknown."""
+    username = context.bot.username if context.bot else None
+    if not username:
+        return None
+    return lambda code: f"https://t.me/{username}?start=join_{code}"
+
+
 def force_reply() -> ForceReply:
     # selective: in a group only the person being asked gets the reply field, and a reply to the
     # bot's message reaches it even in Telegram's default privacy mode.

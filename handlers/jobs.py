@@ -22,14 +22,14 @@ from bot.outputs.render.digest import digest_text
 from bot.outputs.render.nudges import compose_nudges, nudge_batches
 from bot.outputs.render.split import split_text
 from bot.services import notices
-from bot.services.directory import catalogue, coordinators, dept_names
+from bot.services.directory import catalogue, coordinators, dept_names, staffed_departments
 from bot.services.progress import mute_task
 from bot.services.queues import queues
 from bot.services.reminders import NudgePolicy, nudge_context
 from bot.store import posts
 from bot.store.outbox import mark_failed, mark_sent, pending, prepare_nudges
 from bot.store.schema import Database
-from handlers.context import DubanContext, args_text, caller, reply
+from handlers.context import DubanContext, args_text, caller, join_link, reply
 from handlers.supervision import post_notice
 
 log = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ async def post_digest(context: DubanContext, key: str | None = None,
     data = digest_data(db, now)
     if parts["text"] is not None:
         waiting = queues_html(queues(db, data.summary), dept_names(db), DEFAULT_LANG,
-                              context.settings.tz)
+                              context.settings.tz, join_link(context))
         for chunk in split_text(digest_text(data, DEFAULT_LANG, waiting)):
             await context.bot.send_message(chat_id, chunk)
         if key:
@@ -190,16 +190,27 @@ async def supervise(context: DubanContext) -> None:
     db = context.db
     for notice in notices.unposted(db):  # recorded, but the bot stopped before posting it
         await post_notice(context, notice, chat_id)
-    fresh = notices.unassigned(db, list(catalogue(db).tasks), now.date())
-    for dept in sorted({task["dept"] for task in fresh}):
-        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t["dept"] == dept],
-                                now=now, source="bot")
-        await post_notice(context, notice, chat_id)
+    await assign_owed(context, chat_id)
     late = notices.late(db, now, context.settings.ack_workdays)
     if late:
         await context.bot.send_message(chat_id, late_acks_html(
             late, dept_names(db), coordinators(db), context.settings.ack_workdays, DEFAULT_LANG))
         notices.told_late(db, late, now)
+
+
+async def assign_owed(context: DubanContext, chat_id: int, dept: str | None = None) -> None:
+    """交办单 for the tasks nobody has assigned yet, per department. A department with no liaison
+    gets its 交办单 when its first liaison is approved (nobody could sign it before), and is
+    listed as unstaffed in /status and the digest meanwhile."""
+    db = context.db
+    now = context.now()
+    staffed = staffed_departments(db)
+    fresh = [task for task in notices.unassigned(db, list(catalogue(db).tasks), now.date())
+             if task["dept"] in staffed and (dept is None or task["dept"] == dept)]
+    for code in sorted({task["dept"] for task in fresh}):
+        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t["dept"] == code],
+                                now=now, source="bot")
+        await post_notice(context, notice, chat_id)
 
 
 async def supervise_job(context: DubanContext) -> None:

@@ -14,6 +14,7 @@ from bot.services.directory import (
     decide_join,
     dept_names,
     get_member,
+    liaisons_of,
     members,
     refusals,
     remove_member,
@@ -44,15 +45,24 @@ def command_of_message(update: Update) -> str | None:
 
 
 async def show_start(update: Update, context: DubanContext) -> None:
-    """/start: greet and explain how to join."""
+    """/start: greet and explain how to join. /start join_CODE (the link /status and the digest
+    offer for a department without a liaison) applies for that department at once."""
+    payload = args_text(context)
+    if payload.lower().startswith("join_") and len(payload) > 5:
+        await join_department_text(update, context, payload[5:])
+        return
     await reply(update, t("start", caller(update, context).lang))
 
 
 async def join_department(update: Update, context: DubanContext) -> None:
     """/join DEPT: ask to become a liaison; the coordinator gets approve/refuse buttons. A name
     that matches no department is answered with the closest ones as buttons."""
+    await join_department_text(update, context, args_text(context))
+
+
+async def join_department_text(update: Update, context: DubanContext, text: str) -> None:
     try:
-        await _join(update, context, args_text(context))
+        await _join(update, context, text)
     except DubanError as err:
         codes = err.params.get("suggestions") if err.key == "dept_unknown" else None
         if not codes:
@@ -146,6 +156,16 @@ async def _fallback(context: DubanContext, member: dict, approve: bool, reason: 
         reply_to_message_id=card.message_id if card else None)
 
 
+async def _first_liaison(context: DubanContext, member: dict) -> None:
+    """A department's first liaison: the 交办单 it was owed (held while nobody could sign)."""
+    from handlers.jobs import assign_owed, quiet  # jobs imports the command table's modules
+
+    first = [m["user_id"] for m in liaisons_of(context.db, member["dept"])] == [
+        member["user_id"]]
+    if first and context.group_id is not None and not quiet(context.settings, context.now()):
+        await assign_owed(context, context.group_id, member["dept"])
+
+
 async def decide_join_button(update: Update, context: DubanContext) -> None:
     """join:approve:<uid>:<DEPT> approves; join:refuse:<uid>:<DEPT> asks for the reason first.
     For coordinators only; a card whose department is no longer the application's is refused
@@ -169,6 +189,7 @@ async def decide_join_button(update: Update, context: DubanContext) -> None:
         f"{shown_html(query.message)}\n\n{outcome} {t('decided_by', DEFAULT_LANG, user=who.name)}")
     if not delivered:  # an edit notifies nobody
         await _fallback(context, member, True, "", _card(context, member["user_id"]))
+    await _first_liaison(context, member)
 
 
 async def _ask_reason(context: DubanContext, chat_id: int, asker: int, lang: str,
@@ -228,6 +249,7 @@ async def decide_join_command(update: Update, context: DubanContext) -> None:
     if approve:
         outcome, member, delivered = await _decide(update, context, user_id, True)
         await _announce(update, context, outcome, member, True, "", delivered)
+        await _first_liaison(context, member)
         return
     reason = free_text(update, 1)
     if reason:

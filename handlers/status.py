@@ -21,7 +21,7 @@ from bot.services.progress import plan_summary, task_history, task_view
 from bot.services.queues import queues
 from bot.store import posts
 from bot.store.meta import meta
-from handlers.context import DubanContext, args_text, caller, reply
+from handlers.context import DubanContext, args_text, caller, join_link, reply
 from handlers.reporting import task_for
 from handlers.review import remember_task_post
 
@@ -44,7 +44,8 @@ async def show_status(update: Update, context: DubanContext) -> None:
         return
     if not text and who.coordinator:
         summary = plan_summary(db, now)
-        waiting = queues_html(queues(db, summary), dept_names(db), who.lang, context.settings.tz)
+        waiting = queues_html(queues(db, summary), dept_names(db), who.lang, context.settings.tz,
+                              join_link(context))
         await reply(update, status_html(meta(db), summary, who.lang, waiting))
         return
     code = find_department(db, text)["code"] if text else who.dept

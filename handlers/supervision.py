@@ -49,6 +49,7 @@ from handlers.context import (
     caller,
     force_reply,
     free_text,
+    join_link,
     reply,
     shown_html,
     topic_of,
@@ -93,16 +94,28 @@ def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[dict[st
     if find_departments(db, ref) or not normalise_task_ref(ref):
         # not a task number: a department, or a refusal naming the closest departments
         code = find_department(db, ref)["code"]
+        _staffed(context, code)
         views = plan_summary(db, context.now(), dept=code).departments[0].tasks
         tasks = [v.task for v in views if v.status.status in CHASED]
         if not tasks:
             raise DubanError("chase_nothing_dept", dept=dept_names(db)[code])
         return tasks
-    return [task_for(context, who, ref, Action.MANAGE)]
+    task = task_for(context, who, ref, Action.MANAGE)
+    _staffed(context, task["dept"])
+    return [task]
+
+
+def _staffed(context: DubanContext, dept: str) -> None:
+    """A department with no liaison gets no 督办单 (nobody could sign it): say how to fix it."""
+    if not liaisons_of(context.db, dept):
+        link = join_link(context)
+        raise DubanError("chase_unstaffed", dept=dept_names(context.db)[dept],
+                         link=link(dept) if link else "—")
 
 
 async def chase_command(update: Update, context: DubanContext) -> None:
-    """/chase T12 or /chase 教育局: a 督办单 climbing blue → yellow → red."""
+    """/chase T12 or /chase 教育局: a 督办单 climbing blue → yellow → red. A department with no
+    liaison gets none (nobody could sign it): the coordinator is told how to register one."""
     who = caller(update, context)
     ref = args_text(context)
     if not ref:

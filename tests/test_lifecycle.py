@@ -36,7 +36,7 @@ TABLE: dict[Event, tuple[State | str, ...]] = {
     Event.EXTEND_APPROVE: (ASG, PRG, BLK, CLM, "task_closed", "task_suspended"),
     Event.EXTEND_REFUSE:  (ASG, PRG, BLK, CLM, "task_closed", "task_suspended"),
     Event.EXTEND_WITHDRAW: (ASG, PRG, BLK, CLM, "task_closed", "task_suspended"),
-    Event.CHASE:          (ASG, PRG, BLK, "task_claimed", "task_closed", "task_suspended"),
+    Event.CHASE:          (ASG, PRG, BLK, "chase_claimed", "chase_closed", "chase_suspended"),
     Event.SUSPEND:        (SUS, SUS, SUS, SUS, "task_closed", "task_suspended"),
     # 恢复 returns to the state before 中止 (受阻 in these snapshots)
     Event.RESUME:         ("task_not_suspended",) * 5 + (BLK,),

@@ -102,6 +102,15 @@ REFUSED_FROM: dict[State, str] = {
 }
 
 
+# Refusals worded for who causes the event: a chase is the coordinator's, so "已销号，无需催办",
+# not the liaison's "如需继续报送，请统筹人先用 /reopen 退回".
+REFUSED_FOR: dict[tuple[Event, State], str] = {
+    (Event.CHASE, State.CLOSED): "chase_closed",
+    (Event.CHASE, State.CLAIMED): "chase_claimed",
+    (Event.CHASE, State.SUSPENDED): "chase_suspended",
+}
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """A task's present after one record: lifecycle state and reported progress."""
@@ -142,7 +151,8 @@ def step(snap: Snapshot, event: Event, *, task_id: str, percent: int | None = No
     """The snapshot after `event`, or a DubanError saying why it may not happen now (who may
     cause it is bot.domain.access's question: see ACTION_OF)."""
     if snap.state not in ALLOWED_FROM[event]:
-        key = REFUSED_FROM.get(snap.state, "not_awaiting_check")
+        key = REFUSED_FOR.get((event, snap.state)) or REFUSED_FROM.get(snap.state,
+                                                                        "not_awaiting_check")
         if event is Event.RESUME:
             key = "task_not_suspended"
         elif event is Event.CLOSE and snap.state in OPEN:

@@ -277,6 +277,12 @@ def liaisons_of(db: Database, dept: str) -> list[dict[str, Any]]:
                                          [dept], order_by="user_id"))
 
 
+def staffed_departments(db: Database) -> set[str]:
+    """The departments with at least one active liaison: the rest have nobody to tell."""
+    return {row["dept"] for row in db["members"].rows_where(
+        "status = 'active' AND role = 'liaison'", select="DISTINCT dept")}
+
+
 def coordinators(db: Database) -> list[dict[str, Any]]:
     return list(db["members"].rows_where("role = 'coordinator' AND status = 'active'",
                                          order_by="user_id"))

@@ -4,13 +4,14 @@ never reported (零报送单位). Facts for /status and the digest; the words ar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
 
 from bot.domain.lifecycle import from_record
 from bot.services import notices
+from bot.services.directory import staffed_departments
 from bot.services.progress import PlanSummary, TaskView
 
 
@@ -21,10 +22,11 @@ class Queues:
     extensions: list[tuple[TaskView, dict[str, str]]]  # (task, {"due", "reason", ...})
     unacknowledged: list[notices.Notice]
     silent: list[dict[str, Any]]  # departments with no report ever
+    unstaffed: list[dict[str, Any]] = field(default_factory=list)  # no liaison: nobody to tell
 
     def __bool__(self) -> bool:
         return any((self.claims, self.blocked, self.extensions, self.unacknowledged,
-                    self.silent))
+                    self.silent, self.unstaffed))
 
 
 def queues(db: Database, summary: PlanSummary) -> Queues:
@@ -42,4 +44,7 @@ def queues(db: Database, summary: PlanSummary) -> Queues:
     shown = {d.dept["code"] for d in summary.departments}
     waiting = notices.waiting(db, [n for n in notices.unacknowledged(db) if n.dept in shown],
                               summary.at.date())
-    return Queues(claims, blocked, extensions, waiting, silent)
+    staffed = staffed_departments(db)
+    unstaffed = [d.dept for d in summary.departments
+                 if d.dept["code"] not in staffed and d.tasks]
+    return Queues(claims, blocked, extensions, waiting, silent, unstaffed)

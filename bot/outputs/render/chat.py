@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 from html import escape
 from typing import Any
@@ -220,8 +221,10 @@ def late_acks_html(late: list[Any], names: dict[str, Any], coordinators: list[di
     return "\n".join(lines)
 
 
-def queues_html(q: Any, names: dict[str, Any], lang: str, tz: tzinfo | None = None) -> str:
-    """The coordinator's queues: 待核实, 受阻, 申请延期, 未签收, 零报送单位."""
+def queues_html(q: Any, names: dict[str, Any], lang: str, tz: tzinfo | None = None,
+                join_link: Callable[[str], str] | None = None) -> str:
+    """The coordinator's queues: 待核实, 受阻, 申请延期, 未签收, 零报送单位, 无联络员单位 (with
+    the link that registers a liaison for each, when the bot's name is known)."""
     if not q:
         return ""
     lines = [t("queues_header", lang)]
@@ -245,6 +248,12 @@ def queues_html(q: Any, names: dict[str, Any], lang: str, tz: tzinfo | None = No
     if q.silent:
         lines.append(t("queue_silent", lang, depts="、".join(dept_label(d, lang)
                                                              for d in q.silent)))
+    if q.unstaffed:
+        lines.append(t("queue_unstaffed", lang, count=len(q.unstaffed)))
+        for d in q.unstaffed:
+            how = (f'<a href="{escape(join_link(d["code"]))}">{t("join_link_text", lang)}</a>'
+                   if join_link else t("join_by_command", lang, dept=dept_label(d, lang)))
+            lines.append(f"  👤 {escape(dept_label(d, lang))} · {how}")
     return "\n".join(lines)
 
 
