@@ -169,9 +169,26 @@ async def catch_up_job(context: DubanContext) -> None:
                                    job_kwargs=JOB_KWARGS)
         return
     await send_nudges(context)
-    moment = last_digest_moment(context.settings, now)
-    await post_digest(context, key=digest_key(moment))
+    moment = missed_digest(context.settings, now, tracking_began(context.db))
+    if moment is not None:
+        await post_digest(context, key=digest_key(moment))
     await supervise(context)
+
+
+CATCH_UP_MARGIN = timedelta(hours=1)  # a missed digest this close to the next one is not sent
+
+
+def missed_digest(settings: Settings, now: datetime, began: datetime | None) -> datetime | None:
+    """The scheduled digest a start should make up for, or None. Never one for a week before
+    tracking began (a first start: the plan was loaded after that moment), and none when the
+    next one is due within the hour (it says the same, a few minutes later): a start posts at
+    most one digest."""
+    moment = last_digest_moment(settings, now)
+    if began is None or moment < began:
+        return None
+    if moment + timedelta(days=7) - now <= CATCH_UP_MARGIN:
+        return None
+    return moment
 
 
 def quiet_end(settings: Settings, now: datetime) -> datetime:

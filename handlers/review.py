@@ -104,13 +104,20 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
     posts.remember(db, chat_id=target, message_id=review.message_id, kind=posts.REVIEW,
                    tasks=[task["id"]], ref=rec.report["id"], now=context.now())
     outbox.mark_sent(db, [row], context.now())
-    for row in for_review(db, task["id"], rec.report["id"], REVIEW_EVIDENCE_MAX):
+    files = for_review(db, task["id"], rec.report["id"], REVIEW_EVIDENCE_MAX)
+    seen = posts.shown(db, posts.EVIDENCE, [row["id"] for row in files])
+    for row in files:
+        if str(row["id"]) in seen:  # shown under an earlier card: never re-posted as new
+            continue
         send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
         try:
-            await send(target, row["file_id"], caption=f"{task['id']} · #{row['id']}",
-                       reply_to_message_id=review.message_id)
+            sent = await send(target, row["file_id"], caption=f"{task['id']} · #{row['id']}",
+                              reply_to_message_id=review.message_id)
         except TelegramError:
             log.warning("could not resend evidence %s for review", row["id"], exc_info=True)
+            continue
+        posts.remember(db, chat_id=target, message_id=sent.message_id, kind=posts.EVIDENCE,
+                       tasks=[task["id"]], ref=row["id"], now=context.now())
 
 
 def remember_task_post(context: DubanContext, sent: Any, kind: str, task_id: str) -> None:

@@ -224,10 +224,31 @@ def record_report(
     elif state == "in_progress" and effective >= 100:
         effective = 99  # said to be still in progress: a measurement at target is not a claim
     event = Event.CLAIM if state == "done" or effective >= 100 else Event.PROGRESS
+    same = _repeated(previous, user_id=user_id, now=now, kind=event.value, percent=effective,
+                     state=state, value=value, note=(note or "").strip(), unit=unit)
+    if same is not None:  # the same /report sent twice (a double tap, a resend): recorded once
+        return Recorded(same, task, status_of(same, task, *window(task, now.date())[:2],
+                                              now.date()), duplicate=True)
     return transition(db, task, event, user_id=user_id, now=now, update_key=update_key,
                       note=note, source=source, percent=effective, work=state, value=value,
                       reason=(note or "").strip(),
                       columns={"unit": unit, "unit_value": unit_value})
+
+
+DUPLICATE_WINDOW = timedelta(minutes=5)
+
+
+def _repeated(newest: dict[str, Any] | None, *, user_id: int, now: datetime,
+              **same: Any) -> dict[str, Any] | None:
+    """The task's newest record, if it is this person's identical report of the last few
+    minutes: nothing happened to the task in between, so the second one says nothing new."""
+    if newest is None or newest["user_id"] != user_id or newest["revoked_at"]:
+        return None
+    if now - datetime.fromisoformat(newest["at"]) > DUPLICATE_WINDOW:
+        return None
+    stored = {"kind": newest["kind"], "percent": newest["percent"], "state": newest["state"],
+              "value": newest["value"], "note": newest["note"] or "", "unit": newest["unit"]}
+    return newest if stored == same else None
 
 
 def quotas_of(task: dict[str, Any]) -> dict[str, float]:

@@ -17,8 +17,8 @@ from sqlite_utils import Database
 
 from bot.store.connection import utc_iso
 
-NOTICE, NUDGE, ACK, REVIEW, EXTENSION, JOIN, TASK = (
-    "notice", "nudge", "ack", "review", "extension", "join", "task")
+NOTICE, NUDGE, ACK, REVIEW, EXTENSION, JOIN, TASK, EVIDENCE = (
+    "notice", "nudge", "ack", "review", "extension", "join", "task", "evidence")
 
 
 @dataclass(frozen=True)
@@ -57,3 +57,14 @@ def cards(db: Database, kind: str, *, ref: str | int | None = None,
     rows = db.execute(f"SELECT chat_id, message_id, kind, tasks, ref FROM posts "
                       f"WHERE {' AND '.join(where)} ORDER BY at, message_id", params).fetchall()
     return [Post(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4]) for r in rows]
+
+
+def shown(db: Database, kind: str, refs: Iterable[str | int]) -> set[str]:
+    """Which of `refs` the bot has posted a message of `kind` for (evidence already shown)."""
+    wanted = [str(r) for r in refs]
+    if not wanted:
+        return set()
+    marks = ",".join("?" * len(wanted))
+    rows = db.execute(f"SELECT DISTINCT ref FROM posts WHERE kind = ? AND ref IN ({marks})",
+                      [kind, *wanted]).fetchall()
+    return {row[0] for row in rows}

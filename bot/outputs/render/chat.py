@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 from bot.language.i18n import Html, Key, field, format_short_day, label, t
-from bot.outputs.render import counts_line, pct, plan_title, target_text, timing
+from bot.outputs.render import author, counts_line, pct, plan_title, target_text, timing
 from bot.services.progress import DeptSummary, PlanSummary, Recorded, TaskView
 
 KB = 1024
@@ -79,7 +79,7 @@ def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str
         revoked = f" <s>{t('word.revoked', lang)}</s>" if r["revoked_at"] else ""
         value = f" {r['value']:g}" if r["value"] is not None else ""
         note = f" {escape(r['note'])}" if r["note"] else ""
-        who = escape(r["user_name"] or str(r["user_id"]))
+        who = escape(author(r, lang))
         lines.append(f"{kind} {when:%m-%d %H:%M} {label('report_kind', r['kind'], lang)} "
                      f"{r['percent']}%{value} {label('state', r['state'], lang)} · {who}{note}"
                      f"{revoked}")
