@@ -149,3 +149,18 @@ async def test_a_first_start_posts_at_most_one_digest(tmp_path, plan):
         finally:
             await stop_app(app)
     db.close()
+
+
+async def test_the_english_score_table_fits_and_uses_english_separators(group):
+    from bot.outputs.render.table import width
+
+    server, app, db, clock = group
+    mary = server.user(1002, "王教育", language_code="en")
+    await _say(server, mary, "/lang en")
+    await server.send_text(mary, GROUP, "/score")
+    call = await server.wait_for_bot(chat_id=GROUP)
+    table = next(e for e in call.message["entities"] if e["type"] == "pre")
+    lines = call.text[table["offset"]:table["offset"] + table["length"]].splitlines()
+    assert max(width(line) for line in lines) <= 110  # it was 190
+    assert "Health Commission" in call.text and "Quanzhou Health Commission" not in call.text
+    assert "、" not in call.text and "，" not in call.text

@@ -250,3 +250,10 @@ def m011_posts(db: Database) -> None:
                         "ref": str, "at": str}, pk=("chat_id", "message_id"),
                        not_null={"kind", "tasks", "at"})
     db["posts"].create_index(["kind", "ref"])
+
+
+@migrations()
+def m012_department_short_en(db: Database) -> None:
+    # The English name a table has room for ("Health Commission"): the plan file's short_en,
+    # else (NULL) the full English name, as before.
+    db["departments"].add_column("short_en", str)

@@ -26,11 +26,12 @@ DEFAULT_LANG = "zh"
 # Which column of a stored row holds a name in each language (the plan file gives both).
 _FIELDS: dict[str, dict[str, str]] = {
     "zh": {"title": "title", "dept": "short", "dept_full": "name", "plan": "title",
-           "metric": "target_metric", "grade": "name"},
+           "metric": "target_metric", "grade": "name", "dept_short": "short"},
     "en": {"title": "title_en", "dept": "name_en", "dept_full": "name_en", "plan": "title_en",
-           "metric": "title_en", "grade": "name_en"},
+           "metric": "title_en", "grade": "name_en", "dept_short": "short_en"},
 }
 _ZH_FIELDS = _FIELDS[DEFAULT_LANG]
+_FALLBACK = {"dept_short": "dept"}
 _WEEKDAYS_KEY = "weekdays"
 
 
@@ -102,6 +103,8 @@ def label(kind: str, key: str | None, lang: str = DEFAULT_LANG) -> str:
 def field(row: dict[str, Any], name: str, lang: str) -> str:
     """A stored name in `lang`: field(task, 'title', 'en') is title_en, else the Chinese title."""
     value = row.get(_FIELDS[_lang(lang)][name])
+    if not value and name in _FALLBACK:  # a short name not given: the full one, same language
+        return field(row, _FALLBACK[name], lang)
     return value or row.get(_ZH_FIELDS[name]) or ""
 
 
