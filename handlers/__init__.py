@@ -3,6 +3,8 @@ wins)."""
 
 from __future__ import annotations
 
+import difflib
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -28,7 +30,18 @@ async def unknown_command(update: Update, context: DubanContext) -> None:
     addressee = text.split(maxsplit=1)[0].partition("@")[2] if text else ""
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return
-    await reply(update, t("unknown_command", caller(update, context).lang))
+    await _no_such_command(update, context)
+
+
+async def _no_such_command(update: Update, context: DubanContext) -> None:
+    """Say so; a typo ("/jion") is answered with the command it most resembles."""
+    lang = caller(update, context).lang
+    line = command_line(update)
+    close = difflib.get_close_matches(line.name, list(GUARDED), n=1, cutoff=0.6) if line else []
+    if close:
+        await reply(update, t("unknown_command_did_you_mean", lang, command=close[0]))
+        return
+    await reply(update, t("unknown_command", lang))
 
 
 async def typed_command(update: Update, context: DubanContext) -> None:
@@ -42,7 +55,7 @@ async def typed_command(update: Update, context: DubanContext) -> None:
         return  # addressed to another bot
     run = GUARDED.get(line.name)
     if run is None:
-        await reply(update, t("unknown_command", caller(update, context).lang))
+        await _no_such_command(update, context)
         return
     context.args = line.words
     await run(update, context)

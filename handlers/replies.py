@@ -79,7 +79,8 @@ async def reply_to_post(update: Update, context: DubanContext) -> None:
     reading = read_reply(message.text or message.caption or "")
     task_id = _pick(context, who, tasks, reading)
     if task_id is None:
-        await reply(update, t("reply_hint_which", who.lang, tasks="、".join(tasks),
+        await reply(update, t("reply_hint_which", who.lang,
+                              tasks=t("list_sep", who.lang, html=False).join(tasks),
                               first=tasks[0]))
         return
     task = task_for(context, who, task_id, Action.REPORT)

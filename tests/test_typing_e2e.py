@@ -39,6 +39,8 @@ async def test_a_full_width_slash_works_wherever_the_bot_can_see_it(env: Env):
     assert "已记录" in text and "30%" in text
     assert "T41" in await env.say(env.liaison, "/ｔａｓｋｓ", chat=LIAISON_ID)
     assert "无此命令" in await env.say(env.liaison, "／frobnicate", chat=LIAISON_ID)
+    assert "您是不是要用 /report" in await env.say(env.liaison, "/reprot T41 30")  # a typo
+    assert "/status" in await env.say(env.liaison, "／ｓｔａｔｕｓｓ", chat=LIAISON_ID)
     # a stranger's "／join" is the open command it is, in private
     assert "已提交申请" in await env.say(env.newbie, "／join 妇联", chat=env.newbie["id"])
     assert "联络员登记申请" in await env.next_text()  # the card for the coordinator
