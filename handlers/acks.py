@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from telegram import Bot
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 class _Batch:
     full: list[str] = field(default_factory=list)  # each acknowledgement as it would be sent
     short: list[str] = field(default_factory=list)  # its one-line form for a gathered message
+    tasks: list[str] = field(default_factory=list)  # what they acknowledge
+    on_sent: Callable[[int, int, list[str]], None] | None = None
 
 
 class AckGatherer:
@@ -33,7 +36,10 @@ class AckGatherer:
         self._tasks: set[asyncio.Task] = set()
 
     def add(self, bot: Bot, chat_id: int, thread_id: int | None, full: str, short: str,
-            window_ms: int) -> None:
+            window_ms: int, task: str | None = None,
+            on_sent: Callable[[int, int, list[str]], None] | None = None) -> None:
+        """`on_sent(chat_id, message_id, tasks)` is told of each message sent (the bot keeps
+        what its posts are about, so a reply to one is read against its tasks)."""
         key = (chat_id, thread_id)
         batch = self._batches.get(key)
         if batch is None:
@@ -43,6 +49,9 @@ class AckGatherer:
             task.add_done_callback(self._tasks.discard)
         batch.full.append(full)
         batch.short.append(short)
+        if task:
+            batch.tasks.append(task)
+        batch.on_sent = on_sent or batch.on_sent
 
     async def _flush(self, bot: Bot, key: tuple[int, int | None], window_ms: int) -> None:
         await asyncio.sleep(window_ms / 1000)
@@ -55,7 +64,9 @@ class AckGatherer:
         chat_id, thread_id = key
         try:
             for chunk in split_text(text):
-                await bot.send_message(chat_id, chunk, message_thread_id=thread_id)
+                sent = await bot.send_message(chat_id, chunk, message_thread_id=thread_id)
+                if batch.on_sent:
+                    batch.on_sent(chat_id, sent.message_id, batch.tasks)
         except TelegramError:
             log.exception("could not send %d gathered acknowledgements", len(batch.full))
 

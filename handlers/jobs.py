@@ -23,10 +23,12 @@ from bot.outputs.render.nudges import compose_nudges, nudge_batches
 from bot.outputs.render.split import split_text
 from bot.services import notices
 from bot.services.commands import mute_task
-from bot.services.directory import catalogue, coordinators, dept_names
+from bot.services.directory import catalogue, coordinators, dept_names, staffed_departments
+from bot.services.facts import tracking_began
 from bot.services.reminders import NudgePolicy, nudge_context, prepare_nudges
+from bot.store import posts
 from bot.store.outbox import mark_failed, mark_sent, pending
-from handlers.context import DubanContext, args_text, caller, reply
+from handlers.context import DubanContext, args_text, caller, join_link, reply
 from handlers.supervision import post_notice
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,9 @@ async def send_nudges(context: DubanContext) -> int:
         batch_ids = [ids[nudge.key] for nudge in batch]
         try:
             for chunk in split_text(compose_nudges(batch, ctx, now.date(), settings.tz)):
-                await context.bot.send_message(chat_id, chunk)
+                sent_message = await context.bot.send_message(chat_id, chunk)
+                posts.remember(context.db, chat_id=chat_id, message_id=sent_message.message_id,
+                               kind=posts.NUDGE, tasks=[n.task_id for n in batch], now=now)
         except TelegramError as exc:
             mark_failed(context.db, batch_ids, str(exc))
             raise
@@ -98,7 +102,7 @@ async def post_digest(context: DubanContext, key: str | None = None,
     data = digest_data(db, now)
     if parts["text"] is not None:
         waiting = queues_html(data.facts.queues, dept_names(db), DEFAULT_LANG,
-                              context.settings.tz)
+                              context.settings.tz, join_link(context))
         for chunk in split_text(digest_text(data, DEFAULT_LANG, waiting)):
             await context.bot.send_message(chat_id, chunk)
         if key:
@@ -159,9 +163,26 @@ async def catch_up_job(context: DubanContext) -> None:
                                    job_kwargs=JOB_KWARGS)
         return
     await send_nudges(context)
-    moment = last_digest_moment(context.settings, now)
-    await post_digest(context, key=digest_key(moment))
+    moment = missed_digest(context.settings, now, tracking_began(context.db))
+    if moment is not None:
+        await post_digest(context, key=digest_key(moment))
     await supervise(context)
+
+
+CATCH_UP_MARGIN = timedelta(hours=1)  # a missed digest this close to the next one is not sent
+
+
+def missed_digest(settings: Settings, now: datetime, began: datetime | None) -> datetime | None:
+    """The scheduled digest a start should make up for, or None. Never one for a week before
+    tracking began (a first start: the plan was loaded after that moment), and none when the
+    next one is due within the hour (it says the same, a few minutes later): a start posts at
+    most one digest."""
+    moment = last_digest_moment(settings, now)
+    if began is None or moment < began:
+        return None
+    if moment + timedelta(days=7) - now <= CATCH_UP_MARGIN:
+        return None
+    return moment
 
 
 def quiet_end(settings: Settings, now: datetime) -> datetime:
@@ -180,16 +201,27 @@ async def supervise(context: DubanContext) -> None:
     db = context.db
     for notice in notices.unposted(db):  # recorded, but the bot stopped before posting it
         await post_notice(context, notice, chat_id)
-    fresh = notices.unassigned(db, list(catalogue(db).tasks), now.date())
-    for dept in sorted({task.dept for task in fresh}):
-        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t.dept == dept],
-                                now=now, source="bot")
-        await post_notice(context, notice, chat_id)
+    await assign_owed(context, chat_id)
     late = notices.late(db, now, context.settings.ack_workdays)
     if late:
         await context.bot.send_message(chat_id, late_acks_html(
             late, dept_names(db), coordinators(db), context.settings.ack_workdays, DEFAULT_LANG))
         notices.told_late(db, late, now)
+
+
+async def assign_owed(context: DubanContext, chat_id: int, dept: str | None = None) -> None:
+    """交办单 for the tasks nobody has assigned yet, per department. A department with no liaison
+    gets its 交办单 when its first liaison is approved (nobody could sign it before), and is
+    listed as unstaffed in /status and the digest meanwhile."""
+    db = context.db
+    now = context.now()
+    staffed = staffed_departments(db)
+    fresh = [task for task in notices.unassigned(db, list(catalogue(db).tasks), now.date())
+             if task.dept in staffed and (dept is None or task.dept == dept)]
+    for code in sorted({task.dept for task in fresh}):
+        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t.dept == code],
+                                now=now, source="bot")
+        await post_notice(context, notice, chat_id)
 
 
 async def supervise_job(context: DubanContext) -> None:

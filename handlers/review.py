@@ -28,12 +28,13 @@ from bot.services.commands import (
 )
 from bot.services.directory import department, find_task, liaisons_of
 from bot.services.evidence import count_for_task, for_review
-from bot.store import outbox, prompts
+from bot.store import outbox, posts, prompts
 from handlers.context import (
     DubanContext,
     args_text,
     caller,
     force_reply,
+    free_text,
     reply,
     shown_html,
     topic_of,
@@ -59,9 +60,13 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
                   status=label("status", rec.status.status, DEFAULT_LANG))
         context.bot_data.acks.add(context.bot, message.chat_id,
                                   message.message_thread_id if message.is_topic_message else None,
-                                  text, short, window)
+                                  text, short, window, rec.task.id,
+                                  lambda chat, sent, tasks: posts.remember(
+                                      context.db, chat_id=chat, message_id=sent, kind=posts.ACK,
+                                      tasks=tasks, now=context.now()))
     else:
-        await reply(update, text)
+        sent = await reply(update, text)
+        remember_task_post(context, sent, posts.ACK, rec.task.id)
     if rec.report["kind"] == "claim":
         # Through the outbox: a claim replayed after a crash (the inbox hands the update back)
         # still gets its review card, and a card already posted is never posted again.
@@ -96,25 +101,45 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
         target, text, reply_markup=review_buttons(task.id, task_version(db, task.id),
                                                   rec.report["period"]),
         message_thread_id=topic_of(update, target))
+    posts.remember(db, chat_id=target, message_id=review.message_id, kind=posts.REVIEW,
+                   tasks=[task.id], ref=rec.report["id"], now=context.now())
     outbox.mark_sent(db, [row], context.now())
-    for row in for_review(db, task.id, rec.report["id"], REVIEW_EVIDENCE_MAX):
+    files = for_review(db, task.id, rec.report["id"], REVIEW_EVIDENCE_MAX)
+    seen = posts.shown(db, posts.EVIDENCE, [row["id"] for row in files])
+    for row in files:
+        if str(row["id"]) in seen:  # shown under an earlier card: never re-posted as new
+            continue
         send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
         try:
-            await send(target, row["file_id"], caption=f"{task.id} · #{row['id']}",
-                       reply_to_message_id=review.message_id)
+            sent = await send(target, row["file_id"], caption=f"{task.id} · #{row['id']}",
+                              reply_to_message_id=review.message_id)
         except TelegramError:
             log.warning("could not resend evidence %s for review", row["id"], exc_info=True)
+            continue
+        posts.remember(db, chat_id=target, message_id=sent.message_id, kind=posts.EVIDENCE,
+                       tasks=[task.id], ref=row["id"], now=context.now())
+
+
+def remember_task_post(context: DubanContext, sent: Any, kind: str, task_id: str) -> None:
+    """Keep that a message the bot sent is about a task (a reply to it reports on the task)."""
+    if sent is not None:
+        posts.remember(context.db, chat_id=sent.chat_id, message_id=sent.message_id, kind=kind,
+                       tasks=[task_id], now=context.now())
+
+
+def reporters(context: DubanContext, task_id: str) -> str:
+    """Whoever reported on the task (a mention); if nobody did, the department's liaisons."""
+    row = last_reporter(context.db, task_id)
+    if row:
+        return mention(row["user_id"], row["name"])
+    dept = find_task(context.db, task_id, include_archived=True)["dept"]
+    return " ".join(mention(m["user_id"], m["name"]) for m in liaisons_of(context.db, dept))
 
 
 async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
     """Tell whoever reported on the task; if nobody did, the department's liaisons."""
-    row = last_reporter(context.db, task_id)
-    if row:
-        who = mention(row["user_id"], row["name"])
-    else:
-        dept = find_task(context.db, task_id, include_archived=True).dept
-        who = " ".join(mention(m["user_id"], m["name"]) for m in liaisons_of(context.db, dept))
-    await context.bot.send_message(chat_id, text_of(who))
+    sent = await context.bot.send_message(chat_id, text_of(reporters(context, task_id)))
+    remember_task_post(context, sent, posts.TASK, task_id)
 
 
 async def review_button(update: Update, context: DubanContext) -> None:
@@ -160,32 +185,32 @@ async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.P
     await _reopen(update, context, task_id, reason, version=prompt.data["version"],
                   period=prompt.data.get("period"))
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
-    await _mark_card(context, prompt.chat_id, prompt.data.get("card"),
-                     t("review_returned_mark", DEFAULT_LANG, user=caller(update, context).name,
-                       reason=reason))
 
 
-async def _mark_card(context: DubanContext, chat_id: int, message_id: int | None,
-                     line: str) -> None:
-    """Say on the review card what became of it, and take its buttons away."""
-    if message_id is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-        await context.bot.send_message(chat_id, line, reply_to_message_id=message_id)
-    except TelegramError:
-        log.info("could not mark review card %s", message_id)
+async def _drop_card_buttons(context: DubanContext, task_id: str) -> None:
+    """The review card of the task's claim was decided (by a command, an answer or /undo): its
+    buttons go, whatever decided it."""
+    for card in posts.cards(context.db, posts.REVIEW, task=task_id)[-1:]:
+        try:
+            await context.bot.edit_message_reply_markup(card.chat_id, card.message_id,
+                                                        reply_markup=None)
+        except TelegramError:  # already without buttons, deleted or too old
+            log.info("could not take the buttons off review card %s", card.message_id)
 
 
 async def _announce(update: Update, context: DubanContext, lang: str, rec: Recorded, key: str,
                     notice, **params: Any) -> None:
-    """Confirm a close or reopen to the coordinator and tell the reporter; a replay says so."""
+    """One message: the close or the send-back confirmed, the reporter told by mention; the
+    card loses its buttons. A replay says so."""
     if rec.duplicate:
         await reply(update, t("report_duplicate", lang))
         return
-    await reply(update, t(key, lang, task=rec.task.id, title=field(rec.task, "title", lang),
-                          **params))
-    await notify_reporter(context, update.effective_chat.id, rec.task.id, notice)
+    task_id = rec.task.id
+    text = "\n".join([t(key, lang, task=task_id, title=field(rec.task, "title", lang), **params),
+                      notice(reporters(context, task_id))])
+    sent = await reply(update, text)
+    remember_task_post(context, sent, posts.TASK, task_id)
+    await _drop_card_buttons(context, task_id)
 
 
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str,
@@ -195,16 +220,15 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
                       now=context.now(), update_key=update_key(update), version=version,
                       period=period)
     await _announce(update, context, who.lang, rec, "task_reopened_ok",
-                    lambda who_: returned_notice(who_, rec.task.id, reason, DEFAULT_LANG),
+                    lambda who_: returned_notice(who_, rec.task.id, reason, DEFAULT_LANG,
+                                                 brief=True),
                     reason=reason)
 
 
 async def announce_close(update: Update, context: DubanContext, lang: str, rec: Recorded) -> None:
     """Confirm a 核实销号 to the coordinator and thank the reporter."""
-    task_id = rec.task.id
     await _announce(update, context, lang, rec, "task_closed_ok",
-                    lambda who_: t("task_closed_notice", DEFAULT_LANG, mention=Html(who_),
-                                   task=task_id))
+                    lambda who_: t("task_closed_thanks", DEFAULT_LANG, mention=Html(who_)))
 
 
 async def reopen_command(update: Update, context: DubanContext) -> None:
@@ -213,4 +237,4 @@ async def reopen_command(update: Update, context: DubanContext) -> None:
     if not words:
         raise DubanError("reason_required")
     find_task(context.db, words[0])  # an unknown task is named before a missing reason
-    await _reopen(update, context, words[0], words[1] if len(words) > 1 else "")
+    await _reopen(update, context, words[0], free_text(update, 1))

@@ -32,3 +32,10 @@ def audit(
             "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
         }
     )
+
+
+def entries(db: Database, *, entity: str, entity_id: str | int, action: str) -> list[dict[str, Any]]:
+    """The audit rows of one action on one entity, oldest first, their detail decoded."""
+    return [{**row, "detail": json.loads(row["detail"] or "{}")}
+            for row in db.query("SELECT * FROM audit WHERE entity = ? AND entity_id = ? "
+                                "AND action = ? ORDER BY id", [entity, str(entity_id), action])]

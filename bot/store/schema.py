@@ -310,3 +310,21 @@ def m013_day_figures(db: Database) -> None:
     db["snapshots"].add_column("evidence", int)
     db["snapshots"].add_column("version", int)
     db.execute("DELETE FROM snapshots")  # computed by the rules before the facts model
+
+
+@migrations()
+def m014_posts(db: Database) -> None:
+    # What the bot's own messages are about (bot/store/posts.py): a reply to one is read against
+    # its tasks, and a card decided some other way (a command, /undo, a newer card) loses its
+    # buttons.
+    db["posts"].create({"chat_id": int, "message_id": int, "kind": str, "tasks": str,
+                        "ref": str, "at": str}, pk=("chat_id", "message_id"),
+                       not_null={"kind", "tasks", "at"})
+    db["posts"].create_index(["kind", "ref"])
+
+
+@migrations()
+def m015_department_short_en(db: Database) -> None:
+    # The English name a table has room for ("Health Commission"): the plan file's short_en,
+    # else (NULL) the full English name, as before.
+    db["departments"].add_column("short_en", str)
