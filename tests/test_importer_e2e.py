@@ -86,7 +86,7 @@ def cli(tmp_path):
 def test_import_then_seed_then_status_shows_the_departments(cli, tmp_path):
     out = tmp_path / "draft.yaml"
     report = cli("import-plan", str(PLAN_TEXT), "--out", str(out)).stdout
-    assert "部门 departments 10" in report and "待核 to review" in report
+    assert "部门 10 个" in report and "待核" in report
     seeded = cli("seed", str(out)).stdout
     assert "项任务 tasks" in seeded
     status = cli("status", "--at", "2022-07-01").stdout
@@ -141,7 +141,7 @@ def test_bad_input_gets_a_clear_answer_and_writes_nothing(cli, tmp_path):
     missing = cli("import-plan", str(tmp_path / "nope.txt"), "--out", str(out), ok=False)
     assert missing.returncode == 1 and "找不到文件" in missing.stderr
     bad_date = cli("import-plan", str(PLAN_TEXT), "--issued", "4 Jan", "--out", str(out), ok=False)
-    assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
+    assert bad_date.returncode == 2 and "年-月-日" in bad_date.stderr
     empty = tmp_path / "empty.txt"
     empty.write_text("某某通知\n（此件公开发布）\n", encoding="utf-8")
     none = cli("import-plan", str(empty), "--issued", "2023-01-01", "--out", str(out), ok=False)
@@ -158,7 +158,7 @@ def test_the_users_directory_file_names_a_new_department(cli, tmp_path):
                      "short: 数据局, name_en: Data Bureau, aliases: [大数据部门]}\n", encoding="utf-8")
     out = tmp_path / "d.yaml"
     without = cli("import-plan", str(plan), "--out", str(out)).stdout
-    assert "待核 to review 1" in without  # 大数据部门 kept as named, to be checked
+    assert "待核 1" in without  # 大数据部门 kept as named, to be checked
     cli("import-plan", str(plan), "--out", str(out), "--directory", str(extra))
     assert "dept: DATA" in out.read_text(encoding="utf-8")
 

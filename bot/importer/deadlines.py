@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.dates import parse_deadline
+from bot.importer.messages import Msg, msg
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -39,7 +40,7 @@ class Found:
     end: int
     text: str  # as in the document
     date: dt.date | None
-    review: str | None = None
+    review: Msg | None = None
 
 
 def _normalise(m: re.Match[str]) -> str:
@@ -76,7 +77,7 @@ def find_deadlines(text: str, issued: dt.date) -> list[Found]:
         if found is not None and m.group("m2") and found.review is None:
             # "2019年1月1日至12月31日，对…返还": a policy's window; its end may not be a deliverable
             found = Found(found.start, found.end, found.text, found.date,
-                          f"期限取自时间段“{found.text.strip()}”的终点,请核对")
+                          msg("review.window_end", text=found.text.strip()))
         out.append(found)
     for m in YEARLESS_RE.finditer(masked):
         if any(f.start <= m.start() < f.end for f in out):
@@ -94,9 +95,9 @@ def _read(m: re.Match[str], phrase: str, now: dt.datetime, text: str) -> Found |
         if "已经过去" in str(exc) or "passed" in str(exc):
             return None  # before the issue date: history
         return Found(m.start(), m.end(), text[m.start():m.end()], None,
-                     f"期限“{text[m.start():m.end()].strip()}”无法识别")
-    review = (f"期限“{text[m.start():m.end()].strip()}”有歧义,读作 {deadline.date.isoformat()}"
-              if deadline.ambiguous else None)
+                     msg("review.deadline_unread", text=text[m.start():m.end()].strip()))
+    review = (msg("review.deadline_ambiguous", text=text[m.start():m.end()].strip(),
+                  date=deadline.date.isoformat()) if deadline.ambiguous else None)
     return Found(m.start(), m.end(), text[m.start():m.end()], deadline.date, review)
 
 
@@ -106,5 +107,8 @@ def mask_references(text: str) -> str:
         return "□" * len(m.group(0))
 
     text = re.sub(r"《[^》]*》", blank, text)
+    # a recurring day ("每年1月31日前", "每月25日前", "每季度末") is a recurrence, not one date
+    text = re.sub(r"每(?:个)?(?:年度?|月|季度?|半年)\s*(?:\d{1,2}\s*月)?\s*\d{0,2}\s*(?:日|底|末)?(?:前|之前)?",
+                  blank, text)
     text = re.sub(r"[〔\[]\d{4}[〕\]]\s*\d*号?", blank, text)
     return re.sub(r"[(（][^()（）]*\d{4}[—–-]\d{4}[^()（）]*[)）]", blank, text)
