@@ -32,6 +32,9 @@ YEARLESS_RE = re.compile(
 )
 # A year that is a start, not an end: 从2019年1月1日起, 自2019年起.
 STARTS = re.compile(r"^\s*(?:起|开始|以来|来)")
+# A bare year opening what is to be done by then: "2020年初步建成300个…", "2021年全面完成…".
+COMPLETES = re.compile(r"^\s*(?:要|将|力争|争取|)?(?:初步|基本|全面|全部|率先|)(?:建成|完成|实现|达到|形成|"
+                       r"建立|覆盖|消除|取消|启动)")
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def find_deadlines(text: str, issued: dt.date) -> list[Found]:
                     or m.group("m2"))
         if STARTS.match(after) or (m.group("lead") in ("在",) and bare):
             continue
-        if bare and not re.match(r"\s*[，,]", after):
+        if bare and not re.match(r"\s*[，,]", after) and not COMPLETES.match(after):
             # "2019年实现…" mid-sentence is a year, not a deadline; "2019年，" opening a clause is
             continue
         if re.match(r"\s*[—–-]", after) or re.search(r"\d\s*[—–-]\s*$", masked[: m.start()]):

@@ -29,7 +29,7 @@ UNIT_SUFFIX = re.compile(
     r"(?:研究|事务|派出|司法)所|(?:工作|服务|辅导|管理|监测|指导)站|总队|支队|大队|党委|党组|"
     r"指挥部|党工委|纪委|监委|军分区|武装部)$"
 )
-NOT_A_BODY = re.compile(r"(干部|全部|内部|外部|局部|细部|底部|顶部|头部|俱乐部|社会|机会|大会|会议|"
+NOT_A_BODY = re.compile(r"(干部|全部|内部|外部|局部|细部|底部|顶部|头部|俱乐部|社会|机会|大会|(?<!联席)会议|"
                         r"体系|平台|网站|热线|账号|新媒体|制度|机制|政策|工程|项目)$")
 # Governments and committees of every locality are bodies, not departments: kept as named.
 LOCAL_GOVERNMENT = re.compile(r"^(各|地方各级|县级以上(地方)?|各级|当地|有关)?[^，,]{0,14}(人民政府|政府|管委会)$")
@@ -52,6 +52,7 @@ class Entry:
     short: str
     name_en: str
     aliases: tuple[str, ...] = ()
+    national: str | None = None  # for a local bureau: the ministry "国务院X部门" means
 
     def full_name(self, city: str | None) -> str:
         if "{city}" in self.name:
@@ -99,7 +100,8 @@ class Directory:
                 entry = Entry(code=str(raw["code"]), level=str(raw.get("level", "local")),
                               name=str(raw["name"]), short=str(raw.get("short") or raw["name"]),
                               name_en=str(raw.get("name_en") or raw["name"]),
-                              aliases=tuple(str(a) for a in raw.get("aliases") or ()))
+                              aliases=tuple(str(a) for a in raw.get("aliases") or ()),
+                              national=str(raw["national"]) if raw.get("national") else None)
             except (KeyError, TypeError) as exc:
                 raise DirectoryError("error.directory", path=str(path),
                                      reason=f"departments[{i}]: code, name") from exc
@@ -149,7 +151,12 @@ class Directory:
         entry = self.lookup(name, level, city)
         if entry:
             return Unit(name, entry)
-        if level == "national" and self.lookup(name, "local", city):
+        if level == "national" and (local := self.lookup(re.sub(r"^国务院", "", name), "local", city)):
+            if name.startswith("国务院") and local.national:
+                # "国务院教育行政部门": the ministry itself
+                ministry = next((e for e in self.entries if e.code == local.national), None)
+                if ministry is not None:
+                    return Unit(name, ministry)
             # "教育行政部门要…" in a State Council plan: every locality's bureau, not a ministry.
             return Unit(name)
         if EVERY_PLACE.match(name):
@@ -198,6 +205,8 @@ def _candidates(name: str, city: str | None) -> list[str]:
         out.append(rest)
         rest = re.sub(r"^(市委|县委|区委|省委|市|县|区|省|委)", "", rest)
         out.append(rest)
+    # "教育行政主管部门", "人力资源社会保障行政部门": the kind of department, 行政/主管 dropped
+    out.append(re.sub(r"(?:行政)?(?:主管)?部门$", "部门", rest))
     # Another place's bureau: 晋江市教育局, 丰泽区民政局 (tried last, used only if it resolves)
     out.append(re.sub(r"^(中共)?[\u4e00-\u9fff]{2,3}?(市|县|区)(委)?", "", name))
     return list(dict.fromkeys(c for c in out if len(c) >= 2))

@@ -25,7 +25,7 @@ from bot.importer.tables import CELL_BREAK, Table, find_tables
 # goals become tasks. An inner heading with 目标 (发展目标 inside 总体要求) wins over an outer one.
 GUIDING = re.compile(r"指导思想|基本原则|重大意义|总体思路|工作原则|主要原则|基本思路|总体要求|"
                      r"总体目标和原则|背景|试点范围|适用范围|编制依据|现状|形势|重要意义")
-GOALS = re.compile(r"目标|指标")
+GOALS = re.compile(r"^.{0,6}(目标|指标)(任务|要求)?$")
 # A paragraph that sets goals wherever it stands: "具体指标：到2020年，…", "主要目标：…".
 GOAL_PARAGRAPH = re.compile(r"^(?:具体|主要|发展|工作|总体|预期|阶段性?)?(?:指标|目标)(?:任务)?[：:]")
 # A heading that only names a kind of section ("工作目标", "主要任务"): not quoted as a duty.
@@ -38,8 +38,11 @@ NOT_A_DUTY = re.compile(r"是指|所称|以下简称|(?:制定|制订)本(?:方�
                         r"提出如下|通知如下|意见如下|现就.{0,20}如下|印发给你们|请认真(?:贯彻|组织|抓好)|"
                         r"请结合实际|已经.{0,12}同意")
 # An optional item: "可…", "可以…", "鼓励有条件的…可…" — drafted, but marked for review.
-OPTIONAL = re.compile(r"^(?:[^，,]{0,20}[，,])?(?:[^，,]{0,12}?)(?:可|可以)(?!持续|靠|控|行|视|信|用|能)")
+OPTIONAL = re.compile(r"^(?:[^，,]{0,20}[，,])?(?:[^，,要应须]{0,12}?)(?:可|可以)"
+                      r"(?!持续|靠|控|行|视|信|用|能|复制|推广|借鉴|操作|量化|考核|及|获得|追溯|再生|回收|"
+                      r"落地|比|见)")
 MIN_CHARS = 6
+STARTS_AT = re.compile(r"(?:从|自)\s*\d{4}\s*年[^，,。；;]{0,8}?(?:起|开始)")
 
 
 @dataclass
@@ -125,6 +128,10 @@ class _Walker:
                 i = tables[i].end
                 continue
             line = self.lines[i].strip()
+            if i < self.header.body_start and GOAL_PARAGRAPH.match(line):
+                self._paragraph(line, i + 1)  # "具体指标：到2022年，…" before the first item
+                i += 1
+                continue
             if i < self.header.body_start or not line:
                 i += 1
                 continue
@@ -226,12 +233,9 @@ class _Walker:
         return clause_label(self.path)
 
     def _guiding(self) -> bool:
-        for heading in reversed(self.headings):
-            if GOALS.search(heading):
-                return False
-            if GUIDING.search(heading):
-                return True
-        return False
+        """Under a heading of ideas (指导思想, 基本原则) or of goals (主要目标): only what is dated
+        or counted is a duty; the rest states intentions."""
+        return any(GUIDING.search(h) or GOALS.search(h) for h in self.headings if h)
 
     def _lead_in(self, text: str, prefix: tuple[str | None, ...]) -> None:
         """"（三）各地要重点做好以下工作：": who owns the items below, not a duty itself."""
@@ -281,6 +285,8 @@ class _Walker:
             # of a sentence, or opening the next one ("…标准。（X负责）推广一批…").
             start = 0
             for m in responsibility.ANY_BRACKET_RE.finditer(sentence):
+                if re.match(r"\s*[，,、的]", sentence[m.end():]):
+                    continue  # "（技工院校内由…负责），…": a note inside the sentence, not its owner
                 assignment = responsibility.parse_bracket(m.group(1), self.ctx)
                 if assignment is None:
                     continue
@@ -303,7 +309,7 @@ class _Walker:
         self.last_prose = prose
         found = deadlines.find_deadlines(sentence, self.header.issued)
         sentence_date = found[0] if found and _leads(sentence, found[0]) else None
-        for a, b in spans(sentence, "；;"):
+        for a, b in _actor_spans(sentence, prose, self.ctx):
             a, b = trim(sentence, a, b)
             part = sentence[a:b]
             if len(part) < MIN_CHARS and not targets.find_targets(part):
@@ -319,7 +325,9 @@ class _Walker:
                     continue
                 found_targets = targets.find_targets(piece)
                 date = dates[0] if dates else (sentence_date or para_date)
-                if guiding and not (found_targets or dates):
+                if not dates and STARTS_AT.search(piece):
+                    date = None  # "从2019年开始，…启动": a start, not the goal's year
+                if guiding and not (found_targets or date):
                     continue
                 split = len(found_targets) > 1
                 for quote, target in _by_target(piece, found_targets):
@@ -443,7 +451,7 @@ class _Walker:
             for unit in [task.lead, *task.support]:
                 if unit is not None and not unit.known:
                     task.reviews.append(msg("review.unknown_unit", name=unit.name))
-            if all(c.optional or c.title for c in members) and not task.target and not task.due:
+            if all(c.optional for c in members) and not task.target and not task.due:
                 task.reviews.append(msg("review.not_a_duty"))
             self.tasks.append(task)
             if task.lead is None and not table_row:
@@ -585,6 +593,23 @@ def _set_due(task: DraftTask, found: deadlines.Found) -> None:
 def _leads(sentence: str, found: deadlines.Found) -> bool:
     """The date opens the sentence ("2019年6月底前，研究建立…"), so it dates all its clauses."""
     return found.start <= 4 and bool(re.match(r"\s*[，,]", sentence[found.end:]))
+
+
+def _actor_spans(sentence: str, prose: Assignment | None, ctx: Context) -> list[tuple[int, int]]:
+    """The sentence cut at "；", and at a comma after which another known body goes on as the
+    actor ("…，国务院教育行政部门依照职业标准牵头组织开发…")."""
+    out: list[tuple[int, int]] = []
+    current = prose.lead.key if prose is not None and prose.lead is not None else None
+    for a, b in spans(sentence, "；;"):
+        start = a
+        for c, _ in spans(sentence[a:b], "，,")[1:]:
+            unit = responsibility.opens_with_body(sentence[a + c:b], ctx)
+            # only a department takes a clause over: "中小学…，高校…" stays one duty
+            if unit is not None and unit.entry is not None and unit.key != current:
+                out.append((start, a + c))
+                start, current = a + c, unit.key
+        out.append((start, b))
+    return out
 
 
 def _cut(clause: str, issued: dt.date) -> list[str]:

@@ -147,4 +147,7 @@ def grade(draft: Draft, hand: HandList, text: str, directory: Directory) -> Grad
         if duty.target is not None and task.target is not None and \
                 abs(task.target.value - duty.target) < 1e-9:
             g.targets_right += 1
+        elif duty.target is not None:
+            g.wrong_dates.append(f"{duty.quote[:20]}: target {duty.target:g} -> "
+                                 f"{task.target.value if task.target else None}")
     return g

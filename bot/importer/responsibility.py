@@ -35,13 +35,15 @@ ANY_BRACKET_RE = re.compile(
 CONVENTION_RE = re.compile(r"(?:列|排)(?:在)?(?:第一位|首位|第一)(?:者|的)?(?:为|是)?(?:牵头|主办)")
 LABEL_AT = re.compile(r"(?P<label>[\u4e00-\u9fff（）()]{1,12}?)\s*[：:]")
 # Words that may stand between a subject and its duty: 要/应/须 …, or a verb a body does.
-MODALS = r"(?:要|应当|应该|应|须|必须|需要|需|负责|牵头|将|会同|按照|按程序|按规定|依法|统筹|切实|认真|进一步|要求)"
+MODALS = (r"(?:要|应当|应该|应|须|必须|需要|需|负责|牵头|将|会同|按照|按程序|按规定|依法|统筹|切实|认真|"
+          r"进一步|要求|分别|共同|在职责范围内|按职责)")
 SUBJECT_AT = re.compile(r"(?P<subj>[^，,。；;：:“”\"]{2,30}?)\s*[，,]?\s*" + MODALS)
 # A known body opening a clause without 要: "经市教育局认定后，市财政对…补助", "各地以县为单位…".
 ACTOR_RE = re.compile(
-    r"(?P<name>(?:市|县|区|省|各级)?[\u4e00-\u9fff]{2,14}?)"
+    r"(?P<name>(?:市|县|区|省|各级)?[\u4e00-\u9fff]{2,20}?)"
     r"(?=对|按|会同|负责|牵头|组织|统筹|指导|做好|加强|推动|建立|开展|落实|给予|制定|实施|全面|加快|完善|"
-    r"以|结合|根据|围绕|贯彻|抓紧|及时|积极|认真|切实|严格)"
+    r"以|结合|根据|围绕|贯彻|抓紧|及时|积极|认真|切实|严格|每年|每季度|每月|每半年|于|在|从|自|"
+    r"要|应|须|将|承担|具体|完成|实现|建成|达到|推动|推进|督促|依照|依据|组织|牵头|会同)"
 )
 LED_BY_RE = re.compile(r"由(?P<units>[^，,。；;：:]{2,40}?)(?:共同|分别|具体)?(?:牵头|负责)(?!同志|人)")
 BY_RE = re.compile(r"(?:应当|应|须|要)?由(?P<rest>[^，,。；;：:]{2,24})")
@@ -258,6 +260,22 @@ def _led_by(sentence: str, ctx: Context) -> Unit | None:
     return None
 
 
+def opens_with_body(text: str, ctx: Context) -> Unit | None:
+    """The known body a clause opens with as its actor ("国务院教育行政部门依照…牵头组织…",
+    "财政部门要…"), else None: where a sentence goes on across a comma with another actor."""
+    m = SUBJECT_AT.match(text)
+    if m and not NOT_SUBJECT.match(m.group("subj")) and "的" not in m.group("subj"):
+        units, _ = ctx.units(m.group("subj"), strict=True)
+        if units and units[0].known:
+            return units[0]
+    m = ACTOR_RE.match(text)
+    if m and not NOT_SUBJECT.match(m.group("name")):
+        unit = ctx.directory.resolve(m.group("name"), ctx.level, ctx.city)
+        if unit is not None and unit.known:
+            return unit
+    return None
+
+
 def from_prose(sentence: str, ctx: Context) -> Assignment | None:
     """The body a sentence names as its subject ("财政部门要…", "为…，各地要…") or as leader
     ("由…牵头"); None when it names none. A generic subject ("有关部门要…") is reported as such."""
@@ -282,9 +300,7 @@ def from_prose(sentence: str, ctx: Context) -> Assignment | None:
             if not m or NOT_SUBJECT.match(m.group("name")):
                 continue
             unit = ctx.directory.resolve(m.group("name"), ctx.level, ctx.city)
-            if unit is not None and unit.known and (unit.entry is not None or
-                                                    unit.name in ctx.directory.units or
-                                                    unit.name.startswith("各")):
+            if unit is not None and unit.known:
                 result.lead = unit
                 break
     if result.lead is None:

@@ -213,7 +213,7 @@ _SCORE = {
     "lead": {"units": 4, "text": 0, "empty": 1, "person": 1},
     "responsible": {"units": 4, "text": 0, "empty": 1, "person": 1},
     "support": {"units": 4, "text": 0, "empty": 1, "person": 1},
-    "task": {"text": 4, "units": 1, "deadline": 0, "empty": 0},
+    "task": {"text": 3, "units": 1, "deadline": 0, "empty": 0},  # a measure column wins a text
     "measure": {"text": 4, "units": 1, "deadline": 0, "empty": 0},
     "person": {"person": 3, "units": 1, "empty": 1, "text": 0},
     "note": {"text": 1, "empty": 1, "units": 0, "deadline": 0, "person": 0},

@@ -29,7 +29,8 @@ UNITS = ("个百分点", "个学时", "个课时", "个工作日", "%", "％", "
 _before = "|".join(sorted(AT_LEAST_BEFORE + AT_MOST_BEFORE, key=len, reverse=True))
 # Verbs that make something, with what they make between them and the number: "新建5G基站2600个",
 # "累计建成示范社区100个": the count is the target even without 以上.
-_MAKES = "建成|新建|建设|培育|创建|打造|新增|新改造|改造|完成|认定|招收|培训|实施|引进|新培育|推广"
+_MAKES = ("建成|新建|建设|培育|创建|打造|新增|新改造|改造|完成|认定|招收|培训|实施|引进|新培育|推广|"
+          "建立|设立|遴选|评选|布局|布设|招聘|选树|培养|扶持|支持")
 # A number of times or a span of time is how often or how long, not something to reach:
 # "每年至少1个月", "每学期至少开展1次".
 _DURATION_AFTER = re.compile(r"^(?:月|天|日|周|小时|年|分钟|学时)")
@@ -39,7 +40,7 @@ _verbs = "组织|配备|建成|建设|培训|开展|参加|安排|设置|开设|
 _units = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 _after = "|".join(sorted(AT_LEAST_AFTER + AT_MOST_AFTER + ABOUT_AFTER, key=len, reverse=True))
 MAKES_RE = re.compile(
-    rf"(?P<pre>{_MAKES})(?P<what>[^，,；;。：:、\d（(]{{1,15}}?|[^，,；;。：:、]{{0,6}}?\d+[A-Za-z][^，,；;。：:、\d]{{0,10}}?)"
+    rf"(?P<pre>{_MAKES})(?P<what>[^，,；;。：:、\d（(]{{0,15}}?|[^，,；;。：:、]{{0,6}}?\d+[A-Za-z][^，,；;。：:、\d]{{0,10}}?)"
     rf"(?P<num>\d+(?:\.\d+)?)\s*(?P<mag>万|亿)?(?P<unit>{{units}})(?P<post>{{after}})?"
 )
 TARGET_RE = re.compile(
