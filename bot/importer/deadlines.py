@@ -64,6 +64,7 @@ def find_deadlines(text: str, issued: dt.date) -> list[Found]:
     """Every deadline phrase in text, in order, each read relative to the issue date."""
     now = dt.datetime.combine(issued, dt.time(0, 0), TZ)
     out: list[Found] = []
+    seen: list[tuple[int, int]] = []  # every dated phrase, past ones included
     masked = mask_references(text)
     for m in DATE_RE.finditer(masked):
         after = masked[m.end():]
@@ -76,14 +77,16 @@ def find_deadlines(text: str, issued: dt.date) -> list[Found]:
             continue
         if re.match(r"\s*[—–-]", after) or re.search(r"\d\s*[—–-]\s*$", masked[: m.start()]):
             continue  # 2019—2022年: a period of validity
+        seen.append((m.start(), m.end()))
         found = _read(m, _normalise(m), now, text)
         if found is not None and m.group("m2") and found.review is None:
             # "2019年1月1日至12月31日，对…返还": a policy's window; its end may not be a deliverable
             found = Found(found.start, found.end, found.text, found.date,
                           msg("review.window_end", text=found.text.strip()))
-        out.append(found)
+        if found is not None:
+            out.append(found)
     for m in YEARLESS_RE.finditer(masked):
-        if any(f.start <= m.start() < f.end for f in out):
+        if any(a <= m.start() < b for a, b in seen):
             continue
         phrase = m.group(0)[len(m.group("lead") or ""):].strip()
         out.append(_read(m, re.sub(r"^(今年|本年)(年底|年末)?", r"\2", phrase) or phrase, now, text))

@@ -81,6 +81,7 @@ class _Clause:
     rec: recurrence.Found | None = None
     optional: bool = False
     title: bool = False  # an item's heading: joins the item's first duty
+    alone: bool = False  # a table cell's numbered item: a task of its own
     section: Assignment | None = None  # the owner a lead-in named for the section
     reviews: list[Msg] = field(default_factory=list)
 
@@ -284,16 +285,16 @@ class _Walker:
             # A responsibility bracket closes the work before it, wherever it stands: at the end
             # of a sentence, or opening the next one ("…标准。（X负责）推广一批…").
             start = 0
-            for m in responsibility.ANY_BRACKET_RE.finditer(sentence):
-                if re.match(r"\s*[，,、的]", sentence[m.end():]):
+            for b_start, b_end, inner in responsibility.brackets(sentence):
+                if re.match(r"\s*[，,、的]", sentence[b_end:]):
                     continue  # "（技工院校内由…负责），…": a note inside the sentence, not its owner
-                assignment = responsibility.parse_bracket(m.group(1), self.ctx)
+                assignment = responsibility.parse_bracket(inner, self.ctx)
                 if assignment is None:
                     continue
-                if sentence[start:m.start()].strip():
-                    self._clauses(sentence[start:m.start()], line, guiding, para_date)
-                self._assign(assignment, m.group(1))
-                start = m.end()
+                if sentence[start:b_start].strip():
+                    self._clauses(sentence[start:b_start], line, guiding, para_date)
+                self._assign(assignment, inner)
+                start = b_end
             if sentence[start:].strip():
                 self._clauses(sentence[start:], line, guiding, para_date)
 
@@ -378,14 +379,15 @@ class _Walker:
             row_heading = next((row.text(c) for c in heading_cols if row.text(c)), heading)
             clause = self._table_clause(number)
             self._flush()
-            for item in _cell_items(text):
+            items = _cell_items(text)
+            for item in items:
                 quotes = [q.strip() for q in item.split(CELL_BREAK) if q.strip()]
                 found = targets.find_targets(item)
                 dates = [f for f in deadlines.find_deadlines(item, self.header.issued) if f.date]
                 self.pending.append(_Clause(
                     "\n".join(quotes), row.line, clause, row_heading,
                     date=dates[0] if dates else None, target=found[0] if found else None,
-                    rec=recurrence.find_recurrence(item),
+                    rec=recurrence.find_recurrence(item), alone=len(items) > 1,
                     reviews=[msg("review.several_targets", text=found[0].text)]
                     if len(found) > 1 else []))
             if row.carried & {i for i, c in enumerate(table.columns)
@@ -472,8 +474,9 @@ def _group(clauses: list[_Clause]) -> list[tuple[DraftTask, list[_Clause]]]:
             title = clause
             continue
         key = _key(clause)
-        same = next((pair for pair in reversed(out) if pair[1][0].clause == clause.clause
-                     and _key(pair[1][-1]) == key and pair[0].target is None), None)
+        same = None if clause.alone else next(
+            (pair for pair in reversed(out) if pair[1][0].clause == clause.clause and
+             not pair[1][-1].alone and _key(pair[1][-1]) == key and pair[0].target is None), None)
         if same is not None and clause.target is None:
             task, members = same
             task.quote.extend(q for q in clause.text.split("\n") if q)
@@ -692,7 +695,7 @@ def _inline_labels(para: str, ctx: Context) -> tuple[str, str] | None:
     at = para.find(first[1] + "：")
     if at < 0:
         at = para.find(first[1] + ":")
-    if at <= 0 or para[at - 1] not in "。；; \u3000":
+    if at < 0 or (at > 0 and para[at - 1] not in "。；; \u3000"):
         return None
     return para[:at], para[at:]
 

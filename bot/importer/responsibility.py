@@ -32,6 +32,29 @@ ROLE_RE = re.compile(r"(" + "|".join(sorted(ROLE_WORDS, key=len, reverse=True)) 
 ANY_BRACKET_RE = re.compile(
     r"[（(]([^（）()]*?(?:牵头|负责|参与|配合|指导|落实|协办|单位\s*[：:]|部门\s*[：:]|时限\s*[：:])"
     r"[^（）()]*?)[）)]")
+ROLE_HINT = re.compile(r"牵头|负责|参与|配合|指导|落实|协办|单位\s*[：:]|部门\s*[：:]|时限\s*[：:]")
+
+
+def brackets(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, inside) of each outermost bracket in text that speaks of roles; brackets
+    inside it ("各县（市、区）人民政府") stay part of it."""
+    out = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text):
+        if ch in "（(":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch in "）)" and depth:
+            depth -= 1
+            if depth == 0:
+                inner = text[start + 1:i]
+                if ROLE_HINT.search(inner):
+                    out.append((start, i + 1, inner))
+    return out
+
+
 CONVENTION_RE = re.compile(r"(?:列|排)(?:在)?(?:第一位|首位|第一)(?:者|的)?(?:为|是)?(?:牵头|主办)")
 LABEL_AT = re.compile(r"(?P<label>[\u4e00-\u9fff（）()]{1,12}?)\s*[：:]")
 # Words that may stand between a subject and its duty: 要/应/须 …, or a verb a body does.
@@ -197,6 +220,9 @@ def parse_labels(text: str, ctx: Context) -> Assignment:
     support: list[Unit] = []
     for role, name, value in found:
         if role in ("lead", "responsible", "support"):
+            # "市税务局、市财政局，排在首位的为牵头单位，下同": the convention is not a unit
+            value = "，".join(p for p in re.split(r"[，,]", value)
+                             if p.strip() and not CONVENTION_RE.search(p) and p.strip() != "下同")
             units, generic = ctx.units(value)
             result.generic = result.generic or generic
             {"lead": leads, "responsible": responsible, "support": support}[role].extend(units)
