@@ -196,3 +196,37 @@ def test_word_automatic_numbering_becomes_the_clause(tmp_path):
     assert "二、重点任务" in text and "（二）财政部门要保障经费。" in text
     draft = extract(text)
     assert [(t.clause, t.lead.key) for t in draft.tasks] == [("二(一)", "EDU"), ("二(二)", "FIN")]
+
+
+def test_a_published_breakdown_table_in_word_to_seed_and_status(cli, tmp_path):
+    """A real 分工 list (滁州市 2020, tests/data/plans) as the Word table it is published as:
+    import-plan, seed, then status shows each department with its tasks."""
+    from tests.plan_docs import chuzhou_table
+
+    path = chuzhou_table(tmp_path / "滁州市2020年重点工作责任分解.docx")
+    out = tmp_path / "draft.yaml"
+    report = cli("import-plan", str(path), "--out", str(out)).stdout
+    assert "任务 3 项 · 有牵头单位 3 · 待定 0" in report
+    draft = out.read_text(encoding="utf-8")
+    assert "dept: DRC" in draft and "dept: FIN" in draft and "各县（市、区）政府" in draft
+    assert "# line " in draft
+    cli("seed", str(out))
+    status = cli("status", "--at", "2020-03-01").stdout
+    rows = {line.split()[0]: line.split() for line in status.splitlines() if line.strip()}
+    assert rows["发改委"][2] == "2" and rows["财政局"][2] == "1", status  # tasks per department
+    finance = cli("status", "财政局", "--at", "2020-03-01").stdout
+    assert "T02" in finance and "财政收入增长8%左右" in finance
+    development = cli("status", "发改委", "--at", "2020-03-01").stdout
+    assert "地区生产总值增长8%以上" in development and "固定资产投资增长10%以上" in development
+    english = cli("--lang", "en", "import-plan", str(path), "--out", str(out)).stdout
+    assert "Tasks 3 · with a lead 3 · to be assigned 0" in english
+
+
+def test_a_document_without_an_issue_date_is_drafted_from_today_and_said_so(cli, tmp_path):
+    plan = tmp_path / "table.txt"
+    plan.write_text("序号 | 工作任务 | 牵头单位 | 完成时限\n1 | 开展专项整治 | 市教育局 | 长期坚持\n",
+                    encoding="utf-8")
+    out = tmp_path / "d.yaml"
+    report = cli("import-plan", str(plan), "--out", str(out)).stdout
+    assert "文中找不到发文日期" in report and "dept: EDU" in out.read_text(encoding="utf-8")
+    cli("seed", str(out))

@@ -220,6 +220,9 @@ def split_units(text: str) -> list[str]:
 
     # "各省、自治区、直辖市人民政府" is one addressee, not three.
     text = re.sub(r"各省、自治区、直辖市", "各省（自治区、直辖市）", text)
+    # "各县、市、区政府", "各乡、镇人民政府": one addressee, every place of those kinds
+    text = re.sub(r"各([县市区乡镇旗])、([县市区乡镇旗])(?:、([县市区乡镇旗]))?(人民政府|政府|管委会)",
+                  lambda m: f"各{m[1]}（{'、'.join(x for x in (m[2], m[3]) if x)}）{m[4]}", text)
     text = re.sub(r"(?<![高中初同平均对相])等(?:和|及|与|以及|，|,|；|;)", "、", text)
     text = re.sub(r"(?<![高中初同平均对相])等(?=各|[一-鿿]{2,}(?:人民政府|政府|局|委|办|部))"
                   r"(?!有关|相关|部门|单位|方面)", "、", text)
