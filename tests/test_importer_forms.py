@@ -11,7 +11,7 @@ from bot.importer.directory import Directory
 from bot.importer.extract import extract
 from bot.importer.reading import read_document
 from bot.importer.writer import render
-from bot.plan import parse_plan
+from bot.services.plan import parse_plan
 from tests.test_importer import LOCAL, doc
 
 CITY = LOCAL + "2023年3月1日\n"

@@ -15,7 +15,7 @@ from bot.importer.extract import extract
 from bot.importer.grading import Grade, grade, load_hand
 from bot.importer.reading import read_document
 from bot.importer.writer import render
-from bot.plan import parse_plan
+from bot.services.plan import parse_plan
 from tests.plan_docs import DATA, document_path
 
 HANDS = sorted((DATA / "hand").glob("*.yaml"))

@@ -21,7 +21,7 @@ from bot.importer.messages import ImporterError, msg, say
 from bot.importer.reading import read_document
 from bot.importer.report import render_report
 from bot.importer.writer import render
-from bot.plan import PlanError, parse_plan
+from bot.services.plan import PlanError, parse_plan
 
 
 def _error(lang: str, key: str, **params) -> None:

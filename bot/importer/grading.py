@@ -19,7 +19,7 @@ import yaml
 from bot.importer.directory import Directory, Unit
 from bot.importer.extract import Draft, DraftTask
 from bot.importer.report import _longest_common, covered
-from bot.names import normalise
+from bot.language.names import normalise
 
 
 @dataclass
@@ -91,7 +91,7 @@ def from_plan_file(path: Path, document: str) -> HandList:
     code as the lead, its due date or recurrence, and a target the quote itself states."""
     import re
 
-    from bot.plan import read_plan_file
+    from bot.services.plan import read_plan_file
 
     plan = read_plan_file(path)
     duties = []

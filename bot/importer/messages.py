@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.i18n import t
+from bot.language.i18n import t
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from bot.importer.directory import Unit
 from bot.importer.extract import Draft, DraftTask
 from bot.importer.messages import Msg, msg, say
-from bot.names import name_key
+from bot.language.names import name_key
 
 UNASSIGNED = "UNASSIGNED"
 TITLE_CHARS = 40
