@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.importer.messages import Msg, msg
@@ -60,8 +61,10 @@ def _normalise(m: re.Match[str]) -> str:
     return text
 
 
+@lru_cache(maxsize=8192)
 def find_deadlines(text: str, issued: dt.date) -> list[Found]:
-    """Every deadline phrase in text, in order, each read relative to the issue date."""
+    """Every deadline phrase in text, in order, each read relative to the issue date (cached:
+    a sentence, its clauses and their pieces ask again; callers do not change the list)."""
     now = dt.datetime.combine(issued, dt.time(0, 0), TZ)
     out: list[Found] = []
     seen: list[tuple[int, int]] = []  # every dated phrase, past ones included

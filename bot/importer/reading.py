@@ -1,10 +1,11 @@
 """Read a plan document as text: plain text in UTF-8 or GB18030, or a .docx (paragraphs and tables).
 
 Limits, checked before anything is read into memory, so a wrong or hostile file is refused in a
-moment with a message rather than read for minutes: a document of at most MAX_BYTES on disk; a
-.docx whose parts unpack to at most MAX_DOCX_UNPACKED (its XML to at most MAX_DOCX_XML), with at
-most MAX_DOCX_PARTS parts; and at most MAX_CHARS characters of text. A long plan is a few hundred
-KB of text; these leave ten times that room.
+moment with a message rather than read for minutes: text of at most MAX_TEXT_BYTES on disk, a
+.docx of at most MAX_BYTES whose parts unpack to at most MAX_DOCX_UNPACKED (its XML to at most
+MAX_DOCX_XML) in at most MAX_DOCX_PARTS parts, and at most MAX_CHARS characters of text either
+way. The longest plans and 分工 tables are well under 100,000 characters (the Quanzhou plan is
+4,000); a document at the limit is drafted in a few seconds (bench/importer_limits.py).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from bot.importer.messages import ImporterError
 from bot.importer.tables import CELL_BREAK
 
 MAX_BYTES = 20 * 1024 * 1024  # a .docx with photographs of seals may be a few MB
-MAX_TEXT_BYTES = 3 * 1024 * 1024  # plain text on disk (GB18030: 1.5 million characters)
-MAX_CHARS = 1_500_000
-MAX_DOCX_XML = 24 * 1024 * 1024
-MAX_DOCX_UNPACKED = 64 * 1024 * 1024
+MAX_TEXT_BYTES = 1024 * 1024  # plain text on disk: 300,000 characters in UTF-8 fit
+MAX_CHARS = 300_000
+MAX_DOCX_XML = 16 * 1024 * 1024  # a heavily formatted 300,000-character document is about 10 MB
+MAX_DOCX_UNPACKED = 48 * 1024 * 1024
 MAX_DOCX_PARTS = 2000
 
 
@@ -90,6 +91,18 @@ class _Numbering:
     def __init__(self, document) -> None:
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
         self.counts: dict[str, list[int]] = {}
+        # numbering a paragraph style carries, by style id, read once (python-docx's own style
+        # lookup scans every style for each paragraph)
+        self.style_numbering: dict[str, object] = {}
+        W = self.W
+        try:
+            for style in document.styles.element.findall(f"{W}style"):
+                ppr = style.find(f"{W}pPr")
+                num_pr = ppr.find(f"{W}numPr") if ppr is not None else None
+                if num_pr is not None:
+                    self.style_numbering[style.get(f"{W}styleId")] = num_pr
+        except (KeyError, NotImplementedError, AttributeError):
+            pass
         try:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
@@ -115,12 +128,11 @@ class _Numbering:
 
     def prefix(self, paragraph) -> str:
         W = self.W
-        num_pr = None
-        for holder in (paragraph._p.pPr, getattr(paragraph.style, "element", None)):
-            ppr = holder if holder is None or holder.tag.endswith("pPr") else holder.find(f"{W}pPr")
-            if ppr is not None and ppr.find(f"{W}numPr") is not None:
-                num_pr = ppr.find(f"{W}numPr")
-                break
+        ppr = paragraph._p.pPr
+        num_pr = ppr.find(f"{W}numPr") if ppr is not None else None
+        if num_pr is None and self.style_numbering:
+            style = ppr.find(f"{W}pStyle") if ppr is not None else None
+            num_pr = self.style_numbering.get(style.get(f"{W}val") if style is not None else "")
         if num_pr is None:
             return ""
         num_id = num_pr.find(f"{W}numId")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.importer.messages import Msg, msg
 
@@ -74,6 +75,7 @@ def _not_a_goal(text: str, m: re.Match[str]) -> bool:
     return frequency and bool(_FREQUENCY.search(text[max(0, m.start() - 12):m.start()]))
 
 
+@lru_cache(maxsize=8192)
 def find_targets(text: str) -> list[Target]:
     out: list[Target] = []
     for m in TARGET_RE.finditer(text):

@@ -57,6 +57,16 @@ def codes(draft: Draft) -> tuple[dict[str, str], list[tuple[str, Unit | None]]]:
 
 
 def lay_out(draft: Draft) -> Layout:
+    """The departments of the draft (computed once per draft; the report asks again)."""
+    cached = getattr(draft, "_layout", None)
+    if cached is not None and cached[0] == len(draft.tasks):
+        return cached[1]
+    layout = _lay_out(draft)
+    draft._layout = (len(draft.tasks), layout)  # type: ignore[attr-defined]
+    return layout
+
+
+def _lay_out(draft: Draft) -> Layout:
     city = draft.header.city
     owners: dict[str, str] = {}  # name key -> code
     mapping: dict[str, str] = {}
@@ -65,9 +75,11 @@ def lay_out(draft: Draft) -> Layout:
     used: set[str] = set()
     n = 0
     units: list[Unit] = []
+    keys: set[str] = set()
     for task in draft.tasks:
         for unit in [task.lead, *task.support]:
-            if unit is not None and all(unit.key != u.key for u in units):
+            if unit is not None and unit.key not in keys:
+                keys.add(unit.key)
                 units.append(unit)
     # Departments of the directory first, then bodies kept as named.
     units.sort(key=lambda u: u.entry is None)
