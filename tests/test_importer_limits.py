@@ -35,7 +35,7 @@ def _bomb(path, xml_bytes: int, parts: int = 0):
                 handle.write(block)
             handle.write(b"</w:body></w:document>")
         for i in range(parts):
-            out.writestr(f"customXml/item{i}.xml", b"<a/>")
+            out.writestr(f"extra/part{i}.xml", b"<a/>")
     return path
 
 
