@@ -9,7 +9,9 @@ Run from the repo root:
 Per document: tasks drafted, tasks with a lead, 待定 (no lead), dated tasks, targets, tasks marked
 for review, seconds to read and extract; where a hand list exists: duties, found, leads right,
 invented owners, deadlines right, targets right. Totals for all graded documents and for the
-held-out ones (hand lists written before the importer was run on those documents).
+held-out ones (hand lists written before the importer was first run on those documents; the
+rules were then corrected for general forms some of them showed, so later runs on them are no
+longer blind).
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def main() -> int:
             for wrong in g.wrong_dates:
                 print(f"      date:   {wrong}")
     print("-" * len(head))
-    print("* held out: its hand list was written before the importer was run on it")
+    print("* held out: its hand list was written before the importer was first run on it")
     for g in (total, held):
         print(f"{g.document:9}: duties {g.duties} · found {g.found} ({_pct(g.found, g.duties)}) · "
               f"leads right {g.lead_right}/{g.found} ({_pct(g.lead_right, g.found)}) · "

@@ -250,6 +250,7 @@ def test_a_specific_targets_paragraph_before_the_first_item_gives_dated_target_t
     ("各地每月25日前报送进展情况", None, [f"{m:02d}-25" for m in range(1, 13)], None),
     ("到2020年，全国建成示范城市100个", "2020-12-31", None, 100.0),
     ("2020年初步建成300个示范性职业教育集团", "2020-12-31", None, 300.0),
+    ("各省级人民政府要在本意见印发之日起30日内制定实施办法", "2019-02-08", None, None),
     ("教师每年至少1个月在企业实训", None, ["12-31"], None),  # a duration, not a target
     ("每学期至少开展1次专题班会", None, None, None),  # a frequency, not a target
 ])

@@ -31,6 +31,11 @@ YEARLESS_RE = re.compile(
     r"(?P<lead>到|在|于|截至)?\s*(?P<what>(?:今年|本年)?(?:年底|年内|上半年|下半年)|"
     r"(?<![\d年])\d{1,2}\s*月(?:底|末|\d{1,2}日)?)(?P<before>\s*(?:前|之前|以前))"
 )
+# Counted from the document itself: "在本意见印发之日起30日内", "本方案发布后3个月内".
+RELATIVE_RE = re.compile(
+    r"(?:自|从|在)?本(?:意见|方案|通知|办法|规划|计划|决定|细则)(?:印发|发布|下发|实施)(?:之日起|后)\s*"
+    r"(?P<n>\d{1,3}|[一二三四五六七八九十]{1,3})\s*(?P<unit>个工作日|日|天|个月|周)(?:内|以内)")
+_CN = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 # A year that is a start, not an end: 从2019年1月1日起, 自2019年起.
 STARTS = re.compile(r"^\s*(?:起|开始|以来|来)")
 # A bare year opening what is to be done by then: "2020年初步建成300个…", "2021年全面完成…".
@@ -88,6 +93,11 @@ def find_deadlines(text: str, issued: dt.date) -> list[Found]:
                           msg("review.window_end", text=found.text.strip()))
         if found is not None:
             out.append(found)
+    for m in RELATIVE_RE.finditer(masked):
+        due = _relative(m, issued)
+        if due is not None:
+            seen.append((m.start(), m.end()))
+            out.append(Found(m.start(), m.end(), text[m.start():m.end()], due))
     for m in YEARLESS_RE.finditer(masked):
         if any(a <= m.start() < b for a, b in seen):
             continue
@@ -95,6 +105,30 @@ def find_deadlines(text: str, issued: dt.date) -> list[Found]:
         out.append(_read(m, re.sub(r"^(今年|本年)(年底|年末)?", r"\2", phrase) or phrase, now, text))
     out = [f for f in out if f is not None]
     return sorted(out, key=lambda f: f.start)
+
+
+def _relative(m: re.Match[str], issued: dt.date) -> dt.date | None:
+    """The day "N日/个月/个工作日 after the document was issued" falls on."""
+    raw = m.group("n")
+    n = int(raw) if raw.isdigit() else (
+        _CN.get(raw, 0) if len(raw) == 1 else
+        (_CN.get(raw[0], 1) if raw[0] != "十" else 1) * 10 + (_CN.get(raw[-1], 0) if raw[-1] != "十" else 0))
+    if n <= 0:
+        return None
+    unit = m.group("unit")
+    if unit in ("日", "天"):
+        return issued + dt.timedelta(days=n)
+    if unit == "周":
+        return issued + dt.timedelta(weeks=n)
+    if unit == "个工作日":
+        from bot.language.workdays import add_workdays
+
+        return add_workdays(issued, n)
+    month = issued.month - 1 + n
+    year, month = issued.year + month // 12, month % 12 + 1
+    day = min(issued.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+                           31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    return dt.date(year, month, day)
 
 
 def _read(m: re.Match[str], phrase: str, now: dt.datetime, text: str) -> Found | None:

@@ -542,8 +542,9 @@ def _apply_assignment(task: DraftTask, assignment: Assignment, words: str, issue
     """A bracket, label block or table row assigns the task: its lead leads (the unit the
     sentence named, if another, supports), its time limit dates what has no date of its own."""
     if words.strip():
-        task.notes.append(msg("note.roles", words=words.strip()))
-    task.notes.extend(assignment.notes)
+        task.notes.append(msg("note.roles", words=words.strip()))  # leaders named included
+    else:
+        task.notes.extend(assignment.notes)
     if assignment.lead is not None:
         named = [u for u in [task.lead, *task.support] if u is not None]
         task.lead = assignment.lead
@@ -731,8 +732,8 @@ def _is_trailer(line: str) -> bool:
     and the annex and distribution lines (附件：…, 抄送：…)."""
     if re.match(r"^(附件|抄送|抄报|主送|联系人|联系电话|附表)\s*[0-9一二三四五六七八九十]*\s*[：:]", line):
         return True
-    if re.match(r"^[（(]此件.{0,8}[）)]$", line):
-        return True
+    if re.match(r"^[（(]此件.{0,8}[）)]$", line) or line.startswith("#"):
+        return True  # "# SOURCE: …" lines of a file kept with its provenance are no part of it
     return not re.search(r"[，,。；;：:、]", line) and len(line) < 30 and numbering(line) is None \
         and not targets.find_targets(line)
 

@@ -127,7 +127,7 @@ def title_of(task: DraftTask) -> str:
     m = re.match(r"^([^，,。；;“]{2,20}?)(要|应当|应)(?=[\u4e00-\u9fff])", text)
     if m and task.lead is not None and task.lead.name in m.group(1):
         text = text[m.end():]  # the owner is in `dept`; the title keeps the duty
-    text = text.replace("\u2028", " ").strip("，,、 ")
+    text = text.replace("\u2028", " ").strip("，,、。； ")
     if not text:
         text = task.quote[0] if task.quote else "—"
     return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1] + "…"
