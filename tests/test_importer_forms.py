@@ -134,6 +134,36 @@ def test_a_docx_table_with_merged_cells_a_section_row_and_cells_of_several_parag
     assert got[2].recurrence == {"every": "year", "on": ["03-31", "06-30", "09-30", "12-31"]}
 
 
+def test_a_header_of_two_rows_names_the_columns_by_its_second(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("某市工作任务分工方案")
+    table = document.add_table(rows=3, cols=5)
+    for c, text in enumerate(("序号", "重点任务", "责任单位", "责任单位", "完成时限")):
+        table.cell(0, c).text = text
+    for c, text in enumerate(("", "", "牵头单位", "配合单位", "")):
+        table.cell(1, c).text = text
+    for c in (0, 1, 4):  # merged down over the two header rows
+        text = table.cell(0, c).text
+        table.cell(0, c).merge(table.cell(1, c)).text = text
+    table.cell(0, 2).merge(table.cell(0, 3)).text = "责任单位"
+    for c, text in enumerate(("1", "开展专项整治", "市教育局", "市财政局", "2023年底前")):
+        table.cell(2, c).text = text
+    document.add_paragraph("2023年3月1日")
+    document.save(tmp_path / "two.docx")
+    (task,) = extract(read_document(tmp_path / "two.docx")).tasks
+    assert (task.lead.key, [u.key for u in task.support], str(task.due)) == ("EDU", ["FIN"],
+                                                                             "2023-12-31")
+
+
+def test_a_bracket_of_units_and_a_time_limit_assigns_the_item():
+    got = rows(doc("一、任务\n1.建设辅导室。推进中学建成标准化心理辅导室。（市教育局、市财政局，2023年底前）",
+                   head=LOCAL, date="2022年1月4日"))
+    assert got == [("一1", ["建设辅导室", "推进中学建成标准化心理辅导室"], "市教育局", ["市财政局"],
+                    "2023-12-31", None, None)]
+
+
 def test_the_users_file_adds_wordings_to_the_synonyms_table(tmp_path):
     text = CITY + "序号 | 攻坚事项 | 挂帅单位 | 完成时限\n1 | 开展专项整治 | 市教育局 | 2023年底前\n"
     assert extract(text).tasks == [] or extract(text).tasks[0].lead is None

@@ -285,7 +285,7 @@ class _Walker:
             # A responsibility bracket closes the work before it, wherever it stands: at the end
             # of a sentence, or opening the next one ("…标准。（X负责）推广一批…").
             start = 0
-            for b_start, b_end, inner in responsibility.brackets(sentence):
+            for b_start, b_end, inner in responsibility.brackets(sentence, self.ctx):
                 if re.match(r"\s*[，,、的]", sentence[b_end:]):
                     continue  # "（技工院校内由…负责），…": a note inside the sentence, not its owner
                 assignment = responsibility.parse_bracket(inner, self.ctx)

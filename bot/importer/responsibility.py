@@ -35,8 +35,9 @@ ANY_BRACKET_RE = re.compile(
 ROLE_HINT = re.compile(r"牵头|负责|参与|配合|指导|落实|协办|单位\s*[：:]|部门\s*[：:]|时限\s*[：:]")
 
 
-def brackets(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, inside) of each outermost bracket in text that speaks of roles; brackets
+def brackets(text: str, ctx: Context | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, inside) of each outermost bracket in text that speaks of roles, or (with ctx)
+    names only units and perhaps a time limit ("（市发改委、市财政局，2023年底前）"); brackets
     inside it ("各县（市、区）人民政府") stay part of it."""
     out = []
     depth = 0
@@ -50,9 +51,17 @@ def brackets(text: str) -> list[tuple[int, int, str]]:
             depth -= 1
             if depth == 0:
                 inner = text[start + 1:i]
-                if ROLE_HINT.search(inner):
+                if ROLE_HINT.search(inner) or (ctx is not None and _units_and_date(inner, ctx)):
                     out.append((start, i + 1, inner))
     return out
+
+
+def _units_and_date(inner: str, ctx: Context) -> bool:
+    parts = [p for p in re.split(r"[，,；;]", inner) if p.strip()]
+    names = [p for p in parts if not DEADLINE_PHRASE.search(p)]
+    return bool(names) and len(inner) <= 80 and all(
+        ctx.directory.is_units(p, ctx.level, ctx.city) for p in names) and any(
+        ctx.units(p)[0] for p in names)
 
 
 CONVENTION_RE = re.compile(r"(?:列|排)(?:在)?(?:第一位|首位|第一)(?:者|的)?(?:为|是)?(?:牵头|主办)")

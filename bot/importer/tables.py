@@ -118,6 +118,14 @@ def _row_table(lines: list[str], i: int, labels: Labels,
     sep = "|" if "|" in lines[i] else None
     rows: list[Row] = []
     j = i + 1
+    # A header of two rows ("责任单位" over "牵头单位 | 配合单位"): the second names the columns.
+    second = split_cells(lines[j]) if j < len(lines) else None
+    if second and len(second) >= len(columns) and all(
+            labels.role(c) is not None for c in second if c.strip()):
+        finer = _roles(second, labels)
+        if finer is not None:
+            columns = finer
+            j += 1
     while j < len(lines):
         line = lines[j]
         if not line.strip():
