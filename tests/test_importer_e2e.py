@@ -209,7 +209,7 @@ def test_a_published_breakdown_table_in_word_to_seed_and_status(cli, tmp_path):
     assert "任务 3 项 · 有牵头单位 3 · 待定 0" in report
     draft = out.read_text(encoding="utf-8")
     assert "dept: DRC" in draft and "dept: FIN" in draft and "各县（市、区）政府" in draft
-    assert "# line " in draft
+    assert "  # 原文第9行" in draft  # each task names its line in the document
     cli("seed", str(out))
     status = cli("status", "--at", "2020-03-01").stdout
     rows = {line.split()[0]: line.split() for line in status.splitlines() if line.strip()}

@@ -328,10 +328,13 @@ def test_a_time_limit_before_the_issue_date_is_not_a_deadline_but_a_review():
 
 def test_the_draft_names_the_documents_line_of_every_task():
     text = doc("一、任务\n（一）甲项工作。各地要建立台账。\n（二）乙项工作。各地要开展检查。")
+    import re
+
     yaml_text = render(extract(text), "plan.txt")
     lines = text.split("\n")
-    for n in (int(x.split("# line ")[1]) for x in yaml_text.splitlines() if "# line " in x):
-        assert lines[n - 1].startswith("（")
+    found = [int(n) for n in re.findall(r"- id: T\d+  # 原文第(\d+)行", yaml_text)]
+    assert len(found) == 2 and all(lines[n - 1].startswith("（") for n in found)
+    assert "# line 6" in render(extract(text), "plan.txt", "en")
 
 
 def test_english_review_lines_with_lang_en():

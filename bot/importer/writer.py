@@ -116,7 +116,8 @@ def _lay_out(draft: Draft) -> Layout:
         mapping[unit.key] = code
         depts.append(Dept(code, unit, name, short, name_en, kept))
     if any(task.lead is None for task in draft.tasks):
-        depts.append(Dept(UNASSIGNED, None, "待定（方案未写明责任单位）", "待定", "To be assigned"))
+        depts.append(Dept(UNASSIGNED, None, say("draft.unassigned_name", "zh"),
+                          say("draft.unassigned_short", "zh"), say("draft.unassigned_name", "en")))
     return Layout(mapping, depts, merged)
 
 
@@ -149,38 +150,36 @@ def render(draft: Draft, source: str, lang: str = "zh") -> str:
     layout = lay_out(draft)
     mapping = layout.mapping
     width = max(2, len(str(len(draft.tasks))))
-    out: list[str] = [
-        f"# Draft written by `python -m bot import-plan` from {source}.",
-        "# Check every task against the plan, above all those with a `review` line, then load it",
-        "# with `python -m bot seed FILE`. Field reference: the header of tasks_seed.yaml.",
-        "# The comment after each id is the line of the document the task comes from.",
+    out: list[str] = ["# " + line for line in say("draft.header", lang, source=source).splitlines()]
+    out += [
         "",
         "plan:",
         f"  code: {_s('DRAFT-' + str(header.issued.year))}",
         f"  title: {_s(header.title or source)}",
         f"  document: {_s(header.document or '')}",
-        f"  issued: {header.issued.isoformat()}  # from the {header.issued_from}",
+        f"  issued: {header.issued.isoformat()}  # "
+        + say(f"report.issued_from.{_issued_key(header.issued_from)}", lang),
         "",
         "departments:",
     ]
     for dept in layout.departments:
         if dept.unit is None:
-            out += [f"  - code: {UNASSIGNED}  # tasks whose plan text names no unit",
+            out += [f"  - code: {UNASSIGNED}  # " + say("draft.unassigned", lang),
                     f"    name: {_s(dept.name)}", f"    short: {_s(dept.short)}",
                     f"    name_en: {_s(dept.name_en)}"]
             continue
         if dept.unit.entry is not None and dept.code == dept.unit.entry.code:
             out += [f"  - code: {dept.code}"]
         else:
-            why = "listed unit" if dept.unit.known else "NOT in the directory: check"
-            out += [f"  - code: {dept.code}  # not a department, kept as the plan names it ({why})"]
+            why = say("draft.unit_listed" if dept.unit.known else "draft.unit_unknown", lang)
+            out += [f"  - code: {dept.code}  # {why}"]
         out += [f"    name: {_s(dept.name)}", f"    short: {_s(dept.short)}",
                 f"    name_en: {_s(dept.name_en)}"]
         if dept.aliases:
             out.append(f"    aliases: [{', '.join(_s(a) for a in dept.aliases)}]")
     out += ["", "tasks:"]
     for i, task in enumerate(draft.tasks, 1):
-        out.append(f"  - id: T{i:0{width}d}  # line {task.line}")
+        out.append(f"  - id: T{i:0{width}d}  # " + say("draft.line", lang, line=task.line))
         lead = mapping[task.lead.key] if task.lead else UNASSIGNED
         out.append(f"    dept: {lead}")
         support = [mapping[u.key] for u in task.support if mapping.get(u.key)]
@@ -219,6 +218,11 @@ def render(draft: Draft, source: str, lang: str = "zh") -> str:
         if reviews:
             out.append(f"    review: {_s('；'.join(reviews))}")
     return "\n".join(out) + "\n"
+
+
+def _issued_key(issued_from: str) -> str:
+    return {"--issued": "option", "date line": "date_line", "header": "header",
+            "文号 year": "wenhao", "today": "today"}.get(issued_from, "date_line")
 
 
 def describe(draft: Draft, lang: str) -> str:
