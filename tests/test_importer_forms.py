@@ -134,6 +134,12 @@ def test_a_docx_table_with_merged_cells_a_section_row_and_cells_of_several_parag
     assert got[2].recurrence == {"every": "year", "on": ["03-31", "06-30", "09-30", "12-31"]}
 
 
+def test_a_header_with_a_bracket_of_its_own():
+    text = CITY + "序号 | 主要任务 | 责任单位（列首位的为牵头单位） | 完成时限\n" \
+                  "1 | 开展专项整治 | 市教育局、市财政局 | 2023年底前\n"
+    assert rows(text) == [("1", ["开展专项整治"], "市教育局", ["市财政局"], "2023-12-31", None, None)]
+
+
 def test_a_header_of_two_rows_names_the_columns_by_its_second(tmp_path):
     import docx
 
@@ -181,6 +187,8 @@ def test_the_users_file_adds_wordings_to_the_synonyms_table(tmp_path):
     "牵头负责领导：张三。\n牵头责任单位：市教育局。\n协同责任单位：市财政局。\n完成时间：2023年底前。",
     "主办单位：市教育局\n协办单位：市财政局\n时间节点：2023年12月底前",
     "责任单位：市教育局、市财政局\n完成时限：2023年底前",  # no lead named: the first leads
+    "——牵头单位：市教育局\n——配合单位：市财政局\n——完成时限：2023年底前",  # marks before labels
+    "●牵头单位：市教育局  配合单位：市财政局  完成时限：2023年底前",  # one line, spaces between
 ])
 def test_label_lines_under_an_item_attach_to_it_and_are_never_tasks(labels):
     text = doc(f"一、重点任务\n1.地区生产总值增长8%以上。\n{labels}\n2.开展专项督查。\n责任单位：市审计局",

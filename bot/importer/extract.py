@@ -42,6 +42,10 @@ OPTIONAL = re.compile(r"^(?:[^，,]{0,20}[，,])?(?:[^，,要应须]{0,12}?)(?:�
                       r"(?!持续|靠|控|行|视|信|用|能|复制|推广|借鉴|操作|量化|考核|及|获得|追溯|再生|回收|"
                       r"落地|比|见)")
 MIN_CHARS = 6
+# A table column's role as a label the label reader knows ("责任单位（列首位的为牵头单位）" -> 责任单位).
+# A mark opening a line ("——牵头单位：…", "●责任单位：…"), no part of what the line says.
+BULLET = re.compile(r"^(?:——|—|–|-|●|•|·|○|◆|◇|■|□|▲|△|★|☆|※|→|>|\*)+\s*")
+CANONICAL = {"lead": "牵头单位", "responsible": "责任单位", "support": "配合单位", "deadline": "完成时限"}
 STARTS_AT = re.compile(r"(?:从|自)\s*\d{4}\s*年[^，,。；;]{0,8}?(?:起|开始)")
 
 
@@ -97,7 +101,7 @@ class _Lead:
 
 class _Walker:
     def __init__(self, text: str, header: Header, ctx: Context):
-        self.lines = text.split("\n")
+        self.lines = [BULLET.sub("", line.strip()) for line in text.split("\n")]
         self.header = header
         self.ctx = ctx
         self.tasks: list[DraftTask] = []
@@ -128,7 +132,7 @@ class _Walker:
                 self._table(tables[i])
                 i = tables[i].end
                 continue
-            line = self.lines[i].strip()
+            line = self.lines[i]
             if i < self.header.body_start and GOAL_PARAGRAPH.match(line):
                 self._paragraph(line, i + 1)  # "具体指标：到2022年，…" before the first item
                 i += 1
@@ -367,14 +371,17 @@ class _Walker:
             text = row.text(duty_col)
             if not text:
                 continue
-            words: list[str] = []
+            words: list[str] = []  # as the document words them, kept in the note
+            canonical: list[str] = []  # as the label reader knows them, read for the owners
             for col, column in enumerate(table.columns):
-                value = row.text(col)
-                if value and column.role in ("lead", "responsible", "support", "deadline",
-                                             "person", "note"):
-                    words.append(f"{column.header}：{value.replace(CELL_BREAK, ' ')}")
-            assignment = responsibility.parse_labels("；".join(words), self.ctx) if words else \
-                Assignment()
+                value = row.text(col).replace(CELL_BREAK, " ")
+                if value and column.role in CANONICAL:
+                    words.append(f"{column.header}：{value}")
+                    canonical.append(f"{CANONICAL[column.role]}：{value}")
+                elif value and column.role in ("person", "note"):
+                    words.append(f"{column.header}：{value}")
+            assignment = responsibility.parse_labels("；".join(canonical), self.ctx) \
+                if canonical else Assignment()
             number = row.text(number_col) if number_col is not None else ""
             row_heading = next((row.text(c) for c in heading_cols if row.text(c)), heading)
             clause = self._table_clause(number)

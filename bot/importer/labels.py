@@ -69,15 +69,16 @@ class Labels:
     def role(self, header: str) -> str | None:
         """The role of a column header or label ("牵头单位" -> lead), None if it names none."""
         key = _key(header)
-        if not key or len(key) > 14:
-            return None
         if key in self.words:
             return self.words[key]
-        bare = re.sub(r"[（(][^）)]*[）)]$", "", key)  # 责任单位（部门）
+        # "责任单位（部门）", "责任单位（列首位的为牵头单位）": the name before the bracket
+        bare = re.sub(r"[（(][^）)]*[）)]$", "", key)
+        if not bare or len(bare) > 14:
+            return None
         if bare in self.words:
             return self.words[bare]
         for role, words in self.keywords:
-            if any(w in key for w in words):
+            if any(w in bare for w in words):
                 return role
         return None
 
