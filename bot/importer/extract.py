@@ -663,15 +663,29 @@ def _by_target(piece: str, found: list[targets.Target]) -> list[tuple[str, targe
     return out
 
 
+_VERBS = (r"建设|建成|培育|达到|实现|配备|新增|累计|全国|全市|全省|全区|全县|其中|新建|推动|推进|初步|力争|"
+          r"打造|实施|创建|完成|基本|全面|争取|确保|再|共|在|努力|要|应)")
+
+
 def _metric(quote: str, target: targets.Target) -> str | None:
+    """What a target counts: the words before the number in its part of the sentence
+    ("秸秆综合利用率达到85%" -> 秸秆综合利用率), else the words after it ("建设50所高水平高等职业学校")."""
+    if target.metric:
+        return target.metric
     at = quote.find(target.text)
     before = quote[:at] if at > 0 else ""
+    if re.search(r"[，,、；;：:]\s*$", before):
+        before = ""  # the target opens its part: nothing before it is counted
     pieces = spans(before, "，,、；;：:")
     before = before[pieces[-1][0]:pieces[-1][1]] if pieces else ""
     before = re.sub(r"^(到|至)?\d{4}年(底|前)?", "", before)
     before = re.split(r"\d+(?:[:：.]\d+)?", before)[-1]
-    before = re.sub(r"^(建设|建成|培育|达到|实现|配备|新增|累计|全国|全市|全省|全区|全县|其中|新建)+", "", before)
+    before = re.sub(rf"^({_VERBS})+", "", before)
     before = re.sub(r"(达到|达|为|超过|不低于|不少于|至少|按|的|增长|提高|提升|下降)+$", "", before)
+    before = re.sub(rf"({_VERBS})+$", "", before)
+    if not before.strip() and at >= 0:
+        after = re.match(r"[^，,；;。、和及（(以]{2,20}", quote[at + len(target.text):])
+        return after.group(0) if after else None
     return before.strip() or None
 
 

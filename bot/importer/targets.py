@@ -64,6 +64,7 @@ class Target:
     direction: str  # at_least | at_most
     text: str
     review: Msg | None = None
+    metric: str | None = None  # what is counted, when the words around the number say it
 
 
 def _not_a_goal(text: str, m: re.Match[str]) -> bool:
@@ -115,8 +116,12 @@ def find_targets(text: str) -> list[Target]:
         review = msg("review.cap_target") if direction == "at_most" else (
             msg("review.about_target") if post in ABOUT_AFTER else None)
         unit = (m.group("mag") or "") + m.group("unit")
+        what = m.group("what").strip()
+        if not what:  # "建设50所高水平高等职业学校": what is counted follows the number
+            after = re.match(r"[^，,；;。、和及（(]{2,20}", text[m.end():])
+            what = after.group(0) if after else ""
         out.append(Target(m.start("num"), m.end(), value, unit.replace("％", "%"), direction,
-                          text[m.start("num"):m.end()], review))
+                          text[m.start("num"):m.end()], review, what or None))
     for m in RATIO_RE.finditer(text):
         if not (m.group("pre") or m.group("post") or m.group("metric")):
             continue
