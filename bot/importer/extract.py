@@ -664,7 +664,7 @@ def _by_target(piece: str, found: list[targets.Target]) -> list[tuple[str, targe
 
 
 _VERBS = (r"建设|建成|培育|达到|实现|配备|新增|累计|全国|全市|全省|全区|全县|其中|新建|推动|推进|初步|力争|"
-          r"打造|实施|创建|完成|基本|全面|争取|确保|再|共|在|努力|要|应)")
+          r"打造|实施|创建|完成|基本|全面|争取|确保|再|共|在|努力|要|应")
 
 
 def _metric(quote: str, target: targets.Target) -> str | None:
