@@ -231,7 +231,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     from bot.importer.cli import import_plan
 
-    return import_plan(args.document, issued=args.issued, out=args.out, directory=args.directory)
+    return import_plan(args.document, issued=args.issued, out=args.out, directory=args.directory,
+                       lang=args.lang)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -392,7 +393,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--issued", help="issue date YYYY-MM-DD (default: from the document)")
     p.add_argument("--out", type=Path, default=Path("draft.yaml"), help="draft file to write")
     p.add_argument("--directory", type=Path, action="append", default=[],
-                   help="extra department directory (YAML, as bot/importer/departments.yaml)")
+                   help="extra department directory and label words (YAML, as "
+                        "bot/importer/departments.yaml and bot/importer/labels.yaml)")
     p.set_defaults(func=cmd_import_plan)
 
     p = sub.add_parser("backup", help="copy the database (safely, while the bot runs), the "

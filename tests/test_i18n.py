@@ -18,7 +18,7 @@ ALLOWED_LATIN = re.compile(
     r"/[a-z_]+(@\w+)?|\bT\d+\b|#T\d+|\b(MB|KB|zh|en|English|liaison|coordinator|d)\b|"
     r"[A-Z_]{4,}|@BotFather|\.env(\.example)?|python -m bot run|duban seed|export|ABC|<[^>]+>|\{[^}]+\}|"
     r"[a-z]+://\S+|\d+d\b|Telegram|Bot API|--[a-z]+|[\w-]+\.yaml|LibreOffice|soffice|"
-    r"apt-get install [\w-]+|Word|PDF")
+    r"apt-get install [\w-]+|Word|PDF|python -m bot [\w-]+|\.docx?\b|UTF-8|GB18030|\breview\b")
 
 
 def _texts(entry):
