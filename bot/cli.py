@@ -218,7 +218,7 @@ def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    """台账 (xlsx) or 情况通报 (docx, and PDF with --pdf where LibreOffice is installed)."""
+    """台账 (xlsx) or 情况通报 (docx); with --pdf also the PDF, where LibreOffice is installed."""
     import time as clock
 
     db = _open(settings)
@@ -233,24 +233,31 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         data = build_ledger(db, at, args.lang, historical=historical)
         suffix = "xlsx"
     else:
-        from bot.exports.bulletin import build_bulletin
+        from bot.exports.bulletin import Letterhead, build_bulletin
 
         data = build_bulletin(db, at, args.period, args.lang, historical=historical,
-                              today=_now(settings).date())
+                              today=_now(settings).date(),
+                              letterhead=Letterhead.from_settings(settings))
         suffix = "docx"
     out = args.out or Path(f"{args.kind}-{at:%Y-%m-%d}.{suffix}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     print(f"wrote {out} ({len(data) // 1024} KB, {1000 * (clock.perf_counter() - started):.0f} ms)")
-    if args.kind == "bulletin" and args.pdf:
-        from bot.exports.bulletin import bulletin_pdf
+    if args.pdf:
+        from bot.exports.pdf import PdfError, to_pdf
 
-        pdf = bulletin_pdf(data)
+        started = clock.perf_counter()
+        try:
+            pdf = to_pdf(data, suffix)
+        except PdfError as exc:
+            print(f"LibreOffice: {exc}", file=sys.stderr)
+            return 3
         if pdf is None:
             print(t("bulletin_pdf_missing", args.lang, html=False), file=sys.stderr)
             return 3
         out.with_suffix(".pdf").write_bytes(pdf)
-        print(f"wrote {out.with_suffix('.pdf')}")
+        print(f"wrote {out.with_suffix('.pdf')} ({len(pdf) // 1024} KB, "
+              f"{1000 * (clock.perf_counter() - started):.0f} ms)")
     return 0
 
 
@@ -393,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", choices=["week", "month"], default="week",
                    help="the bulletin's period (default week)")
     p.add_argument("--pdf", action="store_true",
-                   help="also write the bulletin as PDF (needs LibreOffice)")
+                   help="also write the file as PDF beside it (needs LibreOffice)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("score", help="结果考评: each department's points, rule by rule")

@@ -250,6 +250,20 @@ def m010_unit_quotas(db: Database) -> None:
     db["reports"].add_column("unit_value", float)
 
 
+
+@migrations()
+def m011_bulletin_issue_numbers(db: Database) -> None:
+    # 期号: each 情况通报 series (weekly, monthly) numbers its issues from the first one issued;
+    # a period issued again (a corrected copy, the English variant) keeps its number.
+    db["bulletin_issues"].create({
+        "series": str,  # week | month
+        "period": str,  # the ISO week (2023-W20) or the month (2023-05) the issue belongs to
+        "number": int,
+        "start": str, "end": str,  # the days it covered when first issued
+        "issued_at": str,
+    }, pk=("series", "period"), not_null={"number", "issued_at"})
+    db["bulletin_issues"].create_index(["series", "number"], unique=True)
+
 def refresh_latest(db: Database, task_id: str, period: str) -> None:
     """Recompute the newest valid report of one (task, period); call inside the write's transaction."""
     row = db.execute("SELECT max(id) FROM reports WHERE task_id = ? AND period = ? "

@@ -8,6 +8,7 @@ import re
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
 
+from bot.exports.bulletin import Letterhead
 from bot.exports.files import build_export, parse_export_args
 from bot.i18n import t
 from bot.scoreboard import score_message
@@ -18,14 +19,15 @@ FIRST_YEAR = 2000
 
 
 async def export(update: Update, context: DubanContext) -> None:
-    """/export [台账 | 通报 [周|月] [pdf]]: the file, sent to this chat."""
+    """/export [台账 [pdf] | 通报 [周|月] [pdf]]: the file, sent to this chat."""
     who = caller(update, context)
     request = parse_export_args(args_text(context).split())  # bad words: the usage, via guarded
     chat = update.effective_chat
     # The ledger takes seconds at scale: show "sending a file…" and keep the bot answering.
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT,
                                        message_thread_id=update.effective_message.message_thread_id)
-    files = await asyncio.to_thread(build_export, context.db, request, context.now(), who.lang)
+    files = await asyncio.to_thread(build_export, context.db, request, context.now(), who.lang,
+                                    Letterhead.from_settings(context.settings))
     for f in files:
         await update.effective_message.reply_document(
             InputFile(f.data, filename=f.name), caption=f.caption, do_quote=False)

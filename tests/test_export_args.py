@@ -18,6 +18,7 @@ AT = at("2023-05-15 09:00")
     ("", ExportRequest("ledger")),
     ("台账", ExportRequest("ledger")),
     ("Ledger", ExportRequest("ledger")),
+    ("台账 PDF", ExportRequest("ledger", pdf=True)),
     ("通报", ExportRequest("bulletin", "week")),
     ("通报 月", ExportRequest("bulletin", "month")),
     ("bulletin month PDF", ExportRequest("bulletin", "month", True)),
@@ -28,7 +29,7 @@ def test_export_words(text, request_):
 
 
 @pytest.mark.parametrize("text", ["年报", "台账 月", "通报 年", "通报 月 周", "通报 pdf pdf",
-                                  "ledger bulletin"])
+                                  "ledger bulletin", "台账 pdf pdf", "pdf"])
 def test_bad_export_words_get_the_usage(text):
     with pytest.raises(DubanError) as caught:
         parse_export_args(text.split())

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -41,11 +42,13 @@ class ExportFile:
 
 
 def parse_export_args(words: list[str]) -> ExportRequest:
-    """'' or '台账' → the ledger; '通报 [月|周] [pdf]' → the bulletin. Anything else is refused
-    with the usage (DubanError 'export_usage')."""
+    """'' or '台账 [pdf]' → the ledger; '通报 [月|周] [pdf]' → the bulletin. Anything else is
+    refused with the usage (DubanError 'export_usage')."""
     words = [w.strip().lower() for w in words if w.strip()]
-    if not words or (len(words) == 1 and words[0] in LEDGER_WORDS):
-        return ExportRequest("ledger")
+    if not words or words[0] in LEDGER_WORDS:
+        if words[1:] and words[1:] != ["pdf"]:
+            raise DubanError("export_usage")
+        return ExportRequest("ledger", pdf=bool(words[1:]))
     if words[0] not in BULLETIN_WORDS:
         raise DubanError("export_usage")
     period, pdf = None, False
@@ -78,25 +81,28 @@ def own_connection(db: Database) -> Iterator[Database]:
         other.close()
 
 
-def build_export(db: Database, request: ExportRequest, at: datetime, lang: str
-                 ) -> list[ExportFile]:
-    """The files for one /export: the ledger, or the bulletin (and its PDF when asked and
-    LibreOffice is there). Blocking: run it in a worker thread. When the PDF cannot be made,
-    the list holds the Word file only; the caller says why (`bulletin_pdf_missing`)."""
-    from bot.exports.bulletin import build_bulletin, bulletin_pdf
+def build_export(db: Database, request: ExportRequest, at: datetime, lang: str,
+                 letterhead: Any = None) -> list[ExportFile]:
+    """The files for one /export: the ledger or the bulletin, and its PDF when asked and
+    LibreOffice is there. Blocking: run it in a worker thread. When the PDF cannot be made,
+    the list holds the Office file only; the caller says why (`bulletin_pdf_missing`)."""
+    from bot.exports.bulletin import build_bulletin
     from bot.exports.ledger import build_ledger
+    from bot.exports.pdf import to_pdf
 
     day = f"{at:%Y-%m-%d}"
     with own_connection(db) as conn:
         if request.kind == "ledger":
-            data = build_ledger(conn, at, lang)
-            return [ExportFile(file_name("ledger", at, lang, "xlsx"), data,
-                               t("export_caption_ledger", lang, html=False, date=day))]
-        data = build_bulletin(conn, at, request.period, lang, today=at.date())
-    caption = t(f"export_caption_{request.period}", lang, html=False, date=day)
-    files = [ExportFile(file_name("bulletin", at, lang, "docx"), data, caption)]
+            data, suffix = build_ledger(conn, at, lang), "xlsx"
+            caption = t("export_caption_ledger", lang, html=False, date=day)
+        else:
+            data = build_bulletin(conn, at, request.period, lang, today=at.date(),
+                                  letterhead=letterhead)
+            suffix = "docx"
+            caption = t(f"export_caption_{request.period}", lang, html=False, date=day)
+    files = [ExportFile(file_name(request.kind, at, lang, suffix), data, caption)]
     if request.pdf:
-        pdf = bulletin_pdf(data)
+        pdf = to_pdf(data, suffix)
         if pdf is not None:
-            files.append(ExportFile(file_name("bulletin", at, lang, "pdf"), pdf, caption))
+            files.append(ExportFile(file_name(request.kind, at, lang, "pdf"), pdf, caption))
     return files
