@@ -247,6 +247,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         from bot.exports.pdf import PdfError, to_pdf
 
         started = clock.perf_counter()
+        if args.kind == "ledger":  # the sheets an office prints, without every record
+            data = build_ledger(db, at, args.lang, historical=historical, records=False)
         try:
             pdf = to_pdf(data, suffix)
         except PdfError as exc:

@@ -77,13 +77,15 @@ def export(folder: Path, lang: str = "zh") -> dict[str, Path]:
     db = build(folder / "previews.db")
     bulletin = build_bulletin(db, script.AT, "week", lang, today=TODAY)
     ledger = build_ledger(db, script.AT, lang)
+    printed = build_ledger(db, script.AT, lang, records=False)  # as `export --pdf` prints it
     db.close()
     out = {}
-    for name, data, convert, suffix in (("bulletin", bulletin, bulletin_pdf, "docx"),
-                                        ("ledger", ledger, ledger_pdf, "xlsx")):
+    for name, data, source, convert, suffix in (
+            ("bulletin", bulletin, bulletin, bulletin_pdf, "docx"),
+            ("ledger", ledger, printed, ledger_pdf, "xlsx")):
         office = folder / f"{name}.{suffix}"
         office.write_bytes(data)
-        pdf = convert(data)
+        pdf = convert(source)
         if pdf is None:
             raise SystemExit("LibreOffice (soffice) is needed: apt-get install "
                              "libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk")

@@ -62,3 +62,21 @@ def keep_evidence(db, evidence_dir, *, user_id, task_ref, data, file_id, file_un
     return record_evidence(db, archived, task_id=task["id"], user_id=user_id, file_id=file_id,
                            file_unique_id=file_unique_id, kind=kind, now=now,
                            file_name=file_name, caption=caption, report_id=report_id).row
+
+
+@pytest.fixture(scope="session")
+def soffice():
+    """LibreOffice's command for the tests that convert to PDF. Missing on a developer's
+    machine, they skip; in CI (CI set, as .ci/run's machine has it) they fail instead, so a
+    broken install can never pass as green."""
+    import os
+    import shutil
+
+    command = shutil.which("soffice") or shutil.which("libreoffice")
+    if command is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is not installed: .ci/run installs "
+                        "libreoffice-writer-nogui and libreoffice-calc-nogui")
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui "
+                    "libreoffice-calc-nogui fonts-noto-cjk poppler-utils)")
+    return command

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from bot.errors import DubanError
@@ -67,10 +65,14 @@ def test_score_message_refuses_a_future_year_and_scores_a_past_one_at_its_end(se
     assert "<pre>" in text and "as of 2023-05-15" in text.replace("(", " ")
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,
-                    reason="LibreOffice is not installed")
-def test_the_bulletin_with_its_pdf(seeded):
+def test_the_bulletin_with_its_pdf(seeded, soffice):
     docx, pdf = build_export(seeded, ExportRequest("bulletin", "month", pdf=True), AT, "en")
     assert (docx.name, pdf.name) == ("bulletin-2023-05-15.docx", "bulletin-2023-05-15.pdf")
     assert docx.data[:2] == b"PK" and pdf.data.startswith(b"%PDF")
     assert pdf.caption == docx.caption == "Bulletin (this month, as of 2023-05-15)"
+
+
+def test_the_ledger_with_its_pdf(seeded, soffice):
+    xlsx, pdf = build_export(seeded, ExportRequest("ledger", pdf=True), AT, "zh")
+    assert (xlsx.name, pdf.name) == ("督办台账-2023-05-15.xlsx", "督办台账-2023-05-15.pdf")
+    assert pdf.data.startswith(b"%PDF") and pdf.caption == xlsx.caption

@@ -307,7 +307,8 @@ def _page_setup(doc, lang: str) -> None:
     r_pr.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
     # Simplified Chinese: a reader without the named faces falls back to a Chinese (SC) face.
     _set(r_pr, "w:lang", val="zh-CN" if lang == "zh" else "en-GB", eastAsia="zh-CN")
-    # Chinese line breaking: no line starts with ，。》 and the like.
+    # Chinese line breaking: no line starts with ，。》 and the like (a closing mark at the end
+    # of a full line may hang into the margin, 标点悬挂, as Word and LibreOffice both do).
     for name in ("Normal", "Heading 1", "Heading 2"):
         _set(doc.styles[name].element.get_or_add_pPr(), "w:kinsoku", val="true")
 
@@ -604,41 +605,50 @@ def _imprint(doc, facts: BulletinFacts, letterhead: Letterhead, lang: str) -> No
     printed = [letterhead.text("printer", lang),
                _tx("bulletin_printed", lang, date=day_text(facts.record.at, lang))]
     table = doc.add_table(rows=len(rows) + 1, cols=2)
+    margins = _set(table._tbl.tblPr, "w:tblCellMar")
+    for edge in ("left", "right"):
+        _set(margins, f"w:{edge}", w=str(int(CELL_PADDING.pt * 20)), type="dxa")
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     tbl_pr = table._tbl.tblPr
     _set(tbl_pr, "w:tblW", w=str(int(TEXT_WIDTH / 635)), type="dxa")
     _set(tbl_pr, "w:tblLayout", type="fixed")
     borders = _set(tbl_pr, "w:tblBorders")
-    for edge, size in (("top", "8"), ("bottom", "8"), ("insideH", "6")):
-        _set(borders, f"w:{edge}", val="single", sz=size, space="0", color="000000")
+    for edge, eighths in (("top", "8"), ("bottom", "8"), ("insideH", "6")):
+        _set(borders, f"w:{edge}", val="single", sz=eighths, space="0", color="000000")
     for edge in ("left", "right", "insideV"):
         _set(borders, f"w:{edge}", val="nil")
-    half = int(TEXT_WIDTH / 2)
-    for col in table._tbl.tblGrid.findall(qn("w:gridCol")):
-        col.set(qn("w:w"), str(int(half / 635)))
+    # 四号 as GB/T 9704 has it, smaller when a long printing office and the date would not
+    # share the line; the date column as wide as 印发日期 needs, the office gets the rest.
+    padding = 4 * CELL_PADDING + Pt(4)
+    ems = em_width(printed[0]) + em_width(printed[1]) + 2
+    size = Pt(min(SIZE_NOTE.pt, (TEXT_WIDTH - padding) / ems / 12700 * 0.97))
+    right = int(size * (em_width(printed[1]) + 1) + 2 * CELL_PADDING + Pt(2))
+    widths = (int(TEXT_WIDTH) - right, right)
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(width / 635)))
     for row in table.rows:
         _set(row._tr.get_or_add_trPr(), "w:cantSplit", val="true")
-        for cell in row.cells:
-            cell.width = half
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
     if cc:
         cell = table.rows[0].cells[0].merge(table.rows[0].cells[1])
-        _cell_text(cell, rows[0][0], BODY_FONT, SIZE_NOTE)
+        _cell_text(cell, rows[0][0], BODY_FONT, size)
         fmt = cell.paragraphs[0].paragraph_format
-        fmt.left_indent = fmt.right_indent = SIZE_NOTE  # 左右各空一字
+        fmt.left_indent = fmt.right_indent = size  # 左右各空一字
         # 回行时与冒号后的首字对齐
-        fmt.first_line_indent = -Pt(SIZE_NOTE.pt * em_width(_tx("bulletin_cc_label", lang)))
-        fmt.left_indent = Pt(SIZE_NOTE.pt * (1 + em_width(_tx("bulletin_cc_label", lang))))
+        fmt.first_line_indent = -Pt(size.pt * em_width(_tx("bulletin_cc_label", lang)))
+        fmt.left_indent = Pt(size.pt * (1 + em_width(_tx("bulletin_cc_label", lang))))
         fmt.keep_with_next = True
     last = table.rows[-1].cells
-    _cell_text(last[0], printed[0], BODY_FONT, SIZE_NOTE)
-    last[0].paragraphs[0].paragraph_format.left_indent = SIZE_NOTE  # 左空一字
-    _cell_text(last[1], printed[1], BODY_FONT, SIZE_NOTE, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    last[1].paragraphs[0].paragraph_format.right_indent = SIZE_NOTE  # 右空一字
+    _cell_text(last[0], printed[0], BODY_FONT, size)
+    last[0].paragraphs[0].paragraph_format.left_indent = size  # 左空一字
+    _cell_text(last[1], printed[1], BODY_FONT, size, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    last[1].paragraphs[0].paragraph_format.right_indent = size  # 右空一字
     for row in table.rows:
         for cell in row.cells:
             for p in cell.paragraphs:
-                p.paragraph_format.line_spacing = Pt(SIZE_NOTE.pt * 1.9)
+                p.paragraph_format.line_spacing = Pt(size.pt * 1.9)
 
 
 # ---------------------------------------------------------------- figures

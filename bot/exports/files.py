@@ -92,9 +92,12 @@ def build_export(db: Database, request: ExportRequest, at: datetime, lang: str,
 
     day = f"{at:%Y-%m-%d}"
     with own_connection(db) as conn:
+        printed = None
         if request.kind == "ledger":
             data, suffix = build_ledger(conn, at, lang), "xlsx"
             caption = t("export_caption_ledger", lang, html=False, date=day)
+            if request.pdf:  # the sheets an office prints, without every record
+                printed = build_ledger(conn, at, lang, records=False)
         else:
             data = build_bulletin(conn, at, request.period, lang, today=at.date(),
                                   letterhead=letterhead)
@@ -102,7 +105,7 @@ def build_export(db: Database, request: ExportRequest, at: datetime, lang: str,
             caption = t(f"export_caption_{request.period}", lang, html=False, date=day)
     files = [ExportFile(file_name(request.kind, at, lang, suffix), data, caption)]
     if request.pdf:
-        pdf = to_pdf(data, suffix)
+        pdf = to_pdf(printed or data, suffix)
         if pdf is not None:
             files.append(ExportFile(file_name(request.kind, at, lang, "pdf"), pdf, caption))
     return files

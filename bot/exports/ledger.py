@@ -262,8 +262,10 @@ def _report_rows(sheet: _Sheet, db: Database, record: Record, lang: str) -> None
 
 
 def build_ledger(db: Database, at: datetime, lang: str = "zh",
-                 historical: bool = False) -> bytes:
-    """The ledger as .xlsx bytes, as of `at` (reports after `at` ignored when `historical`)."""
+                 historical: bool = False, records: bool = True) -> bytes:
+    """The ledger as .xlsx bytes, as of `at` (reports after `at` ignored when `historical`).
+    Without `records`, the sheets an office prints only (no 报送记录, every record: at scale
+    thousands of pages), as the PDF is made from."""
     record = gather(db, at, lang, historical=historical)
     title = t("ledger_title", lang, html=False, title=for_reader(record.title, lang))
     subtitle = t("ledger_subtitle", lang, html=False, document=record.document or "—",
@@ -287,9 +289,10 @@ def build_ledger(db: Database, at: datetime, lang: str = "zh",
              lambda sh: _dept_rows(sh, record, lang)),
             (sheet("ledger_sheet_units", "ledger_cols_units", UNIT_WIDTHS),
              lambda sh: _unit_rows(sh, record, lang)),
-            (sheet("ledger_sheet_reports", "ledger_cols_reports", REPORT_WIDTHS),
-             lambda sh: _report_rows(sh, db, record, lang)),
         ]
+        if records:
+            fills.append((sheet("ledger_sheet_reports", "ledger_cols_reports", REPORT_WIDTHS),
+                          lambda sh: _report_rows(sh, db, record, lang)))
         for each, fill in fills:
             fill(each)
             each.finish()
