@@ -23,7 +23,7 @@ _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "("
 # holding Chinese; digits keep theirs (1,000 and 10:30 stay).
 _PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[,;:?!]|[,;:?!](?=[{_CJK}])")
 _BRACKETS = re.compile(rf"\(([^()]*[{_CJK}][^()]*)\)")
-_QUOTES = re.compile(rf'"([^"]*[{_CJK}][^"]*)"')
+_QUOTES = re.compile(r'"([^"\n]*)"')  # a pair of straight quotes in Chinese text
 _YEAR_SPAN = re.compile(rf"(?<=\d)\s*[-~]\s*(?=\d+[{_CJK}])")  # 2022-2025年 → 2022—2025年
 
 
