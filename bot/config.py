@@ -57,6 +57,8 @@ class Settings:
         "泉州市大中小学心理健康教育工作联席会议办公室",
         "Office of the Quanzhou Joint Conference on Mental Health Education in Schools")
     bulletin_printer: tuple[str, str] | None = None  # 印发机关; None: the 署名
+    plan_file: Path = Path("tasks_seed.yaml")  # what `seed` loads when no file is named
+    scoring_rules: Path | None = None  # a file overriding the packaged scoring rules
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -303,6 +305,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("BULLETIN_PRINTER", "bulletin_printer", _bilingual, None,
          "印发机关,可附英文:中文 | English;留空表示与署名相同",
          "the printing office (印发机关), Chinese | English; empty for the signing office"),
+    Spec("PLAN_FILE", "plan_file", Path, Path("tasks_seed.yaml"),
+         "计划文件路径(相对路径从当前目录算起)", "the plan file's path (relative to the current folder)"),
+    Spec("SCORING_RULES", "scoring_rules", Path, None,
+         "考评规则文件路径;留空表示使用内置规则", "a scoring rules file; empty for the built-in rules"),
     Spec("CHASE_COLOURS", "chase_colours", _colours, ("blue", "yellow", "red"),
          "三种不同颜色,用逗号分隔:blue、yellow、orange、red、green、purple(或 蓝、黄、橙、红、绿、紫)",
          "three different colours, comma-separated: blue, yellow, orange, red, green, purple"),

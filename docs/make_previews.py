@@ -27,12 +27,12 @@ for folder in (ROOT, ROOT / "docs"):
 
 import make_screenshots as script  # noqa: E402
 
-from bot import notices  # noqa: E402
-from bot.exports.bulletin import build_bulletin  # noqa: E402
-from bot.exports.ledger import build_ledger  # noqa: E402
-from bot.exports.pdf import bulletin_pdf, ledger_pdf  # noqa: E402
-from bot.lifecycle import Event  # noqa: E402
-from bot.progress import (  # noqa: E402
+from bot.domain.lifecycle import Event  # noqa: E402
+from bot.outputs.exports.bulletin import build_bulletin  # noqa: E402
+from bot.outputs.exports.ledger import build_ledger  # noqa: E402
+from bot.outputs.exports.pdf import bulletin_pdf, ledger_pdf  # noqa: E402
+from bot.services import notices  # noqa: E402
+from bot.services.progress import (  # noqa: E402
     act,
     decide_extension,
     record_report,

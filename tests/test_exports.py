@@ -12,10 +12,10 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from bot import notices
 from bot.config import load_settings
-from bot.exports import facts
-from bot.exports.bulletin import (
+from bot.domain.lifecycle import Event
+from bot.outputs.exports import facts
+from bot.outputs.exports.bulletin import (
     BODY_FONT,
     HEADING_FONT,
     TITLE_FONT,
@@ -23,10 +23,10 @@ from bot.exports.bulletin import (
     build_bulletin,
     period_of,
 )
-from bot.exports.ledger import build_ledger
-from bot.exports.pdf import bulletin_pdf
-from bot.lifecycle import Event
-from bot.progress import (
+from bot.outputs.exports.ledger import build_ledger
+from bot.outputs.exports.pdf import bulletin_pdf
+from bot.services import notices
+from bot.services.progress import (
     act,
     close_task,
     decide_extension,
@@ -459,7 +459,7 @@ def test_bulletin_period_and_pdf_without_libreoffice(monkeypatch):
     assert (week.start.isoformat(), week.end.isoformat(), week.key) == (
         "2023-05-09", "2023-05-15", "2023-W20")
     assert period_of("month", AT).key == "2023-05"
-    import bot.exports.pdf as pdf
+    import bot.outputs.exports.pdf as pdf
 
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
     assert bulletin_pdf(b"not used") is None

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from bot.directory import add_member
-from bot.progress import unit_values
+from bot.services.directory import add_member
+from bot.services.progress import unit_values
 from tests.conftest import at
 from tests.test_bot_e2e import GROUP, Env, env  # noqa: F401 (the fixture)
 
@@ -55,7 +55,7 @@ async def test_the_coordinator_exports_the_ledger(fixed: Env):
 
 
 async def test_the_coordinator_exports_the_bulletin_and_asks_for_a_pdf(fixed: Env, monkeypatch):
-    import bot.exports.pdf as pdf
+    import bot.outputs.exports.pdf as pdf
 
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)  # no LibreOffice here
     fixed.app.bot_data.settings = replace(fixed.app.bot_data.settings,

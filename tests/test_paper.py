@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.render.paper import book_title, day_text, em_width, full_width, joined, title_lines
+from bot.outputs.render.paper import book_title, day_text, em_width, full_width, joined, title_lines
 
 LINE = 20  # characters of 二号 on the 156 mm line
 

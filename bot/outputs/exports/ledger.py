@@ -1,0 +1,300 @@
+"""台账: the supervision ledger as an Excel workbook an office files, filters and prints.
+
+Every sheet opens with a title row (the plan), a line with the document number and the 截至 date,
+and the header row; then one row per task (任务台账), per department in rank order (部门汇总), per
+county unit of each split target with a subtotal per target (任务分解), and per record (报送记录).
+Thin borders round every cell, long text wrapped (the cell's own format carries the wrap, so
+nothing overrides it), whole numbers shown whole, status as words in the status colour, dates
+as real Excel dates. Printing is set up as an office prints a ledger: A4 landscape, fitted to one
+page wide, the header row repeated on every page, 第 N 页 in the footer.
+
+XlsxWriter in constant-memory mode streams rows to a temporary file, so the 100k-record sheet of
+the benchmark's largest plan does not sit in memory cell by cell. The rows come from
+`bot.outputs.exports.facts.gather` (one Record); this module formats and computes no figure of its own.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from sqlite_utils import Database
+from wcwidth import wcswidth
+
+from bot.domain.marks import STATES
+from bot.language.i18n import field, label, t
+from bot.outputs.exports.bulletin import unit_word
+from bot.outputs.exports.facts import Record, TaskFacts, gather
+from bot.outputs.palette import STATUS_TINTS
+from bot.outputs.render.paper import day_text, for_reader, joined
+from bot.store.connection import utc_iso
+
+FONT = "宋体"
+SIZE = 10
+HEAD_ROWS = 3  # title, document and date, column heads
+LINE_HEIGHT = 13.5  # points a line of 10 pt text takes in a cell
+
+# Print widths (Excel's character units) of each sheet's columns, in catalogue order.
+TASK_WIDTHS = (6, 10, 8, 26, 8, 9, 10, 10, 10, 10, 10, 12, 10, 7, 6, 8, 8, 10, 8, 16, 6, 6, 6, 6,
+               10, 16)
+DEPT_WIDTHS = (6, 12, 16, 7, 9, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8)
+UNIT_WIDTHS = (7, 26, 7, 9, 16, 10, 9, 10)
+REPORT_WIDTHS = (8, 7, 10, 11, 10, 7, 8, 8, 10, 30, 10, 16, 8, 16)
+DATE_FORMATS = {"zh": "yyyy.m.d", "en": "yyyy-mm-dd"}
+DATETIME_FORMATS = {"zh": "yyyy.m.d hh:mm", "en": "yyyy-mm-dd hh:mm"}
+
+
+def columns(key: str, lang: str) -> list[str]:
+    """A "|"-separated column list from the catalogue."""
+    return t(key, lang, html=False).split("|")
+
+
+class _Formats:
+    """The workbook's cell formats, made once (numbers with a unit made when first needed)."""
+
+    def __init__(self, book: xlsxwriter.Workbook, lang: str) -> None:
+        self.book, self.lang = book, lang
+        self.base = {"font_name": FONT, "font_size": SIZE, "valign": "top", "border": 1,
+                     "text_wrap": True}
+        add = book.add_format
+        self.title = add({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center",
+                          "valign": "vcenter"})
+        self.subtitle = add({"font_name": FONT, "font_size": SIZE + 1, "align": "right",
+                             "valign": "vcenter"})
+        self.head = add({**self.base, "bold": True, "bg_color": "#e7e6e6", "align": "center",
+                         "valign": "vcenter"})
+        self.text = add(self.base)
+        self.centre = add({**self.base, "align": "center"})
+        self.date = add({**self.base, "num_format": DATE_FORMATS[lang], "align": "center"})
+        self.datetime = add({**self.base, "num_format": DATETIME_FORMATS[lang]})
+        self.note = add({"font_name": FONT, "font_size": SIZE - 1, "italic": True})
+        self.total = add({**self.base, "bold": True})
+        self._numbers: dict[tuple[str, bool, bool], Any] = {}
+        self.status = {s: add({**self.base, "bg_color": tint, "align": "center"})
+                       for s, tint in STATUS_TINTS.items()}
+
+    def number(self, value: float, unit: str = "", bold: bool = False):
+        """Whole numbers whole ("60", not "60."), others with one decimal; a unit word in
+        the format keeps the cell a number ("150所")."""
+        whole = float(value).is_integer()
+        key = (unit, whole, bold)
+        if key not in self._numbers:
+            pattern = "0" if whole else "0.0"
+            if unit:
+                pattern += '"' + unit.replace('"', "") + '"'
+            self._numbers[key] = self.book.add_format(
+                {**self.base, "num_format": pattern, "align": "right", "bold": bold})
+        return self._numbers[key]
+
+
+class _Sheet:
+    """One worksheet: title rows, header, then rows written in order (constant memory)."""
+
+    def __init__(self, book: xlsxwriter.Workbook, formats: _Formats, name: str,
+                 heads: list[str], widths: tuple[int, ...], title: str, subtitle: str,
+                 footer: str) -> None:
+        self.ws = book.add_worksheet(name)
+        self.f = formats
+        self.heads = heads
+        last = len(heads) - 1
+        self.widths = widths
+        for col, width in enumerate(widths):
+            self.ws.set_column(col, col, width)
+        self.ws.set_row(0, 26)
+        self.ws.merge_range(0, 0, 0, last, title, formats.title)
+        self.ws.merge_range(1, 0, 1, last, subtitle, formats.subtitle)
+        self.ws.write_row(2, 0, heads, formats.head)
+        self.row = HEAD_ROWS - 1
+        # Printing: A4 landscape, one page wide, the header row on every page, page numbers.
+        self.ws.set_landscape()
+        self.ws.set_paper(9)
+        self.ws.fit_to_pages(1, 0)
+        self.ws.repeat_rows(2)
+        self.ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        self.ws.center_horizontally()
+        self.ws.set_footer(f"&C{footer}")
+        self.ws.freeze_panes(HEAD_ROWS, 1)
+
+    def cell(self, col: int, value: Any, fmt: Any = None) -> None:
+        row, f = self.row, self.f
+        if value is None or value == "":
+            self.ws.write_blank(row, col, None, fmt or f.text)
+        elif isinstance(value, datetime):
+            self.ws.write_datetime(row, col, value.replace(tzinfo=None), fmt or f.datetime)
+        elif isinstance(value, date):
+            self.ws.write_datetime(row, col, datetime(value.year, value.month, value.day),
+                                   fmt or f.date)
+        elif isinstance(value, bool):
+            self.ws.write_string(row, col, str(value), fmt or f.text)
+        elif isinstance(value, int | float):
+            self.ws.write_number(row, col, value, fmt or f.number(value))
+        else:
+            self.ws.write_string(row, col, str(value), fmt or f.text)
+
+    def write(self, values: list[Any], formats: dict[int, Any] | None = None) -> None:
+        self.row += 1
+        # Excel, WPS and LibreOffice do not all grow a row for wrapped text on opening: give
+        # each row the height its longest wrapped cell needs.
+        lines = max((_lines(v, w) for v, w in zip(values, self.widths, strict=False)
+                     if isinstance(v, str)), default=1)
+        if lines > 1:
+            self.ws.set_row(self.row, lines * LINE_HEIGHT + 2)
+        for col, value in enumerate(values):
+            self.cell(col, value, (formats or {}).get(col))
+
+    def finish(self) -> None:
+        self.ws.autofilter(HEAD_ROWS - 1, 0, max(self.row, HEAD_ROWS - 1), len(self.heads) - 1)
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines a wrapped cell `width` characters wide takes for `text` (Chinese counts two)."""
+    room = max(width - 1, 1)
+    total = 0
+    for line in text.split("\n"):
+        shown = wcswidth(line)
+        total += max(1, -(-(shown if shown >= 0 else 2 * len(line)) // room))
+    return total
+
+
+def _whole(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def _task_rows(sheet: _Sheet, record: Record, lang: str) -> None:
+    f_ = sheet.f
+    for f in record.tasks:
+        task, s = f.task, f.view.status
+        unit = unit_word(task, lang)
+        approved = f.approved
+        # 完成时限 is the deadline as assigned; an approved 延期 shows in the columns after it.
+        deadline: Any = ((f.extension.original if f.extension else None) or s.due
+                         or t("ledger_standing", lang, html=False))
+        number = {c: f_.number(v, unit) for c, v in ((15, f.view.value),
+                                                      (16, task["target_value"]))
+                  if v is not None}
+        sheet.write([
+            task["id"], f.supervision_no, for_reader(task["clause"], lang),
+            for_reader(field(task, "title", lang), lang), f.dept_name,
+            joined(f.liaisons, lang) or t("ledger_no_liaison", lang, html=False),
+            joined(f.with_names, lang),
+            f.assigned_on, f.acknowledged.date() if f.acknowledged else None,
+            deadline,
+            f.extension.extended if f.extension else None,
+            for_reader(approved.reason, lang) if approved else None,
+            approved.decided_on if approved else None,
+            label("status", s.status, lang),
+            s.percent,
+            _whole(f.view.value), _whole(task["target_value"]),
+            f.last_at, f.last_by, for_reader(f.last_note, lang),
+            f.view.evidence,
+            f.days_overdue or None,
+            f.chases.count or None,
+            f.chases.unanswered or None,
+            f.closed_on,
+            for_reader(f.reason, lang) or None,
+        ], {13: f_.status[s.status], 9: f_.date if not isinstance(deadline, str) else f_.centre,
+            **number})
+
+
+def _dept_rows(sheet: _Sheet, record: Record, lang: str) -> None:
+    order = ("closed", "pending_check", "on_track", "due_soon", "behind", "blocked", "assigned",
+             "suspended", "no_report", "overdue")
+    for line in record.ranking.lines:
+        sheet.write([line.rank, line.name,
+                     joined(line.liaisons, lang) or t("ledger_no_liaison", lang, html=False),
+                     line.tasks, round(line.completion, 1) if line.completion is not None
+                     else None, *(line.counts[c] for c in order), line.score, line.grade],
+                    {14: sheet.f.status["overdue"]} if line.counts["overdue"] else None)
+    s = record.summary
+    total = sheet.f.total
+    sheet.write([None, t("ledger_total", lang, html=False), None, len(s.tasks),
+                 round(s.completion, 1) if s.completion is not None else None,
+                 *(s.counts[c] for c in order), None, None],
+                {1: total, 3: sheet.f.number(len(s.tasks), bold=True)})
+    sheet.row += 1
+    sheet.ws.merge_range(sheet.row, 0, sheet.row, len(sheet.heads) - 1,
+                         t("ledger_rank_rule", lang, html=False), sheet.f.note)
+
+
+def _unit_rows(sheet: _Sheet, record: Record, lang: str) -> None:
+    for b in record.breakdowns:
+        f: TaskFacts = b.facts
+        metric = for_reader(field(f.task, "metric", lang), lang)
+        unit = unit_word(f.task, lang)
+        target = _whole(b.target)
+        for u in b.units:
+            sheet.write([f.task["id"], metric, b.year, target, u.unit, _whole(u.quota),
+                         _whole(u.value), u.share],
+                        {3: sheet.f.number(target or 0, unit)} if target is not None else None)
+        bold = sheet.f.total
+        sheet.write([f.task["id"], metric, b.year, target, t("ledger_subtotal", lang, html=False),
+                     _whole(b.quota_total), _whole(b.value_total), b.share],
+                    {4: bold, 5: sheet.f.number(b.quota_total, bold=True),
+                     6: sheet.f.number(b.value_total, bold=True),
+                     **({3: sheet.f.number(target, unit)} if target is not None else {}),
+                     **({7: sheet.f.number(b.share, bold=True)} if b.share is not None else {})})
+
+
+def _report_rows(sheet: _Sheet, db: Database, record: Record, lang: str) -> None:
+    depts = {line.dept["code"]: line.name for line in record.ranking.lines}
+    tz = record.at.tzinfo
+    sql = ("SELECT r.*, m.name AS user_name FROM reports r LEFT JOIN members m "
+           "ON m.user_id = r.user_id WHERE r.at <= ? ORDER BY r.id")
+    states = {k: label("state", k, lang) for k in STATES}
+    kinds: dict[str, str] = {}
+    for r in db.query(sql, [utc_iso(record.at)]):
+        kind = kinds.get(r["kind"]) or kinds.setdefault(r["kind"],
+                                                        label("report_kind", r["kind"], lang))
+        sheet.write([
+            r["id"], r["task_id"], depts.get(r["dept"], r["dept"] or ""), r["period"] or "",
+            kind, r["percent"], states.get(r["state"], r["state"] or ""),
+            _whole(r["value"]), r["unit"] or "", for_reader(r["note"] or "", lang),
+            r["user_name"] or (str(r["user_id"]) if r["user_id"] else ""),
+            datetime.fromisoformat(r["at"]).astimezone(tz),
+            r["source"] or "",
+            datetime.fromisoformat(r["revoked_at"]).astimezone(tz) if r["revoked_at"] else None,
+        ])
+
+
+def build_ledger(db: Database, at: datetime, lang: str = "zh",
+                 historical: bool = False, records: bool = True, rules: Any = None) -> bytes:
+    """The ledger as .xlsx bytes, as of `at` (reports after `at` ignored when `historical`).
+    Without `records`, the sheets an office prints only (no 报送记录, every record: at scale
+    thousands of pages), as the PDF is made from."""
+    record = gather(db, at, lang, historical=historical, rules=rules)
+    title = t("ledger_title", lang, html=False, title=for_reader(record.title, lang))
+    subtitle = t("ledger_subtitle", lang, html=False, document=record.document or "—",
+                 date=day_text(at, lang))
+    footer = t("ledger_footer", lang, html=False)
+    with tempfile.TemporaryDirectory(prefix="duban-ledger-") as tmp:
+        path = Path(tmp) / "ledger.xlsx"
+        book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": tmp})
+        book.set_properties({"title": title, "subject": record.document,
+                             "author": "duban 督办", "created": at.replace(tzinfo=None)})
+        formats = _Formats(book, lang)
+
+        def sheet(name: str, cols: str, widths: tuple[int, ...]) -> _Sheet:
+            return _Sheet(book, formats, t(name, lang, html=False), columns(cols, lang),
+                          widths, title, subtitle, footer)
+
+        fills = [
+            (sheet("ledger_sheet_tasks", "ledger_cols_tasks", TASK_WIDTHS),
+             lambda sh: _task_rows(sh, record, lang)),
+            (sheet("ledger_sheet_depts", "ledger_cols_depts", DEPT_WIDTHS),
+             lambda sh: _dept_rows(sh, record, lang)),
+            (sheet("ledger_sheet_units", "ledger_cols_units", UNIT_WIDTHS),
+             lambda sh: _unit_rows(sh, record, lang)),
+        ]
+        if records:
+            fills.append((sheet("ledger_sheet_reports", "ledger_cols_reports", REPORT_WIDTHS),
+                          lambda sh: _report_rows(sh, db, record, lang)))
+        for each, fill in fills:
+            fill(each)
+            each.finish()
+        book.close()
+        return path.read_bytes()
