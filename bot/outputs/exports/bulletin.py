@@ -97,7 +97,7 @@ class Letterhead:
         if pair is None:
             return ""
         zh, en = pair
-        return (en or zh) if lang == "en" else zh
+        return field({"name": zh, "name_en": en}, "dept_full", lang)  # English, else Chinese
 
 
 # ---------------------------------------------------------------- runs and paragraphs
@@ -306,7 +306,7 @@ def _page_setup(doc, lang: str) -> None:
     r_pr = normal.element.get_or_add_rPr()
     r_pr.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
     # Simplified Chinese: a reader without the named faces falls back to a Chinese (SC) face.
-    _set(r_pr, "w:lang", val="zh-CN" if lang == "zh" else "en-GB", eastAsia="zh-CN")
+    _set(r_pr, "w:lang", val=_tx("layout.doc_lang", lang), eastAsia="zh-CN")
     # Chinese line breaking: no line starts with ，。》 and the like (a closing mark at the end
     # of a full line may hang into the margin, 标点悬挂, as Word and LibreOffice both do).
     for name in ("Normal", "Heading 1", "Heading 2"):
@@ -342,7 +342,8 @@ def _title(doc, facts: BulletinFacts, lang: str) -> None:
     record = facts.record
     text = _tx("bulletin_title", lang, plan=book_title(record.title, lang))
     # GB/T 9704: 二号 on a 156 mm line holds 20 characters; break between words.
-    lines = title_lines(text, TEXT_WIDTH.pt / SIZE_TITLE.pt) if lang == "zh" else [text]
+    lines = (title_lines(text, TEXT_WIDTH.pt / SIZE_TITLE.pt)
+             if _tx("layout.break_title", lang) == "yes" else [text])
     _para(doc, "\n".join(lines), TITLE_FONT, SIZE_TITLE, align=WD_ALIGN_PARAGRAPH.CENTER,
           indent=False, line=Pt(35))
     _para(doc)  # one empty line before 主送
@@ -490,10 +491,8 @@ def _chases(doc, facts: BulletinFacts, lang: str) -> None:
     _heading(doc, _tx("bulletin_h2_unsigned", lang), level=2)
     if facts.notices:
         _table(doc, _cols("bulletin_cols_notices", lang), [
-            [label("notice", n.kind, lang) + (f"（{_colour(n.colour, lang)}）"
-                                              if n.colour and lang == "zh" else
-                                              f" ({_colour(n.colour, lang)})" if n.colour
-                                              else ""),
+            [_tx("bulletin_notice_kind", lang, kind=label("notice", n.kind, lang),
+                 colour=_colour(n.colour, lang)) if n.colour else label("notice", n.kind, lang),
              n.dept_name, joined(n.tasks, lang), day_text(n.sent_on, lang), str(n.workdays)]
             for n in facts.notices], flex=(2,), centre=(4,))
     else:

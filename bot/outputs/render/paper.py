@@ -46,15 +46,20 @@ def full_width(text: str) -> str:
     return _YEAR_SPAN.sub("—", out)
 
 
+def chinese_layout(lang: str) -> bool:
+    """Whether the reader's catalogue sets text the Chinese way (full-width marks, 书名号)."""
+    return t("layout.full_width", lang, html=False) == "yes"
+
+
 def for_reader(text: str, lang: str) -> str:
     """Text from the record as the document prints it: Chinese punctuation in Chinese."""
-    return full_width(text) if lang == "zh" else text
+    return full_width(text) if chinese_layout(lang) else text
 
 
 def book_title(title: str, lang: str) -> str:
     """The plan's title as a title is quoted: 《…》 (nested ones as 〈〉), “…” in English."""
     inner = title.strip()
-    if lang != "zh":
+    if not chinese_layout(lang):
         bare = inner.strip('“”"')
         return f"“{bare}”"
     inner = full_width(inner)
