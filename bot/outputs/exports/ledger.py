@@ -95,8 +95,11 @@ class _Sheet:
 
     def __init__(self, book: xlsxwriter.Workbook, formats: _Formats, name: str,
                  heads: list[str], widths: tuple[int, ...], title: str, subtitle: str,
-                 footer: str) -> None:
+                 footer: str, sparse: bool = False) -> None:
         self.ws = book.add_worksheet(name)
+        # sparse: empty cells are not written (no border there); for the 100k-row record sheet,
+        # which is filtered on screen rather than printed
+        self.sparse = sparse
         self.f = formats
         self.heads = heads
         last = len(heads) - 1
@@ -121,7 +124,8 @@ class _Sheet:
     def cell(self, col: int, value: Any, fmt: Any = None) -> None:
         row, f = self.row, self.f
         if value is None or value == "":
-            self.ws.write_blank(row, col, None, fmt or f.text)
+            if not self.sparse:
+                self.ws.write_blank(row, col, None, fmt or f.text)
         elif isinstance(value, datetime):
             self.ws.write_datetime(row, col, value.replace(tzinfo=None), fmt or f.datetime)
         elif isinstance(value, date):
@@ -134,12 +138,14 @@ class _Sheet:
         else:
             self.ws.write_string(row, col, str(value), fmt or f.text)
 
-    def write(self, values: list[Any], formats: dict[int, Any] | None = None) -> None:
+    def write(self, values: list[Any], formats: dict[int, Any] | None = None,
+              measure: tuple[int, ...] | None = None) -> None:
         self.row += 1
         # Excel, WPS and LibreOffice do not all grow a row for wrapped text on opening: give
-        # each row the height its longest wrapped cell needs.
-        lines = max((_lines(v, w) for v, w in zip(values, self.widths, strict=False)
-                     if isinstance(v, str)), default=1)
+        # each row the height its longest wrapped cell needs (of the `measure` columns).
+        lines = max((_lines(values[i], self.widths[i])
+                     for i in (measure if measure is not None else range(len(values)))
+                     if isinstance(values[i], str)), default=1)
         if lines > 1:
             self.ws.set_row(self.row, lines * LINE_HEIGHT + 2)
         for col, value in enumerate(values):
@@ -152,6 +158,8 @@ class _Sheet:
 def _lines(text: str, width: int) -> int:
     """Lines a wrapped cell `width` characters wide takes for `text` (Chinese counts two)."""
     room = max(width - 1, 1)
+    if len(text) * 2 <= room and "\n" not in text:  # short: one line whatever its script
+        return 1
     total = 0
     for line in text.split("\n"):
         shown = wcswidth(line)
@@ -258,7 +266,7 @@ def _report_rows(sheet: _Sheet, db: Database, record: Record, lang: str) -> None
             datetime.fromisoformat(r["at"]).astimezone(tz),
             r["source"] or "",
             datetime.fromisoformat(r["revoked_at"]).astimezone(tz) if r["revoked_at"] else None,
-        ])
+        ], measure=(9,))  # only the note can be long
 
 
 def build_ledger(db: Database, at: datetime, lang: str = "zh",
@@ -278,9 +286,9 @@ def build_ledger(db: Database, at: datetime, lang: str = "zh",
                              "author": "duban 督办", "created": at.replace(tzinfo=None)})
         formats = _Formats(book, lang)
 
-        def sheet(name: str, cols: str, widths: tuple[int, ...]) -> _Sheet:
+        def sheet(name: str, cols: str, widths: tuple[int, ...], sparse: bool = False) -> _Sheet:
             return _Sheet(book, formats, t(name, lang, html=False), columns(cols, lang),
-                          widths, title, subtitle, footer)
+                          widths, title, subtitle, footer, sparse)
 
         fills = [
             (sheet("ledger_sheet_tasks", "ledger_cols_tasks", TASK_WIDTHS),
@@ -291,7 +299,8 @@ def build_ledger(db: Database, at: datetime, lang: str = "zh",
              lambda sh: _unit_rows(sh, record, lang)),
         ]
         if records:
-            fills.append((sheet("ledger_sheet_reports", "ledger_cols_reports", REPORT_WIDTHS),
+            fills.append((sheet("ledger_sheet_reports", "ledger_cols_reports", REPORT_WIDTHS,
+                                sparse=True),
                           lambda sh: _report_rows(sh, db, record, lang)))
         for each, fill in fills:
             fill(each)
