@@ -32,13 +32,14 @@ from bot.outputs.exports.bulletin import build_bulletin  # noqa: E402
 from bot.outputs.exports.ledger import build_ledger  # noqa: E402
 from bot.outputs.exports.pdf import bulletin_pdf, ledger_pdf  # noqa: E402
 from bot.services import notices  # noqa: E402
-from bot.services.progress import (  # noqa: E402
+from bot.services.commands import (  # noqa: E402
     act,
     decide_extension,
     record_report,
     request_extension,
     task_version,
 )
+from bot.services.directory import find_task  # noqa: E402
 
 TODAY = date(2023, 7, 1)
 # (name, PDF, first page, last page, dots per inch: the landscape ledger is denser)
@@ -67,7 +68,7 @@ def build(path: Path):
         reason="待省级文件出台后再行部署", now=day(14))
     record_report(db, user_id=health, task_ref="T44", state="blocked",
                   note="专家库人选尚未确定", now=day(17))
-    notices.chase(db, user_id=coordinator, tasks=[db["tasks"].get("T02")], now=day(17),
+    notices.chase(db, user_id=coordinator, tasks=[find_task(db, "T02")], now=day(17),
                   colours=("blue", "yellow", "red"))
     return db
 

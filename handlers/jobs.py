@@ -16,18 +16,16 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, t
-from bot.outputs.digest import digest_data, render_charts, tracking_began
+from bot.outputs.digest import digest_data, render_charts
 from bot.outputs.render.chat import late_acks_html, queues_html
 from bot.outputs.render.digest import digest_text
 from bot.outputs.render.nudges import compose_nudges, nudge_batches
 from bot.outputs.render.split import split_text
 from bot.services import notices
+from bot.services.commands import mute_task
 from bot.services.directory import catalogue, coordinators, dept_names
-from bot.services.progress import mute_task
-from bot.services.queues import queues
-from bot.services.reminders import NudgePolicy, nudge_context
-from bot.store.outbox import mark_failed, mark_sent, pending, prepare_nudges
-from bot.store.schema import Database
+from bot.services.reminders import NudgePolicy, nudge_context, prepare_nudges
+from bot.store.outbox import mark_failed, mark_sent, pending
 from handlers.context import DubanContext, args_text, caller, reply
 from handlers.supervision import post_notice
 
@@ -35,15 +33,10 @@ log = logging.getLogger(__name__)
 JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True}  # APScheduler's default grace is 1 s
 
 
-def nudge_policy(settings: Settings, db: Database | None = None) -> NudgePolicy:
-    """The nudge settings; occurrences that ended before TRACK_FROM (by default the day the plan
-    was first loaded) are never escalated, so a first start does not chase years of history."""
-    track_from = settings.track_from
-    if track_from is None and db is not None:
-        began = tracking_began(db)
-        track_from = began.astimezone(settings.tz).date() if began else None
-    return NudgePolicy(settings.reminder_offsets, settings.escalate_every, settings.workdays_only,
-                       track_from)
+def nudge_policy(settings: Settings) -> NudgePolicy:
+    """The nudge settings. What fell due before tracking began (TRACK_FROM, by default the day
+    the plan was first loaded) does not exist in the facts, so a first start chases no history."""
+    return NudgePolicy(settings.reminder_offsets, settings.escalate_every, settings.workdays_only)
 
 
 def quiet(settings: Settings, now: datetime) -> bool:
@@ -63,12 +56,12 @@ async def send_nudges(context: DubanContext) -> int:
     if quiet(settings, now):
         log.info("nudges wait for the end of quiet hours")
         return 0
-    pending = prepare_nudges(context.db, now, nudge_policy(settings, context.db), chat_id)
+    pending = prepare_nudges(context.db, now, nudge_policy(settings), chat_id)
     if not pending:
         return 0
     ids = {nudge.key: row_id for row_id, nudge in pending}
     nudges = [nudge for _, nudge in pending]
-    ctx = nudge_context(context.db, nudges)
+    ctx = nudge_context(context.db, nudges, now)
     sent = 0
     for batch in nudge_batches(nudges, ctx, now.date(), settings.tz):
         batch_ids = [ids[nudge.key] for nudge in batch]
@@ -104,7 +97,7 @@ async def post_digest(context: DubanContext, key: str | None = None,
         return False  # already posted
     data = digest_data(db, now)
     if parts["text"] is not None:
-        waiting = queues_html(queues(db, data.summary), dept_names(db), DEFAULT_LANG,
+        waiting = queues_html(data.facts.queues, dept_names(db), DEFAULT_LANG,
                               context.settings.tz)
         for chunk in split_text(digest_text(data, DEFAULT_LANG, waiting)):
             await context.bot.send_message(chat_id, chunk)
@@ -188,8 +181,8 @@ async def supervise(context: DubanContext) -> None:
     for notice in notices.unposted(db):  # recorded, but the bot stopped before posting it
         await post_notice(context, notice, chat_id)
     fresh = notices.unassigned(db, list(catalogue(db).tasks), now.date())
-    for dept in sorted({task["dept"] for task in fresh}):
-        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t["dept"] == dept],
+    for dept in sorted({task.dept for task in fresh}):
+        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t.dept == dept],
                                 now=now, source="bot")
         await post_notice(context, notice, chat_id)
     late = notices.late(db, now, context.settings.ack_workdays)
@@ -251,4 +244,4 @@ async def mute(update: Update, context: DubanContext) -> None:
     until = mute_until(words[1], context.now())
     task = mute_task(context.db, user_id=who.user_id, task_ref=words[0], until=until,
                      now=context.now())
-    await reply(update, t("muted", who.lang, task=task["id"], date=until.isoformat()))
+    await reply(update, t("muted", who.lang, task=task.id, date=until.isoformat()))

@@ -17,9 +17,7 @@ from bot.domain.access import Action
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, Html, field, label, t
 from bot.outputs.render.chat import mention, recorded_text, returned_notice, review_request_html
-from bot.services.directory import department, find_task, liaisons_of
-from bot.services.evidence import count_for_task, for_review
-from bot.services.progress import (
+from bot.services.commands import (
     Recorded,
     close_task,
     last_reporter,
@@ -28,6 +26,8 @@ from bot.services.progress import (
     stale,
     task_version,
 )
+from bot.services.directory import department, find_task, liaisons_of
+from bot.services.evidence import count_for_task, for_review
 from bot.store import outbox, prompts
 from handlers.context import (
     DubanContext,
@@ -54,7 +54,7 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
     window = context.settings.ack_gather_ms
     message = update.effective_message
     if window and message and message.chat.type != "private" and not rec.duplicate:
-        short = t("ack_line", DEFAULT_LANG, task=rec.task["id"], percent=rec.report["percent"],
+        short = t("ack_line", DEFAULT_LANG, task=rec.task.id, percent=rec.report["percent"],
                   user=caller(update, context).name,
                   status=label("status", rec.status.status, DEFAULT_LANG))
         context.bot_data.acks.add(context.bot, message.chat_id,
@@ -89,18 +89,18 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
     if rec.report["revoked_at"]:
         outbox.mark_sent(db, [row], context.now())  # taken back before its card went out
         return
-    text = review_request_html(task, department(db, task["dept"]),
+    text = review_request_html(task, department(db, task.dept),
                                reporter_of(db, rec.report), rec.report,
-                               count_for_task(db, task["id"]), DEFAULT_LANG)
+                               count_for_task(db, task.id), DEFAULT_LANG)
     review = await context.bot.send_message(
-        target, text, reply_markup=review_buttons(task["id"], task_version(db, task["id"]),
+        target, text, reply_markup=review_buttons(task.id, task_version(db, task.id),
                                                   rec.report["period"]),
         message_thread_id=topic_of(update, target))
     outbox.mark_sent(db, [row], context.now())
-    for row in for_review(db, task["id"], rec.report["id"], REVIEW_EVIDENCE_MAX):
+    for row in for_review(db, task.id, rec.report["id"], REVIEW_EVIDENCE_MAX):
         send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
         try:
-            await send(target, row["file_id"], caption=f"{task['id']} · #{row['id']}",
+            await send(target, row["file_id"], caption=f"{task.id} · #{row['id']}",
                        reply_to_message_id=review.message_id)
         except TelegramError:
             log.warning("could not resend evidence %s for review", row["id"], exc_info=True)
@@ -112,7 +112,7 @@ async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, tex
     if row:
         who = mention(row["user_id"], row["name"])
     else:
-        dept = find_task(context.db, task_id, include_archived=True)["dept"]
+        dept = find_task(context.db, task_id, include_archived=True).dept
         who = " ".join(mention(m["user_id"], m["name"]) for m in liaisons_of(context.db, dept))
     await context.bot.send_message(chat_id, text_of(who))
 
@@ -183,9 +183,9 @@ async def _announce(update: Update, context: DubanContext, lang: str, rec: Recor
     if rec.duplicate:
         await reply(update, t("report_duplicate", lang))
         return
-    await reply(update, t(key, lang, task=rec.task["id"], title=field(rec.task, "title", lang),
+    await reply(update, t(key, lang, task=rec.task.id, title=field(rec.task, "title", lang),
                           **params))
-    await notify_reporter(context, update.effective_chat.id, rec.task["id"], notice)
+    await notify_reporter(context, update.effective_chat.id, rec.task.id, notice)
 
 
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str,
@@ -195,13 +195,13 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
                       now=context.now(), update_key=update_key(update), version=version,
                       period=period)
     await _announce(update, context, who.lang, rec, "task_reopened_ok",
-                    lambda who_: returned_notice(who_, rec.task["id"], reason, DEFAULT_LANG),
+                    lambda who_: returned_notice(who_, rec.task.id, reason, DEFAULT_LANG),
                     reason=reason)
 
 
 async def announce_close(update: Update, context: DubanContext, lang: str, rec: Recorded) -> None:
     """Confirm a 核实销号 to the coordinator and thank the reporter."""
-    task_id = rec.task["id"]
+    task_id = rec.task.id
     await _announce(update, context, lang, rec, "task_closed_ok",
                     lambda who_: t("task_closed_notice", DEFAULT_LANG, mention=Html(who_),
                                    task=task_id))

@@ -5,19 +5,29 @@ the question) it was made for; the core refuses a stale one and says what change
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.domain.access import Action
-from bot.domain.lifecycle import OPEN, Event
+from bot.domain.access import Action, check_department
+from bot.domain.lifecycle import OPEN, Event, State
+from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t
 from bot.outputs.render.chat import mention, notice_html
 from bot.services import notices
+from bot.services.commands import (
+    act,
+    close_directly,
+    close_task,
+    decide_extension,
+    request_extension,
+    stale,
+    task_version,
+)
 from bot.services.directory import (
     department,
     dept_names,
@@ -26,17 +36,7 @@ from bot.services.directory import (
     liaisons_of,
     normalise_task_ref,
 )
-from bot.services.progress import (
-    act,
-    close_directly,
-    close_task,
-    decide_extension,
-    plan_summary,
-    request_extension,
-    snapshot_of,
-    stale,
-    task_version,
-)
+from bot.services.facts import facts_now, task_facts_now
 from bot.store import prompts
 from handlers.context import (
     Caller,
@@ -68,8 +68,8 @@ async def post_notice(context: DubanContext, notice: notices.Notice, chat_id: in
     """Post a 交办单 or 督办单 to the group, mentioning the department's liaisons, with 签收."""
     db = context.db
     now = context.now()
-    summary = plan_summary(db, now, dept=notice.dept).departments[0]
-    views = [v for v in summary.tasks if v.task["id"] in notice.tasks]
+    dept = facts_now(db, now).department(notice.dept)
+    views = [v for v in (dept.tasks if dept else ()) if v.task.id in notice.tasks]
     people = [mention(m["user_id"], m["name"]) for m in liaisons_of(db, notice.dept)]
     text = notice_html(notice, department(db, notice.dept), views, people,
                        context.settings.ack_workdays, DEFAULT_LANG)
@@ -78,15 +78,15 @@ async def post_notice(context: DubanContext, notice: notices.Notice, chat_id: in
     notices.posted(db, notice, chat_id, sent.message_id)
 
 
-def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[dict[str, Any]]:
+def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[Task]:
     """The task named, or a department's tasks that need chasing (overdue, behind, blocked, due
     soon, unacknowledged)."""
     db = context.db
     if find_departments(db, ref) or not normalise_task_ref(ref):
         # not a task number: a department, or a refusal naming the closest departments
         code = find_department(db, ref)["code"]
-        views = plan_summary(db, context.now(), dept=code).departments[0].tasks
-        tasks = [v.task for v in views if v.status.status in CHASED]
+        dept = facts_now(db, context.now()).department(code)
+        tasks = [v.task for v in (dept.tasks if dept else ()) if v.status.status in CHASED]
         if not tasks:
             raise DubanError("chase_nothing_dept", dept=dept_names(db)[code])
         return tasks
@@ -117,8 +117,7 @@ async def acknowledge_button(update: Update, context: DubanContext) -> None:
     notice = notices.get(context.db, int(query.data.split(":")[1]))
     if notice is None:
         raise DubanError("button_expired")
-    if not who.coordinator and who.dept != notice.dept:
-        raise DubanError("not_your_department", dept=dept_names(context.db)[notice.dept])
+    check_department(who.actor, notice.dept, dept_names(context.db), notice=True)
     notices.acknowledge(context.db, notice_id=notice.id, user_id=who.user_id, now=context.now(),
                         update_key=update_key(update))
     await query.answer(t("acked_ok", who.lang))
@@ -136,25 +135,25 @@ async def extend_command(update: Update, context: DubanContext) -> None:
         return
     task = task_for(context, who, words[0], Action.REPORT)
     due = parse_deadline(words[1], context.now()).date
-    rec = request_extension(context.db, user_id=who.user_id, task_ref=task["id"], due=due,
+    rec = request_extension(context.db, user_id=who.user_id, task_ref=task.id, due=due,
                             reason=words[2], now=context.now(), update_key=update_key(update))
     if rec.duplicate:
         await reply(update, t("report_duplicate", who.lang))
         return
-    await reply(update, t("extend_requested", who.lang, task=task["id"],
+    await reply(update, t("extend_requested", who.lang, task=task.id,
                           date=format_day(due, who.lang)))
-    version = task_version(context.db, task["id"])
+    version = task_version(context.db, task.id)
     asked = rec.report
-    text = t("extend_card", DEFAULT_LANG, dept=dept_names(context.db)[task["dept"]],
-             task=task["id"], title=field(task, "title", DEFAULT_LANG),
+    text = t("extend_card", DEFAULT_LANG, dept=dept_names(context.db)[task.dept],
+             task=task.id, title=field(task, "title", DEFAULT_LANG),
              old=format_day(rec.status.due, DEFAULT_LANG) if rec.status.due else "—",
              new=format_day(due, DEFAULT_LANG), reason=words[2],
              user=mention(asked["user_id"], who.name))
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
-                             callback_data=f"ex:ok:{task['id']}:{version}"),
+                             callback_data=f"ex:ok:{task.id}:{version}"),
         InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
-                             callback_data=f"ex:no:{task['id']}:{version}"),
+                             callback_data=f"ex:no:{task.id}:{version}"),
     ]])
     target = context.group_id or update.effective_chat.id
     await context.bot.send_message(target, text, reply_markup=buttons,
@@ -181,15 +180,15 @@ async def extension_button(update: Update, context: DubanContext) -> None:
                                               reply_markup=force_reply(), do_quote=False)
         prompts.link_message(context.db, prompt, sent.message_id)
         return
-    rec = decide_extension(context.db, user_id=who.user_id, task_ref=task["id"], approve=True,
+    rec = decide_extension(context.db, user_id=who.user_id, task_ref=task.id, approve=True,
                            now=context.now(), version=version, update_key=update_key(update))
     await query.answer()
     if rec.duplicate:
         return
-    new_due = rec.task["due_set"]
+    approved = (json.loads(rec.report["data"] or "{}").get("approved") or {}).get("due", "—")
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("extend_approved", DEFAULT_LANG, task=task_id,
-                                      user=who.name, date=new_due))
+                                      user=who.name, date=approved))
 
 
 async def extension_refusal_reason(update: Update, context: DubanContext,
@@ -219,10 +218,10 @@ async def suspend_command(update: Update, context: DubanContext) -> None:
         await reply(update, t("suspend_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.MANAGE)
-    act(context.db, event=Event.SUSPEND, user_id=who.user_id, task_ref=task["id"],
+    act(context.db, event=Event.SUSPEND, user_id=who.user_id, task_ref=task.id,
         now=context.now(), reason=words[1] if len(words) > 1 else "",
         update_key=update_key(update))
-    await reply(update, t("suspended_ok", who.lang, task=task["id"],
+    await reply(update, t("suspended_ok", who.lang, task=task.id,
                           title=field(task, "title", who.lang), reason=words[1]))
 
 
@@ -234,9 +233,9 @@ async def resume_command(update: Update, context: DubanContext) -> None:
         await reply(update, t("usage_task", who.lang, command="resume"))
         return
     task = task_for(context, who, words[0], Action.MANAGE)
-    act(context.db, event=Event.RESUME, user_id=who.user_id, task_ref=task["id"],
+    act(context.db, event=Event.RESUME, user_id=who.user_id, task_ref=task.id,
         now=context.now(), update_key=update_key(update))
-    await reply(update, t("resumed_ok", who.lang, task=task["id"],
+    await reply(update, t("resumed_ok", who.lang, task=task.id,
                           title=field(task, "title", who.lang)))
 
 
@@ -250,22 +249,24 @@ async def close_command(update: Update, context: DubanContext) -> None:
         return
     task = task_for(context, who, words[0], Action.REVIEW)
     reason = words[1].strip() if len(words) > 1 else ""
-    _, _, snap = snapshot_of(context.db, task, context.now().date())
-    if snap.state not in OPEN:  # a claim (or a refusal the core words: closed, suspended)
-        rec = close_task(context.db, user_id=who.user_id, task_ref=task["id"],
-                         now=context.now(), note=reason, update_key=update_key(update))
+    facts = task_facts_now(context.db, task, context.now())
+    claimed = any(o.state is State.CLAIMED for o in facts.occurrences)
+    if claimed or facts.headline.state not in OPEN:  # a claim (or a refusal the core words)
+        rec = close_task(context.db, user_id=who.user_id, task_ref=task, now=context.now(),
+                         note=reason, update_key=update_key(update), who=who.actor)
         await announce_close(update, context, who.lang, rec)
         return
     if not reason:
-        raise DubanError("close_unclaimed", task=task["id"])
+        raise DubanError("close_unclaimed", task=task.id)
     prompt = prompts.open_prompt(context.db, chat_id=update.effective_chat.id,
                                  user_id=who.user_id, kind=DIRECT_CLOSE_PROMPT, step="confirm",
-                                 data={"task": task["id"], "reason": reason,
-                                       "version": task_version(context.db, task["id"])},
+                                 data={"task": task.id, "reason": reason,
+                                       "version": task_version(context.db, task.id),
+                                       "period": facts.headline.period},
                                  now=context.now())
-    sent = await reply(update, t("direct_close_confirm", who.lang, task=task["id"],
+    sent = await reply(update, t("direct_close_confirm", who.lang, task=task.id,
                                  title=field(task, "title", who.lang), reason=reason,
-                                 percent=snap.percent),
+                                 percent=facts.headline.percent),
                        reply_markup=InlineKeyboardMarkup([[
                            InlineKeyboardButton(t("btn_direct_close", who.lang),
                                                 callback_data=f"dc:ok:{prompt.id}"),
@@ -293,12 +294,13 @@ async def direct_close_button(update: Update, context: DubanContext) -> None:
     data = prompt.data
     rec = close_directly(context.db, user_id=who.user_id, task_ref=data["task"],
                          reason=data["reason"], now=context.now(), version=data["version"],
-                         update_key=f"prompt:{prompt.id}")
+                         update_key=f"prompt:{prompt.id}", period=data.get("period"),
+                         who=who.actor)
     prompts.close(context.db, prompt, now=context.now(), outcome="closed")
     await query.answer()
     await query.edit_message_text(t("direct_closed_ok", who.lang, task=data["task"],
                                     reason=data["reason"]))
-    await notify_reporter(context, query.message.chat_id, rec.task["id"],
+    await notify_reporter(context, query.message.chat_id, rec.task.id,
                           lambda who_: t("task_closed_directly_notice", DEFAULT_LANG,
-                                         mention=Html(who_), task=rec.task["id"],
+                                         mention=Html(who_), task=rec.task.id,
                                          reason=data["reason"]))

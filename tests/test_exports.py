@@ -26,7 +26,7 @@ from bot.outputs.exports.bulletin import (
 from bot.outputs.exports.ledger import build_ledger
 from bot.outputs.exports.pdf import bulletin_pdf
 from bot.services import notices
-from bot.services.progress import (
+from bot.services.commands import (
     act,
     close_task,
     decide_extension,
@@ -35,6 +35,7 @@ from bot.services.progress import (
     set_deadline,
     task_version,
 )
+from bot.services.directory import find_task
 from tests.conftest import COORDINATOR, EDU_LIAISON, at
 from tests.test_digest import sample_reports
 
@@ -67,7 +68,7 @@ def record(seeded, tmp_path):
                      version=task_version(seeded, "T08"))
     act(seeded, event=Event.SUSPEND, user_id=COORDINATOR, task_ref="T45",
         reason="政策调整,暂缓实施", now=at("2023-05-11"))
-    notices.chase(seeded, user_id=COORDINATOR, tasks=[seeded["tasks"].get("T02")],
+    notices.chase(seeded, user_id=COORDINATOR, tasks=[find_task(seeded, "T02")],
                   now=at("2023-05-12"), colours=("blue", "yellow", "red"))
     return seeded
 
@@ -112,9 +113,11 @@ def test_ledger_title_rows_and_the_columns_an_office_keeps(record):
     assert t04["牵头单位"] == "教育局" and t04["配合单位"] == "财政局"
     assert t04["责任人"] == "李联络"  # the department's liaisons
     assert by_id["T30"]["责任人"] == "未确定联络员"
-    assert t04["完成值"] == 150 and t04["目标值"] == 200
-    assert t04["报送说明"] == "新增30所" and t04["报送人"] == "李联络"
-    assert t04["最近报送"] == datetime(2023, 5, 10, 10, 0)  # a real date, in Shanghai time
+    t08 = by_id["T08"]
+    assert t08["完成值"] == 150 and t08["目标值"] == 200
+    assert t08["报送说明"] == "新增30所" and t08["报送人"] == "李联络"
+    assert t08["最近报送"] == datetime(2023, 5, 10, 10, 0)  # a real date, in Shanghai time
+    assert t08["佐证材料（份）"] == 1
     assert t04["交办日期"] == datetime(2022, 1, 4)  # the plan assigned it
     assert by_id["T02"]["逾期天数"] == (AT.date() - at("2022-06-30").date()).days
     assert by_id["T02"]["状态"] == "逾期" and by_id["T05"]["状态"] == "已销号"
@@ -138,12 +141,13 @@ def test_ledger_cells_wrap_have_borders_and_numbers_read_as_numbers(record):
             assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
             if isinstance(cell.value, str):
                 assert cell.alignment.wrap_text, cell.coordinate
-    t04 = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "T04")
-    value, target = t04[heads.index("完成值")], t04[heads.index("目标值")]
+    t08 = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "T08")
+    value, target = t08[heads.index("完成值")], t08[heads.index("目标值")]
     assert value.number_format == '0"所"' and target.number_format == '0"所"'
-    percent = t04[heads.index("进度（%）")]
+    assert value.value == 150  # a number, shown "150所"
+    percent = t08[heads.index("进度（%）")]
     assert percent.number_format == "0" and "#" not in percent.number_format
-    status = t04[heads.index("状态")]
+    status = t08[heads.index("状态")]
     assert status.value == "正常" and status.fill.fgColor.rgb.upper().endswith("C8E6C9")
     assert not any(re.search(r"[\U0001F300-\U0001FAFF\u2600-\u27BF\u23F0-\u23FF]",
                              str(c.value or "")) for r in ws.iter_rows(min_row=4) for c in r)
@@ -197,15 +201,16 @@ def test_ledger_in_english_and_as_of_a_past_day(record):
     assert ws["A2"].value == "Document: 泉教思〔2022〕1号    As of 5 May 2023"
     assert len(_rows(book["Reports"])) == 3  # the reports of 05-01..05-03 only
     tasks = {r["No."]: r for r in _rows(ws)}
-    assert tasks["T04"]["Value"] == 120 and tasks["T04"]["Supporting"] == "Quanzhou Finance Bureau"
-    assert tasks["T04"]["Status"] == "on track"
+    assert tasks["T08"]["Value"] == 120
+    assert tasks["T04"]["Supporting"] == "Quanzhou Finance Bureau"
+    assert tasks["T08"]["Status"] == "on track"
     assert tasks["T30"]["Liaisons"] == "no liaison yet"
     t03 = tasks["T03"]
     assert t03["Supporting"] and "、" not in t03["Supporting"] and ", " in t03["Supporting"]
     heads = [c.value for c in ws[3]]
     assert not any(CJK.search(h) for h in heads)
-    t04 = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "T04")
-    assert t04[heads.index("Target")].number_format == "0"  # no Chinese unit word
+    t08 = next(r for r in ws.iter_rows(min_row=4) if r[0].value == "T08")
+    assert t08[heads.index("Target")].number_format == "0"  # no Chinese unit word
 
 
 # ---------------------------------------------------------------- the bulletin: the frame
@@ -468,24 +473,24 @@ def test_bulletin_period_and_pdf_without_libreoffice(monkeypatch):
 # ---------------------------------------------------------------- the facts behind them
 
 
+def _facts(db, task_id, when=None):
+    """A task's facts: as recorded now, or as recorded by `when`."""
+    from tests.conftest import task_view
+
+    return task_view(db, task_id, when or at("2023-05-15"), historical=when is not None)
+
+
 def test_adapters_read_the_lifecycle_records(record):
-    assert facts.chases_of(record, "T01") == facts.Chases()
-    assert facts.acknowledged_of(record, "T01") is None
+    assert facts.chases_of(_facts(record, "T01")) == facts.Chases()
+    assert _facts(record, "T01").acked_at is None
     for day, colour in (("2023-05-01", "yellow"), ("2023-05-03", "red")):
         act(record, event=Event.CHASE, user_id=COORDINATOR, task_ref="T03", now=at(day),
             extra={"colour": colour})
     act(record, event=Event.ACK, user_id=EDU_LIAISON, task_ref="T03", now=at("2023-05-02"))
     # the red chase came after the 签收: one of two unanswered
-    assert facts.chases_of(record, "T03") == facts.Chases(2, 1, ("yellow", "red"))
-    assert facts.chases_of(record, "T03", at("2023-05-01 20:00")) == facts.Chases(1, 1,
-                                                                                 ("yellow",))
-    assert facts.chases_of(record, "T03", since=at("2023-05-02")).count == 1
-    assert facts.acknowledged_of(record, "T03") == at("2023-05-02")
-    assert facts.acknowledged_of(record, "T03", at("2023-05-01")) is None
-    own = facts.lifecycle_records(record)["T03"]
-    assert facts.chases_of(record, "T03", records=own) == facts.chases_of(record, "T03")
-    assert facts.acknowledged_of(record, "T03", records=own) == at("2023-05-02")
-    assert "T01" not in facts.lifecycle_records(record)
+    assert facts.chases_of(_facts(record, "T03")) == facts.Chases(2, 1, ("yellow", "red"))
+    assert facts.chases_of(_facts(record, "T03", at("2023-05-01 20:00"))) == facts.Chases(
+        1, 1, ("yellow",))
     t = {r["编号"]: r for r in _rows(_book(build_ledger(record, AT))["任务台账"])}
     assert t["T03"]["催办次数"] == 2 and t["T03"]["未签收催办"] == 1
     assert t["T03"]["签收日期"] == datetime(2023, 5, 2)
@@ -493,7 +498,7 @@ def test_adapters_read_the_lifecycle_records(record):
 
 
 def test_extension_requests_and_their_outcomes(record):
-    gathered = {f.task["id"]: f for f in facts.gather(record, AT).tasks}
+    gathered = {f.task.id: f for f in facts.gather(record, AT).tasks}
     (t09,) = gathered["T09"].requests
     assert (t09.outcome, t09.asked_due.isoformat(), t09.reason, t09.decided_on.isoformat()) == (
         "approved", "2026-06-30", "经费未到位", "2023-05-14")
@@ -501,26 +506,23 @@ def test_extension_requests_and_their_outcomes(record):
     assert (t08.outcome, t08.refusal) == ("refused", "理由不充分")
     assert gathered["T45"].suspended_on.isoformat() == "2023-05-11"
     # as of a day before the decision the request is still pending
-    before = {f.task["id"]: f for f in facts.gather(record, at("2023-05-12 10:00"),
+    before = {f.task.id: f for f in facts.gather(record, at("2023-05-12 10:00"),
                                                    historical=True).tasks}
     assert before["T08"].requests[0].outcome == "pending"
 
 
 def test_extension_adapter_reads_the_approval_and_the_deadline_in_force(record):
-    task = record["tasks"].get("T09")
-    ext = facts.extension_of(record, task)
+    ext = facts.extension_of(_facts(record, "T09"))
     assert ext == facts.Extension(at("2025-12-31").date(), at("2026-06-30").date(),
                                   at("2023-05-14"))
-    assert facts.extension_of(record, task, at("2023-05-13")) is None  # not yet approved
+    assert facts.extension_of(_facts(record, "T09", at("2023-05-13"))) is None  # not yet
     set_deadline(record, user_id=COORDINATOR, task_ref="T09", due=at("2026-09-30").date(),
                  now=at("2023-05-15"))
-    moved = facts.extension_of(record, record["tasks"].get("T09"))
+    moved = facts.extension_of(_facts(record, "T09"))
     assert (moved.original, moved.extended) == (at("2025-12-31").date(), at("2026-09-30").date())
-    act(record, event=Event.ACK, user_id=EDU_LIAISON, task_ref="T01", now=at("2023-05-10"))
-    assert facts.acknowledged_of(record, "T01") == at("2023-05-10")
     set_deadline(record, user_id=COORDINATOR, task_ref="T04", due=at("2026-06-30").date(),
                  now=at("2023-05-15"))
-    assert facts.extension_of(record, record["tasks"].get("T04")) is None
+    assert facts.extension_of(_facts(record, "T04")) is None
 
 
 def test_a_future_bulletin_stores_no_snapshot(record):

@@ -17,11 +17,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.domain.lifecycle import Event, State
+from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.workdays import is_workday
+from bot.services.commands import act, snapshot_of, transition
 from bot.services.directory import find_task
-from bot.services.progress import act, snapshot_of, transition
-from bot.store.connection import utc_iso
+from bot.store import notices as store
+from bot.store import records
 
 ASSIGN, CHASE = "assign", "chase"
 
@@ -45,18 +47,17 @@ class Notice:
 
 
 def get(db: Database, notice_id: int) -> Notice | None:
-    rows = list(db["notices"].rows_where("id = ?", [notice_id]))
-    return Notice.of(rows[0]) if rows else None
+    row = store.get(db, notice_id)
+    return Notice.of(row) if row else None
 
 
 def chase_colour(db: Database, task_id: str, colours: tuple[str, ...]) -> str:
     """The 三色 ladder: the n-th chase of a task takes the n-th colour, the last one after."""
-    done = db.execute("SELECT count(*) FROM reports WHERE task_id = ? AND kind = 'chase' "
-                      "AND revoked_at IS NULL", [task_id]).fetchone()[0]
+    done = records.count_kind(db, task_id, "chase")
     return colours[min(done, len(colours) - 1)]
 
 
-def chase(db: Database, *, user_id: int, tasks: list[dict[str, Any]], now: datetime,
+def chase(db: Database, *, user_id: int, tasks: list[Task], now: datetime,
           colours: tuple[str, ...], update_key: str | None = None) -> Notice:
     """催办: one 督办单 for the given tasks of one department, each chase recorded, the notice's
     colour the highest rung any of its tasks reached."""
@@ -64,44 +65,43 @@ def chase(db: Database, *, user_id: int, tasks: list[dict[str, Any]], now: datet
         raise DubanError("chase_nothing")
     ladder = {colour: i for i, colour in enumerate(colours)}
     with db.atomic():
-        rungs = [chase_colour(db, task["id"], colours) for task in tasks]
+        rungs = [chase_colour(db, task.id, colours) for task in tasks]
         colour = max(rungs, key=lambda c: ladder[c])
-        notice_id = _insert(db, CHASE, tasks[0]["dept"], [t["id"] for t in tasks], colour,
-                            now, user_id)
+        notice_id = store.insert(db, kind=CHASE, dept=tasks[0].dept,
+                                 task_ids=[t.id for t in tasks], colour=colour, at=now,
+                                 by=user_id)
         for task, rung in zip(tasks, rungs, strict=True):
-            act(db, event=Event.CHASE, user_id=user_id, task_ref=task["id"], now=now,
+            act(db, event=Event.CHASE, user_id=user_id, task_ref=task, now=now,
                 extra={"notice": notice_id, "colour": rung},
-                update_key=f"{update_key}:{task['id']}" if update_key else None)
-    return get(db, notice_id)
+                update_key=f"{update_key}:{task.id}" if update_key else None)
+    found = get(db, notice_id)
+    assert found is not None
+    return found
 
 
-def assign(db: Database, *, user_id: int | None, tasks: list[dict[str, Any]], now: datetime,
+def assign(db: Database, *, user_id: int | None, tasks: list[Task], now: datetime,
            source: str = "telegram") -> Notice:
     """交办: a notice for newly assigned tasks (or new deadlines) of one department; each task
     waits for 签收 (its ASSIGN record is written here unless the deadline change wrote it)."""
     with db.atomic():
-        notice_id = _insert(db, ASSIGN, tasks[0]["dept"], [t["id"] for t in tasks], None, now,
-                            user_id)
+        notice_id = store.insert(db, kind=ASSIGN, dept=tasks[0].dept,
+                                 task_ids=[t.id for t in tasks], colour=None, at=now, by=user_id)
         for task in tasks:
             _, _, snap = snapshot_of(db, task, now.date())
             if snap.state != State.ASSIGNED:
                 transition(db, task, Event.ASSIGN, user_id=user_id, now=now, source=source,
                            extra={"notice": notice_id})
-    return get(db, notice_id)
+    found = get(db, notice_id)
+    assert found is not None
+    return found
 
 
-def unassigned(db: Database, tasks: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+def unassigned(db: Database, tasks: list[Task], today: date) -> list[Task]:
     """One-off tasks nobody has assigned, reported on or acted on yet: the 交办 a first start
     (or a newly seeded task) owes its department."""
-    fresh = []
-    for task in tasks:
-        if task["recurrence"]:
-            continue
-        seen = db.execute("SELECT 1 FROM reports WHERE task_id = ? LIMIT 1", [task["id"]]
-                          ).fetchone()
-        if not seen:
-            fresh.append(task)
-    return fresh
+    one_off = [task for task in tasks if not task.recurring]
+    seen = records.tasks_with_records(db, [task.id for task in one_off])
+    return [task for task in one_off if task.id not in seen]
 
 
 def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
@@ -125,19 +125,21 @@ def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
                 extra={"notice": notice_id},
                 update_key=f"{update_key}:{task_id}" if update_key else None)
             acked.append(task_id)
-        db["notices"].update(notice_id, {"acked_at": utc_iso(now), "acked_by": user_id})
-    return get(db, notice_id), acked
+        store.mark_acknowledged(db, notice_id, at=now, by=user_id)
+    found = get(db, notice_id)
+    assert found is not None
+    return found, acked
 
 
 def posted(db: Database, notice: Notice, chat_id: int, message_id: int) -> None:
-    db["notices"].update(notice.id, {"chat_id": chat_id, "message_id": message_id})
+    with db.atomic():
+        store.mark_posted(db, notice.id, chat_id, message_id)
 
 
 def late(db: Database, now: datetime, workdays: int) -> list[Notice]:
     """Notices still unacknowledged after `workdays` working days, not yet reported."""
     out = []
-    for row in db["notices"].rows_where("acked_at IS NULL AND ack_late_told_at IS NULL",
-                                        order_by="id"):
+    for row in store.waiting_untold(db):
         sent = datetime.fromisoformat(row["at"]).astimezone(now.tzinfo).date()
         if working_days_between(sent, now.date()) >= workdays:
             out.append(Notice.of(row))
@@ -145,18 +147,18 @@ def late(db: Database, now: datetime, workdays: int) -> list[Notice]:
 
 
 def told_late(db: Database, notices: list[Notice], now: datetime) -> None:
-    for notice in notices:
-        db["notices"].update(notice.id, {"ack_late_told_at": utc_iso(now)})
+    with db.atomic():
+        for notice in notices:
+            store.mark_told_late(db, notice.id, now)
 
 
 def unposted(db: Database) -> list[Notice]:
     """Notices recorded but never posted (the bot stopped in between): posted at the next scan."""
-    return [Notice.of(r) for r in db["notices"].rows_where(
-        "message_id IS NULL AND acked_at IS NULL", order_by="id")]
+    return [Notice.of(r) for r in store.unposted(db)]
 
 
 def unacknowledged(db: Database) -> list[Notice]:
-    return [Notice.of(r) for r in db["notices"].rows_where("acked_at IS NULL", order_by="id")]
+    return [Notice.of(r) for r in store.unacknowledged(db)]
 
 
 def working_days_between(start: date, end: date) -> int:
@@ -166,10 +168,3 @@ def working_days_between(start: date, end: date) -> int:
         day += timedelta(days=1)
         days += is_workday(day)
     return days
-
-
-def _insert(db: Database, kind: str, dept: str, task_ids: list[str], colour: str | None,
-            now: datetime, user_id: int | None) -> int:
-    return db["notices"].insert({"kind": kind, "dept": dept,
-                                 "tasks": json.dumps(task_ids), "colour": colour,
-                                 "at": utc_iso(now), "by": user_id}).last_pk

@@ -11,13 +11,11 @@ the one case that can be sent twice.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
-from bot.services.reminders import Nudge, NudgePolicy, scan
 from bot.store.connection import utc_iso
 
 
@@ -42,41 +40,24 @@ def pending(db: Database, *, key: str, kind: str, chat_id: int | None, now: date
 
 
 def unsent(db: Database, kind: str) -> list[dict[str, Any]]:
-    return list(db["outbox"].rows_where("kind = ? AND sent_at IS NULL", [kind], order_by="id"))
+    return list(db.query("SELECT * FROM outbox WHERE kind = ? AND sent_at IS NULL ORDER BY id",
+                         [kind]))
 
 
 def mark_sent(db: Database, ids: list[int], now: datetime) -> None:
     with db.atomic():
         for row_id in ids:
-            db["outbox"].update(row_id, {"sent_at": utc_iso(now)})
+            db.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", [utc_iso(now), row_id])
 
 
 def mark_failed(db: Database, ids: list[int], error: str) -> None:
     with db.atomic():
         for row_id in ids:
-            row = db["outbox"].get(row_id)
-            db["outbox"].update(row_id, {"attempts": row["attempts"] + 1,
-                                         "last_error": error[:500]})
+            db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                       [error[:500], row_id])
 
 
-def prepare_nudges(db: Database, now: datetime, policy: NudgePolicy,
-                   chat_id: int | None) -> list[tuple[int, Nudge]]:
-    """Record today's nudges and return the unsent ones among them. An older unsent nudge (the
-    bot could not post it) is superseded, not sent late: today's scan already says what is due
-    now, and a task done or muted since gets nothing."""
-    due_now = scan(db, now, policy)
-    for nudge in due_now:
-        enqueue(db, key=nudge.key, kind="nudge", chat_id=chat_id, payload=asdict(nudge), now=now)
-    keys = {nudge.key for nudge in due_now}
-    pending = []
-    with db.atomic():
-        for row in unsent(db, "nudge"):
-            if row["key"] not in keys:
-                db["outbox"].update(row["id"], {"sent_at": utc_iso(now),
-                                                "last_error": "superseded"})
-                continue
-            data = json.loads(row["payload"])
-            data["due"] = date.fromisoformat(data["due"])
-            data["send_on"] = date.fromisoformat(data["send_on"])
-            pending.append((row["id"], Nudge(**data)))
-    return pending
+def supersede(db: Database, row_id: int, now: datetime) -> None:
+    """Mark an unsent row as never to be sent (what it said no longer holds)."""
+    db.execute("UPDATE outbox SET sent_at = ?, last_error = 'superseded' WHERE id = ?",
+               [utc_iso(now), row_id])

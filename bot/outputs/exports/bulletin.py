@@ -422,7 +422,7 @@ def _overdue(doc, facts: BulletinFacts, lang: str) -> None:
         return
     _para(doc, _tx("bulletin_overdue_intro", lang, n=len(facts.overdue)))
     _table(doc, _cols("bulletin_cols_overdue", lang), [
-        [f.task["id"], _task(f, lang), f.dept_name, day_text(f.view.status.due, lang),
+        [f.task.id, _task(f, lang), f.dept_name, day_text(f.view.status.due, lang),
          str(f.days_overdue), _last_report(f, lang)] for f in facts.overdue],
         flex=(1,), centre=(0, 4))
 
@@ -436,7 +436,7 @@ def _waiting(doc, facts: BulletinFacts, lang: str) -> None:
         blocked = f.view.status.status == "blocked"
         note = (for_reader(f.reason or f.last_note, lang) if blocked else
                 _tx("bulletin_claimed_on", lang, date=day_text(f.last_at, lang)))
-        rows.append([f.task["id"], _task(f, lang), f.dept_name,
+        rows.append([f.task.id, _task(f, lang), f.dept_name,
                      label("status", f.view.status.status, lang), note or "—"])
     _table(doc, _cols("bulletin_cols_pending", lang), rows, flex=(1, 4), centre=(0, 3))
 
@@ -454,7 +454,7 @@ def _extensions(doc, facts: BulletinFacts, lang: str) -> None:
     _heading(doc, _tx("bulletin_h2_extensions", lang), level=2)
     if facts.extensions:
         _table(doc, _cols("bulletin_cols_extensions", lang), [
-            [f.task["id"], _task(f, lang), f.dept_name, day_text(r.from_due, lang),
+            [f.task.id, _task(f, lang), f.dept_name, day_text(r.from_due, lang),
              day_text(r.asked_due, lang), for_reader(r.reason, lang) or "—", _outcome(r, lang)]
             for f, r in facts.extensions], flex=(1, 5, 6), centre=(0,))
     else:
@@ -462,7 +462,7 @@ def _extensions(doc, facts: BulletinFacts, lang: str) -> None:
     _heading(doc, _tx("bulletin_h2_suspended", lang), level=2)
     if facts.suspended:
         _table(doc, _cols("bulletin_cols_suspended", lang), [
-            [f.task["id"], _task(f, lang), f.dept_name, day_text(f.suspended_on, lang),
+            [f.task.id, _task(f, lang), f.dept_name, day_text(f.suspended_on, lang),
              for_reader(f.reason, lang) or "—"] for f in facts.suspended],
             flex=(1, 4), centre=(0,))
     else:
@@ -482,7 +482,7 @@ def _chases(doc, facts: BulletinFacts, lang: str) -> None:
     _heading(doc, _tx("bulletin_h2_chased", lang), level=2)
     if facts.chases:
         _table(doc, _cols("bulletin_cols_chases", lang), [
-            [x.facts.task["id"], _task(x.facts, lang), x.facts.dept_name, str(x.in_period),
+            [x.facts.task.id, _task(x.facts, lang), x.facts.dept_name, str(x.in_period),
              str(x.facts.chases.count), str(x.facts.chases.unanswered),
              f"{day_text(x.facts.chased_on, lang)}\n{_colour(x.colour, lang)}"]
             for x in facts.chases], flex=(1,), centre=(0, 3, 4, 5))
@@ -526,7 +526,7 @@ def _share(value: float | None) -> str:
 
 def unit_word(task: dict[str, Any], lang: str) -> str:
     """The target's unit word (所, 个) where the reader's language uses it; bare in English."""
-    unit = task["target_unit"] or ""
+    unit = task.target_unit or ""
     return unit if unit.isascii() or _tx("layout.chart_unit_words", lang) == "yes" else ""
 
 
@@ -539,7 +539,7 @@ def _breakdowns(doc, facts: BulletinFacts, lang: str) -> None:
         f = b.facts
         unit = unit_word(f.task, lang)
         _heading(doc, _tx("bulletin_breakdown_head", lang, n=_tx(f"ordinal.{i}", lang)
-                          if i <= 10 else str(i), id=f.task["id"],
+                          if i <= 10 else str(i), id=f.task.id,
                           metric=for_reader(field(f.task, "metric", lang), lang),
                           year=b.year or "—", target=_number(b.target), unit=unit), level=2)
         rows = [[u.unit, _number(u.quota), _number(u.value), _share(u.share)] for u in b.units]

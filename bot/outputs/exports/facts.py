@@ -1,38 +1,37 @@
-"""The facts every export and the scores read, gathered once from the record.
+"""What the ledger and the bulletin show: the facts model's figures (bot.domain.facts) with the
+names, dates and words a document needs, as plain dataclasses the renderers format. Computes no
+figure of its own beyond picking and ordering.
 
-The task lifecycle (bot/lifecycle.py) keeps 签收, 延期 and 催办 as records in `reports` (their
-`kind` is the event); three adapters read them for the ledger, the bulletin and the scores:
+  gather(db, at, lang, historical)          -> Record         per task, department, split target
+  bulletin_facts(db, at, period, lang, ...) -> BulletinFacts  what one issue of the 情况通报 shows
 
-  extension_of(db, task)        -> Extension | None  (the newest 'extend_approve' record)
-  extensions_of(db, task, …)    -> [Extension]       (every approved extension, oldest first)
-  chases_of(db, task_id, …)     -> Chases            ('chase' records, answered by a later 'ack')
-  acknowledged_of(db, task_id)  -> datetime | None   (the 'ack' answering the newest 交办)
-
-Each takes an optional `at`: records after it are not yet there (a historical ledger, the end of
-a scored year). Revoked records never count. For every task at once, fetch
-`lifecycle_records(db, at)` and pass each task's list as `records=` (one query, not 3 per task).
+With `historical`, only what was recorded by `at` counts (the same file today and after any
+later record). The 期号 is the one write: a period's number is given on its first issue
+(bot.store.paperwork).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
-from bot.domain.lifecycle import from_record
+from bot.domain import facts as model
+from bot.domain.lifecycle import State
+from bot.domain.numbers import round_half_up
 from bot.language.i18n import field as named
-from bot.services.progress import PlanSummary, TaskView, plan_summary, quotas_of, unit_values
+from bot.store import members as member_store
 from bot.store import paperwork
-from bot.store.connection import utc_iso
+from bot.store import plan as plan_store
+from bot.store.meta import meta
 
 
 @dataclass(frozen=True)
 class Extension:
-    original: date | None  # the deadline before the (first) extension
-    extended: date  # the deadline now in force
+    original: date | None  # the deadline before the (first) approved extension
+    extended: date | None  # the deadline in force
     approved_at: datetime | None = None
 
 
@@ -43,110 +42,21 @@ class Chases:
     colours: tuple[str, ...] = ()  # blue | yellow | red, oldest first
 
 
-# Every record kind the adapters below read (each adapter picks its own kinds from the list).
-LIFECYCLE_KINDS = ("ack", "assign", "chase", "extend_request", "extend_approve", "extend_refuse",
-                   "suspend", "resume", "close", "direct_close", "reopen")
-Records = list[dict[str, Any]]
-
-
-def _records(db: Database, task_id: str | None, at: datetime | None = None) -> Records:
-    """Valid lifecycle records (签收, 交办, 催办, approved 延期), oldest first, up to `at` if
-    given; of one task, or of all tasks when `task_id` is None."""
-    marks = ", ".join("?" for _ in LIFECYCLE_KINDS)
-    where, params = f"kind IN ({marks}) AND revoked_at IS NULL", [*LIFECYCLE_KINDS]
-    if task_id is not None:
-        where, params = f"task_id = ? AND {where}", [task_id, *params]
-    if at is not None:
-        where, params = f"{where} AND at <= ?", [*params, utc_iso(at)]
-    return list(db.query(f"SELECT id, task_id, period, kind, at, user_id, note, data FROM reports "
-                         f"WHERE {where} ORDER BY at, id", params))
-
-
-def lifecycle_records(db: Database, at: datetime | None = None) -> dict[str, Records]:
-    """Every task's lifecycle records in one query (pass each task's list as `records=` to the
-    adapters: one scan instead of three queries per task)."""
-    out: dict[str, Records] = {}
-    for row in _records(db, None, at):
-        out.setdefault(row["task_id"], []).append(row)
-    return out
-
-
-def _data(row: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(row.get("data") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def extensions_of(db: Database, task: dict[str, Any], at: datetime | None = None,
-                  records: Records | None = None) -> list[Extension]:
-    """Every approved extension (延期) of a task's deadline, oldest first.
-
-    A deadline the coordinator moves with /deadline is a new 交办, not an extension: it is not
-    counted against the department."""
-    out = []
-    rows = _records(db, task["id"], at) if records is None else records
-    for row in (r for r in rows if r["kind"] == "extend_approve"):
-        approved = _data(row).get("approved") or {}
-        if not approved.get("due"):
-            continue
-        out.append(Extension(_day(approved.get("from")) or _day(task.get("due")),
-                             date.fromisoformat(approved["due"]),
-                             datetime.fromisoformat(row["at"])))
-    return out
-
-
-def extension_of(db: Database, task: dict[str, Any], at: datetime | None = None,
-                 records: Records | None = None) -> Extension | None:
-    """The task's approved extension: the deadline before the first one, the deadline now in
-    force (`due_set`, which the approval wrote and a later /deadline may have moved again) and
-    when the newest was approved."""
-    found = extensions_of(db, task, at, records)
-    if not found:
+def extension_of(f: model.TaskFacts) -> Extension | None:
+    """The approved extensions of a task, summed up: the deadline before the first one, the
+    deadline in force, when the newest was approved."""
+    approved = [e for e in f.extensions if e.approved]
+    if not approved:
         return None
-    first, last = found[0], found[-1]
-    in_force = _day(task.get("due_set")) if at is None else None
-    return Extension(first.original, in_force or last.extended, last.approved_at)
+    return Extension(approved[0].from_due or f.headline.due_original, f.headline.due,
+                     approved[-1].decided_at)
 
 
-def chases_of(db: Database, task_id: str, at: datetime | None = None,
-              since: datetime | None = None, records: Records | None = None) -> Chases:
-    """催办 sent about a task (up to `at`, from `since`); a chase is answered by any 签收 of the
-    task after it (up to `at`)."""
-    rows = [r for r in (_records(db, task_id, at) if records is None else records)
-            if r["kind"] in ("chase", "ack")]
-    last_ack = max((i for i, r in enumerate(rows) if r["kind"] == "ack"), default=-1)
-    chases = [(i, r) for i, r in enumerate(rows) if r["kind"] == "chase"
-              and (since is None or r["at"] >= utc_iso(since))]
-    return Chases(len(chases), sum(1 for i, _ in chases if i > last_ack),
-                  tuple(str(_data(r).get("colour") or "") for _, r in chases))
-
-
-def acknowledged_of(db: Database, task_id: str, at: datetime | None = None,
-                    records: Records | None = None) -> datetime | None:
-    """When the department signed for (签收) the task: the newest 'ack' record, unless the task
-    was assigned (交办) again after it and waits for a new 签收."""
-    rows = [r for r in (_records(db, task_id, at) if records is None else records)
-            if r["kind"] in ("ack", "assign")]
-    if not rows or rows[-1]["kind"] != "ack":
-        return None
-    return datetime.fromisoformat(rows[-1]["at"])
-
-
-def _local(moment: datetime | None, at: datetime) -> datetime | None:
-    return moment.astimezone(at.tzinfo) if moment and moment.tzinfo else moment
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+def chases_of(f: model.TaskFacts) -> Chases:
+    return Chases(len(f.chases), f.unanswered_chases, tuple(c.colour for c in f.chases))
 
 
 # ---------------------------------------------------------------- more of the record
-# What the paperwork shows beside the figures: extension requests and their outcomes, 中止,
-# 交办/签收/办结 dates, the liaisons, notices waiting for 签收, silent departments, county units.
-# Gathered here, behind these dataclasses, so the renderers only format (the facts model of
-# issue 18 replaces the implementation, not the shapes).
 
 
 @dataclass(frozen=True)
@@ -154,7 +64,7 @@ class ExtensionRequest:
     """One 延期申请 and what became of it."""
 
     task_id: str
-    requested_on: date
+    requested_on: date | None
     from_due: date | None  # the deadline when it was asked for
     asked_due: date | None
     reason: str
@@ -163,67 +73,34 @@ class ExtensionRequest:
     refusal: str = ""  # the coordinator's reason for refusing
 
 
-def extension_requests(records: Records, tz) -> list[ExtensionRequest]:
-    """A task's extension requests, oldest first, each matched with the decision after it."""
-    out: list[ExtensionRequest] = []
-    for row in records:
-        kind, data, day = row["kind"], _data(row), _local_day(row["at"], tz)
-        if kind == "extend_request":
-            asked = data.get("extension") or {}
-            out.append(ExtensionRequest(row["task_id"], day, _day(asked.get("from")),
-                                        _day(asked.get("due")), str(asked.get("reason") or ""),
-                                        "pending"))
-        elif kind in ("extend_approve", "extend_refuse") and out and out[-1].outcome == "pending":
-            last = out[-1]
-            asked = data.get("approved" if kind == "extend_approve" else "refused") or {}
-            out[-1] = ExtensionRequest(
-                last.task_id, last.requested_on, last.from_due or _day(asked.get("from")),
-                last.asked_due or _day(asked.get("due")), last.reason or str(asked.get("reason")
-                                                                            or ""),
-                "approved" if kind == "extend_approve" else "refused", day,
-                (row.get("note") or "") if kind == "extend_refuse" else "")
-        elif kind in ("extend_approve", "extend_refuse"):  # a decision on a request not on record
-            asked = data.get("approved" if kind == "extend_approve" else "refused") or {}
-            out.append(ExtensionRequest(
-                row["task_id"], day, _day(asked.get("from")), _day(asked.get("due")),
-                str(asked.get("reason") or ""),
-                "approved" if kind == "extend_approve" else "refused", day,
-                (row.get("note") or "") if kind == "extend_refuse" else ""))
+def _local_day(moment: datetime | None, tz) -> date | None:
+    return moment.astimezone(tz).date() if moment else None
+
+
+def extension_requests(f: model.TaskFacts, tz) -> list[ExtensionRequest]:
+    """A task's extension requests, oldest first, with their decisions."""
+    out = []
+    for e in f.extensions:
+        outcome = "pending" if e.approved is None else ("approved" if e.approved else "refused")
+        out.append(ExtensionRequest(f.id, _local_day(e.asked_at, tz), e.from_due, e.asked_due,
+                                    e.reason or "", outcome, _local_day(e.decided_at, tz),
+                                    e.refusal or ""))
     return out
 
 
-def _local_day(text: str, tz) -> date:
-    return datetime.fromisoformat(text).astimezone(tz).date()
-
-
-def _newest(records: Records, *kinds: str, period: str | None = None) -> dict[str, Any] | None:
-    found = [r for r in records if r["kind"] in kinds
-             and (period is None or r.get("period", "") == period)]
-    return found[-1] if found else None
-
-
-def _assigned_on(records: Records, task: dict[str, Any], tz) -> date | None:
-    """交办: the first 交办 record; a task the plan assigned and nobody re-assigned in the chat
-    counts from the window the plan gave it (its start)."""
-    first = next((r for r in records if r["kind"] == "assign"), None)
-    if first is not None:
-        return _local_day(first["at"], tz)
-    return _day(task.get("start"))
-
-
-def _closed_on(records: Records, view: TaskView, tz) -> date | None:
-    """办结: the day of the 核实销号 (or 直接销号) that closed the current work item."""
-    if view.status.status != "closed":
+def _suspended_on(f: model.TaskFacts, tz) -> date | None:
+    """The day the headline occurrence was suspended (中止), if it is."""
+    if f.status.status != "suspended":
         return None
-    row = _newest(records, "close", "direct_close", period=view.period)
-    if row is None and view.latest is not None:
-        return _local_day(view.latest["at"], tz)
-    return _local_day(row["at"], tz) if row else None
+    timeline = f.fold.periods.get(f.headline.period)
+    moments = [at for at, state in (timeline.timeline if timeline else ())
+               if state is State.SUSPENDED]
+    return _local_day(moments[-1], tz) if moments else None
 
 
-def _supervision_number(task: dict[str, Any], year: int | None) -> str:
+def _supervision_number(task: model.Task, year: int | None) -> str:
     """督办编号: the plan year and the task's place in the plan, as a 督办单 numbers it."""
-    number = task["position"] + 1  # positions count from 0
+    number = task.position + 1  # positions count from 0
     return f"督〔{year}〕{number}号" if year else f"督{number}号"
 
 
@@ -232,7 +109,7 @@ def _supervision_number(task: dict[str, Any], year: int | None) -> str:
 
 @dataclass(frozen=True)
 class TaskFacts:
-    view: TaskView
+    view: model.TaskFacts
     dept_name: str
     with_names: tuple[str, ...]
     last_at: datetime | None
@@ -253,13 +130,12 @@ class TaskFacts:
     chased_on: date | None = None  # the newest 催办
 
     @property
-    def task(self) -> dict[str, Any]:
+    def task(self) -> model.Task:
         return self.view.task
 
     @property
     def days_overdue(self) -> int:
-        s = self.view.status
-        return -s.days_left if s.overdue and s.days_left is not None else 0
+        return self.view.headline.days_overdue
 
     @property
     def approved(self) -> ExtensionRequest | None:
@@ -323,7 +199,7 @@ RANK_N = 3  # names on the 红榜 and 黑榜 each (at most half the departments)
 
 
 def _rank_key(line: DeptLine) -> tuple[float, int]:
-    return (line.score or 0.0, int((line.completion or 0.0) + 0.5))  # as bot.outputs.render.pct shows it
+    return (line.score or 0.0, round_half_up(line.completion or 0.0))  # as every output rounds
 
 
 def ranking(lines: list[DeptLine]) -> Ranking:
@@ -353,17 +229,12 @@ class Record:
     at: datetime
     title: str
     document: str
-    summary: PlanSummary
+    summary: model.Facts
     tasks: list[TaskFacts]
     issued: date | None = None  # the plan's issue date
     ranking: Ranking | None = None
     breakdowns: tuple[Breakdown, ...] = ()
     year: int | None = None  # the scored year
-
-
-def _liaisons(db: Database, at: datetime) -> dict[str, tuple[str, ...]]:
-    """Each department's active liaisons (by name) who had joined by `at`."""
-    return {dept: tuple(names) for dept, names in paperwork.liaison_names(db, at).items()}
 
 
 def _share(value: float | None, quota: float | None) -> float | None:
@@ -376,67 +247,70 @@ def _breakdown(f: TaskFacts) -> Breakdown:
     quota_total = sum(f.quotas.values())
     value_total = sum(v for v in f.units.values() if v is not None)
     due = f.view.status.due
-    return Breakdown(f, due.year if due else None, f.task["target_value"], units, quota_total,
+    return Breakdown(f, due.year if due else None, f.task.target_value, units, quota_total,
                      value_total, _share(value_total, quota_total))
 
 
 def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = False,
            rules: Any = None) -> Record:
-    """The plan as of `at` with, per task, its last report, reporter, extension, chases, units,
-    交办/签收/办结 dates, extension requests, 中止 and the liaisons; per department its score and
+    """The plan as of `at` with, per task, its last report, reporter, extension requests,
+    chases, 交办/签收/办结 dates, 中止, liaisons and county units; per department its score and
     place in the ranking; the county units of every split target."""
-    from bot.outputs.scoring import score_table
+    from bot.outputs.digest import facts_for
+    from bot.outputs.scoring import load_rules, score_facts
+    from bot.services.facts import facts_as_of
 
-    summary = plan_summary(db, at, historical=historical)
-    depts = {d["code"]: d for d in db["departments"].rows}
-    names = {m["user_id"]: m["name"] or str(m["user_id"]) for m in db["members"].rows}
-    info = {row["key"]: row["value"] for row in db["meta"].rows}
+    facts = facts_as_of(db, at) if historical else facts_for(db, at)
+    depts = plan_store.catalogue(db).all_departments
+    people = member_store.names(db)
+    info = meta(db)
     issued = _day(info.get("issued"))
-    liaisons = _liaisons(db, at)
+    liaisons = {dept: tuple(names) for dept, names in paperwork.liaison_names(db, at).items()}
     tz = at.tzinfo
-    facts = []
-    lifecycle = lifecycle_records(db, at)
-    for view in summary.tasks:
-        task, latest = view.task, view.latest
-        own = lifecycle.get(task["id"], [])
-        quotas = quotas_of(task)
-        suspend = _newest(own, "suspend") if view.status.status == "suspended" else None
-        chase = _newest(own, "chase")
-        snap = from_record(latest, bool(task["recurrence"]))
-        facts.append(TaskFacts(
-            view=view,
-            dept_name=named(depts[task["dept"]], "dept", lang),
-            with_names=tuple(named(depts[c], "dept", lang)
-                             for c in json.loads(task["with_depts"] or "[]") if c in depts),
-            last_at=datetime.fromisoformat(latest["at"]).astimezone(tz) if latest else None,
-            last_by=(names.get(latest["user_id"], "") if latest and latest["user_id"] else
-                     ("cli" if latest else "")),
-            last_note=(latest["note"] or "") if latest else "",
-            extension=extension_of(db, task, at if historical else None, own),
-            chases=chases_of(db, task["id"], at, records=own),
-            acknowledged=_local(acknowledged_of(db, task["id"], at, own), at),
-            units=unit_values(db, task["id"], view.period, at) if quotas else {},
-            quotas=quotas,
+    rows = []
+    for f in facts.tasks:
+        task, latest = f.task, f.latest_report
+        closed = f.headline.closed_at if f.status.status == "closed" else None
+        rows.append(TaskFacts(
+            view=f,
+            dept_name=named(depts.get(task.dept), "dept", lang),
+            with_names=tuple(named(depts[c], "dept", lang) for c in task.with_depts
+                             if c in depts),
+            last_at=latest.at.astimezone(tz) if latest else None,
+            last_by=(people.get(latest.user_id, str(latest.user_id)) if latest and latest.user_id
+                     else ("cli" if latest else "")),
+            last_note=latest.note if latest else "",
+            extension=extension_of(f),
+            chases=chases_of(f),
+            acknowledged=(f.acked_at.astimezone(tz)
+                          if f.acked_at and not f.awaiting_ack else None),
+            units={u: v.value for u, v in f.units.items()},
+            quotas=dict(task.quotas),
             supervision_no=_supervision_number(task, issued.year if issued else None),
-            liaisons=liaisons.get(task["dept"], ()),
-            assigned_on=_assigned_on(own, task, tz),
-            closed_on=_closed_on(own, view, tz),
-            requests=tuple(extension_requests(own, tz)),
-            suspended_on=_local_day(suspend["at"], tz) if suspend else None,
-            reason=snap.reason if latest else "",
-            chased_on=_local_day(chase["at"], tz) if chase else None,
+            liaisons=liaisons.get(task.dept, ()),
+            # 交办: when the task was assigned in the chat, else the day the plan gave it
+            assigned_on=_local_day(f.assigned_at, tz) or task.start,
+            closed_on=_local_day(closed, tz),
+            requests=tuple(extension_requests(f, tz)),
+            suspended_on=_suspended_on(f, tz),
+            reason=f.headline.snapshot.reason or "",
+            chased_on=_local_day(f.chases[-1].at, tz) if f.chases else None,
         ))
-    scores = {s.code: s for s in score_table(db, at.year, at, rules)}
+    scores = {s.code: s for s in score_facts(facts, at.year, rules or load_rules())}
     lines = []
-    for d in summary.departments:
-        score = scores.get(d.dept["code"])
-        lines.append(DeptLine(d.dept, named(d.dept, "dept", lang),
-                              liaisons.get(d.dept["code"], ()), len(d.tasks), d.completion,
-                              dict(d.counts), score.score if score else None,
+    for d in facts.departments:
+        score = scores.get(d.code)
+        lines.append(DeptLine(d.dept, named(d.dept, "dept", lang), liaisons.get(d.code, ()),
+                              len(d.tasks), d.completion, dict(d.counts),
+                              score.score if score else None,
                               named(vars(score.grade), "grade", lang) if score else "", 0))
     title = named(info, "plan", lang) or "duban"
-    return Record(at, title, info.get("document", ""), summary, facts, issued, ranking(lines),
-                  tuple(_breakdown(f) for f in facts if f.quotas), at.year)
+    return Record(at, title, info.get("document", ""), facts, rows, issued, ranking(lines),
+                  tuple(_breakdown(f) for f in rows if f.quotas), at.year)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 # ---------------------------------------------------------------- the bulletin's period
@@ -532,18 +406,6 @@ class BulletinFacts:
     rules: Any  # bot.scoring.Rules: the scoring rules, named in words under the 红黑榜
 
 
-def _waiting_notices(db: Database, at: datetime, names: dict[str, str]) -> list[WaitingNotice]:
-    from bot.services.notices import working_days_between
-
-    out = []
-    for row in paperwork.notices_waiting(db, at):
-        sent = _local_day(row["at"], at.tzinfo)
-        out.append(WaitingNotice(row["kind"], row["dept"], names.get(row["dept"], row["dept"]),
-                                 tuple(row["tasks"]), row["colour"], sent,
-                                 working_days_between(sent, at.date())))
-    return out
-
-
 def _reply_by(day: date) -> date:
     from bot.language.workdays import CalendarUnknown, add_workdays
 
@@ -557,9 +419,9 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
                    historical: bool = False, today: date | None = None,
                    rules: Any = None) -> BulletinFacts:
     """Everything the 情况通报 for the week or month ending at `at` shows. Issues the period's
-    期号 (bot.store.paperwork) if it has none yet. `today` is the real date: completion
-    snapshots are kept only for days before it."""
-    from bot.outputs.digest import completion_on
+    期号 (bot.store.paperwork) if it has none yet. `today` is the real date: a day's figures
+    are kept only once it is over."""
+    from bot.outputs.digest import day_figures
     from bot.outputs.scoring import load_rules
 
     today = today or at.date()
@@ -570,42 +432,49 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
                   paperwork.issue_number(db, span.kind, span.key, span.start, span.end, at))
     tz = at.tzinfo
     begin = datetime.combine(span.start, time(0), tz)
+    s = record.summary
     last_day = span.start - timedelta(days=1)
-    before = completion_on(db, last_day, tz, store=last_day < today)
-    now = record.summary.completion
-    change = (int(now + 0.5) - int(before + 0.5)) if now is not None and before is not None else None
-    reports, evidence = paperwork.received_between(db, begin, at)
+    # The period's figures: the facts at its end less those at the end of the day before it.
+    previous = (day_figures(db, last_day, tz, today)
+                if s.track_from is None or last_day >= s.track_from else None)
+    before = previous.completion if previous else None
+    change = (round_half_up(s.completion) - round_half_up(before)
+              if s.completion is not None and before is not None else None)
+    reports = s.reports - (previous.reports if previous else 0)
+    evidence = s.evidence - (previous.evidence if previous else 0)
 
     tasks = record.tasks
     overdue = sorted((f for f in tasks if f.view.status.overdue),
-                     key=lambda f: (-f.days_overdue, f.task["id"]))
+                     key=lambda f: (-f.days_overdue, f.task.id))
     waiting = [f for f in tasks if f.view.status.status in ("pending_check", "blocked")]
     extensions = [(f, r) for f in tasks for r in f.requests
                   if r.outcome == "pending" or (r.decided_on and r.decided_on >= span.start)]
     suspended = [f for f in tasks if f.view.status.status == "suspended"]
-    lifecycle = lifecycle_records(db, at)
     chases = []
     for f in tasks:
-        in_period = chases_of(db, f.task["id"], at, since=begin,
-                              records=lifecycle.get(f.task["id"], [])).count
+        in_period = sum(1 for c in f.view.chases if c.at >= begin)
         if in_period or f.chases.unanswered:
             chases.append(ChaseLine(f, in_period, f.chases.colours[-1] if f.chases.colours
                                     else ""))
     lines = {x.dept["code"]: x for x in record.ranking.lines}
-    names = {code: x.name for code, x in lines.items()}
-    notices = _waiting_notices(db, at, names)
-    during = paperwork.departments_reporting(db, begin, at)
-    last = {d: _local_day(t, tz) for d, t in paperwork.last_reports(db, at).items()}
-    silent = [SilentDept(lines[d.dept["code"]], last.get(d.dept["code"]))
-              for d in record.summary.departments if d.tasks and d.dept["code"] not in during]
-    silent_codes = {s.line.dept["code"] for s in silent}
+    notices = [WaitingNotice(n.kind, n.dept, lines[n.dept].name if n.dept in lines else n.dept,
+                             tuple(n.tasks), n.colour, _local_day(n.at, tz),
+                             _working_days(_local_day(n.at, tz), at.date()))
+               for n in s.queues.unacknowledged]
+    silent = []
+    for d in s.departments:
+        latest = d.latest_report
+        if d.tasks and (latest is None or latest.at < begin):
+            silent.append(SilentDept(lines[d.code], _local_day(latest.at, tz) if latest
+                                     else None))
+    silent_codes = {x.line.dept["code"] for x in silent}
     problems = []
-    for d in record.summary.departments:
-        code = d.dept["code"]
-        own = [f for f in tasks if f.task["dept"] == code]
-        ids = {s: tuple(f.task["id"] for f in own if f.view.status.status == s)
-               for s in ("behind", "blocked")}
-        late = tuple(f.task["id"] for f in own if f.view.status.overdue)
+    for d in s.departments:
+        code = d.code
+        own = [f for f in tasks if f.task.dept == code]
+        ids = {st: tuple(f.task.id for f in own if f.view.status.status == st)
+               for st in ("behind", "blocked")}
+        late = tuple(f.task.id for f in own if f.view.status.overdue)
         unanswered = sum(f.chases.unanswered for f in own)
         unsigned = sum(1 for n in notices if n.dept == code)
         found = DeptProblems(lines[code], late, ids["behind"], ids["blocked"], unanswered,
@@ -616,3 +485,9 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
                          tuple(waiting), tuple(extensions), tuple(suspended), tuple(chases),
                          tuple(notices), tuple(silent), tuple(problems), _reply_by(at.date()),
                          rules)
+
+
+def _working_days(start: date, end: date) -> int:
+    from bot.services.notices import working_days_between
+
+    return working_days_between(start, end)

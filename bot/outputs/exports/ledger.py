@@ -30,7 +30,7 @@ from bot.outputs.exports.bulletin import unit_word
 from bot.outputs.exports.facts import Record, TaskFacts, gather
 from bot.outputs.palette import STATUS_TINTS
 from bot.outputs.render.paper import day_text, for_reader, joined
-from bot.store.connection import utc_iso
+from bot.store import records as record_store
 
 FONT = "宋体"
 SIZE = 10
@@ -183,10 +183,10 @@ def _task_rows(sheet: _Sheet, record: Record, lang: str) -> None:
         deadline: Any = ((f.extension.original if f.extension else None) or s.due
                          or t("ledger_standing", lang, html=False))
         number = {c: f_.number(v, unit) for c, v in ((15, f.view.value),
-                                                      (16, task["target_value"]))
+                                                      (16, task.target_value))
                   if v is not None}
         sheet.write([
-            task["id"], f.supervision_no, for_reader(task["clause"], lang),
+            task.id, f.supervision_no, for_reader(task.clause, lang),
             for_reader(field(task, "title", lang), lang), f.dept_name,
             joined(f.liaisons, lang) or t("ledger_no_liaison", lang, html=False),
             joined(f.with_names, lang),
@@ -197,7 +197,7 @@ def _task_rows(sheet: _Sheet, record: Record, lang: str) -> None:
             approved.decided_on if approved else None,
             label("status", s.status, lang),
             s.percent,
-            _whole(f.view.value), _whole(task["target_value"]),
+            _whole(f.view.value), _whole(task.target_value),
             f.last_at, f.last_by, for_reader(f.last_note, lang),
             f.view.evidence,
             f.days_overdue or None,
@@ -236,11 +236,11 @@ def _unit_rows(sheet: _Sheet, record: Record, lang: str) -> None:
         unit = unit_word(f.task, lang)
         target = _whole(b.target)
         for u in b.units:
-            sheet.write([f.task["id"], metric, b.year, target, u.unit, _whole(u.quota),
+            sheet.write([f.task.id, metric, b.year, target, u.unit, _whole(u.quota),
                          _whole(u.value), u.share],
                         {3: sheet.f.number(target or 0, unit)} if target is not None else None)
         bold = sheet.f.total
-        sheet.write([f.task["id"], metric, b.year, target, t("ledger_subtotal", lang, html=False),
+        sheet.write([f.task.id, metric, b.year, target, t("ledger_subtotal", lang, html=False),
                      _whole(b.quota_total), _whole(b.value_total), b.share],
                     {4: bold, 5: sheet.f.number(b.quota_total, bold=True),
                      6: sheet.f.number(b.value_total, bold=True),
@@ -251,11 +251,10 @@ def _unit_rows(sheet: _Sheet, record: Record, lang: str) -> None:
 def _report_rows(sheet: _Sheet, db: Database, record: Record, lang: str) -> None:
     depts = {line.dept["code"]: line.name for line in record.ranking.lines}
     tz = record.at.tzinfo
-    sql = ("SELECT r.*, m.name AS user_name FROM reports r LEFT JOIN members m "
-           "ON m.user_id = r.user_id WHERE r.at <= ? ORDER BY r.id")
     states = {k: label("state", k, lang) for k in STATES}
     kinds: dict[str, str] = {}
-    for r in db.query(sql, [utc_iso(record.at)]):
+    # every record made by then, a record taken back later shown as it stood then
+    for r in record_store.every(db, record.at):
         kind = kinds.get(r["kind"]) or kinds.setdefault(r["kind"],
                                                         label("report_kind", r["kind"], lang))
         sheet.write([
