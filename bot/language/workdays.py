@@ -136,3 +136,16 @@ def festival_date(festival: Festival, year: int) -> date:
     else:
         term = lunar.Lunar.fromYmd(year, *_LUNAR_FESTIVALS[festival]).getSolar()
     return date(term.getYear(), term.getMonth(), term.getDay())
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (the official calendar; Monday to
+    Friday past the years it knows)."""
+    days, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        try:
+            days += is_workday(day)
+        except CalendarUnknown:
+            days += day.weekday() < 5
+    return days

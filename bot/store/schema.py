@@ -328,3 +328,17 @@ def m015_department_short_en(db: Database) -> None:
     # The English name a table has room for ("Health Commission"): the plan file's short_en,
     # else (NULL) the full English name, as before.
     db["departments"].add_column("short_en", str)
+
+
+@migrations()
+def m016_bulletin_issue_numbers(db: Database) -> None:
+    # 期号: each 情况通报 series (weekly, monthly) numbers its issues from the first one issued;
+    # a period issued again (a corrected copy, the English variant) keeps its number.
+    db["bulletin_issues"].create({
+        "series": str,  # week | month
+        "period": str,  # the ISO week (2023-W20) or the month (2023-05) the issue belongs to
+        "number": int,
+        "start": str, "end": str,  # the days it covered when first issued
+        "issued_at": str,
+    }, pk=("series", "period"), not_null={"number", "issued_at"})
+    db["bulletin_issues"].create_index(["series", "number"], unique=True)
