@@ -10,16 +10,8 @@ from typing import Any, TypeVar
 
 from bot.domain.facts import DeptFacts, Facts, Occurrence, Queues, TaskFacts
 from bot.domain.task import Task
-from bot.language.i18n import Html, Key, field, format_short_day, label, t
-from bot.outputs.render import (
-    author,
-    counts_line,
-    pct,
-    plan_title,
-    target_text,
-    timing,
-    timing_of,
-)
+from bot.language.i18n import Html, Key, field, format_short_day, label, plan_title, t
+from bot.outputs.render import author, counts_line, pct, target_text, timing, timing_of
 from bot.services.commands import Recorded
 
 T = TypeVar("T")

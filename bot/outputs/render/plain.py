@@ -6,16 +6,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts
-from bot.language.i18n import field, label, t
-from bot.outputs.render import (
-    COUNT_COLUMNS,
-    author,
-    day_plain,
-    pct,
-    plan_title,
-    target_text,
-    timing,
-)
+from bot.language.i18n import field, label, plan_title, t
+from bot.outputs.render import COUNT_COLUMNS, author, day_plain, pct, target_text, timing
 from bot.outputs.render.table import render_table
 
 
