@@ -286,8 +286,11 @@ def _silent_months(d: DeptFacts, year: int, first: date, last: date, counted_fro
     if not d.tasks:
         return []
     began = max(counted_from, min(f.task.start for f in d.tasks))
-    reported = {(at.astimezone(tz).year, at.astimezone(tz).month)
-                for f in d.tasks for at in f.fold.report_times}
+    reported = set()
+    for f in d.tasks:
+        for stamp in f.fold.report_times:
+            moment = datetime.fromtimestamp(stamp, tz)
+            reported.add((moment.year, moment.month))
     items = []
     for month in range(1, 13):
         opens = date(year, month, 1)
