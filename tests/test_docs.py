@@ -164,3 +164,17 @@ def test_operations_shows_every_subcommand():
     commands = build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001
     missing = [name for name in commands if f"python -m bot {name}" not in text]
     assert missing == []
+
+
+def test_the_architecture_states_the_layer_rules_the_layout_test_enforces():
+    """docs/architecture.md's table of what each part of bot/ may import is test_layout's ALLOWED."""
+    from tests.test_layout import ALLOWED
+
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    stated = {}
+    for row in text.splitlines():
+        match = re.match(r"\| `bot/([a-z]+)/` \|.*\| ([^|]*) \|$", row)
+        if match:
+            names = re.findall(r"`([a-z.]+)`", match[2])
+            stated[match[1]] = {n.removeprefix("bot.") for n in names} - {"errors"}
+    assert stated == ALLOWED
