@@ -279,6 +279,18 @@ class TaskFacts:
     acked_at: datetime | None
     extensions: tuple[Extension, ...]
     fold: TaskFold = field(repr=False, compare=False, default_factory=TaskFold)
+    day: date | None = None  # as of the end of this day
+    track_from: date | None = None
+
+    def every_occurrence(self) -> list[Occurrence]:
+        """Each occurrence of a recurring duty from tracking start to the one in force, settled
+        ones included, each with its own state (the ledger's 各期情况); a one-off task's one."""
+        if self.task.recurrence is None or self.day is None:
+            return [self.current]
+        first = self.track_from or self.task.start
+        last = self.current.opens - timedelta(days=1)
+        return [*(_occurrence(self.task, self.fold, w, self.day, self.track_from)
+                  for w in self.task.occurrences(first, last)), self.current]
 
     @property
     def id(self) -> str:
@@ -367,7 +379,7 @@ def task_facts(task: Task, fold: TaskFold, day: date, track_from: date | None) -
     headline = (open_ones or claimed or [current])[0]
     return TaskFacts(task, headline, current, tuple(earlier), fold.latest_report, fold.reports,
                      fold.evidence, tuple(fold.chases), fold.assigned_at, fold.acked_at,
-                     tuple(fold.extensions), fold)
+                     tuple(fold.extensions), fold, day, track_from)
 
 
 # ---------------------------------------------------------------- departments and the plan

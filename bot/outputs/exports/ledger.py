@@ -44,6 +44,7 @@ TASK_WIDTHS = (6, 10, 8, 26, 8, 9, 10, 10, 10, 10, 10, 12, 10, 7, 6, 8, 8, 10, 8
 DEPT_WIDTHS = (6, 12, 16, 7, 9, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8)
 UNIT_WIDTHS = (7, 26, 7, 9, 16, 10, 9, 10)
 SCORE_WIDTHS = (14, 14, 8, 13, 12, 8, 8)
+OCCURRENCE_WIDTHS = (7, 12, 36, 12, 12, 10, 8, 12, 12)
 REPORT_WIDTHS = (8, 7, 10, 11, 10, 7, 8, 8, 10, 30, 10, 16, 8, 16)
 DATE_FORMATS = {"zh": "yyyy.m.d", "en": "yyyy-mm-dd"}
 DATETIME_FORMATS = {"zh": "yyyy.m.d hh:mm", "en": "yyyy-mm-dd hh:mm"}
@@ -250,6 +251,24 @@ def _unit_rows(sheet: _Sheet, record: Record, lang: str) -> None:
                      **({7: sheet.f.number(b.share, bold=True)} if b.share is not None else {})})
 
 
+def _occurrence_rows(sheet: _Sheet, record: Record, lang: str) -> None:
+    """各期情况: every occurrence of the recurring duties since tracking began, each with its
+    own deadline, state and progress (a claim on an earlier one stays on it)."""
+    for row in record.tasks:
+        f = row.view
+        if not f.task.recurring:
+            continue
+        for o in f.every_occurrence():
+            sheet.write([f.task.id, row.dept_name, field(f.task, "title", lang), o.period, o.due,
+                         label("status", o.status.status, lang), o.percent,
+                         _local(o.claimed_at, record.at), _local(o.closed_at, record.at)],
+                        {5: sheet.f.status[o.status.status]})
+
+
+def _local(moment: datetime | None, at: datetime) -> date | None:
+    return moment.astimezone(at.tzinfo).date() if moment else None
+
+
 def _score_rows(sheet: _Sheet, record: Record, lang: str) -> None:
     """Every point and deduction of the year's 考评, with the item behind it."""
     for score in record.scores:
@@ -308,6 +327,8 @@ def build_ledger(db: Database, at: datetime, lang: str = "zh",
              lambda sh: _dept_rows(sh, record, lang)),
             (sheet("ledger_sheet_units", "ledger_cols_units", UNIT_WIDTHS),
              lambda sh: _unit_rows(sh, record, lang)),
+            (sheet("ledger_sheet_occurrences", "ledger_cols_occurrences", OCCURRENCE_WIDTHS),
+             lambda sh: _occurrence_rows(sh, record, lang)),
             (sheet("ledger_sheet_scores", "ledger_cols_scores", SCORE_WIDTHS),
              lambda sh: _score_rows(sh, record, lang)),
         ]

@@ -109,7 +109,9 @@ def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str
         value = f" {r['value']:g}" if r["value"] is not None else ""
         note = f" {escape(r['note'])}" if r["note"] else ""
         who = escape(author(r, lang))
-        lines.append(f"{kind} {when:%m-%d %H:%M} {label('report_kind', r['kind'], lang)} "
+        # a recurring duty's record names the occurrence it belongs to
+        period = t("occurrence_of", lang, period=r["period"]) if r.get("period") else ""
+        lines.append(f"{kind} {when:%m-%d %H:%M}{period} {label('report_kind', r['kind'], lang)} "
                      f"{r['percent']}%{value} {label('state', r['state'], lang)} · {who}{note}"
                      f"{revoked}")
     return lines
