@@ -22,26 +22,27 @@ PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 QUIET = {"--quiet", "-q", "--disable-pip-version-check"}
 
 
-def _code_lines(text: str, lang: str | None = None) -> list[str]:
-    """The lines inside fenced code blocks (only ```lang blocks when `lang` is given)."""
-    lines, inside, wanted = [], False, False
+def _fenced(text: str) -> list[tuple[str | None, str]]:
+    """Each line with the language of the fenced code block it is in ("" for a bare fence), or
+    None for prose; the fences themselves are left out."""
+    lines: list[tuple[str | None, str]] = []
+    block: str | None = None
     for line in text.splitlines():
         if line.startswith("```"):
-            inside = not inside
-            wanted = inside and (lang is None or line[3:].strip() == lang)
-        elif inside and wanted:
-            lines.append(line)
+            block = line[3:].strip() if block is None else None
+        else:
+            lines.append((block, line))
     return lines
 
 
+def _code_lines(text: str, lang: str | None = None) -> list[str]:
+    """The lines inside fenced code blocks (only ```lang blocks when `lang` is given)."""
+    return [line for block, line in _fenced(text)
+            if block is not None and lang in (None, block)]
+
+
 def _outside_code(text: str) -> str:
-    lines, inside = [], False
-    for line in text.splitlines():
-        if line.startswith("```"):
-            inside = not inside
-        elif not inside:
-            lines.append(line)
-    return "\n".join(lines)
+    return "\n".join(line for block, line in _fenced(text) if block is None)
 
 
 def test_readme_gives_the_commands_ci_runs():
