@@ -123,7 +123,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if not path.is_file():
         raise BackupError(f"{folder} 中没有 {MANIFEST}:不是完整的备份 / No {MANIFEST} in "
                           f"{folder}: not a complete backup")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
         raise BackupError(f"不认识的备份格式 / Unknown backup format: {manifest.get('format')}")
     return manifest

@@ -78,4 +78,4 @@ def utc_iso(moment: datetime) -> str:
 
 def path_of(db: Database) -> str:
     """The file a connection is open on ("" in memory)."""
-    return db.execute("PRAGMA database_list").fetchone()[2]
+    return str(db.execute("PRAGMA database_list").fetchone()[2])
