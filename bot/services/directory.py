@@ -198,7 +198,8 @@ def request_join(db: Database, *, user_id: int, dept_text: str, now: datetime,
     if member and member["status"] == "pending" and member["dept"] == dept["code"]:
         raise DubanError("join_pending", dept=_named(db, dept["code"]))
     if member and member["status"] == "refused":
-        last = (refusals(db, user_id) or [None])[-1]
+        refused = refusals(db, user_id)
+        last = refused[-1] if refused else None
         if last and now - datetime.fromisoformat(last["at"]) < REAPPLY_AFTER:
             again = datetime.fromisoformat(last["at"]) + REAPPLY_AFTER
             raise DubanError("join_refused_recently", reason=last["reason"] or "—",

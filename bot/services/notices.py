@@ -177,9 +177,10 @@ def posted(db: Database, notice: Notice, chat_id: int, message_id: int) -> None:
         store.mark_posted(db, notice.id, chat_id, message_id)
 
 
-def ack_due(notice: Notice, tz: tzinfo, workdays: int) -> date:
+def ack_due(notice: Notice, tz: tzinfo | None, workdays: int) -> date:
     """The last day to 签收 a notice: `workdays` working days after the day it was sent, counted
-    exactly as `parse-date "N个工作日内"` counts them (one function, bot.workdays)."""
+    exactly as `parse-date "N个工作日内"` counts them (one function, bot.workdays). A `tz` of None
+    reads the sending day in the machine's zone, as the day of a naive `now` is."""
     sent = datetime.fromisoformat(notice.at).astimezone(tz).date()
     return add_workdays(sent, workdays, strict=False)
 

@@ -237,7 +237,8 @@ def _validate(data: dict, loc: _Located) -> Plan:
     for key in ("plan", "departments", "tasks"):
         if key not in data:
             loc.error("", f"top-level '{key}' is missing")
-    meta_raw = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    plan_raw = data.get("plan")
+    meta_raw = plan_raw if isinstance(plan_raw, dict) else {}
     issued = _date(loc, meta_raw, "plan", "issued", required=True) or date(2000, 1, 1)
     meta = {k: str(v) for k, v in meta_raw.items() if isinstance(v, str)}
 
