@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from html import escape
 from typing import Any, TypeVar
@@ -24,7 +24,7 @@ def mention(user_id: int, name: str | None) -> Html:
     return Html(f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>')
 
 
-def dept_label(dept: dict[str, Any] | None, lang: str) -> str:
+def dept_label(dept: Mapping[str, Any] | None, lang: str) -> str:
     """A department as people call it (卫健委 / Health Commission), never its code."""
     return field(dept, "dept", lang) if dept else "—"
 
@@ -41,7 +41,7 @@ def capped(items: Sequence[T], line: Callable[[T], str], lang: str) -> list[str]
     return lines
 
 
-def task_line(view: TaskFacts, lang: str, depts: dict[str, dict] | None = None,
+def task_line(view: TaskFacts, lang: str, depts: Mapping[str, Mapping[str, Any]] | None = None,
               occurrence: Occurrence | None = None) -> str:
     """A task on one line: its mark, owner, title, progress and timing (of its headline, or of
     the given occurrence of a recurring duty)."""
