@@ -212,11 +212,12 @@ class PerSenderProcessor(BaseUpdateProcessor):
 
 # Every Bot API call gives up after these many seconds (a stuck call holds up only its own
 # person's line, and not for long); uploads (charts, documents) get longer to be written.
-TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0,
-            "pool_timeout": 5.0, "media_write_timeout": 60.0}
+TIMEOUTS: dict[str, Any] = {"connect_timeout": 5.0, "read_timeout": 10.0,
+                            "write_timeout": 10.0, "pool_timeout": 5.0,
+                            "media_write_timeout": 60.0}
 # The long poll: PTB adds getUpdates' own `timeout` (how long Telegram may hold it) to read.
-POLL_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 5.0, "write_timeout": 5.0,
-                 "pool_timeout": 5.0}
+POLL_TIMEOUTS: dict[str, Any] = {"connect_timeout": 5.0, "read_timeout": 5.0,
+                                 "write_timeout": 5.0, "pool_timeout": 5.0}
 
 
 async def replay_inbox(app: Application) -> int:
@@ -324,8 +325,10 @@ class StartupError(Exception):
 async def check_connection(settings: Settings) -> None:
     """One getMe before anything else, so that a rejected token or a wrong API address is
     named plainly (python-telegram-bot's own errors print the token)."""
+    if not settings.token:  # `duban run` refuses first; any other caller is told the same
+        raise StartupError("run_no_token")
     url = (settings.api_base_url or DEFAULT_API).removesuffix("/bot")
-    kwargs = {"base_url": settings.api_base_url} if settings.api_base_url else {}
+    kwargs: dict[str, Any] = {"base_url": settings.api_base_url} if settings.api_base_url else {}
     bot = Bot(settings.token, **kwargs)
     # What goes wrong here is said below in plain words; PTB's own traceback would only bury it.
     ptb_log = logging.getLogger("telegram")

@@ -113,7 +113,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         elif args.target:
             code = find_department(db, args.target)["code"]
             facts = facts_as_of(db, at) if historical else facts_now(db, at)
-            print(department_plain(facts.department(code), args.lang))
+            dept = facts.department(code)
+            assert dept is not None  # the facts hold every department of the plan
+            print(department_plain(dept, args.lang))
         else:
             facts = facts_as_of(db, at) if historical else facts_now(db, at)
             if facts.track_from and at.date() < facts.track_from:
