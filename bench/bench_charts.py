@@ -1,4 +1,4 @@
-"""Time bot.charts.  Run from the repo root:  python bench/bench_charts.py [N]
+"""Time bot.outputs.charts.  Run from the repo root:  python bench/bench_charts.py [N]
 
 Prints the import time, the font search and registration, the first render of each chart
 (cold: font files opened, glyph caches empty: what the first weekly digest after a restart
@@ -21,7 +21,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 started = time.perf_counter()
-from bot import charts  # noqa: E402  (after the sys.path fix; timed: matplotlib is heavy)
+from bot.outputs import charts  # noqa: E402
 
 IMPORT_MS = 1000 * (time.perf_counter() - started)
 
@@ -62,7 +62,7 @@ def main(rounds: int = 5) -> None:
     with tempfile.TemporaryDirectory(prefix="duban-charts-") as tmp:
         todo = jobs(Path(tmp))
         font_ms = ms(charts.find_cjk_font)
-        print(f"import bot.charts        {IMPORT_MS:7.0f} ms")
+        print(f"import bot.outputs.charts        {IMPORT_MS:7.0f} ms")
         print(f"find + register font     {font_ms:7.0f} ms   {charts.find_cjk_font()}")
         first = {name: ms(job) for name, job in todo.items()}
         for name, took in first.items():

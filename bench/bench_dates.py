@@ -1,4 +1,4 @@
-"""Time bot.dates.parse_deadline.  Run from the repo root:  python bench/bench_dates.py
+"""Time bot.language.dates.parse_deadline.  Run from the repo root:  python bench/bench_dates.py
 
 Prints the import time, warm_up() time, the first call after warm-up, the first call in a
 fresh process without warm-up (what a user would wait for if the bot skipped warm_up), then
@@ -89,7 +89,7 @@ import sys, time
 sys.path.insert(0, {root!r})
 from datetime import datetime
 from zoneinfo import ZoneInfo
-from bot.dates import parse_deadline
+from bot.language.dates import parse_deadline
 now = datetime(2022, 1, 10, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 t = time.perf_counter()
 parse_deadline("三个月内", now)           # loads cn2an
@@ -126,7 +126,7 @@ def _one(parse: Callable[[str, datetime], object], text: str) -> float:
 
 def main() -> None:
     t = time.perf_counter()
-    from bot.dates import parse_deadline, warm_up
+    from bot.language.dates import parse_deadline, warm_up
 
     import_s = time.perf_counter() - t
 
@@ -138,7 +138,7 @@ def main() -> None:
 
     cold = _cold_first_call_ms()
     print(f"parse_deadline: {len(EXPRESSIONS)} expressions x {ROUNDS} rounds")
-    print(f"  import bot.dates        {_ms(import_s):8.2f} ms")
+    print(f"  import bot.language.dates        {_ms(import_s):8.2f} ms")
     print(f"  warm_up()               {_ms(warm_s):8.2f} ms")
     print(f"  first call after warm_up {_ms(first_s):8.3f} ms")
     if cold is not None:

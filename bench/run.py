@@ -78,19 +78,19 @@ from sqlite_utils import Database  # noqa: E402
 from telegram.ext import Application  # noqa: E402
 
 from bench.synthetic import COORDINATOR_ID, SCALES, Built, build, seed_plan  # noqa: E402
-from bot import db as dbmod  # noqa: E402
 from bot.app import CONCURRENT_UPDATES, build_application  # noqa: E402
 from bot.config import Settings, load_settings  # noqa: E402
-from bot.dates import parse_deadline, warm_up  # noqa: E402
-from bot.digest import digest_data, render_charts  # noqa: E402
-from bot.directory import add_member  # noqa: E402
-from bot.exports.bulletin import build_bulletin  # noqa: E402
-from bot.exports.ledger import build_ledger  # noqa: E402
-from bot.plan import load_plan  # noqa: E402
-from bot.progress import compute_plan_summary, plan_summary, record_report  # noqa: E402
-from bot.reminders import NudgePolicy, scan  # noqa: E402
-from bot.render.digest import digest_text  # noqa: E402
-from bot.scoring import score_table  # noqa: E402
+from bot.language.dates import parse_deadline, warm_up  # noqa: E402
+from bot.outputs.digest import digest_data, render_charts  # noqa: E402
+from bot.outputs.exports.bulletin import build_bulletin  # noqa: E402
+from bot.outputs.exports.ledger import build_ledger  # noqa: E402
+from bot.outputs.render.digest import digest_text  # noqa: E402
+from bot.outputs.scoring import score_table  # noqa: E402
+from bot.services.directory import add_member  # noqa: E402
+from bot.services.plan import load_plan  # noqa: E402
+from bot.services.progress import compute_plan_summary, plan_summary, record_report  # noqa: E402
+from bot.services.reminders import NudgePolicy, scan  # noqa: E402
+from bot.store import connection as dbmod  # noqa: E402
 from tests.botapi_server import BotApiServer, running_server  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")

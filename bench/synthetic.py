@@ -5,10 +5,10 @@
                target, recurring, standing) copy the seed's round-robin; 10k reports, 2k evidence
     scale 100  the same 500 tasks and 100 units; 100k reports, 2k evidence
 
-Every database is a fresh SQLite file opened with bot.db.connect and loaded with bot.plan.load_plan;
-one liaison per department and one coordinator are added with bot.directory.add_member. Reports are
+Every database is a fresh SQLite file opened with bot.store.schema.connect and loaded with bot.services.plan.load_plan;
+one liaison per department and one coordinator are added with bot.services.directory.add_member. Reports are
 inserted in one transaction in chronological order (ids follow time, as in real use), with the
-period of recurring tasks from bot.progress.window, then task_latest is rebuilt.
+period of recurring tasks from bot.services.progress.window, then task_latest is rebuilt.
 
     python bench/synthetic.py --scale 10 --out /tmp/duban-10.db     # build one file and say what
 """
@@ -32,10 +32,10 @@ if str(REPO_ROOT) not in sys.path:
 
 from sqlite_utils import Database  # noqa: E402
 
-from bot import db as dbmod  # noqa: E402
-from bot.directory import add_member  # noqa: E402
-from bot.plan import DEFAULT_PLAN_FILE, Department, Plan, load_plan, read_plan_file  # noqa: E402
-from bot.progress import window  # noqa: E402
+from bot.services.directory import add_member  # noqa: E402
+from bot.services.plan import Department, Plan, load_plan, read_plan_file  # noqa: E402
+from bot.services.progress import window  # noqa: E402
+from bot.store import connection as dbmod  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 SEEDED_AT = datetime(2022, 1, 4, 9, 0, tzinfo=TZ)
@@ -85,7 +85,7 @@ class Built:
 
 
 def seed_plan() -> Plan:
-    return read_plan_file(DEFAULT_PLAN_FILE)
+    return read_plan_file(REPO_ROOT / "tasks_seed.yaml")
 
 
 def synthetic_plan(seed: Plan, n_depts: int = SYNTHETIC_DEPTS,
@@ -149,7 +149,7 @@ def _share_of_window(opens: date, due: date | None, today: date) -> float:
 
 
 class _Windows:
-    """bot.progress.window, cached per (task, day): 100k reports fall on ~1.8k distinct days."""
+    """bot.services.progress.window, cached per (task, day): 100k reports fall on ~1.8k distinct days."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, date], tuple[date, date | None, str]] = {}

@@ -26,12 +26,13 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import db as dbmod
-from bot import inbox
 from bot.config import Settings
-from bot.dates import warm_up
-from bot.directory import ensure_coordinators
-from bot.i18n import t
+from bot.language.dates import warm_up
+from bot.language.i18n import t
+from bot.outputs.scoring import Rules, RulesError, load_rules
+from bot.services.directory import ensure_coordinators
+from bot.store import connection as dbmod
+from bot.store import inbox
 from handlers import register
 from handlers.commands import menu
 from handlers.context import DubanContext, Services
@@ -269,7 +270,8 @@ async def post_init(app: Application) -> None:
 
 
 def build_application(settings: Settings, database=None,
-                      concurrency: int = CONCURRENT_UPDATES) -> Application:
+                      concurrency: int = CONCURRENT_UPDATES,
+                      rules: Rules | None = None) -> Application:
     """The Application with every handler; `database` defaults to the configured SQLite file;
     `concurrency` people's updates are handled at once (1: one update at a time)."""
     database = database if database is not None else dbmod.connect(settings.database_path)
@@ -303,6 +305,7 @@ def build_application(settings: Settings, database=None,
     services: Services = app.bot_data
     services.db = database
     services.settings = settings
+    services.rules = rules if rules is not None else load_rules(settings.scoring_rules)
     register(app)
     return app
 
@@ -346,6 +349,12 @@ def run_bot(settings: Settings) -> int:
     """Run until stopped: long polling, or a webhook when WEBHOOK_URL is set."""
     configure_logging(settings.token)
     # PTB runs on the current event loop: the check runs on it first and leaves it in place.
+    try:
+        rules = load_rules(settings.scoring_rules)
+    except RulesError as exc:
+        for lang in ("zh", "en"):
+            print(t("start_rules_broken", lang, html=False, error=str(exc)), file=sys.stderr)
+        return 2
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
@@ -355,7 +364,7 @@ def run_bot(settings: Settings) -> int:
             print(redact(t(exc.key, lang, html=False, **exc.params), settings.token),
                   file=sys.stderr)
         return 2
-    app = build_application(settings)
+    app = build_application(settings, rules=rules)
     if app.bot_data.db["tasks"].count == 0:
         log.warning("no plan loaded: run `python -m bot seed` first")
     if settings.webhook_url:

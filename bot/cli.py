@@ -10,10 +10,12 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot import db as dbmod
 from bot.config import ConfigError, Settings, load_settings
-from bot.db import meta
-from bot.directory import (
+from bot.errors import DubanError
+from bot.language.i18n import t
+from bot.outputs.render.chat import recorded_text
+from bot.outputs.render.plain import department_plain, members_plain, plan_plain, task_plain
+from bot.services.directory import (
     add_member,
     department,
     dept_names,
@@ -24,10 +26,8 @@ from bot.directory import (
     normalise_task_ref,
     remove_member,
 )
-from bot.errors import DubanError
-from bot.i18n import t
-from bot.plan import DEFAULT_PLAN_FILE, PlanError, load_plan, read_plan_file
-from bot.progress import (
+from bot.services.plan import PlanError, load_plan, read_plan_file
+from bot.services.progress import (
     parse_number,
     parse_state,
     plan_summary,
@@ -35,8 +35,8 @@ from bot.progress import (
     task_history,
     task_view,
 )
-from bot.render.chat import recorded_text
-from bot.render.plain import department_plain, members_plain, plan_plain, task_plain
+from bot.store import connection as dbmod
+from bot.store.meta import meta
 
 
 def _now(settings: Settings) -> datetime:
@@ -56,6 +56,13 @@ def _end_of_day(text: str, settings: Settings) -> datetime:
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    if args.file is None:
+        args.file = settings.plan_file
+        if not args.file.is_file():
+            for lang in ("zh", "en"):
+                print(t("seed_no_plan_file", lang, html=False, path=str(args.file.resolve())),
+                      file=sys.stderr)
+            return 1
     try:
         plan = read_plan_file(args.file)
     except PlanError as exc:
@@ -160,7 +167,7 @@ def cmd_members(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_parse_date(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.dates import parse_deadline
+    from bot.language.dates import parse_deadline
 
     if args.now:
         try:
@@ -187,8 +194,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     import re
     import time as clock
 
-    from bot.digest import digest_data, render_charts
-    from bot.render.digest import digest_text
+    from bot.outputs.digest import digest_data, render_charts
+    from bot.outputs.render.digest import digest_text
 
     db = _open(settings)
     if not _need_plan(db):
@@ -228,12 +235,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     historical = args.at is not None
     started = clock.perf_counter()
     if args.kind == "ledger":
-        from bot.exports.ledger import build_ledger
+        from bot.outputs.exports.ledger import build_ledger
 
         data = build_ledger(db, at, args.lang, historical=historical)
         suffix = "xlsx"
     else:
-        from bot.exports.bulletin import build_bulletin
+        from bot.outputs.exports.bulletin import build_bulletin
 
         data = build_bulletin(db, at, args.period, args.lang, historical=historical,
                               today=_now(settings).date())
@@ -243,7 +250,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out.write_bytes(data)
     print(f"wrote {out} ({len(data) // 1024} KB, {1000 * (clock.perf_counter() - started):.0f} ms)")
     if args.kind == "bulletin" and args.pdf:
-        from bot.exports.bulletin import bulletin_pdf
+        from bot.outputs.exports.bulletin import bulletin_pdf
 
         pdf = bulletin_pdf(data)
         if pdf is None:
@@ -255,8 +262,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.scoreboard import score_plain
-    from bot.scoring import RulesError, load_rules, score_table
+    from bot.outputs.scoreboard import score_plain
+    from bot.outputs.scoring import RulesError, load_rules, score_table
 
     db = _open(settings)
     if not _need_plan(db):
@@ -268,7 +275,7 @@ def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
         print(f"--year {year}: 该年度尚未开始 / that year has not begun", file=sys.stderr)
         return 1
     try:
-        rules = load_rules(args.rules) if args.rules else load_rules()
+        rules = load_rules(args.rules or settings.scoring_rules)
     except RulesError as exc:
         print(f"考评规则有误 / scoring rules: {exc}", file=sys.stderr)
         return 1
@@ -291,7 +298,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     import time as clock
 
-    from bot.backup import BackupError, backup
+    from bot.services.backup import BackupError, backup
 
     started = clock.perf_counter()
     try:
@@ -308,7 +315,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.backup import BackupError, restore
+    from bot.services.backup import BackupError, restore
 
     try:
         done = restore(args.folder, settings.database_path, settings.evidence_dir)
@@ -328,7 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("seed", help="validate and load the plan file")
-    p.add_argument("file", nargs="?", default=str(DEFAULT_PLAN_FILE), type=Path)
+    p.add_argument("file", nargs="?", type=Path,
+                   help="the plan file (default: PLAN_FILE, else tasks_seed.yaml here)")
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("status", help="where every department, one department or one task stands")
@@ -399,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="结果考评: each department's points, rule by rule")
     p.add_argument("--year", type=int, help="the year to score (default: this year)")
     p.add_argument("--at", help="as of the end of this day, YYYY-MM-DD")
-    p.add_argument("--rules", type=Path, help="scoring rules file (default: scoring.yaml)")
+    p.add_argument("--rules", type=Path, help="scoring rules file (default: SCORING_RULES, else the built-in rules)")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")

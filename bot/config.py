@@ -47,6 +47,8 @@ class Settings:
     track_from: date | None = None  # None: from the day the plan was first loaded
     chase_colours: tuple[str, ...] = ("blue", "yellow", "red")  # the chase levels, mildest first
     ack_gather_ms: int = 1500  # a group's acknowledgements within this window go out as one
+    plan_file: Path = Path("tasks_seed.yaml")  # what `seed` loads when no file is named
+    scoring_rules: Path | None = None  # a file overriding the packaged scoring rules
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -262,6 +264,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("ACK_GATHER_MS", "ack_gather_ms", _days(0, 60000), 1500,
          "0 到 60000 之间的整数毫秒(0 表示逐条确认)", "whole milliseconds from 0 to 60000 "
          "(0 acknowledges each report on its own)"),
+    Spec("PLAN_FILE", "plan_file", Path, Path("tasks_seed.yaml"),
+         "计划文件路径(相对路径从当前目录算起)", "the plan file's path (relative to the current folder)"),
+    Spec("SCORING_RULES", "scoring_rules", Path, None,
+         "考评规则文件路径;留空表示使用内置规则", "a scoring rules file; empty for the built-in rules"),
     Spec("CHASE_COLOURS", "chase_colours", _colours, ("blue", "yellow", "red"),
          "三种不同颜色,用逗号分隔:blue、yellow、orange、red、green、purple(或 蓝、黄、橙、红、绿、紫)",
          "three different colours, comma-separated: blue, yellow, orange, red, green, purple"),

@@ -20,11 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot import db as dbmod  # noqa: E402
-from bot.digest import digest_data, render_charts  # noqa: E402
-from bot.directory import add_member  # noqa: E402
-from bot.plan import DEFAULT_PLAN_FILE, load_plan, read_plan_file  # noqa: E402
-from bot.progress import close_task, record_report  # noqa: E402
+from bot.outputs.digest import digest_data, render_charts  # noqa: E402
+from bot.services.directory import add_member  # noqa: E402
+from bot.services.plan import load_plan, read_plan_file  # noqa: E402
+from bot.services.progress import close_task, record_report  # noqa: E402
+from bot.store import connection as dbmod  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2023, 3, 1, 9, 0, tzinfo=TZ)
@@ -59,7 +59,7 @@ CLOSED = [(8, "T41"), (10, "T35"), (12, "T30"), (16, "T38")]
 
 def build(path: Path):
     db = dbmod.connect(path)
-    load_plan(db, read_plan_file(DEFAULT_PLAN_FILE), now=START)
+    load_plan(db, read_plan_file(ROOT / "tasks_seed.yaml"), now=START)
     add_member(db, user_id=COORDINATOR, dept=None, role="coordinator", now=START, actor="docs",
                name="王统筹")
     for dept, user_id in LIAISONS.items():

@@ -12,9 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import db as dbmod  # noqa: E402
-from bot.directory import add_member  # noqa: E402
-from bot.plan import DEFAULT_PLAN_FILE, load_plan, read_plan_file  # noqa: E402
+from bot.services.directory import add_member  # noqa: E402
+from bot.services.plan import load_plan, read_plan_file  # noqa: E402
+from bot.store import connection as dbmod  # noqa: E402
 from tests.botapi_server import running_server  # noqa: E402
 from tests.conftest import at  # noqa: E402
 from tests.test_bot_e2e import GROUP, start_app, stop_app  # noqa: E402
@@ -29,7 +29,7 @@ async def main() -> None:
     lines: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         db = dbmod.connect(Path(tmp) / "duban.db")
-        load_plan(db, read_plan_file(DEFAULT_PLAN_FILE), now=at("2022-01-05"))
+        load_plan(db, read_plan_file(ROOT / "tasks_seed.yaml"), now=at("2022-01-05"))
         add_member(db, user_id=1001, dept="EDU", role="liaison", now=at("2022-01-05"),
                    actor="demo", name="李教育")
         async with running_server() as server:

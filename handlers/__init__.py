@@ -13,8 +13,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import Audience
-from bot.i18n import t
+from bot.domain.access import Audience
+from bot.language.i18n import t
 from handlers import answers, gate, report_flow
 from handlers.commands import BUTTONS, COMMANDS
 from handlers.context import DubanContext, caller, reply

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.i18n import DEFAULT_LANG, t
-from bot.render.split import split_text
+from bot.language.i18n import DEFAULT_LANG, t
+from bot.outputs.render.split import split_text
 
 log = logging.getLogger(__name__)
 

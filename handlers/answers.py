@@ -1,4 +1,4 @@
-"""Typed answers and files that answer a question the bot asked (bot.prompts).
+"""Typed answers and files that answer a question the bot asked (bot.store.prompts).
 
 In a group the bot sees, under Telegram's default privacy mode, only replies to its own messages:
 an answer is recognised by the message it replies to. In a private chat a plain message also
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from telegram import Chat, Update
 
-from bot import prompts
-from bot.access import Audience
-from bot.i18n import t
+from bot.domain.access import Audience
+from bot.language.i18n import t
+from bot.store import prompts
 from handlers import evidence, report_flow, review, supervision
 from handlers.context import DubanContext, caller, reply
 from handlers.dispatch import Where, guarded

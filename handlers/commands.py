@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.access import Audience
-from bot.i18n import LANGS, t
+from bot.domain.access import Audience
+from bot.language.i18n import LANGS, t
 from handlers import (
     deadlines,
     evidence,

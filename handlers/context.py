@@ -12,12 +12,13 @@ from telegram import ForceReply, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.access import Actor, actor_of
 from bot.config import Settings
-from bot.db import Database
-from bot.directory import coordination_chat, get_member
-from bot.i18n import lang_of, t
-from bot.render.split import split_text
+from bot.domain.access import Actor, actor_of
+from bot.language.i18n import lang_of, t
+from bot.outputs.render.split import split_text
+from bot.outputs.scoring import Rules
+from bot.services.directory import coordination_chat, get_member
+from bot.store.schema import Database
 from handlers.acks import AckGatherer
 
 
@@ -29,6 +30,7 @@ class Services:
     warned_chats: set[int]
     clock: Callable[[], datetime] | None  # tests set a fixed "now"; None reads the wall clock
     acks: AckGatherer  # a group's acknowledgements in a burst, gathered into one message
+    rules: Rules  # the scoring rules, read once at start (SCORING_RULES or the packaged ones)
 
     def __init__(self) -> None:
         self.warned_chats = set()

@@ -8,12 +8,12 @@ from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import notices
-from bot.access import Action
-from bot.dates import parse_deadline
+from bot.domain.access import Action
 from bot.errors import DubanError
-from bot.i18n import field, format_day, t
-from bot.progress import set_deadline
+from bot.language.dates import parse_deadline
+from bot.language.i18n import field, format_day, t
+from bot.services import notices
+from bot.services.progress import set_deadline
 from handlers.context import DubanContext, args_text, caller, reply
 from handlers.reporting import task_for
 from handlers.supervision import post_notice

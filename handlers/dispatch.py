@@ -1,6 +1,6 @@
 """The one place a command or button is checked and its refusals are put into words.
 
-`guarded(audience, where, callback)` wraps a handler: it checks who may use it (bot.access) and
+`guarded(audience, where, callback)` wraps a handler: it checks who may use it (bot.domain.access) and
 where, runs it, and turns a DubanError (or a date the parser refused) into a polite answer in the
 caller's language. Handlers therefore raise refusals instead of catching them.
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 from telegram import Chat, Update
 
-from bot.access import Audience, refusal_for_audience
-from bot.dates import DeadlineError
+from bot.domain.access import Audience, refusal_for_audience
 from bot.errors import DubanError
-from bot.i18n import t
+from bot.language.dates import DeadlineError
+from bot.language.i18n import t
 from handlers.context import DubanContext, caller, tell
 
 Callback = Callable[[Update, DubanContext], Awaitable[Any]]

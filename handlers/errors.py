@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.i18n import lang_of, t
+from bot.language.i18n import lang_of, t
 from handlers.context import DubanContext, topic_of
 
 log = logging.getLogger(__name__)

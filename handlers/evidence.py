@@ -7,11 +7,11 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.access import Action
+from bot.domain.access import Action
 from bot.errors import DubanError
-from bot.evidence import check_size, evidence_of, get_evidence, task_ref_in
-from bot.i18n import t
-from bot.render.chat import evidence_html, size_text
+from bot.language.i18n import t
+from bot.outputs.render.chat import evidence_html, size_text
+from bot.services.evidence import check_size, evidence_of, get_evidence, task_ref_in
 from handlers.context import DubanContext, caller, reply, usage
 from handlers.reporting import attachment, save_evidence, task_for, task_from_args
 

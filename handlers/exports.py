@@ -8,9 +8,9 @@ import re
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
 
-from bot.exports.files import build_export, parse_export_args
-from bot.i18n import t
-from bot.scoreboard import score_message
+from bot.language.i18n import t
+from bot.outputs.exports.files import build_export, parse_export_args
+from bot.outputs.scoreboard import score_message
 from handlers.context import DubanContext, args_text, caller, reply
 
 YEAR = re.compile(r"^(\d{4})\s*(年|年度)?$")
@@ -25,7 +25,8 @@ async def export(update: Update, context: DubanContext) -> None:
     # The ledger takes seconds at scale: show "sending a file…" and keep the bot answering.
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT,
                                        message_thread_id=update.effective_message.message_thread_id)
-    files = await asyncio.to_thread(build_export, context.db, request, context.now(), who.lang)
+    files = await asyncio.to_thread(build_export, context.db, request, context.now(), who.lang,
+                                       context.bot_data.rules)
     for f in files:
         await update.effective_message.reply_document(
             InputFile(f.data, filename=f.name), caption=f.caption, do_quote=False)
@@ -42,4 +43,5 @@ async def score(update: Update, context: DubanContext) -> None:
         await reply(update, t("score_usage", who.lang))
         return
     year = int(match[1]) if match else None
-    await reply(update, score_message(context.db, context.now(), who.lang, year))
+    await reply(update, score_message(context.db, context.now(), who.lang, year,
+                                              context.bot_data.rules))

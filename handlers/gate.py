@@ -14,9 +14,9 @@ import re
 from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot.access import Audience
-from bot.directory import move_coordination_chat, remember_name
-from bot.i18n import DEFAULT_LANG, LANGS, t
+from bot.domain.access import Audience
+from bot.language.i18n import DEFAULT_LANG, LANGS, t
+from bot.services.directory import move_coordination_chat, remember_name
 from handlers.commands import BUTTONS, OPEN_TO_ALL
 from handlers.context import DubanContext, caller, reply, tell
 

@@ -13,21 +13,21 @@ from telegram import InputMediaPhoto, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot import notices
 from bot.config import Settings
-from bot.dates import parse_deadline
-from bot.db import Database
-from bot.digest import digest_data, render_charts, tracking_began
-from bot.directory import catalogue, coordinators, dept_names
-from bot.i18n import DEFAULT_LANG, t
-from bot.outbox import mark_failed, mark_sent, pending, prepare_nudges
-from bot.progress import mute_task
-from bot.queues import queues
-from bot.reminders import NudgePolicy, nudge_context
-from bot.render.chat import late_acks_html, queues_html
-from bot.render.digest import digest_text
-from bot.render.nudges import compose_nudges, nudge_batches
-from bot.render.split import split_text
+from bot.language.dates import parse_deadline
+from bot.language.i18n import DEFAULT_LANG, t
+from bot.outputs.digest import digest_data, render_charts, tracking_began
+from bot.outputs.render.chat import late_acks_html, queues_html
+from bot.outputs.render.digest import digest_text
+from bot.outputs.render.nudges import compose_nudges, nudge_batches
+from bot.outputs.render.split import split_text
+from bot.services import notices
+from bot.services.directory import catalogue, coordinators, dept_names
+from bot.services.progress import mute_task
+from bot.services.queues import queues
+from bot.services.reminders import NudgePolicy, nudge_context
+from bot.store.outbox import mark_failed, mark_sent, pending, prepare_nudges
+from bot.store.schema import Database
 from handlers.context import DubanContext, args_text, caller, reply
 from handlers.supervision import post_notice
 

@@ -8,7 +8,10 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.directory import (
+from bot.errors import DubanError
+from bot.language.i18n import DEFAULT_LANG, LANGS, t
+from bot.outputs.render.chat import members_html, mention
+from bot.services.directory import (
     decide_join,
     dept_names,
     members,
@@ -16,9 +19,6 @@ from bot.directory import (
     request_join,
     set_language,
 )
-from bot.errors import DubanError
-from bot.i18n import DEFAULT_LANG, LANGS, t
-from bot.render.chat import members_html, mention
 from handlers.context import DubanContext, args_text, caller, reply, shown_html, topic_of
 
 

@@ -1,7 +1,7 @@
 """/report: one line records at once; alone, it guides through task, progress, note, evidence
 and a confirmation, in a group or in private.
 
-The guided report is a prompt kept in SQLite (bot.prompts): its step and answers survive a
+The guided report is a prompt kept in SQLite (bot.store.prompts): its step and answers survive a
 restart. Every question that waits for typed text is sent with ForceReply, so the answer is a reply
 to the bot and reaches it under Telegram's default privacy mode. Every button carries the prompt's
 id, so a button of a finished or replaced report says so instead of acting.
@@ -13,12 +13,11 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot import prompts
-from bot.access import Action
+from bot.domain.access import Action
 from bot.errors import DubanError
-from bot.evidence import check_size
-from bot.i18n import field, label, t
-from bot.progress import (
+from bot.language.i18n import field, label, t
+from bot.services.evidence import check_size
+from bot.services.progress import (
     MAX_NOTE_CHARS,
     SKIP_WORDS,
     parse_progress_word,
@@ -26,6 +25,7 @@ from bot.progress import (
     record_report,
     task_view,
 )
+from bot.store import prompts
 from handlers.context import (
     Caller,
     DubanContext,

@@ -10,13 +10,13 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from bot.access import Action, check_task
-from bot.directory import dept_names, find_department, find_task
+from bot.domain.access import Action, check_task
 from bot.errors import DubanError
-from bot.evidence import admit, archive, record_evidence
-from bot.i18n import t
-from bot.progress import DeptSummary, TaskView, plan_summary, task_history, undo_last
-from bot.render.chat import history_html, tasks_html
+from bot.language.i18n import t
+from bot.outputs.render.chat import history_html, tasks_html
+from bot.services.directory import dept_names, find_department, find_task
+from bot.services.evidence import admit, archive, record_evidence
+from bot.services.progress import DeptSummary, TaskView, plan_summary, task_history, undo_last
 from handlers.context import Caller, DubanContext, args_text, caller, reply, usage
 
 log = logging.getLogger(__name__)

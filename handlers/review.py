@@ -13,13 +13,13 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import outbox, prompts
-from bot.access import Action
-from bot.directory import department, find_task, liaisons_of
+from bot.domain.access import Action
 from bot.errors import DubanError
-from bot.evidence import count_for_task, for_review
-from bot.i18n import DEFAULT_LANG, Html, field, label, t
-from bot.progress import (
+from bot.language.i18n import DEFAULT_LANG, Html, field, label, t
+from bot.outputs.render.chat import mention, recorded_text, returned_notice, review_request_html
+from bot.services.directory import department, find_task, liaisons_of
+from bot.services.evidence import count_for_task, for_review
+from bot.services.progress import (
     Recorded,
     close_task,
     last_reporter,
@@ -28,7 +28,7 @@ from bot.progress import (
     stale,
     task_version,
 )
-from bot.render.chat import mention, recorded_text, returned_notice, review_request_html
+from bot.store import outbox, prompts
 from handlers.context import (
     DubanContext,
     args_text,

@@ -6,20 +6,20 @@ import re
 
 from telegram import Update
 
-from bot.access import Action
-from bot.db import meta
-from bot.directory import (
+from bot.domain.access import Action
+from bot.errors import DubanError
+from bot.language.i18n import t
+from bot.outputs.render.chat import department_html, due_html, queues_html, status_html, task_html
+from bot.services.directory import (
     department,
     dept_names,
     find_department,
     find_departments,
     normalise_task_ref,
 )
-from bot.errors import DubanError
-from bot.i18n import t
-from bot.progress import plan_summary, task_history, task_view
-from bot.queues import queues
-from bot.render.chat import department_html, due_html, queues_html, status_html, task_html
+from bot.services.progress import plan_summary, task_history, task_view
+from bot.services.queues import queues
+from bot.store.meta import meta
 from handlers.context import DubanContext, args_text, caller, reply
 from handlers.reporting import task_for
 

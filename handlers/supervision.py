@@ -11,10 +11,14 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import notices, prompts
-from bot.access import Action
-from bot.dates import parse_deadline
-from bot.directory import (
+from bot.domain.access import Action
+from bot.domain.lifecycle import OPEN, Event
+from bot.errors import DubanError
+from bot.language.dates import parse_deadline
+from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t
+from bot.outputs.render.chat import mention, notice_html
+from bot.services import notices
+from bot.services.directory import (
     department,
     dept_names,
     find_department,
@@ -22,10 +26,7 @@ from bot.directory import (
     liaisons_of,
     normalise_task_ref,
 )
-from bot.errors import DubanError
-from bot.i18n import DEFAULT_LANG, Html, field, format_day, t
-from bot.lifecycle import OPEN, Event
-from bot.progress import (
+from bot.services.progress import (
     act,
     close_directly,
     close_task,
@@ -36,7 +37,7 @@ from bot.progress import (
     stale,
     task_version,
 )
-from bot.render.chat import mention, notice_html
+from bot.store import prompts
 from handlers.context import (
     Caller,
     DubanContext,

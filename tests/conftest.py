@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import db as dbmod
-from bot.directory import add_member
-from bot.plan import DEFAULT_PLAN_FILE, load_plan, read_plan_file
+from bot.services.directory import add_member
+from bot.services.plan import load_plan, read_plan_file
+from bot.store import connection as dbmod
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parent.parent
+PLAN_FILE = ROOT / "tasks_seed.yaml"  # the Quanzhou plan, the data every test starts from
 PLAN_TEXT = ROOT / "docs" / "quanzhou-school-mental-health-plan-2022.txt"
 
 COORDINATOR = 1000
@@ -35,7 +36,7 @@ def db(tmp_path):
 
 @pytest.fixture(scope="session")
 def plan():
-    return read_plan_file(DEFAULT_PLAN_FILE)
+    return read_plan_file(PLAN_FILE)
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def seeded(db, plan):
 def keep_evidence(db, evidence_dir, *, user_id, task_ref, data, file_id, file_unique_id, kind,
                   now, file_name=None, caption=None, report_id=None):
     """The bot's own three steps for one file: admit, archive on disk, record."""
-    from bot.evidence import admit, archive, record_evidence
+    from bot.services.evidence import admit, archive, record_evidence
 
     task, existing = admit(db, user_id=user_id, task_ref=task_ref, file_unique_id=file_unique_id)
     if existing:

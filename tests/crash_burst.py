@@ -20,11 +20,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import db as dbmod
-from bot.directory import add_member
-from bot.plan import DEFAULT_PLAN_FILE, load_plan, read_plan_file
+from bot.services.directory import add_member
+from bot.services.plan import load_plan, read_plan_file
+from bot.store import connection as dbmod
 from tests.botapi_server import BotApiServer, running_server
-from tests.conftest import ROOT, at
+from tests.conftest import PLAN_FILE, ROOT, at
 
 GROUP = -1001234567890
 LIAISON = 1008  # HEALTH
@@ -82,7 +82,7 @@ async def one_round(work: Path, *, reports: int = 150, delay: float = 0.3,
     work.mkdir(parents=True, exist_ok=True)
     db_path = work / "duban.db"
     db = dbmod.connect(db_path)
-    load_plan(db, read_plan_file(DEFAULT_PLAN_FILE), now=at("2022-01-05"))
+    load_plan(db, read_plan_file(PLAN_FILE), now=at("2022-01-05"))
     add_member(db, user_id=LIAISON, dept="HEALTH", role="liaison", now=at("2022-01-05"),
                actor="test", name="张卫健")
     db.close()

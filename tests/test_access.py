@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.access import (
+from bot.domain.access import (
     Action,
     Actor,
     Audience,
@@ -14,7 +14,7 @@ from bot.access import (
     refusal_for_task,
 )
 from bot.errors import DubanError
-from bot.progress import close_task, record_report, set_deadline
+from bot.services.progress import close_task, record_report, set_deadline
 from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
 
 OWN = {"id": "T41", "dept": "HEALTH", "archived_at": None}

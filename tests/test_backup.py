@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from bot import db as dbmod
+from bot.store import connection as dbmod
 from tests.conftest import EDU_LIAISON, HEALTH_LIAISON, ROOT, at, keep_evidence
 from tests.test_bot_e2e import JPEG, PDF
 from tests.test_sharing import writer

@@ -10,11 +10,11 @@ import pytest
 from sqlite_utils import Database
 from telegram.ext import Application
 
-from bot import db as dbmod
 from bot.app import build_application
 from bot.config import load_settings
-from bot.directory import add_member, get_member
-from bot.plan import load_plan
+from bot.services.directory import add_member, get_member
+from bot.services.plan import load_plan
+from bot.store import connection as dbmod
 from tests.botapi_server import BotApiServer, running_server
 from tests.conftest import at
 
@@ -73,7 +73,7 @@ async def stop_app(app: Application) -> None:
 
 @pytest.fixture
 async def env(tmp_path, plan):
-    db = dbmod.connect(tmp_path / "bot.db")
+    db = dbmod.connect(tmp_path / "bot.store.schema")
     load_plan(db, plan, now=at("2022-01-05"))
     add_member(db, user_id=LIAISON_ID, dept="HEALTH", role="liaison", now=at("2022-01-05"),
                actor="test", name="张卫健")
@@ -293,7 +293,7 @@ async def test_help_language_undo_and_history(env: Env):
 
 
 async def test_the_bot_survives_a_refused_set_my_commands(tmp_path, plan):
-    db = dbmod.connect(tmp_path / "bot.db")
+    db = dbmod.connect(tmp_path / "bot.store.schema")
     load_plan(db, plan, now=at("2022-01-05"))
     async with running_server(can_read_all_group_messages=True) as server:
         server.add_chat(GROUP, type="supergroup")

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
-from bot import charts
+from bot.outputs import charts
 
 # Anywhere in this module, a glyph drawn as a box fails the test (the control test in
 # test_chinese_is_drawn_as_glyphs_not_boxes expects its warning with pytest.warns).
@@ -122,7 +122,7 @@ def test_a_system_font_is_preferred_and_its_glyphs_checked(monkeypatch):
 
 
 def test_the_module_needs_neither_telegram_nor_pyplot():
-    code = ("import sys, bot.charts; "
+    code = ("import sys, bot.outputs.charts; "
             "assert 'telegram' not in sys.modules, 'telegram'; "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)

@@ -15,7 +15,7 @@ from tests.conftest import ROOT
 def cli(tmp_path):
     # PYTHONPATH: the subprocess imports this checkout, not whichever copy pip installed.
     env = {**os.environ, "DATABASE_PATH": str(tmp_path / "cli.db"), "TZ": "Asia/Shanghai",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(ROOT), "PLAN_FILE": str(ROOT / "tasks_seed.yaml")}
     env.pop("TELEGRAM_BOT_TOKEN", None)
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
@@ -41,11 +41,20 @@ def test_seed_then_status_shows_all_ten_departments(cli):
     assert "T01" in out and "逾期" in out  # the H1-2022 milestones are overdue on 1 July
 
 
+def test_seed_without_a_plan_file_says_where_it_looked(cli):
+    cli.env.pop("PLAN_FILE")
+    done = cli("seed", ok=False)
+    assert done.returncode == 1
+    assert "找不到计划文件" in done.stderr and "PLAN_FILE" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "No plan file" in done.stderr
+
+
 def test_chinese_names_are_aligned(cli):
     cli("seed")
     lines = cli("status").stdout.splitlines()
     table = [line for line in lines if line.startswith(("教育局 ", "卫健委 ", "妇联 "))]
-    from bot.render.table import width
+    from bot.outputs.render.table import width
 
     # the completion column ends at the same display column on every row
     ends = {width(line[: line.index("%") + 1]) for line in table}

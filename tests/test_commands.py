@@ -6,9 +6,9 @@ import re
 
 from telegram.ext import CommandHandler
 
-from bot.access import Audience
 from bot.app import build_application
 from bot.config import load_settings
+from bot.domain.access import Audience
 from handlers.commands import COMMANDS, help_text, menu, readme_table
 from tests.conftest import ROOT
 

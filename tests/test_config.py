@@ -41,6 +41,8 @@ GOOD = [
     ("TZ", "Europe/Berlin", "tz", None),
     ("DATABASE_PATH", "/srv/duban.db", "database_path", Path("/srv/duban.db")),
     ("EVIDENCE_DIR", "files", "evidence_dir", Path("files")),
+    ("PLAN_FILE", "/srv/plan.yaml", "plan_file", Path("/srv/plan.yaml")),
+    ("SCORING_RULES", "rules.yaml", "scoring_rules", Path("rules.yaml")),
     ("COORDINATION_CHAT_ID", "-1001234567890", "coordination_chat_id", -1001234567890),
     ("COORDINATOR_IDS", "11111111, 22222222", "coordinator_ids", frozenset({11111111, 22222222})),
     ("COORDINATOR_IDS", "1、2 3", "coordinator_ids", frozenset({1, 2, 3})),
@@ -162,7 +164,8 @@ def test_bad_values_name_the_setting_the_value_and_what_is_allowed(name, raw):
 def test_every_setting_has_good_and_bad_cases():
     names = {s.name for s in SPECS}
     assert {name for name, *_ in GOOD} | {"WEBHOOK_URL", "WEBHOOK_SECRET"} == names
-    assert {name for name, _ in BAD} == names - {"DATABASE_PATH", "EVIDENCE_DIR"}  # any path
+    assert {name for name, _ in BAD} == names - {"DATABASE_PATH", "EVIDENCE_DIR", "PLAN_FILE",
+                                                      "SCORING_RULES"}  # any path
 
 
 def test_webhook_needs_its_secret():

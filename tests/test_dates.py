@@ -1,4 +1,4 @@
-"""Table-driven tests for bot.dates.parse_deadline.
+"""Table-driven tests for bot.language.dates.parse_deadline.
 
 Expected dates are worked out by hand from four fixed "now" values, so a change in reading
 rules shows up here as a failing row, not as a silently different deadline.
@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import (
+from bot.language.dates import (
     Deadline,
     DeadlineError,
     format_date_en,
     format_date_zh,
     parse_deadline,
 )
-from bot.workdays import known_years
+from bot.language.workdays import known_years
 
 SH = ZoneInfo("Asia/Shanghai")
 MON = datetime(2022, 1, 10, 9, 0, tzinfo=SH)  # Monday, mid autumn term
@@ -563,7 +563,7 @@ def test_programming_errors_stay_type_errors() -> None:
 
 def test_no_inline_language_choices_in_the_parser() -> None:
     """House rule: a language is chosen by dict lookup, never by comparing codes."""
-    source = Path(__file__).resolve().parents[1] / "bot" / "dates.py"
+    source = Path(__file__).resolve().parents[1] / "bot" / "language" / "dates.py"
     tree = ast.parse(source.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):

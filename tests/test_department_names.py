@@ -12,8 +12,10 @@ import sys
 import pytest
 
 from bot import cli
-from bot import db as dbmod
-from bot.directory import (
+from bot.errors import DubanError
+from bot.language.i18n import t
+from bot.language.names import clashes, name_key, normalise
+from bot.services.directory import (
     add_member,
     departments,
     find_department,
@@ -22,11 +24,9 @@ from bot.directory import (
     request_join,
     suggest_departments,
 )
-from bot.errors import DubanError
-from bot.i18n import t
-from bot.names import clashes, name_key, normalise
-from bot.plan import PlanError, load_plan, parse_plan
-from tests.conftest import ROOT, at
+from bot.services.plan import PlanError, load_plan, parse_plan
+from bot.store import connection as dbmod
+from tests.conftest import PLAN_FILE, ROOT, at
 
 # (what people type, the department it means); None: not one of ours, must be refused.
 NAMES: list[tuple[str, str | None]] = [
@@ -88,9 +88,9 @@ def test_the_table_is_big_and_goes_both_ways():
 
 
 def _seed_rows():
-    from bot.plan import DEFAULT_PLAN_FILE, read_plan_file
+    from bot.services.plan import read_plan_file
 
-    plan = read_plan_file(DEFAULT_PLAN_FILE)
+    plan = read_plan_file(PLAN_FILE)
     return [{"code": d.code, "name": d.name, "short": d.short, "name_en": d.name_en,
              "aliases": list(d.aliases)} for d in plan.departments]
 
@@ -189,9 +189,9 @@ tasks:
 def cli_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("names") / "cli.db"
     database = dbmod.connect(path)
-    from bot.plan import DEFAULT_PLAN_FILE, read_plan_file
+    from bot.services.plan import read_plan_file
 
-    load_plan(database, read_plan_file(DEFAULT_PLAN_FILE), now=at("2022-01-05"))
+    load_plan(database, read_plan_file(PLAN_FILE), now=at("2022-01-05"))
     database.close()
     return path
 
@@ -228,6 +228,7 @@ def test_cli_members_add(cli_db, text, code, capsys, monkeypatch, tmp_path):
 
 def test_python_m_bot_members_add(tmp_path):
     env = {**os.environ, "DATABASE_PATH": str(tmp_path / "cli.db"), "TZ": "Asia/Shanghai",
+           "PLAN_FILE": str(PLAN_FILE),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
     def run(*args: str) -> subprocess.CompletedProcess:

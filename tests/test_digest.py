@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.digest import digest_data
-from bot.progress import record_report
-from bot.render.digest import digest_text
+from bot.outputs.digest import digest_data
+from bot.outputs.render.digest import digest_text
+from bot.services.progress import record_report
 from tests.conftest import EDU_LIAISON, HEALTH_LIAISON, at, keep_evidence
 
 
@@ -46,7 +46,7 @@ def test_digest_in_english_and_upcoming(seeded):
 
 
 def test_this_weeks_reports_count_reports_not_reviews(seeded, tmp_path):
-    from bot.progress import close_task, reopen_task
+    from bot.services.progress import close_task, reopen_task
     from tests.conftest import COORDINATOR
 
     sample_reports(seeded, tmp_path)

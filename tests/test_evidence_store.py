@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from bot import evidence
 from bot.errors import DubanError
+from bot.services import evidence
 from tests.conftest import HEALTH_LIAISON, at, keep_evidence
 from tests.test_bot_e2e import GROUP, PDF, Env, env  # noqa: F401 (the fixture)
 

@@ -7,8 +7,8 @@ import shutil
 import pytest
 
 from bot.errors import DubanError
-from bot.exports.files import ExportRequest, build_export, file_name, parse_export_args
-from bot.scoreboard import score_message
+from bot.outputs.exports.files import ExportRequest, build_export, file_name, parse_export_args
+from bot.outputs.scoreboard import score_message
 from tests.conftest import at
 
 AT = at("2023-05-15 09:00")
@@ -41,7 +41,7 @@ def test_file_names_follow_the_reader():
 
 
 def test_the_export_uses_a_connection_of_its_own(seeded, monkeypatch):
-    import bot.exports.files as files
+    import bot.outputs.exports.files as files
 
     opened = []
     real = files.dbmod.connect

@@ -9,8 +9,9 @@ import openpyxl
 import pytest
 from docx import Document
 
-from bot.exports import facts
-from bot.exports.bulletin import (
+from bot.domain.lifecycle import Event
+from bot.outputs.exports import facts
+from bot.outputs.exports.bulletin import (
     BODY_FONT,
     HEADING_FONT,
     TITLE_FONT,
@@ -18,9 +19,8 @@ from bot.exports.bulletin import (
     bulletin_pdf,
     period_of,
 )
-from bot.exports.ledger import build_ledger
-from bot.lifecycle import Event
-from bot.progress import (
+from bot.outputs.exports.ledger import build_ledger
+from bot.services.progress import (
     act,
     close_task,
     decide_extension,
@@ -185,7 +185,7 @@ def test_bulletin_period_and_pdf_without_libreoffice(monkeypatch):
         period_of("year", AT, None)
     week = period_of("week", AT, at("2022-01-04").date())
     assert (week.start.isoformat(), week.end.isoformat()) == ("2023-05-09", "2023-05-15")
-    import bot.exports.bulletin as bulletin
+    import bot.outputs.exports.bulletin as bulletin
 
     monkeypatch.setattr(bulletin.shutil, "which", lambda name: None)
     assert bulletin_pdf(b"not used") is None

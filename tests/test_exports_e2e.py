@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from bot.directory import add_member
-from bot.progress import unit_values
+from bot.services.directory import add_member
+from bot.services.progress import unit_values
 from tests.conftest import at
 from tests.test_bot_e2e import GROUP, Env, env  # noqa: F401 (the fixture)
 
@@ -54,7 +54,7 @@ async def test_the_coordinator_exports_the_ledger(fixed: Env):
 
 
 async def test_the_coordinator_exports_the_bulletin_and_asks_for_a_pdf(fixed: Env, monkeypatch):
-    import bot.exports.bulletin as bulletin
+    import bot.outputs.exports.bulletin as bulletin
 
     monkeypatch.setattr(bulletin.shutil, "which", lambda name: None)  # no LibreOffice here
     call = await _document(fixed, fixed.coordinator, "/export 通报 月 pdf")

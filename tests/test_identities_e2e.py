@@ -5,7 +5,7 @@ inline bot. And answers go to the forum topic they were asked in. Through the re
 # ruff: noqa: F811  (the `env` fixture is imported from tests/test_bot_e2e.py)
 from __future__ import annotations
 
-from bot.directory import get_member
+from bot.services.directory import get_member
 from tests.test_bot_e2e import GROUP, JPEG, LIAISON_ID, NEWBIE_ID, STRANGER_ID, Env, env  # noqa: F401
 
 ANONYMOUS = {"id": 1087968824, "is_bot": True, "first_name": "Group",

@@ -12,7 +12,7 @@ from bot.importer.reading import DocumentError, decode
 from bot.importer.recurrence import find_recurrence
 from bot.importer.targets import find_targets
 from bot.importer.writer import UNASSIGNED, render
-from bot.plan import parse_plan
+from bot.services.plan import parse_plan
 
 NATIONAL = "国务院关于某项工作的意见\n国发〔2019〕9号\n各省、自治区、直辖市人民政府，国务院各部委、各直属机构：\n"
 LOCAL = "泉州市某项工作实施方案\n泉教思〔2022〕1号\n泉州市教育局 泉州市财政局\n"
@@ -316,7 +316,7 @@ tasks:
 
 
 def test_the_plan_file_takes_a_review_and_a_target_direction_into_the_stored_note(db):
-    from bot.plan import PlanError, load_plan
+    from bot.services.plan import PlanError, load_plan
     from tests.conftest import at
 
     plan = parse_plan(PLAN_WITH_REVIEW.replace("DIRECTION", "at_most"))

@@ -14,7 +14,7 @@ from bot.importer.extract import extract
 from bot.importer.reading import read_document
 from bot.importer.report import covered, figures
 from bot.importer.writer import codes
-from bot.plan import read_plan_file
+from bot.services.plan import read_plan_file
 from tests.conftest import PLAN_TEXT, ROOT
 
 SEED = ROOT / "tasks_seed.yaml"

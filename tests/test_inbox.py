@@ -9,12 +9,12 @@ from datetime import timedelta
 import aiohttp
 from telegram import Update
 
-from bot import db as dbmod
-from bot import inbox
 from bot.app import InboxQueue, build_application
 from bot.config import load_settings
-from bot.directory import add_member
-from bot.plan import load_plan
+from bot.services.directory import add_member
+from bot.services.plan import load_plan
+from bot.store import connection as dbmod
+from bot.store import inbox
 from tests.botapi_server import running_server
 from tests.conftest import at
 from tests.test_bot_e2e import GROUP, LIAISON_ID, start_app, stop_app
@@ -68,7 +68,7 @@ async def test_the_queue_keeps_an_update_before_queueing_it(db):
 
 
 async def seeded_db(tmp_path, plan):
-    db = dbmod.connect(tmp_path / "bot.db")
+    db = dbmod.connect(tmp_path / "bot.store.schema")
     load_plan(db, plan, now=at("2022-01-05"))
     add_member(db, user_id=LIAISON_ID, dept="HEALTH", role="liaison", now=at("2022-01-05"),
                actor="test", name="张卫健")

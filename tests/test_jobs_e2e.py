@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import db as dbmod
-from bot.directory import add_member
-from bot.plan import load_plan
+from bot.services.directory import add_member
+from bot.services.plan import load_plan
+from bot.store import connection as dbmod
 from handlers import jobs
 from tests.botapi_server import running_server
 from tests.conftest import at
@@ -15,7 +15,7 @@ from tests.test_bot_e2e import GROUP, start_app, stop_app
 
 def plan_db(tmp_path, plan, loaded: str = "2022-01-05", **members: tuple[str, str]):
     """The plan loaded into a fresh file, with members given as user_id=(dept, name)."""
-    db = dbmod.connect(tmp_path / "bot.db")
+    db = dbmod.connect(tmp_path / "bot.store.schema")
     load_plan(db, plan, now=at(loaded))
     for uid, (dept, name) in members.items():
         add_member(db, user_id=int(uid.strip("u")), dept=dept, role="liaison", now=at(loaded),
@@ -204,9 +204,9 @@ async def test_nudges_follow_the_record(tmp_path, plan):
     """The trial's failure 5 through the real stack: a muted duty's missed term is not escalated,
     a checked one is never called undone, and a first start does not chase the years before the
     plan was loaded."""
-    from bot.progress import close_task, mute_task, record_report
+    from bot.services.progress import close_task, mute_task, record_report
 
-    db = dbmod.connect(tmp_path / "bot.db")
+    db = dbmod.connect(tmp_path / "bot.store.schema")
     load_plan(db, plan, now=at("2022-07-10"))  # the bot came into use in July 2022
     add_member(db, user_id=1000, dept="EDU", role="coordinator", now=at("2022-07-10"),
                actor="t", name="王统筹")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.directory import decide_join, get_member, request_join, set_language
 from bot.errors import DubanError
+from bot.services.directory import decide_join, get_member, request_join, set_language
 from tests.conftest import at
 from tests.test_bot_e2e import GROUP, NEWBIE_ID, STRANGER_ID, Env, env  # noqa: F401
 
@@ -67,7 +67,7 @@ async def test_a_strangers_lang_writes_nothing(env: Env):
 
 
 def test_decide_join_refuses_a_department_nobody_saw(db, plan):
-    from bot.plan import load_plan
+    from bot.services.plan import load_plan
     load_plan(db, plan, now=at("2022-01-05"))
     request_join(db, user_id=7, dept_text="卫健委", now=at("2022-02-01"))
     with pytest.raises(DubanError) as err:

@@ -44,15 +44,15 @@ def test_handlers_run_no_sql():
 
 
 def test_language_is_chosen_only_by_the_catalogue():
-    """No `lang == "zh"` anywhere but the catalogue loader: words live in bot/i18n/*.yaml."""
+    """No `lang == "zh"` anywhere but the catalogue loader: words live in bot/language/i18n/*.yaml."""
     offenders = [name for folder in ("bot", "handlers") for name, text in _source_of(folder).items()
-                 if not name.startswith("bot/i18n/")
+                 if not name.startswith("bot/language/i18n/")
                  and re.search(r"(?<![.\w])lang\s*[!=]=|==\s*[\"'](zh|en)[\"']", text)]
     assert offenders == []
 
 
 def test_only_the_command_table_decides_who_may_run_a_command():
-    """Handlers never check a role themselves: the command table's audience and bot.access do."""
+    """Handlers never check a role themselves: the command table's audience and bot.domain.access do."""
     for name, text in _source_of("handlers").items():
         if name in ("handlers/dispatch.py", "handlers/gate.py", "handlers/commands.py",
                     "handlers/context.py"):

@@ -1,4 +1,4 @@
-"""bot.lifecycle.step, every state against every event, from a table written out by hand from
+"""bot.domain.lifecycle.step, every state against every event, from a table written out by hand from
 the 督办 lifecycle (not from ALLOWED_FROM): allowed (and the state after) or the refusal's key.
 Then reproductions of defects found by the state-machine test's reading of the core."""
 
@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.domain.lifecycle import Event, Snapshot, State, step
 from bot.errors import DubanError
-from bot.lifecycle import Event, Snapshot, State, step
 from tests.conftest import COORDINATOR, EDU_LIAISON, at
 
 ASG, PRG, BLK, CLM, CLS, SUS = (State.ASSIGNED, State.IN_PROGRESS, State.BLOCKED, State.CLAIMED,
@@ -126,11 +126,11 @@ def test_a_blocked_report_keeps_its_reason_and_the_next_report_clears_it():
 
 
 def test_every_task_is_counted_in_the_plan_table(seeded):
-    from bot.db import meta
-    from bot.lifecycle import Event as E
-    from bot.progress import act, plan_summary, set_deadline
-    from bot.render import COUNT_COLUMNS
-    from bot.render.plain import plan_plain
+    from bot.domain.lifecycle import Event as E
+    from bot.outputs.render import COUNT_COLUMNS
+    from bot.outputs.render.plain import plan_plain
+    from bot.services.progress import act, plan_summary, set_deadline
+    from bot.store.meta import meta
 
     now = at("2022-02-01")
     act(seeded, event=E.SUSPEND, user_id=COORDINATOR, task_ref="T01", now=now, reason="暂缓")
@@ -147,7 +147,7 @@ def test_every_task_is_counted_in_the_plan_table(seeded):
 
 @pytest.mark.parametrize("state", ["blocked", "not_started"])
 def test_a_report_of_100_percent_that_says_blocked_is_refused(seeded, state):
-    from bot.progress import record_report, task_view
+    from bot.services.progress import record_report, task_view
 
     now = at("2022-02-01")
     with pytest.raises(DubanError) as refused:
@@ -158,9 +158,9 @@ def test_a_report_of_100_percent_that_says_blocked_is_refused(seeded, state):
 
 
 def test_chases_and_acknowledgements_reach_the_ledger_facts(seeded):
-    from bot.exports.facts import acknowledged_of, chases_of
-    from bot.lifecycle import Event as E
-    from bot.progress import act
+    from bot.domain.lifecycle import Event as E
+    from bot.outputs.exports.facts import acknowledged_of, chases_of
+    from bot.services.progress import act
 
     now = at("2022-02-01")
     act(seeded, event=E.CHASE, user_id=COORDINATOR, task_ref="T01", now=now)
@@ -171,8 +171,8 @@ def test_chases_and_acknowledgements_reach_the_ledger_facts(seeded):
 
 
 def test_a_direct_close_counts_as_closed_in_the_scores(seeded):
-    from bot.progress import close_directly, task_version
-    from bot.scoring import score_table
+    from bot.outputs.scoring import score_table
+    from bot.services.progress import close_directly, task_version
 
     now = at("2022-05-10")
     close_directly(seeded, user_id=COORDINATOR, task_ref="T01", reason="材料齐全，直接销号",
@@ -182,8 +182,8 @@ def test_a_direct_close_counts_as_closed_in_the_scores(seeded):
 
 
 def test_a_month_with_only_a_claim_is_not_silent(seeded):
-    from bot.progress import record_report
-    from bot.scoring import score_table
+    from bot.outputs.scoring import score_table
+    from bot.services.progress import record_report
 
     for month in range(1, 13):
         if month != 3:
@@ -198,7 +198,12 @@ def test_a_month_with_only_a_claim_is_not_silent(seeded):
 def test_approving_an_extension_never_moves_the_deadline_earlier(seeded):
     from datetime import date
 
-    from bot.progress import decide_extension, request_extension, set_deadline, task_version
+    from bot.services.progress import (
+        decide_extension,
+        request_extension,
+        set_deadline,
+        task_version,
+    )
 
     now = at("2022-03-01")
     request_extension(seeded, user_id=EDU_LIAISON, task_ref="T01", due=date(2022, 7, 31),

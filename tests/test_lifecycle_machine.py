@@ -31,16 +31,16 @@ from hypothesis.stateful import (
     rule,
 )
 
-from bot import db as dbmod
-from bot.db import meta, utc_iso
-from bot.digest import digest_data
-from bot.directory import add_member, find_task
+from bot.domain.lifecycle import OPEN, Event, State
 from bot.errors import DubanError
-from bot.i18n import field
-from bot.lifecycle import OPEN, Event, State
-from bot.plan import DEFAULT_PLAN_FILE, load_plan, read_plan_file
-from bot.progress import act as act_on
-from bot.progress import (
+from bot.language.i18n import field
+from bot.outputs.digest import digest_data
+from bot.outputs.render import COUNT_COLUMNS
+from bot.outputs.render.plain import plan_plain
+from bot.services.directory import add_member, find_task
+from bot.services.plan import load_plan, read_plan_file
+from bot.services.progress import act as act_on
+from bot.services.progress import (
     close_directly,
     close_task,
     decide_extension,
@@ -54,12 +54,14 @@ from bot.progress import (
     task_view,
     undo_last,
 )
-from bot.render import COUNT_COLUMNS
-from bot.render.plain import plan_plain
+from bot.store import connection as dbmod
+from bot.store.connection import utc_iso
+from bot.store.meta import meta
+from tests.conftest import PLAN_FILE
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2022, 1, 5, 10, 0, tzinfo=TZ)
-PLAN = read_plan_file(DEFAULT_PLAN_FILE)
+PLAN = read_plan_file(PLAN_FILE)
 
 COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, STRANGER = 1000, 1001, 1008, 4242
 PEOPLE = (COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, STRANGER)

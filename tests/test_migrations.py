@@ -2,7 +2,7 @@
 
 For each migration M: build a real SQLite file with every migration before M (sqlite-utils'
 `Migrations.apply(stop_before=M)`), fill the tables that exist then with representative rows, open
-it the way the bot does (`bot.db.connect`, which applies the rest), and check that every row is
+it the way the bot does (`bot.store.schema.connect`, which applies the rest), and check that every row is
 still there, the schema is exactly a fresh database's, and the core can read it. The stop points
 come from the migration list itself, so a new migration is covered without touching this file; a
 new table gets a row made from its column types unless it is given a realistic one in ROWS.
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from bot import db as dbmod
-from bot.directory import departments, find_department
-from bot.progress import plan_summary
+from bot.services.directory import departments, find_department
+from bot.services.progress import plan_summary
+from bot.store import connection as dbmod
 from tests.conftest import at
 
 MIGRATION_NAMES = [m.name for m in dbmod.migrations.pending(Database(memory=True))]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import notices
-from bot.directory import find_task
 from bot.errors import DubanError
-from bot.progress import record_report, snapshot_of, task_view
+from bot.services import notices
+from bot.services.directory import find_task
+from bot.services.progress import record_report, snapshot_of, task_view
 from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
 
 COLOURS = ("blue", "yellow", "red")

@@ -6,15 +6,15 @@ from datetime import date
 
 import pytest
 
-from bot.lifecycle import Snapshot, State, from_record
-from bot.policy import (
+from bot.domain.lifecycle import Snapshot, State, from_record
+from bot.domain.marks import (
     BEHIND_POINTS,
     DUE_SOON_DAYS,
     derive_status,
     expected_progress,
     percent_of,
 )
-from bot.recurrence import Recurrence, due_dates, occurrence
+from bot.domain.recurrence import Recurrence, due_dates, occurrence
 
 START = date(2022, 1, 4)
 DUE = date(2022, 6, 30)

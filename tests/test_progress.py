@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.directory import add_member, find_department, find_task, remove_member
 from bot.errors import DubanError
-from bot.i18n import t
-from bot.progress import (
+from bot.language.i18n import t
+from bot.services.directory import add_member, find_department, find_task, remove_member
+from bot.services.progress import (
     close_task,
     plan_summary,
     record_report,
@@ -193,8 +193,8 @@ def test_coordinator_may_report_for_any_department(seeded):
 
 
 def test_a_deadline_set_in_chat_survives_reseeding(seeded, plan):
-    from bot.plan import load_plan
-    from bot.progress import set_deadline
+    from bot.services.plan import load_plan
+    from bot.services.progress import set_deadline
 
     set_deadline(seeded, user_id=COORDINATOR, task_ref="T01", due=at("2022-09-30").date(),
                  now=at("2022-06-01"))
@@ -208,7 +208,7 @@ def test_a_deadline_set_in_chat_survives_reseeding(seeded, plan):
 
 
 def test_long_answers_are_split_never_cut():
-    from bot.render.split import split_text
+    from bot.outputs.render.split import split_text
 
     lines = [f"<b>T{i:02d}</b> 任务说明" + "很长" * 40 for i in range(200)]
     text = "\n".join(lines)
@@ -231,7 +231,7 @@ def test_blocked_needs_a_reason(seeded):
 
 
 def test_kept_summaries_follow_every_write_from_any_connection(seeded, tmp_path):
-    from bot import db as dbmod
+    from bot.store import connection as dbmod
 
     now = at("2022-03-01")
     first = plan_summary(seeded, now)
@@ -252,7 +252,7 @@ def test_kept_summaries_follow_every_write_from_any_connection(seeded, tmp_path)
 def test_a_deadline_on_a_standing_duty_starts_its_window_that_day(seeded):
     from datetime import date
 
-    from bot.progress import set_deadline
+    from bot.services.progress import set_deadline
 
     record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T42", percent=5, now=at("2026-11-01"))
     set_deadline(seeded, user_id=COORDINATOR, task_ref="T42", due=date(2027, 6, 30),

@@ -3,10 +3,10 @@ prompts are refused with what changed: through the real stack, in Telegram's pri
 
 from __future__ import annotations
 
-from bot import db as dbmod
-from bot.directory import add_member
-from bot.plan import load_plan
-from bot.progress import task_view
+from bot.services.directory import add_member
+from bot.services.plan import load_plan
+from bot.services.progress import task_view
+from bot.store import connection as dbmod
 from tests.botapi_server import running_server
 from tests.conftest import at
 from tests.test_bot_e2e import COORD_ID, GROUP, LIAISON_ID, NEWBIE_ID, start_app, stop_app
@@ -17,7 +17,7 @@ def ALERT(call) -> bool:  # noqa: N802 (reads as a constant predicate)
 
 
 async def _world(tmp_path, plan):
-    db = dbmod.connect(tmp_path / "bot.db")
+    db = dbmod.connect(tmp_path / "bot.store.schema")
     load_plan(db, plan, now=at("2022-01-05"))
     add_member(db, user_id=LIAISON_ID, dept="HEALTH", role="liaison", now=at("2022-01-05"),
                actor="test", name="张卫健")

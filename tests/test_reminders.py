@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.lifecycle import Snapshot, State
-from bot.outbox import mark_sent, prepare_nudges
-from bot.policy import derive_status
-from bot.progress import TaskView, mute_task, record_report
-from bot.reminders import NudgePolicy, nudge_context, nudge_for, scan
-from bot.render.nudges import compose_nudges
+from bot.domain.lifecycle import Snapshot, State
+from bot.domain.marks import derive_status
+from bot.outputs.render.nudges import compose_nudges
+from bot.services.progress import TaskView, mute_task, record_report
+from bot.services.reminders import NudgePolicy, nudge_context, nudge_for, scan
+from bot.store.outbox import mark_sent, prepare_nudges
 from tests.conftest import COORDINATOR, EDU_LIAISON, at
 
 ALL_DAYS = NudgePolicy(workdays_only=False)
@@ -163,7 +163,7 @@ def test_unsent_nudges_are_superseded_not_sent_late(seeded):
 
 
 def test_batches_keep_departments_whole_and_under_the_limit(seeded):
-    from bot.render.nudges import nudge_batches
+    from bot.outputs.render.nudges import nudge_batches
 
     nudges = scan(seeded, at("2022-07-02"), ALL_DAYS)
     ctx = nudge_context(seeded, nudges)
@@ -183,8 +183,8 @@ def _missed(seeded, moment, policy=ALL_DAYS):
 
 
 def test_missed_occurrences_respect_the_record_mute_suspension_and_tracking(seeded):
-    from bot.lifecycle import Event
-    from bot.progress import act, close_task
+    from bot.domain.lifecycle import Event
+    from bot.services.progress import act, close_task
 
     # T12 (each semester): the spring term of 2022 ends 07-15
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T12", percent=100, now=at("2022-07-01"))
@@ -205,8 +205,8 @@ def test_missed_occurrences_respect_the_record_mute_suspension_and_tracking(seed
 
 
 def test_a_suspended_task_gets_no_nudge(seeded):
-    from bot.lifecycle import Event
-    from bot.progress import act
+    from bot.domain.lifecycle import Event
+    from bot.services.progress import act
 
     assert "T01" in {n.task_id for n in scan(seeded, at("2022-06-29"), ALL_DAYS)}
     act(seeded, event=Event.SUSPEND, user_id=COORDINATOR, task_ref="T01", reason="暂缓",

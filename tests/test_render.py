@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render.split import TELEGRAM_LIMIT, split_text
+from bot.outputs.render.split import TELEGRAM_LIMIT, split_text
 from tests.botapi_server import ApiError, parse_html
 
 # Every tag the bot writes (catalogue entries, mentions, struck-through history lines, codes).

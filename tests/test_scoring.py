@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.lifecycle import Event
-from bot.progress import (
+from bot.domain.lifecycle import Event
+from bot.outputs.scoring import (
+    Grade,
+    Rules,
+    RulesError,
+    load_rules,
+    rules_from,
+    score_table,
+)
+from bot.services.progress import (
     act,
     close_task,
     decide_extension,
@@ -14,7 +22,6 @@ from bot.progress import (
     set_deadline,
     task_version,
 )
-from bot.scoring import RULES_FILE, Grade, Rules, RulesError, load_rules, rules_from, score_table
 from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
 
 WIDE = Rules(overdue_cap_per_item=-1000)  # no cap, so overdue days show as they are
@@ -148,14 +155,15 @@ def test_score_stays_between_floor_and_ceiling(seeded):
 
 
 def test_the_rules_file_matches_the_defaults_and_overrides_them(tmp_path):
-    assert load_rules(RULES_FILE) == Rules()  # scoring.yaml documents the defaults as they are
+    assert load_rules() == Rules()  # the packaged scoring.yaml states the defaults as they are
     custom = tmp_path / "rules.yaml"
     custom.write_text("base: 70\nsilent_period: -3\ngrades:\n  - {name: 达标, min: 60}\n"
                       "  - {name: 未达标, min: 0}\n", encoding="utf-8")
     rules = load_rules(custom)
     assert (rules.base, rules.silent_period, rules.closed_on_time) == (70, -3, 2)
     assert rules.grade(65) == Grade("达标", "达标", 60)
-    assert load_rules(tmp_path / "missing.yaml") == Rules()
+    with pytest.raises(RulesError, match="missing.yaml"):  # a named file never falls back silently
+        load_rules(tmp_path / "missing.yaml")
 
 
 @pytest.mark.parametrize("raw", [{"bonus": 1}, {"base": "high"}, {"base": True},

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-from bot import db as dbmod
-from bot.db import DubanDatabase
+from bot.store import connection as dbmod
+from bot.store.connection import DubanDatabase
 from tests.conftest import EDU_LIAISON, HEALTH_LIAISON, ROOT
 
 
@@ -66,8 +66,8 @@ async def beside_the_bot(tmp_path, plan, root=ROOT, reports: int = 60, writes: i
     import asyncio
     import signal
 
-    from bot.directory import add_member
-    from bot.plan import load_plan
+    from bot.services.directory import add_member
+    from bot.services.plan import load_plan
     from tests.botapi_server import running_server
     from tests.conftest import at
     from tests.crash_burst import GROUP, LIAISON, _start_bot

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from bot.errors import DubanError
-from bot.plan import PlanError, parse_plan
-from bot.progress import quotas_of, record_report, task_view, undo_last, unit_values
-from bot.render.chat import recorded_text
+from bot.outputs.render.chat import recorded_text
+from bot.services.plan import PlanError, parse_plan
+from bot.services.progress import quotas_of, record_report, task_view, undo_last, unit_values
 from tests.conftest import COORDINATOR, EDU_LIAISON, at
 from tests.test_plan import BASE
 
@@ -103,7 +103,7 @@ def test_a_coordinator_reports_a_unit_too(seeded):
     ("60 初稿", (None, None, 60, "初稿", None)),  # unchanged: a value for a numeric target
 ])
 def test_chat_words_with_unit_flags(seeded, words, expected):
-    from bot.progress import parse_report_args
+    from bot.services.progress import parse_report_args
 
     got = parse_report_args(seeded["tasks"].get("T06"), words.split())
     assert (got.percent, got.state, got.value, got.note, got.unit) == expected
@@ -111,7 +111,7 @@ def test_chat_words_with_unit_flags(seeded, words, expected):
 
 @pytest.mark.parametrize("words", ["- --value", "- --value lots --unit 晋江市", "x --unit 晋江市"])
 def test_bad_flags_are_refused(seeded, words):
-    from bot.progress import parse_report_args
+    from bot.services.progress import parse_report_args
 
     with pytest.raises(DubanError):
         parse_report_args(seeded["tasks"].get("T06"), words.split())

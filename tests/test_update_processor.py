@@ -92,13 +92,13 @@ async def test_at_most_running_updates_at_once():
 
 
 def test_the_application_handles_people_concurrently_with_timeouts_on_every_call(tmp_path):
-    from bot import db as dbmod
     from bot.app import build_application
     from bot.config import load_settings
+    from bot.store import connection as dbmod
 
     settings = load_settings({"TELEGRAM_BOT_TOKEN": "123:abcdefghijklmnop",
                               "RATE_LIMIT": "off", "JOBS": "off"}, dotenv=None)
-    database = dbmod.connect(tmp_path / "bot.db")
+    database = dbmod.connect(tmp_path / "bot.store.schema")
     app = build_application(settings, database)
     assert isinstance(app.update_processor, PerSenderProcessor)
     for request in (app.bot.request, app.bot._request[0]):  # calls, and the long poll

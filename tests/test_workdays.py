@@ -1,4 +1,4 @@
-"""bot.workdays: strict working-day counts and festival dates, checked against the official data
+"""bot.language.workdays: strict working-day counts and festival dates, checked against the official data
 that chinese-calendar ships (not against our own arithmetic)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from bot.workdays import (
+from bot.language.workdays import (
     CalendarUnknown,
     Festival,
     add_workdays,

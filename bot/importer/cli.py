@@ -12,7 +12,7 @@ from bot.importer.extract import extract
 from bot.importer.reading import DocumentError, read_document
 from bot.importer.report import render_report
 from bot.importer.writer import render
-from bot.plan import PlanError, parse_plan
+from bot.services.plan import PlanError, parse_plan
 
 
 def import_plan(document: Path, *, issued: str | None, out: Path,

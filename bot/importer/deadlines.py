@@ -1,4 +1,4 @@
-"""Deadlines in a plan's text, read by the project's own parser (bot.dates.parse_deadline).
+"""Deadlines in a plan's text, read by the project's own parser (bot.language.dates.parse_deadline).
 
 The importer only finds the phrases and tidies their wording; the date itself always comes from
 parse_deadline with the document's issue date as "now", so a draft reads "6月底前" exactly as
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.dates import parse_deadline
+from bot.language.dates import parse_deadline
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -1,0 +1,119 @@
+"""The message catalogue: every user-facing text, Simplified Chinese first, English as the option.
+
+One file per language beside this module (`zh.yaml`, `en.yaml`), keyed alike. `t(key, lang,
+**params)` formats a message; with html=True (the bot) every parameter is escaped here, the one
+place user text is escaped, so catalogue entries may carry Telegram HTML tags.
+
+An entry is a string, or for words that change with a number a mapping
+`{count: PARAM, one: "...", other: "..."}` (English "1 day" / "2 days"; Chinese needs `other` only).
+
+Language is chosen here and only here: other modules pass `lang` through and never compare it.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+# Which column of a stored row holds a name in each language (the plan file gives both).
+_FIELDS: dict[str, dict[str, str]] = {
+    "zh": {"title": "title", "dept": "short", "dept_full": "name", "plan": "title",
+           "metric": "target_metric", "grade": "name"},
+    "en": {"title": "title_en", "dept": "name_en", "dept_full": "name_en", "plan": "title_en",
+           "metric": "title_en", "grade": "name_en"},
+}
+_ZH_FIELDS = _FIELDS[DEFAULT_LANG]
+_WEEKDAYS_KEY = "weekdays"
+
+
+class Html(str):
+    """Text that is already safe HTML (a mention we built), so the formatter leaves it alone."""
+
+
+class Key(str):
+    """A catalogue key passed as a parameter: t() puts in that message, in the reader's language
+    (the core names a change, 'change.reopen', without choosing words)."""
+
+
+class Names(dict):
+    """A name in each language ({'zh': '卫健委', 'en': 'Health Commission'}): the core raises and
+    returns these, and t() puts in the reader's language."""
+
+
+@cache
+def catalogue(lang: str) -> dict[str, Any]:
+    """The messages of one language, read once from its file."""
+    # importlib.resources: the catalogues are package data, wherever the package is installed
+    return yaml.safe_load(resources.files(__package__).joinpath(f"{lang}.yaml")
+                          .read_text(encoding="utf-8"))
+
+
+def _lang(lang: str | None) -> str:
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def _escape(value: Any) -> Any:
+    if isinstance(value, Html) or not isinstance(value, str):
+        return value
+    return html_lib.escape(value, quote=False)
+
+
+def _entry(key: str, lang: str) -> Any:
+    entry = catalogue(_lang(lang)).get(key)
+    return catalogue(DEFAULT_LANG)[key] if entry is None else entry
+
+
+def t(key: str, lang: str = DEFAULT_LANG, *, html: bool = True, **params: Any) -> str:
+    """The message `key` in `lang` (falling back to Chinese), with parameters filled in."""
+    entry = _entry(key, lang)
+    if isinstance(entry, dict):
+        n = params[entry["count"]]
+        entry = entry["one"] if n == 1 and "one" in entry else entry["other"]
+    params = {k: _resolve(v, lang) for k, v in params.items()}
+    if html:
+        params = {k: _escape(v) for k, v in params.items()}
+    return entry.format(**params)
+
+
+def _resolve(value: Any, lang: str) -> Any:
+    if isinstance(value, Names):
+        return value.get(lang) or value.get(DEFAULT_LANG)
+    if isinstance(value, Key):
+        return t(value, lang, html=False)
+    return value
+
+
+def label(kind: str, key: str | None, lang: str = DEFAULT_LANG) -> str:
+    """A status, state or kind label ('status', 'overdue') in `lang`; '—' for none."""
+    if key is None:
+        return "—"
+    full = f"{kind}.{key}"
+    return t(full, lang, html=False) if full in catalogue(DEFAULT_LANG) else key
+
+
+def field(row: dict[str, Any], name: str, lang: str) -> str:
+    """A stored name in `lang`: field(task, 'title', 'en') is title_en, else the Chinese title."""
+    value = row.get(_FIELDS[_lang(lang)][name])
+    return value or row.get(_ZH_FIELDS[name]) or ""
+
+
+def format_day(day: date, lang: str) -> str:
+    """A day with its weekday: 2022年6月30日(星期四) / Thursday 30 June 2022."""
+    weekday = t(_WEEKDAYS_KEY, lang, html=False).split(",")[day.weekday()]
+    return t("date_long", lang, html=False, y=day.year, m=day.month, d=day.day,
+             weekday=weekday, month=t("months", lang, html=False).split(",")[day.month - 1])
+
+
+def lang_of(code: str | None) -> str:
+    """A Telegram language_code ('zh-hans', 'en-US', None) or a stored choice to zh or en."""
+    if code and code.lower().startswith("en"):
+        return "en"
+    return DEFAULT_LANG

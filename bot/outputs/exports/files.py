@@ -1,0 +1,103 @@
+"""The ledger, the bulletin and the scores as the chat asks for them: what to build from the words
+after /export and /score, and the finished file with its name.
+
+The builds take seconds at scale, so the bot runs them in a worker thread; there they use a
+connection of their own to the same file (SQLite locks between connections), never the bot's
+connection, whose transactions belong to the event-loop thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from bot.errors import DubanError
+from bot.language.i18n import t
+from bot.outputs.scoring import Rules
+from bot.store import connection as dbmod
+
+LEDGER_WORDS = frozenset({"台账", "督办台账", "ledger"})
+BULLETIN_WORDS = frozenset({"通报", "情况通报", "bulletin"})
+PERIOD_WORDS = {"周": "week", "本周": "week", "week": "week", "weekly": "week",
+                "月": "month", "本月": "month", "month": "month", "monthly": "month"}
+PDF_WORDS = frozenset({"pdf"})
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    kind: str  # ledger | bulletin
+    period: str = "week"
+    pdf: bool = False
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    data: bytes
+    caption: str
+
+
+def parse_export_args(words: list[str]) -> ExportRequest:
+    """'' or '台账' → the ledger; '通报 [月|周] [pdf]' → the bulletin. Anything else is refused
+    with the usage (DubanError 'export_usage')."""
+    words = [w.strip().lower() for w in words if w.strip()]
+    if not words or (len(words) == 1 and words[0] in LEDGER_WORDS):
+        return ExportRequest("ledger")
+    if words[0] not in BULLETIN_WORDS:
+        raise DubanError("export_usage")
+    period, pdf = None, False
+    for word in words[1:]:
+        if word in PERIOD_WORDS and period is None:
+            period = PERIOD_WORDS[word]
+        elif word in PDF_WORDS and not pdf:
+            pdf = True
+        else:
+            raise DubanError("export_usage")
+    return ExportRequest("bulletin", period or "week", pdf)
+
+
+def file_name(kind: str, at: datetime, lang: str, suffix: str) -> str:
+    """督办台账-2026-11-29.xlsx, 情况通报-2026-11-29.docx (ledger-…, bulletin-… in English)."""
+    return f"{t(f'export_file_{kind}', lang, html=False)}-{at:%Y-%m-%d}.{suffix}"
+
+
+@contextlib.contextmanager
+def own_connection(db: Database) -> Iterator[Database]:
+    """A connection of its own to `db`'s file, for a worker thread (`db` itself in memory)."""
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    if not path:
+        yield db
+        return
+    other = dbmod.connect(path)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def build_export(db: Database, request: ExportRequest, at: datetime, lang: str,
+                 rules: Rules | None = None) -> list[ExportFile]:
+    """The files for one /export: the ledger, or the bulletin (and its PDF when asked and
+    LibreOffice is there). Blocking: run it in a worker thread. When the PDF cannot be made,
+    the list holds the Word file only; the caller says why (`bulletin_pdf_missing`)."""
+    from bot.outputs.exports.bulletin import build_bulletin, bulletin_pdf
+    from bot.outputs.exports.ledger import build_ledger
+
+    day = f"{at:%Y-%m-%d}"
+    with own_connection(db) as conn:
+        if request.kind == "ledger":
+            data = build_ledger(conn, at, lang, rules=rules)
+            return [ExportFile(file_name("ledger", at, lang, "xlsx"), data,
+                               t("export_caption_ledger", lang, html=False, date=day))]
+        data = build_bulletin(conn, at, request.period, lang, today=at.date(), rules=rules)
+    caption = t(f"export_caption_{request.period}", lang, html=False, date=day)
+    files = [ExportFile(file_name("bulletin", at, lang, "docx"), data, caption)]
+    if request.pdf:
+        pdf = bulletin_pdf(data)
+        if pdf is not None:
+            files.append(ExportFile(file_name("bulletin", at, lang, "pdf"), pdf, caption))
+    return files

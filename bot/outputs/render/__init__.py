@@ -1,0 +1,73 @@
+"""Everything people read, in one layer: plain-text tables for the command line (`plain`),
+Telegram HTML (`chat`), the nudge messages (`nudges`) and the digest text (`digest`).
+
+Domain modules hand over facts (rows, TaskView, PlanSummary); the words come from the catalogue.
+This module holds the small pieces every output shares.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.domain.marks import MARKS
+from bot.domain.recurrence import Recurrence, parse_recurrence
+from bot.language.i18n import field, t
+from bot.services.progress import TaskView
+
+COUNT_COLUMNS = ("on_track", "behind", "due_soon", "overdue", "blocked", "pending_check",
+                 "closed", "assigned", "no_report", "suspended")
+
+
+def pct(value: float | None) -> str:
+    """Percentages are rounded half up everywhere (text and charts agree: 7.5 -> 8%)."""
+    return "—" if value is None else f"{int(value + 0.5)}%"
+
+
+def day_plain(day: date | datetime, lang: str) -> str:
+    return t("date_plain", lang, html=False, y=day.year, m=day.month, d=day.day)
+
+
+def describe_recurrence(rec: Recurrence, lang: str) -> str:
+    if rec.every in ("semester", "school_year"):
+        return t(f"recur.{rec.every}", lang, html=False)
+    if rec.every == "weeks":
+        return t("recur.weeks", lang, html=False, n=rec.n)
+    days = t("list_sep", lang, html=False).join(
+        t("recur.day", lang, html=False, m=m, d=d) for m, d in rec.on)
+    return t("recur.yearly", lang, html=False, days=days)
+
+
+def timing(view: TaskView, lang: str) -> str:
+    """'2022-06-30 逾期1613天', a recurrence, or '长期' for a standing duty."""
+    s = view.status
+    if s.due is None:
+        if view.task["recurrence"]:
+            return describe_recurrence(parse_recurrence(view.task["recurrence"]), lang)
+        return t("standing", lang, html=False)
+    text = s.due.isoformat()
+    if s.overdue:
+        text += " " + t("overdue_days", lang, html=False, days=-s.days_left)
+    elif not s.done and s.days_left is not None and s.days_left <= 30:
+        text += " " + t("days_left", lang, html=False, days=s.days_left)
+    return text
+
+
+def target_text(view: TaskView) -> str:
+    task = view.task
+    if task["target_value"] is None:
+        return ""
+    value = view.value
+    shown = "—" if value is None else f"{value:g}"
+    return f"{shown}/{task['target_value']:g}{task['target_unit'] or ''}"
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    return " ".join(f"{MARKS[c]}{counts[c]}" for c in COUNT_COLUMNS if counts.get(c))
+
+
+def plan_title(info: dict[str, str], lang: str) -> str:
+    """The plan's title and document number, from the plan's meta rows."""
+    title = field(info, "plan", lang) or "duban"
+    if not info.get("document"):
+        return title
+    return t("plan_title_doc", lang, html=False, title=title, document=info["document"])

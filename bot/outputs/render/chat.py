@@ -1,0 +1,251 @@
+"""What the bot says in Telegram, as HTML. Every piece of stored or typed text is escaped here
+(or by the catalogue's formatter); handlers only send what these functions return."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from html import escape
+from typing import Any
+
+from bot.language.i18n import Html, Key, field, label, t
+from bot.outputs.render import counts_line, pct, plan_title, target_text, timing
+from bot.services.progress import DeptSummary, PlanSummary, Recorded, TaskView
+
+KB = 1024
+MB = KB * KB
+
+
+def mention(user_id: int, name: str | None) -> Html:
+    """An HTML mention by user id: it works for people without a username."""
+    return Html(f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>')
+
+
+def dept_label(dept: dict[str, Any] | None, lang: str) -> str:
+    """A department as people call it (卫健委 / Health Commission), never its code."""
+    return field(dept, "dept", lang) if dept else "—"
+
+
+def task_line(view: TaskView, lang: str, depts: dict[str, dict] | None = None) -> str:
+    owner = f"{escape(dept_label(depts[view.task['dept']], lang))} " if depts else ""
+    target = f" {escape(target_text(view))}" if view.task["target_value"] is not None else ""
+    return (f"{view.status.mark} <b>{view.task['id']}</b> {owner}"
+            f"{escape(field(view.task, 'title', lang))}"
+            f" · {view.status.percent}%{target} · {escape(timing(view, lang))}")
+
+
+def status_html(info: dict[str, str], summary: PlanSummary, lang: str, queues: str = "") -> str:
+    lines = [f"<b>{escape(plan_title(info, lang))}</b>",
+             t("status_header", lang, title="", date=f"{summary.at:%Y-%m-%d}",
+               completion=pct(summary.completion)).strip(),
+             counts_line(summary.counts), ""]
+    for d in sorted(summary.departments, key=lambda d: -(d.completion or 0)):
+        lines.append(f"<b>{escape(dept_label(d.dept, lang))}</b> {pct(d.completion)} · "
+                     f"{counts_line(d.counts)}")
+    overdue = summary.overdue
+    lines.append("")
+    if overdue:
+        depts = {d.dept["code"]: d.dept for d in summary.departments}
+        lines.append(f"<b>{t('overdue_header', lang, count=len(overdue))}</b>")
+        lines += [task_line(v, lang, depts) for v in overdue]
+    else:
+        lines.append(t("no_overdue", lang))
+    if queues:
+        lines += ["", queues]
+    return "\n".join(lines)
+
+
+def department_html(d: DeptSummary, lang: str) -> str:
+    lines = [f"<b>{escape(field(d.dept, 'dept_full', lang))}</b>",
+             f"{pct(d.completion)} · {counts_line(d.counts)}", ""]
+    lines += [task_line(v, lang) for v in d.tasks]
+    return "\n".join(lines)
+
+
+def tasks_html(d: DeptSummary, lang: str) -> str:
+    """/tasks: a department's tasks, with the hint that the buttons below report."""
+    return "\n".join([t("tasks_header", lang, dept=dept_label(d.dept, lang), count=len(d.tasks)),
+                      *(task_line(v, lang) for v in d.tasks)])
+
+
+_HISTORY_MARKS = {"close": "✅", "reopen": "↩️"}
+
+
+def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str]:
+    lines = []
+    for r in rows:
+        when = datetime.fromisoformat(r["at"]).astimezone(tz)
+        kind = _HISTORY_MARKS.get(r["kind"], "•")
+        revoked = f" <s>{t('word.revoked', lang)}</s>" if r["revoked_at"] else ""
+        value = f" {r['value']:g}" if r["value"] is not None else ""
+        note = f" {escape(r['note'])}" if r["note"] else ""
+        who = escape(r["user_name"] or str(r["user_id"]))
+        lines.append(f"{kind} {when:%m-%d %H:%M} {label('report_kind', r['kind'], lang)} "
+                     f"{r['percent']}%{value} {label('state', r['state'], lang)} · {who}{note}"
+                     f"{revoked}")
+    return lines
+
+
+def history_html(task_id: str, rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> str:
+    if not rows:
+        return t("history_none", lang, task=task_id)
+    return "\n".join([t("history_header", lang, task=task_id), *history_lines(rows, lang, tz)])
+
+
+def task_html(view: TaskView, dept: dict[str, Any], history: list[dict[str, Any]], lang: str,
+              tz: tzinfo) -> str:
+    task = view.task
+    s = view.status
+    expected = (f" · {t('word.expected', lang)} {s.expected}%" if s.expected is not None else "")
+    lines = [f"<b>{task['id']}</b> {escape(field(task, 'title', lang))}",
+             f"{escape(task['clause'])} · {escape(dept_label(dept, lang))}",
+             f"{s.mark} {label('status', s.status, lang)} · {s.percent}%{expected} · "
+             f"{escape(timing(view, lang))}"]
+    if task["target_value"] is not None:
+        lines.append(f"{escape(field(task, 'metric', lang))} {escape(target_text(view))}")
+    lines.append(t("evidence_count", lang, count=view.evidence))
+    if history:
+        lines += ["", t("history_header", lang, task=task["id"]),
+                  *history_lines(history, lang, tz)]
+    return "\n".join(lines)
+
+
+def due_html(views: list[TaskView], now: datetime, days: int, lang: str,
+             depts: dict[str, dict]) -> str:
+    horizon = (now + timedelta(days=days)).date()
+    due = sorted((v for v in views if v.status.due and not v.status.done
+                  and now.date() <= v.status.due <= horizon),
+                 key=lambda v: (v.status.due, v.task["id"]))
+    if not due:
+        return t("due_none", lang, days=days)
+    return "\n".join([t("due_header", lang, days=days, count=len(due)),
+                      *(task_line(v, lang, depts) for v in due)])
+
+
+def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
+    """Exactly what was recorded, for the acknowledgement (sent only after the commit)."""
+    if rec.duplicate:
+        return t("report_duplicate", lang, html=html)
+    r = rec.report
+    unit = rec.task["target_unit"] or ""
+    value = (t("recorded_value", lang, html=False, value=f"{r['value']:g}", unit=unit)
+             if r["value"] is not None and unit != "%" else "")
+    if r.get("unit"):  # a county unit's figure: say whose it is and what the city now has
+        value = t("report_unit_value", lang, html=False, unit=r["unit"],
+                  value=f"{r['unit_value']:g}", total=f"{r['value']:g}", u=unit)
+    return t("report_recorded", lang, html=html, task=rec.task["id"],
+             title=field(rec.task, "title", lang), percent=r["percent"],
+             state=label("state", r["state"], lang), value=value,
+             note=f"\n{r['note']}" if r["note"] else "", mark=rec.status.mark,
+             status=label("status", rec.status.status, lang))
+
+
+def size_text(n: int | None) -> str:
+    if not n:
+        return "?"
+    return f"{n / MB:.1f} MB" if n >= MB else f"{max(1, n // KB)} KB"
+
+
+def evidence_html(task_id: str, rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> str:
+    """照片 · 说明 · 报送人 · 日期 for each kept file (never the archive's own file name)."""
+    if not rows:
+        return t("evidence_none", lang, task=task_id)
+    lines = [t("evidence_list_header", lang, task=task_id, count=len(rows))]
+    for i, row in enumerate(rows, 1):
+        what = (t("photo", lang) if row["kind"] == "photo"
+                else t("document_named", lang, name=row["file_name"] or "—"))
+        when = datetime.fromisoformat(row["at"]).astimezone(tz)
+        lines.append(f"#{i} {what} · {escape(row['caption'] or '—')} · "
+                     f"{escape(row['user_name'] or str(row['user_id']))} · "
+                     f"{when:%Y-%m-%d} · {size_text(row['size'])}")
+    return "\n".join(lines)
+
+
+def members_html(rows: list[dict[str, Any]], lang: str) -> str:
+    lines = [t("members_header", lang, count=len(rows))]
+    for m in rows:
+        dept = {"short": m["dept_short"], "name_en": m["dept_en"]} if m["dept"] else None
+        lines.append(f"• {mention(m['user_id'], m['name'])} · {escape(dept_label(dept, lang))} · "
+                     f"{t('role_' + m['role'], lang)} · "
+                     f"{t('member_status_' + m['status'], lang)} · <code>{m['user_id']}</code>")
+    return "\n".join(lines)
+
+
+def review_request_html(task: dict[str, Any], dept: dict[str, Any], reporter: dict[str, Any],
+                        report: dict[str, Any], evidence: int, lang: str) -> str:
+    return t("review_request", lang, dept=dept_label(dept, lang), task=task["id"],
+             title=field(task, "title", lang),
+             user=mention(report["user_id"], reporter.get("name")),
+             note=report["note"] or "—", evidence=evidence)
+
+
+def returned_notice(who: str, task_id: str, reason: str, lang: str) -> str:
+    """Tell the reporter a task was sent back. A reason that already asks for more (请补充…) is
+    not followed by a second 请补充."""
+    reason = reason.strip().rstrip("。.!！")
+    asks = any(word in reason for word in ("请补充", "补充"))
+    return t("task_returned_notice", lang, mention=Html(who), task=task_id, reason=reason,
+             ask=t("returned_ask_resubmit" if asks else "returned_ask_complete", lang))
+
+
+_COLOUR_MARKS = {"blue": "🟦", "yellow": "🟨", "orange": "🟧", "red": "🟥", "green": "🟩",
+                 "purple": "🟪"}
+
+
+def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskView], people: list[Html],
+                ack_workdays: int, lang: str) -> str:
+    """A 交办单 or a 督办单 (coloured by the chase ladder), naming the tasks and who must act."""
+    if notice.kind == "chase":
+        head = t("chase_head", lang, mark=_COLOUR_MARKS.get(notice.colour, "🟥"),
+                 colour=Key(f"colour.{notice.colour}"))
+    else:
+        head = t("assign_head", lang)
+    lines = [head, f"【{escape(dept_label(dept, lang))}】{' '.join(people)}"]
+    lines += [task_line(v, lang) for v in views]
+    lines.append(t("notice_ask", lang, days=ack_workdays))
+    return "\n".join(lines)
+
+
+def late_acks_html(late: list[Any], names: dict[str, Any], coordinators: list[dict[str, Any]],
+                   workdays: int, lang: str) -> str:
+    """The coordinator's list of notices nobody acknowledged in time."""
+    lines = [t("late_acks_header", lang, days=workdays,
+               people=Html(" ".join(mention(c["user_id"], c["name"]) for c in coordinators)))]
+    for notice in late:
+        lines.append(t("late_ack_line", lang, dept=names.get(notice.dept, notice.dept),
+                       kind=Key(f"notice_kind.{notice.kind}"), tasks="、".join(notice.tasks),
+                       at=notice.at[:10]))
+    return "\n".join(lines)
+
+
+def queues_html(q: Any, names: dict[str, Any], lang: str, tz: tzinfo | None = None) -> str:
+    """The coordinator's queues: 待核实, 受阻, 申请延期, 未签收, 零报送单位."""
+    if not q:
+        return ""
+    lines = [t("queues_header", lang)]
+    if q.claims:
+        lines.append(t("queue_claims", lang, count=len(q.claims)))
+        lines += [f"  ⏳ <b>{v.task['id']}</b> {escape(dept_label(names_row(names, v.task['dept']), lang))} · "
+                  f"{escape(field(v.task, 'title', lang))}" for v in q.claims]
+    if q.blocked:
+        lines.append(t("queue_blocked", lang, count=len(q.blocked)))
+        lines += [f"  ⛔ <b>{v.task['id']}</b> {escape(reason or '—')}" for v, reason in q.blocked]
+    if q.extensions:
+        lines.append(t("queue_extensions", lang, count=len(q.extensions)))
+        lines += [f"  ⏱ <b>{v.task['id']}</b> → {escape(ext.get('due', '?'))} · "
+                  f"{escape(ext.get('reason', ''))}" for v, ext in q.extensions]
+    if q.unacknowledged:
+        lines.append(t("queue_unacked", lang, count=len(q.unacknowledged)))
+        lines += [f"  📨 {escape(dept_label(names_row(names, n.dept), lang))} · "
+                  f"{'、'.join(n.tasks)} · "
+                  f"{datetime.fromisoformat(n.at).astimezone(tz):%Y-%m-%d}"
+                  for n in q.unacknowledged]
+    if q.silent:
+        lines.append(t("queue_silent", lang, depts="、".join(dept_label(d, lang)
+                                                             for d in q.silent)))
+    return "\n".join(lines)
+
+
+def names_row(names: dict[str, Any], code: str) -> dict[str, Any]:
+    """A minimal department row from the names by code, for dept_label."""
+    name = names.get(code)
+    return {"short": name.get("zh"), "name_en": name.get("en")} if name else {}

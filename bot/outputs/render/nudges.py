@@ -1,0 +1,73 @@
+"""The daily nudge message: today's reminders and escalations by department, mentioning who acts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from html import escape
+from typing import Any
+
+from bot.language.i18n import Html, field, t
+from bot.outputs.render.chat import dept_label, mention
+from bot.services.reminders import Nudge, NudgeContext
+
+
+def _when(nudge: Nudge, today: date, lang: str) -> str:
+    if nudge.kind == "overdue":  # the key counts escalation steps; people want the real delay
+        return t("nudge_overdue", lang, days=(today - nudge.due).days, due=nudge.due.isoformat())
+    if nudge.kind == "missed":
+        return t("nudge_missed", lang, due=nudge.due.isoformat())
+    if nudge.kind == "today":
+        return t("nudge_today", lang, due=nudge.due.isoformat())
+    return t("nudge_before", lang, days=(nudge.due - today).days, due=nudge.due.isoformat())
+
+
+def _last_report(row: dict[str, Any] | None, tz, lang: str) -> str:
+    if row is None:
+        return t("nudge_no_report", lang)
+    when = datetime.fromisoformat(row["at"]).astimezone(tz)
+    note = f" {escape(row['note'])}" if row["note"] else ""
+    return t("nudge_last_report", lang, when=f"{when:%Y-%m-%d}", percent=row["percent"]) + note
+
+
+def compose_nudges(nudges: list[Nudge], ctx: NudgeContext, today: date, tz,
+                   lang: str = "zh") -> str:
+    """One message for all of today's nudges, by department, mentioning who must act."""
+    by_dept: dict[str, list[Nudge]] = defaultdict(list)
+    for nudge in sorted(nudges, key=lambda n: (n.kind not in ("overdue", "missed"), n.due,
+                                               n.task_id)):
+        by_dept[nudge.dept].append(nudge)
+    lines = [t("nudge_header", lang, date=today.isoformat())]
+    for code in sorted(by_dept, key=lambda c: ctx.departments[c]["position"]):
+        dept = ctx.departments[code]
+        people = " ".join(mention(m["user_id"], m["name"]) for m in ctx.liaisons.get(code, []))
+        lines += ["", f"【{escape(dept_label(dept, lang))}】{people}"]
+        for nudge in by_dept[code]:
+            task = ctx.tasks[nudge.task_id]
+            mark = ("🔴" if nudge.kind in ("overdue", "missed")
+                    else "🔵" if nudge.days <= 7 else "⏰")
+            lines.append(f"{mark} <b>{task['id']}</b> {escape(field(task, 'title', lang))}"
+                         + t("nudge_line", lang, clause=task["clause"],
+                             when=Html(_when(nudge, today, lang)),
+                             last=Html(_last_report(ctx.last_reports.get(task["id"]), tz, lang))))
+    if any(n.kind in ("overdue", "missed") for n in nudges) and ctx.coordinators:
+        people = " ".join(mention(m["user_id"], m["name"]) for m in ctx.coordinators)
+        lines += ["", t("nudge_escalate", lang, people=Html(people))]
+    return "\n".join(lines)
+
+
+def nudge_batches(nudges: list[Nudge], ctx: NudgeContext, today: date, tz,
+                  limit: int = 4096) -> list[list[Nudge]]:
+    """Whole departments per message, as many as fit under Telegram's limit, so each message's
+    nudges can be marked sent as soon as it is delivered."""
+    by_dept: dict[str, list[Nudge]] = defaultdict(list)
+    for nudge in nudges:
+        by_dept[nudge.dept].append(nudge)
+    batches: list[list[Nudge]] = []
+    for code in sorted(by_dept, key=lambda c: ctx.departments[c]["position"]):
+        block = by_dept[code]
+        if batches and len(compose_nudges(batches[-1] + block, ctx, today, tz)) <= limit:
+            batches[-1] += block
+        else:
+            batches.append(list(block))
+    return batches

@@ -1,0 +1,75 @@
+"""The score table (结果考评) as text: a plain table for the command line, HTML for the chat.
+
+Every rule's column shows "count→points", so a department sees why it got its grade; the rules
+themselves are printed under the table from the same `Rules` that computed the scores.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from html import escape
+
+from sqlite_utils import Database
+
+from bot.errors import DubanError
+from bot.language.i18n import field, t
+from bot.outputs.render.table import render_table
+from bot.outputs.scoring import RULE_KEYS, DeptScore, Rules, RulesError, load_rules, score_table
+
+
+def _num(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def score_rows(scores: list[DeptScore], lang: str) -> list[list[str]]:
+    rows = []
+    for rank, s in enumerate(scores, 1):
+        cells = [t("score_cell", lang, html=False, count=_num(line.count),
+                   points=f"{line.points:+.1f}".replace("+0.0", "0"))
+                 for line in s.lines]
+        rows.append([str(rank), field(s.dept, "dept", lang), _num(s.base), *cells, _num(s.score),
+                     field(vars(s.grade), "grade", lang)])
+    return rows
+
+
+def rules_text(rules: Rules, lang: str) -> str:
+    grades = "、".join(f"{field(vars(g), 'grade', lang)}≥{g.min:g}"
+                      for g in sorted(rules.grades, key=lambda g: -g.min))
+    values = {key: getattr(rules, key) for key in (*RULE_KEYS, "overdue_cap_per_item")}
+    return t("score_rules", lang, html=False, grades=grades, **values)
+
+
+def score_plain(scores: list[DeptScore], year: int, at: datetime, rules: Rules,
+                lang: str = "zh") -> str:
+    heads = t("score_cols", lang, html=False).split("|")
+    table = render_table(heads, score_rows(scores, lang),
+                         right=(0, 2, *range(3, len(heads) - 1)))
+    return "\n".join([t("score_title", lang, html=False, year=year, date=f"{at:%Y-%m-%d}"),
+                      "", table, "", rules_text(rules, lang)])
+
+
+def score_html(scores: list[DeptScore], year: int, at: datetime, rules: Rules,
+               lang: str = "zh") -> str:
+    """For the chat: the table in <pre> (aligned in Telegram's monospace), the rules under it."""
+    heads = t("score_cols", lang, html=False).split("|")
+    table = render_table(heads, score_rows(scores, lang),
+                         right=(0, 2, *range(3, len(heads) - 1)))
+    return "\n".join([f"<b>{escape(t('score_title', lang, html=False, year=year, date=f'{at:%Y-%m-%d}'))}</b>",
+                      f"<pre>{escape(table)}</pre>", escape(rules_text(rules, lang))])
+
+
+def score_message(db: Database, now: datetime, lang: str, year: int | None = None,
+                  rules: Rules | None = None) -> str:
+    """/score [year]: the year's table as HTML; a year not yet begun or broken rules are refused
+    (DubanError). A past year is scored as it stood at its end."""
+    year = year or now.year
+    if year > now.year:
+        raise DubanError("score_future_year", year=year, now=now.year)
+    if rules is None:
+        try:
+            rules = load_rules()
+        except RulesError as exc:
+            raise DubanError("score_rules_broken", error=str(exc)) from None
+    at = now if year == now.year else datetime.combine(date(year, 12, 31), time(23, 59, 59),
+                                                       now.tzinfo)
+    return score_html(score_table(db, year, at, rules), year, at, rules, lang)

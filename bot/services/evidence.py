@@ -1,0 +1,177 @@
+"""Evidence files (photos, documents) kept against a task: checked, archived, recorded."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.domain.access import Action
+from bot.errors import DubanError
+from bot.services.directory import find_task
+from bot.services.progress import authorise
+from bot.store.audit import audit
+from bot.store.connection import utc_iso
+
+# getFile refuses anything larger for bots on Telegram's own servers.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+
+# What the bytes say the file is; the sender's file name and MIME type are only claims.
+MAGIC = (
+    (b"\xff\xd8\xff", "jpg", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
+    (b"GIF8", "gif", "image/gif"),
+    (b"%PDF-", "pdf", "application/pdf"),
+    (b"RIFF", "webp", "image/webp"),
+    (b"PK\x03\x04", "zip", "application/zip"),  # also docx/xlsx/pptx; refined by the claimed name
+    (b"\xd0\xcf\x11\xe0", "doc", "application/msword"),  # OLE: doc/xls/ppt
+)
+OFFICE_EXTS = {"docx", "xlsx", "pptx", "ofd", "xls", "ppt", "doc", "wps", "et"}
+CAPTION_TASK_RE = re.compile(r"#\s*(T\d{1,4})\b", re.IGNORECASE)
+
+
+def task_ref_in(caption: str | None) -> str | None:
+    """'#T12 现场照片' -> 'T12'."""
+    match = CAPTION_TASK_RE.search(caption or "")
+    return match[1].upper() if match else None
+
+
+def sniff(data: bytes, claimed_name: str | None) -> tuple[str, str]:
+    """(extension, MIME type) from the file's first bytes, refined by a plausible claimed name."""
+    claimed_ext = Path(claimed_name or "").suffix.lower().lstrip(".")
+    for magic, ext, mime in MAGIC:
+        if data.startswith(magic):
+            if ext in ("zip", "doc") and claimed_ext in OFFICE_EXTS:
+                return claimed_ext, mime
+            return ext, mime
+    return "bin", "application/octet-stream"
+
+
+def check_size(size: int | None) -> None:
+    if size == 0:  # an empty upload proves nothing; say so rather than archive it
+        raise DubanError("file_empty")
+    if size is not None and size > MAX_DOWNLOAD_BYTES:
+        raise DubanError("file_too_big", mb=round(size / 1024 / 1024, 1),
+                         limit=MAX_DOWNLOAD_BYTES // 1024 // 1024)
+
+
+@dataclass(frozen=True)
+class Stored:
+    row: dict[str, Any]
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class Archived:
+    """A file written under the evidence folder, with what its bytes say it is."""
+
+    path: Path
+    ext: str
+    mime: str
+    size: int
+    sha256: str
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable (a no-op where directories cannot be
+    opened, e.g. Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def admit(db: Database, *, user_id: int, task_ref: str, file_unique_id: str
+          ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """(task, the row already kept for this file or None) if this person may add evidence to it."""
+    task = find_task(db, task_ref)
+    authorise(db, user_id, Action.REPORT, task)
+    existing = list(db["evidence"].rows_where("task_id = ? AND file_unique_id = ?",
+                                              [task["id"], file_unique_id]))
+    return task, existing[0] if existing else None
+
+
+def archive(evidence_dir: Path, task_id: str, file_unique_id: str, data: bytes,
+            file_name: str | None) -> Archived:
+    """Write the bytes as <dir>/<task>/<file_unique_id>.<ext>: file I/O only, safe in a thread."""
+    check_size(len(data))
+    ext, mime = sniff(data, file_name)
+    # The path is built only from Telegram's file_unique_id (URL-safe base64) and our own
+    # extension, never from the sender's file name.
+    safe_id = re.sub(r"[^A-Za-z0-9_-]", "_", file_unique_id)
+    path = evidence_dir / task_id / f"{safe_id}.{ext}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    # The bytes reach the disk before the row that points at them commits: a crash or a power
+    # cut never leaves a recorded evidence row with a missing or truncated file.
+    with open(tmp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)
+    fsync_dir(path.parent)
+    return Archived(path, ext, mime, len(data), hashlib.sha256(data).hexdigest())
+
+
+def record_evidence(db: Database, archived: Archived, *, task_id: str, user_id: int,
+                    file_id: str, file_unique_id: str, kind: str, now: datetime,
+                    file_name: str | None = None, caption: str | None = None,
+                    report_id: int | None = None, update_key: str | None = None) -> Stored:
+    """The evidence row and its audit entry, in one transaction, after the file is on disk."""
+    row = {
+        "task_id": task_id,
+        "report_id": report_id,
+        "file_id": file_id,
+        "file_unique_id": file_unique_id,
+        "kind": kind,
+        "file_name": (file_name or archived.path.name)[:200],
+        "mime_type": archived.mime,
+        "size": archived.size,
+        "sha256": archived.sha256,
+        "path": str(archived.path),
+        "caption": (caption or "")[:1000],
+        "user_id": user_id,
+        "at": utc_iso(now),
+        "update_key": update_key,
+    }
+    with db.atomic():
+        evidence_id = db["evidence"].insert(row).last_pk
+        audit(db, at=now, actor=user_id, action="evidence", entity="evidence",
+              entity_id=evidence_id, detail={"task": task_id, "sha256": archived.sha256,
+                                             "size": archived.size, "kind": kind})
+    return Stored(db["evidence"].get(evidence_id), duplicate=False)
+
+
+def evidence_of(db: Database, task_id: str) -> list[dict[str, Any]]:
+    return list(db.query(
+        "SELECT e.*, m.name AS user_name FROM evidence e LEFT JOIN members m ON m.user_id = "
+        "e.user_id WHERE e.task_id = ? ORDER BY e.id", [task_id]))
+
+
+def count_for_task(db: Database, task_id: str) -> int:
+    return db["evidence"].count_where("task_id = ?", [task_id])
+
+
+def for_review(db: Database, task_id: str, report_id: int, limit: int) -> list[dict[str, Any]]:
+    """The files a coordinator checks a claim against: the report's own, else the task's newest."""
+    rows = list(db["evidence"].rows_where("report_id = ?", [report_id], order_by="id",
+                                          limit=limit))
+    return rows or list(db["evidence"].rows_where("task_id = ?", [task_id], order_by="id desc",
+                                                  limit=limit))
+
+
+def get_evidence(db: Database, evidence_id: int) -> dict[str, Any] | None:
+    rows = list(db["evidence"].rows_where("id = ?", [evidence_id]))
+    return rows[0] if rows else None

@@ -1,0 +1,34 @@
+"""The audit log: one row per change, written inside the transaction that makes it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.store.connection import utc_iso
+
+
+def audit(
+    db: Database,
+    *,
+    at: datetime,
+    actor: str | int,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one row to the audit log (call inside the transaction that makes the change)."""
+    db["audit"].insert(
+        {
+            "at": utc_iso(at),
+            "actor": str(actor),
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
+        }
+    )

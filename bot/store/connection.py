@@ -1,0 +1,98 @@
+"""Opening the SQLite file: connection settings, write transactions that take the lock when they
+begin, and the one way moments are stored (UTC ISO text)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.store.schema import migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class DubanDatabase(Database):
+    """sqlite-utils' Database whose write transactions take the write lock when they begin.
+
+    A deferred transaction that reads before it writes (sqlite-utils looks at the table before
+    an insert) cannot wait for the lock: in WAL mode, when another process commits in between,
+    its upgrade fails at once with "database is locked" and the busy timeout never applies.
+    BEGIN IMMEDIATE waits (up to BUSY_TIMEOUT_MS) for the other writer instead, so the CLI and
+    the running bot can share the file.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Database]:
+        if self.conn.in_transaction:  # nested: sqlite-utils' savepoint
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+    def begin(self) -> None:
+        self.execute("BEGIN IMMEDIATE")
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply the pending migrations; returns their names.
+
+    What is pending is decided inside BEGIN IMMEDIATE, and every migration runs in that one
+    transaction: two processes opening a new file at once (the bot and a `seed`, two starters)
+    take turns, and the second finds nothing left to do instead of creating a table twice.
+    A file already up to date is only read, never locked for writing."""
+    if not migrations.pending(db):
+        return []
+    with db.atomic():  # BEGIN IMMEDIATE: waits (busy timeout) for another starter to finish
+        migrations.ensure_migrations_table(db)
+        todo = migrations.pending(db)
+        for migration in todo:
+            if not migration.transactional:
+                raise RuntimeError(f"migration {migration.name} must run in a transaction")
+            migration.fn(db)
+            db.execute(f"INSERT INTO {migrations.migrations_table} (migration_set, name, "
+                       "applied_at) VALUES (?, ?, ?)",
+                       [migrations.name, migration.name, datetime.now(UTC).isoformat()])
+    return [migration.name for migration in todo]
+
+
+def connect(path: str | Path) -> Database:
+    """Open (creating if needed) the database file and bring its schema up to date."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # The bot's handlers and jobs share one event-loop thread; check_same_thread=False only lets
+    # a thread-pool helper (e.g. a chart render) read safely under SQLite's own locking.
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    # Statements outside atomic() (a lone INSERT) get the driver's implicit BEGIN: make it
+    # IMMEDIATE too, for the same reason as DubanDatabase.atomic.
+    conn.isolation_level = "IMMEDIATE"
+    db = DubanDatabase(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        db.enable_wal()
+    migrate(db)
+    return db
+
+
+def utc_iso(moment: datetime) -> str:
+    """A timezone-aware moment as the UTC ISO text stored in every `at` column."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass a timezone-aware moment")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,241 @@
+"""The schema of the SQLite file, evolved with sqlite-utils' Migrations (applied by
+bot.store.connection.connect)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("duban")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["departments"].create(
+        {
+            "code": str,
+            "name": str,
+            "short": str,
+            "name_en": str,
+            "aliases": str,  # JSON list
+            "position": int,
+            "archived_at": str,
+        },
+        pk="code",
+        not_null={"name", "short", "name_en"},
+    )
+    db["tasks"].create(
+        {
+            "id": str,
+            "dept": str,
+            "with_depts": str,  # JSON list of department codes
+            "title": str,
+            "title_en": str,
+            "clause": str,
+            "quote": str,  # JSON list of verbatim excerpts of the plan
+            "kind": str,  # milestone | target | recurring | standing
+            "start": str,  # ISO date
+            "due": str,  # ISO date, milestones and targets
+            "recurrence": str,  # JSON, recurring tasks
+            "target_value": float,
+            "target_unit": str,
+            "target_metric": str,
+            "note": str,
+            "position": int,
+            "archived_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"dept", "title", "clause", "kind", "start"},
+        foreign_keys=[("dept", "departments", "code")],
+    )
+    db["members"].create(
+        {
+            "user_id": int,
+            "dept": str,
+            "role": str,  # liaison | coordinator
+            "status": str,  # active | pending | refused | removed | visitor (only chose a language)
+            "name": str,
+            "username": str,
+            "lang": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="user_id",
+        not_null={"role", "status"},
+        foreign_keys=[("dept", "departments", "code")],
+    )
+    db["reports"].create(
+        {
+            "id": int,
+            "task_id": str,
+            "period": str,  # due date of the occurrence for recurring tasks, else ""
+            "kind": str,  # progress | close | reopen
+            "percent": int,
+            "state": str,  # not_started | in_progress | done | blocked
+            "value": float,
+            "note": str,
+            "user_id": int,
+            "dept": str,
+            "at": str,  # UTC ISO timestamp
+            "source": str,  # telegram | cli
+            "update_key": str,  # the update that carried it; unique so a replay records nothing
+            "revoked_at": str,
+            "revoked_by": int,
+        },
+        pk="id",
+        not_null={"task_id", "period", "kind", "at"},
+        defaults={"period": ""},
+        foreign_keys=[("task_id", "tasks", "id")],
+    )
+    db["reports"].create_index(["task_id", "period", "id"])
+    db["reports"].create_index(["update_key"], unique=True)
+    db["reports"].create_index(["user_id", "id"])
+    db["evidence"].create(
+        {
+            "id": int,
+            "task_id": str,
+            "report_id": int,
+            "file_id": str,
+            "file_unique_id": str,
+            "kind": str,  # photo | document
+            "file_name": str,
+            "mime_type": str,
+            "size": int,
+            "sha256": str,
+            "path": str,
+            "caption": str,
+            "user_id": int,
+            "at": str,
+            "update_key": str,
+        },
+        pk="id",
+        not_null={"task_id", "file_id", "file_unique_id", "kind", "at"},
+        foreign_keys=[("task_id", "tasks", "id"), ("report_id", "reports", "id")],
+    )
+    db["evidence"].create_index(["task_id", "file_unique_id"], unique=True)
+    db["outbox"].create(
+        {
+            "id": int,
+            "key": str,  # e.g. nudge:T01:2022-06-30:-7, unique so nothing is sent twice
+            "kind": str,
+            "chat_id": int,
+            "payload": str,  # JSON
+            "due_at": str,
+            "created_at": str,
+            "sent_at": str,
+            "attempts": int,
+            "last_error": str,
+        },
+        pk="id",
+        not_null={"key", "kind", "created_at"},
+        defaults={"attempts": 0},
+    )
+    db["outbox"].create_index(["key"], unique=True)
+    db["audit"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,  # Telegram user id, "cli" or "seed"
+            "action": str,
+            "entity": str,
+            "entity_id": str,
+            "detail": str,  # JSON
+        },
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    db["audit"].create_index(["entity", "entity_id"])
+    db["meta"].create({"key": str, "value": str}, pk="key")  # the plan's title, document number
+
+
+@migrations()
+def m002_deadline_set_in_chat(db: Database) -> None:
+    # A deadline the coordinator sets with /deadline wins over the plan file's, so re-seeding
+    # never silently undoes a decision taken in the group.
+    db["tasks"].add_column("due_set", str)
+
+
+@migrations()
+def m003_mute_and_snapshots(db: Database) -> None:
+    # /mute pauses a task's nudges until this day (inclusive).
+    db["tasks"].add_column("muted_until", str)
+
+
+@migrations()
+def m004_latest_report_per_task(db: Database) -> None:
+    # The newest valid report of each (task, period), kept up to date on every write, so /status
+    # reads one row per task however many years of reports pile up behind it.
+    db["task_latest"].create({"task_id": str, "period": str, "report_id": int},
+                             pk=("task_id", "period"),
+                             foreign_keys=[("report_id", "reports", "id")])
+    db.execute(
+        "INSERT INTO task_latest (task_id, period, report_id) SELECT task_id, period, max(id) "
+        "FROM reports WHERE revoked_at IS NULL GROUP BY task_id, period")
+
+
+@migrations()
+def m005_completion_snapshots(db: Database) -> None:
+    # The plan's completion at the end of past days, computed once from history and kept, so the
+    # digest's trend line does not rescan years of reports every week.
+    db["snapshots"].create({"day": str, "completion": float}, pk="day")
+
+
+@migrations()
+def m006_catalogue_version(db: Database) -> None:
+    # A counter bumped by triggers on every change to departments or tasks: readers keep their
+    # copy of those rows until it moves (they change on seeding and /deadline, not on reports).
+    db["meta"].upsert({"key": "catalogue_version", "value": "0"}, pk="key")
+    bump = ("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+            "WHERE key = 'catalogue_version';")
+    for table in ("departments", "tasks"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} "
+                       f"BEGIN {bump} END")
+
+
+@migrations()
+def m007_prompts(db: Database) -> None:
+    # Questions the bot is waiting on (the guided /report, the reason for 退回), so an answer
+    # typed after a restart still finds its question, and an answer to a closed one is told so.
+    db["prompts"].create({
+        "id": int, "chat_id": int, "user_id": int, "kind": str, "step": str, "data": str,
+        "created_at": str, "updated_at": str, "closed_at": str, "outcome": str,
+    }, pk="id", not_null={"chat_id", "user_id", "kind", "step", "created_at", "updated_at"})
+    db["prompts"].create_index(["chat_id", "user_id", "kind", "closed_at"])
+    db["prompt_messages"].create({"chat_id": int, "message_id": int, "prompt_id": int},
+                                 pk=("chat_id", "message_id"),
+                                 foreign_keys=[("prompt_id", "prompts", "id")])
+
+
+@migrations()
+def m008_lifecycle(db: Database) -> None:
+    # Each record of a task keeps the lifecycle state after it (bot.domain.lifecycle) and what the
+    # state carries (a pending extension, the state before 中止, a reason); older records are
+    # read by what they say. Notices (交办单, 督办单) wait for their 签收.
+    db["reports"].add_column("lifecycle", str)
+    db["reports"].add_column("data", str)
+    db["notices"].create({
+        "id": int, "kind": str, "dept": str, "tasks": str, "colour": str, "at": str,
+        "by": int, "chat_id": int, "message_id": int, "acked_at": str, "acked_by": int,
+        "ack_late_told_at": str,
+    }, pk="id", not_null={"kind", "dept", "tasks", "at"})
+    db["notices"].create_index(["dept", "acked_at"])
+
+
+@migrations()
+def m009_inbox_updates(db: Database) -> None:
+    # Every update from Telegram, kept before it is confirmed and marked when handled (bot/store/inbox.py).
+    db["inbox"].create({"update_id": int, "received_at": str, "payload": str, "done_at": str},
+                       pk="update_id", not_null={"received_at", "payload"})
+    db["inbox"].create_index(["done_at"])
+
+
+@migrations()
+def m010_unit_quotas(db: Database) -> None:
+    # 任务分解: a numeric target split into county-level units' quotas (JSON {unit: quota}), and
+    # a report of one unit's value. The report's `value` stays the city figure (the sum of every
+    # unit's newest value), so every existing reader keeps seeing the city's number.
+    db["tasks"].add_column("unit_quotas", str)
+    db["reports"].add_column("unit", str)
+    db["reports"].add_column("unit_value", float)
