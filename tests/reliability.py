@@ -59,12 +59,12 @@ SEED = """
 import sys, json
 from datetime import datetime
 from zoneinfo import ZoneInfo
-from bot import db as dbmod
-from bot.directory import add_member
-from bot.plan import DEFAULT_PLAN_FILE, load_plan, read_plan_file
+from bot.services.directory import add_member
+from bot.services.plan import load_plan, read_plan_file
+from bot.store import connection as dbmod
 now = datetime(2022, 1, 5, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 db = dbmod.connect(sys.argv[1])
-load_plan(db, read_plan_file(DEFAULT_PLAN_FILE), now=now)
+load_plan(db, read_plan_file(sys.argv[3]), now=now)
 for uid, (dept, name) in json.loads(sys.argv[2]).items():
     add_member(db, user_id=int(uid), dept=dept, role="liaison", now=now, actor="probe", name=name)
 db.close()
@@ -76,7 +76,8 @@ def seed(root: Path, db_path: Path, liaisons: dict[int, tuple[str, str]] | None 
     """The plan and some liaisons, written by `root`'s own code (its schema)."""
     people = liaisons if liaisons is not None else {LIAISON: ("HEALTH", "张卫健")}
     subprocess.run([*wrapper, sys.executable, "-c", SEED, str(db_path),
-                    json.dumps({str(k): v for k, v in people.items()})],
+                    json.dumps({str(k): v for k, v in people.items()}),
+                    str(root / "tasks_seed.yaml")],
                    env=env_for(root), check=True, capture_output=True, timeout=120)
 
 
@@ -417,7 +418,8 @@ def probe_migrations(work: Path, root: Path = ROOT, rounds: int = 20) -> RaceFig
 
 
 def probe_seed_race(work: Path, root: Path = ROOT, rounds: int = 8) -> RaceFigures:
-    return race(root, work / "seed", lambda _: ["seed"], rounds, "two seed runs on a new file")
+    return race(root, work / "seed", lambda _: ["seed", str(root / "tasks_seed.yaml")], rounds,
+                "two seed runs on a new file")
 
 
 # ---------------------------------------------------------------- 7. damaged and unusable files
@@ -547,10 +549,8 @@ def bad_plans(good: str) -> dict[str, str]:
 
 
 def probe_plans(work: Path, root: Path = ROOT, timeout: float = 60) -> list[PlanCase]:
-    from bot.plan import DEFAULT_PLAN_FILE
-
     work.mkdir(parents=True, exist_ok=True)
-    good = Path(DEFAULT_PLAN_FILE).read_text(encoding="utf-8")
+    good = (root / "tasks_seed.yaml").read_text(encoding="utf-8")
     cases = []
     for n, (name, text) in enumerate(bad_plans(good).items()):
         folder = work / f"plan{n}"
@@ -595,8 +595,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from bot import db as dbmod
-from bot.evidence import archive, record_evidence
+from bot.services.evidence import archive, record_evidence
+from bot.store import connection as dbmod
 now = datetime(2022, 3, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 db = dbmod.connect(sys.argv[1])
 for n in range(3):
