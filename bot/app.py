@@ -32,7 +32,7 @@ from bot.language.i18n import t
 from bot.outputs.scoring import Rules, RulesError, load_rules
 from bot.services.directory import ensure_coordinators
 from bot.store import connection as dbmod
-from bot.store import inbox
+from bot.store import health, inbox
 from handlers import register
 from handlers.commands import menu
 from handlers.context import DubanContext, Services
@@ -355,6 +355,9 @@ def run_bot(settings: Settings) -> int:
         for lang in ("zh", "en"):
             print(t("start_rules_broken", lang, html=False, error=str(exc)), file=sys.stderr)
         return 2
+    # A damaged file is refused before anything reads or writes it (StorageError: the CLI says
+    # which file and what to do, status 2).
+    health.check_whole(settings.database_path)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -36,6 +37,7 @@ from bot.services.progress import (
     task_view,
 )
 from bot.store import connection as dbmod
+from bot.store import health
 from bot.store.meta import meta
 
 
@@ -426,4 +428,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dataclasses import replace
 
         settings = replace(settings, database_path=Path(args.db))
-    return args.func(args, settings)
+    try:
+        return args.func(args, settings)
+    except (sqlite3.Error, OSError, health.StorageError) as exc:
+        kind = health.kind_of(exc)
+        if kind is None:
+            raise
+        return storage_failed(exc, kind, settings)
+
+
+def storage_failed(exc: BaseException, kind: str, settings: Settings) -> int:
+    """A storage failure in any command: what is wrong with which file and what to do (both
+    languages), status 2, no traceback."""
+    if isinstance(exc, health.StorageError):
+        path, detail = exc.path, exc.detail
+    elif isinstance(exc, OSError):
+        path, detail = exc.filename or settings.database_path, exc.strerror or str(exc)
+    else:
+        path, detail = settings.database_path, str(exc)
+    for lang in ("zh", "en"):
+        print(t(f"storage_{kind}", lang, html=False, file=str(path), detail=detail),
+              file=sys.stderr)
+    return 2

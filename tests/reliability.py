@@ -514,6 +514,45 @@ async def run_on(root: Path, db_path: Path, how: str, wrapper: Sequence[str] = (
                        out.strip()[-160:])
 
 
+async def probe_read_only(work: Path, root: Path = ROOT) -> list[StorageCase]:
+    """The data folder on a filesystem mounted read-only: every command and `run`."""
+    from tests.smallfs import SmallFS
+
+    work.mkdir(parents=True, exist_ok=True)
+    template = fresh_copy(root, work, "ro-template")
+    cases = []
+    with SmallFS(16 << 20) as fs:
+        fs.outside("data").mkdir()
+        shutil.copyfile(template, fs.outside("data", "duban.db"))
+        fs.read_only(True)
+        db_in = fs.inside("data", "duban.db")
+        for command, args in COMMANDS.items():
+            if command == "backup":
+                args = ["backup", str(work / "bk")]  # the backup itself goes elsewhere
+            if command == "export":
+                args = [*args[:-1], str(work / "ledger.xlsx")]
+            done = cli(root, "--db", str(db_in), *args, cwd=work, wrapper=fs.wrapper)
+            out = done.stdout + done.stderr
+            cases.append(StorageCase("read-only folder", command, done.returncode,
+                                     "Traceback" in out, str(db_in) in out,
+                                     said=out.strip()[-160:]))
+        run_dir = work / "ro-run"
+        run_dir.mkdir()
+        async with running_server() as server:
+            server.add_chat(GROUP, type="supergroup")
+            proc = await start_bot(server, root, run_dir, db_in, wrapper=fs.wrapper)
+            try:
+                await until(lambda: server.poll_count > 0 or proc.returncode is not None, 60,
+                            "the bot to poll or stop")
+            finally:
+                started = server.poll_count > 0
+                code = await stop_bot(proc)
+        out = (run_dir / "bot.log").read_text(errors="replace")
+        cases.append(StorageCase("read-only folder", "run", code, "Traceback" in out,
+                                 str(db_in) in out, started, out.strip()[-160:]))
+    return cases
+
+
 # ---------------------------------------------------------------- 8. plan files
 
 
@@ -928,6 +967,8 @@ async def main_async(args: argparse.Namespace) -> None:
             show("seeds", probe_seed_race(base / "migrations", args.root))
         if not only or "storage" in only:
             for case in await probe_damaged(base / "storage", args.root):
+                show("storage", case)
+            for case in await probe_read_only(base / "read-only", args.root):
                 show("storage", case)
         if not only or "plans" in only:
             for case in probe_plans(base / "plans", args.root):
