@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.language.dates import warm_up
 from bot.language.i18n import t
 from bot.outputs.scoring import Rules, RulesError, load_rules
-from bot.services.directory import ensure_coordinators
+from bot.services.directory import sync_coordinators
 from bot.store import connection as dbmod
 from bot.store import health, inbox
 from handlers import register
@@ -253,8 +253,15 @@ async def post_shutdown(app: Application) -> None:
 
 async def post_init(app: Application) -> None:
     services: Services = app.bot_data
-    ensure_coordinators(services.db, services.settings.coordinator_ids,
-                        now=datetime.now(services.settings.tz))
+    made, removed = sync_coordinators(services.db, services.settings.coordinator_ids,
+                                      now=datetime.now(services.settings.tz))
+    if made:
+        log.info("coordinators from COORDINATOR_IDS: %s", ", ".join(map(str, made)))
+    if removed:
+        log.warning("COORDINATOR_IDS no longer lists %s: their coordinator rows were removed",
+                    ", ".join(map(str, removed)))
+    if not services.settings.coordinator_ids:
+        log.warning("COORDINATOR_IDS is empty: nobody can use the coordinator's commands")
     await replay_inbox(app)  # before polling or the webhook starts: these come first
     await set_commands(app)
     if services.settings.jobs:

@@ -152,6 +152,10 @@ def cmd_members(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "add":
             if not _need_plan(db):
                 return 1
+            if args.role == "coordinator" and args.user_id not in settings.coordinator_ids:
+                print(t("coordinator_from_settings", args.lang, html=False,
+                        user_id=args.user_id), file=sys.stderr)
+                return 1
             m = add_member(db, user_id=args.user_id, dept=args.dept, role=args.role, now=now,
                            actor="cli", name=args.name)
             print(t("member_saved", args.lang, html=False, user_id=m["user_id"],

@@ -180,14 +180,33 @@ def members(db: Database, include_removed: bool = False) -> list[dict[str, Any]]
 # ---------------------------------------------------------------- joining and leaving
 
 
-def ensure_coordinators(db: Database, user_ids: frozenset[int], *, now: datetime) -> None:
-    """Make the configured coordinators active coordinators (audited only when something changes)."""
+def sync_coordinators(db: Database, user_ids: frozenset[int], *, now: datetime
+                      ) -> tuple[list[int], list[int]]:
+    """Bring the members table in line with COORDINATOR_IDS, which alone decides who
+    coordinates: the configured ids become active coordinators, and every other active
+    coordinator row is removed (a person taken off the list keeps no rights). Audited (actor
+    "config") only where something changes; returns (made coordinator, removed)."""
+    made = []
     for user_id in sorted(user_ids):
         member = get_member(db, user_id)
         if member and member["role"] == "coordinator" and member["status"] == "active":
             continue
         add_member(db, user_id=user_id, dept=(member or {}).get("dept"), role="coordinator",
                    now=now, actor="config")
+        made.append(user_id)
+    removed = []
+    for member in db["members"].rows_where("role = 'coordinator' AND status = 'active'",
+                                           order_by="user_id"):
+        if member["user_id"] in user_ids:
+            continue
+        with db.atomic():
+            db["members"].update(member["user_id"], {"status": "removed",
+                                                     "updated_at": utc_iso(now)})
+            audit(db, at=now, actor="config", action="member.remove", entity="members",
+                  entity_id=member["user_id"],
+                  detail={"role": "coordinator", "reason": "not in COORDINATOR_IDS"})
+        removed.append(member["user_id"])
+    return made, removed
 
 
 def _named(db: Database, code: str | None) -> Names | str:
@@ -264,7 +283,7 @@ def dept_names(db: Database) -> dict[str, Names]:
     return {d["code"]: Names(zh=d["short"], en=d["name_en"]) for d in departments(db, True)}
 
 
-def actor(db: Database, user_id: int, coordinator_ids: frozenset[int] = frozenset()) -> Actor:
+def actor(db: Database, user_id: int, coordinator_ids: frozenset[int] | None = None) -> Actor:
     """The role `user_id` plays now (see bot.domain.access)."""
     return actor_of(user_id, get_member(db, user_id), coordinator_ids)
 
