@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, LANGS, t
-from bot.outputs.render.chat import members_html, mention
+from bot.outputs.render.chat import inert_name, members_html, mention
 from bot.services.directory import (
     decide_join,
     dept_names,
@@ -67,7 +67,7 @@ async def _join(update: Update, context: DubanContext, dept_text: str) -> None:
         InlineKeyboardButton(t("btn_refuse", DEFAULT_LANG),
                              callback_data=f"join:refuse:{who.user_id}:{member['dept']}"),
     ]])
-    text = t("join_review", DEFAULT_LANG, user=user.full_name, dept=names[member["dept"]],
+    text = t("join_review", DEFAULT_LANG, user=inert_name(user.full_name), dept=names[member["dept"]],
              user_id=who.user_id)
     target = context.group_id or update.effective_chat.id
     await context.bot.send_message(target, text, reply_markup=buttons,
@@ -100,7 +100,7 @@ async def decide_join_button(update: Update, context: DubanContext) -> None:
     outcome = await _decide(update, context, int(raw_id), verb == "approve", dept)
     await query.answer()
     await query.edit_message_text(
-        f"{shown_html(query.message)}\n\n{outcome} {t('decided_by', DEFAULT_LANG, user=who.name)}")
+        f"{shown_html(query.message)}\n\n{outcome} {t('decided_by', DEFAULT_LANG, user=inert_name(who.name))}")
 
 
 async def decide_join_command(update: Update, context: DubanContext) -> None:

@@ -16,7 +16,13 @@ from telegram.error import TelegramError
 from bot.domain.access import Action
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, Html, field, label, t
-from bot.outputs.render.chat import mention, recorded_text, returned_notice, review_request_html
+from bot.outputs.render.chat import (
+    inert_name,
+    mention,
+    recorded_text,
+    returned_notice,
+    review_request_html,
+)
 from bot.services.directory import department, find_task, liaisons_of
 from bot.services.evidence import count_for_task, for_review
 from bot.services.progress import (
@@ -55,7 +61,7 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
     message = update.effective_message
     if window and message and message.chat.type != "private" and not rec.duplicate:
         short = t("ack_line", DEFAULT_LANG, task=rec.task["id"], percent=rec.report["percent"],
-                  user=caller(update, context).name,
+                  user=inert_name(caller(update, context).name),
                   status=label("status", rec.status.status, DEFAULT_LANG))
         context.bot_data.acks.add(context.bot, message.chat_id,
                                   message.message_thread_id if message.is_topic_message else None,
@@ -161,7 +167,7 @@ async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.P
                   period=prompt.data.get("period"))
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
     await _mark_card(context, prompt.chat_id, prompt.data.get("card"),
-                     t("review_returned_mark", DEFAULT_LANG, user=caller(update, context).name,
+                     t("review_returned_mark", DEFAULT_LANG, user=inert_name(caller(update, context).name),
                        reason=reason))
 
 

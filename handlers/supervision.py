@@ -16,7 +16,7 @@ from bot.domain.lifecycle import OPEN, Event
 from bot.errors import DubanError
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t
-from bot.outputs.render.chat import mention, notice_html
+from bot.outputs.render.chat import inert_name, mention, notice_html
 from bot.services import notices
 from bot.services.directory import (
     department,
@@ -124,7 +124,7 @@ async def acknowledge_button(update: Update, context: DubanContext) -> None:
     await query.answer(t("acked_ok", who.lang))
     stamp = f"{context.now():%m-%d %H:%M}"
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
-                                  + t("acked_by", DEFAULT_LANG, user=who.name, when=stamp))
+                                  + t("acked_by", DEFAULT_LANG, user=inert_name(who.name), when=stamp))
 
 
 async def extend_command(update: Update, context: DubanContext) -> None:
@@ -189,7 +189,7 @@ async def extension_button(update: Update, context: DubanContext) -> None:
     new_due = rec.task["due_set"]
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("extend_approved", DEFAULT_LANG, task=task_id,
-                                      user=who.name, date=new_due))
+                                      user=inert_name(who.name), date=new_due))
 
 
 async def extension_refusal_reason(update: Update, context: DubanContext,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -15,7 +16,7 @@ from bot.domain.access import Actor, actor_of
 from bot.errors import DubanError
 from bot.language import names
 from bot.language.i18n import Names
-from bot.store.audit import audit
+from bot.store.audit import audit, recent
 from bot.store.connection import utc_iso
 
 ROLES = ("liaison", "coordinator")
@@ -230,8 +231,26 @@ def request_join(db: Database, *, user_id: int, dept_text: str, now: datetime,
         raise DubanError("already_member", dept=_named(db, member["dept"]))
     if member and member["status"] == "pending" and member["dept"] == dept["code"]:
         raise DubanError("join_pending", dept=_named(db, dept["code"]))
+    check_join_rate(db, user_id, now)
     return add_member(db, user_id=user_id, dept=dept["code"], role="liaison", now=now,
                       actor=user_id, name=name, username=username, status="pending")
+
+
+JOINS_PER_HOUR = 3  # applications (new or replacing) one person may make in an hour
+
+
+def check_join_rate(db: Database, user_id: int, now: datetime) -> None:
+    """Every application posts a card to the coordination group: a person may apply (or change
+    their application's department) at most JOINS_PER_HOUR times in an hour, counted from the
+    audit log, so a stranger cannot flood the group with cards."""
+    since = now - timedelta(hours=1)
+    made = [row for row in recent(db, entity="members", entity_id=user_id, actor=user_id,
+                                  actions=("member.add", "member.update"), since=since)
+            if row["detail"].get("status") == "pending"]
+    if len(made) >= JOINS_PER_HOUR:
+        first = datetime.fromisoformat(made[0]["at"]).astimezone(now.tzinfo)
+        wait = max(1, math.ceil((first + timedelta(hours=1) - now).total_seconds() / 60))
+        raise DubanError("join_too_often", count=JOINS_PER_HOUR, minutes=wait)
 
 
 def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
