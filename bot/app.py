@@ -36,7 +36,10 @@ from bot.store import health, inbox
 from handlers import register
 from handlers.commands import menu
 from handlers.context import DubanContext, Services
-from handlers.jobs import schedule_jobs
+from handlers.jobs import schedule_jobs, send_digest_row
+from handlers.review import send_review_row
+from handlers.sender import Sender, schedule_sweep
+from handlers.supervision import send_extension_row, send_notice_row
 
 log = logging.getLogger("duban")
 
@@ -247,8 +250,9 @@ async def set_commands(app: Application) -> None:
 
 
 async def post_shutdown(app: Application) -> None:
-    """Acknowledgements still gathering go out before the bot stops."""
+    """Acknowledgements still gathering, and parts being sent, go out before the bot stops."""
     await app.bot_data.acks.drain()
+    await app.bot_data.sender.drain()
 
 
 async def post_init(app: Application) -> None:
@@ -264,6 +268,7 @@ async def post_init(app: Application) -> None:
         log.warning("COORDINATOR_IDS is empty: nobody can use the coordinator's commands")
     await replay_inbox(app)  # before polling or the webhook starts: these come first
     await set_commands(app)
+    schedule_sweep(app)  # parts recorded but unsent (a crash, Telegram down) go out now
     if services.settings.jobs:
         schedule_jobs(app)
     warm_up()  # dateparser's first parse costs ~200 ms; pay it before the first user does
@@ -313,6 +318,9 @@ def build_application(settings: Settings, database=None,
     services.db = database
     services.settings = settings
     services.rules = rules if rules is not None else load_rules(settings.scoring_rules)
+    services.sender = Sender(app)
+    services.sender.kinds.update(review=send_review_row, extension=send_extension_row,
+                                 notice=send_notice_row, digest=send_digest_row)
     register(app)
     return app
 

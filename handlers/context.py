@@ -30,6 +30,7 @@ class Services:
     warned_chats: set[int]
     clock: Callable[[], datetime] | None  # tests set a fixed "now"; None reads the wall clock
     acks: AckGatherer  # a group's acknowledgements in a burst, gathered into one message
+    sender: Any  # handlers.sender.Sender: every post of the bot's own (set by bot.app)
     rules: Rules  # the scoring rules, read once at start (SCORING_RULES or the packaged ones)
 
     def __init__(self) -> None:
@@ -142,6 +143,15 @@ def shown_html(message: object) -> str:
     """The HTML of a message a button sits on; '' when Telegram no longer shows it to the bot
     (an InaccessibleMessage, over 48 hours old, has no text)."""
     return getattr(message, "text_html", None) or ""
+
+
+def origin_of(update: Update) -> dict[str, int | None]:
+    """Where an update came from (chat, forum topic): a card about it is posted in that topic
+    when it goes to that chat, and in that chat when no coordination group is configured."""
+    message = update.effective_message
+    chat = update.effective_chat.id if update.effective_chat else None
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    return {"chat": chat, "thread": thread}
 
 
 def topic_of(update: Update, chat_id: int | None) -> int | None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, LANGS, t
@@ -19,7 +17,16 @@ from bot.services.directory import (
     request_join,
     set_language,
 )
-from handlers.context import DubanContext, args_text, caller, reply, shown_html, topic_of
+from bot.store import outbox
+from handlers.context import (
+    DubanContext,
+    args_text,
+    caller,
+    origin_of,
+    reply,
+    shown_html,
+    update_key,
+)
 
 
 async def show_start(update: Update, context: DubanContext) -> None:
@@ -61,17 +68,19 @@ async def _join(update: Update, context: DubanContext, dept_text: str) -> None:
                           now=context.now(), name=user.full_name, username=user.username)
     names = dept_names(context.db)
     await reply(update, t("join_requested", who.lang, dept=names[member["dept"]]))
-    buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(t("btn_approve", DEFAULT_LANG),
-                             callback_data=f"join:approve:{who.user_id}:{member['dept']}"),
-        InlineKeyboardButton(t("btn_refuse", DEFAULT_LANG),
-                             callback_data=f"join:refuse:{who.user_id}:{member['dept']}"),
-    ]])
-    text = t("join_review", DEFAULT_LANG, user=inert_name(user.full_name), dept=names[member["dept"]],
-             user_id=who.user_id)
-    target = context.group_id or update.effective_chat.id
-    await context.bot.send_message(target, text, reply_markup=buttons,
-                                   message_thread_id=topic_of(update, target))
+    buttons = [[
+        [t("btn_approve", DEFAULT_LANG), f"join:approve:{who.user_id}:{member['dept']}"],
+        [t("btn_refuse", DEFAULT_LANG), f"join:refuse:{who.user_id}:{member['dept']}"],
+    ]]
+    text = t("join_review", DEFAULT_LANG, user=inert_name(user.full_name),
+             dept=names[member["dept"]], user_id=who.user_id)
+    # The card goes through the outbox (handlers/sender.py): retried, swept if it fails, and
+    # not posted once the application was decided or changed.
+    key = f"join:{update_key(update)}"
+    outbox.enqueue(context.db, key=key, kind="message", chat_id=None, now=context.now(),
+                   payload={"text": text, "buttons": buttons, **origin_of(update),
+                            "join": {"user": who.user_id, "dept": member["dept"]}})
+    context.bot_data.sender.kick(key)
 
 
 async def _decide(update: Update, context: DubanContext, user_id: int, approve: bool,
@@ -82,12 +91,13 @@ async def _decide(update: Update, context: DubanContext, user_id: int, approve: 
     key = "join_approved" if approve else "join_refused"
     dept = dept_names(context.db)[member["dept"]]
     outcome = t(key, DEFAULT_LANG, user=mention(user_id, member["name"]), dept=dept)
-    try:  # a private word too, if the applicant has ever started the bot
-        await context.bot.send_message(user_id, t(key, member.get("lang") or DEFAULT_LANG,
-                                                  user=member["name"] or str(user_id),
-                                                  dept=dept))
-    except TelegramError:
-        logging.getLogger(__name__).info("could not message applicant %s privately", user_id)
+    # A private word too, through the outbox; Telegram refuses it (403) to someone who never
+    # started the bot, and it is then given up.
+    private = f"decision:{update_key(update)}"
+    outbox.enqueue(context.db, key=private, kind="message", chat_id=user_id, now=context.now(),
+                   payload={"text": t(key, member.get("lang") or DEFAULT_LANG,
+                                      user=member["name"] or str(user_id), dept=dept)})
+    context.bot_data.sender.kick(private)
     return outcome
 
 

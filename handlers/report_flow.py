@@ -32,6 +32,7 @@ from handlers.context import (
     args_text,
     caller,
     force_reply,
+    origin_of,
     reply,
     tell,
     update_key,
@@ -63,7 +64,7 @@ async def report_entry(update: Update, context: DubanContext) -> None:
     rec = record_report(context.db, user_id=who.user_id, task_ref=task["id"],
                         now=context.now(), percent=data.percent, state=data.state,
                         value=data.value, note=data.note, unit=data.unit,
-                        update_key=update_key(update))
+                        update_key=update_key(update), origin=origin_of(update))
     await acknowledge(update, context, rec, who.lang)
 
 
@@ -82,7 +83,8 @@ async def report_with_file(update: Update, context: DubanContext) -> None:
     data = parse_report_args(task, words[1:])
     rec = record_report(context.db, user_id=who.user_id, task_ref=task["id"], now=context.now(),
                         percent=data.percent, state=data.state, value=data.value,
-                        note=data.note, update_key=update_key(update))
+                        note=data.note, update_key=update_key(update),
+                        origin=origin_of(update))
     saved, failed = await save_evidence(context, who.user_id, task["id"], [item], who.lang,
                                         rec.report["id"])
     if saved:
@@ -274,7 +276,7 @@ async def confirm(update: Update, context: DubanContext) -> None:
     rec = record_report(context.db, user_id=who.user_id, task_ref=data["task"],
                         now=context.now(), percent=data.get("percent"), state=data.get("state"),
                         value=data.get("value"), note=data.get("note") or "",
-                        update_key=f"prompt:{prompt.id}")
+                        update_key=f"prompt:{prompt.id}", origin=origin_of(update))
     prompts.close(context.db, prompt, now=context.now(), outcome="recorded")
     await query.answer()
     await query.edit_message_reply_markup(None)

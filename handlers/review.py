@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.domain.access import Action
+from bot.domain.lifecycle import State
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, Html, field, label, t
 from bot.outputs.render.chat import (
@@ -28,9 +29,11 @@ from bot.services.evidence import count_for_task, for_review
 from bot.services.progress import (
     Recorded,
     close_task,
+    get_report,
     last_reporter,
     reopen_task,
     reporter_of,
+    snapshot_of,
     stale,
     task_version,
 )
@@ -40,12 +43,13 @@ from handlers.context import (
     args_text,
     caller,
     force_reply,
+    origin_of,
     reply,
     shown_html,
-    topic_of,
     update_key,
 )
 from handlers.reporting import task_for
+from handlers.sender import Later, Sender, Superseded
 
 log = logging.getLogger(__name__)
 REVIEW_EVIDENCE_MAX = 5
@@ -56,22 +60,24 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
                       extra: str = "") -> None:
     """Tell the reporter what was recorded; a 100% claim goes to the coordinator for the check.
     In the group a burst of acknowledgements is gathered into one message (handlers/acks.py)."""
-    text = recorded_text(rec, lang) + extra
-    window = context.settings.ack_gather_ms
-    message = update.effective_message
-    if window and message and message.chat.type != "private" and not rec.duplicate:
-        short = t("ack_line", DEFAULT_LANG, task=rec.task["id"], percent=rec.report["percent"],
-                  user=inert_name(caller(update, context).name),
-                  status=label("status", rec.status.status, DEFAULT_LANG))
-        context.bot_data.acks.add(context.bot, message.chat_id,
-                                  message.message_thread_id if message.is_topic_message else None,
-                                  text, short, window)
-    else:
-        await reply(update, text)
-    if rec.report["kind"] == "claim":
-        # Through the outbox: a claim replayed after a crash (the inbox hands the update back)
-        # still gets its review card, and a card already posted is never posted again.
-        await request_review(update, context, rec)
+    try:
+        text = recorded_text(rec, lang) + extra
+        window = context.settings.ack_gather_ms
+        message = update.effective_message
+        if window and message and message.chat.type != "private" and not rec.duplicate:
+            short = t("ack_line", DEFAULT_LANG, task=rec.task["id"],
+                      percent=rec.report["percent"],
+                      user=inert_name(caller(update, context).name),
+                      status=label("status", rec.status.status, DEFAULT_LANG))
+            thread = message.message_thread_id if message.is_topic_message else None
+            context.bot_data.acks.add(context.bot, message.chat_id, thread, text, short, window)
+        else:
+            await reply(update, text)
+    finally:
+        if rec.report["kind"] == "claim":
+            # The card was recorded with the claim (bot.services.progress.CARDS): whatever
+            # becomes of the acknowledgement, it goes out once, now or at the next sweep.
+            request_review(context, rec, origin_of(update))
 
 
 def review_buttons(task_id: str, version: int, period: str) -> InlineKeyboardMarkup:
@@ -84,32 +90,39 @@ def review_buttons(task_id: str, version: int, period: str) -> InlineKeyboardMar
     ]])
 
 
-async def request_review(update: Update, context: DubanContext, rec: Recorded) -> None:
-    db = context.db
-    task = rec.task
-    target = context.group_id or update.effective_chat.id
-    row = outbox.pending(db, key=f"review:{rec.report['id']}", kind="review", chat_id=target,
-                         now=context.now())
-    if row is None:
-        return  # posted before
-    if rec.report["revoked_at"]:
-        outbox.mark_sent(db, [row], context.now())  # taken back before its card went out
-        return
-    text = review_request_html(task, department(db, task["dept"]),
-                               reporter_of(db, rec.report), rec.report,
-                               count_for_task(db, task["id"]), DEFAULT_LANG)
-    review = await context.bot.send_message(
-        target, text, reply_markup=review_buttons(task["id"], task_version(db, task["id"]),
-                                                  rec.report["period"]),
-        message_thread_id=topic_of(update, target))
-    outbox.mark_sent(db, [row], context.now())
-    for row in for_review(db, task["id"], rec.report["id"], REVIEW_EVIDENCE_MAX):
-        send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
+def request_review(context: DubanContext, rec: Recorded, origin: dict) -> None:
+    """Send the claim's card (kept since the claim; one made now for a claim recorded before
+    cards were kept with their claims)."""
+    key = f"review:{rec.report['id']}"
+    outbox.enqueue(context.db, key=key, kind="review", chat_id=None,
+                   payload={"report": rec.report["id"], **origin}, now=context.now())
+    context.bot_data.sender.kick(key)
+
+
+async def send_review_row(sender: Sender, row: dict, mark) -> None:
+    """The coordinator's card for a claim, as the task stands when it goes out, then the
+    claim's evidence as replies to it."""
+    db = sender.db
+    report = get_report(db, row["payload"].get("report") or int(row["key"].split(":")[1]))
+    if report is None or report["revoked_at"]:
+        raise Superseded("the claim was taken back")
+    task = find_task(db, report["task_id"], include_archived=True)
+    _, _, snap = snapshot_of(db, task, sender.now().date(), report["period"] or None)
+    if snap.state is not State.CLAIMED:
+        raise Superseded("the claim was decided")
+    text = review_request_html(task, department(db, task["dept"]), reporter_of(db, report),
+                               report, count_for_task(db, task["id"]), DEFAULT_LANG)
+    card = await sender.post(row, text, review_buttons(task["id"], task_version(db, task["id"]),
+                                                       report["period"]))
+    mark(card.message_id)
+    for ev in for_review(db, task["id"], report["id"], REVIEW_EVIDENCE_MAX):
+        send = sender.bot.send_photo if ev["kind"] == "photo" else sender.bot.send_document
         try:
-            await send(target, row["file_id"], caption=f"{task['id']} · #{row['id']}",
-                       reply_to_message_id=review.message_id)
-        except TelegramError:
-            log.warning("could not resend evidence %s for review", row["id"], exc_info=True)
+            await sender.call(lambda ev=ev, send=send: send(
+                card.chat_id, ev["file_id"], caption=f"{task['id']} · #{ev['id']}",
+                reply_to_message_id=card.message_id), f"evidence {ev['id']}")
+        except (TelegramError, Later):
+            log.warning("could not resend evidence %s for review", ev["id"], exc_info=True)
 
 
 async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:

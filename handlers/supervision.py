@@ -5,7 +5,9 @@ the question) it was made for; the core refuses a stale one and says what change
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -23,6 +25,7 @@ from bot.services.directory import (
     dept_names,
     find_department,
     find_departments,
+    find_task,
     liaisons_of,
     normalise_task_ref,
 )
@@ -31,7 +34,9 @@ from bot.services.progress import (
     close_directly,
     close_task,
     decide_extension,
+    get_report,
     plan_summary,
+    reporter_of,
     request_extension,
     snapshot_of,
     stale,
@@ -44,13 +49,14 @@ from handlers.context import (
     args_text,
     caller,
     force_reply,
+    origin_of,
     reply,
     shown_html,
-    topic_of,
     update_key,
 )
 from handlers.reporting import task_for
 from handlers.review import announce_close, notify_reporter
+from handlers.sender import Sender, Superseded
 
 log = logging.getLogger(__name__)
 EXTEND_REFUSE_PROMPT = "extend_refuse_reason"
@@ -63,19 +69,49 @@ def _ack_button(notice: notices.Notice) -> InlineKeyboardMarkup:
                                                        callback_data=f"ack:{notice.id}")]])
 
 
-async def post_notice(context: DubanContext, notice: notices.Notice, chat_id: int,
-                      thread_id: int | None = None) -> None:
-    """Post a 交办单 or 督办单 to the group, mentioning the department's liaisons, with 签收."""
-    db = context.db
-    now = context.now()
-    summary = plan_summary(db, now, dept=notice.dept).departments[0]
+async def send_notice_row(sender: Sender, row: dict, mark) -> None:
+    """A 交办单 or 督办单, rendered as its tasks stand when it goes out, mentioning the
+    department's liaisons, with 签收; a notice signed or posted meanwhile is not posted again."""
+    db = sender.db
+    notice = notices.get(db, row["payload"]["notice"])
+    if notice is None or notice.acked_at or notice.message_id:
+        raise Superseded("the notice was posted or signed already")
+    summary = plan_summary(db, sender.now(), dept=notice.dept).departments[0]
     views = [v for v in summary.tasks if v.task["id"] in notice.tasks]
     people = [mention(m["user_id"], m["name"]) for m in liaisons_of(db, notice.dept)]
     text = notice_html(notice, department(db, notice.dept), views, people,
-                       context.settings.ack_workdays, DEFAULT_LANG)
-    sent = await context.bot.send_message(chat_id, text, reply_markup=_ack_button(notice),
-                                          message_thread_id=thread_id)
-    notices.posted(db, notice, chat_id, sent.message_id)
+                       sender.settings.ack_workdays, DEFAULT_LANG)
+    sent = await sender.post(row, text, _ack_button(notice))
+    notices.posted(db, notice, sent.chat_id, sent.message_id)
+    mark(sent.message_id)
+
+
+async def send_extension_row(sender: Sender, row: dict, mark) -> None:
+    """The coordinator's card for an extension request, while the request still waits."""
+    db = sender.db
+    report = get_report(db, row["payload"]["report"])
+    asked = json.loads((report or {}).get("data") or "{}").get("extension")
+    if report is None or report["revoked_at"] or not asked:
+        raise Superseded("the request was taken back")
+    task = find_task(db, report["task_id"], include_archived=True)
+    _, _, snap = snapshot_of(db, task, sender.now().date())
+    if snap.extension != asked:
+        raise Superseded("the request was decided or withdrawn")
+    version = task_version(db, task["id"])
+    text = t("extend_card", DEFAULT_LANG, dept=dept_names(db)[task["dept"]], task=task["id"],
+             title=field(task, "title", DEFAULT_LANG),
+             old=format_day(date.fromisoformat(asked["from"]), DEFAULT_LANG),
+             new=format_day(date.fromisoformat(asked["due"]), DEFAULT_LANG),
+             reason=asked["reason"],
+             user=mention(report["user_id"], reporter_of(db, report).get("name")))
+    buttons = InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
+                             callback_data=f"ex:ok:{task['id']}:{version}"),
+        InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
+                             callback_data=f"ex:no:{task['id']}:{version}"),
+    ]])
+    sent = await sender.post(row, text, buttons)
+    mark(sent.message_id)
 
 
 def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[dict[str, Any]]:
@@ -103,9 +139,9 @@ async def chase_command(update: Update, context: DubanContext) -> None:
     tasks = _chase_targets(context, who, ref)
     notice = notices.chase(context.db, user_id=who.user_id, tasks=tasks, now=context.now(),
                            colours=context.settings.chase_colours,
-                           update_key=update_key(update))
+                           update_key=update_key(update), origin=origin_of(update))
+    context.bot_data.sender.kick(f"notice:{notice.id}")
     target = context.group_id or update.effective_chat.id
-    await post_notice(context, notice, target, topic_of(update, target))
     if update.effective_chat.id != target:
         await reply(update, t("chase_posted", who.lang, count=len(tasks)))
 
@@ -137,28 +173,15 @@ async def extend_command(update: Update, context: DubanContext) -> None:
     task = task_for(context, who, words[0], Action.REPORT)
     due = parse_deadline(words[1], context.now()).date
     rec = request_extension(context.db, user_id=who.user_id, task_ref=task["id"], due=due,
-                            reason=words[2], now=context.now(), update_key=update_key(update))
+                            reason=words[2], now=context.now(), update_key=update_key(update),
+                            origin=origin_of(update))
+    # The card was recorded with the request (bot.services.progress.CARDS).
+    context.bot_data.sender.kick(f"extension:{rec.report['id']}")
     if rec.duplicate:
         await reply(update, t("report_duplicate", who.lang))
         return
     await reply(update, t("extend_requested", who.lang, task=task["id"],
                           date=format_day(due, who.lang)))
-    version = task_version(context.db, task["id"])
-    asked = rec.report
-    text = t("extend_card", DEFAULT_LANG, dept=dept_names(context.db)[task["dept"]],
-             task=task["id"], title=field(task, "title", DEFAULT_LANG),
-             old=format_day(rec.status.due, DEFAULT_LANG) if rec.status.due else "—",
-             new=format_day(due, DEFAULT_LANG), reason=words[2],
-             user=mention(asked["user_id"], who.name))
-    buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
-                             callback_data=f"ex:ok:{task['id']}:{version}"),
-        InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
-                             callback_data=f"ex:no:{task['id']}:{version}"),
-    ]])
-    target = context.group_id or update.effective_chat.id
-    await context.bot.send_message(target, text, reply_markup=buttons,
-                                   message_thread_id=topic_of(update, target))
 
 
 async def extension_button(update: Update, context: DubanContext) -> None:

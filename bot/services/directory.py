@@ -253,6 +253,12 @@ def check_join_rate(db: Database, user_id: int, now: datetime) -> None:
         raise DubanError("join_too_often", count=JOINS_PER_HOUR, minutes=wait)
 
 
+def join_still_pending(db: Database, user_id: int, dept: str) -> bool:
+    """Whether an application card for (user, department) still asks for a decision."""
+    member = get_member(db, user_id)
+    return bool(member) and member["status"] == "pending" and member["dept"] == dept
+
+
 def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
                 actor: int, expected_dept: str | None = None) -> dict[str, Any]:
     """Approve or refuse a pending request; refusing keeps the row (status 'refused').

@@ -21,6 +21,7 @@ from bot.errors import DubanError
 from bot.language.workdays import is_workday
 from bot.services.directory import find_task
 from bot.services.progress import act, snapshot_of, transition
+from bot.store import outbox
 from bot.store.connection import utc_iso
 
 ASSIGN, CHASE = "assign", "chase"
@@ -57,17 +58,23 @@ def chase_colour(db: Database, task_id: str, colours: tuple[str, ...]) -> str:
 
 
 def chase(db: Database, *, user_id: int, tasks: list[dict[str, Any]], now: datetime,
-          colours: tuple[str, ...], update_key: str | None = None) -> Notice:
+          colours: tuple[str, ...], update_key: str | None = None,
+          origin: dict[str, int | None] | None = None) -> Notice:
     """催办: one 督办单 for the given tasks of one department, each chase recorded, the notice's
-    colour the highest rung any of its tasks reached."""
+    colour the highest rung any of its tasks reached. A replayed update finds its notice."""
     if not tasks:
         raise DubanError("chase_nothing")
     ladder = {colour: i for i, colour in enumerate(colours)}
     with db.atomic():
+        if update_key:
+            done = db.execute("SELECT data FROM reports WHERE update_key = ?",
+                              [f"{update_key}:{tasks[0]['id']}"]).fetchone()
+            if done and json.loads(done[0] or "{}").get("notice"):
+                return get(db, json.loads(done[0])["notice"])
         rungs = [chase_colour(db, task["id"], colours) for task in tasks]
         colour = max(rungs, key=lambda c: ladder[c])
         notice_id = _insert(db, CHASE, tasks[0]["dept"], [t["id"] for t in tasks], colour,
-                            now, user_id)
+                            now, user_id, origin)
         for task, rung in zip(tasks, rungs, strict=True):
             act(db, event=Event.CHASE, user_id=user_id, task_ref=task["id"], now=now,
                 extra={"notice": notice_id, "colour": rung},
@@ -76,12 +83,12 @@ def chase(db: Database, *, user_id: int, tasks: list[dict[str, Any]], now: datet
 
 
 def assign(db: Database, *, user_id: int | None, tasks: list[dict[str, Any]], now: datetime,
-           source: str = "telegram") -> Notice:
+           source: str = "telegram", origin: dict[str, int | None] | None = None) -> Notice:
     """交办: a notice for newly assigned tasks (or new deadlines) of one department; each task
     waits for 签收 (its ASSIGN record is written here unless the deadline change wrote it)."""
     with db.atomic():
         notice_id = _insert(db, ASSIGN, tasks[0]["dept"], [t["id"] for t in tasks], None, now,
-                            user_id)
+                            user_id, origin)
         for task in tasks:
             _, _, snap = snapshot_of(db, task, now.date())
             if snap.state != State.ASSIGNED:
@@ -149,6 +156,17 @@ def told_late(db: Database, notices: list[Notice], now: datetime) -> None:
         db["notices"].update(notice.id, {"ack_late_told_at": utc_iso(now)})
 
 
+def tell_late(db: Database, notices: list[Notice], now: datetime, text: str) -> str:
+    """The coordinator's list of late notices, recorded in the outbox in the transaction that
+    marks them told (so each is listed once, and the list is never lost); its outbox key."""
+    key = f"late:{utc_iso(now)}:{','.join(str(n.id) for n in notices)}"
+    with db.atomic():
+        outbox.enqueue(db, key=key, kind="message", chat_id=None,
+                       payload={"text": text, "scheduled": 1}, now=now)
+        told_late(db, notices, now)
+    return key
+
+
 def unposted(db: Database) -> list[Notice]:
     """Notices recorded but never posted (the bot stopped in between): posted at the next scan."""
     return [Notice.of(r) for r in db["notices"].rows_where(
@@ -169,7 +187,21 @@ def working_days_between(start: date, end: date) -> int:
 
 
 def _insert(db: Database, kind: str, dept: str, task_ids: list[str], colour: str | None,
-            now: datetime, user_id: int | None) -> int:
-    return db["notices"].insert({"kind": kind, "dept": dept,
-                                 "tasks": json.dumps(task_ids), "colour": colour,
-                                 "at": utc_iso(now), "by": user_id}).last_pk
+            now: datetime, user_id: int | None, origin: dict[str, int | None] | None) -> int:
+    """The notice and, in the same transaction, its post in the outbox (handlers/sender.py)."""
+    notice_id = db["notices"].insert({"kind": kind, "dept": dept,
+                                      "tasks": json.dumps(task_ids), "colour": colour,
+                                      "at": utc_iso(now), "by": user_id}).last_pk
+    outbox.enqueue(db, key=f"notice:{notice_id}", kind="notice", chat_id=None,
+                   payload={"notice": notice_id, **(origin or {})}, now=now)
+    return notice_id
+
+
+def enqueue_unposted(db: Database, now: datetime) -> int:
+    """Notices recorded before their posts were kept in the outbox, still unposted: give each
+    its outbox row (once); returns how many."""
+    made = 0
+    for notice in unposted(db):
+        made += outbox.enqueue(db, key=f"notice:{notice.id}", kind="notice", chat_id=None,
+                               payload={"notice": notice.id}, now=now) is not None
+    return made

@@ -19,6 +19,7 @@ from bot.domain.recurrence import occurrence, parse_recurrence
 from bot.errors import DubanError
 from bot.language.i18n import Key
 from bot.services.directory import actor, catalogue, dept_names, find_task
+from bot.store import outbox
 from bot.store.audit import audit
 from bot.store.connection import utc_iso
 from bot.store.records import refresh_latest
@@ -127,11 +128,17 @@ def _replayed(db: Database, update_key: str | None, today: date) -> Recorded | N
     return Recorded(rows[0], task, status_of(rows[0], task, opens, due, today), duplicate=True)
 
 
+# Records the coordinator must decide on get a card in the group, recorded in the outbox in the
+# record's own transaction: whatever becomes of the acknowledgement (or of the process), the
+# card goes out once (handlers/sender.py).
+CARDS = {Event.CLAIM: "review", Event.EXTEND_REQUEST: "extension"}
+
+
 def transition(db: Database, task: dict[str, Any], event: Event, *, user_id: int | None,
                now: datetime, update_key: str | None = None, version: int | None = None,
                note: str = "", source: str = "telegram", extra: dict[str, Any] | None = None,
                columns: dict[str, Any] | None = None, period: str | None = None,
-               **change: Any) -> Recorded:
+               origin: dict[str, int | None] | None = None, **change: Any) -> Recorded:
     """The one way a task's record changes: check who may (bot.domain.access) and whether the
     lifecycle allows it now (bot.domain.lifecycle), then append the record with the snapshot after it,
     all in one transaction. `version`, when given, is the version the caller saw (a button's or
@@ -163,6 +170,12 @@ def transition(db: Database, task: dict[str, Any], event: Event, *, user_id: int
         }
         report_id = db["reports"].insert(row).last_pk
         refresh_latest(db, task["id"], period)
+        if event in CARDS:
+            # `origin`: the chat (and forum topic) the record came from, for when no
+            # coordination group is configured or the card should stay in that topic.
+            outbox.enqueue(db, key=f"{CARDS[event]}:{report_id}", kind=CARDS[event],
+                           chat_id=None, payload={"report": report_id, **(origin or {})},
+                           now=now)
         audit(db, at=now, actor=user_id or source, action=event.value, entity="reports",
               entity_id=report_id, detail={k: v for k, v in row.items() if v not in (None, "")})
         report = db["reports"].get(report_id)
@@ -182,6 +195,7 @@ def record_report(
     source: str = "telegram",
     update_key: str | None = None,
     unit: str | None = None,
+    origin: dict[str, int | None] | None = None,
 ) -> Recorded:
     """Validate and append one progress report (a claim at 100%); acknowledge only from what this returns.
 
@@ -226,7 +240,7 @@ def record_report(
     event = Event.CLAIM if state == "done" or effective >= 100 else Event.PROGRESS
     return transition(db, task, event, user_id=user_id, now=now, update_key=update_key,
                       note=note, source=source, percent=effective, work=state, value=value,
-                      reason=(note or "").strip(),
+                      reason=(note or "").strip(), origin=origin,
                       columns={"unit": unit, "unit_value": unit_value})
 
 
@@ -304,17 +318,18 @@ def reopen_task(db: Database, *, user_id: int, task_ref: str, reason: str, now: 
 
 def act(db: Database, *, event: Event, user_id: int, task_ref: str, now: datetime,
         reason: str = "", version: int | None = None, update_key: str | None = None,
-        extension: dict[str, str] | None = None, extra: dict[str, Any] | None = None
-        ) -> Recorded:
+        extension: dict[str, str] | None = None, extra: dict[str, Any] | None = None,
+        origin: dict[str, int | None] | None = None) -> Recorded:
     """签收, 催办, 中止, 恢复 and the extension's request and refusal: records that change the
     task's standing, not its reported progress."""
     return transition(db, find_task(db, task_ref), event, user_id=user_id, now=now,
                       note=reason, reason=(reason or "").strip(), version=version,
-                      update_key=update_key, extension=extension, extra=extra)
+                      update_key=update_key, extension=extension, extra=extra, origin=origin)
 
 
 def request_extension(db: Database, *, user_id: int, task_ref: str, due: date, reason: str,
-                      now: datetime, update_key: str | None = None) -> Recorded:
+                      now: datetime, update_key: str | None = None,
+                      origin: dict[str, int | None] | None = None) -> Recorded:
     """延期申请: before the due date, with a new date and a reason."""
     task = find_task(db, task_ref)
     (_, current, _), _, _ = snapshot_of(db, task, now.date())
@@ -327,7 +342,7 @@ def request_extension(db: Database, *, user_id: int, task_ref: str, due: date, r
     if due <= current:
         raise DubanError("extension_not_later", task=task["id"], date=current.isoformat())
     return act(db, event=Event.EXTEND_REQUEST, user_id=user_id, task_ref=task["id"], now=now,
-               reason=reason, update_key=update_key,
+               reason=reason, update_key=update_key, origin=origin,
                extension={"due": due.isoformat(), "reason": reason.strip(),
                           "by": str(user_id), "from": current.isoformat()})
 
@@ -693,6 +708,11 @@ def last_reporter(db: Database, task_id: str) -> dict[str, Any] | None:
         "SELECT r.user_id, m.name FROM reports r LEFT JOIN members m ON m.user_id = r.user_id "
         "WHERE r.task_id = ? AND r.kind IN ('progress', 'claim') AND r.revoked_at IS NULL "
         "ORDER BY r.id DESC LIMIT 1", [task_id]))
+    return rows[0] if rows else None
+
+
+def get_report(db: Database, report_id: int) -> dict[str, Any] | None:
+    rows = list(db["reports"].rows_where("id = ?", [report_id]))
     return rows[0] if rows else None
 
 

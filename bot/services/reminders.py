@@ -8,7 +8,7 @@ missed (the bot was down) are superseded rather than sent late, and the outbox's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from bot.domain.lifecycle import State, from_record
 from bot.language.workdays import is_workday, workday_on_or_before
 from bot.services.directory import catalogue, coordinators, liaisons_of
 from bot.services.progress import TaskView, latest_row, view_tasks, window
+from bot.store import outbox
 
 
 @dataclass(frozen=True)
@@ -167,3 +168,27 @@ def nudge_context(db: Database, nudges: list[Nudge]) -> NudgeContext:
             last[task_id] = rows[0]
     return NudgeContext(tasks, depts, {d: liaisons_of(db, d) for d in {n.dept for n in nudges}},
                         coordinators(db), last)
+
+
+def prepare_nudges(db: Database, now: datetime, policy: NudgePolicy, chat_id: int | None,
+                   record: bool = True) -> list[tuple[int, Nudge]]:
+    """Record today's nudges (unless `record` is off: the sweep only sends what was recorded)
+    and return the unsent ones among them. An older unsent nudge (the bot could not post it) is
+    superseded, not sent late: today's scan already says what is due now, and a task done or
+    muted since gets nothing."""
+    due_now = scan(db, now, policy)
+    if record:
+        for nudge in due_now:
+            outbox.enqueue(db, key=nudge.key, kind="nudge", chat_id=chat_id,
+                           payload=asdict(nudge), now=now)
+    keys = {nudge.key for nudge in due_now}
+    pending = []
+    for row in outbox.unsent(db, "nudge"):
+        if row["key"] not in keys:
+            outbox.mark_superseded(db, [row["id"]], now, "no longer due")
+            continue
+        data = dict(row["payload"])
+        data["due"] = date.fromisoformat(data["due"])
+        data["send_on"] = date.fromisoformat(data["send_on"])
+        pending.append((row["id"], Nudge(**data)))
+    return pending

@@ -239,3 +239,15 @@ def m010_unit_quotas(db: Database) -> None:
     db["tasks"].add_column("unit_quotas", str)
     db["reports"].add_column("unit", str)
     db["reports"].add_column("unit_value", float)
+
+
+@migrations()
+def m011_outbox_retries(db: Database) -> None:
+    # One sender for every post of the bot's own (handlers/sender.py): the message a part became
+    # (a review card's evidence replies to it), when a failed part is tried again, how many parts
+    # of a long message went out, and when one was given up.
+    for column, kind in (("message_id", int), ("next_at", str), ("parts_sent", int),
+                         ("given_up_at", str)):
+        db["outbox"].add_column(column, kind)
+    db.execute("CREATE INDEX outbox_unsent ON outbox (kind, next_at) WHERE sent_at IS NULL "
+               "AND given_up_at IS NULL")
