@@ -179,8 +179,9 @@ async def test_a_claim_replayed_after_a_crash_still_gets_its_review_card(tmp_pat
             db.execute("UPDATE inbox SET done_at = NULL")
             db.conn.commit()
             await server.replay(update)
-            card = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "待核实：" in c.text)
-            assert db["reports"].count == 1
+            card = await server.wait_for_bot(chat_id=GROUP,
+                                             predicate=lambda c: "待核实：" in c.text)
+            assert "统筹人请核实" in card.text and db["reports"].count == 1
             await server.replay(update)
             await server.wait_idle(quiet=0.3)
             assert sum("待核实：" in m for m in server.bot_messages(GROUP)) == 1
