@@ -31,12 +31,16 @@ class Services:
     clock: Callable[[], datetime] | None  # tests set a fixed "now"; None reads the wall clock
     acks: AckGatherer  # a group's acknowledgements in a burst, gathered into one message
     sender: Any  # handlers.sender.Sender: every post of the bot's own (set by bot.app)
+    in_hand: Any  # handlers.acks.InHand: updates between arrival and their mark (bot.app)
+    told_storage: set[int]  # updates whose sender was told the store cannot write
+    watch: Any  # bot.store.health.StoreWatch: whether the store can write now (bot.app)
     rules: Rules  # the scoring rules, read once at start (SCORING_RULES or the packaged ones)
 
     def __init__(self) -> None:
         self.warned_chats = set()
         self.clock = None
         self.acks = AckGatherer()
+        self.told_storage = set()
 
 
 class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):

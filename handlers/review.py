@@ -8,6 +8,7 @@ closed, the claim taken back), it is refused with what changed instead of acting
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -49,7 +50,7 @@ from handlers.context import (
     update_key,
 )
 from handlers.reporting import task_for
-from handlers.sender import Later, Sender, Superseded
+from handlers.sender import Later, Sender, Superseded, attempt
 
 log = logging.getLogger(__name__)
 REVIEW_EVIDENCE_MAX = 5
@@ -59,20 +60,30 @@ REOPEN_PROMPT = "reopen_reason"
 async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang: str,
                       extra: str = "") -> None:
     """Tell the reporter what was recorded; a 100% claim goes to the coordinator for the check.
-    In the group a burst of acknowledgements is gathered into one message (handlers/acks.py)."""
+    In the group a burst of acknowledgements is gathered into one message (handlers/acks.py).
+
+    The acknowledgement belongs to the update: the update is marked done only once it went out.
+    So a record found already made (the update handed back after a kill, its acknowledgement
+    never sent) is acknowledged as it was recorded, not as a duplicate."""
     try:
-        text = recorded_text(rec, lang) + extra
+        text = recorded_text(replace(rec, duplicate=False), lang) + extra
         window = context.settings.ack_gather_ms
         message = update.effective_message
-        if window and message and message.chat.type != "private" and not rec.duplicate:
+        if window and message and message.chat.type != "private":
             short = t("ack_line", DEFAULT_LANG, task=rec.task["id"],
                       percent=rec.report["percent"],
                       user=inert_name(caller(update, context).name),
                       status=label("status", rec.status.status, DEFAULT_LANG))
             thread = message.message_thread_id if message.is_topic_message else None
-            context.bot_data.acks.add(context.bot, message.chat_id, thread, text, short, window)
+            context.bot_data.acks.add(context.bot, message.chat_id, thread, text, short, window,
+                                      update.update_id)
         else:
-            await reply(update, text)
+            try:
+                await attempt(lambda: reply(update, text), "acknowledgement")
+            except (TelegramError, Later):
+                log.warning("could not acknowledge update %s; it stays open and is handed "
+                            "back", update.update_id, exc_info=True)
+                context.bot_data.in_hand.unpaid([update.update_id])
     finally:
         if rec.report["kind"] == "claim":
             # The card was recorded with the claim (bot.services.progress.CARDS): whatever

@@ -6,9 +6,18 @@ it and exits with status 2; the running bot logs it once and waits for the store
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import logging
+import os
 import sqlite3
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("duban.store")
 
 DAMAGED, FULL, UNWRITABLE, BUSY, IO = "damaged", "full", "unwritable", "busy", "io"
 
@@ -86,3 +95,75 @@ def check_whole(path: str | Path) -> None:
         conn.close()
     if rows != ["ok"]:
         raise StorageError(DAMAGED, path, "; ".join(rows)[:300])
+
+
+PROBE_SECONDS = 2.0  # while the store cannot write, a test write is tried this often
+
+
+class StoreWatch:
+    """Whether the store (the SQLite file and the evidence folder) can write now.
+
+    The running bot reports every storage failure here. The first one is logged once, with the
+    file and what to do; while it lasts, `ok` is False (the bot confirms no update to Telegram)
+    and a test write is tried every PROBE_SECONDS. The first that succeeds is logged once and
+    `on_recovered` runs (the bot then handles what it could not store)."""
+
+    def __init__(self, db: Any, db_path: str | Path, evidence_dir: str | Path,
+                 on_recovered: Callable[[], Awaitable[None]] | None = None) -> None:
+        self.db, self.db_path, self.evidence_dir = db, Path(db_path), Path(evidence_dir)
+        self.on_recovered = on_recovered
+        self.ok = True
+        self._task: asyncio.Task | None = None
+
+    def failed(self, exc: BaseException) -> None:
+        if not self.ok:
+            return
+        self.ok = False
+        path = getattr(exc, "filename", None) or getattr(exc, "path", None) or self.db_path
+        log.error("the store cannot write (%s: %s, %s): no update is confirmed to Telegram "
+                  "until it can; free space or make the folder writable, the bot carries on "
+                  "by itself", kind_of(exc) or "error", path, exc)
+        try:
+            self._task = asyncio.get_running_loop().create_task(self._watch())
+        except RuntimeError:  # no event loop (a synchronous caller): probed on the next call
+            self._task = None
+
+    async def _watch(self) -> None:
+        while not self.ok:
+            await asyncio.sleep(PROBE_SECONDS)
+            if self.probe():
+                self.ok = True
+                log.warning("the store can write again; handling what arrived meanwhile")
+                if self.on_recovered is not None:
+                    try:
+                        await self.on_recovered()
+                    except Exception as exc:  # storage failing again: watch again
+                        if is_storage_error(exc):
+                            self.failed(exc)
+                        else:
+                            log.exception("could not hand back what arrived meanwhile")
+
+    def probe(self) -> bool:
+        """One small durable write to each: the database and the evidence folder."""
+        try:
+            with self.db.atomic():
+                self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES "
+                                "('store_probe', ?)", [datetime.now(UTC).isoformat()])
+            self.evidence_dir.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=".probe-", suffix=".part",
+                                        dir=self.evidence_dir)
+            try:
+                os.write(fd, b"x" * 4096)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+                os.unlink(name)
+        except (sqlite3.Error, OSError) as exc:
+            if not is_storage_error(exc):
+                raise
+            return False
+        return True
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
