@@ -163,9 +163,10 @@ class InboxBot(ExtBot):
         return updates
 
     async def _pause(self) -> None:
+        """A growing pause before Telegram is asked again, cut short when the store recovers."""
         pause = STORE_PAUSES[min(self._store_failures, len(STORE_PAUSES) - 1)]
         self._store_failures += 1
-        await asyncio.sleep(pause)
+        await self.watch.wait(pause)
 
 
 class DubanApplication(Application):

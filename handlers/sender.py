@@ -51,6 +51,7 @@ LONGEST_WAIT = 120.0  # a retry_after up to this is waited for; a longer one goe
 SWEEP_SECONDS = 60  # how often unsent parts are looked for
 SWEEP_PAUSES = (60, 120, 300, 600, 1800, 3600)  # before the n-th sweep try of a failed part
 GIVE_UP_AFTER = 50  # tries in all (about two days at the longest pause)
+FRESH = timedelta(seconds=10)  # the sweep leaves younger parts to whoever recorded them
 QUIET_KINDS = frozenset({"nudge", "digest"})  # scheduled posts wait for the end of quiet hours
 
 
@@ -67,11 +68,11 @@ class Later(Exception):
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
+    # PTB keeps it as a timedelta; its public attribute warns until PTB 23 makes it one too
     value = getattr(exc, "_retry_after", None)
     if isinstance(value, timedelta):
         return value.total_seconds()
-    return float(exc.retry_after if not isinstance(exc.retry_after, timedelta)
-                 else exc.retry_after.total_seconds())
+    return float(value or 1)
 
 
 async def attempt(call: Callable[[], Awaitable[Any]], what: str,
@@ -258,7 +259,10 @@ class Sender:
         from handlers.jobs import quiet, send_nudges  # jobs render nudges and the digest
 
         now = self.now()
-        rows = outbox.unsent(self.db, due_by=now)
+        # A part recorded a moment ago is its recorder's to send (a handler kicks it, a job
+        # delivers it): the sweep is for what nobody is sending any more.
+        rows = [row for row in outbox.unsent(self.db, due_by=now)
+                if now - datetime.fromisoformat(row["created_at"]) >= FRESH]
         hushed = quiet(self.settings, now)
         sent = 0
         if any(r["kind"] == "nudge" for r in rows) and not hushed:

@@ -298,6 +298,8 @@ CATCH_UP_FAULTS: dict[str, Callable[[BotApiServer], None] | None] = {
         "sendMediaGroup", 500, "Internal Server Error", times=1),
     "500 on every 交办单 twice": lambda s: s.fail_method(
         "sendMessage", 500, "Internal Server Error", times=2, match=_is("交办单")),
+    "every fault at once": lambda s: [f(s) for name, f in CATCH_UP_FAULTS.items()
+                                      if name.startswith(("429", "500"))],
     "nudge timeout before delivery": lambda s: s.hang_method(
         "sendMessage", 12, times=1, match=_is("督办提醒")),
     "nudge timeout after delivery": lambda s: s.hang_method(
@@ -715,14 +717,18 @@ class DiskFigures:
 
 async def probe_disk(fault: str, root: Path = ROOT, reports: int = 30, photos: int = 6,
                      size: int = 24 << 20) -> DiskFigures:
-    """The data on a small filesystem that fills up (or turns read-only) while liaisons report;
-    then space returns: what was recorded, in the same run and after a restart."""
+    """The data on a small filesystem that fills up while liaisons report (`fault` "full"), or
+    only the evidence folder there ("evidence folder full": updates are kept, reports recorded,
+    photos cannot be written); then space returns: what was recorded, in the same run and after
+    a restart."""
     from tests.smallfs import SmallFS
 
     figures = DiskFigures(fault, reports, photos)
     with SmallFS(size) as fs, tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         db_in, ev_in = fs.inside("data", "duban.db"), fs.inside("data", "evidence")
+        if fault == "evidence folder full":  # the database elsewhere, on a disk with room
+            db_in = work / "duban.db"
         fs.outside("data").mkdir()
         seed(root, db_in, wrapper=fs.wrapper)
         async with running_server(can_read_all_group_messages=True) as server:
@@ -733,10 +739,7 @@ async def probe_disk(fault: str, root: Path = ROOT, reports: int = 30, photos: i
                 await until(lambda: server.poll_count > 0, 60, "the bot to poll")
                 await server.send_text(liaison, GROUP, "/report T42 10 before")
                 await until(lambda: any("before" in m for m in texts(server)), 20, "an answer")
-                if fault == "full":
-                    fs.fill()
-                else:
-                    fs.read_only(True)
+                fs.fill()
                 ids = []
                 for n in range(reports):
                     sent = await server.send_text(liaison, GROUP,
@@ -751,19 +754,24 @@ async def probe_disk(fault: str, root: Path = ROOT, reports: int = 30, photos: i
                                               wrapper=fs.wrapper)}
                 figures.confirmed_unstored = sum(1 for i in ids if i < server.confirmed_offset
                                                  and i not in kept)
-                if fault == "full":
-                    fs.free()
-                else:
-                    fs.read_only(False)
-                await asyncio.sleep(3)
-                await quiet_for(server, 4, 60)
-                figures.recorded_in_run, figures.photos_in_run = _disk_counts(fs)
+                fs.free()
+
+                def answered() -> bool:
+                    said = texts(server)
+                    return (len({n for m in said for n in m.split() if "disk-" in n}) >= reports
+                            and sum("已保存佐证材料" in m for m in said) >= photos)
+
+                with contextlib.suppress(AssertionError):  # a probe: a figure, not a verdict
+                    await until(answered, 40, "the answers")
+                await quiet_for(server, 3, 60)
+                figures.recorded_in_run, figures.photos_in_run = _disk_counts(fs, db_in)
             finally:
                 await stop_bot(proc)
             async with bot_running(server, root, work, db_in, wrapper=fs.wrapper,
                                    evidence=ev_in):
                 await quiet_for(server, 4, 60)
-            figures.recorded_after_restart, figures.photos_after_restart = _disk_counts(fs)
+            figures.recorded_after_restart, figures.photos_after_restart = _disk_counts(
+                fs, db_in)
         evidence = fs.outside("data", "evidence")
         figures.part_files = sum(1 for p in evidence.rglob("*") if ".part" in p.name) \
             if evidence.exists() else 0
@@ -774,8 +782,7 @@ async def probe_disk(fault: str, root: Path = ROOT, reports: int = 30, photos: i
     return figures
 
 
-def _disk_counts(fs: Any) -> tuple[int, int]:
-    db = fs.inside("data", "duban.db")
+def _disk_counts(fs: Any, db: Path) -> tuple[int, int]:
     recorded = read_db(db, "SELECT count(DISTINCT note) FROM reports WHERE note LIKE 'disk-%'",
                        wrapper=fs.wrapper)
     photos = read_db(db, "SELECT count(*) FROM evidence WHERE task_id = 'T43'",
@@ -987,6 +994,7 @@ async def main_async(args: argparse.Namespace) -> None:
                                               delay=0.5 + n))
         if not only or "disk" in only:
             show("disk", await probe_disk("full", args.root))
+            show("disk", await probe_disk("evidence folder full", args.root))
         if not only or "sender" in only:
             for i, scenario in enumerate(CATCH_UP_FAULTS):
                 show("catch-up", await probe_catch_up(base / f"catch{i}", scenario, args.root))

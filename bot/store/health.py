@@ -7,11 +7,13 @@ it and exits with status 2; the running bot logs it once and waits for the store
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -98,6 +100,12 @@ def check_whole(path: str | Path) -> None:
 
 
 PROBE_SECONDS = 2.0  # while the store cannot write, a test write is tried this often
+PROBE_BYTES = 256 * 1024  # how much the test write takes (and gives back)
+QUIET_AGAIN = 600.0  # failing again within this many seconds of recovering is not said again
+
+
+def _monotonic() -> float:
+    return time.monotonic()
 
 
 class StoreWatch:
@@ -114,15 +122,30 @@ class StoreWatch:
         self.on_recovered = on_recovered
         self.ok = True
         self._task: asyncio.Task | None = None
+        self._waiters: list[asyncio.Future] = []
+        self._recovered_at: float | None = None
 
     def failed(self, exc: BaseException) -> None:
         if not self.ok:
             return
         self.ok = False
-        path = getattr(exc, "filename", None) or getattr(exc, "path", None) or self.db_path
+        loop_time = _monotonic()
+        again = self._recovered_at is not None and loop_time - self._recovered_at < QUIET_AGAIN
+        self._recovered_at = None
+        if again:  # back and forth on a nearly full disk: said once already
+            log.info("the store cannot write again: %s", exc)
+            self._start_watch()
+            return
+        if isinstance(exc, OSError):  # the database fails as sqlite3.Error: this is a file
+            path = exc.filename or self.evidence_dir
+        else:
+            path = getattr(exc, "path", None) or self.db_path
         log.error("the store cannot write (%s: %s, %s): no update is confirmed to Telegram "
                   "until it can; free space or make the folder writable, the bot carries on "
                   "by itself", kind_of(exc) or "error", path, exc)
+        self._start_watch()
+
+    def _start_watch(self) -> None:
         try:
             self._task = asyncio.get_running_loop().create_task(self._watch())
         except RuntimeError:  # no event loop (a synchronous caller): probed on the next call
@@ -133,7 +156,12 @@ class StoreWatch:
             await asyncio.sleep(PROBE_SECONDS)
             if self.probe():
                 self.ok = True
+                self._recovered_at = _monotonic()
                 log.warning("the store can write again; handling what arrived meanwhile")
+                for waiter in self._waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+                self._waiters.clear()
                 if self.on_recovered is not None:
                     try:
                         await self.on_recovered()
@@ -144,16 +172,20 @@ class StoreWatch:
                             log.exception("could not hand back what arrived meanwhile")
 
     def probe(self) -> bool:
-        """One small durable write to each: the database and the evidence folder."""
+        """A durable write of PROBE_BYTES to each, the database and the evidence folder: a
+        write that small enough to slip into a nearly full disk would call it recovered too
+        soon. The room it took is given back at once."""
         try:
             with self.db.atomic():
                 self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES "
-                                "('store_probe', ?)", [datetime.now(UTC).isoformat()])
+                                "('store_probe', ?)", ["x" * PROBE_BYTES])
+                self.db.execute("UPDATE meta SET value = ? WHERE key = 'store_probe'",
+                                [datetime.now(UTC).isoformat()])
             self.evidence_dir.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=".probe-", suffix=".part",
                                         dir=self.evidence_dir)
             try:
-                os.write(fd, b"x" * 4096)
+                os.write(fd, b"x" * PROBE_BYTES)
                 os.fsync(fd)
             finally:
                 os.close(fd)
@@ -163,6 +195,15 @@ class StoreWatch:
                 raise
             return False
         return True
+
+    async def wait(self, timeout: float) -> None:
+        """Until the store can write again, or `timeout` seconds."""
+        if self.ok:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(waiter, timeout)
 
     def stop(self) -> None:
         if self._task is not None:
