@@ -8,7 +8,7 @@
 Every database is a fresh SQLite file opened with bot.store.schema.connect and loaded with bot.services.plan.load_plan;
 one liaison per department and one coordinator are added with bot.services.directory.add_member. Reports are
 inserted in one transaction in chronological order (ids follow time, as in real use), with the
-period of recurring tasks from bot.services.progress.window, then task_latest is rebuilt.
+period of recurring tasks from bot.domain.task.Task.window, then task_latest is rebuilt.
 
     python bench/synthetic.py --scale 10 --out /tmp/duban-10.db     # build one file and say what
 """
@@ -32,9 +32,9 @@ if str(REPO_ROOT) not in sys.path:
 
 from sqlite_utils import Database  # noqa: E402
 
+from bot.domain.task import Task  # noqa: E402
 from bot.services.directory import add_member  # noqa: E402
 from bot.services.plan import Department, Plan, load_plan, read_plan_file  # noqa: E402
-from bot.services.progress import window  # noqa: E402
 from bot.store import connection as dbmod  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -149,15 +149,20 @@ def _share_of_window(opens: date, due: date | None, today: date) -> float:
 
 
 class _Windows:
-    """bot.services.progress.window, cached per (task, day): 100k reports fall on ~1.8k distinct days."""
+    """Task.window (bot.domain.task), cached per (task, day): 100k reports fall on ~1.8k
+    distinct days."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, date], tuple[date, date | None, str]] = {}
+        self._tasks: dict[str, Task] = {}
 
     def __call__(self, task: dict[str, Any], today: date) -> tuple[date, date | None, str]:
         key = (task["id"], today)
         if key not in self._cache:
-            self._cache[key] = window(task, today)
+            value = self._tasks.get(task["id"]) or self._tasks.setdefault(task["id"],
+                                                                           Task.of(task))
+            found = value.window(today)
+            self._cache[key] = (found.opens, found.due, found.period)
         return self._cache[key]
 
 

@@ -31,8 +31,10 @@ from bot.language.dates import warm_up
 from bot.language.i18n import t
 from bot.outputs.scoring import Rules, RulesError, load_rules
 from bot.services.directory import sync_coordinators
+from bot.services.facts import set_track_from
 from bot.store import connection as dbmod
 from bot.store import health, inbox
+from bot.store.plan import has_plan
 from handlers import register
 from handlers.acks import InHand
 from handlers.commands import menu
@@ -398,6 +400,7 @@ def build_application(settings: Settings, database=None,
     services.db = database
     services.settings = settings
     services.rules = rules if rules is not None else load_rules(settings.scoring_rules)
+    set_track_from(database, settings.track_from)
     services.watch = watch
     services.in_hand = InHand(lambda update_id: mark_done_or_keep(services, update_id))
     services.acks.in_hand = services.in_hand
@@ -471,7 +474,7 @@ def run_bot(settings: Settings) -> int:
                   file=sys.stderr)
         return 2
     app = build_application(settings, rules=rules)
-    if app.bot_data.db["tasks"].count == 0:
+    if not has_plan(app.bot_data.db):
         log.warning("no plan loaded: run `python -m bot seed` first")
     if settings.webhook_url:
         app.run_webhook(listen="0.0.0.0", port=settings.webhook_port,

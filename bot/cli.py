@@ -6,7 +6,7 @@ import argparse
 import sqlite3
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -14,8 +14,10 @@ from sqlite_utils import Database
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import DubanError
 from bot.language.i18n import t
+from bot.language.parse import parse_number, parse_state
 from bot.outputs.render.chat import recorded_text
 from bot.outputs.render.plain import department_plain, members_plain, plan_plain, task_plain
+from bot.services.commands import record_report, task_history
 from bot.services.directory import (
     add_member,
     department,
@@ -27,18 +29,19 @@ from bot.services.directory import (
     normalise_task_ref,
     remove_member,
 )
-from bot.services.plan import PlanError, load_plan, read_plan_file
-from bot.services.progress import (
-    parse_number,
-    parse_state,
-    plan_summary,
-    record_report,
-    task_history,
-    task_view,
+from bot.services.facts import (
+    end_of_day,
+    facts_as_of,
+    facts_now,
+    set_track_from,
+    task_facts_as_of,
+    task_facts_now,
 )
+from bot.services.plan import PlanError, load_plan, read_plan_file
 from bot.store import connection as dbmod
 from bot.store import health
 from bot.store.meta import meta
+from bot.store.plan import has_plan
 
 
 def _now(settings: Settings) -> datetime:
@@ -46,7 +49,9 @@ def _now(settings: Settings) -> datetime:
 
 
 def _open(settings: Settings) -> Database:
-    return dbmod.connect(settings.database_path)
+    db = dbmod.connect(settings.database_path)
+    set_track_from(db, settings.track_from)
+    return db
 
 
 def _end_of_day(text: str, settings: Settings) -> datetime:
@@ -54,7 +59,7 @@ def _end_of_day(text: str, settings: Settings) -> datetime:
         day = date.fromisoformat(text)
     except ValueError:
         raise SystemExit(f"--at {text!r}: write a date as YYYY-MM-DD") from None
-    return datetime.combine(day, time(23, 59, 59), settings.tz)
+    return end_of_day(day, settings.tz)
 
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,7 +92,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _need_plan(db: Database) -> bool:
-    if db["tasks"].count == 0:
+    if not has_plan(db):
         print("数据库中还没有计划,请先运行 python -m bot seed / No plan loaded yet: run "
               "python -m bot seed first.", file=sys.stderr)
         return False
@@ -103,15 +108,20 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.target and normalise_task_ref(args.target) and not find_departments(db, args.target):
             task = find_task(db, args.target, include_archived=True)
-            view = task_view(db, task["id"], at, historical)
-            print(task_plain(view, department(db, task["dept"]), task_history(db, task["id"]),
-                             args.lang, settings.tz))
+            view = (task_facts_as_of(db, task, at) if historical
+                    else task_facts_now(db, task, at))
+            history = task_history(db, task.id, until=at if historical else None)
+            print(task_plain(view, department(db, task.dept), history, args.lang, settings.tz))
         elif args.target:
             code = find_department(db, args.target)["code"]
-            summary = plan_summary(db, at, historical, dept=code)
-            print(department_plain(summary.departments[0], args.lang))
+            facts = facts_as_of(db, at) if historical else facts_now(db, at)
+            print(department_plain(facts.department(code), args.lang))
         else:
-            print(plan_plain(meta(db), plan_summary(db, at, historical), args.lang))
+            facts = facts_as_of(db, at) if historical else facts_now(db, at)
+            if facts.track_from and at.date() < facts.track_from:
+                print(t("status_before_tracking", args.lang, html=False,
+                        date=facts.track_from.isoformat()), file=sys.stderr)
+            print(plan_plain(meta(db), facts, args.lang))
     except DubanError as exc:
         print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
         return 1
@@ -304,7 +314,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     import time as clock
 
-    from bot.services.backup import BackupError, backup
+    from bot.store.backup import BackupError, backup
 
     started = clock.perf_counter()
     try:
@@ -321,7 +331,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services.backup import BackupError, restore
+    from bot.store.backup import BackupError, restore
 
     try:
         done = restore(args.folder, settings.database_path, settings.evidence_dir)

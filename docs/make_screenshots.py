@@ -21,9 +21,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.outputs.digest import digest_data, render_charts  # noqa: E402
+from bot.services.commands import close_task, record_report  # noqa: E402
 from bot.services.directory import add_member  # noqa: E402
 from bot.services.plan import load_plan, read_plan_file  # noqa: E402
-from bot.services.progress import close_task, record_report  # noqa: E402
 from bot.store import connection as dbmod  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -103,6 +103,8 @@ BUTTONS: tuple[Button, ...] = (
            report_flow.progress_button, Audience.MEMBER),
     Button(r"^rf:done:[0-9]{1,12}$", report_flow.evidence_done, Audience.MEMBER),
     Button(r"^rf:(ok|no):[0-9]{1,12}$", report_flow.confirm, Audience.MEMBER),
+    Button(r"^rc:[0-9]{1,12}:(v|p|[0-9]{4}-[0-9]{2}-[0-9]{2})$", report_flow.choice_button,
+           Audience.MEMBER),
 )
 
 # Commands a person who is not (yet) a member may use in a private chat with the bot.

@@ -13,7 +13,7 @@ from bot.errors import DubanError
 from bot.language.dates import parse_deadline
 from bot.language.i18n import field, format_day, t
 from bot.services import notices
-from bot.services.progress import set_deadline
+from bot.services.commands import set_deadline
 from handlers.context import DubanContext, args_text, caller, reply
 from handlers.reporting import task_for
 
@@ -26,11 +26,11 @@ async def propose_deadline(update: Update, context: DubanContext) -> None:
         await reply(update, t("deadline_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.MANAGE)
-    if task["recurrence"]:
-        raise DubanError("deadline_recurring", task=task["id"])
+    if task.recurrence:
+        raise DubanError("deadline_recurring", task=task.id)
     deadline = parse_deadline(words[1], context.now())
-    old = task.get("due_set") or task["due"]
-    text = t("deadline_confirm", who.lang, task=task["id"], title=field(task, "title", who.lang),
+    old = task.due.isoformat() if task.due else None
+    text = t("deadline_confirm", who.lang, task=task.id, title=field(task, "title", who.lang),
              old=t("deadline_from", who.lang, date=old) if old else "",
              reading=format_day(deadline.date, who.lang),
              ambiguous=t("deadline_ambiguous", who.lang) if deadline.ambiguous else "")
@@ -38,8 +38,8 @@ async def propose_deadline(update: Update, context: DubanContext) -> None:
     shown = (old or "-").replace("-", "") or "-"  # the deadline this question was asked about
     await reply(update, text, reply_markup=InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_confirm_change", who.lang),
-                             callback_data=f"dl:ok:{task['id']}:{day}:{shown}"),
-        InlineKeyboardButton(t("btn_cancel", who.lang), callback_data=f"dl:no:{task['id']}")]]))
+                             callback_data=f"dl:ok:{task.id}:{day}:{shown}"),
+        InlineKeyboardButton(t("btn_cancel", who.lang), callback_data=f"dl:no:{task.id}")]]))
 
 
 async def decide_deadline(update: Update, context: DubanContext) -> None:
@@ -56,14 +56,14 @@ async def decide_deadline(update: Update, context: DubanContext) -> None:
     except ValueError:
         raise DubanError("button_expired") from None
     current = task_for(context, who, parts[2], Action.MANAGE)
-    now_due = (current.get("due_set") or current["due"] or "-").replace("-", "") or "-"
+    now_due = f"{current.due:%Y%m%d}" if current.due else "-"
     if now_due != parts[4]:  # the deadline changed since this was asked: confirm nothing old
-        raise DubanError("deadline_changed", task=current["id"],
-                         date=current.get("due_set") or current["due"] or "—")
-    task = set_deadline(context.db, user_id=who.user_id, task_ref=parts[2], due=due,
-                        now=context.now())
+        raise DubanError("deadline_changed", task=current.id,
+                         date=current.due.isoformat() if current.due else "—")
+    task = set_deadline(context.db, user_id=who.user_id, task_ref=current, due=due,
+                        now=context.now(), who=who.actor)
     await query.answer()
-    await query.edit_message_text(t("deadline_set", who.lang, task=task["id"],
+    await query.edit_message_text(t("deadline_set", who.lang, task=task.id,
                                     reading=format_day(due, who.lang)))
     notice = notices.assign(context.db, user_id=who.user_id, tasks=[task], now=context.now(),
                             origin={"chat": query.message.chat_id})

@@ -35,19 +35,19 @@ async def evidence_message(update: Update, context: DubanContext) -> None:
     item = attachment(message)
     task = task_for(context, who, ref, Action.REPORT)
     check_size(item["size"])
-    saved, problem = await save_evidence(context, who.user_id, task["id"], [item], who.lang)
+    saved, problem = await save_evidence(context, who.user_id, task.id, [item], who.lang)
     if problem:
         await reply(update, problem)
         return
     if message.media_group_id:
-        _count_album_item(context, update, message.media_group_id, task["id"], saved, who.lang)
+        _count_album_item(context, update, message.media_group_id, task.id, saved, who.lang)
         return
     if saved:
-        await reply(update, t("evidence_saved", who.lang, task=task["id"],
+        await reply(update, t("evidence_saved", who.lang, task=task.id,
                               name=item["file_name"] or t("photo", who.lang),
                               size=size_text(item["size"])))
     else:
-        await reply(update, t("evidence_duplicate", who.lang, task=task["id"]))
+        await reply(update, t("evidence_duplicate", who.lang, task=task.id))
 
 
 def _count_album_item(context: DubanContext, update: Update, group_id: str, task_id: str,
@@ -78,10 +78,10 @@ async def list_evidence(update: Update, context: DubanContext) -> None:
     if task is None:
         await reply(update, usage(who.lang, "evidence"))
         return
-    rows = evidence_of(context.db, task["id"])
+    rows = evidence_of(context.db, task.id)
     buttons = [InlineKeyboardButton(t("btn_resend", who.lang, n=i), callback_data=f"ev:{row['id']}")
                for i, row in enumerate(rows[:24], 1)]
-    await reply(update, evidence_html(task["id"], rows, who.lang, context.settings.tz),
+    await reply(update, evidence_html(task.id, rows, who.lang, context.settings.tz),
                 reply_markup=InlineKeyboardMarkup(
                     [buttons[i:i + 4] for i in range(0, len(buttons), 4)]) if rows else None)
 

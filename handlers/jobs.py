@@ -15,18 +15,16 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, t
-from bot.outputs.digest import digest_data, render_charts, tracking_began
+from bot.outputs.digest import digest_data, render_charts
 from bot.outputs.render.chat import late_acks_html, queues_html
 from bot.outputs.render.digest import digest_text
 from bot.outputs.render.nudges import compose_nudges, nudge_batches
 from bot.outputs.render.split import split_text
 from bot.services import notices
+from bot.services.commands import mute_task
 from bot.services.directory import catalogue, coordinators, dept_names
-from bot.services.progress import mute_task
-from bot.services.queues import queues
 from bot.services.reminders import NudgePolicy, nudge_context, prepare_nudges
 from bot.store import outbox
-from bot.store.schema import Database
 from handlers.context import DubanContext, args_text, caller, reply, update_key
 from handlers.sender import Sender, Superseded
 
@@ -34,15 +32,10 @@ log = logging.getLogger(__name__)
 JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True}  # APScheduler's default grace is 1 s
 
 
-def nudge_policy(settings: Settings, db: Database | None = None) -> NudgePolicy:
-    """The nudge settings; occurrences that ended before TRACK_FROM (by default the day the plan
-    was first loaded) are never escalated, so a first start does not chase years of history."""
-    track_from = settings.track_from
-    if track_from is None and db is not None:
-        began = tracking_began(db)
-        track_from = began.astimezone(settings.tz).date() if began else None
-    return NudgePolicy(settings.reminder_offsets, settings.escalate_every, settings.workdays_only,
-                       track_from)
+def nudge_policy(settings: Settings) -> NudgePolicy:
+    """The nudge settings. What fell due before tracking began (TRACK_FROM, by default the day
+    the plan was first loaded) does not exist in the facts, so a first start chases no history."""
+    return NudgePolicy(settings.reminder_offsets, settings.escalate_every, settings.workdays_only)
 
 
 def quiet(settings: Settings, now: datetime) -> bool:
@@ -63,12 +56,12 @@ async def send_nudges(sender: Sender, record: bool = True) -> int:
     if quiet(settings, now):
         log.info("nudges wait for the end of quiet hours")
         return 0
-    pending = prepare_nudges(sender.db, now, nudge_policy(settings, sender.db), chat_id, record)
+    pending = prepare_nudges(sender.db, now, nudge_policy(settings), chat_id, record)
     if not pending:
         return 0
     ids = {nudge.key: row_id for row_id, nudge in pending}
     nudges = [nudge for _, nudge in pending]
-    ctx = nudge_context(sender.db, nudges)
+    ctx = nudge_context(sender.db, nudges, now)
     sent = 0
     for batch in nudge_batches(nudges, ctx, now.date(), settings.tz):
         text = compose_nudges(batch, ctx, now.date(), settings.tz)
@@ -125,8 +118,8 @@ async def send_digest_row(sender: Sender, row: dict, mark) -> None:
         raise Superseded("asked for more than a day ago")
     data = digest_data(sender.db, now)
     if payload["part"] == "text":
-        waiting = queues_html(queues(sender.db, data.summary), dept_names(sender.db),
-                              DEFAULT_LANG, sender.settings.tz)
+        waiting = queues_html(data.facts.queues, dept_names(sender.db), DEFAULT_LANG,
+                              sender.settings.tz)
         sent = await sender.post(row, digest_text(data, DEFAULT_LANG, waiting))
         mark(sent.message_id if sent else None)
         return
@@ -205,8 +198,8 @@ async def supervise(sender: Sender) -> None:
     db = sender.db
     notices.enqueue_unposted(db, now)  # recorded before posts were kept: the sweep posts them
     fresh = notices.unassigned(db, list(catalogue(db).tasks), now.date())
-    for dept in sorted({task["dept"] for task in fresh}):
-        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t["dept"] == dept],
+    for dept in sorted({task.dept for task in fresh}):
+        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t.dept == dept],
                                 now=now, source="bot", origin={"scheduled": 1})
         await sender.deliver_key(f"notice:{notice.id}")
     late = notices.late(db, now, sender.settings.ack_workdays)
@@ -279,4 +272,4 @@ async def mute(update: Update, context: DubanContext) -> None:
     until = mute_until(words[1], context.now())
     task = mute_task(context.db, user_id=who.user_id, task_ref=words[0], until=until,
                      now=context.now())
-    await reply(update, t("muted", who.lang, task=task["id"], date=until.isoformat()))
+    await reply(update, t("muted", who.lang, task=task.id, date=until.isoformat()))

@@ -14,17 +14,13 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.domain.access import Action
+from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.i18n import field, label, t
+from bot.language.parse import SKIP_WORDS, ReportInput, parse_progress_word, parse_report_args
+from bot.services.commands import MAX_NOTE_CHARS, record_report
 from bot.services.evidence import check_size
-from bot.services.progress import (
-    MAX_NOTE_CHARS,
-    SKIP_WORDS,
-    parse_progress_word,
-    parse_report_args,
-    record_report,
-    task_view,
-)
+from bot.services.facts import task_facts_now
 from bot.store import prompts
 from handlers.context import (
     Caller,
@@ -61,11 +57,7 @@ async def report_entry(update: Update, context: DubanContext) -> None:
         return
     task = task_for(context, who, words[0], Action.REPORT)
     data = parse_report_args(task, words[1:])
-    rec = record_report(context.db, user_id=who.user_id, task_ref=task["id"],
-                        now=context.now(), percent=data.percent, state=data.state,
-                        value=data.value, note=data.note, unit=data.unit,
-                        update_key=update_key(update), origin=origin_of(update))
-    await acknowledge(update, context, rec, who.lang)
+    await record_or_ask(update, context, who, task, data, update_key(update), [])
 
 
 async def report_with_file(update: Update, context: DubanContext) -> None:
@@ -81,17 +73,94 @@ async def report_with_file(update: Update, context: DubanContext) -> None:
     item = attachment(message)
     check_size(item["size"])
     data = parse_report_args(task, words[1:])
-    rec = record_report(context.db, user_id=who.user_id, task_ref=task["id"], now=context.now(),
-                        percent=data.percent, state=data.state, value=data.value,
-                        note=data.note, update_key=update_key(update),
-                        origin=origin_of(update))
-    saved, failed = await save_evidence(context, who.user_id, task["id"], [item], who.lang,
-                                        rec.report["id"])
-    if saved:
-        extra = "\n" + t("album_saved", who.lang, count=saved, task=task["id"])
-    else:  # the same file kept before, or its download failed (said below)
-        extra = "" if failed else "\n" + t("evidence_duplicate", who.lang, task=task["id"])
-    await acknowledge(update, context, rec, who.lang, extra + (f"\n{failed}" if failed else ""))
+    await record_or_ask(update, context, who, task, data, update_key(update), [item])
+
+
+# ---------------------------------------------------------------- a report that needs a choice
+# A bare number on a counted target (30 on 200 rooms: 30 rooms or 30%?) and a report on a
+# recurring duty with several earlier occurrences open are asked about with buttons before
+# anything is recorded; the pending report waits in a prompt (kind "report_choice").
+
+CHOICE = "report_choice"
+
+
+async def record_or_ask(update: Update, context: DubanContext, who: Caller, task: Task,
+                        data: ReportInput, key: str | None, items: list[dict[str, Any]],
+                        period: str | None = None) -> None:
+    """Record the report (with its files as evidence), or ask what it means first."""
+    if data.ambiguous:
+        await _ask_choice(update, context, who, task, data, key, items, period, "unit")
+        return
+    try:
+        rec = record_report(context.db, user_id=who.user_id, task_ref=task, now=context.now(),
+                            percent=data.percent, state=data.state, value=data.value,
+                            note=data.note, unit=data.unit, update_key=key, period=period,
+                            who=who.actor, origin=origin_of(update))
+    except DubanError as err:
+        if err.key != "occurrence_choose":
+            raise
+        await _ask_choice(update, context, who, task, data, key, items, None, "period",
+                          err.params["choices"])
+        return
+    extra = ""
+    if items:
+        saved, failed = await save_evidence(context, who.user_id, task.id, items, who.lang,
+                                            rec.report["id"])
+        if saved:
+            extra = "\n" + t("album_saved", who.lang, count=saved, task=task.id)
+        elif not failed:  # the same file kept before
+            extra = "\n" + t("evidence_duplicate", who.lang, task=task.id)
+        extra += f"\n{failed}" if failed else ""
+    await acknowledge(update, context, rec, who.lang, extra)
+
+
+async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: Task,
+                      data: ReportInput, key: str | None, items: list[dict[str, Any]],
+                      period: str | None, ask: str, choices: list[str] | None = None) -> None:
+    prompt = prompts.open_prompt(
+        context.db, chat_id=update.effective_chat.id, user_id=who.user_id, kind=CHOICE,
+        step=ask, now=context.now(),
+        data={"task": task.id, "input": data.__dict__, "key": key, "evidence": items,
+              "period": period})
+    if ask == "unit":
+        number = data.value if data.value is not None else data.percent
+        shown = f"{number:g}"
+        buttons = [[InlineKeyboardButton(f"{shown}{task.target_unit or ''}",
+                                         callback_data=f"rc:{prompt.id}:v"),
+                    InlineKeyboardButton(f"{shown}%", callback_data=f"rc:{prompt.id}:p")]]
+        text = t("report_count_or_percent", who.lang, task=task.id, number=shown,
+                 unit=task.target_unit or "", target=f"{task.target_value:g}")
+    else:
+        buttons = [[InlineKeyboardButton(c, callback_data=f"rc:{prompt.id}:{c}")]
+                   for c in choices or []]
+        text = t("report_which_occurrence", who.lang, task=task.id)
+    await _ask(update.effective_message, context, prompt, text, InlineKeyboardMarkup(buttons))
+
+
+async def choice_button(update: Update, context: DubanContext) -> None:
+    """rc:<prompt>:v|p|<period>: the meaning of a bare number, or the occurrence, is chosen."""
+    query = update.callback_query
+    who = caller(update, context)
+    _, raw_id, choice = query.data.split(":", 2)
+    prompt = prompts.get(context.db, int(raw_id))
+    if prompt is None or not prompt.live(context.now()) or prompt.kind != CHOICE:
+        raise DubanError("prompt_expired")
+    if prompt.user_id != who.user_id:
+        raise DubanError("not_your_button")
+    data = ReportInput(**prompt.data["input"])
+    period = prompt.data.get("period")
+    if prompt.step == "unit" and choice in ("v", "p"):
+        data = data.as_value() if choice == "v" else data.as_percent()
+    elif prompt.step == "period" and choice not in ("v", "p"):
+        period = choice
+    else:
+        raise DubanError("button_expired")
+    task = task_for(context, who, prompt.data["task"], Action.REPORT)
+    prompts.close(context.db, prompt, now=context.now(), outcome="chosen")
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await record_or_ask(update, context, who, task, data, prompt.data.get("key"),
+                        prompt.data.get("evidence") or [], period)
 
 
 async def _ask_task(update: Update, context: DubanContext, who: Caller) -> None:
@@ -113,25 +182,25 @@ async def pick_task(update: Update, context: DubanContext) -> None:
     task = task_for(context, who, query.data.split(":", 2)[2], Action.REPORT)
     await query.answer()
     prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id, user_id=who.user_id,
-                                 kind=KIND, step="progress", data={"task": task["id"],
+                                 kind=KIND, step="progress", data={"task": task.id,
                                                                    "evidence": []},
                                  now=context.now())
     title = field(task, "title", who.lang)
-    if task["target_value"] is not None and task["target_unit"] != "%":
+    if task.target_value is not None and task.target_unit != "%":
         prompt = prompts.advance(context.db, prompt, step="value", now=context.now())
         await _ask(query.message, context, prompt,
-                   t("flow_value", who.lang, task=task["id"], title=title,
-                     unit=task["target_unit"], target=f"{task['target_value']:g}"),
+                   t("flow_value", who.lang, task=task.id, title=title,
+                     unit=task.target_unit, target=f"{task.target_value:g}"),
                    force_reply())
         return
-    view = task_view(context.db, task["id"], context.now())
+    view = task_facts_now(context.db, task, context.now())
     buttons = [[InlineKeyboardButton(f"{p}%", callback_data=f"rf:p:{prompt.id}:{p}")
                 for p in PERCENT_CHOICES],
                [InlineKeyboardButton(label("state", s, who.lang),
                                      callback_data=f"rf:s:{prompt.id}:{s}")
                 for s in STATE_CHOICES]]
     await _ask(query.message, context, prompt,
-               t("flow_progress", who.lang, task=task["id"], title=title,
+               t("flow_progress", who.lang, task=task.id, title=title,
                  percent=view.status.percent), InlineKeyboardMarkup(buttons))
 
 
@@ -176,7 +245,7 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
         "task") else None
     now = context.now()
     if prompt.step == "progress":
-        parsed = parse_progress_word({**task, "target_value": None}, word)
+        parsed = parse_progress_word(task, word, counted=False)
         if parsed is None:
             await _ask(message, context, prompt, t("progress_unreadable", who.lang, word=word),
                        force_reply())
@@ -189,7 +258,7 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
                                  percent=parsed.percent, state=parsed.state)
         await _ask_note(message, context, prompt, who.lang)
     elif prompt.step == "value":
-        parsed = parse_progress_word(task, word)
+        parsed = parse_progress_word(task, word, counted=True)
         if parsed is None or parsed.value is None or parsed.value < 0:
             await _ask(message, context, prompt,
                        t("flow_value_unreadable", who.lang, word=word), force_reply())
@@ -235,14 +304,14 @@ async def add_evidence(update: Update, context: DubanContext, prompt: prompts.Pr
     await _ask_evidence(update.effective_message, context, prompt, who.lang)
 
 
-def _summary(prompt: prompts.Prompt, task: dict[str, Any], lang: str) -> str:
+def _summary(prompt: prompts.Prompt, task: Task, lang: str) -> str:
     data = prompt.data
     value = data.get("value")
     percent = (f"{data['percent']}%" if data.get("percent") is not None
                else label("state", data.get("state"), lang))
-    return t("flow_confirm", lang, task=task["id"], title=field(task, "title", lang),
+    return t("flow_confirm", lang, task=task.id, title=field(task, "title", lang),
              percent=percent if value is None else "",
-             value=f"{value:g}{task['target_unit']}" if value is not None else "",
+             value=f"{value:g}{task.target_unit}" if value is not None else "",
              note=data.get("note") or "—", evidence=len(data.get("evidence", [])))
 
 
@@ -276,15 +345,16 @@ async def confirm(update: Update, context: DubanContext) -> None:
     rec = record_report(context.db, user_id=who.user_id, task_ref=data["task"],
                         now=context.now(), percent=data.get("percent"), state=data.get("state"),
                         value=data.get("value"), note=data.get("note") or "",
-                        update_key=f"prompt:{prompt.id}", origin=origin_of(update))
+                        update_key=f"prompt:{prompt.id}", who=who.actor,
+                        origin=origin_of(update))
     prompts.close(context.db, prompt, now=context.now(), outcome="recorded")
     await query.answer()
     await query.edit_message_reply_markup(None)
-    saved, failed = await save_evidence(context, who.user_id, rec.task["id"],
+    saved, failed = await save_evidence(context, who.user_id, rec.task.id,
                                         data.get("evidence", []), who.lang, rec.report["id"])
     extra = ""
     if saved:
-        extra += "\n" + t("album_saved", who.lang, count=saved, task=rec.task["id"])
+        extra += "\n" + t("album_saved", who.lang, count=saved, task=rec.task.id)
     if failed:
         extra += "\n" + failed
     await acknowledge(update, context, rec, who.lang, extra)

@@ -5,36 +5,43 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.domain.access import Action, check_task
+from bot.domain.facts import DeptFacts, TaskFacts
+from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.i18n import t
 from bot.outputs.render.chat import history_html, tasks_html
+from bot.services.commands import task_history, undo_last
 from bot.services.directory import dept_names, find_department, find_task
 from bot.services.evidence import admit, archive, record_evidence
-from bot.services.progress import DeptSummary, TaskView, plan_summary, task_history, undo_last
+from bot.services.facts import facts_now
 from handlers.context import Caller, DubanContext, args_text, caller, reply, usage
 
 log = logging.getLogger(__name__)
 
 
-def task_buttons(views: list[TaskView], prefix: str, per_row: int = 4) -> InlineKeyboardMarkup:
+def task_buttons(views: Sequence[TaskFacts], prefix: str, per_row: int = 4
+                 ) -> InlineKeyboardMarkup:
     """One button per task, marked with its status, four to a row."""
-    buttons = [InlineKeyboardButton(f"{v.status.mark} {v.task['id']}",
-                                    callback_data=f"{prefix}{v.task['id']}") for v in views]
+    buttons = [InlineKeyboardButton(f"{v.status.mark} {v.task.id}",
+                                    callback_data=f"{prefix}{v.task.id}") for v in views]
     return InlineKeyboardMarkup([buttons[i:i + per_row] for i in range(0, len(buttons), per_row)])
 
 
-def own_tasks(context: DubanContext, dept: str) -> DeptSummary:
-    summary = plan_summary(context.db, context.now(), dept=dept)
-    return summary.departments[0]
+def own_tasks(context: DubanContext, dept: str) -> DeptFacts:
+    found = facts_now(context.db, context.now()).department(dept)
+    if found is None:
+        raise DubanError("dept_required")
+    return found
 
 
-def task_for(context: DubanContext, who: Caller, ref: str, action: Action) -> dict[str, Any]:
+def task_for(context: DubanContext, who: Caller, ref: str, action: Action) -> Task:
     """The task `ref` names, if the caller may do `action` on it; else a DubanError saying why."""
     task = find_task(context.db, ref, include_archived=action is Action.VIEW)
     check_task(who.actor, action, task, dept_names(context.db))
@@ -42,7 +49,7 @@ def task_for(context: DubanContext, who: Caller, ref: str, action: Action) -> di
 
 
 def task_from_args(update: Update, context: DubanContext, command: str,
-                   action: Action = Action.VIEW) -> tuple[Caller, dict[str, Any] | None]:
+                   action: Action = Action.VIEW) -> tuple[Caller, Task | None]:
     """(caller, the task named after a command like '/history T12'), or None when none is named."""
     who = caller(update, context)
     ref = args_text(context).split(maxsplit=1)
@@ -110,10 +117,10 @@ async def save_evidence(context: DubanContext, user_id: int, task_id: str,
             data, expected = await download(context, item)
             # Hashing and writing a file of up to 20 MB would stall every chat: do it aside.
             archived = await asyncio.to_thread(archive, context.settings.evidence_dir,
-                                               task["id"], item["file_unique_id"], data,
+                                               task.id, item["file_unique_id"], data,
                                                item.get("file_name"), expected)
             stored = record_evidence(
-                context.db, archived, task_id=task["id"], user_id=user_id,
+                context.db, archived, task_id=task.id, user_id=user_id,
                 file_id=item["file_id"], file_unique_id=item["file_unique_id"],
                 kind=item["kind"], now=context.now(), file_name=item.get("file_name"),
                 caption=item.get("caption"), report_id=report_id)
@@ -139,5 +146,5 @@ async def history(update: Update, context: DubanContext) -> None:
     if task is None:
         await reply(update, usage(who.lang, "history"))
         return
-    rows = task_history(context.db, task["id"], limit=30)
-    await reply(update, history_html(task["id"], rows, who.lang, context.settings.tz))
+    rows = task_history(context.db, task.id, limit=30)
+    await reply(update, history_html(task.id, rows, who.lang, context.settings.tz))

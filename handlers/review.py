@@ -25,9 +25,7 @@ from bot.outputs.render.chat import (
     returned_notice,
     review_request_html,
 )
-from bot.services.directory import department, find_task, liaisons_of
-from bot.services.evidence import count_for_task, for_review
-from bot.services.progress import (
+from bot.services.commands import (
     Recorded,
     close_task,
     get_report,
@@ -38,6 +36,8 @@ from bot.services.progress import (
     stale,
     task_version,
 )
+from bot.services.directory import department, find_task, liaisons_of
+from bot.services.evidence import count_for_task, for_review
 from bot.store import outbox, prompts
 from handlers.context import (
     DubanContext,
@@ -70,7 +70,7 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
         window = context.settings.ack_gather_ms
         message = update.effective_message
         if window and message and message.chat.type != "private":
-            short = t("ack_line", DEFAULT_LANG, task=rec.task["id"],
+            short = t("ack_line", DEFAULT_LANG, task=rec.task.id,
                       percent=rec.report["percent"],
                       user=inert_name(caller(update, context).name),
                       status=label("status", rec.status.status, DEFAULT_LANG))
@@ -86,7 +86,7 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
                 context.bot_data.in_hand.unpaid([update.update_id])
     finally:
         if rec.report["kind"] == "claim":
-            # The card was recorded with the claim (bot.services.progress.CARDS): whatever
+            # The card was recorded with the claim (bot.services.commands.CARDS): whatever
             # becomes of the acknowledgement, it goes out once, now or at the next sweep.
             request_review(context, rec, origin_of(update))
 
@@ -121,16 +121,16 @@ async def send_review_row(sender: Sender, row: dict, mark) -> None:
     _, _, snap = snapshot_of(db, task, sender.now().date(), report["period"] or None)
     if snap.state is not State.CLAIMED:
         raise Superseded("the claim was decided")
-    text = review_request_html(task, department(db, task["dept"]), reporter_of(db, report),
-                               report, count_for_task(db, task["id"]), DEFAULT_LANG)
-    card = await sender.post(row, text, review_buttons(task["id"], task_version(db, task["id"]),
+    text = review_request_html(task, department(db, task.dept), reporter_of(db, report),
+                               report, count_for_task(db, task.id), DEFAULT_LANG)
+    card = await sender.post(row, text, review_buttons(task.id, task_version(db, task.id),
                                                        report["period"]))
     mark(card.message_id)
-    for ev in for_review(db, task["id"], report["id"], REVIEW_EVIDENCE_MAX):
+    for ev in for_review(db, task.id, report["id"], REVIEW_EVIDENCE_MAX):
         send = sender.bot.send_photo if ev["kind"] == "photo" else sender.bot.send_document
         try:
             await sender.call(lambda ev=ev, send=send: send(
-                card.chat_id, ev["file_id"], caption=f"{task['id']} · #{ev['id']}",
+                card.chat_id, ev["file_id"], caption=f"{task.id} · #{ev['id']}",
                 reply_to_message_id=card.message_id), f"evidence {ev['id']}")
         except (TelegramError, Later):
             log.warning("could not resend evidence %s for review", ev["id"], exc_info=True)
@@ -142,7 +142,7 @@ async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, tex
     if row:
         who = mention(row["user_id"], row["name"])
     else:
-        dept = find_task(context.db, task_id, include_archived=True)["dept"]
+        dept = find_task(context.db, task_id, include_archived=True).dept
         who = " ".join(mention(m["user_id"], m["name"]) for m in liaisons_of(context.db, dept))
     await context.bot.send_message(chat_id, text_of(who))
 
@@ -213,9 +213,9 @@ async def _announce(update: Update, context: DubanContext, lang: str, rec: Recor
     if rec.duplicate:
         await reply(update, t("report_duplicate", lang))
         return
-    await reply(update, t(key, lang, task=rec.task["id"], title=field(rec.task, "title", lang),
+    await reply(update, t(key, lang, task=rec.task.id, title=field(rec.task, "title", lang),
                           **params))
-    await notify_reporter(context, update.effective_chat.id, rec.task["id"], notice)
+    await notify_reporter(context, update.effective_chat.id, rec.task.id, notice)
 
 
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str,
@@ -225,13 +225,13 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
                       now=context.now(), update_key=update_key(update), version=version,
                       period=period)
     await _announce(update, context, who.lang, rec, "task_reopened_ok",
-                    lambda who_: returned_notice(who_, rec.task["id"], reason, DEFAULT_LANG),
+                    lambda who_: returned_notice(who_, rec.task.id, reason, DEFAULT_LANG),
                     reason=reason)
 
 
 async def announce_close(update: Update, context: DubanContext, lang: str, rec: Recorded) -> None:
     """Confirm a 核实销号 to the coordinator and thank the reporter."""
-    task_id = rec.task["id"]
+    task_id = rec.task.id
     await _announce(update, context, lang, rec, "task_closed_ok",
                     lambda who_: t("task_closed_notice", DEFAULT_LANG, mention=Html(who_),
                                    task=task_id))

@@ -6,19 +6,19 @@ import re
 
 from telegram import Update
 
-from bot.domain.access import Action
-from bot.errors import DubanError
+from bot.domain.access import Action, check_department
 from bot.language.i18n import t
 from bot.outputs.render.chat import department_html, due_html, queues_html, status_html, task_html
+from bot.services.commands import task_history
 from bot.services.directory import (
     department,
     dept_names,
     find_department,
     find_departments,
+    member_names,
     normalise_task_ref,
 )
-from bot.services.progress import plan_summary, task_history, task_view
-from bot.services.queues import queues
+from bot.services.facts import facts_now, task_facts_now
 from bot.store.meta import meta
 from handlers.context import DubanContext, args_text, caller, reply
 from handlers.reporting import task_for
@@ -34,21 +34,19 @@ async def show_status(update: Update, context: DubanContext) -> None:
     db = context.db
     if text and normalise_task_ref(text) and not find_departments(db, text):
         task = task_for(context, who, text, Action.VIEW)
-        view = task_view(db, task["id"], now)
-        await reply(update, task_html(view, department(db, task["dept"]),
-                                      task_history(db, task["id"], limit=10), who.lang,
-                                      context.settings.tz))
+        view = task_facts_now(db, task, now)
+        await reply(update, task_html(view, department(db, task.dept),
+                                      task_history(db, task.id, limit=10), who.lang,
+                                      context.settings.tz, member_names(db)))
         return
     if not text and who.coordinator:
-        summary = plan_summary(db, now)
-        waiting = queues_html(queues(db, summary), dept_names(db), who.lang, context.settings.tz)
-        await reply(update, status_html(meta(db), summary, who.lang, waiting))
+        facts = facts_now(db, now)
+        waiting = queues_html(facts.queues, dept_names(db), who.lang, context.settings.tz)
+        await reply(update, status_html(meta(db), facts, who.lang, waiting))
         return
     code = find_department(db, text)["code"] if text else who.dept
-    if not who.coordinator and code != who.dept:
-        raise DubanError("liaison_own_dept_only", own=dept_names(db)[who.dept])
-    summary = plan_summary(db, now, dept=code)
-    await reply(update, department_html(summary.departments[0], who.lang))
+    check_department(who.actor, code, dept_names(db))
+    await reply(update, department_html(facts_now(db, now).department(code), who.lang))
 
 
 async def show_due(update: Update, context: DubanContext) -> None:
@@ -59,7 +57,7 @@ async def show_due(update: Update, context: DubanContext) -> None:
         await reply(update, t("due_usage", who.lang))
         return
     days = int(raw) if raw else DEFAULT_DUE_DAYS
-    summary = plan_summary(context.db, context.now(),
-                           dept=None if who.coordinator else who.dept)
-    depts = {d.dept["code"]: d.dept for d in summary.departments}
-    await reply(update, due_html(summary.tasks, context.now(), days, who.lang, depts))
+    facts = facts_now(context.db, context.now())
+    shown = facts.tasks if who.coordinator else facts.department(who.dept).tasks
+    depts = {d.dept["code"]: d.dept for d in facts.departments}
+    await reply(update, due_html(list(shown), context.now(), days, who.lang, depts))

@@ -8,18 +8,30 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.domain.access import Action
-from bot.domain.lifecycle import OPEN, Event
+from bot.domain.access import Action, check_department
+from bot.domain.lifecycle import OPEN, Event, State
+from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t
 from bot.outputs.render.chat import inert_name, mention, notice_html
 from bot.services import notices
+from bot.services.commands import (
+    act,
+    close_directly,
+    close_task,
+    decide_extension,
+    get_report,
+    reporter_of,
+    request_extension,
+    snapshot_of,
+    stale,
+    task_version,
+)
 from bot.services.directory import (
     department,
     dept_names,
@@ -29,19 +41,7 @@ from bot.services.directory import (
     liaisons_of,
     normalise_task_ref,
 )
-from bot.services.progress import (
-    act,
-    close_directly,
-    close_task,
-    decide_extension,
-    get_report,
-    plan_summary,
-    reporter_of,
-    request_extension,
-    snapshot_of,
-    stale,
-    task_version,
-)
+from bot.services.facts import facts_now, task_facts_now
 from bot.store import prompts
 from handlers.context import (
     Caller,
@@ -76,8 +76,8 @@ async def send_notice_row(sender: Sender, row: dict, mark) -> None:
     notice = notices.get(db, row["payload"]["notice"])
     if notice is None or notice.acked_at or notice.message_id:
         raise Superseded("the notice was posted or signed already")
-    summary = plan_summary(db, sender.now(), dept=notice.dept).departments[0]
-    views = [v for v in summary.tasks if v.task["id"] in notice.tasks]
+    dept = facts_now(db, sender.now()).department(notice.dept)
+    views = [v for v in (dept.tasks if dept else ()) if v.task.id in notice.tasks]
     people = [mention(m["user_id"], m["name"]) for m in liaisons_of(db, notice.dept)]
     text = notice_html(notice, department(db, notice.dept), views, people,
                        sender.settings.ack_workdays, DEFAULT_LANG)
@@ -94,11 +94,11 @@ async def send_extension_row(sender: Sender, row: dict, mark) -> None:
     if report is None or report["revoked_at"] or not asked:
         raise Superseded("the request was taken back")
     task = find_task(db, report["task_id"], include_archived=True)
-    _, _, snap = snapshot_of(db, task, sender.now().date())
+    _, _, snap = snapshot_of(db, task, sender.now().date(), report["period"] or None)
     if snap.extension != asked:
         raise Superseded("the request was decided or withdrawn")
-    version = task_version(db, task["id"])
-    text = t("extend_card", DEFAULT_LANG, dept=dept_names(db)[task["dept"]], task=task["id"],
+    version = task_version(db, task.id)
+    text = t("extend_card", DEFAULT_LANG, dept=dept_names(db)[task.dept], task=task.id,
              title=field(task, "title", DEFAULT_LANG),
              old=format_day(date.fromisoformat(asked["from"]), DEFAULT_LANG),
              new=format_day(date.fromisoformat(asked["due"]), DEFAULT_LANG),
@@ -106,23 +106,23 @@ async def send_extension_row(sender: Sender, row: dict, mark) -> None:
              user=mention(report["user_id"], reporter_of(db, report).get("name")))
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
-                             callback_data=f"ex:ok:{task['id']}:{version}"),
+                             callback_data=f"ex:ok:{task.id}:{version}"),
         InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
-                             callback_data=f"ex:no:{task['id']}:{version}"),
+                             callback_data=f"ex:no:{task.id}:{version}"),
     ]])
     sent = await sender.post(row, text, buttons)
     mark(sent.message_id)
 
 
-def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[dict[str, Any]]:
+def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[Task]:
     """The task named, or a department's tasks that need chasing (overdue, behind, blocked, due
     soon, unacknowledged)."""
     db = context.db
     if find_departments(db, ref) or not normalise_task_ref(ref):
         # not a task number: a department, or a refusal naming the closest departments
         code = find_department(db, ref)["code"]
-        views = plan_summary(db, context.now(), dept=code).departments[0].tasks
-        tasks = [v.task for v in views if v.status.status in CHASED]
+        dept = facts_now(db, context.now()).department(code)
+        tasks = [v.task for v in (dept.tasks if dept else ()) if v.status.status in CHASED]
         if not tasks:
             raise DubanError("chase_nothing_dept", dept=dept_names(db)[code])
         return tasks
@@ -153,8 +153,7 @@ async def acknowledge_button(update: Update, context: DubanContext) -> None:
     notice = notices.get(context.db, int(query.data.split(":")[1]))
     if notice is None:
         raise DubanError("button_expired")
-    if not who.coordinator and who.dept != notice.dept:
-        raise DubanError("not_your_department", dept=dept_names(context.db)[notice.dept])
+    check_department(who.actor, notice.dept, dept_names(context.db), notice=True)
     notices.acknowledge(context.db, notice_id=notice.id, user_id=who.user_id, now=context.now(),
                         update_key=update_key(update))
     await query.answer(t("acked_ok", who.lang))
@@ -172,15 +171,15 @@ async def extend_command(update: Update, context: DubanContext) -> None:
         return
     task = task_for(context, who, words[0], Action.REPORT)
     due = parse_deadline(words[1], context.now()).date
-    rec = request_extension(context.db, user_id=who.user_id, task_ref=task["id"], due=due,
+    rec = request_extension(context.db, user_id=who.user_id, task_ref=task.id, due=due,
                             reason=words[2], now=context.now(), update_key=update_key(update),
                             origin=origin_of(update))
-    # The card was recorded with the request (bot.services.progress.CARDS).
+    # The card was recorded with the request (bot.services.commands.CARDS).
     context.bot_data.sender.kick(f"extension:{rec.report['id']}")
     if rec.duplicate:
         await reply(update, t("report_duplicate", who.lang))
         return
-    await reply(update, t("extend_requested", who.lang, task=task["id"],
+    await reply(update, t("extend_requested", who.lang, task=task.id,
                           date=format_day(due, who.lang)))
 
 
@@ -204,15 +203,15 @@ async def extension_button(update: Update, context: DubanContext) -> None:
                                               reply_markup=force_reply(), do_quote=False)
         prompts.link_message(context.db, prompt, sent.message_id)
         return
-    rec = decide_extension(context.db, user_id=who.user_id, task_ref=task["id"], approve=True,
+    rec = decide_extension(context.db, user_id=who.user_id, task_ref=task.id, approve=True,
                            now=context.now(), version=version, update_key=update_key(update))
     await query.answer()
     if rec.duplicate:
         return
-    new_due = rec.task["due_set"]
+    approved = (json.loads(rec.report["data"] or "{}").get("approved") or {}).get("due", "—")
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("extend_approved", DEFAULT_LANG, task=task_id,
-                                      user=inert_name(who.name), date=new_due))
+                                      user=inert_name(who.name), date=approved))
 
 
 async def extension_refusal_reason(update: Update, context: DubanContext,
@@ -242,10 +241,10 @@ async def suspend_command(update: Update, context: DubanContext) -> None:
         await reply(update, t("suspend_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.MANAGE)
-    act(context.db, event=Event.SUSPEND, user_id=who.user_id, task_ref=task["id"],
+    act(context.db, event=Event.SUSPEND, user_id=who.user_id, task_ref=task.id,
         now=context.now(), reason=words[1] if len(words) > 1 else "",
         update_key=update_key(update))
-    await reply(update, t("suspended_ok", who.lang, task=task["id"],
+    await reply(update, t("suspended_ok", who.lang, task=task.id,
                           title=field(task, "title", who.lang), reason=words[1]))
 
 
@@ -257,9 +256,9 @@ async def resume_command(update: Update, context: DubanContext) -> None:
         await reply(update, t("usage_task", who.lang, command="resume"))
         return
     task = task_for(context, who, words[0], Action.MANAGE)
-    act(context.db, event=Event.RESUME, user_id=who.user_id, task_ref=task["id"],
+    act(context.db, event=Event.RESUME, user_id=who.user_id, task_ref=task.id,
         now=context.now(), update_key=update_key(update))
-    await reply(update, t("resumed_ok", who.lang, task=task["id"],
+    await reply(update, t("resumed_ok", who.lang, task=task.id,
                           title=field(task, "title", who.lang)))
 
 
@@ -273,22 +272,24 @@ async def close_command(update: Update, context: DubanContext) -> None:
         return
     task = task_for(context, who, words[0], Action.REVIEW)
     reason = words[1].strip() if len(words) > 1 else ""
-    _, _, snap = snapshot_of(context.db, task, context.now().date())
-    if snap.state not in OPEN:  # a claim (or a refusal the core words: closed, suspended)
-        rec = close_task(context.db, user_id=who.user_id, task_ref=task["id"],
-                         now=context.now(), note=reason, update_key=update_key(update))
+    facts = task_facts_now(context.db, task, context.now())
+    claimed = any(o.state is State.CLAIMED for o in facts.occurrences)
+    if claimed or facts.headline.state not in OPEN:  # a claim (or a refusal the core words)
+        rec = close_task(context.db, user_id=who.user_id, task_ref=task, now=context.now(),
+                         note=reason, update_key=update_key(update), who=who.actor)
         await announce_close(update, context, who.lang, rec)
         return
     if not reason:
-        raise DubanError("close_unclaimed", task=task["id"])
+        raise DubanError("close_unclaimed", task=task.id)
     prompt = prompts.open_prompt(context.db, chat_id=update.effective_chat.id,
                                  user_id=who.user_id, kind=DIRECT_CLOSE_PROMPT, step="confirm",
-                                 data={"task": task["id"], "reason": reason,
-                                       "version": task_version(context.db, task["id"])},
+                                 data={"task": task.id, "reason": reason,
+                                       "version": task_version(context.db, task.id),
+                                       "period": facts.headline.period},
                                  now=context.now())
-    sent = await reply(update, t("direct_close_confirm", who.lang, task=task["id"],
+    sent = await reply(update, t("direct_close_confirm", who.lang, task=task.id,
                                  title=field(task, "title", who.lang), reason=reason,
-                                 percent=snap.percent),
+                                 percent=facts.headline.percent),
                        reply_markup=InlineKeyboardMarkup([[
                            InlineKeyboardButton(t("btn_direct_close", who.lang),
                                                 callback_data=f"dc:ok:{prompt.id}"),
@@ -316,12 +317,13 @@ async def direct_close_button(update: Update, context: DubanContext) -> None:
     data = prompt.data
     rec = close_directly(context.db, user_id=who.user_id, task_ref=data["task"],
                          reason=data["reason"], now=context.now(), version=data["version"],
-                         update_key=f"prompt:{prompt.id}")
+                         update_key=f"prompt:{prompt.id}", period=data.get("period"),
+                         who=who.actor)
     prompts.close(context.db, prompt, now=context.now(), outcome="closed")
     await query.answer()
     await query.edit_message_text(t("direct_closed_ok", who.lang, task=data["task"],
                                     reason=data["reason"]))
-    await notify_reporter(context, query.message.chat_id, rec.task["id"],
+    await notify_reporter(context, query.message.chat_id, rec.task.id,
                           lambda who_: t("task_closed_directly_notice", DEFAULT_LANG,
-                                         mention=Html(who_), task=rec.task["id"],
+                                         mention=Html(who_), task=rec.task.id,
                                          reason=data["reason"]))

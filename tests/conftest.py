@@ -59,7 +59,23 @@ def keep_evidence(db, evidence_dir, *, user_id, task_ref, data, file_id, file_un
     task, existing = admit(db, user_id=user_id, task_ref=task_ref, file_unique_id=file_unique_id)
     if existing:
         return existing
-    archived = archive(evidence_dir, task["id"], file_unique_id, data, file_name)
-    return record_evidence(db, archived, task_id=task["id"], user_id=user_id, file_id=file_id,
+    archived = archive(evidence_dir, task.id, file_unique_id, data, file_name)
+    return record_evidence(db, archived, task_id=task.id, user_id=user_id, file_id=file_id,
                            file_unique_id=file_unique_id, kind=kind, now=now,
                            file_name=file_name, caption=caption, report_id=report_id).row
+
+
+def task_view(db, ref, now, historical: bool = False):
+    """A task's facts as every output shows them (as recorded by `now` when `historical`)."""
+    from bot.services.directory import find_task
+    from bot.services.facts import task_facts_as_of, task_facts_now
+
+    task = find_task(db, ref, include_archived=True)
+    return task_facts_as_of(db, task, now) if historical else task_facts_now(db, task, now)
+
+
+def plan_summary(db, now, historical: bool = False):
+    """The plan's facts (as recorded by `now` when `historical`)."""
+    from bot.services.facts import facts_as_of, facts_now
+
+    return facts_as_of(db, now) if historical else facts_now(db, now)

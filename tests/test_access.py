@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bot.domain.access import (
@@ -13,13 +15,20 @@ from bot.domain.access import (
     refusal_for_audience,
     refusal_for_task,
 )
+from bot.domain.task import Task
 from bot.errors import DubanError
-from bot.services.progress import close_task, record_report, set_deadline
+from bot.services.commands import close_task, record_report, set_deadline
 from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
 
-OWN = {"id": "T41", "dept": "HEALTH", "archived_at": None}
-OTHER = {"id": "T01", "dept": "EDU", "archived_at": None}
-ARCHIVED = {"id": "T99", "dept": "HEALTH", "archived_at": "2023-01-01T00:00:00+00:00"}
+
+def _task(task_id: str, dept: str, archived_at: str | None = None) -> Task:
+    return Task(id=task_id, dept=dept, title="任务", clause="一", kind="standing",
+                start=date(2022, 1, 4), archived_at=archived_at)
+
+
+OWN = _task("T41", "HEALTH")
+OTHER = _task("T01", "EDU")
+ARCHIVED = _task("T99", "HEALTH", "2023-01-01T00:00:00+00:00")
 
 ACTORS = {
     Role.STRANGER: Actor(1, Role.STRANGER),

@@ -34,11 +34,15 @@ def test_seed_then_status_shows_all_ten_departments(cli):
     assert "10 个部门" in first.stdout and "50 项任务" in first.stdout
     again = cli("seed", str(ROOT / "tasks_seed.yaml"))
     assert "新增 added 0 · 更新 updated 0" in again.stdout
-    out = cli("status", "--at", "2022-07-01").stdout
+    out = cli("status").stdout
     for short in ("教育局", "编办", "文明办", "网信办", "民政局", "财政局", "人社局", "卫健委",
                   "团市委", "妇联"):
         assert short in out
-    assert "T01" in out and "逾期" in out  # the H1-2022 milestones are overdue on 1 July
+    # the H1-2022 milestones fell due before tracking began (the plan was loaded today): they
+    # are overdue from today on, their days counted from tracking start, not from 2022
+    assert "T01" in out and "逾期" in out and "跟踪开始前已到期" in out
+    before = cli("status", "--at", "2022-07-01")
+    assert "早于开始跟踪之日" in before.stderr and "T01" not in before.stdout
 
 
 def test_seed_without_a_plan_file_says_where_it_looked(cli):
@@ -79,8 +83,10 @@ def test_report_members_and_task_status(cli):
     assert "0 到 100" in bad.stderr
     other = cli("report", "T41", "10", "--as", "1001", ok=False)
     assert "只能报送本部门" in other.stderr
-    target = cli("report", "T04", "-", "--value", "187", "--as", "1001")
+    target = cli("report", "T08", "-", "--value", "187", "--as", "1001")
     assert "187所" in target.stdout
+    split = cli("report", "T04", "-", "--value", "187", "--as", "1001", ok=False)
+    assert "--unit" in split.stderr  # a target split by county takes county figures
     task = cli("status", "T01").stdout
     assert "已完成岗位核定方案初稿" in task and "二(一)1" in task
     dept = cli("--lang", "en", "status", "卫健委").stdout

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from bot.outputs.digest import digest_data
 from bot.outputs.render.digest import digest_text
-from bot.services.progress import record_report
+from bot.services.commands import record_report
 from tests.conftest import EDU_LIAISON, HEALTH_LIAISON, at, keep_evidence
 
 
 def sample_reports(db, evidence_dir):
-    record_report(db, user_id=EDU_LIAISON, task_ref="T04", value=120, now=at("2023-05-01"))
+    # T08 (200 featured schools) is a target counted in schools and not split by county
+    record_report(db, user_id=EDU_LIAISON, task_ref="T08", value=120, now=at("2023-05-01"))
     record_report(db, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2023-05-02"))
     record_report(db, user_id=HEALTH_LIAISON, task_ref="T41", percent=40, now=at("2023-05-03"))
-    record_report(db, user_id=EDU_LIAISON, task_ref="T04", value=150, note="新增30所",
+    record_report(db, user_id=EDU_LIAISON, task_ref="T08", value=150, note="新增30所",
                   now=at("2023-05-10"))
     record_report(db, user_id=HEALTH_LIAISON, task_ref="T44", state="blocked", note="专家未到位",
                   now=at("2023-05-11"))
     record_report(db, user_id=EDU_LIAISON, task_ref="T05", percent=100, now=at("2023-05-12"))
-    keep_evidence(db, evidence_dir, user_id=EDU_LIAISON, task_ref="T04", data=b"%PDF-1.4 x",
+    keep_evidence(db, evidence_dir, user_id=EDU_LIAISON, task_ref="T08", data=b"%PDF-1.4 x",
                    file_id="f1", file_unique_id="u1", kind="document", now=at("2023-05-10"),
                    file_name="名单.pdf")
 
@@ -27,7 +28,7 @@ def test_digest_text_for_a_known_data_set(seeded, tmp_path):
     data = digest_data(seeded, at("2023-05-15 09:00"))
     text = digest_text(data)
     assert "每周督办简报" in text and "2023-05-15" in text
-    # the week's change: T04 from 60% to 75% of its target, T05 claimed done (+115 points
+    # the week's change: T08 from 60% to 75% of its target, T05 claimed done (+115 points
     # over 50 tasks)
     assert round(data.summary.completion - data.last_week, 1) == 2.3
     assert "较上周 +2 个百分点" in text
@@ -35,8 +36,8 @@ def test_digest_text_for_a_known_data_set(seeded, tmp_path):
     assert "本周收到报送 3 条、佐证材料 1 份" in text  # 05-10, 05-11, 05-12; the earlier ones not
     assert "T02" in text and "逾期" in text  # overdue since 2022-06-30
     assert "T01" not in text.split("逾期任务")[1].split("\n\n")[0]  # awaiting check, not overdue
-    assert len(data.trend) == 12 and data.trend[-1][1] == data.summary.completion
-    assert data.trend[0][1] <= data.trend[-1][1]
+    assert len(data.trend) == 12 and data.trend[-1].completion == data.summary.completion
+    assert data.trend[0].completion <= data.trend[-1].completion
 
 
 def test_digest_in_english_and_upcoming(seeded):
@@ -46,7 +47,7 @@ def test_digest_in_english_and_upcoming(seeded):
 
 
 def test_this_weeks_reports_count_reports_not_reviews(seeded, tmp_path):
-    from bot.services.progress import close_task, reopen_task
+    from bot.services.commands import close_task, reopen_task
     from tests.conftest import COORDINATOR
 
     sample_reports(seeded, tmp_path)
@@ -77,6 +78,6 @@ def test_nothing_due_is_followed_by_the_overdue_count(seeded):
 
 def test_trend_starts_at_the_first_tracked_week(seeded):
     data = digest_data(seeded, at("2022-01-24"))  # seeded 2022-01-05: three weeks tracked
-    assert [d.isoformat() for d, _ in data.trend] == ["2022-01-03", "2022-01-10", "2022-01-17",
-                                                      "2022-01-24"]
+    assert [d.day.isoformat() for d in data.trend] == ["2022-01-03", "2022-01-10", "2022-01-17",
+                                                       "2022-01-24"]
     assert data.expected and all(0 <= v <= 100 for _, v in data.expected)

@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from docx import Document
 
+from bot.services.commands import unit_values
 from bot.services.directory import add_member
-from bot.services.progress import unit_values
 from tests.conftest import at
 from tests.test_bot_e2e import GROUP, Env, env  # noqa: F401 (the fixture)
 

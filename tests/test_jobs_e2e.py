@@ -214,7 +214,7 @@ async def test_nudges_follow_the_record(tmp_path, plan):
     """The trial's failure 5 through the real stack: a muted duty's missed term is not escalated,
     a checked one is never called undone, and a first start does not chase the years before the
     plan was loaded."""
-    from bot.services.progress import close_task, mute_task, record_report
+    from bot.services.commands import close_task, mute_task, record_report
 
     db = dbmod.connect(tmp_path / "bot.store.schema")
     load_plan(db, plan, now=at("2022-07-10"))  # the bot came into use in July 2022

@@ -11,7 +11,7 @@ import pytest
 
 from bot.domain.lifecycle import Event, Snapshot, State, step
 from bot.errors import DubanError
-from tests.conftest import COORDINATOR, EDU_LIAISON, at
+from tests.conftest import COORDINATOR, EDU_LIAISON, at, task_view
 
 ASG, PRG, BLK, CLM, CLS, SUS = (State.ASSIGNED, State.IN_PROGRESS, State.BLOCKED, State.CLAIMED,
                     State.CLOSED, State.SUSPENDED)
@@ -129,8 +129,9 @@ def test_every_task_is_counted_in_the_plan_table(seeded):
     from bot.domain.lifecycle import Event as E
     from bot.outputs.render import COUNT_COLUMNS
     from bot.outputs.render.plain import plan_plain
-    from bot.services.progress import act, plan_summary, set_deadline
+    from bot.services.commands import act, set_deadline
     from bot.store.meta import meta
+    from tests.conftest import plan_summary
 
     now = at("2022-02-01")
     act(seeded, event=E.SUSPEND, user_id=COORDINATOR, task_ref="T01", now=now, reason="暂缓")
@@ -147,7 +148,8 @@ def test_every_task_is_counted_in_the_plan_table(seeded):
 
 @pytest.mark.parametrize("state", ["blocked", "not_started"])
 def test_a_report_of_100_percent_that_says_blocked_is_refused(seeded, state):
-    from bot.services.progress import record_report, task_view
+    from bot.services.commands import record_report
+    from tests.conftest import task_view
 
     now = at("2022-02-01")
     with pytest.raises(DubanError) as refused:
@@ -159,20 +161,21 @@ def test_a_report_of_100_percent_that_says_blocked_is_refused(seeded, state):
 
 def test_chases_and_acknowledgements_reach_the_ledger_facts(seeded):
     from bot.domain.lifecycle import Event as E
-    from bot.outputs.exports.facts import acknowledged_of, chases_of
-    from bot.services.progress import act
+    from bot.outputs.exports.facts import chases_of
+    from bot.services.commands import act
 
     now = at("2022-02-01")
     act(seeded, event=E.CHASE, user_id=COORDINATOR, task_ref="T01", now=now)
     act(seeded, event=E.CHASE, user_id=COORDINATOR, task_ref="T01", now=now + timedelta(days=1))
     act(seeded, event=E.ACK, user_id=EDU_LIAISON, task_ref="T01", now=now + timedelta(days=2))
-    assert chases_of(seeded, "T01").count == 2
-    assert acknowledged_of(seeded, "T01") is not None
+    facts = task_view(seeded, "T01", now + timedelta(days=3))
+    assert chases_of(facts).count == 2 and chases_of(facts).unanswered == 0
+    assert facts.acked_at == now + timedelta(days=2)
 
 
 def test_a_direct_close_counts_as_closed_in_the_scores(seeded):
     from bot.outputs.scoring import score_table
-    from bot.services.progress import close_directly, task_version
+    from bot.services.commands import close_directly, task_version
 
     now = at("2022-05-10")
     close_directly(seeded, user_id=COORDINATOR, task_ref="T01", reason="材料齐全，直接销号",
@@ -183,7 +186,7 @@ def test_a_direct_close_counts_as_closed_in_the_scores(seeded):
 
 def test_a_month_with_only_a_claim_is_not_silent(seeded):
     from bot.outputs.scoring import score_table
-    from bot.services.progress import record_report
+    from bot.services.commands import record_report
 
     for month in range(1, 13):
         if month != 3:
@@ -198,7 +201,7 @@ def test_a_month_with_only_a_claim_is_not_silent(seeded):
 def test_approving_an_extension_never_moves_the_deadline_earlier(seeded):
     from datetime import date
 
-    from bot.services.progress import (
+    from bot.services.commands import (
         decide_extension,
         request_extension,
         set_deadline,

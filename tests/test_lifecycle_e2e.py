@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.progress import task_view
-from tests.conftest import at
+from tests.conftest import at, task_view
 from tests.test_bot_e2e import GROUP, Env
 from tests.test_bot_e2e import env as bot_env  # noqa: F401 (the fixture, used below)
 
@@ -52,7 +51,7 @@ async def test_an_extension_is_approved_and_another_refused_with_a_reason(env: E
     # a standing duty given a deadline is not red at once: its window starts today
     from datetime import datetime
 
-    from bot.services.progress import task_view as view
+    from tests.conftest import task_view as view
     now = datetime.now(at("2022-01-01").tzinfo)
     assert view(env.db, "T44", now).status.status not in ("behind", "overdue")
     await env.server.send_text(env.liaison, GROUP, "/extend T44 2099年9月底前 专家未到位")

@@ -6,9 +6,9 @@ import pytest
 
 from bot.errors import DubanError
 from bot.services import notices
+from bot.services.commands import record_report, snapshot_of
 from bot.services.directory import find_task
-from bot.services.progress import record_report, snapshot_of, task_view
-from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
+from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at, task_view
 
 COLOURS = ("blue", "yellow", "red")
 
@@ -17,7 +17,7 @@ def test_unassigned_tasks_are_assigned_once_and_acknowledged(seeded):
     tasks = [find_task(seeded, "T01"), find_task(seeded, "T02")]
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T02", percent=10, now=at("2022-01-10"))
     fresh = notices.unassigned(seeded, tasks, at("2022-01-11").date())
-    assert [t["id"] for t in fresh] == ["T01"]  # T02 was reported on: already under way
+    assert [t.id for t in fresh] == ["T01"]  # T02 was reported on: already under way
     notice = notices.assign(seeded, user_id=None, tasks=fresh, now=at("2022-01-11"))
     assert task_view(seeded, "T01", at("2022-01-12")).status.status == "assigned"
     assert notices.unassigned(seeded, tasks, at("2022-01-12").date()) == []

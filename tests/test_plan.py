@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
+from bot.services.commands import record_report, task_history
 from bot.services.plan import PlanError, load_plan, parse_plan, read_plan_file
-from bot.services.progress import record_report, task_history
 from tests.conftest import EDU_LIAISON, PLAN_TEXT, at
 
 TEN = {"EDU", "STAFF", "CIVIL", "CYBER", "CIVAFF", "FIN", "HRSS", "HEALTH", "YOUTH", "WOMEN"}

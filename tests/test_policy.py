@@ -58,7 +58,8 @@ def test_expected_progress_is_the_share_of_the_window_passed():
         (Latest("close", 100, "done"), date(2022, 7, 1), "closed", "green"),
         (Latest("reopen", 80, "in_progress"), date(2022, 7, 1), "overdue", "red"),
         (Latest("progress", 30, "blocked"), date(2022, 3, 1), "blocked", "yellow"),
-        (Latest("progress", 30, "blocked"), date(2022, 7, 1), "blocked", "red"),
+        # past due and blocked is 逾期 (one rule for counts and lists; the reason shows in 受阻)
+        (Latest("progress", 30, "blocked"), date(2022, 7, 1), "overdue", "red"),
     ],
 )
 def test_status_before_on_and_after_the_due_date(latest, today, expected, colour):
@@ -93,7 +94,10 @@ def test_behind_uses_the_tolerance():
 
 
 def test_percent_from_value_and_state():
-    assert percent_of(None, None, 187, 200) == 93
+    assert percent_of(None, None, 187, 200) == 94  # 93.5 rounds half up
+    assert percent_of(None, None, 143, 200) == 72  # 71.5, not truncated to 71
+    assert percent_of(None, None, 199, 200) == 99  # 99.5, but the target is not yet reached
+    assert percent_of(None, None, 200, 200) == 100
     assert percent_of(None, None, 250, 200) == 100
     assert percent_of(60, "done", None, None) == 60
     assert percent_of(None, "done", None, None) == 100

@@ -6,17 +6,9 @@ import pytest
 
 from bot.errors import DubanError
 from bot.language.i18n import t
+from bot.services.commands import close_task, record_report, reopen_task, task_history, undo_last
 from bot.services.directory import add_member, find_department, find_task, remove_member
-from bot.services.progress import (
-    close_task,
-    plan_summary,
-    record_report,
-    reopen_task,
-    task_history,
-    task_view,
-    undo_last,
-)
-from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at
+from tests.conftest import COORDINATOR, EDU_LIAISON, HEALTH_LIAISON, at, plan_summary, task_view
 
 
 def refused(db, key, **kwargs):
@@ -31,7 +23,7 @@ def refused(db, key, **kwargs):
 def test_a_report_is_recorded_audited_and_changes_the_status(seeded):
     rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="t1", percent=60,
                         note="已完成岗位核定方案初稿", now=at("2022-03-01"))
-    assert rec.task["id"] == "T01" and rec.report["percent"] == 60
+    assert rec.task.id == "T01" and rec.report["percent"] == 60
     assert rec.report["state"] == "in_progress" and rec.status.status == "on_track"
     assert seeded["audit"].count_where("action = 'progress'") == 1
     assert task_view(seeded, "T01", at("2022-03-02")).status.percent == 60
@@ -110,24 +102,33 @@ def test_reopen_needs_a_reason_and_a_claim(seeded):
 
 
 def test_target_values_give_progress_and_carry_forward(seeded):
-    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T04", value=187,
-                        now=at("2023-10-01"))
-    assert rec.report["percent"] == 93
-    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T04", state="blocked",
-                        note="经费未到位", now=at("2023-10-02"))
-    assert rec.report["value"] == 187 and rec.report["percent"] == 93
+    # T08: 200 featured schools (counted, not split by county)
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T08", value=187,
+                        now=at("2025-10-01"))
+    assert rec.report["percent"] == 94  # 93.5, rounded half up
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T08", state="blocked",
+                        note="经费未到位", now=at("2025-10-02"))
+    assert rec.report["value"] == 187 and rec.report["percent"] == 94
     assert rec.status.status == "blocked"
-    done = record_report(seeded, user_id=EDU_LIAISON, task_ref="T04", value=203,
-                         now=at("2023-12-01"))
+    done = record_report(seeded, user_id=EDU_LIAISON, task_ref="T08", value=203,
+                         now=at("2025-12-01"))
     assert done.status.status == "pending_check"
 
 
 def test_recurring_reports_belong_to_their_occurrence(seeded):
     # T17: one family contact per semester
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T17", percent=100, now=at("2022-01-20"))
+    close_task(seeded, user_id=COORDINATOR, task_ref="T17", now=at("2022-01-21"))
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T17", percent=100, now=at("2022-06-01"))
     assert task_view(seeded, "T17", at("2022-07-10")).status.status == "pending_check"
+    # the claim stays on its occurrence until it is checked, whatever occurrence begins
     nxt = task_view(seeded, "T17", at("2022-09-01"))
-    assert nxt.period == "2023-01-31" and nxt.status.status == "no_report"
+    assert nxt.period == "2022-07-15" and nxt.status.status == "pending_check"
+    assert nxt.current.period == "2023-01-31" and nxt.current.status.status == "no_report"
+    close_task(seeded, user_id=COORDINATOR, task_ref="T17", now=at("2022-09-02"))
+    checked = task_view(seeded, "T17", at("2022-09-03"))
+    assert checked.earlier == () and checked.period == "2023-01-31"
+    assert checked.status.status == "no_report"
 
 
 def test_undo_within_thirty_minutes_keeps_the_row(seeded):
@@ -151,17 +152,22 @@ def test_summary_by_department_and_for_the_plan(seeded):
     assert len(summary.departments) == 10
     edu = next(d for d in summary.departments if d.dept["code"] == "EDU")
     assert edu.counts["pending_check"] == 1
-    assert [v.task["id"] for v in summary.overdue] == ["T02"]
+    # T02's deadline passed; the recurring duties missed an occurrence since tracking began
+    # (2022-01-05): each stays overdue on that occurrence until it is reported or closed
+    overdue = {v.task.id: v for v in summary.overdue}
+    assert set(overdue) == {"T02", "T12", "T13", "T14", "T16", "T17", "T48", "T49"}
+    assert all(v.headline is v.earlier[0] for k, v in overdue.items() if k != "T02")
+    assert overdue["T16"].headline.period == "2022-01-15"
     health = next(d for d in summary.departments if d.dept["code"] == "HEALTH")
     assert health.completion == pytest.approx(50 / len(health.tasks))
     assert sum(summary.counts.values()) == len(summary.tasks) == 50
-    assert {v.task["id"] for v in summary.targets} >= {"T04", "T06", "T07", "T08"}
+    assert {v.task.id for v in summary.targets} >= {"T04", "T06", "T07", "T08"}
 
 
 def test_status_at_an_earlier_moment_ignores_later_reports(seeded):
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=70, now=at("2022-05-01"))
     before = plan_summary(seeded, at("2022-04-01"), historical=True)
-    t01 = next(v for v in before.tasks if v.task["id"] == "T01")
+    t01 = next(v for v in before.tasks if v.task.id == "T01")
     assert t01.status.status == "no_report"
 
 
@@ -178,8 +184,8 @@ def test_department_names_people_type(seeded, text, code):
 def test_unknown_department_and_task_ids(seeded):
     with pytest.raises(DubanError):
         find_department(seeded, "外交部")
-    assert find_task(seeded, "#t4")["id"] == "T04"
-    assert find_task(seeded, "4")["id"] == "T04"
+    assert find_task(seeded, "#t4").id == "T04"
+    assert find_task(seeded, "4").id == "T04"
 
 
 def test_coordinator_may_report_for_any_department(seeded):
@@ -193,8 +199,8 @@ def test_coordinator_may_report_for_any_department(seeded):
 
 
 def test_a_deadline_set_in_chat_survives_reseeding(seeded, plan):
+    from bot.services.commands import set_deadline
     from bot.services.plan import load_plan
-    from bot.services.progress import set_deadline
 
     set_deadline(seeded, user_id=COORDINATOR, task_ref="T01", due=at("2022-09-30").date(),
                  now=at("2022-06-01"))
@@ -243,16 +249,16 @@ def test_kept_summaries_follow_every_write_from_any_connection(seeded, tmp_path)
         record_report(other, user_id=EDU_LIAISON, task_ref="T02", percent=40, now=now)
     finally:
         other.close()
-    views = {v.task["id"]: v for v in plan_summary(seeded, now).tasks}
+    views = {v.task.id: v for v in plan_summary(seeded, now).tasks}
     assert views["T02"].status.percent == 40
-    assert plan_summary(seeded, now, dept="EDU").departments[0].dept["code"] == "EDU"
+    assert plan_summary(seeded, now).department("EDU").dept["code"] == "EDU"
     assert len(plan_summary(seeded, now).departments) == 10
 
 
 def test_a_deadline_on_a_standing_duty_starts_its_window_that_day(seeded):
     from datetime import date
 
-    from bot.services.progress import set_deadline
+    from bot.services.commands import set_deadline
 
     record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T42", percent=5, now=at("2026-11-01"))
     set_deadline(seeded, user_id=COORDINATOR, task_ref="T42", due=date(2027, 6, 30),

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from bot.services.directory import add_member
 from bot.services.plan import load_plan
-from bot.services.progress import task_view
 from bot.store import connection as dbmod
 from tests.botapi_server import running_server
-from tests.conftest import at
+from tests.conftest import at, task_view
 from tests.test_bot_e2e import COORD_ID, GROUP, LIAISON_ID, NEWBIE_ID, start_app, stop_app
 
 

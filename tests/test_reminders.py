@@ -6,10 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.domain.facts import Occurrence, TaskFacts
 from bot.domain.lifecycle import Snapshot, State
 from bot.domain.marks import derive_status
+from bot.domain.task import Task
 from bot.outputs.render.nudges import compose_nudges
-from bot.services.progress import TaskView, mute_task, record_report
+from bot.services.commands import mute_task, record_report
 from bot.services.reminders import NudgePolicy, nudge_context, nudge_for, prepare_nudges, scan
 from bot.store.outbox import mark_sent
 from tests.conftest import COORDINATOR, EDU_LIAISON, at
@@ -18,12 +20,14 @@ ALL_DAYS = NudgePolicy(workdays_only=False)
 DUE = date(2022, 6, 30)  # a Thursday
 
 
-def view(due=DUE, latest=None, today=date(2022, 6, 1), **task):
-    row = {"id": "T01", "dept": "EDU", "muted_until": None, **task}
+def view(due=DUE, latest=None, today=date(2022, 6, 1), muted_until=None):
+    start = date(2022, 1, 4)
+    task = Task(id="T01", dept="EDU", title="任务", clause="一", kind="milestone", start=start,
+                due_plan=due, muted_until=date.fromisoformat(muted_until) if muted_until else None)
     snap = latest or Snapshot(State.IN_PROGRESS)
-    status = derive_status(snap, reported=latest is not None, start=date(2022, 1, 4), due=due,
-                           today=today)
-    return TaskView(row, status, "", None)
+    status = derive_status(snap, reported=latest is not None, start=start, due=due, today=today)
+    occurrence = Occurrence("", start, due, due, True, snap, status)
+    return TaskFacts(task, occurrence, occurrence, (), None, 0, 0, (), None, None, ())
 
 
 @pytest.mark.parametrize(
@@ -113,14 +117,22 @@ def test_recurring_duty_rolls_over_and_a_missed_occurrence_is_escalated(seeded):
     assert [(n.due, n.kind, n.days) for n in before] == [
         (date(2022, 7, 15), "before", 3), (date(2022, 1, 31), "missed", 162)]
     after = [n for n in scan(seeded, at("2022-07-16"), ALL_DAYS) if n.task_id == "T17"]
-    # the new occurrence (due 2023-01-31) has nothing due yet; the missed one is escalated
-    assert [(n.due, n.kind) for n in after] == [(date(2022, 7, 15), "missed")]
-    assert after[0].key == "nudge:T17:2022-07-15:missed"  # the same key every day: sent once
-    record_report(seeded, user_id=EDU_LIAISON, task_ref="T17", percent=100, now=at("2022-07-10"))
-    done = [n for n in scan(seeded, at("2022-07-16"), ALL_DAYS) if n.task_id == "T17"]
-    assert done == []
-    assert [n.due for n in scan(seeded, at("2022-07-12"), ALL_DAYS) if n.task_id == "T17"] == [
-        date(2022, 1, 31)]  # the report counts for the July period only
+    # the new occurrence (due 2023-01-31) has nothing due yet; both missed ones are escalated,
+    # each under its own key: the same key every day, so each is sent once
+    assert [(n.due, n.kind) for n in after] == [(date(2022, 1, 31), "missed"),
+                                                (date(2022, 7, 15), "missed")]
+    assert after[1].key == "nudge:T17:2022-07-15:missed"
+    # a late report goes to the oldest occurrence still open: January's, now waiting for a check
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T17", percent=100,
+                        now=at("2022-07-10"))
+    assert rec.report["period"] == "2022-01-31"
+    assert [(n.due, n.kind) for n in scan(seeded, at("2022-07-12"), ALL_DAYS)
+            if n.task_id == "T17"] == [(date(2022, 7, 15), "before")]
+    # the July occurrence, reported on next, is done too: nothing left to escalate
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T17", percent=100,
+                        now=at("2022-07-11"))
+    assert rec.report["period"] == "2022-07-15"
+    assert [n for n in scan(seeded, at("2022-07-16"), ALL_DAYS) if n.task_id == "T17"] == []
 
 
 def test_mute_pauses_a_task(seeded):
@@ -134,7 +146,7 @@ def test_the_message_names_task_clause_due_last_report_and_people(seeded):
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T02", percent=40, note="已遴选2名<教研员>",
                   now=at("2022-06-01"))
     nudges = scan(seeded, at("2022-07-02"), ALL_DAYS)
-    text = compose_nudges(nudges, nudge_context(seeded, nudges), date(2022, 7, 2),
+    text = compose_nudges(nudges, nudge_context(seeded, nudges, at("2022-07-02")), date(2022, 7, 2),
                           at("2022-07-02").tzinfo)
     assert "【教育局】" in text and 'href="tg://user?id=1001"' in text  # the EDU liaison
     assert "T02" in text and "二(一)1" in text and "已逾期 2 天（截止 2022-06-30）" in text
@@ -166,7 +178,7 @@ def test_batches_keep_departments_whole_and_under_the_limit(seeded):
     from bot.outputs.render.nudges import nudge_batches
 
     nudges = scan(seeded, at("2022-07-02"), ALL_DAYS)
-    ctx = nudge_context(seeded, nudges)
+    ctx = nudge_context(seeded, nudges, at("2022-07-02"))
     tz = at("2022-07-02").tzinfo
     batches = nudge_batches(nudges, ctx, date(2022, 7, 2), tz, limit=1200)
     assert len(batches) > 1 and sum(len(b) for b in batches) == len(nudges)
@@ -184,11 +196,13 @@ def _missed(seeded, moment, policy=ALL_DAYS):
 
 def test_missed_occurrences_respect_the_record_mute_suspension_and_tracking(seeded):
     from bot.domain.lifecycle import Event
-    from bot.services.progress import act, close_task
+    from bot.services.commands import act, close_task
+    from bot.services.facts import set_track_from
 
-    # T12 (each semester): the spring term of 2022 ends 07-15
-    record_report(seeded, user_id=EDU_LIAISON, task_ref="T12", percent=100, now=at("2022-07-01"))
-    close_task(seeded, user_id=COORDINATOR, task_ref="T12", now=at("2022-07-02"))
+    # T12 (each semester): both occurrences of 2022 (01-31, 07-15) reported and checked
+    for day in ("2022-07-01", "2022-07-03"):
+        record_report(seeded, user_id=EDU_LIAISON, task_ref="T12", percent=100, now=at(day))
+        close_task(seeded, user_id=COORDINATOR, task_ref="T12", now=at(day))
     after = at("2022-07-20")
     assert "T12" not in _missed(seeded, after)  # closed: never called undone
     assert "T13" in _missed(seeded, after)  # never reported: escalated once
@@ -198,15 +212,15 @@ def test_missed_occurrences_respect_the_record_mute_suspension_and_tracking(seed
     act(seeded, event=Event.SUSPEND, user_id=COORDINATOR, task_ref="T17", reason="政策调整",
         now=at("2022-07-16"))
     assert "T17" not in _missed(seeded, after)  # suspended
-    # periods that ended before tracking began are never escalated
-    tracked = NudgePolicy(workdays_only=False, track_from=date(2022, 7, 16))
-    assert "T15" not in _missed(seeded, after, tracked)
+    # periods that ended before tracking began are never escalated (TRACK_FROM)
     assert "T15" in _missed(seeded, after)
+    set_track_from(seeded, date(2022, 7, 16))
+    assert "T15" not in _missed(seeded, after)
 
 
 def test_a_suspended_task_gets_no_nudge(seeded):
     from bot.domain.lifecycle import Event
-    from bot.services.progress import act
+    from bot.services.commands import act
 
     assert "T01" in {n.task_id for n in scan(seeded, at("2022-06-29"), ALL_DAYS)}
     act(seeded, event=Event.SUSPEND, user_id=COORDINATOR, task_ref="T01", reason="暂缓",

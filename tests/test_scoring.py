@@ -13,7 +13,7 @@ from bot.outputs.scoring import (
     rules_from,
     score_table,
 )
-from bot.services.progress import (
+from bot.services.commands import (
     act,
     close_task,
     decide_extension,
@@ -119,22 +119,30 @@ def test_overdue_days_count_inside_the_year_until_the_close(seeded):
 @pytest.mark.parametrize(("rules", "points"), [(Rules(), -5.0), (WIDE, -18.1),
                                                (Rules(overdue_day=-0.01), -1.81)])
 def test_the_overdue_deduction_is_capped_per_item(seeded, rules, points):
-    # 财政局 has one dated task, due 2024-12-31 and never closed: 181 days overdue by 06-30.
+    # 财政局's yearly budget duty (T37, due every 12-31) was never reported since tracking
+    # began: the occurrences of 2022, 2023 and 2024 are each open all of 2025's first half,
+    # 181 days, each its own item with its own cap.
     fin = next(s for s in score_table(seeded, 2025, at("2025-06-30"), rules) if s.code == "FIN")
+    items = [i for i in fin.items if i.rule == "overdue_day"]
+    assert [(i.task_id, i.period, i.count) for i in items] == [
+        ("T37", "2022-12-31", 181), ("T37", "2023-12-31", 181), ("T37", "2024-12-31", 181)]
+    assert all(i.points == pytest.approx(points) for i in items)
     line = _line(fin, "overdue_day")
-    assert line.count == 181
-    assert line.points == pytest.approx(points)
+    assert line.count == 3 * 181 and line.points == pytest.approx(3 * points)
 
 
 def test_silent_months_and_a_department_that_reports(seeded):
-    # 卫健委 reports in March and May 2022: by the end of June four full months were silent
+    # 卫健委 reports in March and May 2022: by the end of June three full months since tracking
+    # began (the plan was loaded 2022-01-05, so January is not a full tracked month) were silent
     record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T41", percent=10, now=at("2022-03-05"))
     record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T41", percent=20, now=at("2022-05-05"))
     health = next(s for s in score_table(seeded, 2022, at("2022-07-01"), WIDE)
                   if s.code == "HEALTH")
-    assert _line(health, "silent_period").count == 4  # Jan, Feb, Apr, Jun
-    assert health.score == pytest.approx(80 - 4)
-    assert health.grade.name == "合格"  # 76: under 良好 (80)
+    silent = [i.day.isoformat() for i in health.items if i.rule == "silent_period"]
+    assert silent == ["2022-02-01", "2022-04-01", "2022-06-01"]
+    assert _line(health, "silent_period").count == 3
+    assert health.score == pytest.approx(80 - 3)
+    assert health.grade.name == "合格"  # 77: under 良好 (80)
 
 
 @pytest.mark.parametrize(("score", "grade"), [

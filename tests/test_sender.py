@@ -13,7 +13,7 @@ import pytest
 
 from bot import app as appmod
 from bot.services.directory import request_join
-from bot.services.progress import record_report
+from bot.services.commands import record_report
 from handlers import jobs
 from handlers.sender import LONGEST_WAIT, sweep_job
 from tests.botapi_server import running_server

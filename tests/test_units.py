@@ -8,9 +8,10 @@ import pytest
 
 from bot.errors import DubanError
 from bot.outputs.render.chat import recorded_text
+from bot.services.commands import quotas_of, record_report, undo_last, unit_values
+from bot.services.directory import find_task
 from bot.services.plan import PlanError, parse_plan
-from bot.services.progress import quotas_of, record_report, task_view, undo_last, unit_values
-from tests.conftest import COORDINATOR, EDU_LIAISON, at
+from tests.conftest import COORDINATOR, EDU_LIAISON, at, task_view
 from tests.test_plan import BASE
 
 COUNTY_UNITS = ("鲤城区", "丰泽区", "洛江区", "泉港区", "石狮市", "晋江市", "南安市", "惠安县",
@@ -25,9 +26,9 @@ def test_the_seed_splits_the_counselling_rooms_over_the_thirteen_units(plan):
 
 
 def test_quotas_are_stored_with_the_task(seeded):
-    quotas = quotas_of(seeded["tasks"].get("T06"))
+    quotas = quotas_of(find_task(seeded, "T06"))
     assert quotas["晋江市"] == 51 and len(quotas) == 13
-    assert quotas_of(seeded["tasks"].get("T01")) == {}
+    assert quotas_of(find_task(seeded, "T01")) == {}
 
 
 @pytest.mark.parametrize(("quotas", "expected"), [
@@ -100,18 +101,23 @@ def test_a_coordinator_reports_a_unit_too(seeded):
     ("- --value 23 --unit 晋江市", (None, None, 23, "", "晋江市")),
     ("--unit 南安市 --value 11 新建11所", (None, None, 11, "新建11所", "南安市")),
     ("12 --unit 德化县", (None, None, 12, "", "德化县")),
-    ("60 初稿", (None, None, 60, "初稿", None)),  # unchanged: a value for a numeric target
+    # a bare number on a target counted in schools: a count or a percent? asked before recording
+    ("60 初稿", (None, None, 60, "初稿", None, True)),
+    ("60所 初稿", (None, None, 60, "初稿", None, False)),  # with its unit: a count
+    ("60% 初稿", (60, None, None, "初稿", None, False)),  # with a percent sign: a percent
+    ("160 初稿", (None, None, 160, "初稿", None, False)),  # over 100: only a count
 ])
 def test_chat_words_with_unit_flags(seeded, words, expected):
-    from bot.services.progress import parse_report_args
+    from bot.language.parse import parse_report_args
 
-    got = parse_report_args(seeded["tasks"].get("T06"), words.split())
-    assert (got.percent, got.state, got.value, got.note, got.unit) == expected
+    got = parse_report_args(find_task(seeded, "T06"), words.split())
+    assert (got.percent, got.state, got.value, got.note, got.unit, got.ambiguous) == (
+        expected if len(expected) == 6 else (*expected, False))
 
 
 @pytest.mark.parametrize("words", ["- --value", "- --value lots --unit 晋江市", "x --unit 晋江市"])
 def test_bad_flags_are_refused(seeded, words):
-    from bot.services.progress import parse_report_args
+    from bot.language.parse import parse_report_args
 
     with pytest.raises(DubanError):
-        parse_report_args(seeded["tasks"].get("T06"), words.split())
+        parse_report_args(find_task(seeded, "T06"), words.split())

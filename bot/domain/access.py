@@ -107,9 +107,9 @@ def refusal_for_task(actor: Actor, action: Action, task: dict[str, Any]) -> str 
         return "not_member"
     if action in (Action.REVIEW, Action.MANAGE) and not actor.coordinator:
         return "coordinator_only"
-    if not actor.coordinator and task["dept"] != actor.dept:
+    if not actor.coordinator and task.dept != actor.dept:
         return "liaison_own_dept_only" if action is Action.VIEW else "wrong_dept"
-    if action is not Action.VIEW and task.get("archived_at"):
+    if action is not Action.VIEW and task.archived_at:
         return "task_archived"
     return None
 
@@ -121,7 +121,7 @@ def check_task(actor: Actor, action: Action, task: dict[str, Any],
     if key is None:
         return
     names = dept_names or {}
-    raise DubanError(key, task=task["id"], dept=names.get(task["dept"], task["dept"]),
+    raise DubanError(key, task=task.id, dept=names.get(task.dept, task.dept),
                      own=names.get(actor.dept, actor.dept or "—"))
 
 
@@ -129,3 +129,22 @@ def check_audience(actor: Actor, audience: Audience) -> None:
     key = refusal_for_audience(actor, audience)
     if key is not None:
         raise DubanError(key)
+
+
+def refusal_for_department(actor: Actor, dept: str | None, notice: bool = False) -> str | None:
+    """May `actor` look at a department's tasks (or sign for a notice to it)? The coordinator
+    any department; a liaison their own."""
+    if not actor.member:
+        return "not_member"
+    if actor.coordinator or dept == actor.dept:
+        return None
+    return "not_your_department" if notice else "liaison_own_dept_only"
+
+
+def check_department(actor: Actor, dept: str | None, dept_names: dict[str, Any] | None = None,
+                     notice: bool = False) -> None:
+    key = refusal_for_department(actor, dept, notice)
+    if key is not None:
+        names = dept_names or {}
+        raise DubanError(key, own=names.get(actor.dept, actor.dept or "—"),
+                         dept=names.get(dept, dept or "—"))

@@ -4,8 +4,8 @@ The marks, in the order they win:
   closed         已销号  the coordinator checked the work and closed it
   pending_check  待核实  the liaison reported 100% / 已完成: a claim, not yet a closure
   suspended      已中止  the coordinator suspended it (no nudges)
-  blocked        受阻    the liaison reported the work blocked (it may also be overdue)
-  overdue        逾期    past the due date and not done                              (red)
+  overdue        逾期    past the due date and not done, blocked or not               (red)
+  blocked        受阻    the liaison reported the work blocked (the reason is in the 受阻 queue)
   due_soon       临期    due within DUE_SOON_DAYS and not done                        (blue)
   assigned       待签收  assigned (交办) and not yet acknowledged (签收) by the department
   no_report      未报送  nothing reported yet
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.lifecycle import Snapshot, State
+from bot.domain.numbers import percent_of_value
 
 # The thresholds, in one place.
 DUE_SOON_DAYS = 7  # "due soon" when the due date is this many days away or fewer
@@ -96,7 +97,7 @@ def percent_of(percent: int | None, state: str | None, value: float | None,
     if percent is not None:
         return percent
     if value is not None and target:
-        return max(0, min(100, int(100 * value / target)))
+        return percent_of_value(value, target)
     if state == "done":
         return 100
     if state == "not_started":
@@ -127,10 +128,12 @@ def derive_status(
         return mark("pending_check", "green", 100)
     if snap.state is State.SUSPENDED:
         return mark("suspended", "grey")
-    if snap.state is State.BLOCKED:
-        return mark("blocked", "red" if days_left is not None and days_left < 0 else "yellow")
+    # Past due and still open is 逾期 whether or not the work is blocked: one rule for every
+    # count and list (the blocked reason still shows in the 受阻 queue).
     if days_left is not None and days_left < 0:
         return mark("overdue", "red")
+    if snap.state is State.BLOCKED:
+        return mark("blocked", "yellow")
     if days_left is not None and days_left <= DUE_SOON_DAYS:
         return mark("due_soon", "blue")
     if snap.state is State.ASSIGNED:

@@ -27,6 +27,7 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from bot.domain.numbers import round_half_up
 from bot.language.i18n import label, t
 from bot.outputs.palette import STACK_ORDER, STATUS_COLOURS
 
@@ -279,8 +280,9 @@ def _clamp(value: float) -> float:
 
 
 def _percent(value: float) -> str:
-    # Rounded as every text view rounds (bot.views.pct): the chart and the message agree.
-    return f"{_clamp(value):.0f}%"
+    # The one rounding rule (half up; a format's :.0f rounds half to even): the chart and the
+    # message agree.
+    return f"{round_half_up(_clamp(value))}%"
 
 
 def _number(value: float) -> str:

@@ -4,123 +4,121 @@ bot/outputs/render/digest.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from dataclasses import field as default
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.language.i18n import field, t
 from bot.outputs.render import plan_title
-from bot.services.progress import (
-    DeptSummary,
-    PlanSummary,
-    TaskView,
-    plan_summary,
-    quotas_of,
-    unit_values,
-)
+from bot.services.facts import end_of_day, facts_as_of, facts_now
+from bot.store import records as record_store
+from bot.store import snapshots as snapshot_store
 from bot.store.connection import utc_iso
 from bot.store.meta import meta
 
 TREND_WEEKS = 12
 MAX_BARS = 20  # per chart
 DUE_AHEAD_DAYS = 14
+FACTS_VERSION = 2  # the rules the kept day figures were computed by; bump when a rule changes
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """The plan's figures at the end of one day, from the facts as of then."""
+
+    day: date
+    completion: float | None
+    expected: float | None
+    reports: int  # reports made since tracking began, by the end of the day
+    evidence: int
 
 
 @dataclass(frozen=True)
 class DigestData:
     at: datetime
     info: dict[str, str]  # the plan's title and document number
-    summary: PlanSummary
-    last_week: float | None  # plan completion seven days earlier
-    reports_this_week: int
-    evidence_this_week: int
-    trend: list[tuple[date, float]]  # (week end, completion), from the first tracked week
-    expected: list[tuple[date, float]] = default(default_factory=list)  # the plan's 序时进度
-    units: dict[str, dict[str, float]] = default(default_factory=dict)  # task -> county -> value
+    facts: Facts
+    week_before: DayFigures | None  # the end of the day a week earlier (None before tracking)
+    trend: list[DayFigures]  # weekly, from the first tracked week, ending with today's
+
+    @property
+    def summary(self) -> Facts:
+        return self.facts
+
+    @property
+    def last_week(self) -> float | None:
+        return self.week_before.completion if self.week_before else None
+
+    @property
+    def reports_this_week(self) -> int:
+        return self.facts.reports - (self.week_before.reports if self.week_before else 0)
+
+    @property
+    def evidence_this_week(self) -> int:
+        return self.facts.evidence - (self.week_before.evidence if self.week_before else 0)
+
+    @property
+    def expected(self) -> list[tuple[date, float]]:
+        return [(d.day, d.expected) for d in self.trend if d.expected is not None]
 
 
-def completion_on(db: Database, day: date, tz, store: bool = True) -> float | None:
-    """The plan's completion at the end of a past day: from a snapshot, else computed and kept
-    (unless `store` is False: a day not yet over could still receive reports)."""
-    row = db.execute("SELECT completion FROM snapshots WHERE day = ?", [day.isoformat()]
-                     ).fetchone()
-    if row:
-        return row[0]
-    completion = plan_summary(db, datetime.combine(day, time(23, 59, 59), tz),
-                              historical=True).completion
-    if completion is not None and store:
-        db["snapshots"].upsert({"day": day.isoformat(), "completion": completion}, pk="day")
-    return completion
+def figures_of(facts: Facts) -> DayFigures:
+    return DayFigures(facts.day, facts.completion, facts.expected, facts.reports,
+                      facts.evidence)
 
 
-def tracking_began(db: Database) -> datetime | None:
-    """When the record starts: the plan's first load or the first report, whichever is earlier."""
-    row = db.execute("SELECT min(at) FROM (SELECT min(at) AS at FROM audit "
-                     "UNION ALL SELECT min(at) FROM reports)").fetchone()
-    return datetime.fromisoformat(row[0]) if row and row[0] else None
+def day_figures(db: Database, day: date, tz: tzinfo | None, today: date) -> DayFigures:
+    """The figures at the end of `day`: kept once the day is over (before `today`, the real
+    date), computed from the facts as of then otherwise."""
+    kept = snapshot_store.get(db, day, FACTS_VERSION)
+    if kept is not None:
+        return DayFigures(day, kept["completion"], kept["expected"], kept["reports"] or 0,
+                          kept["evidence"] or 0)
+    figures = figures_of(facts_as_of(db, end_of_day(day, tz)))
+    if day < today:
+        snapshot_store.put(db, day, FACTS_VERSION, completion=figures.completion,
+                           expected=figures.expected, reports=figures.reports,
+                           evidence=figures.evidence)
+    return figures
 
 
-def expected_on(db: Database, day: date) -> float | None:
-    """The plan's 序时进度 on a day: the mean time-proportional progress of its dated work
-    (tasks and current occurrences with a due date; standing duties have none)."""
-    from bot.domain.marks import expected_progress
-    from bot.services.directory import catalogue
-    from bot.services.progress import window
-
-    values = []
-    for task in catalogue(db).tasks:
-        opens, due, _ = window(task, day)
-        if due is not None:
-            values.append(expected_progress(opens, due, day))
-    return sum(values) / len(values) if values else None
+def facts_for(db: Database, now: datetime) -> Facts:
+    """The facts as of `now`: the kept ones when nothing was recorded after `now`, else the
+    record as it stood then (a digest or a bulletin for a past moment)."""
+    newest = record_store.newest_at(db)
+    if newest is not None and newest > utc_iso(now):
+        return facts_as_of(db, now)
+    return facts_now(db, now)
 
 
 def digest_data(db: Database, now: datetime, today: date | None = None) -> DigestData:
-    """Gather the digest's facts as of `now` (reports after `now` are ignored).
+    """Gather the digest's facts as of `now` (records after `now` are ignored).
 
-    Snapshots are kept only for days before `today` (the real date; default `now`'s): a digest
-    asked for a future date computes its figures but stores nothing that later reports would
-    make wrong."""
+    Day figures are kept only for days before `today` (the real date; default `now`'s): a
+    digest asked for a future date computes its figures but stores nothing that later reports
+    would make wrong. The trend starts at the first tracked week: no flat zeros from before the
+    plan was tracked."""
     today = today or now.date()
-    newest = db.execute("SELECT at FROM reports ORDER BY id DESC LIMIT 1").fetchone()
-    # Scan history only when asked about the past; for now, the kept newest rows suffice.
-    past = newest is not None and newest[0] > utc_iso(now)
-    summary = plan_summary(db, now, historical=past)
-    week_ago = now - timedelta(days=7)
-    last_week = completion_on(db, week_ago.date(), now.tzinfo, store=week_ago.date() < today)
-    # Reports only: a coordinator's close or reopen is a review, not something received.
-    counts = db.execute(
-        "SELECT (SELECT count(*) FROM reports WHERE at > ? AND at <= ? AND revoked_at IS NULL "
-        "AND kind IN ('progress', 'claim')), (SELECT count(*) FROM evidence WHERE at > ? AND at <= ?)",
-        [utc_iso(week_ago), utc_iso(now)] * 2).fetchone()
-    # The trend starts at the first tracked week: no flat zeros from before the bot existed.
-    began = tracking_began(db)
-    first = began.astimezone(now.tzinfo).date() if began else now.date()
+    facts = facts_for(db, now)
+    first = facts.track_from or now.date()
+    week_ago = now.date() - timedelta(days=7)
+    before = day_figures(db, week_ago, now.tzinfo, today) if week_ago >= first else None
     days = [now.date() - timedelta(weeks=w) for w in range(TREND_WEEKS - 1, 0, -1)]
     days = [d for d in days if d >= first - timedelta(days=6)]
-    trend = [(d, completion_on(db, d, now.tzinfo, store=d < today) or 0.0) for d in days]
-    trend.append((now.date(), summary.completion or 0.0))
-    expected = [(d, expected_on(db, d)) for d, _ in trend]
-    units = {v.task["id"]: unit_values(db, v.task["id"], v.period, now)
-             for v in summary.targets if quotas_of(v.task)}
-    return DigestData(now, meta(db), summary, last_week, counts[0], counts[1], trend,
-                      [(d, e) for d, e in expected if e is not None], units)
+    trend = [day_figures(db, d, now.tzinfo, today) for d in days]
+    trend.append(figures_of(facts))
+    return DigestData(now, meta(db), facts, before, trend)
 
 
 # ---------------------------------------------------------------- charts
 
 
-def _target_label(view: TaskView, lang: str) -> str:
+def _target_label(view: TaskFacts, lang: str) -> str:
     metric = field(view.task, "metric", lang)
     due = view.status.due
     return t("chart_target_label", lang, html=False, metric=metric, year=due.year) if due else metric
-
-
-def _dept_expected(d: DeptSummary) -> float | None:
-    dated = [v.status.expected for v in d.tasks if v.status.expected is not None]
-    return sum(dated) / len(dated) if dated else None
 
 
 def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Path]:
@@ -132,7 +130,7 @@ def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Pat
     s = data.summary
     colour = {"overdue": "red", "behind": "yellow", "due_soon": "blue", "blocked": "yellow"}
 
-    def dept_colour(d: DeptSummary) -> str:
+    def dept_colour(d: DeptFacts) -> str:
         for status in ("overdue", "blocked", "behind", "due_soon"):
             if d.counts[status]:
                 return colour[status]
@@ -140,7 +138,7 @@ def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Pat
 
     stamp = f"{data.at:%Y-%m-%d}"
     bars = [charts.DeptBar(field(d.dept, "dept", lang), d.completion or 0.0, dept_colour(d),
-                           dict(d.counts), _dept_expected(d)) for d in s.departments]
+                           dict(d.counts), d.expected) for d in s.departments]
     subtitle = t("chart_as_of", lang, html=False, date=stamp)
     dept_subtitle = subtitle
     if len(bars) > MAX_BARS:
@@ -149,26 +147,24 @@ def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Pat
                            total=len(bars))
         bars = sorted(bars, key=lambda b: b.completion)[:MAX_BARS]
 
-    def units(view: TaskView) -> tuple[tuple[str, float | None, float], ...]:
-        quotas = quotas_of(view.task)
-        if not quotas:
-            return ()
-        reached = data.units.get(view.task["id"], {})
-        return tuple((name, reached.get(name), quota) for name, quota in quotas.items())
+    def units(view: TaskFacts) -> tuple[tuple[str, float | None, float], ...]:
+        reached = view.units
+        return tuple((name, reached[name].value if name in reached else None, quota)
+                     for name, quota in view.task.quotas.items())
 
-    def unit_word(view: TaskView) -> str:
+    def unit_word(view: TaskFacts) -> str:
         # 所/个/人 are the plan's own words; an English chart shows the bare numbers instead.
-        unit = view.task["target_unit"] or ""
+        unit = view.task.target_unit or ""
         return unit if unit.isascii() or t("layout.chart_unit_words", lang) == "yes" else ""
 
     targets = [charts.TargetBar(
-        _target_label(v, lang), v.value, v.task["target_value"], unit_word(v),
+        _target_label(v, lang), v.value, v.task.target_value or 0.0, unit_word(v),
         v.status.due, v.status.expected / 100 if v.status.expected is not None else None,
         units(v)) for v in s.targets]
     # Dated targets by deadline, then the standing ones; the first MAX_BARS of them.
     targets = sorted(targets, key=lambda b: (b.due is None, b.due or data.at.date(),
                                              b.label))[:MAX_BARS]
-    trend = [charts.TrendPoint(day, completion) for day, completion in data.trend]
+    trend = [charts.TrendPoint(d.day, d.completion or 0.0) for d in data.trend]
     expected = [charts.TrendPoint(day, value) for day, value in data.expected]
     return [
         charts.render_departments(

@@ -10,7 +10,7 @@ why a department got its grade. Pure over the record and an injected `now`; no t
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,10 @@ from typing import Any
 import yaml
 from sqlite_utils import Database
 
-from bot.domain.recurrence import due_dates, parse_recurrence
-from bot.outputs.exports.facts import chases_of, extensions_of, lifecycle_records
-from bot.services.directory import catalogue
-from bot.store.connection import utc_iso
+from bot.domain.facts import DeptFacts, Facts, TaskFacts, deadline_in_force
+from bot.domain.lifecycle import OPEN, State
+from bot.domain.task import ONE_OFF
+from bot.services.facts import end_of_day
 
 RULE_KEYS = ("closed_on_time", "closed_late", "overdue_day", "unanswered_chase",
              "approved_extension", "silent_period")
@@ -114,6 +114,18 @@ class ScoreLine:
     points: float  # what they add up to (negative for deductions)
 
 
+@dataclass(frozen=True)
+class ScoreItem:
+    """One thing that earned or cost points: which task (and occurrence) or month, and why."""
+
+    rule: str
+    points: float
+    count: float  # 1 item, N overdue days, 1 chase, 1 month
+    task_id: str | None = None
+    period: str = ""  # the occurrence of a recurring duty ("" for a one-off task)
+    day: date | None = None  # closed on, due on, chased on, approved on, or the month
+
+
 @dataclass
 class DeptScore:
     dept: dict[str, Any]
@@ -122,115 +134,162 @@ class DeptScore:
     score: float
     grade: Grade
     counts: dict[str, float] = field(default_factory=dict)
+    items: list[ScoreItem] = field(default_factory=list)
+    completion: float | None = None
 
     @property
     def code(self) -> str:
         return self.dept["code"]
 
 
-@dataclass(frozen=True)
-class _Item:
-    task_id: str
-    dept: str
-    period: str
-    due: date
+def ranked(scores: list[DeptScore]) -> list[DeptScore]:
+    """The one order of departments everywhere (the table, 红榜 and 黑榜): by score, then by
+    completion, then in the plan's order. Ties in score are ranked the same way every time."""
+    return sorted(scores, key=lambda s: (-s.score, -(s.completion or 0.0),
+                                         s.dept.get("position") or 0, s.code))
 
 
-def _items(task: dict[str, Any], first: date, last: date) -> list[_Item]:
-    """The work items of a task that could count in [first, last]: due on or before `last`."""
-    if task["recurrence"]:
-        out = []
-        for due in due_dates(parse_recurrence(task["recurrence"]),
-                             date.fromisoformat(task["start"])):
-            if due > last:
-                break
-            if due >= first - timedelta(days=366):  # an old one may still stand open
-                out.append(_Item(task["id"], task["dept"], due.isoformat(), due))
-        return out
-    due_text = task.get("due_set") or task["due"]
-    if not due_text or date.fromisoformat(due_text) > last:
+def _year_span(year: int, at: datetime) -> tuple[date, date]:
+    return date(year, 1, 1), min(date(year, 12, 31), at.date())
+
+
+def _overdue_days(timeline: list[tuple[datetime, State]], first: date, last: date,
+                  tz: Any) -> int:
+    """Days in [first, last] at whose end the work stood open (before any record it is open;
+    a claim waiting for the check, a closure and a suspension are not charged)."""
+    if first > last:
+        return 0
+    end_of: dict[date, State] = {}
+    for at, state in timeline:  # oldest first: the last record of a day decides the day
+        end_of[at.astimezone(tz).date()] = state
+
+    def open_days(since: date, until: date, state: State) -> int:
+        if state not in OPEN:
+            return 0
+        return max(0, (min(until, last) - max(since, first)).days + 1)
+
+    total, state, since = 0, State.IN_PROGRESS, date.min
+    for day, after in sorted(end_of.items()):
+        total += open_days(since, day - timedelta(days=1), state)
+        state, since = after, day
+    return total + open_days(since, last, state)
+
+
+def _closed_on(timeline: list[tuple[datetime, State]], tz: Any) -> date | None:
+    """When the occurrence was closed, if it stands closed."""
+    if not timeline or timeline[-1][1] is not State.CLOSED:
+        return None
+    closed = timeline[-1][0]
+    for at, state in reversed(timeline):
+        if state is not State.CLOSED:
+            break
+        closed = at
+    return closed.astimezone(tz).date()
+
+
+def _periods(f: TaskFacts, first: date, last: date, start: date | None
+             ) -> list[tuple[str, date | None]]:
+    """(period, deadline in force) of the work items of a task that can count in the year:
+    due from tracking on up to the year's last counted day, or closed in it (a task closed
+    before its deadline earns at once; a standing duty closed earns too)."""
+    task, fold = f.task, f.fold
+    items: dict[str, date | None] = {}
+    if task.recurrence is None:
+        due, _ = deadline_in_force(task, fold, ONE_OFF, None)
+        items[ONE_OFF] = due
+    else:
+        for window in task.occurrences(start or task.start, last):
+            due, _ = deadline_in_force(task, fold, window.period, window.due)
+            items[window.period] = due
+        for period in fold.periods:
+            if period not in items and period != ONE_OFF:
+                computed = task.occurrence(period).due
+                items[period], _ = deadline_in_force(task, fold, period, computed)
+    return list(items.items())
+
+
+def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
+    """Every department's score for `year` from the facts (as of the end of the year, or of
+    today for the year in progress), each point and deduction with the items behind it.
+
+    Nothing before tracking began counts: no item due before it, no overdue day and no silent
+    month before it."""
+    tz = facts.at.tzinfo
+    first, last = _year_span(year, facts.at)
+    start = facts.track_from
+    counted_from = max(first, start) if start else first
+    scores = []
+    for d in facts.departments:
+        items: list[ScoreItem] = []
+        for f in d.tasks:
+            for period, due in _periods(f, first, last, start):
+                if due is not None and start is not None and due < start:
+                    continue  # fell due before tracking began
+                timeline = f.fold.period(period).timeline
+                closed = _closed_on(timeline, tz)
+                if closed is not None and first <= closed <= last:
+                    on_time = due is None or closed <= due
+                    rule = "closed_on_time" if on_time else "closed_late"
+                    items.append(ScoreItem(rule, getattr(rules, rule), 1, f.task.id, period,
+                                           closed))
+                if due is None or due >= last:
+                    continue
+                days = _overdue_days(timeline, max(counted_from, due + timedelta(days=1)),
+                                     last, tz)
+                if days:
+                    points = max(rules.overdue_cap_per_item, days * rules.overdue_day)
+                    items.append(ScoreItem("overdue_day", points, days, f.task.id, period, due))
+            for e in f.extensions:
+                if e.approved and e.decided_at and e.decided_at.astimezone(tz).year == year:
+                    items.append(ScoreItem("approved_extension", rules.approved_extension, 1,
+                                           f.task.id, e.period, e.decided_at.astimezone(tz).date()))
+            for c in f.chases:
+                day = c.at.astimezone(tz).date()
+                if not c.answered and first <= day <= last:
+                    items.append(ScoreItem("unanswered_chase", rules.unanswered_chase, 1,
+                                           f.task.id, "", day))
+        items += _silent_months(d, year, first, last, counted_from, rules, tz)
+        counts = dict.fromkeys(RULE_KEYS, 0.0)
+        points = dict.fromkeys(RULE_KEYS, 0.0)
+        for item in items:
+            counts[item.rule] += item.count
+            points[item.rule] += item.points
+        # `or 0.0`: a zero count times a negative rule is -0.0, which would print as "-0".
+        lines = [ScoreLine(key, counts[key], round(points[key], 2) or 0.0) for key in RULE_KEYS]
+        raw = rules.base + sum(line.points for line in lines)
+        score = round(max(rules.floor, min(rules.ceiling, raw)), 1)
+        scores.append(DeptScore(d.dept, rules.base, lines, score, rules.grade(score), counts,
+                                items, d.completion))
+    return ranked(scores)
+
+
+def _silent_months(d: DeptFacts, year: int, first: date, last: date, counted_from: date,
+                   rules: Rules, tz: Any) -> list[ScoreItem]:
+    """Full months of the year gone by since tracking began (and since the department's first
+    task started) in which the department reported nothing."""
+    if not d.tasks:
         return []
-    return [_Item(task["id"], task["dept"], "", date.fromisoformat(due_text))]
-
-
-CLOSING = frozenset({"close", "direct_close"})  # a 核实销号, or a confirmed 直接销号
+    began = max(counted_from, min(f.task.start for f in d.tasks))
+    reported = {(at.astimezone(tz).year, at.astimezone(tz).month)
+                for f in d.tasks for at in f.fold.report_times}
+    items = []
+    for month in range(1, 13):
+        opens = date(year, month, 1)
+        following = date(year + (month == 12), month % 12 + 1, 1)
+        if opens < began or following > last + timedelta(days=1):
+            continue  # not a full month since tracking began, or not over yet
+        if (year, month) not in reported:
+            items.append(ScoreItem("silent_period", rules.silent_period, 1, None, "", opens))
+    return items
 
 
 def score_table(db: Database, year: int, now: datetime, rules: Rules | None = None
                 ) -> list[DeptScore]:
-    """Every department's score for `year`, as of `now` (a year in progress counts to today)."""
+    """Every department's score for `year`, as of `now` (a year in progress counts to today;
+    a past year as it stood at its end)."""
+    from bot.outputs.digest import facts_for
+
     rules = rules or load_rules()
-    tz = now.tzinfo
-    first = date(year, 1, 1)
-    last = min(date(year, 12, 31), now.date())
-    end = datetime.combine(last, time(23, 59, 59), tz)
-    kept = catalogue(db)
-    # The newest valid record of each (task, period) as of the end of the scored span: closed or not.
-    latest = {(r["task_id"], r["period"]): r for r in db.query(
-        "SELECT r.task_id, r.period, r.kind, r.lifecycle, r.at FROM reports r JOIN (SELECT max(id) AS id "
-        "FROM reports WHERE revoked_at IS NULL AND at <= ? GROUP BY task_id, period) m "
-        "ON m.id = r.id", [utc_iso(end)])}
-    # Months in which each department reported anything (the reporter's or the task's dept).
-    # `at` is stored in UTC: shift it to local time before taking the month.
-    shift = f"{int((now.utcoffset() or timedelta()).total_seconds() // 60):+d} minutes"
-    reported = {(row[0], row[1]) for row in db.execute(
-        "SELECT t.dept, strftime('%Y-%m', r.at, ?) FROM reports r JOIN tasks t "
-        "ON t.id = r.task_id WHERE r.revoked_at IS NULL AND r.kind IN ('progress', 'claim') "
-        "AND r.at >= ? AND r.at <= ? GROUP BY 1, 2",
-        [shift, utc_iso(datetime.combine(first, time(0), tz)), utc_iso(end)])}
-    counts: dict[str, dict[str, float]] = {d["code"]: dict.fromkeys(RULE_KEYS, 0.0)
-                                           for d in kept.departments}
-    overdue_points: dict[str, float] = dict.fromkeys(counts, 0.0)
-    lifecycle = lifecycle_records(db, end)
-    for task in kept.tasks:
-        c = counts.get(task["dept"])
-        if c is None:
-            continue
-        for item in _items(task, first, last):
-            row = latest.get((item.task_id, item.period))
-            closed_day = (datetime.fromisoformat(row["at"]).astimezone(tz).date()
-                          if row and (row["kind"] in CLOSING or row["lifecycle"] == "closed")
-                          else None)
-            if closed_day and first <= closed_day <= last:
-                c["closed_on_time" if closed_day <= item.due else "closed_late"] += 1
-            # Days overdue inside the year: from the day after the due date to the close or today.
-            stop = min(last, closed_day - timedelta(days=1)) if closed_day else last
-            start = max(first, item.due + timedelta(days=1))
-            days = max(0, (stop - start).days + 1)
-            if days:
-                c["overdue_day"] += days
-                overdue_points[task["dept"]] += max(rules.overdue_cap_per_item,
-                                                    days * rules.overdue_day)
-        # The lifecycle's records: extensions approved in the year, and the year's 催办 with no
-        # 签收 after them by the end of the scored span.
-        own = lifecycle.get(task["id"], [])
-        c["approved_extension"] += sum(
-            1 for e in extensions_of(db, task, end, own)
-            if e.approved_at and e.approved_at.astimezone(tz).year == year)
-        c["unanswered_chase"] += chases_of(db, task["id"], end, records=own,
-                                           since=datetime.combine(first, time(0), tz)).unanswered
-    # Silent months: full months of the year gone by, from the month its first task started.
-    starts: dict[str, date] = {}
-    for task in kept.tasks:
-        day = date.fromisoformat(task["start"])
-        starts[task["dept"]] = min(day, starts.get(task["dept"], day))
-    month_ends = [date(year, m, 1) for m in range(1, 13)]
-    scores = []
-    for dept in kept.departments:
-        code = dept["code"]
-        c = counts[code]
-        for month in month_ends:
-            following = date(year + (month.month == 12), month.month % 12 + 1, 1)
-            began = starts.get(code)
-            if following > now.date() or began is None or began >= following:
-                continue
-            if (code, f"{month:%Y-%m}") not in reported:
-                c["silent_period"] += 1
-        # `or 0.0`: a zero count times a negative rule is -0.0, which would print as "-0".
-        lines = [ScoreLine(key, c[key], (overdue_points[code] if key == "overdue_day"
-                                         else c[key] * getattr(rules, key)) or 0.0)
-                 for key in RULE_KEYS]
-        raw = rules.base + sum(line.points for line in lines)
-        score = round(max(rules.floor, min(rules.ceiling, raw)), 1)
-        scores.append(DeptScore(dept, rules.base, lines, score, rules.grade(score), c))
-    return sorted(scores, key=lambda s: (-s.score, s.dept["position"]))
+    first, last = _year_span(year, now)
+    at = now if last == now.date() else end_of_day(last, now.tzinfo)
+    return score_facts(facts_for(db, at), year, rules)

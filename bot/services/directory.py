@@ -4,53 +4,36 @@ from __future__ import annotations
 
 import math
 import re
-import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
 from bot.domain.access import Actor, actor_of
+from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language import names
 from bot.language.i18n import Names
+from bot.store import members as member_store
+from bot.store import meta as meta_store
+from bot.store import plan as plan_store
 from bot.store.audit import audit, recent
 from bot.store.connection import utc_iso
+from bot.store.plan import Catalogue
 
 ROLES = ("liaison", "coordinator")
 TASK_REF_RE = re.compile(r"^#?T?0*(\d{1,4})$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Catalogue:
-    """The active departments and tasks, in plan order."""
-
-    departments: tuple[dict[str, Any], ...]
-    tasks: tuple[dict[str, Any], ...]
-
-
-_catalogues: weakref.WeakKeyDictionary[Database, tuple[str, Catalogue]] = (
-    weakref.WeakKeyDictionary())
-
-
 def catalogue(db: Database) -> Catalogue:
-    """Departments and tasks, re-read only when a trigger has moved their version counter."""
-    row = db.execute("SELECT value FROM meta WHERE key = 'catalogue_version'").fetchone()
-    version = row[0] if row else ""
-    kept = _catalogues.get(db)
-    if kept is None or kept[0] != version:
-        kept = _catalogues[db] = (version, Catalogue(
-            tuple(db["departments"].rows_where("archived_at IS NULL", order_by="position")),
-            tuple(db["tasks"].rows_where("archived_at IS NULL", order_by="position"))))
-    return kept[1]
+    """The active departments and tasks (bot.store.plan keeps them between changes)."""
+    return plan_store.catalogue(db)
 
 
 def departments(db: Database, include_archived: bool = False) -> list[dict[str, Any]]:
-    if not include_archived:
-        return list(catalogue(db).departments)
-    return list(db["departments"].rows_where(order_by="position"))
+    kept = catalogue(db)
+    return list(kept.all_departments.values() if include_archived else kept.departments)
 
 
 def find_departments(db: Database, text: str) -> list[dict[str, Any]]:
@@ -94,23 +77,19 @@ def normalise_task_ref(text: str) -> str | None:
     return match[1] if match else None
 
 
-def find_task(db: Database, text: str, include_archived: bool = False) -> dict[str, Any]:
+def find_task(db: Database, text: str | Task, include_archived: bool = False) -> Task:
+    """The task `text` names ('T12', 't12', '#T12', '12'), or a DubanError (task_unknown)."""
+    if isinstance(text, Task):
+        return text
     number = normalise_task_ref(text)
-    if number is None:
+    task = plan_store.task_by_number(db, int(number), include_archived) if number else None
+    if task is None:
         raise DubanError("task_unknown", ref=text)
-    rows = list(db.query(
-        "SELECT * FROM tasks WHERE id = ? OR id = ? OR CAST(substr(id, 2) AS INTEGER) = ? "
-        "ORDER BY archived_at IS NOT NULL LIMIT 1",
-        [f"T{number}", f"T{int(number):02d}", int(number)],
-    ))
-    if not rows or (rows[0]["archived_at"] and not include_archived):
-        raise DubanError("task_unknown", ref=text)
-    return rows[0]
+    return task
 
 
 def get_member(db: Database, user_id: int) -> dict[str, Any] | None:
-    rows = list(db["members"].rows_where("user_id = ?", [user_id]))
-    return rows[0] if rows else None
+    return member_store.get(db, user_id)
 
 
 def active_member(db: Database, user_id: int) -> dict[str, Any] | None:
@@ -149,9 +128,9 @@ def add_member(
     }
     with db.atomic():
         if old:
-            db["members"].update(user_id, row)
+            member_store.update(db, user_id, row)
         else:
-            db["members"].insert({**row, "created_at": stamp, "lang": None})
+            member_store.insert(db, {**row, "created_at": stamp, "lang": None})
         audit(db, at=now, actor=actor, action="member.update" if old else "member.add",
               entity="members", entity_id=user_id,
               detail={"dept": code, "role": role, "status": status, "name": row["name"]})
@@ -164,18 +143,13 @@ def remove_member(db: Database, *, user_id: int, now: datetime, actor: str | int
     if not member or member["status"] == "removed":
         raise DubanError("member_unknown", user_id=user_id)
     with db.atomic():
-        db["members"].update(user_id, {"status": "removed", "updated_at": utc_iso(now)})
+        member_store.update(db, user_id, {"status": "removed", "updated_at": utc_iso(now)})
         audit(db, at=now, actor=actor, action="member.remove", entity="members", entity_id=user_id)
     return {**member, "status": "removed"}
 
 
 def members(db: Database, include_removed: bool = False) -> list[dict[str, Any]]:
-    sql = ("SELECT m.*, d.short AS dept_short, d.name_en AS dept_en FROM members m "
-           "LEFT JOIN departments d ON d.code = m.dept ")
-    if not include_removed:
-        sql += "WHERE m.status IN ('active', 'pending') "
-    sql += "ORDER BY m.role DESC, d.position, m.user_id"
-    return list(db.query(sql))
+    return member_store.listing(db, include_removed)
 
 
 # ---------------------------------------------------------------- joining and leaving
@@ -196,13 +170,12 @@ def sync_coordinators(db: Database, user_ids: frozenset[int], *, now: datetime
                    now=now, actor="config")
         made.append(user_id)
     removed = []
-    for member in db["members"].rows_where("role = 'coordinator' AND status = 'active'",
-                                           order_by="user_id"):
+    for member in member_store.coordinators(db):
         if member["user_id"] in user_ids:
             continue
         with db.atomic():
-            db["members"].update(member["user_id"], {"status": "removed",
-                                                     "updated_at": utc_iso(now)})
+            member_store.update(db, member["user_id"], {"status": "removed",
+                                                        "updated_at": utc_iso(now)})
             audit(db, at=now, actor="config", action="member.remove", entity="members",
                   entity_id=member["user_id"],
                   detail={"role": "coordinator", "reason": "not in COORDINATOR_IDS"})
@@ -212,7 +185,7 @@ def sync_coordinators(db: Database, user_ids: frozenset[int], *, now: datetime
 
 def _named(db: Database, code: str | None) -> Names | str:
     """A department as the reader's language names it (never by code in Chinese)."""
-    row = db["departments"].get(code) if code and db["departments"].exists() else None
+    row = plan_store.department(db, code) if code else None
     return Names(zh=row["short"], en=row["name_en"]) if row else "—"
 
 
@@ -272,7 +245,7 @@ def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
         raise DubanError("join_card_stale", dept=_named(db, member["dept"]))
     status = "active" if approve else "refused"
     with db.atomic():
-        db["members"].update(user_id, {"status": status, "updated_at": utc_iso(now)})
+        member_store.update(db, user_id, {"status": status, "updated_at": utc_iso(now)})
         audit(db, at=now, actor=actor, action="member.approve" if approve else "member.refuse",
               entity="members", entity_id=user_id, detail={"dept": member["dept"]})
     return {**member, "status": status}
@@ -287,20 +260,18 @@ def set_language(db: Database, *, user_id: int, lang: str, now: datetime) -> boo
     if member is None or member["status"] not in ("active", "pending"):
         return False
     with db.atomic():
-        db["members"].update(user_id, {"lang": lang, "updated_at": utc_iso(now)})
+        member_store.update(db, user_id, {"lang": lang, "updated_at": utc_iso(now)})
         audit(db, at=now, actor=user_id, action="member.lang", entity="members",
               entity_id=user_id, detail={"lang": lang})
     return True
 
 
 def liaisons_of(db: Database, dept: str) -> list[dict[str, Any]]:
-    return list(db["members"].rows_where("dept = ? AND status = 'active' AND role = 'liaison'",
-                                         [dept], order_by="user_id"))
+    return member_store.liaisons_of(db, dept)
 
 
 def coordinators(db: Database) -> list[dict[str, Any]]:
-    return list(db["members"].rows_where("role = 'coordinator' AND status = 'active'",
-                                         order_by="user_id"))
+    return member_store.coordinators(db)
 
 
 def dept_names(db: Database) -> dict[str, Names]:
@@ -315,20 +286,26 @@ def actor(db: Database, user_id: int, coordinator_ids: frozenset[int] | None = N
 
 def coordination_chat(db: Database, configured: int | None) -> int | None:
     """The coordination chat: as configured, or where Telegram moved it (group → supergroup)."""
-    moved = db.execute("SELECT value FROM meta WHERE key = 'coordination_chat_id'").fetchone()
-    return int(moved[0]) if moved else configured
+    moved = meta_store.get(db, "coordination_chat_id")
+    return int(moved) if moved else configured
 
 
 def move_coordination_chat(db: Database, new_chat_id: int) -> None:
-    db["meta"].upsert({"key": "coordination_chat_id", "value": str(new_chat_id)}, pk="key")
+    with db.atomic():
+        meta_store.put(db, "coordination_chat_id", str(new_chat_id))
 
 
 def remember_name(db: Database, member: dict[str, Any] | None, name: str,
                   username: str | None) -> None:
     """Keep a member's display name current, so mentions in nudges read as names, not ids."""
     if member and (member["name"] != name or member["username"] != username):
-        db["members"].update(member["user_id"], {"name": name, "username": username})
+        member_store.remember_name(db, member["user_id"], name, username)
 
 
-def department(db: Database, code: str) -> dict[str, Any]:
-    return db["departments"].get(code)
+def department(db: Database, code: str) -> dict[str, Any] | None:
+    return plan_store.department(db, code)
+
+
+def member_names(db: Database) -> dict[int, str]:
+    """Every member's display name by user id (authors of records, reporters of figures)."""
+    return member_store.names(db)

@@ -15,11 +15,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.domain.access import Action
+from bot.domain.task import Task
 from bot.errors import DubanError
+from bot.services.commands import authorise
 from bot.services.directory import find_task
-from bot.services.progress import authorise
+from bot.store import evidence as store
 from bot.store.audit import audit
 from bot.store.connection import utc_iso
+from bot.store.files import fsync_dir
 
 # getFile refuses anything larger for bots on Telegram's own servers.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
@@ -80,29 +83,12 @@ class Archived:
     sha256: str
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename or a new file in `folder` durable (a no-op where directories cannot be
-    opened, e.g. Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def admit(db: Database, *, user_id: int, task_ref: str, file_unique_id: str
-          ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def admit(db: Database, *, user_id: int, task_ref: str | Task, file_unique_id: str
+          ) -> tuple[Task, dict[str, Any] | None]:
     """(task, the row already kept for this file or None) if this person may add evidence to it."""
     task = find_task(db, task_ref)
     authorise(db, user_id, Action.REPORT, task)
-    existing = list(db["evidence"].rows_where("task_id = ? AND file_unique_id = ?",
-                                              [task["id"], file_unique_id]))
-    return task, existing[0] if existing else None
+    return task, store.kept(db, task.id, file_unique_id)
 
 
 def check_complete(got: int, expected: int | None) -> None:
@@ -165,39 +151,34 @@ def record_evidence(db: Database, archived: Archived, *, task_id: str, user_id: 
     }
     try:
         with db.atomic():
-            evidence_id = db["evidence"].insert(row).last_pk
+            evidence_id = store.insert(db, row)
             audit(db, at=now, actor=user_id, action="evidence", entity="evidence",
                   entity_id=evidence_id, detail={"task": task_id, "sha256": archived.sha256,
                                                  "size": archived.size, "kind": kind})
     except sqlite3.IntegrityError:
         # The same file for the same task, kept a moment ago by someone else (two liaisons
         # forwarding one document at once): theirs stands, this one is a duplicate.
-        kept = list(db["evidence"].rows_where("task_id = ? AND file_unique_id = ?",
-                                              [task_id, file_unique_id]))
-        if not kept:
+        kept = store.kept(db, task_id, file_unique_id)
+        if kept is None:
             raise
-        return Stored(kept[0], duplicate=True)
-    return Stored(db["evidence"].get(evidence_id), duplicate=False)
+        return Stored(kept, duplicate=True)
+    stored = store.get(db, evidence_id)
+    assert stored is not None
+    return Stored(stored, duplicate=False)
 
 
 def evidence_of(db: Database, task_id: str) -> list[dict[str, Any]]:
-    return list(db.query(
-        "SELECT e.*, m.name AS user_name FROM evidence e LEFT JOIN members m ON m.user_id = "
-        "e.user_id WHERE e.task_id = ? ORDER BY e.id", [task_id]))
+    return store.of_task(db, task_id)
 
 
 def count_for_task(db: Database, task_id: str) -> int:
-    return db["evidence"].count_where("task_id = ?", [task_id])
+    return store.count_for_task(db, task_id)
 
 
 def for_review(db: Database, task_id: str, report_id: int, limit: int) -> list[dict[str, Any]]:
     """The files a coordinator checks a claim against: the report's own, else the task's newest."""
-    rows = list(db["evidence"].rows_where("report_id = ?", [report_id], order_by="id",
-                                          limit=limit))
-    return rows or list(db["evidence"].rows_where("task_id = ?", [task_id], order_by="id desc",
-                                                  limit=limit))
+    return store.of_report(db, report_id, limit) or store.newest_of_task(db, task_id, limit)
 
 
 def get_evidence(db: Database, evidence_id: int) -> dict[str, Any] | None:
-    rows = list(db["evidence"].rows_where("id = ?", [evidence_id]))
-    return rows[0] if rows else None
+    return store.get(db, evidence_id)

@@ -17,12 +17,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from bot.domain.lifecycle import Event, State
+from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.workdays import is_workday
+from bot.services.commands import act, snapshot_of, transition
 from bot.services.directory import find_task
-from bot.services.progress import act, snapshot_of, transition
-from bot.store import outbox
-from bot.store.connection import utc_iso
+from bot.store import notices as store
+from bot.store import outbox, records
 
 ASSIGN, CHASE = "assign", "chase"
 
@@ -46,18 +47,17 @@ class Notice:
 
 
 def get(db: Database, notice_id: int) -> Notice | None:
-    rows = list(db["notices"].rows_where("id = ?", [notice_id]))
-    return Notice.of(rows[0]) if rows else None
+    row = store.get(db, notice_id)
+    return Notice.of(row) if row else None
 
 
 def chase_colour(db: Database, task_id: str, colours: tuple[str, ...]) -> str:
     """The 三色 ladder: the n-th chase of a task takes the n-th colour, the last one after."""
-    done = db.execute("SELECT count(*) FROM reports WHERE task_id = ? AND kind = 'chase' "
-                      "AND revoked_at IS NULL", [task_id]).fetchone()[0]
+    done = records.count_kind(db, task_id, "chase")
     return colours[min(done, len(colours) - 1)]
 
 
-def chase(db: Database, *, user_id: int, tasks: list[dict[str, Any]], now: datetime,
+def chase(db: Database, *, user_id: int, tasks: list[Task], now: datetime,
           colours: tuple[str, ...], update_key: str | None = None,
           origin: dict[str, int | None] | None = None) -> Notice:
     """催办: one 督办单 for the given tasks of one department, each chase recorded, the notice's
@@ -66,49 +66,67 @@ def chase(db: Database, *, user_id: int, tasks: list[dict[str, Any]], now: datet
         raise DubanError("chase_nothing")
     ladder = {colour: i for i, colour in enumerate(colours)}
     with db.atomic():
-        if update_key:
-            done = db.execute("SELECT data FROM reports WHERE update_key = ?",
-                              [f"{update_key}:{tasks[0]['id']}"]).fetchone()
-            if done and json.loads(done[0] or "{}").get("notice"):
-                return get(db, json.loads(done[0])["notice"])
-        rungs = [chase_colour(db, task["id"], colours) for task in tasks]
+        done = records.by_update_key(db, f"{update_key}:{tasks[0].id}") if update_key else None
+        if done and json.loads(done["data"] or "{}").get("notice"):
+            found = get(db, json.loads(done["data"])["notice"])
+            if found is not None:
+                return found
+        rungs = [chase_colour(db, task.id, colours) for task in tasks]
         colour = max(rungs, key=lambda c: ladder[c])
-        notice_id = _insert(db, CHASE, tasks[0]["dept"], [t["id"] for t in tasks], colour,
-                            now, user_id, origin)
+        notice_id = _insert(db, kind=CHASE, dept=tasks[0].dept, task_ids=[t.id for t in tasks],
+                            colour=colour, at=now, by=user_id, origin=origin)
         for task, rung in zip(tasks, rungs, strict=True):
-            act(db, event=Event.CHASE, user_id=user_id, task_ref=task["id"], now=now,
+            act(db, event=Event.CHASE, user_id=user_id, task_ref=task, now=now,
                 extra={"notice": notice_id, "colour": rung},
-                update_key=f"{update_key}:{task['id']}" if update_key else None)
-    return get(db, notice_id)
+                update_key=f"{update_key}:{task.id}" if update_key else None)
+    found = get(db, notice_id)
+    assert found is not None
+    return found
 
 
-def assign(db: Database, *, user_id: int | None, tasks: list[dict[str, Any]], now: datetime,
+def assign(db: Database, *, user_id: int | None, tasks: list[Task], now: datetime,
            source: str = "telegram", origin: dict[str, int | None] | None = None) -> Notice:
     """交办: a notice for newly assigned tasks (or new deadlines) of one department; each task
     waits for 签收 (its ASSIGN record is written here unless the deadline change wrote it)."""
     with db.atomic():
-        notice_id = _insert(db, ASSIGN, tasks[0]["dept"], [t["id"] for t in tasks], None, now,
-                            user_id, origin)
+        notice_id = _insert(db, kind=ASSIGN, dept=tasks[0].dept, task_ids=[t.id for t in tasks],
+                            colour=None, at=now, by=user_id, origin=origin)
         for task in tasks:
             _, _, snap = snapshot_of(db, task, now.date())
             if snap.state != State.ASSIGNED:
                 transition(db, task, Event.ASSIGN, user_id=user_id, now=now, source=source,
                            extra={"notice": notice_id})
-    return get(db, notice_id)
+    found = get(db, notice_id)
+    assert found is not None
+    return found
 
 
-def unassigned(db: Database, tasks: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+def _insert(db: Database, *, kind: str, dept: str, task_ids: list[str], colour: str | None,
+            at: datetime, by: int | None, origin: dict[str, int | None] | None) -> int:
+    """The notice and, in the same transaction, its post in the outbox (handlers/sender.py)."""
+    notice_id = store.insert(db, kind=kind, dept=dept, task_ids=task_ids, colour=colour, at=at,
+                             by=by)
+    outbox.enqueue(db, key=f"notice:{notice_id}", kind="notice", chat_id=None,
+                   payload={"notice": notice_id, **(origin or {})}, now=at)
+    return notice_id
+
+
+def enqueue_unposted(db: Database, now: datetime) -> int:
+    """Notices recorded before their posts were kept in the outbox, still unposted: give each
+    its outbox row (once); returns how many."""
+    made = 0
+    for notice in unposted(db):
+        made += outbox.enqueue(db, key=f"notice:{notice.id}", kind="notice", chat_id=None,
+                               payload={"notice": notice.id}, now=now) is not None
+    return made
+
+
+def unassigned(db: Database, tasks: list[Task], today: date) -> list[Task]:
     """One-off tasks nobody has assigned, reported on or acted on yet: the 交办 a first start
     (or a newly seeded task) owes its department."""
-    fresh = []
-    for task in tasks:
-        if task["recurrence"]:
-            continue
-        seen = db.execute("SELECT 1 FROM reports WHERE task_id = ? LIMIT 1", [task["id"]]
-                          ).fetchone()
-        if not seen:
-            fresh.append(task)
-    return fresh
+    one_off = [task for task in tasks if not task.recurring]
+    seen = records.tasks_with_records(db, [task.id for task in one_off])
+    return [task for task in one_off if task.id not in seen]
 
 
 def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
@@ -132,19 +150,21 @@ def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
                 extra={"notice": notice_id},
                 update_key=f"{update_key}:{task_id}" if update_key else None)
             acked.append(task_id)
-        db["notices"].update(notice_id, {"acked_at": utc_iso(now), "acked_by": user_id})
-    return get(db, notice_id), acked
+        store.mark_acknowledged(db, notice_id, at=now, by=user_id)
+    found = get(db, notice_id)
+    assert found is not None
+    return found, acked
 
 
 def posted(db: Database, notice: Notice, chat_id: int, message_id: int) -> None:
-    db["notices"].update(notice.id, {"chat_id": chat_id, "message_id": message_id})
+    with db.atomic():
+        store.mark_posted(db, notice.id, chat_id, message_id)
 
 
 def late(db: Database, now: datetime, workdays: int) -> list[Notice]:
     """Notices still unacknowledged after `workdays` working days, not yet reported."""
     out = []
-    for row in db["notices"].rows_where("acked_at IS NULL AND ack_late_told_at IS NULL",
-                                        order_by="id"):
+    for row in store.waiting_untold(db):
         sent = datetime.fromisoformat(row["at"]).astimezone(now.tzinfo).date()
         if working_days_between(sent, now.date()) >= workdays:
             out.append(Notice.of(row))
@@ -152,14 +172,15 @@ def late(db: Database, now: datetime, workdays: int) -> list[Notice]:
 
 
 def told_late(db: Database, notices: list[Notice], now: datetime) -> None:
-    for notice in notices:
-        db["notices"].update(notice.id, {"ack_late_told_at": utc_iso(now)})
+    with db.atomic():
+        for notice in notices:
+            store.mark_told_late(db, notice.id, now)
 
 
 def tell_late(db: Database, notices: list[Notice], now: datetime, text: str) -> str:
     """The coordinator's list of late notices, recorded in the outbox in the transaction that
     marks them told (so each is listed once, and the list is never lost); its outbox key."""
-    key = f"late:{utc_iso(now)}:{','.join(str(n.id) for n in notices)}"
+    key = f"late:{now.isoformat()}:{','.join(str(n.id) for n in notices)}"
     with db.atomic():
         outbox.enqueue(db, key=key, kind="message", chat_id=None,
                        payload={"text": text, "scheduled": 1}, now=now)
@@ -169,12 +190,11 @@ def tell_late(db: Database, notices: list[Notice], now: datetime, text: str) -> 
 
 def unposted(db: Database) -> list[Notice]:
     """Notices recorded but never posted (the bot stopped in between): posted at the next scan."""
-    return [Notice.of(r) for r in db["notices"].rows_where(
-        "message_id IS NULL AND acked_at IS NULL", order_by="id")]
+    return [Notice.of(r) for r in store.unposted(db)]
 
 
 def unacknowledged(db: Database) -> list[Notice]:
-    return [Notice.of(r) for r in db["notices"].rows_where("acked_at IS NULL", order_by="id")]
+    return [Notice.of(r) for r in store.unacknowledged(db)]
 
 
 def working_days_between(start: date, end: date) -> int:
@@ -184,24 +204,3 @@ def working_days_between(start: date, end: date) -> int:
         day += timedelta(days=1)
         days += is_workday(day)
     return days
-
-
-def _insert(db: Database, kind: str, dept: str, task_ids: list[str], colour: str | None,
-            now: datetime, user_id: int | None, origin: dict[str, int | None] | None) -> int:
-    """The notice and, in the same transaction, its post in the outbox (handlers/sender.py)."""
-    notice_id = db["notices"].insert({"kind": kind, "dept": dept,
-                                      "tasks": json.dumps(task_ids), "colour": colour,
-                                      "at": utc_iso(now), "by": user_id}).last_pk
-    outbox.enqueue(db, key=f"notice:{notice_id}", kind="notice", chat_id=None,
-                   payload={"notice": notice_id, **(origin or {})}, now=now)
-    return notice_id
-
-
-def enqueue_unposted(db: Database, now: datetime) -> int:
-    """Notices recorded before their posts were kept in the outbox, still unposted: give each
-    its outbox row (once); returns how many."""
-    made = 0
-    for notice in unposted(db):
-        made += outbox.enqueue(db, key=f"notice:{notice.id}", kind="notice", chat_id=None,
-                               payload={"notice": notice.id}, now=now) is not None
-    return made

@@ -15,6 +15,8 @@ from sqlite_utils import Database
 
 from bot.domain.recurrence import KINDS, Recurrence
 from bot.language import names
+from bot.store import deadlines as deadline_store
+from bot.store import plan as plan_store
 from bot.store.audit import audit
 from bot.store.connection import utc_iso
 
@@ -495,7 +497,7 @@ def _sync(
     result: SeedResult,
     label: str,
 ) -> None:
-    existing = {row[pk]: row for row in db[table].rows}
+    existing = {row[pk]: row for row in plan_store.rows(db, table)}
     stamp = utc_iso(now)
     seen = set()
     for row in rows:
@@ -503,7 +505,11 @@ def _sync(
         seen.add(key)
         old = existing.get(key)
         if old is None:
-            db[table].insert({**row, "archived_at": None})
+            extra = {"created_at": stamp} if table == "tasks" else {}
+            plan_store.insert_row(db, table, {**row, "archived_at": None, **extra})
+            if table == "tasks" and row["due"]:
+                deadline_store.add(db, task_id=key, period="", due=date.fromisoformat(row["due"]),
+                                   at=now, by=actor, source="plan")
             audit(db, at=now, actor=actor, action="add", entity=table, entity_id=key, detail=row)
             result.added.append(f"{label}{key}")
             continue
@@ -511,16 +517,18 @@ def _sync(
         changes = {k: {"from": old.get(k), "to": v} for k, v in row.items()
                    if old.get(k) != v and k != "position"}
         if old.get("position") != row["position"]:
-            db[table].update(key, {"position": row["position"]})
+            plan_store.update_row(db, table, key, {"position": row["position"]})
         if old.get("archived_at"):
-            db[table].update(key, {"archived_at": None})
+            plan_store.update_row(db, table, key, {"archived_at": None})
             audit(db, at=now, actor=actor, action="restore", entity=table, entity_id=key)
             result.restored.append(f"{label}{key}")
         if changes:
             update = {k: c["to"] for k, c in changes.items()}
             if table == "tasks":
                 update["updated_at"] = stamp
-            db[table].update(key, update)
+                if "due" in changes:
+                    _plan_deadline_moved(db, old, row.get("due"), now, actor)
+            plan_store.update_row(db, table, key, update)
             audit(db, at=now, actor=actor, action="update", entity=table, entity_id=key,
                   detail=changes)
             result.updated.append(f"{label}{key}")
@@ -529,7 +537,7 @@ def _sync(
     for key, old in existing.items():
         if key not in seen and not old.get("archived_at"):
             # Archived, never deleted: reports against it stay readable and auditable.
-            db[table].update(key, {"archived_at": stamp})
+            plan_store.update_row(db, table, key, {"archived_at": stamp})
             audit(db, at=now, actor=actor, action="archive", entity=table, entity_id=key)
             result.archived.append(f"{label}{key}")
 
@@ -544,5 +552,21 @@ def load_plan(db: Database, plan: Plan, *, now: datetime, actor: str = "seed") -
         _sync(db, "tasks", "id",
               [_task_row(t, i) for i, t in enumerate(plan.tasks)],
               now=now, actor=actor, result=result, label="")
-        db["meta"].upsert_all([{"key": k, "value": v} for k, v in plan.meta.items()], pk="key")
+        plan_store.set_plan_meta(db, plan.meta)
+        # Tracking begins with the plan's first load (TRACK_FROM may name another day).
+        plan_store.set_plan_meta_if_absent(db, {"tracking_began": utc_iso(now)})
     return result
+
+
+def _plan_deadline_moved(db: Database, old: dict[str, Any], due: str | None, now: datetime,
+                         actor: str) -> None:
+    """Keep the plan file's deadlines as history, so a past day is judged by the date the plan
+    gave then (the first change also records the date it replaced, as of the task's creation)."""
+    if due is None:
+        return
+    if old.get("due") and deadline_store.in_force(db, old["id"], "", source="plan") is None:
+        began = old.get("created_at") or utc_iso(now)
+        deadline_store.add(db, task_id=old["id"], period="", due=date.fromisoformat(old["due"]),
+                           at=datetime.fromisoformat(began), by=actor, source="plan")
+    deadline_store.add(db, task_id=old["id"], period="", due=date.fromisoformat(due), at=now,
+                       by=actor, source="plan")

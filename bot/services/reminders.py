@@ -1,6 +1,6 @@
 """Which nudges and escalations are due at a given moment, and what they say.
 
-The policy is pure (`nudge_for`, `reminders_due`, `compose_nudges`); `scan` only gathers the views.
+The policy is pure (`nudge_for`, `reminders_due`, `missed`); `scan` reads the facts.
 A task gets at most one nudge per scan: the most recent one whose day has come. Older ones that were
 missed (the bot was down) are superseded rather than sent late, and the outbox's unique key
 (task, due date, offset) makes sure none is ever sent twice.
@@ -14,11 +14,14 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.domain.lifecycle import State, from_record
+from bot.domain.facts import ReportRef, TaskFacts
+from bot.domain.lifecycle import OPEN, State
+from bot.domain.task import Task
 from bot.language.workdays import is_workday, workday_on_or_before
 from bot.services.directory import catalogue, coordinators, liaisons_of
-from bot.services.progress import TaskView, latest_row, view_tasks, window
+from bot.services.facts import facts_now
 from bot.store import outbox
+from bot.store.plan import tasks_by_id
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,6 @@ class NudgePolicy:
     offsets: tuple[int, ...] = (30, 7, 3, 1, 0)  # days before the due date; 0 is the day itself
     escalate_every: int = 7  # overdue escalations: the day after, then every this many days
     workdays_only: bool = True  # move nudges off weekends and official holidays
-    track_from: date | None = None  # occurrences that ended before this are never escalated
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Nudge:
     kind: str  # before | today | overdue | missed (a recurring occurrence that passed undone)
     days: int  # days before the due date, or days overdue
     send_on: date
+    late: int | None = None  # days overdue as the facts count them (from tracking start at most)
 
     @property
     def key(self) -> str:
@@ -69,113 +72,59 @@ def schedule(due: date, today: date, policy: NudgePolicy) -> list[Nudge]:
     return [n for n in planned if n.send_on <= today]
 
 
-def nudge_for(view: TaskView, today: date, policy: NudgePolicy) -> Nudge | None:
-    """The one nudge a task should get today, if any."""
-    due = view.status.due
-    if due is None or view.status.done or view.status.status == "suspended":
+def nudge_for(view: TaskFacts, today: date, policy: NudgePolicy) -> Nudge | None:
+    """The one nudge a task should get today, if any: about the occurrence in force (earlier
+    occurrences left open are escalated once each as missed, see `scan`)."""
+    occurrence = view.current
+    status = occurrence.status
+    due = status.due
+    if due is None or status.done or status.status == "suspended":
         return None
-    if _muted(view.task, today):
+    if view.task.muted(today):
         return None
     due_now = schedule(due, today, policy)
     if not due_now:
         return None
     latest = max(due_now, key=lambda n: (n.send_on, n.kind == "overdue", -n.days
                                           if n.kind != "overdue" else n.days))
-    return Nudge(view.task["id"], view.task["dept"], due, latest.kind, latest.days,
-                 latest.send_on)
+    late = -status.days_left if status.overdue and status.days_left is not None else None
+    return Nudge(view.task.id, view.task.dept, due, latest.kind, latest.days, latest.send_on,
+                 late)
 
 
-def reminders_due(views: list[TaskView], today: date, policy: NudgePolicy) -> list[Nudge]:
+def reminders_due(views: list[TaskFacts], today: date, policy: NudgePolicy) -> list[Nudge]:
     """The nudges due today across the plan, one per task (or per missed occurrence)."""
     return [n for v in views if (n := nudge_for(v, today, policy)) is not None]
 
 
-# ---------------------------------------------------------------- gathering
-
-
-def _muted(task: dict[str, Any], today: date) -> bool:
-    muted = task.get("muted_until")
-    return bool(muted and date.fromisoformat(muted) >= today)
-
-
-# What a finished occurrence may end as without being "undone": checked, claimed or suspended.
-SETTLED = frozenset({State.CLOSED, State.CLAIMED, State.SUSPENDED})
-
-
-def _missed_occurrences(db: Database, tasks: list[dict[str, Any]], today: date,
-                        track_from: date | None) -> list[tuple[dict[str, Any], date]]:
-    """(task, due date) of each recurring duty's previous occurrence that ended undone. A muted
-    or suspended duty, and an occurrence that ended before tracking began, are never escalated."""
-    missed = []
-    for task in tasks:
-        if not task["recurrence"] or _muted(task, today):
-            continue
-        opens, _, current = window(task, today)
-        previous_due = opens - timedelta(days=1)
-        if previous_due < date.fromisoformat(task["start"]):
-            continue
-        if track_from is not None and previous_due < track_from:
-            continue
-        if from_record(latest_row(db, task["id"], current), True).state is State.SUSPENDED:
-            continue
-        # Reports land in the occurrence that is current when they are made, so the newest row
-        # of that period is its final word; one indexed lookup, no history scan.
-        row = latest_row(db, task["id"], previous_due.isoformat())
-        if row is None or from_record(row, True).state not in SETTLED:
-            missed.append((task, previous_due))
-    return missed
+def missed(view: TaskFacts, today: date) -> list[Nudge]:
+    """The earlier occurrences of a recurring duty left open (never reported, or reported and
+    not finished), one escalation each: a muted or suspended duty is left alone, and nothing
+    that fell due before tracking began exists in the facts."""
+    if not view.task.recurring or view.task.muted(today) or view.current.state is State.SUSPENDED:
+        return []
+    return [Nudge(view.task.id, view.task.dept, o.due, "missed", (today - o.due).days, today)
+            for o in view.earlier if o.state in OPEN and o.due is not None and o.due < today]
 
 
 def scan(db: Database, now: datetime, policy: NudgePolicy) -> list[Nudge]:
-    """Everything to nudge about as of `now`: current occurrences and missed previous ones."""
-    tasks = list(catalogue(db).tasks)
-    views = view_tasks(db, tasks, now, whole_plan=True)
-    nudges = reminders_due(views, now.date(), policy)
+    """Everything to nudge about as of `now`: occurrences in force and missed earlier ones."""
+    facts = facts_now(db, now)
+    today = now.date()
+    nudges = reminders_due(facts.tasks, today, policy)
     # A missed occurrence is escalated once (its key has no day count), the first time a scan
     # sees it; the duty itself has already rolled over to its next occurrence.
-    for task, due in _missed_occurrences(db, tasks, now.date(), policy.track_from):
-        nudges.append(Nudge(task["id"], task["dept"], due, "missed", (now.date() - due).days,
-                            now.date()))
+    for view in facts.tasks:
+        nudges += missed(view, today)
     return nudges
-
-
-# ---------------------------------------------------------------- wording
-
-
-@dataclass
-class NudgeContext:
-    """Everything the wording needs besides the nudges, read once per message."""
-
-    tasks: dict[str, dict[str, Any]]
-    departments: dict[str, dict[str, Any]]
-    liaisons: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    coordinators: list[dict[str, Any]] = field(default_factory=list)
-    last_reports: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-def nudge_context(db: Database, nudges: list[Nudge]) -> NudgeContext:
-    ids = sorted({n.task_id for n in nudges})
-    tasks = {row["id"]: row for row in db["tasks"].rows_where(
-        f"id IN ({','.join('?' * len(ids))})", ids)} if ids else {}
-    depts = {row["code"]: row for row in db["departments"].rows}
-    last = {}
-    for task_id in ids:
-        rows = list(db.query(
-            "SELECT * FROM reports WHERE task_id = ? AND revoked_at IS NULL "
-            "AND kind IN ('progress', 'claim') "
-            "ORDER BY id DESC LIMIT 1", [task_id]))
-        if rows:
-            last[task_id] = rows[0]
-    return NudgeContext(tasks, depts, {d: liaisons_of(db, d) for d in {n.dept for n in nudges}},
-                        coordinators(db), last)
 
 
 def prepare_nudges(db: Database, now: datetime, policy: NudgePolicy, chat_id: int | None,
                    record: bool = True) -> list[tuple[int, Nudge]]:
-    """Record today's nudges (unless `record` is off: the sweep only sends what was recorded)
-    and return the unsent ones among them. An older unsent nudge (the bot could not post it) is
-    superseded, not sent late: today's scan already says what is due now, and a task done or
-    muted since gets nothing."""
+    """Record today's nudges in the outbox (unless `record` is off: the sweep only sends what
+    was recorded) and return the unsent ones among them. An older unsent nudge (the bot could
+    not post it) is superseded, not sent late: today's scan already says what is due now, and
+    a task done or muted since gets nothing."""
     due_now = scan(db, now, policy)
     if record:
         for nudge in due_now:
@@ -192,3 +141,30 @@ def prepare_nudges(db: Database, now: datetime, policy: NudgePolicy, chat_id: in
         data["send_on"] = date.fromisoformat(data["send_on"])
         pending.append((row["id"], Nudge(**data)))
     return pending
+
+
+# ---------------------------------------------------------------- wording
+
+
+@dataclass
+class NudgeContext:
+    """Everything the wording needs besides the nudges, read once per message."""
+
+    tasks: dict[str, Task]
+    departments: dict[str, dict[str, Any]]
+    liaisons: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    coordinators: list[dict[str, Any]] = field(default_factory=list)
+    last_reports: dict[str, ReportRef] = field(default_factory=dict)
+
+
+def nudge_context(db: Database, nudges: list[Nudge], now: datetime) -> NudgeContext:
+    ids = sorted({n.task_id for n in nudges})
+    facts = facts_now(db, now)
+    views = {task_id: facts.task(task_id) for task_id in ids}
+    tasks = {i: v.task for i, v in views.items() if v is not None}
+    missing = [i for i in ids if i not in tasks]  # archived since the nudge was planned
+    tasks.update(tasks_by_id(db, missing))
+    last = {i: v.latest_report for i, v in views.items() if v is not None and v.latest_report}
+    return NudgeContext(tasks, dict(catalogue(db).all_departments),
+                        {d: liaisons_of(db, d) for d in {n.dept for n in nudges}},
+                        coordinators(db), last)

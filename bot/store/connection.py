@@ -96,3 +96,8 @@ def utc_iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: pass a timezone-aware moment")
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def path_of(db: Database) -> str:
+    """The file a connection is open on ("" in memory)."""
+    return db.execute("PRAGMA database_list").fetchone()[2]

@@ -242,7 +242,78 @@ def m010_unit_quotas(db: Database) -> None:
 
 
 @migrations()
-def m011_outbox_retries(db: Database) -> None:
+def m011_deadline_history_and_tracking(db: Database) -> None:
+    # When each task entered the plan: the facts of a past day leave out tasks added later.
+    db["tasks"].add_column("created_at", str)
+    db.execute("UPDATE tasks SET created_at = coalesce((SELECT min(at) FROM audit WHERE "
+               "entity = 'tasks' AND entity_id = tasks.id AND action = 'add'), updated_at, "
+               "(SELECT min(at) FROM audit))")
+    # Every deadline set in the chat, with when: the deadline in force on any past day, and
+    # deadlines of one occurrence of a recurring duty (period = its own due date).
+    db["deadlines"].create({
+        "id": int, "task_id": str, "period": str, "due": str, "start": str, "at": str,
+        "by": str, "source": str,  # deadline (/deadline) | extension (an approved 延期)
+    }, pk="id", not_null={"task_id", "period", "due", "at", "source"}, defaults={"period": ""},
+        foreign_keys=[("task_id", "tasks", "id")])
+    db["deadlines"].create_index(["task_id", "period", "id"])
+    db.execute(
+        "INSERT INTO deadlines (task_id, period, due, at, by, source) "
+        "SELECT entity_id, '', json_extract(detail, '$.to'), at, actor, "
+        "CASE action WHEN 'extension' THEN 'extension' ELSE 'deadline' END FROM audit "
+        "WHERE entity = 'tasks' AND action IN ('deadline', 'extension') "
+        "AND json_extract(detail, '$.to') IS NOT NULL "
+        "AND entity_id IN (SELECT id FROM tasks) ORDER BY id")
+    # A chat deadline with no audit row behind it (older databases): as of its last change.
+    db.execute(
+        "INSERT INTO deadlines (task_id, period, due, at, by, source) "
+        "SELECT id, '', due_set, coalesce(updated_at, created_at), NULL, 'deadline' FROM tasks "
+        "WHERE due_set IS NOT NULL AND id NOT IN (SELECT task_id FROM deadlines)")
+    # Tracking begins with the plan's first load (TRACK_FROM may set another day).
+    db.execute("INSERT OR IGNORE INTO meta (key, value) SELECT 'tracking_began', min(at) FROM "
+               "(SELECT min(at) AS at FROM audit UNION ALL SELECT min(at) FROM reports) "
+               "HAVING min(at) IS NOT NULL")
+
+
+@migrations()
+def m012_task_versions(db: Database) -> None:
+    # A counter per task, moved by triggers on every write that changes what its facts say
+    # (records, evidence, deadlines), and one for notices: the kept facts refold only the tasks
+    # whose counter moved, whichever process or code path wrote.
+    db["task_versions"].create({"task_id": str, "version": int}, pk="task_id",
+                               not_null={"version"})
+    db.execute("INSERT INTO task_versions (task_id, version) SELECT id, 0 FROM tasks")
+    db["meta"].upsert({"key": "notices_version", "value": "0"}, pk="key")
+    bump = ("INSERT INTO task_versions (task_id, version) VALUES ({ref}.task_id, 1) "
+            "ON CONFLICT(task_id) DO UPDATE SET version = version + 1;")
+    for table, events in (("reports", ("INSERT", "UPDATE")),
+                          ("evidence", ("INSERT", "UPDATE", "DELETE")),
+                          ("deadlines", ("INSERT", "UPDATE", "DELETE"))):
+        for event in events:
+            ref = "OLD" if event == "DELETE" else "NEW"
+            db.execute(f"CREATE TRIGGER {table}_{event.lower()}_task_version AFTER {event} "
+                       f"ON {table} BEGIN {bump.format(ref=ref)} END")
+    notices = ("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+               "WHERE key = 'notices_version';")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER notices_{event.lower()}_version AFTER {event} ON notices "
+                   f"BEGIN {notices} END")
+
+
+@migrations()
+def m013_day_figures(db: Database) -> None:
+    # The plan's figures at the end of past days (completion, 序时进度, reports and evidence so
+    # far), from the facts model and kept: a past day's figures never change, so the digest's
+    # trend and "this week" read them instead of refolding history. `version` names the facts
+    # rules they were computed by; rows of older rules are computed again.
+    db["snapshots"].add_column("expected", float)
+    db["snapshots"].add_column("reports", int)
+    db["snapshots"].add_column("evidence", int)
+    db["snapshots"].add_column("version", int)
+    db.execute("DELETE FROM snapshots")  # computed by the rules before the facts model
+
+
+@migrations()
+def m014_outbox_retries(db: Database) -> None:
     # One sender for every post of the bot's own (handlers/sender.py): the message a part became
     # (a review card's evidence replies to it), when a failed part is tried again, how many parts
     # of a long message went out, and when one was given up.

@@ -13,6 +13,7 @@ Language is chosen here and only here: other modules pass `lang` through and nev
 from __future__ import annotations
 
 import html as html_lib
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -99,10 +100,13 @@ def label(kind: str, key: str | None, lang: str = DEFAULT_LANG) -> str:
     return t(full, lang, html=False) if full in catalogue(DEFAULT_LANG) else key
 
 
-def field(row: dict[str, Any], name: str, lang: str) -> str:
-    """A stored name in `lang`: field(task, 'title', 'en') is title_en, else the Chinese title."""
-    value = row.get(_FIELDS[_lang(lang)][name])
-    return value or row.get(_ZH_FIELDS[name]) or ""
+def field(row: Mapping[str, Any] | object | None, name: str, lang: str) -> str:
+    """A stored name in `lang`: field(task, 'title', 'en') is title_en, else the Chinese title.
+    `row` is a stored row or a value with those attributes (a Task)."""
+    if row is None:
+        return ""
+    get = row.get if isinstance(row, Mapping) else (lambda key: getattr(row, key, None))
+    return get(_FIELDS[_lang(lang)][name]) or get(_ZH_FIELDS[name]) or ""
 
 
 def format_day(day: date, lang: str) -> str:

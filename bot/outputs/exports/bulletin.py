@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from docx import Document
@@ -29,10 +29,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 from sqlite_utils import Database
 
+from bot.domain.numbers import shown_percent
 from bot.language.i18n import field, label, t
 from bot.outputs.exports.facts import Record, TaskFacts, gather
-from bot.outputs.scoring import DeptScore, Rules, score_table
-from bot.store.connection import utc_iso
+from bot.outputs.render import pct
+from bot.outputs.scoring import DeptScore, Rules, load_rules, score_facts
+from bot.store.meta import meta
 
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
@@ -137,8 +139,7 @@ def _cols(key: str, lang: str) -> list[str]:
 
 
 def _pct(value: float | None) -> str:
-    # The same rounding as every other view (bot.views.pct): 7.9 % is "8%" everywhere.
-    return "—" if value is None else f"{value:.0f}%"
+    return pct(value)  # the one rounding rule: 66.5 % is "67%" here as everywhere
 
 
 def _grade(score: DeptScore | None, lang: str) -> str:
@@ -148,18 +149,12 @@ def _grade(score: DeptScore | None, lang: str) -> str:
 
 
 def _change(now: float | None, before: float | None, lang: str) -> str:
-    if now is None or before is None or round(now - before) == 0:
+    """The change between the two figures as shown (53% -> 55% is 2 points)."""
+    shown_now, shown_before = shown_percent(now), shown_percent(before)
+    if shown_now is None or shown_before is None or shown_now == shown_before:
         return t("bulletin_change_same", lang, html=False)
-    key = "bulletin_change_up" if now > before else "bulletin_change_down"
-    return t(key, lang, html=False, points=f"{abs(now - before):.0f}")
-
-
-def _counts_between(db: Database, start: datetime, end: datetime) -> tuple[int, int]:
-    row = db.execute(
-        "SELECT (SELECT count(*) FROM reports WHERE kind = 'progress' AND revoked_at IS NULL "
-        "AND at > ? AND at <= ?), (SELECT count(*) FROM evidence WHERE at > ? AND at <= ?)",
-        [utc_iso(start), utc_iso(end)] * 2).fetchone()
-    return row[0], row[1]
+    key = "bulletin_change_up" if shown_now > shown_before else "bulletin_change_down"
+    return t(key, lang, html=False, points=str(abs(shown_now - shown_before)))
 
 
 def _last_report(f: TaskFacts) -> str:
@@ -174,19 +169,22 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
     `today` is the real date (default `at`'s): completion snapshots are kept only for days
     before it, so a bulletin asked for a future date stores nothing."""
     today = today or at.date()
-    from bot.outputs.digest import completion_on
+    from bot.outputs.digest import day_figures
 
     record: Record = gather(db, at, lang, historical=historical)
-    info = {row["key"]: row["value"] for row in db["meta"].rows}
+    info = meta(db)
     issued = date.fromisoformat(info["issued"]) if info.get("issued") else None
     span = period_of(period, at, issued)
     tz = at.tzinfo
-    begin = datetime.combine(span.start, time(0), tz)
     last_day = span.start - timedelta(days=1)
-    before = completion_on(db, last_day, tz, store=last_day < today)
-    reports, evidence = _counts_between(db, begin, at)
-    scores = {s.code: s for s in score_table(db, at.year, at, rules)}
     s = record.summary
+    # Reports and evidence of the period: the facts at its end less those at the day before it.
+    previous = (day_figures(db, last_day, tz, today)
+                if s.track_from is None or last_day >= s.track_from else None)
+    before = previous.completion if previous else None
+    reports = s.reports - (previous.reports if previous else 0)
+    evidence = s.evidence - (previous.evidence if previous else 0)
+    scores = {sc.code: sc for sc in score_facts(s, at.year, rules or load_rules())}
 
     doc = Document()
     section = doc.sections[0]
@@ -219,15 +217,15 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
                  completion=_pct(s.completion), change=_change(s.completion, before, lang),
                  closed=c["closed"], pending=c["pending_check"], on_track=c["on_track"],
                  due_soon=c["due_soon"], behind=c["behind"], blocked=c["blocked"],
-                 no_report=c["no_report"], overdue=c["overdue"], reports=reports,
-                 evidence=evidence))
+                 no_report=c["no_report"], overdue=c["overdue"], assigned=c["assigned"],
+                 suspended=c["suspended"], reports=reports, evidence=evidence))
 
     _heading(doc, t("bulletin_h_depts", lang, html=False))
-    ranked = sorted(s.departments, key=lambda d: (-(scores[d.dept["code"]].score
-                                                     if d.dept["code"] in scores else 0),
-                                                   -(d.completion or 0)))
+    # One order everywhere (the table, 红榜 and 黑榜): scoring.ranked
+    order = {sc.code: i for i, sc in enumerate(scores.values())}
+    in_order = sorted(s.departments, key=lambda d: order.get(d.code, len(order)))
     rows = []
-    for i, d in enumerate(ranked, 1):
+    for i, d in enumerate(in_order, 1):
         score = scores.get(d.dept["code"])
         rows.append([str(i), field(d.dept, "dept", lang), str(len(d.tasks)), _pct(d.completion),
                      str(d.counts["on_track"]), str(d.counts["behind"]),
@@ -237,7 +235,7 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
            (1.1, 2.2, 1.6, 1.6, 1.3, 1.3, 1.3, 1.6, 1.5, 2.1))
 
     _heading(doc, t("bulletin_h_ranks", lang, html=False))
-    ordered = sorted(scores.values(), key=lambda x: (-x.score, x.dept["position"]))
+    ordered = list(scores.values())  # already ranked
     n = min(RANK_N, len(ordered) // 2)
 
     def names(items: list[DeptScore]) -> str:
@@ -251,10 +249,10 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
 
     _heading(doc, t("bulletin_h_overdue", lang, html=False))
     overdue = sorted((f for f in record.tasks if f.view.status.overdue),
-                     key=lambda f: (-f.days_overdue, f.task["id"]))
+                     key=lambda f: (-f.days_overdue, f.task.id))
     if overdue:
         _table(doc, _cols("bulletin_cols_overdue", lang), [
-            [f.task["id"], _title(f, lang), f.dept_name, f"{f.view.status.due:%Y-%m-%d}",
+            [f.task.id, _title(f, lang), f.dept_name, f"{f.view.status.due:%Y-%m-%d}",
              str(f.days_overdue), _last_report(f)] for f in overdue],
                (1.3, 5.2, 2.0, 2.4, 1.9, 2.8))
     else:
@@ -264,7 +262,7 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
     waiting = [f for f in record.tasks if f.view.status.status in ("pending_check", "blocked")]
     if waiting:
         _table(doc, _cols("bulletin_cols_pending", lang), [
-            [f.task["id"], _title(f, lang), f.dept_name,
+            [f.task.id, _title(f, lang), f.dept_name,
              label("status", f.view.status.status, lang), f.last_note or "—"]
             for f in waiting], (1.4, 5.4, 2.2, 1.8, 4.8))
     else:

@@ -1,36 +1,29 @@
-"""The facts every export and the scores read, gathered once from the record.
+"""What the ledger and the bulletin show, per task: the facts model's figures (bot.domain.facts)
+with the names and words a document needs. Computes no figure of its own.
 
-The task lifecycle (bot/domain/lifecycle.py) keeps 签收, 延期 and 催办 as records in `reports` (their
-`kind` is the event); three adapters read them for the ledger, the bulletin and the scores:
-
-  extension_of(db, task)        -> Extension | None  (the newest 'extend_approve' record)
-  extensions_of(db, task, …)    -> [Extension]       (every approved extension, oldest first)
-  chases_of(db, task_id, …)     -> Chases            ('chase' records, answered by a later 'ack')
-  acknowledged_of(db, task_id)  -> datetime | None   (the 'ack' answering the newest 交办)
-
-Each takes an optional `at`: records after it are not yet there (a historical ledger, the end of
-a scored year). Revoked records never count. For every task at once, fetch
-`lifecycle_records(db, at)` and pass each task's list as `records=` (one query, not 3 per task).
+`gather(db, at, lang, historical)` gives the plan as of `at`: with `historical`, only what was
+recorded by then (the same file today and after any later record).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from sqlite_utils import Database
 
+from bot.domain import facts as model
 from bot.language.i18n import field as named
-from bot.services.progress import PlanSummary, TaskView, plan_summary, quotas_of, unit_values
-from bot.store.connection import utc_iso
+from bot.services.facts import facts_as_of
+from bot.store import members as member_store
+from bot.store import plan as plan_store
+from bot.store.meta import meta
 
 
 @dataclass(frozen=True)
 class Extension:
-    original: date | None  # the deadline before the (first) extension
-    extended: date  # the deadline now in force
+    original: date | None  # the deadline before the (first) approved extension
+    extended: date | None  # the deadline in force
     approved_at: datetime | None = None
 
 
@@ -41,109 +34,9 @@ class Chases:
     colours: tuple[str, ...] = ()  # blue | yellow | red, oldest first
 
 
-LIFECYCLE_KINDS = ("ack", "assign", "chase", "extend_approve")
-Records = list[dict[str, Any]]
-
-
-def _records(db: Database, task_id: str | None, at: datetime | None = None) -> Records:
-    """Valid lifecycle records (签收, 交办, 催办, approved 延期), oldest first, up to `at` if
-    given; of one task, or of all tasks when `task_id` is None."""
-    marks = ", ".join("?" for _ in LIFECYCLE_KINDS)
-    where, params = f"kind IN ({marks}) AND revoked_at IS NULL", [*LIFECYCLE_KINDS]
-    if task_id is not None:
-        where, params = f"task_id = ? AND {where}", [task_id, *params]
-    if at is not None:
-        where, params = f"{where} AND at <= ?", [*params, utc_iso(at)]
-    return list(db.query(f"SELECT id, task_id, kind, at, user_id, data FROM reports "
-                         f"WHERE {where} ORDER BY at, id", params))
-
-
-def lifecycle_records(db: Database, at: datetime | None = None) -> dict[str, Records]:
-    """Every task's lifecycle records in one query (pass each task's list as `records=` to the
-    adapters: one scan instead of three queries per task)."""
-    out: dict[str, Records] = {}
-    for row in _records(db, None, at):
-        out.setdefault(row["task_id"], []).append(row)
-    return out
-
-
-def _data(row: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(row.get("data") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def extensions_of(db: Database, task: dict[str, Any], at: datetime | None = None,
-                  records: Records | None = None) -> list[Extension]:
-    """Every approved extension (延期) of a task's deadline, oldest first.
-
-    A deadline the coordinator moves with /deadline is a new 交办, not an extension: it is not
-    counted against the department."""
-    out = []
-    rows = _records(db, task["id"], at) if records is None else records
-    for row in (r for r in rows if r["kind"] == "extend_approve"):
-        approved = _data(row).get("approved") or {}
-        if not approved.get("due"):
-            continue
-        out.append(Extension(_day(approved.get("from")) or _day(task.get("due")),
-                             date.fromisoformat(approved["due"]),
-                             datetime.fromisoformat(row["at"])))
-    return out
-
-
-def extension_of(db: Database, task: dict[str, Any], at: datetime | None = None,
-                 records: Records | None = None) -> Extension | None:
-    """The task's approved extension: the deadline before the first one, the deadline now in
-    force (`due_set`, which the approval wrote and a later /deadline may have moved again) and
-    when the newest was approved."""
-    found = extensions_of(db, task, at, records)
-    if not found:
-        return None
-    first, last = found[0], found[-1]
-    in_force = _day(task.get("due_set")) if at is None else None
-    return Extension(first.original, in_force or last.extended, last.approved_at)
-
-
-def chases_of(db: Database, task_id: str, at: datetime | None = None,
-              since: datetime | None = None, records: Records | None = None) -> Chases:
-    """催办 sent about a task (up to `at`, from `since`); a chase is answered by any 签收 of the
-    task after it (up to `at`)."""
-    rows = [r for r in (_records(db, task_id, at) if records is None else records)
-            if r["kind"] in ("chase", "ack")]
-    last_ack = max((i for i, r in enumerate(rows) if r["kind"] == "ack"), default=-1)
-    chases = [(i, r) for i, r in enumerate(rows) if r["kind"] == "chase"
-              and (since is None or r["at"] >= utc_iso(since))]
-    return Chases(len(chases), sum(1 for i, _ in chases if i > last_ack),
-                  tuple(str(_data(r).get("colour") or "") for _, r in chases))
-
-
-def acknowledged_of(db: Database, task_id: str, at: datetime | None = None,
-                    records: Records | None = None) -> datetime | None:
-    """When the department signed for (签收) the task: the newest 'ack' record, unless the task
-    was assigned (交办) again after it and waits for a new 签收."""
-    rows = [r for r in (_records(db, task_id, at) if records is None else records)
-            if r["kind"] in ("ack", "assign")]
-    if not rows or rows[-1]["kind"] != "ack":
-        return None
-    return datetime.fromisoformat(rows[-1]["at"])
-
-
-def _local(moment: datetime | None, at: datetime) -> datetime | None:
-    return moment.astimezone(at.tzinfo) if moment and moment.tzinfo else moment
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-# ---------------------------------------------------------------- one row per task
-
-
 @dataclass(frozen=True)
 class TaskFacts:
-    view: TaskView
+    view: model.TaskFacts
     dept_name: str
     with_names: tuple[str, ...]
     last_at: datetime | None
@@ -156,13 +49,12 @@ class TaskFacts:
     quotas: dict[str, float] = field(default_factory=dict)  # county unit -> its share of target
 
     @property
-    def task(self) -> dict[str, Any]:
+    def task(self) -> model.Task:
         return self.view.task
 
     @property
     def days_overdue(self) -> int:
-        s = self.view.status
-        return -s.days_left if s.overdue and s.days_left is not None else 0
+        return self.view.headline.days_overdue
 
 
 @dataclass(frozen=True)
@@ -172,36 +64,50 @@ class Record:
     at: datetime
     title: str
     document: str
-    summary: PlanSummary
+    summary: model.Facts
     tasks: list[TaskFacts]
+
+
+def extension_of(f: model.TaskFacts) -> Extension | None:
+    """The approved extensions of a task, summed up: the deadline before the first one, the
+    deadline in force, when the newest was approved."""
+    approved = [e for e in f.extensions if e.approved]
+    if not approved:
+        return None
+    return Extension(approved[0].from_due or f.headline.due_original, f.headline.due,
+                     approved[-1].decided_at)
+
+
+def chases_of(f: model.TaskFacts) -> Chases:
+    return Chases(len(f.chases), f.unanswered_chases, tuple(c.colour for c in f.chases))
 
 
 def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = False) -> Record:
     """The plan as of `at` with, per task, its last report, reporter, extension, chases, units."""
-    summary = plan_summary(db, at, historical=historical)
-    depts = {d["code"]: d for d in db["departments"].rows}
-    names = {m["user_id"]: m["name"] or str(m["user_id"]) for m in db["members"].rows}
-    facts = []
-    lifecycle = lifecycle_records(db, at)
-    for view in summary.tasks:
-        task, latest = view.task, view.latest
-        own = lifecycle.get(task["id"], [])
-        quotas = quotas_of(task)
-        facts.append(TaskFacts(
-            view=view,
-            dept_name=named(depts[task["dept"]], "dept", lang),
-            with_names=tuple(named(depts[c], "dept", lang)
-                             for c in json.loads(task["with_depts"] or "[]") if c in depts),
-            last_at=datetime.fromisoformat(latest["at"]).astimezone(at.tzinfo) if latest else None,
-            last_by=(names.get(latest["user_id"], "") if latest and latest["user_id"] else
-                     ("cli" if latest else "")),
-            last_note=(latest["note"] or "") if latest else "",
-            extension=extension_of(db, task, at if historical else None, own),
-            chases=chases_of(db, task["id"], at, records=own),
-            acknowledged=_local(acknowledged_of(db, task["id"], at, own), at),
-            units=unit_values(db, task["id"], view.period, at) if quotas else {},
-            quotas=quotas,
+    from bot.outputs.digest import facts_for
+
+    facts = facts_as_of(db, at) if historical else facts_for(db, at)
+    depts = plan_store.catalogue(db).all_departments
+    people = member_store.names(db)
+    rows = []
+    for f in facts.tasks:
+        task, latest = f.task, f.latest_report
+        rows.append(TaskFacts(
+            view=f,
+            dept_name=named(depts.get(task.dept), "dept", lang),
+            with_names=tuple(named(depts[c], "dept", lang) for c in task.with_depts
+                             if c in depts),
+            last_at=latest.at.astimezone(at.tzinfo) if latest else None,
+            last_by=(people.get(latest.user_id, str(latest.user_id)) if latest and latest.user_id
+                     else ("cli" if latest else "")),
+            last_note=latest.note if latest else "",
+            extension=extension_of(f),
+            chases=chases_of(f),
+            acknowledged=(f.acked_at.astimezone(at.tzinfo)
+                          if f.acked_at and not f.awaiting_ack else None),
+            units={u: v.value for u, v in f.units.items()},
+            quotas=dict(task.quotas),
         ))
-    info = {row["key"]: row["value"] for row in db["meta"].rows}
+    info = meta(db)
     title = named(info, "plan", lang) or "duban"
-    return Record(at, title, info.get("document", ""), summary, facts)
+    return Record(at, title, info.get("document", ""), facts, rows)

@@ -68,7 +68,7 @@ def file_name(kind: str, at: datetime, lang: str, suffix: str) -> str:
 @contextlib.contextmanager
 def own_connection(db: Database) -> Iterator[Database]:
     """A connection of its own to `db`'s file, for a worker thread (`db` itself in memory)."""
-    path = db.execute("PRAGMA database_list").fetchone()[2]
+    path = dbmod.path_of(db)
     if not path:
         yield db
         return

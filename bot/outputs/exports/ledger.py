@@ -19,11 +19,12 @@ from sqlite_utils import Database
 from wcwidth import wcswidth
 
 from bot.domain.marks import STATES
+from bot.domain.numbers import percent_of_value, shown_percent
 from bot.language.i18n import field, label, t
 from bot.outputs.exports.facts import Record, gather
 from bot.outputs.palette import STATUS_TINTS
-from bot.outputs.scoring import Rules, score_table
-from bot.store.connection import utc_iso
+from bot.outputs.scoring import Rules, load_rules, score_facts
+from bot.store import records
 
 MAX_WIDTH = 60  # display columns; longer text wraps
 WRAPPED = 40  # columns wider than this wrap instead of growing
@@ -120,13 +121,13 @@ def _task_rows(sheet: _Sheet, record: Record, lang: str) -> None:
         deadline: Any = ((f.extension.original if f.extension else None) or s.due
                          or t("standing", lang, html=False))
         sheet.write([
-            task["id"], task["clause"], f.dept_name, "、".join(f.with_names),
+            task.id, task.clause, f.dept_name, "、".join(f.with_names),
             field(task, "title", lang),
             deadline,
             f.extension.extended if f.extension else None,
             f"{s.mark} {label('status', s.status, lang)}",
             s.percent,
-            value, task["target_value"], task["target_unit"] or "",
+            value, task.target_value, task.target_unit or "",
             units,
             f.last_at, f.last_by, f.last_note,
             f.view.evidence,
@@ -143,37 +144,37 @@ def _num(value: float | None) -> str:
 
 
 def _dept_rows(sheet: _Sheet, record: Record, scores: dict[str, Any], lang: str) -> None:
+    # Every status, so the counts add up to the tasks on each row.
     order = ("closed", "pending_check", "on_track", "due_soon", "behind", "blocked",
-             "no_report", "overdue")
+             "no_report", "overdue", "assigned", "suspended")
+    overdue_col = 3 + order.index("overdue")
     for d in record.summary.departments:
         score = scores.get(d.dept["code"])
         grade = (field(vars(score.grade), "grade", lang)) if score else ""
-        sheet.write([field(d.dept, "dept", lang), len(d.tasks),
-                     round(d.completion, 1) if d.completion is not None else None,
+        sheet.write([field(d.dept, "dept", lang), len(d.tasks), shown_percent(d.completion),
                      *(d.counts[c] for c in order), score.score if score else None, grade],
-                    {10: sheet.formats["status:overdue"]} if d.counts["overdue"] else None)
+                    {overdue_col: sheet.formats["status:overdue"]} if d.counts["overdue"]
+                    else None)
     s = record.summary
-    sheet.write([t("ledger_total", lang, html=False), len(s.tasks),
-                 round(s.completion, 1) if s.completion is not None else None,
+    sheet.write([t("ledger_total", lang, html=False), len(s.tasks), shown_percent(s.completion),
                  *(s.counts[c] for c in order), None, ""])
 
 
 def _unit_rows(sheet: _Sheet, record: Record, lang: str) -> None:
     for f in record.tasks:
-        metric = f.task["target_metric"] or f.task["title"]
+        metric = f.task.target_metric or f.task.title
         for unit, quota in f.quotas.items():
             reached = f.units.get(unit)
-            share = round(100 * reached / quota, 1) if reached is not None and quota else None
-            sheet.write([f.task["id"], metric, unit, quota, reached, share])
+            share = percent_of_value(reached, quota) if reached is not None and quota else None
+            sheet.write([f.task.id, metric, unit, quota, reached, share])
 
 
 def _report_rows(sheet: _Sheet, db: Database, record: Record, lang: str) -> None:
     depts = {d.dept["code"]: field(d.dept, "dept", lang) for d in record.summary.departments}
     tz = record.at.tzinfo
-    sql = ("SELECT r.*, m.name AS user_name FROM reports r LEFT JOIN members m "
-           "ON m.user_id = r.user_id WHERE r.at <= ? ORDER BY r.id")
     states = {k: label("state", k, lang) for k in STATES}
-    for r in db.query(sql, [utc_iso(record.at)]):
+    # every record made by then, a record taken back later shown as it stood then
+    for r in records.every(db, record.at):
         sheet.write([
             r["id"], r["task_id"], depts.get(r["dept"], r["dept"] or ""), r["period"] or "",
             label("report_kind", r["kind"], lang),
@@ -190,7 +191,7 @@ def build_ledger(db: Database, at: datetime, lang: str = "zh",
                  historical: bool = False, rules: Rules | None = None) -> bytes:
     """The ledger as .xlsx bytes, as of `at` (reports after `at` ignored when `historical`)."""
     record = gather(db, at, lang, historical=historical)
-    scores = {s.code: s for s in score_table(db, at.year, at, rules)}
+    scores = {s.code: s for s in score_facts(record.summary, at.year, rules or load_rules())}
     with tempfile.TemporaryDirectory(prefix="duban-ledger-") as tmp:
         path = Path(tmp) / "ledger.xlsx"
         book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": tmp})

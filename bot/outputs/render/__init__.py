@@ -1,7 +1,7 @@
 """Everything people read, in one layer: plain-text tables for the command line (`plain`),
 Telegram HTML (`chat`), the nudge messages (`nudges`) and the digest text (`digest`).
 
-Domain modules hand over facts (rows, TaskView, PlanSummary); the words come from the catalogue.
+The facts model hands over facts (bot.domain.facts: Facts, TaskFacts); the words come from the catalogue.
 This module holds the small pieces every output shares.
 """
 
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from bot.domain.facts import Occurrence, TaskFacts
 from bot.domain.marks import MARKS
-from bot.domain.recurrence import Recurrence, parse_recurrence
+from bot.domain.numbers import round_half_up
+from bot.domain.recurrence import Recurrence
 from bot.language.i18n import field, t
-from bot.services.progress import TaskView
 
 COUNT_COLUMNS = ("on_track", "behind", "due_soon", "overdue", "blocked", "pending_check",
                  "closed", "assigned", "no_report", "suspended")
@@ -20,7 +21,7 @@ COUNT_COLUMNS = ("on_track", "behind", "due_soon", "overdue", "blocked", "pendin
 
 def pct(value: float | None) -> str:
     """Percentages are rounded half up everywhere (text and charts agree: 7.5 -> 8%)."""
-    return "—" if value is None else f"{int(value + 0.5)}%"
+    return "—" if value is None else f"{round_half_up(value)}%"
 
 
 def day_plain(day: date | datetime, lang: str) -> str:
@@ -37,12 +38,22 @@ def describe_recurrence(rec: Recurrence, lang: str) -> str:
     return t("recur.yearly", lang, html=False, days=days)
 
 
-def timing(view: TaskView, lang: str) -> str:
+def timing(view: TaskFacts, lang: str) -> str:
     """'2022-06-30 逾期1613天', a recurrence, or '长期' for a standing duty."""
-    s = view.status
+    if view.status.due is None:
+        if view.task.recurrence is not None:
+            return describe_recurrence(view.task.recurrence, lang)
+        return t("standing", lang, html=False)
+    text = timing_of(view.headline, lang)
+    if view.status.overdue and not view.headline.tracked:  # days count from tracking start
+        text += t("due_before_tracking", lang, html=False)
+    return text
+
+
+def timing_of(occurrence: Occurrence, lang: str) -> str:
+    """'2022-06-30 还剩3天' for one occurrence of a duty."""
+    s = occurrence.status
     if s.due is None:
-        if view.task["recurrence"]:
-            return describe_recurrence(parse_recurrence(view.task["recurrence"]), lang)
         return t("standing", lang, html=False)
     text = s.due.isoformat()
     if s.overdue:
@@ -52,13 +63,13 @@ def timing(view: TaskView, lang: str) -> str:
     return text
 
 
-def target_text(view: TaskView) -> str:
+def target_text(view: TaskFacts) -> str:
     task = view.task
-    if task["target_value"] is None:
+    if task.target_value is None:
         return ""
     value = view.value
     shown = "—" if value is None else f"{value:g}"
-    return f"{shown}/{task['target_value']:g}{task['target_unit'] or ''}"
+    return f"{shown}/{task.target_value:g}{task.target_unit or ''}"
 
 
 def counts_line(counts: dict[str, int]) -> str:

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from html import escape
 from typing import Any
 
+from bot.domain.facts import DeptFacts, Facts, Occurrence, Queues, TaskFacts
+from bot.domain.task import Task
 from bot.language.i18n import Html, Key, field, label, t
-from bot.outputs.render import counts_line, pct, plan_title, target_text, timing
-from bot.services.progress import DeptSummary, PlanSummary, Recorded, TaskView
+from bot.outputs.render import counts_line, pct, plan_title, target_text, timing, timing_of
+from bot.services.commands import Recorded
 
 KB = 1024
 MB = KB * KB
@@ -46,15 +48,21 @@ def dept_label(dept: dict[str, Any] | None, lang: str) -> str:
     return field(dept, "dept", lang) if dept else "—"
 
 
-def task_line(view: TaskView, lang: str, depts: dict[str, dict] | None = None) -> str:
-    owner = f"{escape(dept_label(depts[view.task['dept']], lang))} " if depts else ""
-    target = f" {escape(target_text(view))}" if view.task["target_value"] is not None else ""
-    return (f"{view.status.mark} <b>{view.task['id']}</b> {owner}"
+def task_line(view: TaskFacts, lang: str, depts: dict[str, dict] | None = None,
+              occurrence: Occurrence | None = None) -> str:
+    """A task on one line: its mark, owner, title, progress and timing (of its headline, or of
+    the given occurrence of a recurring duty)."""
+    owner = f"{escape(dept_label(depts[view.task.dept], lang))} " if depts else ""
+    target = f" {escape(target_text(view))}" if view.task.numeric else ""
+    shown = occurrence or view.headline
+    status = shown.status
+    when = timing(view, lang) if shown is view.headline else timing_of(shown, lang)
+    return (f"{status.mark} <b>{view.task.id}</b> {owner}"
             f"{escape(field(view.task, 'title', lang))}"
-            f" · {view.status.percent}%{target} · {escape(timing(view, lang))}")
+            f" · {status.percent}%{target} · {escape(when)}")
 
 
-def status_html(info: dict[str, str], summary: PlanSummary, lang: str, queues: str = "") -> str:
+def status_html(info: dict[str, str], summary: Facts, lang: str, queues: str = "") -> str:
     lines = [f"<b>{escape(plan_title(info, lang))}</b>",
              t("status_header", lang, title="", date=f"{summary.at:%Y-%m-%d}",
                completion=pct(summary.completion)).strip(),
@@ -75,14 +83,14 @@ def status_html(info: dict[str, str], summary: PlanSummary, lang: str, queues: s
     return "\n".join(lines)
 
 
-def department_html(d: DeptSummary, lang: str) -> str:
+def department_html(d: DeptFacts, lang: str) -> str:
     lines = [f"<b>{escape(field(d.dept, 'dept_full', lang))}</b>",
              f"{pct(d.completion)} · {counts_line(d.counts)}", ""]
     lines += [task_line(v, lang) for v in d.tasks]
     return "\n".join(lines)
 
 
-def tasks_html(d: DeptSummary, lang: str) -> str:
+def tasks_html(d: DeptFacts, lang: str) -> str:
     """/tasks: a department's tasks, with the hint that the buttons below report."""
     return "\n".join([t("tasks_header", lang, dept=dept_label(d.dept, lang), count=len(d.tasks)),
                       *(task_line(v, lang) for v in d.tasks)])
@@ -112,34 +120,43 @@ def history_html(task_id: str, rows: list[dict[str, Any]], lang: str, tz: tzinfo
     return "\n".join([t("history_header", lang, task=task_id), *history_lines(rows, lang, tz)])
 
 
-def task_html(view: TaskView, dept: dict[str, Any], history: list[dict[str, Any]], lang: str,
-              tz: tzinfo) -> str:
+def task_html(view: TaskFacts, dept: dict[str, Any] | None, history: list[dict[str, Any]],
+              lang: str, tz: tzinfo, people: dict[int, str] | None = None) -> str:
     task = view.task
     s = view.status
     expected = (f" · {t('word.expected', lang)} {s.expected}%" if s.expected is not None else "")
-    lines = [f"<b>{task['id']}</b> {escape(field(task, 'title', lang))}",
-             f"{escape(task['clause'])} · {escape(dept_label(dept, lang))}",
+    lines = [f"<b>{task.id}</b> {escape(field(task, 'title', lang))}",
+             f"{escape(task.clause)} · {escape(dept_label(dept, lang))}",
              f"{s.mark} {label('status', s.status, lang)} · {s.percent}%{expected} · "
              f"{escape(timing(view, lang))}"]
-    if task["target_value"] is not None:
+    if task.numeric:
         lines.append(f"{escape(field(task, 'metric', lang))} {escape(target_text(view))}")
+        lines += unit_lines(view, lang, tz, people or {})
+    lines += earlier_lines(view, lang)
     lines.append(t("evidence_count", lang, count=view.evidence))
     if history:
-        lines += ["", t("history_header", lang, task=task["id"]),
+        lines += ["", t("history_header", lang, task=task.id),
                   *history_lines(history, lang, tz)]
     return "\n".join(lines)
 
 
-def due_html(views: list[TaskView], now: datetime, days: int, lang: str,
+def falling_due(views: list[TaskFacts], today: date, days: int
+                ) -> list[tuple[TaskFacts, Occurrence]]:
+    """Every open occurrence (of a one-off task, its only one) due within `days`, soonest
+    first: what /due and the digest list."""
+    horizon = today + timedelta(days=days)
+    return sorted(((v, o) for v in views for o in v.occurrences
+                   if o.status.due and not o.status.done and today <= o.status.due <= horizon),
+                  key=lambda p: (p[1].status.due, p[0].task.id))
+
+
+def due_html(views: list[TaskFacts], now: datetime, days: int, lang: str,
              depts: dict[str, dict]) -> str:
-    horizon = (now + timedelta(days=days)).date()
-    due = sorted((v for v in views if v.status.due and not v.status.done
-                  and now.date() <= v.status.due <= horizon),
-                 key=lambda v: (v.status.due, v.task["id"]))
+    due = falling_due(views, now.date(), days)
     if not due:
         return t("due_none", lang, days=days)
     return "\n".join([t("due_header", lang, days=days, count=len(due)),
-                      *(task_line(v, lang, depts) for v in due)])
+                      *(task_line(v, lang, depts, o) for v, o in due)])
 
 
 def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
@@ -147,13 +164,13 @@ def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
     if rec.duplicate:
         return t("report_duplicate", lang, html=html)
     r = rec.report
-    unit = rec.task["target_unit"] or ""
+    unit = rec.task.target_unit or ""
     value = (t("recorded_value", lang, html=False, value=f"{r['value']:g}", unit=unit)
              if r["value"] is not None and unit != "%" else "")
     if r.get("unit"):  # a county unit's figure: say whose it is and what the city now has
         value = t("report_unit_value", lang, html=False, unit=r["unit"],
                   value=f"{r['unit_value']:g}", total=f"{r['value']:g}", u=unit)
-    return t("report_recorded", lang, html=html, task=rec.task["id"],
+    return t("report_recorded", lang, html=html, task=rec.task.id,
              title=field(rec.task, "title", lang), percent=r["percent"],
              state=label("state", r["state"], lang), value=value,
              note=f"\n{r['note']}" if r["note"] else "", mark=rec.status.mark,
@@ -191,9 +208,9 @@ def members_html(rows: list[dict[str, Any]], lang: str) -> str:
     return "\n".join(lines)
 
 
-def review_request_html(task: dict[str, Any], dept: dict[str, Any], reporter: dict[str, Any],
+def review_request_html(task: Task, dept: dict[str, Any] | None, reporter: dict[str, Any],
                         report: dict[str, Any], evidence: int, lang: str) -> str:
-    return t("review_request", lang, dept=dept_label(dept, lang), task=task["id"],
+    return t("review_request", lang, dept=dept_label(dept, lang), task=task.id,
              title=field(task, "title", lang),
              user=mention(report["user_id"], reporter.get("name")),
              note=report["note"] or "—", evidence=evidence)
@@ -212,7 +229,7 @@ _COLOUR_MARKS = {"blue": "🟦", "yellow": "🟨", "orange": "🟧", "red": "�
                  "purple": "🟪"}
 
 
-def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskView], people: list[Html],
+def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskFacts], people: list[Html],
                 ack_workdays: int, lang: str) -> str:
     """A 交办单 or a 督办单 (coloured by the chase ladder), naming the tasks and who must act."""
     if notice.kind == "chase":
@@ -238,32 +255,66 @@ def late_acks_html(late: list[Any], names: dict[str, Any], coordinators: list[di
     return "\n".join(lines)
 
 
-def queues_html(q: Any, names: dict[str, Any], lang: str, tz: tzinfo | None = None) -> str:
+def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None = None) -> str:
     """The coordinator's queues: 待核实, 受阻, 申请延期, 未签收, 零报送单位."""
     if not q:
         return ""
     lines = [t("queues_header", lang)]
     if q.claims:
         lines.append(t("queue_claims", lang, count=len(q.claims)))
-        lines += [f"  ⏳ <b>{v.task['id']}</b> {escape(dept_label(names_row(names, v.task['dept']), lang))} · "
-                  f"{escape(field(v.task, 'title', lang))}" for v in q.claims]
+        lines += [f"  ⏳ <b>{f.task.id}</b>{_period(f, o.period, lang)} "
+                  f"{escape(dept_label(names_row(names, f.task.dept), lang))} · "
+                  f"{escape(field(f.task, 'title', lang))}" for f, o in q.claims]
     if q.blocked:
         lines.append(t("queue_blocked", lang, count=len(q.blocked)))
-        lines += [f"  ⛔ <b>{v.task['id']}</b> {escape(reason or '—')}" for v, reason in q.blocked]
+        lines += [f"  ⛔ <b>{f.task.id}</b>{_period(f, o.period, lang)} "
+                  f"{escape(o.snapshot.reason or '—')}" for f, o in q.blocked]
     if q.extensions:
         lines.append(t("queue_extensions", lang, count=len(q.extensions)))
-        lines += [f"  ⏱ <b>{v.task['id']}</b> → {escape(ext.get('due', '?'))} · "
-                  f"{escape(ext.get('reason', ''))}" for v, ext in q.extensions]
+        lines += [f"  ⏱ <b>{f.task.id}</b>{_period(f, e.period, lang)} → "
+                  f"{e.asked_due.isoformat()} · {escape(e.reason)}" for f, e in q.extensions]
     if q.unacknowledged:
         lines.append(t("queue_unacked", lang, count=len(q.unacknowledged)))
         lines += [f"  📨 {escape(dept_label(names_row(names, n.dept), lang))} · "
-                  f"{'、'.join(n.tasks)} · "
-                  f"{datetime.fromisoformat(n.at).astimezone(tz):%Y-%m-%d}"
+                  f"{'、'.join(n.tasks)} · {n.at.astimezone(tz):%Y-%m-%d}"
                   for n in q.unacknowledged]
     if q.silent:
         lines.append(t("queue_silent", lang, depts="、".join(dept_label(d, lang)
                                                              for d in q.silent)))
     return "\n".join(lines)
+
+
+def _period(f: TaskFacts, period: str, lang: str) -> str:
+    """' (2023-06-30期)' for an occurrence of a recurring duty other than the one in force."""
+    if not f.task.recurring or period == f.current.period:
+        return ""
+    return t("occurrence_of", lang, period=period)
+
+
+def earlier_lines(view: TaskFacts, lang: str) -> list[str]:
+    """The earlier occurrences of a recurring duty still open or waiting for a check."""
+    return [t("earlier_occurrence", lang, period=o.period, mark=o.status.mark,
+              status=label("status", o.status.status, lang), percent=o.percent)
+            for o in view.earlier]
+
+
+def unit_lines(view: TaskFacts, lang: str, tz: tzinfo, people: dict[int, str]) -> list[str]:
+    """A split target's county figures: unit, value of its quota, who reported it and when."""
+    quotas = view.task.quotas
+    if not quotas:
+        return []
+    lines = []
+    for unit, quota in quotas.items():
+        got = view.units.get(unit)
+        if got is None:
+            lines.append(t("unit_line_none", lang, unit=unit, quota=f"{quota:g}"))
+        else:
+            lines.append(t("unit_line", lang, unit=unit, value=f"{got.value:g}",
+                           quota=f"{quota:g}",
+                           who=people.get(got.user_id, str(got.user_id)) if got.user_id
+                           else t("word.command_line", lang, html=False),
+                           at=f"{got.at.astimezone(tz):%m-%d %H:%M}"))
+    return lines
 
 
 def names_row(names: dict[str, Any], code: str) -> dict[str, Any]:

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from html import escape
 
+from bot.domain.facts import DeptFacts
+from bot.domain.numbers import shown_percent
 from bot.language.i18n import t
 from bot.outputs.digest import DUE_AHEAD_DAYS, DigestData
 from bot.outputs.render import counts_line, pct, plan_title
-from bot.outputs.render.chat import dept_label, task_line
-from bot.services.progress import DeptSummary
+from bot.outputs.render.chat import dept_label, falling_due, task_line
 
 
 def _change(now: float | None, before: float | None, lang: str) -> str:
-    if now is None or before is None:
+    """The change in percentage points between the two figures *as shown* (53% -> 55% is +2,
+    whatever the decimals behind them)."""
+    shown_now, shown_before = shown_percent(now), shown_percent(before)
+    if shown_now is None or shown_before is None:
         return ""
-    delta = now - before
-    if abs(delta) < 0.5:
+    delta = shown_now - shown_before
+    if delta == 0:
         return t("digest_change_same", lang)
-    sign = "+" if delta > 0 else "−"
-    return t("digest_change", lang, sign=sign, points=f"{abs(delta):.0f}")
+    return t("digest_change", lang, sign="+" if delta > 0 else "−", points=str(abs(delta)))
 
 
-def _dept_line(d: DeptSummary, lang: str) -> str:
-    green = d.counts["on_track"] + d.counts["closed"] + d.counts["pending_check"]
-    amber = d.counts["behind"] + d.counts["due_soon"] + d.counts["blocked"]
-    red = d.counts["overdue"]
-    return (f"{escape(dept_label(d.dept, lang))} {pct(d.completion)} · "
-            f"🟢{green} 🟡{amber} 🔴{red} ⚪{d.counts['no_report']}")
+def _dept_line(d: DeptFacts, lang: str) -> str:
+    """A department's completion and its tasks by every mark (as in /status)."""
+    return f"{escape(dept_label(d.dept, lang))} {pct(d.completion)} · {counts_line(d.counts)}"
 
 
 def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
@@ -53,17 +52,14 @@ def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
         lines.append(t("no_overdue", lang))
     lines += ["", t("digest_activity", lang, reports=data.reports_this_week,
                     evidence=data.evidence_this_week)]
-    horizon = data.at.date() + timedelta(days=DUE_AHEAD_DAYS)
-    upcoming = sorted((v for v in s.tasks if v.status.due and not v.status.done
-                       and data.at.date() <= v.status.due <= horizon),
-                      key=lambda v: (v.status.due, v.task["id"]))
+    upcoming = falling_due(s.tasks, data.at.date(), DUE_AHEAD_DAYS)
     lines.append("")
     if upcoming:
         lines.append(t("due_header", lang, days=DUE_AHEAD_DAYS, count=len(upcoming)))
     else:  # "nothing falls due" must not read as "all is well" while tasks are overdue
         lines.append(t("due_none", lang, days=DUE_AHEAD_DAYS) + (
             t("due_none_but_overdue", lang, count=len(overdue)) if overdue else ""))
-    lines += [task_line(v, lang, depts) for v in upcoming]
+    lines += [task_line(v, lang, depts, o) for v, o in upcoming]
     if queues:
         lines += ["", queues]
     return "\n".join(lines)

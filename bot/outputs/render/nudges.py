@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date
 from html import escape
-from typing import Any
 
+from bot.domain.facts import ReportRef
 from bot.language.i18n import Html, field, t
 from bot.outputs.render.chat import dept_label, mention
 from bot.services.reminders import Nudge, NudgeContext
@@ -14,7 +14,8 @@ from bot.services.reminders import Nudge, NudgeContext
 
 def _when(nudge: Nudge, today: date, lang: str) -> str:
     if nudge.kind == "overdue":  # the key counts escalation steps; people want the real delay
-        return t("nudge_overdue", lang, days=(today - nudge.due).days, due=nudge.due.isoformat())
+        days = nudge.late if nudge.late is not None else (today - nudge.due).days
+        return t("nudge_overdue", lang, days=days, due=nudge.due.isoformat())
     if nudge.kind == "missed":
         return t("nudge_missed", lang, due=nudge.due.isoformat())
     if nudge.kind == "today":
@@ -22,12 +23,12 @@ def _when(nudge: Nudge, today: date, lang: str) -> str:
     return t("nudge_before", lang, days=(nudge.due - today).days, due=nudge.due.isoformat())
 
 
-def _last_report(row: dict[str, Any] | None, tz, lang: str) -> str:
-    if row is None:
+def _last_report(report: ReportRef | None, tz, lang: str) -> str:
+    if report is None:
         return t("nudge_no_report", lang)
-    when = datetime.fromisoformat(row["at"]).astimezone(tz)
-    note = f" {escape(row['note'])}" if row["note"] else ""
-    return t("nudge_last_report", lang, when=f"{when:%Y-%m-%d}", percent=row["percent"]) + note
+    when = report.at.astimezone(tz)
+    note = f" {escape(report.note)}" if report.note else ""
+    return t("nudge_last_report", lang, when=f"{when:%Y-%m-%d}", percent=report.percent) + note
 
 
 def compose_nudges(nudges: list[Nudge], ctx: NudgeContext, today: date, tz,
@@ -46,10 +47,10 @@ def compose_nudges(nudges: list[Nudge], ctx: NudgeContext, today: date, tz,
             task = ctx.tasks[nudge.task_id]
             mark = ("🔴" if nudge.kind in ("overdue", "missed")
                     else "🔵" if nudge.days <= 7 else "⏰")
-            lines.append(f"{mark} <b>{task['id']}</b> {escape(field(task, 'title', lang))}"
-                         + t("nudge_line", lang, clause=task["clause"],
+            lines.append(f"{mark} <b>{task.id}</b> {escape(field(task, 'title', lang))}"
+                         + t("nudge_line", lang, clause=task.clause,
                              when=Html(_when(nudge, today, lang)),
-                             last=Html(_last_report(ctx.last_reports.get(task["id"]), tz, lang))))
+                             last=Html(_last_report(ctx.last_reports.get(task.id), tz, lang))))
     if any(n.kind in ("overdue", "missed") for n in nudges) and ctx.coordinators:
         people = " ".join(mention(m["user_id"], m["name"]) for m in ctx.coordinators)
         lines += ["", t("nudge_escalate", lang, people=Html(people))]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.language.i18n import field, label, t
 from bot.outputs.render import COUNT_COLUMNS, day_plain, pct, plan_title, target_text, timing
 from bot.outputs.render.table import render_table
-from bot.services.progress import DeptSummary, PlanSummary, TaskView
 
 
 def _cols(key: str, lang: str) -> list[str]:
@@ -19,7 +19,7 @@ def _word(key: str, lang: str) -> str:
     return t(key, lang, html=False)
 
 
-def plan_plain(info: dict[str, str], summary: PlanSummary, lang: str) -> str:
+def plan_plain(info: dict[str, str], summary: Facts, lang: str) -> str:
     heads = [*_cols("cols.plan", lang), *(label("status", c, lang) for c in COUNT_COLUMNS)]
     rows = [[field(d.dept, "dept", lang), pct(d.completion), str(len(d.tasks)),
              *(str(d.counts[c]) for c in COUNT_COLUMNS)] for d in summary.departments]
@@ -32,20 +32,20 @@ def plan_plain(info: dict[str, str], summary: PlanSummary, lang: str) -> str:
     out.append(t("overdue_header", lang, html=False, count=len(overdue)) if overdue
                else t("no_overdue", lang, html=False))
     depts = {d.dept["code"]: d.dept for d in summary.departments}
-    out += [f"  {v.task['id']}  {field(depts[v.task['dept']], 'dept', lang)}  "
+    out += [f"  {v.task.id}  {field(depts[v.task.dept], 'dept', lang)}  "
             f"{field(v.task, 'title', lang)}  ({timing(v, lang)}, {v.status.percent}%)"
             for v in overdue]
     targets = summary.targets
     if targets:
         out += ["", _word("word.targets", lang)]
-        out += [f"  {v.task['id']}  {field(v.task, 'metric', lang)}  "
+        out += [f"  {v.task.id}  {field(v.task, 'metric', lang)}  "
                 f"{target_text(v)}  {timing(v, lang)}" for v in targets]
     return "\n".join(out)
 
 
-def department_plain(d: DeptSummary, lang: str) -> str:
-    rows = [[v.task["id"], f"{v.status.mark} {label('status', v.status.status, lang)}",
-             f"{v.status.percent}%" + (f" {target_text(v)}" if v.task["target_value"] else ""),
+def department_plain(d: DeptFacts, lang: str) -> str:
+    rows = [[v.task.id, f"{v.status.mark} {label('status', v.status.status, lang)}",
+             f"{v.status.percent}%" + (f" {target_text(v)}" if v.task.target_value else ""),
              timing(v, lang), field(v.task, "title", lang)] for v in d.tasks]
     counts = " · ".join(f"{label('status', c, lang)} {d.counts[c]}"
                         for c in COUNT_COLUMNS if d.counts[c])
@@ -57,22 +57,22 @@ def department_plain(d: DeptSummary, lang: str) -> str:
     ])
 
 
-def task_plain(view: TaskView, dept: dict[str, Any], history: list[dict[str, Any]], lang: str,
-               tz: tzinfo) -> str:
+def task_plain(view: TaskFacts, dept: dict[str, Any] | None, history: list[dict[str, Any]],
+               lang: str, tz: tzinfo) -> str:
     task = view.task
     s = view.status
     expected = (f" · {_word('word.expected', lang)} {s.expected}%" if s.expected is not None
                 else "")
     lines = [
-        f"{task['id']} {field(task, 'title', lang)}",
-        f"{_word('word.clause', lang)}: {task['clause']} · {label('kind', task['kind'], lang)} · "
+        f"{task.id} {field(task, 'title', lang)}",
+        f"{_word('word.clause', lang)}: {task.clause} · {label('kind', task.kind, lang)} · "
         f"{field(dept, 'dept', lang)}",
         f"{_word('word.status', lang)}: {s.mark} {label('status', s.status, lang)}"
         f" · {s.percent}%{expected} · {timing(view, lang)}",
     ]
-    if task["target_value"] is not None:
+    if task.target_value is not None:
         lines.append(f"{field(task, 'metric', lang)} {target_text(view)}")
-    if task["archived_at"]:
+    if task.archived_at:
         lines.append(_word("word.archived", lang))
     if history:
         lines += ["", _word("word.history", lang) + ":"]

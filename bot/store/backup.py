@@ -2,7 +2,7 @@
 
 A plain copy of duban.db while the bot runs misses whatever still sits in the WAL file, so the
 database goes through SQLite's online backup API (one consistent snapshot, writers carry on).
-The evidence files follow: each is on disk before its row commits (bot/services/evidence.py), so every
+The evidence files follow: each is on disk before its row commits (bot.services.evidence), so every
 file the snapshot names exists by then. The manifest comes last and holds row counts and
 SHA-256 checksums; a folder without one is an unfinished backup and is never restored.
 """
@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
-from bot.services.evidence import fsync_dir
 from bot.store.connection import utc_iso
+from bot.store.files import fsync_dir
 
 MANIFEST = "manifest.json"
 DB_FILE = "duban.db"

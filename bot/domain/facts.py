@@ -1,0 +1,505 @@
+"""The facts: where the plan stands as of one instant, computed once, the same in every output.
+
+/status (every form), the cards, /history, the digest and its charts, the ledger, the bulletin, the
+score and the command line all render these values and compute no figure of their own.
+
+Pure: folded from plain records (the rows of `reports`, the deadline history, evidence and notices)
+and a day. Three steps:
+
+  fold_task(records, deadlines, evidence)  -> TaskFold      what the records say, per occurrence
+  task_facts(task, fold, day, track_from)  -> TaskFacts     the marks as of `day`
+  plan_facts(departments, tasks, …)        -> Facts         per department and for the plan
+
+Rules that every output shares, in one place each:
+  * rounding: bot.domain.numbers.round_half_up (7.5 -> 8); a percent from reported values is
+    rounded and capped at 100 (percent_of_value);
+  * tracking start: nothing before `track_from` counts: an occurrence of a recurring duty that
+    fell due before it does not exist; a one-off task due before it is overdue from that day
+    on (its overdue days counted from then, not from its due date);
+  * occurrences of recurring duties are first-class: an earlier occurrence still open (missed) or
+    waiting for the coordinator's check (claimed) stays in the facts, whatever occurrence began
+    since; the task's headline is the oldest of those, else the occurrence in force;
+  * a task's one mark (`TaskStatus.status`) is the headline's, so counts by status always add up to
+    the number of tasks; 逾期 means past due and still open (blocked work included);
+  * "latest report" is the newest *report* (progress or claim), never a 签收, a chase or a decision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+from bot.domain.lifecycle import OPEN, Snapshot, State, from_record, initial
+from bot.domain.marks import STATUSES, TaskStatus, derive_status
+from bot.domain.task import ONE_OFF, Task, Window
+
+Row = Mapping[str, Any]
+REPORT_KINDS = frozenset({"progress", "claim"})
+CLOSING_KINDS = frozenset({"close", "direct_close"})
+# What an earlier occurrence may be left as without being missed: checked or suspended.
+SETTLED = frozenset({State.CLOSED, State.SUSPENDED})
+
+
+# ---------------------------------------------------------------- what the records say
+
+
+@dataclass(frozen=True)
+class ReportRef:
+    """One report (progress or claim): what was said, by whom, when."""
+
+    id: int
+    period: str
+    kind: str
+    at: datetime
+    user_id: int | None
+    percent: int
+    value: float | None
+    state: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class UnitValue:
+    """One county unit's newest figure of a split target, who reported it and when."""
+
+    unit: str
+    value: float
+    user_id: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Chase:
+    at: datetime
+    colour: str
+    answered: bool  # a 签收 of the task came after it
+    notice: int | None = None
+
+
+@dataclass(frozen=True)
+class Extension:
+    """A 延期申请 and what became of it (approved: True, refused: False, waiting: None)."""
+
+    period: str
+    asked_due: date
+    reason: str
+    asked_at: datetime | None
+    asked_by: int | None
+    from_due: date | None  # the deadline it asked to move
+    approved: bool | None = None
+    decided_at: datetime | None = None
+    decided_by: int | None = None
+    refusal: str = ""
+
+
+@dataclass
+class PeriodFold:
+    last: Row | None = None  # the newest valid record
+    latest_report: ReportRef | None = None
+    claimed_at: datetime | None = None
+    closed_at: datetime | None = None
+    units: dict[str, UnitValue] = field(default_factory=dict)
+    timeline: list[tuple[datetime, State]] = field(default_factory=list)
+
+
+@dataclass
+class TaskFold:
+    """Everything a task's records say, folded in order (see `fold_task`)."""
+
+    periods: dict[str, PeriodFold] = field(default_factory=dict)
+    latest_report: ReportRef | None = None
+    reports: int = 0
+    report_times: list[datetime] = field(default_factory=list)
+    evidence: int = 0
+    chases: list[Chase] = field(default_factory=list)
+    assigned_at: datetime | None = None
+    acked_at: datetime | None = None
+    extensions: list[Extension] = field(default_factory=list)
+    # (due, window start, when set) per period, newest: set in the chat, and by the plan file
+    deadlines: dict[str, tuple[date, date | None, datetime]] = field(default_factory=dict)
+    plan_deadlines: dict[str, tuple[date, date | None, datetime]] = field(default_factory=dict)
+
+    def period(self, key: str) -> PeriodFold:
+        return self.periods.get(key) or PeriodFold()
+
+
+def _data(row: Row) -> dict[str, Any]:
+    raw = row.get("data")
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def _day(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+def fold_task(records: Iterable[Row], deadlines: Iterable[Row] = (),
+              evidence: int = 0) -> TaskFold:
+    """Fold one task's valid records and its deadline history. Records are read in the order
+    they were made (by time, then id); a period's present is its newest record by id, the one
+    the lifecycle stepped from."""
+    fold = TaskFold(evidence=evidence)
+    pending: dict[str, Extension] = {}
+    for row in sorted(records, key=lambda r: (r["at"], r["id"])):
+        kind, at = row["kind"], _moment(row["at"])
+        p = fold.periods.setdefault(row["period"], PeriodFold())
+        if p.last is None or row["id"] > p.last["id"]:
+            p.last = row
+        snap = from_record(row, False)
+        p.timeline.append((at, snap.state))
+        data = _data(row)
+        if kind in REPORT_KINDS:
+            ref = ReportRef(row["id"], row["period"], kind, at, row.get("user_id"),
+                            row["percent"] or 0, row.get("value"), row.get("state"),
+                            row.get("note") or "")
+            p.latest_report = fold.latest_report = ref
+            fold.reports += 1
+            fold.report_times.append(at)
+            if kind == "claim" or snap.state is State.CLAIMED:
+                p.claimed_at = at
+            if row.get("unit") is not None and row.get("unit_value") is not None:
+                p.units[row["unit"]] = UnitValue(row["unit"], row["unit_value"],
+                                                 row.get("user_id"), at)
+        elif kind in CLOSING_KINDS:
+            p.closed_at = at
+        elif kind == "assign":
+            fold.assigned_at, fold.acked_at = at, None
+        elif kind == "ack":
+            fold.acked_at = at
+            fold.chases = [Chase(c.at, c.colour, True, c.notice) for c in fold.chases]
+        elif kind == "chase":
+            fold.chases.append(Chase(at, str(data.get("colour") or ""), False,
+                                     data.get("notice")))
+        elif kind == "extend_request":
+            asked = snap.extension or data.get("extension") or {}
+            due = _day(asked.get("due"))
+            if due:
+                pending[row["period"]] = Extension(
+                    row["period"], due, str(asked.get("reason") or ""), at, row.get("user_id"),
+                    _day(asked.get("from")))
+        elif kind in ("extend_approve", "extend_refuse"):
+            asked = data.get("approved" if kind == "extend_approve" else "refused") or {}
+            request = pending.pop(row["period"], None) or Extension(
+                row["period"], _day(asked.get("due")) or at.date(),
+                str(asked.get("reason") or ""), None, _int(asked.get("by")),
+                _day(asked.get("from")))
+            fold.extensions.append(Extension(
+                request.period, request.asked_due, request.reason, request.asked_at,
+                request.asked_by, request.from_due, kind == "extend_approve", at,
+                row.get("user_id"), row.get("note") or "" if kind == "extend_refuse" else ""))
+    fold.extensions += pending.values()  # still waiting
+    for row in deadlines:
+        due = _day(row.get("due"))
+        if due is None:
+            continue  # not a date (a hand-edited file): the plan's or the recurrence's holds
+        kept = fold.plan_deadlines if row.get("source") == "plan" else fold.deadlines
+        kept[row["period"]] = (due, _day(row.get("start")), _moment(row["at"]))
+    return fold
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------- the marks as of a day
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One occurrence of a task (the only one of a one-off task) as of a day."""
+
+    period: str
+    opens: date
+    due: date | None  # the deadline in force
+    due_original: date | None  # before any deadline set in the chat
+    tracked: bool  # falls due on or after tracking began (or never)
+    snapshot: Snapshot
+    status: TaskStatus
+    latest_report: ReportRef | None = None
+    claimed_at: datetime | None = None
+    closed_at: datetime | None = None
+    units: Mapping[str, UnitValue] = field(default_factory=dict)
+
+    @property
+    def state(self) -> State:
+        return self.snapshot.state
+
+    @property
+    def percent(self) -> int:
+        return self.status.percent
+
+    @property
+    def value(self) -> float | None:
+        return self.snapshot.value
+
+    @property
+    def days_overdue(self) -> int:
+        s = self.status
+        return -s.days_left if s.overdue and s.days_left is not None else 0
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    task: Task
+    headline: Occurrence  # what the task's mark and figures are (see the module's rules)
+    current: Occurrence  # the occurrence in force on the day
+    earlier: tuple[Occurrence, ...]  # earlier occurrences still open or waiting for a check
+    latest_report: ReportRef | None
+    reports: int
+    evidence: int
+    chases: tuple[Chase, ...]
+    assigned_at: datetime | None
+    acked_at: datetime | None
+    extensions: tuple[Extension, ...]
+    fold: TaskFold = field(repr=False, compare=False, default_factory=TaskFold)
+
+    @property
+    def id(self) -> str:
+        return self.task.id
+
+    @property
+    def status(self) -> TaskStatus:
+        return self.headline.status
+
+    @property
+    def period(self) -> str:
+        return self.headline.period
+
+    @property
+    def value(self) -> float | None:
+        return self.headline.value
+
+    @property
+    def units(self) -> Mapping[str, UnitValue]:
+        return self.headline.units
+
+    @property
+    def occurrences(self) -> tuple[Occurrence, ...]:
+        """Earlier open ones, then the one in force."""
+        return (*self.earlier, self.current)
+
+    @property
+    def pending_extension(self) -> Extension | None:
+        return next((e for e in self.extensions if e.approved is None), None)
+
+    @property
+    def unanswered_chases(self) -> int:
+        return sum(1 for c in self.chases if not c.answered)
+
+    @property
+    def awaiting_ack(self) -> bool:
+        """Assigned (交办) and not yet signed for (签收)."""
+        return self.assigned_at is not None and self.acked_at is None
+
+
+def deadline_in_force(task: Task, fold: TaskFold, period: str,
+                      computed: date | None) -> tuple[date | None, date | None]:
+    """(deadline in force, window start override) of a task or one occurrence: the newest set in
+    the chat (as far as the fold reaches), else the plan file's as it was loaded then, else the
+    recurrence's own date. The chat wins: re-seeding never undoes a decision taken there."""
+    set_in_chat = fold.deadlines.get(period)
+    if set_in_chat is not None:
+        return set_in_chat[0], set_in_chat[1]
+    if period == ONE_OFF and task.recurrence is None:
+        planned = fold.plan_deadlines.get(period)
+        return (planned[0] if planned else task.due_plan), None
+    return computed, None
+
+
+def _occurrence(task: Task, fold: TaskFold, window: Window, day: date,
+                track_from: date | None) -> Occurrence:
+    due, opens = deadline_in_force(task, fold, window.period, window.due)
+    opens = opens or window.opens
+    pf = fold.period(window.period)
+    snap = from_record(pf.last, task.recurring) if pf.last is not None else initial(task.recurring)
+    tracked = due is None or track_from is None or due >= track_from
+    status = derive_status(snap, reported=pf.last is not None and snap.reported, start=opens,
+                           due=due, today=day)
+    if not tracked and status.days_left is not None and day >= track_from:  # type: ignore[operator]
+        # fell due before tracking began: overdue only counts from the first tracked day
+        status = replace(status, days_left=max(status.days_left,
+                                               (track_from - timedelta(days=1) - day).days))
+    original = window.due if task.recurring else task.due_plan
+    return Occurrence(window.period, opens, due, original, tracked, snap, status,
+                      pf.latest_report, pf.claimed_at if snap.state is State.CLAIMED else None,
+                      pf.closed_at if snap.state is State.CLOSED else None, dict(pf.units))
+
+
+def task_facts(task: Task, fold: TaskFold, day: date, track_from: date | None) -> TaskFacts:
+    """A task's facts as of the end of `day`, from its fold."""
+    current = _occurrence(task, fold, task.window(day), day, track_from)
+    earlier: list[Occurrence] = []
+    if task.recurrence is not None:
+        first = track_from or task.start
+        for window in task.occurrences(first, current.opens - timedelta(days=1)):
+            occ = _occurrence(task, fold, window, day, track_from)
+            if occ.state not in SETTLED:
+                earlier.append(occ)
+    open_ones = [o for o in earlier if o.state in OPEN]
+    claimed = [o for o in earlier if o.state is State.CLAIMED]
+    headline = (open_ones or claimed or [current])[0]
+    return TaskFacts(task, headline, current, tuple(earlier), fold.latest_report, fold.reports,
+                     fold.evidence, tuple(fold.chases), fold.assigned_at, fold.acked_at,
+                     tuple(fold.extensions), fold)
+
+
+# ---------------------------------------------------------------- departments and the plan
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def count_statuses(tasks: Iterable[TaskFacts]) -> dict[str, int]:
+    """Tasks by their one mark: every status present, the counts adding up to the tasks."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for f in tasks:
+        counts[f.status.status] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class DeptFacts:
+    dept: Row
+    tasks: tuple[TaskFacts, ...]
+    counts: dict[str, int]
+    completion: float | None  # mean progress of its tasks (None when it has none)
+    expected: float | None  # mean 序时进度 of its dated tasks
+    reports: int  # reports made (as of the facts' instant)
+    latest_report: ReportRef | None
+
+    @property
+    def code(self) -> str:
+        return self.dept["code"]
+
+    @property
+    def overdue(self) -> list[TaskFacts]:
+        return [f for f in self.tasks if f.status.overdue]
+
+    @property
+    def silent(self) -> bool:
+        """零报送: no report since tracking began."""
+        return self.reports == 0
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A 交办单 or 督办单 waiting for 签收 (as of the facts' instant)."""
+
+    id: int
+    kind: str
+    dept: str
+    tasks: tuple[str, ...]
+    colour: str | None
+    at: datetime
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Queues:
+    """What the coordinator acts on."""
+
+    claims: tuple[tuple[TaskFacts, Occurrence], ...]  # oldest claim first
+    blocked: tuple[tuple[TaskFacts, Occurrence], ...]
+    extensions: tuple[tuple[TaskFacts, Extension], ...]
+    unacknowledged: tuple[Notice, ...]
+    silent: tuple[Row, ...]  # departments with no report since tracking began
+
+    def __bool__(self) -> bool:
+        return any((self.claims, self.blocked, self.extensions, self.unacknowledged,
+                    self.silent))
+
+
+@dataclass(frozen=True)
+class Facts:
+    at: datetime
+    day: date
+    track_from: date | None
+    departments: tuple[DeptFacts, ...]
+    counts: dict[str, int]
+    completion: float | None
+    expected: float | None
+    reports: int
+    evidence: int
+    queues: Queues
+
+    @property
+    def tasks(self) -> list[TaskFacts]:
+        return [f for d in self.departments for f in d.tasks]
+
+    @property
+    def overdue(self) -> list[TaskFacts]:
+        """Past due and open, soonest due first."""
+        return sorted((f for f in self.tasks if f.status.overdue),
+                      key=lambda f: (f.status.due or date.min, f.task.id))
+
+    @property
+    def targets(self) -> list[TaskFacts]:
+        return [f for f in self.tasks if f.task.numeric]
+
+    def task(self, task_id: str) -> TaskFacts | None:
+        return next((f for f in self.tasks if f.task.id == task_id), None)
+
+    def department(self, code: str) -> DeptFacts | None:
+        return next((d for d in self.departments if d.code == code), None)
+
+
+def dept_facts(dept: Row, tasks: Sequence[TaskFacts]) -> DeptFacts:
+    dated = [f.status.expected for f in tasks if f.status.expected is not None]
+    latest = max((f.latest_report for f in tasks if f.latest_report),
+                 key=lambda r: (r.at, r.id), default=None)
+    return DeptFacts(dept, tuple(tasks), count_statuses(tasks),
+                     _mean([f.status.percent for f in tasks]), _mean(dated),
+                     sum(f.reports for f in tasks), latest)
+
+
+def queues(depts: Sequence[DeptFacts], notices: Sequence[Notice]) -> Queues:
+    tasks = [f for d in depts for f in d.tasks]
+    claims = sorted(((f, o) for f in tasks for o in f.occurrences if o.state is State.CLAIMED),
+                    key=lambda p: (p[1].claimed_at.isoformat() if p[1].claimed_at else "",
+                                   p[0].task.id, p[1].period))
+    blocked = [(f, o) for f in tasks for o in f.occurrences if o.state is State.BLOCKED]
+    extensions = [(f, e) for f in tasks for e in f.extensions if e.approved is None]
+    shown = {d.code for d in depts}
+    return Queues(tuple(claims), tuple(blocked), tuple(extensions),
+                  tuple(n for n in notices if n.dept in shown),
+                  tuple(d.dept for d in depts if d.silent))
+
+
+def plan_facts(at: datetime, day: date, track_from: date | None, departments: Sequence[Row],
+               tasks: Sequence[TaskFacts], notices: Sequence[Notice], evidence: int) -> Facts:
+    by_dept: dict[str, list[TaskFacts]] = {d["code"]: [] for d in departments}
+    for f in tasks:
+        if f.task.dept in by_dept:
+            by_dept[f.task.dept].append(f)
+    depts = tuple(dept_facts(d, by_dept[d["code"]]) for d in departments)
+    shown = [f for d in depts for f in d.tasks]
+    dated = [f.status.expected for f in shown if f.status.expected is not None]
+    return Facts(at, day, track_from, depts, count_statuses(shown),
+                 _mean([f.status.percent for f in shown]), _mean(dated),
+                 sum(d.reports for d in depts), evidence, queues(depts, notices))
+
+
+def local_day(moment: datetime, tz: tzinfo | None) -> date:
+    return moment.astimezone(tz).date() if tz else moment.date()

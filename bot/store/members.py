@@ -1,0 +1,58 @@
+"""Members: liaisons and coordinators (and applicants), one row per Telegram user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+Row = dict[str, Any]
+
+
+def get(db: Database, user_id: int) -> Row | None:
+    rows = list(db.query("SELECT * FROM members WHERE user_id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def insert(db: Database, row: Row) -> None:
+    db["members"].insert(row)
+
+
+def update(db: Database, user_id: int, change: Row) -> None:
+    db["members"].update(user_id, change)
+
+
+def listing(db: Database, include_removed: bool = False) -> list[Row]:
+    """Members with their department's names, coordinators first, in plan order."""
+    sql = ("SELECT m.*, d.short AS dept_short, d.name_en AS dept_en FROM members m "
+           "LEFT JOIN departments d ON d.code = m.dept ")
+    if not include_removed:
+        sql += "WHERE m.status IN ('active', 'pending') "
+    sql += "ORDER BY m.role DESC, d.position, m.user_id"
+    return list(db.query(sql))
+
+
+def liaisons_of(db: Database, dept: str) -> list[Row]:
+    return list(db.query("SELECT * FROM members WHERE dept = ? AND status = 'active' "
+                         "AND role = 'liaison' ORDER BY user_id", [dept]))
+
+
+def active_liaisons(db: Database) -> list[Row]:
+    return list(db.query("SELECT * FROM members WHERE status = 'active' AND role = 'liaison' "
+                         "ORDER BY user_id"))
+
+
+def coordinators(db: Database) -> list[Row]:
+    return list(db.query("SELECT * FROM members WHERE role = 'coordinator' AND status = 'active' "
+                         "ORDER BY user_id"))
+
+
+def names(db: Database) -> dict[int, str]:
+    """Every member's display name (or id) by user id, for records' authors."""
+    return {row[0]: row[1] or str(row[0])
+            for row in db.execute("SELECT user_id, name FROM members")}
+
+
+def remember_name(db: Database, user_id: int, name: str, username: str | None) -> None:
+    db.execute("UPDATE members SET name = ?, username = ? WHERE user_id = ?",
+               [name, username, user_id])
