@@ -261,6 +261,7 @@ async def probe_rights(work: Path, root: Path = ROOT) -> RightsFigures:
 class SenderFigures:
     scenario: str
     nudges: int = 0  # nudge messages posted
+    nudges_distinct: int = 0  # of them different (the rest are the same message twice)
     digests: int = 0  # digest texts posted
     albums: int = 0  # chart albums posted
     notices: int = 0  # distinct departments that got their 交办单
@@ -310,6 +311,7 @@ CATCH_UP_FAULTS: dict[str, Callable[[BotApiServer], None] | None] = {
 def count_posts(server: BotApiServer, figures: SenderFigures) -> None:
     sent = texts(server)
     figures.nudges = sum("督办提醒" in m for m in sent)
+    figures.nudges_distinct = len({m for m in sent if "督办提醒" in m})
     figures.digests = sum("每周督办简报" in m for m in sent)
     figures.albums = sum(1 for c in server.sent if c.method == "sendMediaGroup")
     figures.reviews = sum("待核实" in m and "统筹人请核实" in m for m in sent)

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from bot.services.backup import BackupError, backup, restore, safe_relative, verify
+from bot.store.backup import BackupError, backup, restore, safe_relative, verify
 from tests.conftest import HEALTH_LIAISON, at, keep_evidence
 from tests.reliability import probe_restore
 from tests.test_bot_e2e import JPEG, PDF

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 
 from bot import app as appmod
-from bot.services.directory import request_join
 from bot.services.commands import record_report
+from bot.services.directory import request_join
 from handlers import jobs
 from handlers.sender import LONGEST_WAIT, sweep_job
 from tests.botapi_server import running_server
@@ -29,8 +29,8 @@ async def test_the_start_up_catch_up_survives_every_fault_at_once(tmp_path):
     """429s on the digest text, a nudge and the first 交办单, a 500 on the album, two 500s on
     every 交办单: everything reaches the group in the same run, nothing is left unsent."""
     figures = await probe_catch_up(tmp_path, "every fault at once")
-    assert (figures.nudges, figures.digests, figures.albums, figures.notices) == (1, 1, 1, 10), \
-        figures
+    assert figures.nudges >= 1 and figures.nudges == figures.nudges_distinct, figures
+    assert (figures.digests, figures.albums, figures.notices) == (1, 1, 10), figures
     assert figures.unsent == 0
 
 

@@ -29,8 +29,8 @@ from bot.services.directory import actor, dept_names, find_task
 from bot.services.facts import task_facts_now
 from bot.store import deadlines as deadline_store
 from bot.store import members as member_store
-from bot.store import plan as plan_store
 from bot.store import outbox, records
+from bot.store import plan as plan_store
 from bot.store.audit import audit
 from bot.store.connection import utc_iso
 
