@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import json
 import os
@@ -469,14 +470,19 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
+_TEMPLATES: dict[Path, Path] = {}
+
+
 def fresh_copy(root: Path, work: Path, name: str) -> Path:
-    """A seeded database with a few hundred reports, checkpointed into one file."""
-    template = work / "template.db"
-    if not template.exists():
+    """A copy of a seeded database (made once per checkout and process), checkpointed into one
+    file, as `work/name/duban.db`."""
+    template = _TEMPLATES.get(root)
+    if template is None or not template.exists():
+        folder = Path(tempfile.mkdtemp(prefix="duban-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        template = folder / "template.db"
         seed(root, template)
-        for n in range(60):
-            cli(root, "--db", str(template), "report", "T41", str(n % 99 + 1), f"r{n}",
-                "--as", str(LIAISON), cwd=work)
+        _TEMPLATES[root] = template
     target = work / name
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, target / "duban.db")
