@@ -209,6 +209,7 @@ def mark_done_or_keep(services: Services, update_id: int) -> None:
     after the store recovers: its records are idempotent, its acknowledgement sent then)."""
     try:
         inbox.mark_done(services.db, update_id, datetime.now(services.settings.tz))
+        services.told_storage.discard(update_id)
     except (sqlite3.Error, OSError) as exc:
         if not health.is_storage_error(exc):
             raise

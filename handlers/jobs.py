@@ -57,6 +57,9 @@ async def send_nudges(sender: Sender, record: bool = True) -> int:
         log.info("nudges wait for the end of quiet hours")
         return 0
     pending = prepare_nudges(sender.db, now, nudge_policy(settings), chat_id, record)
+    if not record:  # the sweep: only the parts whose pause has passed
+        due = {row["id"] for row in outbox.unsent(sender.db, "nudge", due_by=now)}
+        pending = [(row_id, nudge) for row_id, nudge in pending if row_id in due]
     if not pending:
         return 0
     ids = {nudge.key: row_id for row_id, nudge in pending}

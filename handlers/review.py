@@ -209,10 +209,9 @@ async def _mark_card(context: DubanContext, chat_id: int, message_id: int | None
 
 async def _announce(update: Update, context: DubanContext, lang: str, rec: Recorded, key: str,
                     notice, **params: Any) -> None:
-    """Confirm a close or reopen to the coordinator and tell the reporter; a replay says so."""
-    if rec.duplicate:
-        await reply(update, t("report_duplicate", lang))
-        return
+    """Confirm a close or reopen to the coordinator and tell the reporter. A record found made
+    already is the update handed back after its answers were lost (it is marked done only once
+    they went out): they are given now, as they would have been."""
     await reply(update, t(key, lang, task=rec.task.id, title=field(rec.task, "title", lang),
                           **params))
     await notify_reporter(context, update.effective_chat.id, rec.task.id, notice)

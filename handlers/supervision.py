@@ -176,9 +176,7 @@ async def extend_command(update: Update, context: DubanContext) -> None:
                             origin=origin_of(update))
     # The card was recorded with the request (bot.services.commands.CARDS).
     context.bot_data.sender.kick(f"extension:{rec.report['id']}")
-    if rec.duplicate:
-        await reply(update, t("report_duplicate", who.lang))
-        return
+    # (a request found made already: the update handed back, its answer never given)
     await reply(update, t("extend_requested", who.lang, task=task.id,
                           date=format_day(due, who.lang)))
 

@@ -15,7 +15,6 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +153,12 @@ class StoreWatch:
     async def _watch(self) -> None:
         while not self.ok:
             await asyncio.sleep(PROBE_SECONDS)
-            if self.probe():
+            try:
+                whole = self.probe()
+            except Exception:  # not a storage failure: a bug must not stop the watch for good
+                log.exception("the store probe failed")
+                continue
+            if whole:
                 self.ok = True
                 self._recovered_at = _monotonic()
                 log.warning("the store can write again; handling what arrived meanwhile")
@@ -179,8 +183,7 @@ class StoreWatch:
             with self.db.atomic():
                 self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES "
                                 "('store_probe', ?)", ["x" * PROBE_BYTES])
-                self.db.execute("UPDATE meta SET value = ? WHERE key = 'store_probe'",
-                                [datetime.now(UTC).isoformat()])
+                self.db.execute("DELETE FROM meta WHERE key = 'store_probe'")
             self.evidence_dir.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=".probe-", suffix=".part",
                                         dir=self.evidence_dir)
