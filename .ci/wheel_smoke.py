@@ -42,6 +42,7 @@ def main() -> None:
         names = set(zipfile.ZipFile(wheel).namelist())
         wanted = ["bot/language/i18n/zh.yaml", "bot/language/i18n/en.yaml",
                   "bot/outputs/scoring.yaml", "bot/importer/departments.yaml",
+                  "bot/importer/labels.yaml",
                   "handlers/__init__.py"]
         missing = [name for name in wanted if name not in names]
         packages = {str(p.parent.relative_to(ROOT)) for top in ("bot", "handlers")

@@ -89,6 +89,7 @@ from bot.language.parse import parse_report_args  # noqa: E402
 from bot.outputs.digest import digest_data, render_charts  # noqa: E402
 from bot.outputs.exports.bulletin import build_bulletin  # noqa: E402
 from bot.outputs.exports.ledger import build_ledger  # noqa: E402
+from bot.outputs.exports.pdf import soffice, to_pdf  # noqa: E402
 from bot.outputs.render.digest import digest_text  # noqa: E402
 from bot.outputs.scoring import score_table  # noqa: E402
 from bot.services.commands import record_report  # noqa: E402
@@ -134,6 +135,8 @@ LABELS = {
     "reseed": "core: re-seed, no change",
     "ledger": "export: 台账 ledger xlsx (all reports)",
     "bulletin": "export: 情况通报 bulletin docx + 3 charts",
+    "bulletin_pdf": "export: bulletin docx + its PDF (LibreOffice)",
+    "ledger_pdf": "export: ledger as printed (3 sheets) + its PDF (LibreOffice)",
     "score": "core: score_table for the year",
     "burst_recorded": "burst: 200 reports, until all recorded",
     "burst_answered": "burst: 200 reports, until all answered",
@@ -182,6 +185,7 @@ class Reps:
     charts: int
     parse_rounds: int
     seed: int
+    pdf: int = 1  # LibreOffice conversions: seconds each
 
     @classmethod
     def for_args(cls, updates: int | None, quick: bool) -> Reps:
@@ -189,7 +193,7 @@ class Reps:
             return cls(updates or 20, warmup=1, core=3, digest=2, charts=1, parse_rounds=2,
                        seed=1)
         return cls(updates or 200, warmup=5, core=30, digest=10, charts=5, parse_rounds=10,
-                   seed=10)
+                   seed=10, pdf=3)
 
 
 def timed(fn: Callable[[], object], n: int, before: Callable[[], object] | None = None
@@ -278,6 +282,13 @@ def core_benchmarks(built: Built, work: Path, reps: Reps, first_charts: bool) ->
         Result("bulletin", scale, timed(lambda: build_bulletin(db, NOW), reps.charts)),
         Result("score", scale, timed(lambda: score_table(db, 2026, NOW), reps.digest)),
     ]
+    if soffice() is not None:  # the PDFs as `export --pdf` makes them (LibreOffice)
+        results += [
+            Result("bulletin_pdf", scale, timed(lambda: to_pdf(build_bulletin(db, NOW), "docx"),
+                                                reps.pdf)),
+            Result("ledger_pdf", scale, timed(
+                lambda: to_pdf(build_ledger(db, NOW, records=False), "xlsx"), reps.pdf)),
+        ]
     return results
 
 

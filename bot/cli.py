@@ -237,11 +237,12 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import_plan(args: argparse.Namespace, settings: Settings) -> int:
     from bot.importer.cli import import_plan
 
-    return import_plan(args.document, issued=args.issued, out=args.out, directory=args.directory)
+    return import_plan(args.document, issued=args.issued, out=args.out, directory=args.directory,
+                       lang=args.lang)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    """台账 (xlsx) or 情况通报 (docx, and PDF with --pdf where LibreOffice is installed)."""
+    """台账 (xlsx) or 情况通报 (docx); with --pdf also the PDF, where LibreOffice is installed."""
     import time as clock
 
     db = _open(settings)
@@ -249,31 +250,48 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     at = _end_of_day(args.at, settings) if args.at else _now(settings)
     historical = args.at is not None
+    from bot.outputs.scoring import RulesError, load_rules
+
+    try:
+        rules = load_rules(settings.scoring_rules)
+    except RulesError as exc:
+        print(f"考评规则有误 / scoring rules: {exc}", file=sys.stderr)
+        return 1
     started = clock.perf_counter()
     if args.kind == "ledger":
         from bot.outputs.exports.ledger import build_ledger
 
-        data = build_ledger(db, at, args.lang, historical=historical)
+        data = build_ledger(db, at, args.lang, historical=historical, rules=rules)
         suffix = "xlsx"
     else:
-        from bot.outputs.exports.bulletin import build_bulletin
+        from bot.outputs.exports.bulletin import Letterhead, build_bulletin
 
         data = build_bulletin(db, at, args.period, args.lang, historical=historical,
-                              today=_now(settings).date())
+                              today=_now(settings).date(),
+                              letterhead=Letterhead.from_settings(settings), rules=rules)
         suffix = "docx"
     out = args.out or Path(f"{args.kind}-{at:%Y-%m-%d}.{suffix}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     print(f"wrote {out} ({len(data) // 1024} KB, {1000 * (clock.perf_counter() - started):.0f} ms)")
-    if args.kind == "bulletin" and args.pdf:
-        from bot.outputs.exports.bulletin import bulletin_pdf
+    if args.pdf:
+        from bot.outputs.exports.pdf import PdfError, to_pdf
 
-        pdf = bulletin_pdf(data)
+        started = clock.perf_counter()
+        if args.kind == "ledger":  # the sheets an office prints, without every record
+            data = build_ledger(db, at, args.lang, historical=historical, records=False,
+                                rules=rules)
+        try:
+            pdf = to_pdf(data, suffix)
+        except PdfError as exc:
+            print(f"LibreOffice: {exc}", file=sys.stderr)
+            return 3
         if pdf is None:
             print(t("bulletin_pdf_missing", args.lang, html=False), file=sys.stderr)
             return 3
         out.with_suffix(".pdf").write_bytes(pdf)
-        print(f"wrote {out.with_suffix('.pdf')}")
+        print(f"wrote {out.with_suffix('.pdf')} ({len(pdf) // 1024} KB, "
+              f"{1000 * (clock.perf_counter() - started):.0f} ms)")
     return 0
 
 
@@ -398,7 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--issued", help="issue date YYYY-MM-DD (default: from the document)")
     p.add_argument("--out", type=Path, default=Path("draft.yaml"), help="draft file to write")
     p.add_argument("--directory", type=Path, action="append", default=[],
-                   help="extra department directory (YAML, as bot/importer/departments.yaml)")
+                   help="extra department directory and label words (YAML, as "
+                        "bot/importer/departments.yaml and bot/importer/labels.yaml)")
     p.set_defaults(func=cmd_import_plan)
 
     p = sub.add_parser("backup", help="copy the database (safely, while the bot runs), the "
@@ -417,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", choices=["week", "month"], default="week",
                    help="the bulletin's period (default week)")
     p.add_argument("--pdf", action="store_true",
-                   help="also write the bulletin as PDF (needs LibreOffice)")
+                   help="also write the file as PDF beside it (needs LibreOffice)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("score", help="结果考评: each department's points, rule by rule")

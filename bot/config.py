@@ -47,6 +47,16 @@ class Settings:
     track_from: date | None = None  # None: from the day the plan was first loaded
     chase_colours: tuple[str, ...] = ("blue", "yellow", "red")  # the chase levels, mildest first
     ack_gather_ms: int = 1500  # a group's acknowledgements within this window go out as one
+    # The 情况通报's letterhead (GB/T 9704-2012), each as (Chinese, English): 发文机关标志, 主送,
+    # 抄送, 印发机关 and the 署名. An English part left out prints the Chinese in English copies.
+    bulletin_masthead: tuple[str, str] = ("督办通报", "Supervision Bulletin")
+    bulletin_to: tuple[str, str] = ("联席会议各成员单位", "Member units of the joint conference")
+    bulletin_cc: tuple[str, str] = ("联席会议召集人、副召集人",
+                                    "The convener and deputy conveners of the joint conference")
+    bulletin_signature: tuple[str, str] = (
+        "泉州市大中小学心理健康教育工作联席会议办公室",
+        "Office of the Quanzhou Joint Conference on Mental Health Education in Schools")
+    bulletin_printer: tuple[str, str] | None = None  # 印发机关; None: the 署名
     plan_file: Path = Path("tasks_seed.yaml")  # what `seed` loads when no file is named
     scoring_rules: Path | None = None  # a file overriding the packaged scoring rules
 
@@ -202,6 +212,19 @@ def _text(raw: str) -> str:
     return raw
 
 
+def _bilingual(raw: str) -> tuple[str, str]:
+    """'中文 | English' (the English part optional) as (Chinese, English)."""
+    zh, _, en = raw.partition("|")
+    zh, en = zh.strip(), en.strip()
+    if not zh or len(zh) > 200 or len(en) > 300 or any(ch in zh + en for ch in "\r\n\t"):
+        raise ValueError(raw)
+    return zh, en
+
+
+def _bilingual_or_none(raw: str) -> tuple[str, str] | None:
+    return None if raw.lower() in ("none", "无", "-") else _bilingual(raw)
+
+
 @dataclass(frozen=True)
 class Spec:
     """One setting: its variable, how to read it, its default, and what is allowed (zh, en)."""
@@ -264,6 +287,24 @@ SPECS: tuple[Spec, ...] = (
     Spec("ACK_GATHER_MS", "ack_gather_ms", _days(0, 60000), 1500,
          "0 到 60000 之间的整数毫秒(0 表示逐条确认)", "whole milliseconds from 0 to 60000 "
          "(0 acknowledges each report on its own)"),
+    Spec("BULLETIN_MASTHEAD", "bulletin_masthead", _bilingual, ("督办通报", "Supervision Bulletin"),
+         "情况通报版头的发文机关标志,可附英文:中文 | English,例如 督办通报 | Supervision Bulletin",
+         "the bulletin's masthead, Chinese with an optional English after a bar: "
+         "督办通报 | Supervision Bulletin"),
+    Spec("BULLETIN_TO", "bulletin_to", _bilingual, ("联席会议各成员单位",
+                                                    "Member units of the joint conference"),
+         "主送机关,可附英文:中文 | English", "the addressees (主送), Chinese | English"),
+    Spec("BULLETIN_CC", "bulletin_cc", _bilingual_or_none,
+         ("联席会议召集人、副召集人", "The convener and deputy conveners of the joint conference"),
+         "抄送机关,可附英文:中文 | English;none 表示不抄送",
+         "the copy recipients (抄送), Chinese | English; none for no 抄送 line"),
+    Spec("BULLETIN_SIGNATURE", "bulletin_signature", _bilingual,
+         ("泉州市大中小学心理健康教育工作联席会议办公室",
+          "Office of the Quanzhou Joint Conference on Mental Health Education in Schools"),
+         "署名(发文机关),可附英文:中文 | English", "the signing office (署名), Chinese | English"),
+    Spec("BULLETIN_PRINTER", "bulletin_printer", _bilingual, None,
+         "印发机关,可附英文:中文 | English;留空表示与署名相同",
+         "the printing office (印发机关), Chinese | English; empty for the signing office"),
     Spec("PLAN_FILE", "plan_file", Path, Path("tasks_seed.yaml"),
          "计划文件路径(相对路径从当前目录算起)", "the plan file's path (relative to the current folder)"),
     Spec("SCORING_RULES", "scoring_rules", Path, None,

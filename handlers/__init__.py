@@ -3,6 +3,8 @@ wins)."""
 
 from __future__ import annotations
 
+import difflib
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -17,7 +19,7 @@ from bot.domain.access import Audience
 from bot.language.i18n import t
 from handlers import answers, gate, report_flow
 from handlers.commands import BUTTONS, COMMANDS
-from handlers.context import DubanContext, caller, reply
+from handlers.context import DubanContext, caller, command_line, reply
 from handlers.dispatch import Where, guarded
 from handlers.errors import report_error
 
@@ -28,7 +30,38 @@ async def unknown_command(update: Update, context: DubanContext) -> None:
     addressee = text.split(maxsplit=1)[0].partition("@")[2] if text else ""
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return
-    await reply(update, t("unknown_command", caller(update, context).lang))
+    await _no_such_command(update, context)
+
+
+async def _no_such_command(update: Update, context: DubanContext) -> None:
+    """Say so; a typo ("/jion") is answered with the command it most resembles."""
+    lang = caller(update, context).lang
+    line = command_line(update)
+    close = difflib.get_close_matches(line.name, list(GUARDED), n=1, cutoff=0.6) if line else []
+    if close:
+        await reply(update, t("unknown_command_did_you_mean", lang, command=close[0]))
+        return
+    await reply(update, t("unknown_command", lang))
+
+
+async def typed_command(update: Update, context: DubanContext) -> None:
+    """A command typed with a Chinese input method ("／report Ｔ16 40", "/ｒｅｐｏｒｔ"): Telegram
+    marks no command in it, so it comes as text (in a group only where the bot sees all text,
+    or as a reply to the bot). It is carried out like the same command typed in ASCII."""
+    line = command_line(update)
+    if line is None:
+        return
+    if line.addressee and line.addressee.lower() != (context.bot.username or "").lower():
+        return  # addressed to another bot
+    run = GUARDED.get(line.name)
+    if run is None:
+        await _no_such_command(update, context)
+        return
+    context.args = line.words
+    await run(update, context)
+
+
+GUARDED = {c.name: guarded(c.audience, c.where, c.callback) for c in COMMANDS}
 
 
 def register(app: Application) -> None:
@@ -37,8 +70,7 @@ def register(app: Application) -> None:
 
     # Group 0: the command table, then buttons, then answers to the bot's questions.
     for command in COMMANDS:
-        app.add_handler(CommandHandler(
-            command.name, guarded(command.audience, command.where, command.callback)))
+        app.add_handler(CommandHandler(command.name, GUARDED[command.name]))
     for button in BUTTONS:
         app.add_handler(CallbackQueryHandler(
             guarded(button.audience, Where.ANY, button.callback), pattern=button.pattern))
@@ -47,6 +79,8 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(
         filters.PHOTO | filters.Document.ALL,
         guarded(Audience.ANYONE, Where.ANY, answers.answer_file)))
+    app.add_handler(MessageHandler(
+        filters.TEXT & ~filters.COMMAND & filters.Regex(r"^\s*[/／]\S"), typed_command))
     app.add_handler(MessageHandler(
         filters.TEXT & ~filters.COMMAND,
         guarded(Audience.ANYONE, Where.ANY, answers.answer_text)))

@@ -91,6 +91,8 @@ class _Batch:
     full: list[str] = field(default_factory=list)  # each acknowledgement as it would be sent
     short: list[str] = field(default_factory=list)  # its one-line form for a gathered message
     updates: list[int] = field(default_factory=list)  # the updates they answer
+    tasks: list[str] = field(default_factory=list)  # what they acknowledge
+    on_sent: Callable[[int, int, list[str]], None] | None = None
 
 
 class AckGatherer:
@@ -105,7 +107,11 @@ class AckGatherer:
         self.in_hand: InHand | None = None  # set by bot.app
 
     def add(self, bot: Bot, chat_id: int, thread_id: int | None, full: str, short: str,
-            window_ms: int, update_id: int | None = None) -> None:
+            window_ms: int, update_id: int | None = None, task: str | None = None,
+            on_sent: Callable[[int, int, list[str]], None] | None = None) -> None:
+        """`update_id`: the update the acknowledgement answers (done only once it is sent);
+        `on_sent(chat_id, message_id, tasks)` is told of each message sent (the bot keeps what
+        its posts are about, so a reply to one is read against its tasks)."""
         key = (chat_id, thread_id)
         batch = self._batches.get(key)
         if batch is None:
@@ -119,6 +125,9 @@ class AckGatherer:
             batch.updates.append(update_id)
             if self.in_hand is not None:
                 self.in_hand.owe(update_id)
+        if task:
+            batch.tasks.append(task)
+        batch.on_sent = on_sent or batch.on_sent
 
     async def _flush(self, bot: Bot, key: tuple[int, int | None], window_ms: int) -> None:
         await asyncio.sleep(window_ms / 1000)
@@ -131,8 +140,10 @@ class AckGatherer:
         chat_id, thread_id = key
         try:
             for chunk in split_text(text):
-                await attempt(lambda chunk=chunk: bot.send_message(
+                sent = await attempt(lambda chunk=chunk: bot.send_message(
                     chat_id, chunk, message_thread_id=thread_id), "acknowledgements")
+                if batch.on_sent:
+                    batch.on_sent(chat_id, sent.message_id, batch.tasks)
         except (TelegramError, Later):
             log.exception("could not send %d gathered acknowledgements; their updates stay "
                           "open and are handed back", len(batch.full))

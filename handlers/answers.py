@@ -12,13 +12,15 @@ from telegram import Chat, Update
 
 from bot.domain.access import Audience
 from bot.language.i18n import t
+from bot.services.evidence import task_ref_in
 from bot.store import prompts
-from handlers import evidence, report_flow, review, supervision
-from handlers.context import DubanContext, caller, reply
+from handlers import evidence, onboarding, replies, report_flow, review, supervision
+from handlers.context import DubanContext, caller, command_line, reply
 from handlers.dispatch import Where, guarded
 
 HANDLERS = {report_flow.KIND: report_flow.answer_text, review.REOPEN_PROMPT: review.reopen_reason,
-            supervision.EXTEND_REFUSE_PROMPT: supervision.extension_refusal_reason}
+            supervision.EXTEND_REFUSE_PROMPT: supervision.extension_refusal_reason,
+            onboarding.JOIN_REFUSE_PROMPT: onboarding.join_refusal_reason}
 
 
 def _asked(update: Update, context: DubanContext) -> prompts.Prompt | None:
@@ -50,6 +52,9 @@ async def answer_text(update: Update, context: DubanContext) -> None:
     hint where someone clearly spoke to the bot (a private chat, a mention); group chatter that
     reaches an admin bot is left alone."""
     prompt = _asked(update, context)
+    if prompt is None and replies.replies_to_bot(update, context):
+        await replies.reply_to_post(update, context)  # "60" under a reminder
+        return
     if prompt is None:
         message = update.effective_message
         mentioned = f"@{context.bot.username}".lower() in (message.text or "").lower()
@@ -72,10 +77,14 @@ async def answer_file(update: Update, context: DubanContext) -> None:
         if await _check(update, context, prompt):
             await report_flow.add_evidence(update, context, prompt)
         return
-    command = (update.effective_message.caption or "").split(maxsplit=1)[:1]
-    name, _, addressee = (command[0] if command else "").partition("@")
-    if name.lower() == "/report" and addressee.lower() in ("", (context.bot.username or "").lower()):
+    line = command_line(update)
+    if line and line.name == "report" and line.addressee.lower() in (
+            "", (context.bot.username or "").lower()):
         await guarded_report_with_file(update, context)
+        return
+    if replies.replies_to_bot(update, context) and not task_ref_in(
+            update.effective_message.caption):
+        await replies.reply_to_post(update, context)  # a photo under a 督办单: its evidence
         return
     await evidence.evidence_message(update, context)
 

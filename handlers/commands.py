@@ -97,6 +97,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(r"^ack:[0-9]{1,12}$", supervision.acknowledge_button, Audience.MEMBER),
     Button(r"^ex:(ok|no):T[0-9]{1,4}:[0-9]{1,9}$", supervision.extension_button,
            Audience.COORDINATOR),
+    Button(r"^ex:wd:T[0-9]{1,4}:[0-9]{1,9}$", supervision.withdraw_button, Audience.MEMBER),
     Button(r"^dc:(ok|no):[0-9]{1,12}$", supervision.direct_close_button, Audience.COORDINATOR),
     Button(r"^rf:task:T[0-9]{1,4}$", report_flow.pick_task, Audience.MEMBER),
     Button(r"^rf:(p:[0-9]{1,12}:(0|25|50|75|100)|s:[0-9]{1,12}:(in_progress|done|blocked))$",

@@ -9,17 +9,19 @@ from datetime import datetime
 from typing import Any
 
 from telegram import ForceReply, Message, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
 from bot.domain.access import Actor, actor_of
+from bot.language.commandline import CommandLine, parse_command
 from bot.language.i18n import lang_of, t
 from bot.outputs.render.split import split_text
 from bot.outputs.scoring import Rules
 from bot.services.directory import coordination_chat, get_member
 from bot.store.schema import Database
 from handlers.acks import AckGatherer
+from handlers.sender import attempt
 
 
 class Services:
@@ -129,6 +131,27 @@ async def tell(update: Update, text: str) -> None:
         await reply(update, text)
 
 
+async def tell_privately(context: DubanContext, user_id: int, text: str) -> bool:
+    """A private message to a person; False when Telegram refuses it (403: they never started
+    the bot, or blocked it; 400: a chat it does not know). Callers fall back to a mention in
+    the group."""
+    try:  # the sender's retries: a 429 waited out, a 5xx or a timeout tried again
+        await attempt(lambda: context.bot.send_message(user_id, text), "private message")
+    except (Forbidden, BadRequest) as exc:
+        logging.getLogger(__name__).info("no private message to %s: %s", user_id, exc)
+        return False
+    return True
+
+
+def join_link(context: DubanContext) -> Callable[[str], str] | None:
+    """The t.me link that opens a private chat and applies for a department (/start join_CODE),
+    or None while the bot's username is unknown."""
+    username = context.bot.username if context.bot else None
+    if not username:
+        return None
+    return lambda code: f"https://t.me/{username}?start=join_{code}"
+
+
 def force_reply() -> ForceReply:
     # selective: in a group only the person being asked gets the reply field, and a reply to the
     # bot's message reaches it even in Telegram's default privacy mode.
@@ -136,7 +159,33 @@ def force_reply() -> ForceReply:
 
 
 def args_text(context: DubanContext) -> str:
+    """The command's arguments, normalised (full-width letters, digits and spaces as ASCII):
+    what the command parses. Free text is read with free_text()."""
     return " ".join(context.args or []).strip()
+
+
+def command_line(update: Update) -> CommandLine | None:
+    message = update.effective_message
+    return parse_command((message.text or message.caption) if message else None)
+
+
+def normalise_args(update: Update, context: DubanContext) -> None:
+    """Set context.args to the normalised arguments of the command the message carries."""
+    line = command_line(update)
+    if line is not None:
+        context.args = line.words
+
+
+def typed_words(update: Update) -> list[str]:
+    """The command's arguments as typed, word by word."""
+    line = command_line(update)
+    return line.raw.split() if line else []
+
+
+def free_text(update: Update, skip: int) -> str:
+    """The text after the command's first `skip` arguments, exactly as typed (a note, a reason)."""
+    line = command_line(update)
+    return line.rest(skip) if line else ""
 
 
 def usage(lang: str, command: str) -> str:

@@ -14,7 +14,7 @@ from bot.language.dates import parse_deadline
 from bot.language.i18n import field, format_day, t
 from bot.services import notices
 from bot.services.commands import set_deadline
-from handlers.context import DubanContext, args_text, caller, reply
+from handlers.context import DubanContext, args_text, caller, free_text, reply
 from handlers.reporting import task_for
 
 
@@ -28,7 +28,7 @@ async def propose_deadline(update: Update, context: DubanContext) -> None:
     task = task_for(context, who, words[0], Action.MANAGE)
     if task.recurrence:
         raise DubanError("deadline_recurring", task=task.id)
-    deadline = parse_deadline(words[1], context.now())
+    deadline = parse_deadline(free_text(update, 1), context.now())
     old = task.due.isoformat() if task.due else None
     text = t("deadline_confirm", who.lang, task=task.id, title=field(task, "title", who.lang),
              old=t("deadline_from", who.lang, date=old) if old else "",

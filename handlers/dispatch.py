@@ -18,7 +18,7 @@ from bot.domain.access import Audience, refusal_for_audience
 from bot.errors import DubanError
 from bot.language.dates import DeadlineError
 from bot.language.i18n import t
-from handlers.context import DubanContext, caller, tell
+from handlers.context import DubanContext, caller, normalise_args, tell
 
 Callback = Callable[[Update, DubanContext], Awaitable[Any]]
 
@@ -55,6 +55,8 @@ def guarded(audience: Audience, where: Where, callback: Callback) -> Callback:
         if key:
             await tell(update, t(key, who.lang))
             return None
+        if context.args is not None:  # a command: its arguments as ASCII where typed full-width
+            normalise_args(update, context)
         try:
             return await callback(update, context)
         except (DubanError, DeadlineError) as err:

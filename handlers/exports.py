@@ -9,6 +9,7 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction
 
 from bot.language.i18n import t
+from bot.outputs.exports.bulletin import Letterhead
 from bot.outputs.exports.files import build_export, parse_export_args
 from bot.outputs.scoreboard import score_message
 from handlers.context import DubanContext, args_text, caller, reply
@@ -18,7 +19,7 @@ FIRST_YEAR = 2000
 
 
 async def export(update: Update, context: DubanContext) -> None:
-    """/export [台账 | 通报 [周|月] [pdf]]: the file, sent to this chat."""
+    """/export [台账 [pdf] | 通报 [周|月] [pdf]]: the file, sent to this chat."""
     who = caller(update, context)
     request = parse_export_args(args_text(context).split())  # bad words: the usage, via guarded
     chat = update.effective_chat
@@ -26,7 +27,8 @@ async def export(update: Update, context: DubanContext) -> None:
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT,
                                        message_thread_id=update.effective_message.message_thread_id)
     files = await asyncio.to_thread(build_export, context.db, request, context.now(), who.lang,
-                                       context.bot_data.rules)
+                                    Letterhead.from_settings(context.settings),
+                                    context.bot_data.rules)
     for f in files:
         await update.effective_message.reply_document(
             InputFile(f.data, filename=f.name), caption=f.caption, do_quote=False)

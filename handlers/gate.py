@@ -18,17 +18,15 @@ from bot.domain.access import Audience
 from bot.language.i18n import DEFAULT_LANG, LANGS, t
 from bot.services.directory import move_coordination_chat, remember_name
 from handlers.commands import BUTTONS, OPEN_TO_ALL
-from handlers.context import DubanContext, caller, reply, tell
+from handlers.context import DubanContext, caller, command_line, reply, tell
 
 log = logging.getLogger(__name__)
 
 
 def command_of(update: Update) -> str | None:
-    message = update.effective_message
-    text = (message.text or message.caption or "") if message else ""
-    if not text.startswith("/"):
-        return None
-    return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else None
+    """The command a message starts with, typed in any width ("／join")."""
+    line = command_line(update)
+    return line.name if line else None
 
 
 def open_button(update: Update) -> bool:

@@ -22,10 +22,11 @@ from bot.outputs.render.nudges import compose_nudges, nudge_batches
 from bot.outputs.render.split import split_text
 from bot.services import notices
 from bot.services.commands import mute_task
-from bot.services.directory import catalogue, coordinators, dept_names
+from bot.services.directory import catalogue, coordinators, dept_names, staffed_departments
+from bot.services.facts import tracking_began
 from bot.services.reminders import NudgePolicy, nudge_context, prepare_nudges
-from bot.store import outbox
-from handlers.context import DubanContext, args_text, caller, reply, update_key
+from bot.store import outbox, posts
+from handlers.context import DubanContext, args_text, caller, join_link, reply, update_key
 from handlers.sender import Sender, Superseded
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,16 @@ async def send_nudges(sender: Sender, record: bool = True) -> int:
     sent = 0
     for batch in nudge_batches(nudges, ctx, now.date(), settings.tz):
         text = compose_nudges(batch, ctx, now.date(), settings.tz)
+        tasks = [n.task_id for n in batch]
 
-        async def send(mark, text: str = text) -> None:
+        async def send(mark, text: str = text, tasks: list[str] = tasks) -> None:
             last = None
             for chunk in split_text(text):
                 last = await sender.call(
                     lambda chunk=chunk: sender.bot.send_message(sender.group_id, chunk),
                     "nudges")
+                posts.remember(sender.db, chat_id=last.chat_id, message_id=last.message_id,
+                               kind=posts.NUDGE, tasks=tasks, now=now)
             mark(last.message_id if last else None)
 
         if await sender.run([ids[nudge.key] for nudge in batch], "nudges", send):
@@ -122,7 +126,7 @@ async def send_digest_row(sender: Sender, row: dict, mark) -> None:
     data = digest_data(sender.db, now)
     if payload["part"] == "text":
         waiting = queues_html(data.facts.queues, dept_names(sender.db), DEFAULT_LANG,
-                              sender.settings.tz)
+                              sender.settings.tz, join_link(sender))
         sent = await sender.post(row, digest_text(data, DEFAULT_LANG, waiting))
         mark(sent.message_id if sent else None)
         return
@@ -173,15 +177,32 @@ async def catch_up_job(context: DubanContext) -> None:
         context.job_queue.run_once(catch_up_job, later - now, name="catch-up",
                                    job_kwargs=JOB_KWARGS)
         return
-    moment = last_digest_moment(sender.settings, now)
-    steps = (("nudges", send_nudges(sender)),
-             ("digest", post_digest(sender, key=digest_key(moment))),
-             ("交办单 and late notices", supervise(sender)))
+    moment = missed_digest(sender.settings, now, tracking_began(sender.db))
+    steps = [("nudges", send_nudges(sender))]
+    if moment is not None:
+        steps.append(("digest", post_digest(sender, key=digest_key(moment))))
+    steps.append(("交办单 and late notices", supervise(sender)))
     for what, step in steps:
         try:
             await step
         except Exception:
             log.exception("catch-up: %s failed; the sweep and the next scan try again", what)
+
+
+CATCH_UP_MARGIN = timedelta(hours=1)  # a missed digest this close to the next one is not sent
+
+
+def missed_digest(settings: Settings, now: datetime, began: datetime | None) -> datetime | None:
+    """The scheduled digest a start should make up for, or None. Never one for a week before
+    tracking began (a first start: the plan was loaded after that moment), and none when the
+    next one is due within the hour (it says the same, a few minutes later): a start posts at
+    most one digest."""
+    moment = last_digest_moment(settings, now)
+    if began is None or moment < began:
+        return None
+    if moment + timedelta(days=7) - now <= CATCH_UP_MARGIN:
+        return None
+    return moment
 
 
 def quiet_end(settings: Settings, now: datetime) -> datetime:
@@ -200,17 +221,29 @@ async def supervise(sender: Sender) -> None:
         return
     db = sender.db
     notices.enqueue_unposted(db, now)  # recorded before posts were kept: the sweep posts them
-    fresh = notices.unassigned(db, list(catalogue(db).tasks), now.date())
-    for dept in sorted({task.dept for task in fresh}):
-        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t.dept == dept],
-                                now=now, source="bot", origin={"scheduled": 1})
-        await sender.deliver_key(f"notice:{notice.id}")
+    await assign_owed(sender)
     late = notices.late(db, now, sender.settings.ack_workdays)
     if late:
         text = late_acks_html(late, dept_names(db), coordinators(db),
                               sender.settings.ack_workdays, DEFAULT_LANG)
         key = notices.tell_late(db, late, now, text)
         await sender.deliver_key(key)
+
+
+async def assign_owed(sender: Sender, dept: str | None = None) -> None:
+    """交办单 for the tasks nobody has assigned yet, per department, each recorded with its post
+    and sent on its own. A department with no liaison gets its 交办单 when its first liaison is
+    approved (nobody could sign it before), and is listed as unstaffed in /status and the digest
+    meanwhile."""
+    db = sender.db
+    now = sender.now()
+    staffed = staffed_departments(db)
+    fresh = [task for task in notices.unassigned(db, list(catalogue(db).tasks), now.date())
+             if task.dept in staffed and (dept is None or task.dept == dept)]
+    for code in sorted({task.dept for task in fresh}):
+        notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t.dept == code],
+                                now=now, source="bot", origin={"scheduled": 1})
+        await sender.deliver_key(f"notice:{notice.id}")
 
 
 async def supervise_job(context: DubanContext) -> None:

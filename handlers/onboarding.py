@@ -3,42 +3,67 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.errors import DubanError
-from bot.language.i18n import DEFAULT_LANG, LANGS, t
+from bot.language.i18n import DEFAULT_LANG, LANGS, lang_of, t
 from bot.outputs.render.chat import inert_name, members_html, mention
 from bot.services.directory import (
     decide_join,
     dept_names,
+    get_member,
+    liaisons_of,
     members,
+    refusals,
     remove_member,
     request_join,
     set_language,
 )
-from bot.store import outbox
+from bot.store import outbox, posts, prompts
 from handlers.context import (
     DubanContext,
     args_text,
     caller,
+    command_line,
+    force_reply,
+    free_text,
     origin_of,
     reply,
     shown_html,
+    tell_privately,
     update_key,
 )
+from handlers.supervision import drop_buttons
+
+JOIN_REFUSE_PROMPT = "join_refuse_reason"
+
+
+def command_of_message(update: Update) -> str | None:
+    line = command_line(update)
+    return line.name if line else None
 
 
 async def show_start(update: Update, context: DubanContext) -> None:
-    """/start: greet and explain how to join."""
+    """/start: greet and explain how to join. /start join_CODE (the link /status and the digest
+    offer for a department without a liaison) applies for that department at once."""
+    payload = args_text(context)
+    if payload.lower().startswith("join_") and len(payload) > 5:
+        await join_department_text(update, context, payload[5:])
+        return
     await reply(update, t("start", caller(update, context).lang))
 
 
 async def join_department(update: Update, context: DubanContext) -> None:
     """/join DEPT: ask to become a liaison; the coordinator gets approve/refuse buttons. A name
     that matches no department is answered with the closest ones as buttons."""
+    await join_department_text(update, context, args_text(context))
+
+
+async def join_department_text(update: Update, context: DubanContext, text: str) -> None:
     try:
-        await _join(update, context, args_text(context))
+        await _join(update, context, text)
     except DubanError as err:
         codes = err.params.get("suggestions") if err.key == "dept_unknown" else None
         if not codes:
@@ -65,7 +90,8 @@ async def _join(update: Update, context: DubanContext, dept_text: str) -> None:
     who = caller(update, context)
     user = update.effective_user
     member = request_join(context.db, user_id=who.user_id, dept_text=dept_text,
-                          now=context.now(), name=user.full_name, username=user.username)
+                          now=context.now(), name=user.full_name, username=user.username,
+                          lang=lang_of(user.language_code))
     names = dept_names(context.db)
     await reply(update, t("join_requested", who.lang, dept=names[member["dept"]]))
     buttons = [[
@@ -74,61 +100,176 @@ async def _join(update: Update, context: DubanContext, dept_text: str) -> None:
     ]]
     text = t("join_review", DEFAULT_LANG, user=inert_name(user.full_name),
              dept=names[member["dept"]], user_id=who.user_id)
+    earlier = refusals(context.db, who.user_id)
+    if earlier:  # the coordinator sees what was decided before
+        text += "\n" + t("join_refused_before", DEFAULT_LANG, count=len(earlier))
+        text += "".join("\n" + t("join_refusal_line", DEFAULT_LANG,
+                                  at=_local_day(r["at"], context), reason=r["reason"] or "—",
+                                  dept=names.get(r["dept"], "—")) for r in earlier[-3:])
     # The card goes through the outbox (handlers/sender.py): retried, swept if it fails, and
     # not posted once the application was decided or changed.
     key = f"join:{update_key(update)}"
     outbox.enqueue(context.db, key=key, kind="message", chat_id=None, now=context.now(),
                    payload={"text": text, "buttons": buttons, **origin_of(update),
-                            "join": {"user": who.user_id, "dept": member["dept"]}})
+                            "join": {"user": who.user_id, "dept": member["dept"]},
+                            "post": {"kind": posts.JOIN, "ref": who.user_id}})
     context.bot_data.sender.kick(key)
 
 
+def _local_day(stamp: str, context: DubanContext) -> str:
+    return f"{datetime.fromisoformat(stamp).astimezone(context.settings.tz):%Y-%m-%d}"
+
+
+def _card(context: DubanContext, user_id: int) -> posts.Post | None:
+    """The newest card of a person's application."""
+    cards = posts.cards(context.db, posts.JOIN, ref=user_id)
+    return cards[-1] if cards else None
+
+
 async def _decide(update: Update, context: DubanContext, user_id: int, approve: bool,
-                  dept: str | None = None) -> str:
+                  dept: str | None = None, reason: str = "") -> tuple[str, dict, bool]:
+    """Record the decision; tell the applicant privately in their language. Returns the outcome
+    for the group (with a mention), the member and whether the private word got through."""
     who = caller(update, context)
     member = decide_join(context.db, user_id=user_id, approve=approve, now=context.now(),
-                         actor=who.user_id, expected_dept=dept)
+                         actor=who.user_id, expected_dept=dept, reason=reason)
     key = "join_approved" if approve else "join_refused"
-    dept = dept_names(context.db)[member["dept"]]
-    outcome = t(key, DEFAULT_LANG, user=mention(user_id, member["name"]), dept=dept)
-    # A private word too, through the outbox; Telegram refuses it (403) to someone who never
-    # started the bot, and it is then given up.
-    private = f"decision:{update_key(update)}"
-    outbox.enqueue(context.db, key=private, kind="message", chat_id=user_id, now=context.now(),
-                   payload={"text": t(key, member.get("lang") or DEFAULT_LANG,
-                                      user=member["name"] or str(user_id), dept=dept)})
-    context.bot_data.sender.kick(private)
-    return outcome
+    dept_name = dept_names(context.db)[member["dept"]]
+    outcome = t(key, DEFAULT_LANG, user=mention(user_id, member["name"]), dept=dept_name,
+                reason=reason or "—")
+    lang = member.get("lang") or DEFAULT_LANG
+    delivered = await tell_privately(context, user_id, t(
+        key, lang, user=member["name"] or str(user_id), dept=dept_name, reason=reason or "—"))
+    return outcome, member, delivered
+
+
+async def _fallback(context: DubanContext, member: dict, approve: bool, reason: str,
+                    card: posts.Post | None) -> None:
+    """Telegram refused the private word (the applicant never started the bot): a mention in
+    the group, in the applicant's language, under the application's card."""
+    chat_id = card.chat_id if card else context.group_id
+    if chat_id is None:
+        return
+    key = "join_approved" if approve else "join_refused"
+    lang = member.get("lang") or DEFAULT_LANG
+    await context.bot.send_message(
+        chat_id, t(key, lang, user=mention(member["user_id"], member["name"]),
+                   dept=dept_names(context.db)[member["dept"]], reason=reason or "—"),
+        reply_to_message_id=card.message_id if card else None)
+
+
+async def _first_liaison(context: DubanContext, member: dict) -> None:
+    """A department's first liaison: the 交办单 it was owed (held while nobody could sign)."""
+    from handlers.jobs import assign_owed, quiet  # jobs imports the command table's modules
+
+    first = [m["user_id"] for m in liaisons_of(context.db, member["dept"])] == [
+        member["user_id"]]
+    if first and context.group_id is not None and not quiet(context.settings, context.now()):
+        await assign_owed(context.bot_data.sender, member["dept"])
 
 
 async def decide_join_button(update: Update, context: DubanContext) -> None:
-    """join:approve:<uid>:<DEPT> / join:refuse:<uid>:<DEPT> buttons, for coordinators only; a
-    card whose department is no longer the application's is refused (a newer card was posted)."""
+    """join:approve:<uid>:<DEPT> approves; join:refuse:<uid>:<DEPT> asks for the reason first.
+    For coordinators only; a card whose department is no longer the application's is refused
+    (a newer card was posted)."""
     query = update.callback_query
     who = caller(update, context)
     _, verb, raw_id, dept = query.data.split(":")
-    outcome = await _decide(update, context, int(raw_id), verb == "approve", dept)
+    if verb == "refuse":
+        member = get_member(context.db, int(raw_id))
+        if not member or member["status"] != "pending":
+            raise DubanError("no_pending_request", user_id=raw_id)
+        if member["dept"] != dept:
+            raise DubanError("join_card_stale", dept=dept_names(context.db)[member["dept"]])
+        await query.answer()
+        await _ask_reason(context, query.message.chat_id, who.user_id, who.lang, member,
+                          query.message.message_id, query.message.reply_text)
+        return
+    outcome, member, delivered = await _decide(update, context, int(raw_id), True, dept)
     await query.answer()
     await query.edit_message_text(
         f"{shown_html(query.message)}\n\n{outcome} {t('decided_by', DEFAULT_LANG, user=inert_name(who.name))}")
+    if not delivered:  # an edit notifies nobody
+        await _fallback(context, member, True, "", _card(context, member["user_id"]))
+    await _first_liaison(context, member)
+
+
+async def _ask_reason(context: DubanContext, chat_id: int, asker: int, lang: str,
+                      member: dict, card_id: int | None, send) -> None:
+    """Refusing asks why (ForceReply, so the answer reaches the bot in privacy mode)."""
+    prompt = prompts.open_prompt(context.db, chat_id=chat_id, user_id=asker,
+                                 kind=JOIN_REFUSE_PROMPT, step="reason",
+                                 data={"user": member["user_id"], "dept": member["dept"],
+                                       "card": card_id}, now=context.now())
+    sent = await send(t("join_refuse_prompt", lang, user=member["name"] or member["user_id"],
+                        dept=dept_names(context.db)[member["dept"]]),
+                      reply_markup=force_reply(), do_quote=False)
+    prompts.link_message(context.db, prompt, sent.message_id)
+
+
+async def join_refusal_reason(update: Update, context: DubanContext,
+                              prompt: prompts.Prompt) -> None:
+    """The coordinator's reason for refusing an application (found by the prompt router)."""
+    reason = (update.effective_message.text or "").strip()
+    if not reason:
+        raise DubanError("reason_required_join")
+    await _refuse(update, context, prompt.data["user"], reason, prompt.data["dept"])
+    prompts.close(context.db, prompt, now=context.now(), outcome="answered")
+
+
+async def _refuse(update: Update, context: DubanContext, user_id: int, reason: str,
+                  dept: str | None = None) -> None:
+    outcome, member, delivered = await _decide(update, context, user_id, False, dept, reason)
+    await _announce(update, context, outcome, member, False, reason, delivered)
+
+
+async def _announce(update: Update, context: DubanContext, outcome: str, member: dict,
+                    approve: bool, reason: str, delivered: bool) -> None:
+    """A decision by command or typed reason: one answer where it was given; the card loses its
+    buttons; the applicant, if Telegram refused the private word and the answer did not already
+    mention them in the group in their language, is mentioned under the card."""
+    who = caller(update, context)
+    await reply(update, f"{outcome} {t('decided_by', DEFAULT_LANG, user=inert_name(who.name))}")
+    card = _card(context, member["user_id"])
+    if card:
+        await drop_buttons(context, card.chat_id, card.message_id)
+    in_group = update.effective_chat.id == context.group_id
+    if not delivered and not (in_group and (member.get("lang") or DEFAULT_LANG) == DEFAULT_LANG):
+        await _fallback(context, member, approve, reason, card)
 
 
 async def decide_join_command(update: Update, context: DubanContext) -> None:
-    """/approve USER_ID and /refuse USER_ID for clients that show no buttons."""
+    """/approve USER_ID and /refuse USER_ID [reason] for clients that show no buttons; /refuse
+    without a reason asks for one."""
     who = caller(update, context)
-    approve = update.effective_message.text.lstrip("/").lower().startswith("approve")
-    raw = args_text(context)
-    if not re.fullmatch(r"[0-9]{1,15}", raw):
+    approve = command_of_message(update) == "approve"
+    words = args_text(context).split()
+    if not words or not re.fullmatch(r"[0-9]{1,15}", words[0]):
         await reply(update, t("approve_usage", who.lang))
         return
-    await reply(update, await _decide(update, context, int(raw), approve))
+    user_id = int(words[0])
+    if approve:
+        outcome, member, delivered = await _decide(update, context, user_id, True)
+        await _announce(update, context, outcome, member, True, "", delivered)
+        await _first_liaison(context, member)
+        return
+    reason = free_text(update, 1)
+    if reason:
+        await _refuse(update, context, user_id, reason)
+        return
+    member = get_member(context.db, user_id)
+    if not member or member["status"] != "pending":
+        raise DubanError("no_pending_request", user_id=user_id)
+    card = _card(context, user_id)
+    await _ask_reason(context, update.effective_chat.id, who.user_id, who.lang, member,
+                      card.message_id if card and card.chat_id == update.effective_chat.id
+                      else None, update.effective_message.reply_text)
 
 
 async def show_whoami(update: Update, context: DubanContext) -> None:
     """/whoami: id, department, role and status as the bot sees them."""
     who = caller(update, context)
-    # Someone removed (left, or taken off COORDINATOR_IDS) is told what a stranger is told.
-    member = who.member if who.member and who.member["status"] != "removed" else {}
+    member = who.member or {}
     status = member.get("status") or "visitor"
     dept = dept_names(context.db).get(member.get("dept"), "—")
     role = (t(f"role_{member.get('role') or 'liaison'}", who.lang)

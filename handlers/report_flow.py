@@ -27,10 +27,12 @@ from handlers.context import (
     DubanContext,
     args_text,
     caller,
+    command_line,
     force_reply,
     origin_of,
     reply,
     tell,
+    typed_words,
     update_key,
 )
 from handlers.reporting import attachment, own_tasks, save_evidence, task_buttons, task_for
@@ -41,7 +43,7 @@ PERCENT_CHOICES = (0, 25, 50, 75, 100)
 STATE_CHOICES = ("in_progress", "done", "blocked")
 
 
-async def _ask(message: Message, context: DubanContext, prompt: prompts.Prompt, text: str,
+async def ask(message: Message, context: DubanContext, prompt: prompts.Prompt, text: str,
                markup: Any) -> None:
     """Send a question of the flow and link it to the prompt, so its answer finds the prompt."""
     sent = await message.reply_text(text, reply_markup=markup, do_quote=False)
@@ -56,7 +58,7 @@ async def report_entry(update: Update, context: DubanContext) -> None:
         await _ask_task(update, context, who)
         return
     task = task_for(context, who, words[0], Action.REPORT)
-    data = parse_report_args(task, words[1:])
+    data = parse_report_args(task, words[1:], typed_words(update)[1:])
     await record_or_ask(update, context, who, task, data, update_key(update), [])
 
 
@@ -65,14 +67,15 @@ async def report_with_file(update: Update, context: DubanContext) -> None:
     evidence (under privacy mode a captioned command is one way a file reaches the bot)."""
     who = caller(update, context)
     message = update.effective_message
-    words = (message.caption or "").split()[1:]
+    line = command_line(update)
+    words = line.words if line else []
     if not words:
         await reply(update, t("report_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.REPORT)
     item = attachment(message)
     check_size(item["size"])
-    data = parse_report_args(task, words[1:])
+    data = parse_report_args(task, words[1:], typed_words(update)[1:])
     await record_or_ask(update, context, who, task, data, update_key(update), [item])
 
 
@@ -134,7 +137,7 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
         buttons = [[InlineKeyboardButton(c, callback_data=f"rc:{prompt.id}:{c}")]
                    for c in choices or []]
         text = t("report_which_occurrence", who.lang, task=task.id)
-    await _ask(update.effective_message, context, prompt, text, InlineKeyboardMarkup(buttons))
+    await ask(update.effective_message, context, prompt, text, InlineKeyboardMarkup(buttons))
 
 
 async def choice_button(update: Update, context: DubanContext) -> None:
@@ -171,7 +174,7 @@ async def _ask_task(update: Update, context: DubanContext, who: Caller) -> None:
                                  user_id=who.user_id, kind=KIND, step="task", data={},
                                  now=context.now())
     dept = own_tasks(context, who.dept)
-    await _ask(update.effective_message, context, prompt, t("flow_pick_task", who.lang),
+    await ask(update.effective_message, context, prompt, t("flow_pick_task", who.lang),
                task_buttons(dept.tasks, "rf:task:"))
 
 
@@ -188,7 +191,7 @@ async def pick_task(update: Update, context: DubanContext) -> None:
     title = field(task, "title", who.lang)
     if task.target_value is not None and task.target_unit != "%":
         prompt = prompts.advance(context.db, prompt, step="value", now=context.now())
-        await _ask(query.message, context, prompt,
+        await ask(query.message, context, prompt,
                    t("flow_value", who.lang, task=task.id, title=title,
                      unit=task.target_unit, target=f"{task.target_value:g}"),
                    force_reply())
@@ -199,7 +202,7 @@ async def pick_task(update: Update, context: DubanContext) -> None:
                [InlineKeyboardButton(label("state", s, who.lang),
                                      callback_data=f"rf:s:{prompt.id}:{s}")
                 for s in STATE_CHOICES]]
-    await _ask(query.message, context, prompt,
+    await ask(query.message, context, prompt,
                t("flow_progress", who.lang, task=task.id, title=title,
                  percent=view.status.percent), InlineKeyboardMarkup(buttons))
 
@@ -207,7 +210,7 @@ async def pick_task(update: Update, context: DubanContext) -> None:
 async def _ask_note(message: Message, context: DubanContext, prompt: prompts.Prompt,
                     lang: str) -> None:
     key = "flow_note_required" if prompt.data.get("state") == "blocked" else "flow_note"
-    await _ask(message, context, prompt, t(key, lang), force_reply())
+    await ask(message, context, prompt, t(key, lang), force_reply())
 
 
 def _button_prompt(update: Update, context: DubanContext, who: Caller, step: str
@@ -247,11 +250,11 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
     if prompt.step == "progress":
         parsed = parse_progress_word(task, word, counted=False)
         if parsed is None:
-            await _ask(message, context, prompt, t("progress_unreadable", who.lang, word=word),
+            await ask(message, context, prompt, t("progress_unreadable", who.lang, word=word),
                        force_reply())
             return
         if parsed.percent is not None and not 0 <= parsed.percent <= 100:
-            await _ask(message, context, prompt,
+            await ask(message, context, prompt,
                        t("percent_range", who.lang, percent=parsed.percent), force_reply())
             return
         prompt = prompts.advance(context.db, prompt, step="note", now=now,
@@ -260,7 +263,7 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
     elif prompt.step == "value":
         parsed = parse_progress_word(task, word, counted=True)
         if parsed is None or parsed.value is None or parsed.value < 0:
-            await _ask(message, context, prompt,
+            await ask(message, context, prompt,
                        t("flow_value_unreadable", who.lang, word=word), force_reply())
             return
         prompt = prompts.advance(context.db, prompt, step="note", now=now, value=parsed.value)
@@ -271,7 +274,7 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
             await _ask_note(message, context, prompt, who.lang)
             return
         if len(note) > MAX_NOTE_CHARS:  # refused now, while it can still be written shorter
-            await _ask(message, context, prompt,
+            await ask(message, context, prompt,
                        t("note_too_long", who.lang, limit=MAX_NOTE_CHARS), force_reply())
             return
         prompt = prompts.advance(context.db, prompt, step="evidence", now=now, note=note)
@@ -286,7 +289,7 @@ async def _ask_evidence(message: Message, context: DubanContext, prompt: prompts
                         lang: str) -> None:
     count = len(prompt.data.get("evidence", []))
     text = t("flow_evidence_got", lang, count=count) if count else t("flow_evidence", lang)
-    await _ask(message, context, prompt, text, InlineKeyboardMarkup([[InlineKeyboardButton(
+    await ask(message, context, prompt, text, InlineKeyboardMarkup([[InlineKeyboardButton(
         t("btn_done", lang), callback_data=f"rf:done:{prompt.id}")]]))
 
 
@@ -304,7 +307,7 @@ async def add_evidence(update: Update, context: DubanContext, prompt: prompts.Pr
     await _ask_evidence(update.effective_message, context, prompt, who.lang)
 
 
-def _summary(prompt: prompts.Prompt, task: Task, lang: str) -> str:
+def summary(prompt: prompts.Prompt, task: Task, lang: str) -> str:
     data = prompt.data
     value = data.get("value")
     percent = (f"{data['percent']}%" if data.get("percent") is not None
@@ -323,7 +326,7 @@ async def evidence_done(update: Update, context: DubanContext) -> None:
     task = task_for(context, who, prompt.data["task"], Action.REPORT)
     await query.answer()
     prompt = prompts.advance(context.db, prompt, step="confirm", now=context.now())
-    await _ask(query.message, context, prompt, _summary(prompt, task, who.lang),
+    await ask(query.message, context, prompt, summary(prompt, task, who.lang),
                InlineKeyboardMarkup([[
                    InlineKeyboardButton(t("btn_confirm", who.lang),
                                         callback_data=f"rf:ok:{prompt.id}"),

@@ -21,6 +21,7 @@ from bot.services.commands import task_history, undo_last
 from bot.services.directory import dept_names, find_department, find_task
 from bot.services.evidence import admit, archive, record_evidence
 from bot.services.facts import facts_now
+from bot.store import posts
 from handlers.context import Caller, DubanContext, args_text, caller, reply, usage
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,12 @@ async def undo(update: Update, context: DubanContext) -> None:
     who = caller(update, context)
     row = undo_last(context.db, user_id=who.user_id, now=context.now())
     await reply(update, t("undo_ok", who.lang, task=row["task_id"], percent=row["percent"]))
+    for card in posts.cards(context.db, posts.REVIEW, ref=row["id"]):  # a claim taken back
+        try:
+            await context.bot.edit_message_reply_markup(card.chat_id, card.message_id,
+                                                        reply_markup=None)
+        except TelegramError:
+            log.info("could not take the buttons off review card %s", card.message_id)
 
 
 async def history(update: Update, context: DubanContext) -> None:
@@ -147,4 +154,7 @@ async def history(update: Update, context: DubanContext) -> None:
         await reply(update, usage(who.lang, "history"))
         return
     rows = task_history(context.db, task.id, limit=30)
-    await reply(update, history_html(task.id, rows, who.lang, context.settings.tz))
+    sent = await reply(update, history_html(task.id, rows, who.lang, context.settings.tz))
+    if sent is not None:  # a reply to it reports on the task
+        posts.remember(context.db, chat_id=sent.chat_id, message_id=sent.message_id,
+                       kind=posts.TASK, tasks=[task.id], now=context.now())

@@ -38,12 +38,13 @@ from bot.services.commands import (
 )
 from bot.services.directory import department, find_task, liaisons_of
 from bot.services.evidence import count_for_task, for_review
-from bot.store import outbox, prompts
+from bot.store import outbox, posts, prompts
 from handlers.context import (
     DubanContext,
     args_text,
     caller,
     force_reply,
+    free_text,
     origin_of,
     reply,
     shown_html,
@@ -75,15 +76,20 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
                       user=inert_name(caller(update, context).name),
                       status=label("status", rec.status.status, DEFAULT_LANG))
             thread = message.message_thread_id if message.is_topic_message else None
-            context.bot_data.acks.add(context.bot, message.chat_id, thread, text, short, window,
-                                      update.update_id)
+            context.bot_data.acks.add(
+                context.bot, message.chat_id, thread, text, short, window, update.update_id,
+                rec.task.id, lambda chat, sent, tasks: posts.remember(
+                    context.db, chat_id=chat, message_id=sent, kind=posts.ACK, tasks=tasks,
+                    now=context.now()))
         else:
             try:
-                await attempt(lambda: reply(update, text), "acknowledgement")
+                sent = await attempt(lambda: reply(update, text), "acknowledgement")
             except (TelegramError, Later):
                 log.warning("could not acknowledge update %s; it stays open and is handed "
                             "back", update.update_id, exc_info=True)
                 context.bot_data.in_hand.unpaid([update.update_id])
+            else:
+                remember_task_post(context, sent, posts.ACK, rec.task.id)
     finally:
         if rec.report["kind"] == "claim":
             # The card was recorded with the claim (bot.services.commands.CARDS): whatever
@@ -126,25 +132,45 @@ async def send_review_row(sender: Sender, row: dict, mark) -> None:
     card = await sender.post(row, text, review_buttons(task.id, task_version(db, task.id),
                                                        report["period"]))
     mark(card.message_id)
-    for ev in for_review(db, task.id, report["id"], REVIEW_EVIDENCE_MAX):
+    posts.remember(db, chat_id=card.chat_id, message_id=card.message_id, kind=posts.REVIEW,
+                   tasks=[task.id], ref=report["id"], now=sender.now())
+    files = for_review(db, task.id, report["id"], REVIEW_EVIDENCE_MAX)
+    seen = posts.shown(db, posts.EVIDENCE, [ev["id"] for ev in files])
+    for ev in files:
+        if str(ev["id"]) in seen:  # shown under an earlier card: never re-posted as new
+            continue
         send = sender.bot.send_photo if ev["kind"] == "photo" else sender.bot.send_document
         try:
-            await sender.call(lambda ev=ev, send=send: send(
+            copy = await sender.call(lambda ev=ev, send=send: send(
                 card.chat_id, ev["file_id"], caption=f"{task.id} · #{ev['id']}",
                 reply_to_message_id=card.message_id), f"evidence {ev['id']}")
         except (TelegramError, Later):
             log.warning("could not resend evidence %s for review", ev["id"], exc_info=True)
+            continue
+        posts.remember(db, chat_id=copy.chat_id, message_id=copy.message_id,
+                       kind=posts.EVIDENCE, tasks=[task.id], ref=ev["id"], now=sender.now())
+
+
+def remember_task_post(context: DubanContext, sent: Any, kind: str, task_id: str) -> None:
+    """Keep that a message the bot sent is about a task (a reply to it reports on the task)."""
+    if sent is not None:
+        posts.remember(context.db, chat_id=sent.chat_id, message_id=sent.message_id, kind=kind,
+                       tasks=[task_id], now=context.now())
+
+
+def reporters(context: DubanContext, task_id: str) -> str:
+    """Whoever reported on the task (a mention); if nobody did, the department's liaisons."""
+    row = last_reporter(context.db, task_id)
+    if row:
+        return mention(row["user_id"], row["name"])
+    dept = find_task(context.db, task_id, include_archived=True)["dept"]
+    return " ".join(mention(m["user_id"], m["name"]) for m in liaisons_of(context.db, dept))
 
 
 async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
     """Tell whoever reported on the task; if nobody did, the department's liaisons."""
-    row = last_reporter(context.db, task_id)
-    if row:
-        who = mention(row["user_id"], row["name"])
-    else:
-        dept = find_task(context.db, task_id, include_archived=True).dept
-        who = " ".join(mention(m["user_id"], m["name"]) for m in liaisons_of(context.db, dept))
-    await context.bot.send_message(chat_id, text_of(who))
+    sent = await context.bot.send_message(chat_id, text_of(reporters(context, task_id)))
+    remember_task_post(context, sent, posts.TASK, task_id)
 
 
 async def review_button(update: Update, context: DubanContext) -> None:
@@ -190,31 +216,30 @@ async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.P
     await _reopen(update, context, task_id, reason, version=prompt.data["version"],
                   period=prompt.data.get("period"))
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
-    await _mark_card(context, prompt.chat_id, prompt.data.get("card"),
-                     t("review_returned_mark", DEFAULT_LANG, user=inert_name(caller(update, context).name),
-                       reason=reason))
 
 
-async def _mark_card(context: DubanContext, chat_id: int, message_id: int | None,
-                     line: str) -> None:
-    """Say on the review card what became of it, and take its buttons away."""
-    if message_id is None:
-        return
-    try:
-        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-        await context.bot.send_message(chat_id, line, reply_to_message_id=message_id)
-    except TelegramError:
-        log.info("could not mark review card %s", message_id)
+async def _drop_card_buttons(context: DubanContext, task_id: str) -> None:
+    """The review card of the task's claim was decided (by a command, an answer or /undo): its
+    buttons go, whatever decided it."""
+    for card in posts.cards(context.db, posts.REVIEW, task=task_id)[-1:]:
+        try:
+            await context.bot.edit_message_reply_markup(card.chat_id, card.message_id,
+                                                        reply_markup=None)
+        except TelegramError:  # already without buttons, deleted or too old
+            log.info("could not take the buttons off review card %s", card.message_id)
 
 
 async def _announce(update: Update, context: DubanContext, lang: str, rec: Recorded, key: str,
                     notice, **params: Any) -> None:
-    """Confirm a close or reopen to the coordinator and tell the reporter. A record found made
-    already is the update handed back after its answers were lost (it is marked done only once
-    they went out): they are given now, as they would have been."""
-    await reply(update, t(key, lang, task=rec.task.id, title=field(rec.task, "title", lang),
-                          **params))
-    await notify_reporter(context, update.effective_chat.id, rec.task.id, notice)
+    """One message: the close or the send-back confirmed, the reporter told by mention; the
+    card loses its buttons. A record found made already is the update handed back after its
+    answer was lost (it is marked done only once the answer went out): it is given now."""
+    task_id = rec.task.id
+    text = "\n".join([t(key, lang, task=task_id, title=field(rec.task, "title", lang), **params),
+                      notice(reporters(context, task_id))])
+    sent = await reply(update, text)
+    remember_task_post(context, sent, posts.TASK, task_id)
+    await _drop_card_buttons(context, task_id)
 
 
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str,
@@ -224,16 +249,15 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
                       now=context.now(), update_key=update_key(update), version=version,
                       period=period)
     await _announce(update, context, who.lang, rec, "task_reopened_ok",
-                    lambda who_: returned_notice(who_, rec.task.id, reason, DEFAULT_LANG),
+                    lambda who_: returned_notice(who_, rec.task.id, reason, DEFAULT_LANG,
+                                                 brief=True),
                     reason=reason)
 
 
 async def announce_close(update: Update, context: DubanContext, lang: str, rec: Recorded) -> None:
     """Confirm a 核实销号 to the coordinator and thank the reporter."""
-    task_id = rec.task.id
     await _announce(update, context, lang, rec, "task_closed_ok",
-                    lambda who_: t("task_closed_notice", DEFAULT_LANG, mention=Html(who_),
-                                   task=task_id))
+                    lambda who_: t("task_closed_thanks", DEFAULT_LANG, mention=Html(who_)))
 
 
 async def reopen_command(update: Update, context: DubanContext) -> None:
@@ -242,4 +266,4 @@ async def reopen_command(update: Update, context: DubanContext) -> None:
     if not words:
         raise DubanError("reason_required")
     find_task(context.db, words[0])  # an unknown task is named before a missing reason
-    await _reopen(update, context, words[0], words[1] if len(words) > 1 else "")
+    await _reopen(update, context, words[0], free_text(update, 1))

@@ -41,7 +41,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.outputs.render.split import split_text
 from bot.services.directory import coordination_chat, join_still_pending, move_coordination_chat
-from bot.store import outbox
+from bot.store import outbox, posts
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +292,11 @@ async def send_message_row(sender: Sender, row: dict[str, Any],
         raise Superseded("the application was decided or changed")
     sent = await sender.post(row, payload["text"], markup_of(payload.get("buttons")))
     mark(sent.message_id if sent else None)
+    about = payload.get("post")  # what the post is about (a reply to it, a card decided)
+    if sent is not None and about:
+        posts.remember(sender.db, chat_id=sent.chat_id, message_id=sent.message_id,
+                       kind=about["kind"], tasks=about.get("tasks") or [], ref=about.get("ref"),
+                       now=sender.now())
 
 
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -19,9 +19,11 @@ from bot.services.directory import (
     normalise_task_ref,
 )
 from bot.services.facts import facts_now, task_facts_now
+from bot.store import posts
 from bot.store.meta import meta
-from handlers.context import DubanContext, args_text, caller, reply
+from handlers.context import DubanContext, args_text, caller, join_link, reply
 from handlers.reporting import task_for
+from handlers.review import remember_task_post
 
 DEFAULT_DUE_DAYS = 14
 
@@ -35,13 +37,15 @@ async def show_status(update: Update, context: DubanContext) -> None:
     if text and normalise_task_ref(text) and not find_departments(db, text):
         task = task_for(context, who, text, Action.VIEW)
         view = task_facts_now(db, task, now)
-        await reply(update, task_html(view, department(db, task.dept),
-                                      task_history(db, task.id, limit=10), who.lang,
-                                      context.settings.tz, member_names(db)))
+        sent = await reply(update, task_html(view, department(db, task.dept),
+                                             task_history(db, task.id, limit=10), who.lang,
+                                             context.settings.tz, member_names(db)))
+        remember_task_post(context, sent, posts.TASK, task.id)
         return
     if not text and who.coordinator:
         facts = facts_now(db, now)
-        waiting = queues_html(facts.queues, dept_names(db), who.lang, context.settings.tz)
+        waiting = queues_html(facts.queues, dept_names(db), who.lang, context.settings.tz,
+                              join_link(context))
         await reply(update, status_html(meta(db), facts, who.lang, waiting))
         return
     code = find_department(db, text)["code"] if text else who.dept

@@ -16,7 +16,7 @@ from bot.domain.access import Action, check_department
 from bot.domain.lifecycle import OPEN, Event, State
 from bot.domain.task import Task
 from bot.errors import DubanError
-from bot.language.dates import parse_deadline
+from bot.language.dates import split_deadline
 from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t
 from bot.outputs.render.chat import inert_name, mention, notice_html
 from bot.services import notices
@@ -31,6 +31,7 @@ from bot.services.commands import (
     snapshot_of,
     stale,
     task_version,
+    withdraw_extension,
 )
 from bot.services.directory import (
     department,
@@ -38,17 +39,20 @@ from bot.services.directory import (
     find_department,
     find_departments,
     find_task,
+    get_member,
     liaisons_of,
     normalise_task_ref,
 )
 from bot.services.facts import facts_now, task_facts_now
-from bot.store import prompts
+from bot.store import posts, prompts
 from handlers.context import (
     Caller,
     DubanContext,
     args_text,
     caller,
     force_reply,
+    free_text,
+    join_link,
     origin_of,
     reply,
     shown_html,
@@ -79,15 +83,19 @@ async def send_notice_row(sender: Sender, row: dict, mark) -> None:
     dept = facts_now(db, sender.now()).department(notice.dept)
     views = [v for v in (dept.tasks if dept else ()) if v.task.id in notice.tasks]
     people = [mention(m["user_id"], m["name"]) for m in liaisons_of(db, notice.dept)]
-    text = notice_html(notice, department(db, notice.dept), views, people,
-                       sender.settings.ack_workdays, DEFAULT_LANG)
+    workdays = sender.settings.ack_workdays
+    text = notice_html(notice, department(db, notice.dept), views, people, workdays,
+                       DEFAULT_LANG, notices.ack_due(notice, sender.settings.tz, workdays))
     sent = await sender.post(row, text, _ack_button(notice))
     notices.posted(db, notice, sent.chat_id, sent.message_id)
     mark(sent.message_id)
+    posts.remember(db, chat_id=sent.chat_id, message_id=sent.message_id, kind=posts.NOTICE,
+                   tasks=notice.tasks, ref=notice.id, now=sender.now())
 
 
 async def send_extension_row(sender: Sender, row: dict, mark) -> None:
-    """The coordinator's card for an extension request, while the request still waits."""
+    """The coordinator's card for an extension request, while the request still waits (with a
+    button for its applicant to take it back)."""
     db = sender.db
     report = get_report(db, row["payload"]["report"])
     asked = json.loads((report or {}).get("data") or "{}").get("extension")
@@ -109,9 +117,12 @@ async def send_extension_row(sender: Sender, row: dict, mark) -> None:
                              callback_data=f"ex:ok:{task.id}:{version}"),
         InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
                              callback_data=f"ex:no:{task.id}:{version}"),
-    ]])
+    ], [InlineKeyboardButton(t("btn_withdraw_extension", DEFAULT_LANG),
+                             callback_data=f"ex:wd:{task.id}:{version}")]])
     sent = await sender.post(row, text, buttons)
     mark(sent.message_id)
+    posts.remember(db, chat_id=sent.chat_id, message_id=sent.message_id, kind=posts.EXTENSION,
+                   tasks=[task.id], ref=report["id"], now=sender.now())
 
 
 def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[Task]:
@@ -121,16 +132,28 @@ def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[Task]:
     if find_departments(db, ref) or not normalise_task_ref(ref):
         # not a task number: a department, or a refusal naming the closest departments
         code = find_department(db, ref)["code"]
+        _staffed(context, code)
         dept = facts_now(db, context.now()).department(code)
         tasks = [v.task for v in (dept.tasks if dept else ()) if v.status.status in CHASED]
         if not tasks:
             raise DubanError("chase_nothing_dept", dept=dept_names(db)[code])
         return tasks
-    return [task_for(context, who, ref, Action.MANAGE)]
+    task = task_for(context, who, ref, Action.MANAGE)
+    _staffed(context, task.dept)
+    return [task]
+
+
+def _staffed(context: DubanContext, dept: str) -> None:
+    """A department with no liaison gets no 督办单 (nobody could sign it): say how to fix it."""
+    if not liaisons_of(context.db, dept):
+        link = join_link(context)
+        raise DubanError("chase_unstaffed", dept=dept_names(context.db)[dept],
+                         link=link(dept) if link else "—")
 
 
 async def chase_command(update: Update, context: DubanContext) -> None:
-    """/chase T12 or /chase 教育局: a 督办单 climbing blue → yellow → red."""
+    """/chase T12 or /chase 教育局: a 督办单 climbing blue → yellow → red. A department with no
+    liaison gets none (nobody could sign it): the coordinator is told how to register one."""
     who = caller(update, context)
     ref = args_text(context)
     if not ref:
@@ -154,31 +177,101 @@ async def acknowledge_button(update: Update, context: DubanContext) -> None:
     if notice is None:
         raise DubanError("button_expired")
     check_department(who.actor, notice.dept, dept_names(context.db), notice=True)
-    notices.acknowledge(context.db, notice_id=notice.id, user_id=who.user_id, now=context.now(),
-                        update_key=update_key(update))
+    signed = notices.acknowledge(context.db, notice_id=notice.id, user_id=who.user_id,
+                                 now=context.now(), update_key=update_key(update))
     await query.answer(t("acked_ok", who.lang))
     stamp = f"{context.now():%m-%d %H:%M}"
-    await query.edit_message_text(f"{shown_html(query.message)}\n\n"
-                                  + t("acked_by", DEFAULT_LANG, user=inert_name(who.name), when=stamp))
+    line = t("acked_by", DEFAULT_LANG, user=inert_name(who.name), when=stamp)
+    if signed.also:
+        line += t("acked_also", DEFAULT_LANG, count=len(signed.also))
+    await query.edit_message_text(f"{shown_html(query.message)}\n\n{line}")
+    for other in signed.also:  # settled by this 签收: their buttons go
+        await drop_buttons(context, other.chat_id, other.message_id)
+
+
+async def drop_buttons(context: DubanContext, chat_id: int | None,
+                       message_id: int | None) -> None:
+    """Take the buttons off a card that something else decided (a later card, a command)."""
+    if chat_id is None or message_id is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except TelegramError:  # deleted, too old, or already without buttons
+        log.info("could not take the buttons off message %s in %s", message_id, chat_id)
+
+
+WITHDRAW_WORDS = frozenset({"撤回", "撤销", "撤回申请", "取消", "withdraw", "cancel"})
 
 
 async def extend_command(update: Update, context: DubanContext) -> None:
-    """/extend T12 9月底前 原因: the department asks for more time, before the due date."""
+    """/extend T12 9月底前 原因: the department asks for more time, before the due date. The date
+    is read like /deadline reads it (several words: "end of July"); the reason is what follows.
+    /extend T12 撤回 takes a pending request back."""
     who = caller(update, context)
-    words = args_text(context).split(maxsplit=2)
-    if len(words) < 3:
+    words = args_text(context).split()
+    if len(words) == 2 and words[1].lower() in WITHDRAW_WORDS:
+        await _withdraw(update, context, who, words[0])
+        return
+    if len(words) < 2:
         await reply(update, t("extend_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.REPORT)
-    due = parse_deadline(words[1], context.now()).date
+    deadline, reason = split_deadline(free_text(update, 1), context.now())
+    if not reason:
+        raise DubanError("extension_reason")
+    due = deadline.date
     rec = request_extension(context.db, user_id=who.user_id, task_ref=task.id, due=due,
-                            reason=words[2], now=context.now(), update_key=update_key(update),
+                            reason=reason, now=context.now(), update_key=update_key(update),
                             origin=origin_of(update))
     # The card was recorded with the request (bot.services.commands.CARDS).
     context.bot_data.sender.kick(f"extension:{rec.report['id']}")
     # (a request found made already: the update handed back, its answer never given)
     await reply(update, t("extend_requested", who.lang, task=task.id,
                           date=format_day(due, who.lang)))
+
+
+async def _withdraw(update: Update, context: DubanContext, who: Caller, ref: str) -> None:
+    """/extend T12 撤回: the applicant takes the request back; its card loses its buttons."""
+    task = task_for(context, who, ref, Action.REPORT)
+    rec, asked = withdraw_extension(context.db, user_id=who.user_id, task_ref=task.id,
+                                    now=context.now(), update_key=update_key(update))
+    if rec.duplicate:
+        await reply(update, t("report_duplicate", who.lang))
+        return
+    await reply(update, t("extend_withdrawn", who.lang, task=task.id,
+                          date=format_day(date.fromisoformat(asked["due"]), who.lang)))
+    for card in posts.cards(context.db, posts.EXTENSION, task=task.id)[-1:]:
+        await drop_buttons(context, card.chat_id, card.message_id)
+
+
+async def withdraw_button(update: Update, context: DubanContext) -> None:
+    """ex:wd:<task>:<version>: the applicant's button on the request card."""
+    query = update.callback_query
+    who = caller(update, context)
+    _, _, task_id, raw_version = query.data.split(":")
+    task = task_for(context, who, task_id, Action.REPORT)
+    version = int(raw_version)
+    if task_version(context.db, task_id) != version:
+        raise stale(context.db, task_id, context.settings.tz)
+    withdraw_extension(context.db, user_id=who.user_id, task_ref=task.id, now=context.now(),
+                       version=version, update_key=update_key(update))
+    await query.answer(t("extend_withdrawn_short", who.lang))
+    await query.edit_message_text(f"{shown_html(query.message)}\n\n"
+                                  + t("extend_withdrawn_mark", DEFAULT_LANG, user=inert_name(who.name)))
+
+
+async def _tell_applicant(context: DubanContext, chat_id: int, reply_to: int | None,
+                          asked: dict[str, str], text_of) -> None:
+    """The person who asked for the extension hears the decision: a mention under the card."""
+    applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
+    if not applicant:
+        return
+    who = mention(applicant["user_id"], applicant["name"])
+    try:
+        await context.bot.send_message(chat_id, text_of(who), reply_to_message_id=reply_to)
+    except TelegramError:
+        log.info("could not tell the applicant %s of the extension's decision",
+                 applicant["user_id"])
 
 
 async def extension_button(update: Update, context: DubanContext) -> None:
@@ -201,34 +294,49 @@ async def extension_button(update: Update, context: DubanContext) -> None:
                                               reply_markup=force_reply(), do_quote=False)
         prompts.link_message(context.db, prompt, sent.message_id)
         return
+    asked = _asked(context, task)
     rec = decide_extension(context.db, user_id=who.user_id, task_ref=task.id, approve=True,
-                           now=context.now(), version=version, update_key=update_key(update))
+                           now=context.now(), version=version, update_key=update_key(update),
+                           who=who.actor)
     await query.answer()
     if rec.duplicate:
         return
-    approved = (json.loads(rec.report["data"] or "{}").get("approved") or {}).get("due", "—")
+    new_due = (json.loads(rec.report["data"] or "{}").get("approved") or {}).get("due", "—")
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("extend_approved", DEFAULT_LANG, task=task_id,
-                                      user=inert_name(who.name), date=approved))
+                                      user=inert_name(who.name), date=new_due))
+    await _tell_applicant(context, query.message.chat_id, query.message.message_id, asked,
+                          lambda who_: t("extend_approved_notice", DEFAULT_LANG,
+                                         mention=Html(who_), task=task_id, date=new_due))
+
+
+def _asked(context: DubanContext, task: Task) -> dict[str, str]:
+    """The pending extension request of a task (of the occurrence it is about), or {}."""
+    pending = task_facts_now(context.db, task, context.now()).pending_extension
+    if pending is None:
+        return {}
+    _, _, snap = snapshot_of(context.db, task, context.now().date(), pending.period)
+    return snap.extension or {}
 
 
 async def extension_refusal_reason(update: Update, context: DubanContext,
                                    prompt: prompts.Prompt) -> None:
-    """The coordinator's reason for refusing an extension (found by the prompt router)."""
+    """The coordinator's reason for refusing an extension (found by the prompt router): one
+    message, under the card, tells the applicant and the group."""
     who = caller(update, context)
     reason = (update.effective_message.text or "").strip()
     task_id = prompt.data["task"]
+    task = find_task(context.db, task_id)
+    asked = _asked(context, task)
     decide_extension(context.db, user_id=who.user_id, task_ref=task_id, approve=False,
                      now=context.now(), version=prompt.data["version"], reason=reason,
                      update_key=update_key(update))
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
+    applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
+    who_asked = (mention(applicant["user_id"], applicant["name"]) if applicant else Html(""))
     await reply(update, t("extend_refused", DEFAULT_LANG, task=task_id, user=who.name,
-                          reason=reason))
-    try:
-        await context.bot.edit_message_reply_markup(prompt.chat_id, prompt.data["card"],
-                                                    reply_markup=None)
-    except TelegramError:
-        log.info("could not take the buttons off extension card %s", prompt.data["card"])
+                          reason=reason, mention=who_asked))
+    await drop_buttons(context, prompt.chat_id, prompt.data["card"])
 
 
 async def suspend_command(update: Update, context: DubanContext) -> None:
@@ -239,11 +347,11 @@ async def suspend_command(update: Update, context: DubanContext) -> None:
         await reply(update, t("suspend_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.MANAGE)
+    reason = free_text(update, 1)
     act(context.db, event=Event.SUSPEND, user_id=who.user_id, task_ref=task.id,
-        now=context.now(), reason=words[1] if len(words) > 1 else "",
-        update_key=update_key(update))
+        now=context.now(), reason=reason, update_key=update_key(update))
     await reply(update, t("suspended_ok", who.lang, task=task.id,
-                          title=field(task, "title", who.lang), reason=words[1]))
+                          title=field(task, "title", who.lang), reason=reason))
 
 
 async def resume_command(update: Update, context: DubanContext) -> None:
@@ -269,7 +377,7 @@ async def close_command(update: Update, context: DubanContext) -> None:
         await reply(update, t("usage_task", who.lang, command="close"))
         return
     task = task_for(context, who, words[0], Action.REVIEW)
-    reason = words[1].strip() if len(words) > 1 else ""
+    reason = free_text(update, 1)
     facts = task_facts_now(context.db, task, context.now())
     claimed = any(o.state is State.CLAIMED for o in facts.occurrences)
     if claimed or facts.headline.state not in OPEN:  # a claim (or a refusal the core words)

@@ -33,6 +33,9 @@ Semantics worth knowing:
   ``server.confirmed_offset`` is the highest offset a getUpdates confirmed (every update below
   it is forgotten, as Telegram forgets it).
 * ``setWebhook`` only records its parameters in ``server.webhook`` (nothing is pushed).
+* Private messages Telegram refuses: a user who never wrote to the bot (no private chat) gets
+  403 "bot can't initiate conversation with a user"; one who blocked it (``block_bot``) 403 "bot
+  was blocked by the user". PTB raises Forbidden for both.
 
 Faults (each for ``times`` calls, or until ``clear_failures``; ``match`` narrows a fault to the
 calls whose params it accepts, e.g. ``lambda p: "督办简报" in p.get("text", "")``):
@@ -286,6 +289,7 @@ class BotApiServer:
         self.sent: list[Call] = []      # successful calls (except getUpdates)
         self.failed: list[Call] = []    # refused calls; result = error description
         self.hidden: list[JSON] = []    # updates not delivered because of privacy mode
+        self.blocked: set[int] = set()  # users who blocked the bot (see block_bot)
         self.deliveries: list[int] = []  # update_ids in delivery order
         self.confirmed_offset = 0
         self.webhook: JSON | None = None
@@ -517,6 +521,10 @@ class BotApiServer:
             raise ApiError("Forbidden: bot can't initiate conversation with a user", 403)
         raise _bad("chat not found")
 
+    def _check_private(self, chat: JSON) -> None:
+        if chat["type"] == "private" and chat["id"] in self.blocked:
+            raise ApiError("Forbidden: bot was blocked by the user", 403)
+
     def _stored(self, chat_id: int, message_id: Any, what: str) -> JSON:
         msg = self.messages.get((chat_id, int(message_id or 0)))
         if msg is None:
@@ -570,6 +578,7 @@ class BotApiServer:
 
     def _bot_message(self, params: JSON, **content: Any) -> JSON:
         chat = self._chat(params)
+        self._check_private(chat)
         reply = params.get("reply_parameters") or {}
         reply_id = reply.get("message_id") or params.get("reply_to_message_id")
         reply_to = self.messages.get((chat["id"], int(reply_id or 0)))
@@ -867,6 +876,12 @@ class BotApiServer:
             self._bot_admin.add(chat_id)
         self.chats[chat_id] = chat
         return chat
+
+    def block_bot(self, user_id: int) -> None:
+        """The user blocks the bot: messages to them are refused with 403, as Telegram does.
+        (A user who never wrote to the bot privately is refused already: "bot can't initiate
+        conversation with a user".)"""
+        self.blocked.add(user_id)
 
     def set_bot_admin(self, chat_id: int) -> None:
         """Make the bot an admin of a group: it then sees every message, as Telegram does."""

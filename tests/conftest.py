@@ -79,3 +79,21 @@ def plan_summary(db, now, historical: bool = False):
     from bot.services.facts import facts_as_of, facts_now
 
     return facts_as_of(db, now) if historical else facts_now(db, now)
+
+
+@pytest.fixture(scope="session")
+def soffice():
+    """LibreOffice's command for the tests that convert to PDF. Missing on a developer's
+    machine, they skip; in CI (CI set, as .ci/run's machine has it) they fail instead, so a
+    broken install can never pass as green."""
+    import os
+    import shutil
+
+    command = shutil.which("soffice") or shutil.which("libreoffice")
+    if command is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice (soffice) is not installed: .ci/run installs "
+                        "libreoffice-writer-nogui and libreoffice-calc-nogui")
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-writer-nogui "
+                    "libreoffice-calc-nogui fonts-noto-cjk poppler-utils)")
+    return command

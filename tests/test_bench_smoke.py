@@ -6,6 +6,7 @@ Numbers are not checked (no timing assertions): only that every measurement is t
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ def test_the_benchmark_runs_at_the_smallest_scale(tmp_path: Path):
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "run.py"), "--scales", "1", "--updates", "5",
          "--quick", "--out", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
 
     out = done.stdout
@@ -44,7 +45,10 @@ def test_the_benchmark_runs_at_the_smallest_scale(tmp_path: Path):
     assert report["data"]["1"]["reports"] == 1000 and report["data"]["1"]["tasks"] == 50
 
     results = report["results"]
-    assert {r["operation"] for r in results} == BOT_OPERATIONS | CORE_OPERATIONS | BURST_OPERATIONS
+    # the PDFs are timed where LibreOffice is installed (CI installs it)
+    pdf = {"bulletin_pdf", "ledger_pdf"} if shutil.which("soffice") else set()
+    assert {r["operation"] for r in results} == (BOT_OPERATIONS | CORE_OPERATIONS
+                                                 | BURST_OPERATIONS | pdf)
     for r in results:
         assert r["scale"] == 1
         assert {"median_ms", "p95_ms", "n", "label"} <= r.keys()

@@ -117,6 +117,11 @@ async def test_a_liaison_joins_and_the_coordinator_approves(env: Env):
     edited = await env.server.wait_for_bot(method="editMessageText")
     assert "已获批准" in edited.text
     assert get_member(env.db, NEWBIE_ID)["status"] == "active"
+    # the applicant never started the bot (Telegram answers 403): a mention in the group
+    told = await env.server.wait_for_bot(chat_id=GROUP)
+    assert "陈新人 已获批准" in told.text
+    assert any(e.get("url") == f"tg://user?id={NEWBIE_ID}" for e in told.message["entities"])
+    assert any(c.params.get("chat_id") == NEWBIE_ID for c in env.server.failed)
     assert "T41" in await env.say(env.newbie, "/tasks")
 
 
@@ -125,7 +130,8 @@ async def test_refuse_by_command_and_whoami(env: Env):
     assert get_member(env.db, NEWBIE_ID) is None
     await env.say(env.newbie, "/join 妇联")
     await env.next_text()  # the review message
-    assert "未获批准" in await env.say(env.coordinator, f"/refuse {NEWBIE_ID}")
+    assert "原因" in await env.say(env.coordinator, f"/refuse {NEWBIE_ID}")  # asks why
+    assert "未获批准" in await env.say(env.coordinator, f"/refuse {NEWBIE_ID} 不是本部门人员")
     assert "未获批准" in await env.say(env.newbie, "/whoami")
 
 
@@ -149,15 +155,18 @@ async def test_one_line_report_refusals_and_the_coordinators_check(env: Env):
     prompt = await env.server.wait_for_bot(chat_id=GROUP)
     assert "原因" in prompt.text
     await env.server.send_text(env.coordinator, GROUP, "缺少医院名单", reply_to=prompt.message)
-    assert "已退回" in await env.next_text()
-    assert "缺少医院名单" in await env.next_text()  # the liaison is told, by mention
-    assert "↩️ 已退回（王统筹）" in await env.next_text()  # the card says what became of it
+    returned = await env.server.wait_for_bot(chat_id=GROUP)  # one message says it all:
+    assert "已退回" in returned.text and "缺少医院名单" in returned.text  # what and why,
+    assert "张卫健：" in returned.text and any(  # and the liaison is told, by mention
+        e.get("url") == f"tg://user?id={LIAISON_ID}" for e in returned.message["entities"])
+    await env.server.wait_idle(quiet=0.2)
+    assert len(env.server.bot_messages(GROUP)) == 9  # (… the prompt, then this one alone)
     assert env.server.messages[(GROUP, review.message["message_id"])].get("reply_markup") is None
     await env.say(env.liaison, "/report T41 100 补充了名单")
     review = await env.server.wait_for_bot(chat_id=GROUP)
     await env.server.press_button(env.coordinator, review.message, "rv:close:T41:*")
     assert "已核实销号" in (await env.server.wait_for_bot(method="editMessageText")).text
-    assert "已核实销号" in await env.next_text()
+    assert "已核实销号" in await env.next_text()  # the reporter hears it
     assert "已销号" in await env.say(env.coordinator, "/status T41")
 
 
@@ -360,8 +369,7 @@ async def test_an_edited_command_is_not_carried_out(env: Env):
     await env.say(env.liaison, "/report T41 100")
     await env.next_text()  # the review request
     update = await env.server.send_text(env.coordinator, GROUP, "/close T41")
-    assert "已核实销号" in await env.next_text()
-    await env.next_text()  # the notice to the liaison
+    assert "张卫健：谢谢" in await env.next_text()  # one message: closed, and the thanks
     edited = {**update["message"], "text": "/close T42", "edit_date": 1800000000}
     await env.server.send_update({"edited_message": edited})
     assert "修改过的命令不会被执行" in await env.next_text()
@@ -370,9 +378,10 @@ async def test_an_edited_command_is_not_carried_out(env: Env):
 
 
 async def test_numbers_that_are_not_numbers_get_a_polite_answer(env: Env):
-    for word in ("1e309", "nan", "²%", "--5", "一百"):
+    # (arguments are read after NFKC, as typed full-width: "²" would be a 2, "½" is 1⁄2)
+    for word in ("1e309", "nan", "½%", "--5", "一百"):
         assert "无法识别进度" in await env.say(env.liaison, f"/report T41 {word}")
-    assert "用法" in await env.say(env.liaison, "/due ²")
+    assert "用法" in await env.say(env.liaison, "/due ½")
     assert "用法" in await env.say(env.coordinator, "/approve 99999999999999999999")
     assert env.db["reports"].count == 0
 

@@ -350,3 +350,21 @@ async def test_user_helpers_produce_updates_ptb_can_parse(server: BotApiServer) 
         docs = await bot.send_media_group(-100777, [
             InputMediaDocument(b"a", filename="a.txt"), InputMediaDocument(b"b", filename="b.txt")])
         assert [d.document.file_name for d in docs] == ["a.txt", "b.txt"]
+
+
+async def test_private_messages_telegram_refuses(server: BotApiServer, app: Application) -> None:
+    """403 for a user who never started the bot and for one who blocked it; 400 for nobody."""
+    from telegram.error import BadRequest, Forbidden
+
+    alice, bob = server.user(11, "Alice"), server.user(12, "Bob")
+    with pytest.raises(Forbidden, match="initiate conversation"):
+        await app.bot.send_message(alice["id"], "hi")  # Alice never wrote to the bot
+    await server.send_text(bob, bob["id"], "hello")  # Bob started it
+    await server.wait_for_bot(chat_id=bob["id"])
+    assert (await app.bot.send_message(bob["id"], "hi")).chat.id == bob["id"]
+    server.block_bot(bob["id"])
+    with pytest.raises(Forbidden, match="blocked by the user"):
+        await app.bot.send_message(bob["id"], "hi again")
+    with pytest.raises(BadRequest, match="(?i)chat not found"):
+        await app.bot.send_message(99999, "nobody")
+    assert [c.result for c in server.failed][-1].startswith("Bad Request")

@@ -135,17 +135,21 @@ def test_export_ledger_and_bulletin_and_score(cli, tmp_path):
     out = cli("export", "ledger", "--out", str(tmp_path / "l.xlsx")).stdout
     assert "wrote" in out
     book = openpyxl.load_workbook(tmp_path / "l.xlsx")
-    assert book["任务台账"].max_row == 51
+    assert book["任务台账"].max_row == 53  # title, document and date, header, 50 tasks
+    cli.env["BULLETIN_MASTHEAD"] = "督查通报"
     cli("export", "bulletin", "--period", "month", "--out", str(tmp_path / "b.docx"))
     doc = Document(io.BytesIO((tmp_path / "b.docx").read_bytes()))
-    assert "落实情况通报" in doc.paragraphs[0].text
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[:2] == ["督查通报", "第1期"]  # the setting reaches the document
+    assert any("落实情况的通报" in x for x in texts)
     score = cli("score", "--year", "2023").stdout
     assert "2023年度结果考评（截至 2023-12-31）" in score
     assert "教育局" in score and "不合格" in score and "规则：按时销号每项+2分" in score
     future = cli("score", "--year", "2999", ok=False)
     assert future.returncode == 1
     english = cli("--lang", "en", "score", "--year", "2023").stdout
-    assert "Scores for 2023" in english and "Quanzhou Municipal Education Bureau" in english
+    assert "Scores for 2023" in english and "Education  " in english  # short_en in tables
+    assert "、" not in english
 
 
 def test_bulletin_pdf_says_clearly_when_libreoffice_is_missing(cli, tmp_path):

@@ -77,6 +77,14 @@ GOOD = [
     ("ACK_GATHER_MS", "0", "ack_gather_ms", 0),
     ("ACK_GATHER_MS", "2000", "ack_gather_ms", 2000),
     ("CHASE_COLOURS", "蓝,黄色,红", "chase_colours", ("blue", "yellow", "red")),
+    ("BULLETIN_MASTHEAD", "督查通报", "bulletin_masthead", ("督查通报", "")),
+    ("BULLETIN_MASTHEAD", "督查通报 | Supervision", "bulletin_masthead", ("督查通报", "Supervision")),
+    ("BULLETIN_TO", "各县（市、区）教育局 | County bureaus", "bulletin_to",
+     ("各县（市、区）教育局", "County bureaus")),
+    ("BULLETIN_CC", "市政府办公室", "bulletin_cc", ("市政府办公室", "")),
+    ("BULLETIN_SIGNATURE", "泉州市教育局 | Quanzhou Education Bureau", "bulletin_signature",
+     ("泉州市教育局", "Quanzhou Education Bureau")),
+    ("BULLETIN_PRINTER", "泉州市教育局办公室", "bulletin_printer", ("泉州市教育局办公室", "")),
 ]
 
 
@@ -145,6 +153,11 @@ BAD = [
     ("CHASE_COLOURS", "blue,blue,red"),
     ("CHASE_COLOURS", "blue,yellow,pink"),
     ("CHASE_COLOURS", "blue,yellow,red,green"),
+    ("BULLETIN_MASTHEAD", "| Supervision Bulletin"),  # no Chinese
+    ("BULLETIN_TO", "各\t单位"),
+    ("BULLETIN_CC", "x" * 201),
+    ("BULLETIN_SIGNATURE", "|"),
+    ("BULLETIN_PRINTER", "办公室\r\n印发"),
 ]
 
 

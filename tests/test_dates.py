@@ -600,3 +600,86 @@ def test_working_days_beyond_the_known_calendar_are_refused() -> None:
             parse_deadline(text, eve)
         assert f"{last + 1}年的法定节假日" in info.value.zh
         assert f"it knows 2004-{last}" in info.value.en
+
+
+# --- issue 21: forms seen in real notices ---------------------------------------------------
+NOTICE_FORMS: list[tuple[str, datetime, date, bool]] = [
+    # lead-in words, as a class and in combination
+    ("原则上6月30日前", MON, D(2022, 6, 30), F),
+    ("原则上应于6月30日前完成", MON, D(2022, 6, 30), F),
+    ("拟定于7月15日前", MON, D(2022, 7, 15), F),
+    ("将于本月底前", MON, D(2022, 1, 31), F),
+    ("计划将在年底前", MON, D(2022, 12, 31), F),
+    ("暂定下周五", MON, D(2022, 1, 21), F),
+    ("预计三个月内", MON, D(2022, 4, 10), F),
+    ("确保国庆前", MON, D(2022, 9, 30), F),
+    ("一般应在学期末前", MON, D(2022, 1, 31), F),
+    ("in principle by end of June", MON, D(2022, 6, 30), F),
+    ("will be done by 30 June", MON, D(2022, 6, 30), F),
+    ("at end of July", MON, D(2022, 7, 31), F),
+    ("expected to be completed by end of the year", MON, D(2022, 12, 31), F),
+    ("tentatively end of March", MON, D(2022, 3, 31), F),
+    # a time of day in any of its written forms
+    ("6月30日24:00时前", MON, D(2022, 6, 30), F),
+    ("6月30日24：00时前", MON, D(2022, 6, 30), F),
+    ("6月30日24时00分前", MON, D(2022, 6, 30), F),
+    ("原则上于6月30日17:30前完成", MON, D(2022, 6, 30), F),
+    ("6月30日下午5点半前", MON, D(2022, 6, 30), F),
+    # traditional characters
+    ("下週五前", MON, D(2022, 1, 21), F),
+    ("三個月內", MON, D(2022, 4, 10), F),
+    ("國慶節前", MON, D(2022, 9, 30), F),
+    ("2023年春節前", MON, D(2023, 1, 21), F),
+    ("最遲於6月30日前完成", MON, D(2022, 6, 30), F),
+    ("5個工作日內", MON, D(2022, 1, 17), F),
+    ("本學期末", MON, D(2022, 1, 31), F),
+    ("兩週後", MON, D(2022, 1, 24), F),
+    # a phrase with the explicit date in brackets: the date wins (flagged when they disagree)
+    ("下周五（1月21日）前", MON, D(2022, 1, 21), F),
+    ("下周五（1月20日）前", MON, D(2022, 1, 20), T),
+    ("本周五(1月14日)", MON, D(2022, 1, 14), F),
+    ("月底【2022年1月31日】", MON, D(2022, 1, 31), F),
+    ("next Friday (21 January)", MON, D(2022, 1, 21), F),
+    ("6月30日前（含当日）", MON, D(2022, 6, 30), F),  # a bracketed remark that is no date
+]
+
+
+@pytest.mark.parametrize(("text", "now", "expected", "ambiguous"), NOTICE_FORMS)
+def test_forms_seen_in_real_notices(text: str, now: datetime, expected: date,
+                                    ambiguous: bool) -> None:
+    got = parse_deadline(text, now)
+    assert (got.date, got.ambiguous) == (expected, ambiguous), text
+
+
+def test_a_bracketed_weekday_stays_a_note_on_the_date() -> None:
+    assert parse_deadline("6月30日（星期四）", MON).ambiguous is False
+    assert parse_deadline("6月30日（星期五）", MON).ambiguous is True
+    with pytest.raises(DeadlineError):
+        parse_deadline("(6月30日) 经费未到位", MON)  # no date phrase around the brackets
+
+
+@pytest.mark.parametrize(("text", "expected", "rest"), [
+    ("end of July because the survey is late", D(2022, 7, 31), "because the survey is late"),
+    ("by Friday the venue is not ready", D(2022, 1, 14), "the venue is not ready"),
+    ("in 2 weeks the data is late", D(2022, 1, 24), "the data is late"),
+    ("30 June 2025 budget", D(2025, 6, 30), "budget"),
+    ("9月底前 场地改造未完成", D(2022, 9, 30), "场地改造未完成"),
+    ("9月底前场地改造未完成", D(2022, 9, 30), "场地改造未完成"),
+    ("下周五（1月21日）前 专家未到位", D(2022, 1, 21), "专家未到位"),
+    ("原则上于9月30日前 经费", D(2022, 9, 30), "经费"),
+    ("end of July", D(2022, 7, 31), ""),
+])
+def test_split_deadline_reads_the_date_and_leaves_the_reason(text, expected, rest) -> None:
+    from bot.language.dates import split_deadline
+
+    deadline, reason = split_deadline(text, MON)
+    assert (deadline.date, reason) == (expected, rest)
+
+
+def test_split_deadline_refuses_text_that_starts_with_no_date() -> None:
+    from bot.language.dates import split_deadline
+
+    with pytest.raises(DeadlineError, match="尽快"):
+        split_deadline("尽快 原因", MON)
+    with pytest.raises(DeadlineError):
+        split_deadline("because it rained", MON)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from bot.errors import DubanError
@@ -18,6 +16,7 @@ AT = at("2023-05-15 09:00")
     ("", ExportRequest("ledger")),
     ("台账", ExportRequest("ledger")),
     ("Ledger", ExportRequest("ledger")),
+    ("台账 PDF", ExportRequest("ledger", pdf=True)),
     ("通报", ExportRequest("bulletin", "week")),
     ("通报 月", ExportRequest("bulletin", "month")),
     ("bulletin month PDF", ExportRequest("bulletin", "month", True)),
@@ -28,7 +27,7 @@ def test_export_words(text, request_):
 
 
 @pytest.mark.parametrize("text", ["年报", "台账 月", "通报 年", "通报 月 周", "通报 pdf pdf",
-                                  "ledger bulletin"])
+                                  "ledger bulletin", "台账 pdf pdf", "pdf"])
 def test_bad_export_words_get_the_usage(text):
     with pytest.raises(DubanError) as caught:
         parse_export_args(text.split())
@@ -66,10 +65,14 @@ def test_score_message_refuses_a_future_year_and_scores_a_past_one_at_its_end(se
     assert "<pre>" in text and "as of 2023-05-15" in text.replace("(", " ")
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,
-                    reason="LibreOffice is not installed")
-def test_the_bulletin_with_its_pdf(seeded):
+def test_the_bulletin_with_its_pdf(seeded, soffice):
     docx, pdf = build_export(seeded, ExportRequest("bulletin", "month", pdf=True), AT, "en")
     assert (docx.name, pdf.name) == ("bulletin-2023-05-15.docx", "bulletin-2023-05-15.pdf")
     assert docx.data[:2] == b"PK" and pdf.data.startswith(b"%PDF")
     assert pdf.caption == docx.caption == "Bulletin (this month, as of 2023-05-15)"
+
+
+def test_the_ledger_with_its_pdf(seeded, soffice):
+    xlsx, pdf = build_export(seeded, ExportRequest("ledger", pdf=True), AT, "zh")
+    assert (xlsx.name, pdf.name) == ("督办台账-2023-05-15.xlsx", "督办台账-2023-05-15.pdf")
+    assert pdf.data.startswith(b"%PDF") and pdf.caption == xlsx.caption

@@ -5,6 +5,7 @@ county unit's figure reported in the chat is recorded as that unit's."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import openpyxl
 import pytest
@@ -42,7 +43,7 @@ async def test_the_coordinator_exports_the_ledger(fixed: Env):
     book = openpyxl.load_workbook(io.BytesIO(fixed.server.file_bytes(doc["file_id"])))
     assert book.sheetnames[0] == "任务台账"
     rows = list(book["任务台账"].iter_rows(values_only=True))
-    ids = [row[0] for row in rows[1:]]
+    ids = [row[0] for row in rows[3:]]  # under the title, the date line and the header
     assert ids == [t["id"] for t in fixed.db["tasks"].rows_where(
         "archived_at IS NULL", order_by="position")]
     assert len(ids) == 50
@@ -54,17 +55,21 @@ async def test_the_coordinator_exports_the_ledger(fixed: Env):
 
 
 async def test_the_coordinator_exports_the_bulletin_and_asks_for_a_pdf(fixed: Env, monkeypatch):
-    import bot.outputs.exports.bulletin as bulletin
+    import bot.outputs.exports.pdf as pdf
 
-    monkeypatch.setattr(bulletin.shutil, "which", lambda name: None)  # no LibreOffice here
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)  # no LibreOffice here
+    fixed.app.bot_data.settings = replace(fixed.app.bot_data.settings,
+                                          bulletin_masthead=("督查通报", "Supervision"))
     call = await _document(fixed, fixed.coordinator, "/export 通报 月 pdf")
     doc = call.messages[0]["document"]
     assert doc["file_name"] == "情况通报-2023-05-15.docx"
     assert "本月" in call.messages[0]["caption"]
     text = [p.text for p in Document(io.BytesIO(fixed.server.file_bytes(doc["file_id"])))
             .paragraphs]
-    assert "落实情况通报" in text[0]
-    assert any("（2023年5月，第" in x for x in text)
+    assert text[:2] == ["督查通报", "第1期"]  # the bot's settings reach the letterhead
+    assert any("落实情况的通报" in x for x in text)
+    assert any(x.startswith("为推动") and "现将本月（2023年5月1日至2023年5月15日）" in x
+               for x in text)
     assert "LibreOffice" in await fixed.next_text()
 
 

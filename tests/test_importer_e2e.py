@@ -86,7 +86,7 @@ def cli(tmp_path):
 def test_import_then_seed_then_status_shows_the_departments(cli, tmp_path):
     out = tmp_path / "draft.yaml"
     report = cli("import-plan", str(PLAN_TEXT), "--out", str(out)).stdout
-    assert "部门 departments 10" in report and "待核 to review" in report
+    assert "部门 10 个" in report and "待核" in report
     seeded = cli("seed", str(out)).stdout
     assert "项任务 tasks" in seeded
     status = cli("status", "--at", "2022-07-01").stdout
@@ -141,7 +141,7 @@ def test_bad_input_gets_a_clear_answer_and_writes_nothing(cli, tmp_path):
     missing = cli("import-plan", str(tmp_path / "nope.txt"), "--out", str(out), ok=False)
     assert missing.returncode == 1 and "找不到文件" in missing.stderr
     bad_date = cli("import-plan", str(PLAN_TEXT), "--issued", "4 Jan", "--out", str(out), ok=False)
-    assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
+    assert bad_date.returncode == 2 and "年-月-日" in bad_date.stderr
     empty = tmp_path / "empty.txt"
     empty.write_text("某某通知\n（此件公开发布）\n", encoding="utf-8")
     none = cli("import-plan", str(empty), "--issued", "2023-01-01", "--out", str(out), ok=False)
@@ -158,7 +158,7 @@ def test_the_users_directory_file_names_a_new_department(cli, tmp_path):
                      "short: 数据局, name_en: Data Bureau, aliases: [大数据部门]}\n", encoding="utf-8")
     out = tmp_path / "d.yaml"
     without = cli("import-plan", str(plan), "--out", str(out)).stdout
-    assert "待核 to review 1" in without  # 大数据部门 kept as named, to be checked
+    assert "待核 1" in without  # 大数据部门 kept as named, to be checked
     cli("import-plan", str(plan), "--out", str(out), "--directory", str(extra))
     assert "dept: DATA" in out.read_text(encoding="utf-8")
 
@@ -196,3 +196,37 @@ def test_word_automatic_numbering_becomes_the_clause(tmp_path):
     assert "二、重点任务" in text and "（二）财政部门要保障经费。" in text
     draft = extract(text)
     assert [(t.clause, t.lead.key) for t in draft.tasks] == [("二(一)", "EDU"), ("二(二)", "FIN")]
+
+
+def test_a_published_breakdown_table_in_word_to_seed_and_status(cli, tmp_path):
+    """A real 分工 list (滁州市 2020, tests/data/plans) as the Word table it is published as:
+    import-plan, seed, then status shows each department with its tasks."""
+    from tests.plan_docs import chuzhou_table
+
+    path = chuzhou_table(tmp_path / "滁州市2020年重点工作责任分解.docx")
+    out = tmp_path / "draft.yaml"
+    report = cli("import-plan", str(path), "--out", str(out)).stdout
+    assert "任务 3 项 · 有牵头单位 3 · 待定 0" in report
+    draft = out.read_text(encoding="utf-8")
+    assert "dept: DRC" in draft and "dept: FIN" in draft and "各县（市、区）政府" in draft
+    assert "  # 原文第9行" in draft  # each task names its line in the document
+    cli("seed", str(out))
+    status = cli("status").stdout  # as of today: tracking starts when the plan is loaded
+    rows = {line.split()[0]: line.split() for line in status.splitlines() if line.strip()}
+    assert rows["发改委"][2] == "2" and rows["财政局"][2] == "1", status  # tasks per department
+    finance = cli("status", "财政局").stdout
+    assert "T02" in finance and "财政收入增长8%左右" in finance
+    development = cli("status", "发改委").stdout
+    assert "地区生产总值增长8%以上" in development and "固定资产投资增长10%以上" in development
+    english = cli("--lang", "en", "import-plan", str(path), "--out", str(out)).stdout
+    assert "Tasks 3 · with a lead 3 · to be assigned 0" in english
+
+
+def test_a_document_without_an_issue_date_is_drafted_from_today_and_said_so(cli, tmp_path):
+    plan = tmp_path / "table.txt"
+    plan.write_text("序号 | 工作任务 | 牵头单位 | 完成时限\n1 | 开展专项整治 | 市教育局 | 长期坚持\n",
+                    encoding="utf-8")
+    out = tmp_path / "d.yaml"
+    report = cli("import-plan", str(plan), "--out", str(out)).stdout
+    assert "文中找不到发文日期" in report and "dept: EDU" in out.read_text(encoding="utf-8")
+    cli("seed", str(out))

@@ -35,7 +35,8 @@ TABLE: dict[Event, tuple[State | str, ...]] = {
     Event.EXTEND_REQUEST: (ASG, PRG, BLK, "task_claimed", "task_closed", "task_suspended"),
     Event.EXTEND_APPROVE: (ASG, PRG, BLK, CLM, "task_closed", "task_suspended"),
     Event.EXTEND_REFUSE:  (ASG, PRG, BLK, CLM, "task_closed", "task_suspended"),
-    Event.CHASE:          (ASG, PRG, BLK, "task_claimed", "task_closed", "task_suspended"),
+    Event.EXTEND_WITHDRAW: (ASG, PRG, BLK, CLM, "task_closed", "task_suspended"),
+    Event.CHASE:          (ASG, PRG, BLK, "chase_claimed", "chase_closed", "chase_suspended"),
     Event.SUSPEND:        (SUS, SUS, SUS, SUS, "task_closed", "task_suspended"),
     # 恢复 returns to the state before 中止 (受阻 in these snapshots)
     Event.RESUME:         ("task_not_suspended",) * 5 + (BLK,),
@@ -47,7 +48,8 @@ CASES = [(state, event, TABLE[event][i]) for event in Event for i, state in enum
 def snapshot(state: State, event: Event) -> Snapshot:
     """A task in `state`, with a pending extension when the event decides one, and (when
     suspended) 受阻 before the suspension."""
-    pending = EXT if event in (Event.EXTEND_APPROVE, Event.EXTEND_REFUSE) else None
+    pending = EXT if event in (Event.EXTEND_APPROVE, Event.EXTEND_REFUSE,
+                               Event.EXTEND_WITHDRAW) else None
     return Snapshot(state, percent=100 if state in (CLM, CLS) else 40,
                     reason="停电" if state in (BLK, SUS) else "", extension=pending,
                     resume_to=BLK if state is SUS else None)

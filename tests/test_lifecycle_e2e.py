@@ -63,6 +63,8 @@ async def test_an_extension_is_approved_and_another_refused_with_a_reason(env: E
     assert (await env.server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT))
     await env.server.press_button(env.coordinator, card.message, "ex:ok:T44:*")
     assert "已批准延期" in (await env.server.wait_for_bot(method="editMessageText")).text
+    told = await env.next_text()  # the applicant hears it, by mention under the card
+    assert "张卫健：T44 的延期申请已获批准" in told and "2099-09-30" in told
     task = env.db["tasks"].get("T44")
     assert task["due_set"] == "2099-09-30" and task["due"] != "2099-09-30"  # original kept
     assert env.db["audit"].count_where("action = 'extension'") == 1
@@ -74,8 +76,9 @@ async def test_an_extension_is_approved_and_another_refused_with_a_reason(env: E
     prompt = await env.server.wait_for_bot(chat_id=GROUP)
     assert prompt.params["reply_markup"]["force_reply"] is True
     await env.server.send_text(env.coordinator, GROUP, "时间已足够", reply_to=prompt.message)
-    assert "未批准" in (await env.next_text()) and env.db["tasks"].get("T44")["due_set"] == (
-        "2099-09-30")
+    refused = await env.next_text()  # one message: the decision, the reason, the applicant
+    assert "未批准" in refused and "时间已足够" in refused and "张卫健" in refused
+    assert env.db["tasks"].get("T44")["due_set"] == "2099-09-30"
 
 
 async def test_suspend_resume_and_a_direct_close_needs_a_reason_and_a_confirmation(env: Env):
@@ -104,8 +107,10 @@ async def test_the_trials_failures_stay_fixed(env: Env):
     # 1. a stale 核实销号 after 退回 is refused: T45 is not closed
     await env.say(env.liaison, "/report T45 100 已完成")
     review = await env.server.wait_for_bot(chat_id=GROUP)
-    assert "已退回" in await env.say(env.coordinator, "/reopen T45 缺少转介记录")
-    await env.next_text()  # the liaison is told
+    returned = await env.say(env.coordinator, "/reopen T45 缺少转介记录")
+    assert "已退回" in returned and "张卫健：" in returned  # one message tells the liaison too
+    await env.server.wait_idle(quiet=0.2)  # and the card lost its buttons
+    assert env.server.messages[(GROUP, review.message["message_id"])].get("reply_markup") is None
     close = review.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await env.server.press_button(env.coordinator, review.message, close, check=False)
     alert = await env.server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
@@ -119,8 +124,8 @@ async def test_the_trials_failures_stay_fixed(env: Env):
     await env.say(env.liaison, "/report T41 100 完成")
     await env.next_text()  # review card
     assert "已核实销号" in await env.say(env.coordinator, "/close T41")
-    await env.next_text()
-    assert "不能撤回" in await env.say(env.liaison, "/undo")
+    undo = await env.say(env.liaison, "/undo")
+    assert "不能撤回" in undo and "王统筹" in undo and "核实销号" in undo  # who did what
     assert "没有可撤回" in await env.say(env.coordinator, "/undo")
     assert task_view(env.db, "T41", at("2022-03-02")).status.status == "closed"
     # 4. names with 委 do not all land on 团市委

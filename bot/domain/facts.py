@@ -116,7 +116,8 @@ class TaskFold:
     evidence: int = 0
     chases: list[Chase] = field(default_factory=list)
     assigned_at: datetime | None = None
-    acked_at: datetime | None = None
+    acked_at: datetime | None = None  # the 签收 answering the newest 交办 (None: waiting)
+    last_ack: datetime | None = None  # the newest 签收 of any notice
     extensions: list[Extension] = field(default_factory=list)
     # (due, window start, when set) per period, newest: set in the chat, and by the plan file
     deadlines: dict[str, tuple[date, date | None, datetime]] = field(default_factory=dict)
@@ -183,7 +184,7 @@ def fold_task(records: Iterable[Row], deadlines: Iterable[Row] = (),
         elif kind == "assign":
             fold.assigned_at, fold.acked_at = at, None
         elif kind == "ack":
-            fold.acked_at = at
+            fold.acked_at = fold.last_ack = at
             fold.chases = [Chase(c.at, c.colour, True, c.notice) for c in fold.chases]
         elif kind == "chase":
             fold.chases.append(Chase(at, str(data.get("colour") or ""), False,
@@ -423,12 +424,13 @@ class Queues:
     claims: tuple[tuple[TaskFacts, Occurrence], ...]  # oldest claim first
     blocked: tuple[tuple[TaskFacts, Occurrence], ...]
     extensions: tuple[tuple[TaskFacts, Extension], ...]
-    unacknowledged: tuple[Notice, ...]
+    unacknowledged: tuple[Notice, ...]  # each naming only its tasks still to sign
     silent: tuple[Row, ...]  # departments with no report since tracking began
+    unstaffed: tuple[Row, ...] = ()  # departments with tasks and no liaison: nobody to tell
 
     def __bool__(self) -> bool:
         return any((self.claims, self.blocked, self.extensions, self.unacknowledged,
-                    self.silent))
+                    self.silent, self.unstaffed))
 
 
 @dataclass(frozen=True)
@@ -474,7 +476,24 @@ def dept_facts(dept: Row, tasks: Sequence[TaskFacts]) -> DeptFacts:
                      sum(f.reports for f in tasks), latest)
 
 
-def queues(depts: Sequence[DeptFacts], notices: Sequence[Notice]) -> Queues:
+def outstanding(notice: Notice, tasks: Mapping[str, TaskFacts]) -> tuple[str, ...]:
+    """The tasks of a notice still waiting for 签收: not signed for since it was sent (by this
+    notice or another), neither closed nor suspended."""
+    waiting = []
+    for task_id in notice.tasks:
+        f = tasks.get(task_id)
+        if f is None:
+            continue  # not in the plan (any more)
+        if f.fold.last_ack is not None and f.fold.last_ack >= notice.at:
+            continue
+        if f.headline.state in SETTLED:
+            continue
+        waiting.append(task_id)
+    return tuple(waiting)
+
+
+def queues(depts: Sequence[DeptFacts], notices: Sequence[Notice],
+           staffed: set[str] | None = None) -> Queues:
     tasks = [f for d in depts for f in d.tasks]
     claims = sorted(((f, o) for f in tasks for o in f.occurrences if o.state is State.CLAIMED),
                     key=lambda p: (p[1].claimed_at.isoformat() if p[1].claimed_at else "",
@@ -482,13 +501,18 @@ def queues(depts: Sequence[DeptFacts], notices: Sequence[Notice]) -> Queues:
     blocked = [(f, o) for f in tasks for o in f.occurrences if o.state is State.BLOCKED]
     extensions = [(f, e) for f in tasks for e in f.extensions if e.approved is None]
     shown = {d.code for d in depts}
-    return Queues(tuple(claims), tuple(blocked), tuple(extensions),
-                  tuple(n for n in notices if n.dept in shown),
-                  tuple(d.dept for d in depts if d.silent))
+    by_id = {f.task.id: f for f in tasks}
+    waiting = [replace(n, tasks=left) for n in notices if n.dept in shown
+               if (left := outstanding(n, by_id))]
+    unstaffed = (() if staffed is None else
+                 tuple(d.dept for d in depts if d.code not in staffed and d.tasks))
+    return Queues(tuple(claims), tuple(blocked), tuple(extensions), tuple(waiting),
+                  tuple(d.dept for d in depts if d.silent), unstaffed)
 
 
 def plan_facts(at: datetime, day: date, track_from: date | None, departments: Sequence[Row],
-               tasks: Sequence[TaskFacts], notices: Sequence[Notice], evidence: int) -> Facts:
+               tasks: Sequence[TaskFacts], notices: Sequence[Notice], evidence: int,
+               staffed: set[str] | None = None) -> Facts:
     by_dept: dict[str, list[TaskFacts]] = {d["code"]: [] for d in departments}
     for f in tasks:
         if f.task.dept in by_dept:
@@ -498,7 +522,7 @@ def plan_facts(at: datetime, day: date, track_from: date | None, departments: Se
     dated = [f.status.expected for f in shown if f.status.expected is not None]
     return Facts(at, day, track_from, depts, count_statuses(shown),
                  _mean([f.status.percent for f in shown]), _mean(dated),
-                 sum(d.reports for d in depts), evidence, queues(depts, notices))
+                 sum(d.reports for d in depts), evidence, queues(depts, notices, staffed))
 
 
 def local_day(moment: datetime, tz: tzinfo | None) -> date:

@@ -50,6 +50,7 @@ class Event(StrEnum):
     EXTEND_REQUEST = "extend_request"  # 延期申请
     EXTEND_APPROVE = "extend_approve"
     EXTEND_REFUSE = "extend_refuse"
+    EXTEND_WITHDRAW = "extend_withdraw"  # the applicant takes a pending request back
     CHASE = "chase"  # 催办
     SUSPEND = "suspend"  # 中止
     RESUME = "resume"
@@ -69,6 +70,7 @@ ACTION_OF: dict[Event, Action] = {
     Event.EXTEND_REQUEST: Action.REPORT,
     Event.EXTEND_APPROVE: Action.MANAGE,
     Event.EXTEND_REFUSE: Action.MANAGE,
+    Event.EXTEND_WITHDRAW: Action.REPORT,
     Event.CHASE: Action.MANAGE,
     Event.SUSPEND: Action.MANAGE,
     Event.RESUME: Action.MANAGE,
@@ -88,6 +90,7 @@ ALLOWED_FROM: dict[Event, frozenset[State]] = {
     Event.EXTEND_REQUEST: OPEN,
     Event.EXTEND_APPROVE: OPEN | {State.CLAIMED},
     Event.EXTEND_REFUSE: OPEN | {State.CLAIMED},
+    Event.EXTEND_WITHDRAW: OPEN | {State.CLAIMED},
     Event.CHASE: OPEN,
     Event.SUSPEND: OPEN | {State.CLAIMED},
     Event.RESUME: frozenset({State.SUSPENDED}),
@@ -96,6 +99,15 @@ REFUSED_FROM: dict[State, str] = {
     State.CLOSED: "task_closed",
     State.CLAIMED: "task_claimed",
     State.SUSPENDED: "task_suspended",
+}
+
+
+# Refusals worded for who causes the event: a chase is the coordinator's, so "已销号，无需催办",
+# not the liaison's "如需继续报送，请统筹人先用 /reopen 退回".
+REFUSED_FOR: dict[tuple[Event, State], str] = {
+    (Event.CHASE, State.CLOSED): "chase_closed",
+    (Event.CHASE, State.CLAIMED): "chase_claimed",
+    (Event.CHASE, State.SUSPENDED): "chase_suspended",
 }
 
 
@@ -139,7 +151,8 @@ def step(snap: Snapshot, event: Event, *, task_id: str, percent: int | None = No
     """The snapshot after `event`, or a DubanError saying why it may not happen now (who may
     cause it is bot.domain.access's question: see ACTION_OF)."""
     if snap.state not in ALLOWED_FROM[event]:
-        key = REFUSED_FROM.get(snap.state, "not_awaiting_check")
+        key = REFUSED_FOR.get((event, snap.state)) or REFUSED_FROM.get(snap.state,
+                                                                        "not_awaiting_check")
         if event is Event.RESUME:
             key = "task_not_suspended"
         elif event is Event.CLOSE and snap.state in OPEN:
@@ -174,7 +187,7 @@ def step(snap: Snapshot, event: Event, *, task_id: str, percent: int | None = No
         if snap.extension:
             raise DubanError("extension_pending", task=task_id)
         return replace(snap, extension=extension)
-    if event in (Event.EXTEND_APPROVE, Event.EXTEND_REFUSE):
+    if event in (Event.EXTEND_APPROVE, Event.EXTEND_REFUSE, Event.EXTEND_WITHDRAW):
         if not snap.extension:
             raise DubanError("no_extension_pending", task=task_id)
         if event is Event.EXTEND_REFUSE and not reason:

@@ -1,22 +1,35 @@
-"""Read a plan document as text: plain text in UTF-8 or GB18030, or a .docx (paragraphs and tables)."""
+"""Read a plan document as text: plain text in UTF-8 or GB18030, or a .docx (paragraphs and tables).
+
+Limits, checked before anything is read into memory, so a wrong or hostile file is refused in a
+moment with a message rather than read for minutes: text of at most MAX_TEXT_BYTES on disk, a
+.docx of at most MAX_BYTES whose parts unpack to at most MAX_DOCX_UNPACKED (its XML to at most
+MAX_DOCX_XML) in at most MAX_DOCX_PARTS parts, and at most MAX_CHARS characters of text either
+way. The longest plans and 分工 tables are well under 100,000 characters (the Quanzhou plan is
+4,000); a document at the limit is drafted in a few seconds (bench/importer_limits.py).
+"""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
-# Column headers of a 分工 (division of work) table, mapped to the labels the line reader knows.
-TABLE_LABELS = {
-    "任务": "任务", "工作任务": "任务", "重点任务": "任务", "具体任务": "任务", "任务内容": "任务",
-    "主要任务": "任务", "工作内容": "任务", "具体措施": "任务", "工作措施": "任务",
-    "牵头单位": "牵头单位", "牵头部门": "牵头单位", "责任单位": "责任单位",
-    "责任部门": "责任单位", "配合单位": "配合单位", "配合部门": "配合单位",
-    "参与单位": "配合单位", "协办单位": "配合单位", "完成时限": "完成时限",
-    "完成时间": "完成时限", "时间节点": "完成时限", "时限要求": "完成时限",
-}
+from bot.importer.messages import ImporterError
+from bot.importer.tables import CELL_BREAK
+
+MAX_BYTES = 20 * 1024 * 1024  # a .docx with photographs of seals may be a few MB
+MAX_TEXT_BYTES = 1024 * 1024  # plain text on disk: 300,000 characters in UTF-8 fit
+MAX_CHARS = 300_000
+MAX_DOCX_XML = 16 * 1024 * 1024  # a heavily formatted 300,000-character document is about 10 MB
+MAX_DOCX_UNPACKED = 48 * 1024 * 1024
+MAX_DOCX_PARTS = 2000
 
 
-class DocumentError(ValueError):
-    """The document cannot be read; the message says why, in Chinese then English."""
+class DocumentError(ImporterError):
+    """The document cannot be read; the message says why."""
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
 def decode(data: bytes) -> str:
@@ -26,26 +39,26 @@ def decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DocumentError("无法识别文件编码(仅支持 UTF-8 与 GB18030) / "
-                        "Unknown text encoding (UTF-8 and GB18030 are supported)")
+    raise DocumentError("error.encoding")
 
 
 def _table_lines(table) -> list[str]:
-    """A 分工 table becomes one labelled line per row ("任务：…；牵头单位：…"), other tables
-    one line per row with cells joined by spaces; cell text is kept verbatim for the quotes."""
-    rows = [[cell.text.strip() for cell in row.cells] for row in table.rows]
-    if not rows:
-        return []
-    header = [TABLE_LABELS.get(cell.replace(" ", "")) for cell in rows[0]]
-    if "任务" in header and any(h in ("牵头单位", "责任单位") for h in header):
-        lines = []
-        for row in rows[1:]:
-            parts = [f"{label}：{cell}" for label, cell in zip(header, row, strict=False)
-                     if label and cell]
-            if parts:
-                lines.append("；".join(parts))
-        return lines
-    return [" ".join(dict.fromkeys(c for c in row if c)) for row in rows]
+    """A table, one line per row with cells between "|" (read back by tables.py); a cell's own
+    lines joined by CELL_BREAK. Cells merged across columns appear once, merged down the rows
+    in every row they cover (python-docx repeats them), so each row stands on its own."""
+    lines = []
+    for row in table.rows:
+        cells = []
+        previous = None
+        for cell in row.cells:
+            if previous is not None and cell._tc is previous:
+                continue  # one cell spanning several columns
+            previous = cell._tc
+            text = CELL_BREAK.join(p.text.strip() for p in cell.paragraphs if p.text.strip())
+            cells.append(text.replace("|", "｜"))
+        if any(cells):
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -78,6 +91,18 @@ class _Numbering:
     def __init__(self, document) -> None:
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}
         self.counts: dict[str, list[int]] = {}
+        # numbering a paragraph style carries, by style id, read once (python-docx's own style
+        # lookup scans every style for each paragraph)
+        self.style_numbering: dict[str, object] = {}
+        W = self.W
+        try:
+            for style in document.styles.element.findall(f"{W}style"):
+                ppr = style.find(f"{W}pPr")
+                num_pr = ppr.find(f"{W}numPr") if ppr is not None else None
+                if num_pr is not None:
+                    self.style_numbering[style.get(f"{W}styleId")] = num_pr
+        except (KeyError, NotImplementedError, AttributeError):
+            pass
         try:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
@@ -103,12 +128,11 @@ class _Numbering:
 
     def prefix(self, paragraph) -> str:
         W = self.W
-        num_pr = None
-        for holder in (paragraph._p.pPr, getattr(paragraph.style, "element", None)):
-            ppr = holder if holder is None or holder.tag.endswith("pPr") else holder.find(f"{W}pPr")
-            if ppr is not None and ppr.find(f"{W}numPr") is not None:
-                num_pr = ppr.find(f"{W}numPr")
-                break
+        ppr = paragraph._p.pPr
+        num_pr = ppr.find(f"{W}numPr") if ppr is not None else None
+        if num_pr is None and self.style_numbering:
+            style = ppr.find(f"{W}pStyle") if ppr is not None else None
+            num_pr = self.style_numbering.get(style.get(f"{W}val") if style is not None else "")
         if num_pr is None:
             return ""
         num_id = num_pr.find(f"{W}numId")
@@ -132,18 +156,37 @@ class _Numbering:
         return text
 
 
-def read_docx(path: Path) -> str:
+def check_docx(path: Path) -> None:
+    """Refuse a .docx that would unpack to more than the limits (a "zip bomb"), from the sizes
+    its directory declares; zipfile never inflates a part past its declared size."""
     try:
-        import docx
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
-    except ImportError as exc:  # pragma: no cover - python-docx is a declared dependency
-        raise DocumentError("读取 .docx 需要 python-docx / python-docx is needed for .docx") from exc
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError("error.docx_open", reason=str(exc)) from exc
+    if len(parts) > MAX_DOCX_PARTS:
+        raise DocumentError("error.docx_parts", count=len(parts), limit=MAX_DOCX_PARTS)
+    xml = sum(p.file_size for p in parts if p.filename.endswith((".xml", ".rels")))
+    total = sum(p.file_size for p in parts)
+    if xml > MAX_DOCX_XML:
+        raise DocumentError("error.docx_too_large", size=_size(xml), limit=_size(MAX_DOCX_XML))
+    if total > MAX_DOCX_UNPACKED:
+        raise DocumentError("error.docx_too_large", size=_size(total),
+                            limit=_size(MAX_DOCX_UNPACKED))
+
+
+def read_docx(path: Path) -> str:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    check_docx(path)
     try:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types for a broken package
-        raise DocumentError(f"无法打开 .docx 文件 / Cannot open the .docx file: {exc}") from exc
+        raise DocumentError("error.docx_open", reason=str(exc)) from exc
     lines: list[str] = []
+    chars = 0
     numbering = _Numbering(document)
     # Body order matters: a table sits after the item it distributes.
     for block in document.element.body.iterchildren():
@@ -153,6 +196,11 @@ def read_docx(path: Path) -> str:
             lines.append(numbering.prefix(paragraph) + paragraph.text)
         elif tag == "tbl":
             lines.extend(_table_lines(Table(block, document)))
+        else:
+            continue
+        chars += len(lines[-1]) if lines else 0
+        if chars > MAX_CHARS:
+            raise DocumentError("error.too_many_chars", limit=f"{MAX_CHARS:,}")
     return "\n".join(lines)
 
 
@@ -160,11 +208,22 @@ def read_document(path: str | Path) -> str:
     """The document's text, lines as in the source; raises DocumentError with a clear reason."""
     path = Path(path)
     if not path.is_file():
-        raise DocumentError(f"找不到文件 / No such file: {path}")
-    if path.suffix.lower() == ".docx":
+        raise DocumentError("error.no_file", path=str(path))
+    size = path.stat().st_size
+    docx_file = path.suffix.lower() == ".docx" or (size >= 4 and _is_zip(path))
+    limit = MAX_BYTES if docx_file else MAX_TEXT_BYTES
+    if size > limit:
+        raise DocumentError("error.too_large", path=path.name, size=_size(size), limit=_size(limit))
+    if docx_file:
         return read_docx(path)
     if path.suffix.lower() == ".doc":
-        raise DocumentError("不支持旧版 .doc,请另存为 .docx 或纯文本 / "
-                            "Old .doc files are not supported: save as .docx or plain text")
+        raise DocumentError("error.old_doc")
     text = decode(path.read_bytes())
+    if len(text) > MAX_CHARS:
+        raise DocumentError("error.too_many_chars", limit=f"{MAX_CHARS:,}")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"

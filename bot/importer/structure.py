@@ -17,7 +17,8 @@ NUMBERING = [
 ]
 WENHAO_RE = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[［](?P<y>\d{4})[〕\]］]\s*\d+\s*号")
 DATE_LINE_RE = re.compile(r"^\s*(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*(印发)?\s*$")
-META_DATE_RE = re.compile(r"(?:成文日期|发布日期|公文生成日期|印发日期)\s*[:：]\s*(\d{4})-(\d{2})-(\d{2})")
+META_DATE_RE = re.compile(r"(?:成文日期|发布日期|公文生成日期|印发日期|发布时间|发文日期|生成日期)\s*[:：]?\s*"
+                          r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
 TITLE_RE = re.compile(r"^[^，,。；;：:]{4,60}(?:实施方案|工作方案|分工方案|行动方案|方案|意见|通知|计划|办法|规划)$")
 NATIONAL_RE = re.compile(r"^(国发|国办发|国办函|国函|中发|中办发)")
 OPEN = "（(“《〔[【‘"
@@ -60,10 +61,16 @@ def read_header(lines: list[str], issued: dt.date | None) -> Header:
     text = "\n".join(lines)
     m = WENHAO_RE.search(text)
     document = m.group(0) if m else None
-    body_start = next((i for i, line in enumerate(lines)
+    # A covering notice (通知) signed and dated before the plan it sends: the plan starts after
+    # the notice's date line; what the notice asks of "各责任单位" is not the plan's duties.
+    after = _after_notice(lines)
+    body_start = next((i for i, line in enumerate(lines[after:], after)
                        if (n := numbering(line.strip())) and n[0] == 0 and n[1] == "一"), None)
     if body_start is None:  # no 一、: the first numbered line, else after the addressee line
-        body_start = next((i for i, line in enumerate(lines) if numbering(line.strip())), None)
+        body_start = next((i for i, line in enumerate(lines[after:], after)
+                           if numbering(line.strip())), None)
+    if body_start is None and after:
+        body_start = after
     if body_start is None:
         body_start = next((i + 1 for i, line in enumerate(lines[:30])
                            if line.strip().endswith(("：", ":"))), 0)
@@ -94,6 +101,25 @@ def read_header(lines: list[str], issued: dt.date | None) -> Header:
     city = None if national else _city(text)
     return Header(document, issued, issued_from, title, "national" if national else "local",
                   city, body_start)
+
+
+def _after_notice(lines: list[str]) -> int:
+    """The index after a covering notice's date line (and its 此件公开发布 line) when a plan
+    follows it; 0 when the document is not a notice with a plan after it."""
+    for i, line in enumerate(lines[:200]):
+        text = line.strip()
+        if not (DATE_LINE_RE.match(text) or DATE_LINE_RE.match(text.split(" ")[-1])):
+            continue
+        j = i + 1
+        while j < len(lines) and (not lines[j].strip() or re.match(r"^[（(]此件.{0,8}[）)]$",
+                                                                    lines[j].strip())):
+            j += 1
+        rest = lines[j:]
+        if sum(1 for ln in rest if ln.strip()) >= 3 and any(
+                numbering(ln.strip()) or "|" in ln or "\t" in ln for ln in rest):
+            return j
+        return 0
+    return 0
 
 
 def _city(text: str) -> str | None:

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.importer.messages import Msg, msg
 
 AT_LEAST_BEFORE = ("不低于", "不少于", "至少", "超过", "达到", "达", "提高到", "提升到", "提高至",
                    "提升至", "增加到", "增至", "建成", "建设", "培育", "新增", "累计", "突破",
-                   "稳定在", "保持在", "力争")
+                   "稳定在", "保持在", "力争", "增长", "提高", "提升", "下降")
 AT_MOST_BEFORE = ("不高于", "不超过", "控制在", "降低到", "降低至", "降至", "低于", "少于")
 AT_LEAST_AFTER = ("以上", "及以上")
 AT_MOST_AFTER = ("以下", "以内", "及以下")
@@ -25,14 +28,27 @@ UNITS = ("个百分点", "个学时", "个课时", "个工作日", "%", "％", "
          "倍", "间", "家次", "所学校", "种", "类", "个县", "个城市")
 
 _before = "|".join(sorted(AT_LEAST_BEFORE + AT_MOST_BEFORE, key=len, reverse=True))
+# Verbs that make something, with what they make between them and the number: "新建5G基站2600个",
+# "累计建成示范社区100个": the count is the target even without 以上.
+_MAKES = ("建成|新建|建设|培育|创建|打造|新增|新改造|改造|完成|认定|招收|培训|实施|引进|新培育|推广|"
+          "建立|设立|遴选|评选|布局|布设|招聘|选树|培养|扶持|支持")
+# A number of times or a span of time is how often or how long, not something to reach:
+# "每年至少1个月", "每学期至少开展1次".
+_DURATION_AFTER = re.compile(r"^(?:月|天|日|周|小时|年|分钟|学时)")
+_FREQUENCY = re.compile(r"每(?:个)?(?:年|学期|学年|季度|季|月|周|天|日|半年|两周|人|生|班|校)")
 # A verb may stand between the direction word and the number: "至少组织100名", "至少配备1名".
 _verbs = "组织|配备|建成|建设|培训|开展|参加|安排|设置|开设|完成|招收|培养|达到|新建"
 _units = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 _after = "|".join(sorted(AT_LEAST_AFTER + AT_MOST_AFTER + ABOUT_AFTER, key=len, reverse=True))
+MAKES_RE = re.compile(
+    rf"(?P<pre>{_MAKES})(?P<what>[^，,；;。：:、\d（(]{{0,15}}?|[^，,；;。：:、]{{0,6}}?\d+[A-Za-z][^，,；;。：:、\d]{{0,10}}?)"
+    rf"(?P<num>\d+(?:\.\d+)?)\s*(?P<mag>万|亿)?(?P<unit>{{units}})(?P<post>{{after}})?"
+)
 TARGET_RE = re.compile(
     rf"(?P<pre>{_before})?(?:{_verbs})?\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<mag>万|亿)?(?P<unit>{_units})"
     rf"(?P<post>{_after})?"
 )
+MAKES_RE = re.compile(MAKES_RE.pattern.replace("{units}", _units).replace("{after}", _after))
 RATIO_RE = re.compile(
     rf"(?P<metric>师生比|生师比|比例|比)?(?:按)?(?:为)?(?P<pre>{_before})?\s*"
     r"(?P<a>\d+)\s*[:：]\s*(?P<b>\d+)(?P<post>以上|以下|以内)?"
@@ -47,14 +63,25 @@ class Target:
     unit: str
     direction: str  # at_least | at_most
     text: str
-    review: str | None = None
+    review: Msg | None = None
+    metric: str | None = None  # what is counted, when the words around the number say it
 
 
+def _not_a_goal(text: str, m: re.Match[str]) -> bool:
+    """A duration ("1个月"), a frequency ("每学期至少开展1次"), a range ("3—12个月")."""
+    after = text[m.end():]
+    if m.group("unit") == "个" and _DURATION_AFTER.match(after):
+        return True
+    frequency = m.group("unit") in ("次", "节", "学时", "课时", "个学时", "个课时")
+    return frequency and bool(_FREQUENCY.search(text[max(0, m.start() - 12):m.start()]))
+
+
+@lru_cache(maxsize=8192)
 def find_targets(text: str) -> list[Target]:
     out: list[Target] = []
     for m in TARGET_RE.finditer(text):
         pre, post = m.group("pre"), m.group("post")
-        if not (pre or post):
+        if not (pre or post) or _not_a_goal(text, m):
             continue
         if text[max(0, m.start() - 2):m.start()] == "最高" or (pre and "最高" in text[max(0, m.start() - 3):m.start()]):
             continue  # "最高不超过15万元的贷款": a cap on an entitlement, not a goal
@@ -68,14 +95,33 @@ def find_targets(text: str) -> list[Target]:
         review = None
         if post in AT_MOST_AFTER or pre in AT_MOST_BEFORE:
             direction = "at_most"
-            review = "上限型指标(不超过/以内):进度按达成比例计算不适用,请核对"
+            review = msg("review.cap_target")
         else:
             direction = "at_least"
         if post in ABOUT_AFTER:
-            review = "约数(左右):请核对目标值"
+            review = msg("review.about_target")
         unit = (m.group("mag") or "") + m.group("unit")
         out.append(Target(m.start(), m.end(), value, unit.replace("％", "%"), direction,
                           m.group(0), review))
+    for m in MAKES_RE.finditer(text):
+        if any(t.start <= m.start("num") < t.end for t in out) or _not_a_goal(text, m):
+            continue
+        if re.match(r"\s*[—–-]", text[m.end():]) or text[m.end():m.end() + 1] == "的":
+            continue
+        value = float(m.group("num"))
+        if value <= 0:
+            continue
+        post = m.group("post")
+        direction = "at_most" if post in AT_MOST_AFTER else "at_least"
+        review = msg("review.cap_target") if direction == "at_most" else (
+            msg("review.about_target") if post in ABOUT_AFTER else None)
+        unit = (m.group("mag") or "") + m.group("unit")
+        what = m.group("what").strip()
+        if not what:  # "建设50所高水平高等职业学校": what is counted follows the number
+            after = re.match(r"[^，,；;。、和及（(]{2,20}", text[m.end():])
+            what = after.group(0) if after else ""
+        out.append(Target(m.start("num"), m.end(), value, unit.replace("％", "%"), direction,
+                          text[m.start("num"):m.end()], review, what or None))
     for m in RATIO_RE.finditer(text):
         if not (m.group("pre") or m.group("post") or m.group("metric")):
             continue
@@ -90,6 +136,6 @@ def find_targets(text: str) -> list[Target]:
         # teacher per 1000 students) is a ceiling on N, and the other way round.
         direction = "at_most" if floor == (a < b) else "at_least"
         out.append(Target(m.start("a"), m.end(), float(b), f"{a}:N", direction, m.group(0),
-                          f"比例指标 {a}:{b}:记为 N={b}({'不超过' if direction == 'at_most' else '不低于'}),"
-                          "请核对计量方式"))
+                          msg("review.ratio_at_most" if direction == "at_most" else
+                              "review.ratio_at_least", a=a, b=b)))
     return sorted(out, key=lambda t: t.start)

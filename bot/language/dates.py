@@ -77,6 +77,7 @@ __all__ = [
     "format_date_en",
     "format_date_zh",
     "parse_deadline",
+    "split_deadline",
     "warm_up",
 ]
 
@@ -936,15 +937,34 @@ _ZH_SUFFIX = re.compile(
     r"(?:之前|以前|前|截止|截至|为止|止|完成|办结|结束|到期|上报|报送|提交|(?<=\d)内)$"
 )
 _ZH_BEFORE = frozenset({"之前", "以前", "前"})
-# Times of day do not change a deadline day: 6月30日24时前, 周五下午5点, 明天下班前.
+# Lead-in words: what officials put before a date without changing it. A class, not a list of
+# phrases: hedges (原则上, 一般, 暂定), modal and planning verbs (将, 应, 须, 拟, 计划, 力争, 确保)
+# and prepositions of time (于, 在, 定于), in any combination ("原则上应于", "拟定于", "计划将在"):
+# the cleaning loop strips them one by one.
+_ZH_LEAD = re.compile(
+    r"(?:原则上|原则|一般来说|一般|通常|大致|大约|基本上|基本|初步|暂定|暂|初定|预定|拟定|拟|将要|将"
+    r"|必须|务必|确保|应当|应该|应|须|需要|需|要|可以|可|会|能|计划|预计|力争|争取|定|统一|均|全部"
+    r"|各单位|各部门|请各|请|于|在)[:]?"
+)
+# Times of day do not change a deadline day: 6月30日24时前, 6月30日24:00时前, 周五下午5点,
+# 17:30, 明天下班前.
 _ZH_TIME = re.compile(
     r"(?:(?:上午|下午|晚上|中午|早上|凌晨|傍晚)?(?:\d{1,2}|[零一二两三四五六七八九十]{1,3})"
-    r"(?::\d{2}|[点时](?:\d{1,2}分?|半|整)?)|下班|上班|中午|晚上|上午|下午|当天|当日)$"
+    r"(?:[:∶]\d{2}(?:[:∶]\d{2})?(?:时|点|分)?|[点时](?:\d{1,2}分?|半|整|钟)?)"
+    r"|下班|上班|中午|晚上|上午|下午|当天|当日)$"
 )
 _ZH_WEEKDAY_NOTE = re.compile(r"\((?:星期|周|礼拜)(?P<wd>[一二三四五六日天])\)")
 _EN_PREFIX = re.compile(
     r"(?:(?P<before>before|prior to)|by|until|till|due(?: by| on| date)?|deadline|no later than"
     r"|not later than|on or before|(?:at the )?latest by|on|the)\b:? *"
+)
+# English lead-ins, as a class: hedges ("in principle", "tentatively"), modal and planning verbs
+# ("will", "should be", "is expected to be completed") and "at"/"around" before the date.
+_EN_LEAD = re.compile(
+    r"(?:in principle|in general|generally|normally|usually|tentatively|provisionally|roughly"
+    r"|approximately|around|about|at|will|shall|should|must|would|can|to|be|is|are|get|got"
+    r"|(?:is |are )?(?:expected|planned|scheduled|set|due|aimed|targeted|hoped)(?: to| for)?"
+    r"|(?:be )?(?:done|completed|finished|delivered|submitted|ready|closed))\b:? *"
 )
 _EN_SUFFIX = re.compile(
     r"(?:^| )(?:at the latest|latest|eod|cob|end of (?:the )?day|close of business|(?:at )?"
@@ -956,6 +976,7 @@ _EN_WEEKDAY_LEAD = re.compile(  # "thu, 30 june", "thu 2022-06-30"; not "friday 
     r"|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
 )
 _EN_WORD = re.compile(r"[a-z]{2,}")
+_LEADING = (_ZH_PREFIX, _ZH_LEAD, _EN_PREFIX, _EN_LEAD)  # matched at the start, the rest at the end
 
 
 class _Cleaned(NamedTuple):
@@ -969,7 +990,7 @@ def _clean(raw: str) -> _Cleaned:
     s = unicodedata.normalize("NFKC", raw).lower()  # full-width digits, （）, ／ -> ASCII
     is_zh = bool(_CJK.search(s))
     if is_zh:  # 以内/之内 = 内 ("三个月以内"); spaces carry no meaning in Chinese
-        s = re.sub(r"\s+", "", s).replace("以内", "内").replace("之内", "内")
+        s = _simplified(re.sub(r"\s+", "", s)).replace("以内", "内").replace("之内", "内")
     else:
         s = " ".join(s.split())
     note = (
@@ -982,13 +1003,14 @@ def _clean(raw: str) -> _Cleaned:
         wd = note["wd"]
         stated = _WEEKDAY_ZH[wd] if is_zh else _EN_WEEKDAY[wd[:3]]
         s = s[: note.start()] + s[note.end() :]
-    strippers = (_ZH_PREFIX, _ZH_SUFFIX, _ZH_TIME) if is_zh else (_EN_PREFIX, _EN_SUFFIX)
+    strippers = ((_ZH_PREFIX, _ZH_LEAD, _ZH_SUFFIX, _ZH_TIME) if is_zh
+                 else (_EN_PREFIX, _EN_LEAD, _EN_SUFFIX))
     before = False
     while True:  # strip until nothing changes: "在6月30日24时前完成" takes four rounds
         old = s
         s = s.strip(_EDGE_PUNCT)
         for pat in strippers:
-            m = pat.match(s) if pat in (_ZH_PREFIX, _EN_PREFIX) else pat.search(s)
+            m = pat.match(s) if pat in _LEADING else pat.search(s)
             if m is None or m.end() - m.start() >= len(s):
                 continue  # never strip everything: "当天" alone is the date itself
             if is_zh:
@@ -998,6 +1020,60 @@ def _clean(raw: str) -> _Cleaned:
             s = (s[: m.start()] + s[m.end() :]).strip()
         if s == old:
             return _Cleaned(s, is_zh, before, stated)
+
+
+@functools.cache
+def _t2s() -> Callable[[str], str]:
+    import opencc  # lazy: ~8 ms to load its dictionaries; warm_up() pays it at start
+
+    return opencc.OpenCC("t2s").convert
+
+
+def _simplified(text: str) -> str:
+    """Traditional characters as simplified ones (下週五, 三個月內, 國慶節前, 於): every rule then
+    reads both, and no rule needs a traditional twin. Only called on Chinese text."""
+    return _t2s()(text)
+
+
+# An explicit date in brackets after a phrase ("下周五（6月30日）前", "next Friday (30 June)"):
+# the explicit date wins. A bracketed weekday ("6月30日（星期四）") is a note on the date before it
+# and is read by _clean, since a bare weekday is no explicit date.
+_BRACKET = re.compile(r"[(\[【〔]([^()\[\]【】〔〕]{1,40})[)\]】〕]")
+
+
+def _bracketed(text: str, today: dt.date) -> _Hit | None:
+    """(the bracketed explicit date, whether the words around it name another day), or None."""
+    s = unicodedata.normalize("NFKC", text)
+    m = _BRACKET.search(s)
+    if m is None:
+        return None
+    inner = _clean(m[1])
+    try:
+        hit = _read(inner, _Ctx(today, inner.before))
+    except _Refused:  # "（待定）", "（即日起）": no explicit date
+        return None
+    if hit is None or hit[1]:
+        return None
+    outer = _clean(s[: m.start()] + s[m.end() :])
+    if not outer.text:
+        return hit
+    try:
+        around = _read(outer, _Ctx(today, outer.before))
+    except (_Invalid, _Refused):
+        around = None
+    if around is None:
+        return None  # the words around it are no date phrase: "(6月30日) 经费未到位" is no deadline
+    return hit[0], around[0] != hit[0]
+
+
+def _unbracketed(text: str, today: dt.date) -> _Hit | None:
+    """A date followed by a bracketed remark that is no date ("6月30日前（含当日）")."""
+    s = unicodedata.normalize("NFKC", text)
+    m = _BRACKET.search(s)
+    if m is None:
+        return None
+    outer = _clean(s[: m.start()] + s[m.end() :])
+    return _read(outer, _Ctx(today, outer.before)) if outer.text else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -1077,7 +1153,8 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
         raise _unreadable(shown)
     cleaned = _clean(text)
     try:
-        hit = _read(cleaned, _Ctx(today, cleaned.before))
+        hit = (_bracketed(text, today) or _read(cleaned, _Ctx(today, cleaned.before))
+               or _unbracketed(text, today))
     except _Invalid as exc:
         raise DeadlineError(
             f"日期“{shown}”不存在：{exc.zh}。", f"The date “{shown}” does not exist: {exc.en}."
@@ -1106,6 +1183,43 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
     return Deadline(day, format_date_zh(day), format_date_en(day), ambiguous)
 
 
+def split_deadline(text: str, now: dt.datetime) -> tuple[Deadline, str]:
+    """A deadline at the start of `text` and what follows it (the reason of an /extend): the
+    longest run of leading words that reads as a date, so "end of July because the survey is
+    late" gives 31 July and "because the survey is late". Chinese written without a space
+    ("9月底前场地未完工") is tried character by character within the first word. A reading that
+    needs no confirmation wins over a longer one that does. What follows is returned as typed.
+    Raises the refusal of the whole text when no beginning of it reads as a date."""
+    spans = [m.span() for m in re.finditer(r"\S+", text)]
+    if not spans:
+        return parse_deadline(text, now), ""
+    cuts = [end for _, end in reversed(spans)]
+    first_start, first_end = spans[0]
+    if _CJK.search(text[first_start:first_end]):
+        cuts += range(first_end - 1, first_start, -1)
+    hits: list[tuple[Deadline, int]] = []
+    for cut in cuts:
+        head = text[:cut]
+        if len(head.strip()) > MAX_INPUT_CHARS:
+            continue
+        try:
+            hits.append((parse_deadline(head, now), cut))
+        except DeadlineError:
+            continue
+    if not hits:
+        parse_deadline(text[first_start:first_end], now)  # raises: the first word's refusal
+        raise _unreadable(text[first_start:first_end])
+    # The longest reading that needs no confirmation (else the longest at all) names the day;
+    # the shortest words giving that same day leave the most to the reason ("by Friday the…").
+    # Only whole words are given back: "9月底前场地…" keeps its longest reading.
+    clear = [h for h in hits if not h[0].ambiguous] or hits
+    word_ends = {end for _, end in spans}
+    deadline, cut = clear[0]
+    if cut in word_ends:
+        deadline, cut = [h for h in clear if h[0].date == deadline.date and h[1] in word_ends][-1]
+    return deadline, text[cut:].strip()
+
+
 def warm_up() -> None:
     """Pay the lazy loading (cn2an import, dateparser import and English data) at bot start,
     so the first user does not wait ~300 ms."""
@@ -1113,5 +1227,6 @@ def warm_up() -> None:
     _num("十二")
     _via_dateparser("30 June", now.date())
     festival_date(Festival.SPRING_FESTIVAL, now.year)  # imports lunar-python
+    _simplified("下週五")  # loads OpenCC's dictionaries
     for sample in ("6月底前", "三个月内", "下周五", "end of June", "next Friday"):
         parse_deadline(sample, now)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from bot.domain.task import Task
 from bot.errors import DubanError
+from bot.language.commandline import normalise
 
 SKIP_WORDS = frozenset({"无", "跳过", "没有", "略", "-", "—", "skip", "none", "no", "n/a"})
 # Plain ASCII numbers only (after NFKC): float() would also take 'nan', '1e309' or '²'.
@@ -27,14 +28,7 @@ STATE_WORDS = {
 }
 
 
-# The full-width forms a Chinese input method types (U+FF01-FF5E) and its space, as ASCII;
-# nothing else (NFKC would also turn ² into 2 or ﬁ into fi).
-_FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
-
-
-def normal(text: str) -> str:
-    """Full-width letters, digits and signs as their ASCII forms (Ｔ１６ -> T16, ６０％ -> 60%)."""
-    return text.translate(_FULL_WIDTH)
+normal = normalise  # one rule for every command's words (bot.language.commandline)
 
 
 def parse_state(text: str) -> str | None:
@@ -100,9 +94,12 @@ def parse_progress_word(task: Task, word: str, counted: bool | None = None) -> R
     return ReportInput(percent=int(number)) if number.is_integer() else None
 
 
-def _flags(words: list[str]) -> tuple[list[str], float | None, str | None]:
-    """Take '--value 23' and '--unit 晋江市' out of the words (the rest stay in order)."""
+def _flags(words: list[str], raw: list[str]) -> tuple[list[str], list[str], float | None,
+                                                      str | None]:
+    """Take '--value 23' and '--unit 晋江市' out of the words (the rest stay in order, with the
+    same words as typed beside them)."""
     rest: list[str] = []
+    rest_raw: list[str] = []
     value: float | None = None
     unit: str | None = None
     i = 0
@@ -120,39 +117,43 @@ def _flags(words: list[str]) -> tuple[list[str], float | None, str | None]:
             i += 2
             continue
         rest.append(words[i])
+        rest_raw.append(raw[i])
         i += 1
-    return rest, value, unit
+    return rest, rest_raw, value, unit
 
 
-def parse_report_args(task: Task, words: list[str]) -> ReportInput:
+def parse_report_args(task: Task, words: list[str], raw: list[str] | None = None
+                      ) -> ReportInput:
     """The words after the task id in '/report T12 60 已完成初稿': progress, then the note.
+    `words` are read (normalised: "６０％" is 60%); the note is taken from `raw`, the same words
+    as typed (the Chinese comma "，" stays a Chinese comma).
 
     '/report T06 - --value 23 --unit 晋江市': '-' for no percent, a county unit's value; with
     --value the number is a count, never ambiguous."""
-    words, flag_value, unit = _flags(words)
+    words, raw, flag_value, unit = _flags(words, raw if raw is not None else words)
     if flag_value is not None or unit is not None:
         first = ReportInput()
         if words and words[0] == "-":
-            words = words[1:]
+            words, raw = words[1:], raw[1:]
         elif flag_value is None:  # '--unit 德化县' alone: the first word is the unit's value
             if not words:
                 raise DubanError("report_usage")
             first = parse_progress_word(task, words[0], counted=True) or ReportInput()
             if first.value is None:
                 raise DubanError("progress_unreadable", word=words[0])
-            words = words[1:]
+            words, raw = words[1:], raw[1:]
         # with --value given, whatever words remain are the note
         return ReportInput(first.percent, first.state,
                            flag_value if flag_value is not None else first.value,
-                           " ".join(words).strip(), unit)
+                           " ".join(raw).strip(), unit)
     if not words:
         raise DubanError("report_usage")
     first = parse_progress_word(task, words[0])
     if first is None:
         raise DubanError("progress_unreadable", word=words[0])
-    rest = words[1:]
+    rest, rest_raw = words[1:], raw[1:]
     state = first.state
     if rest and state is None and parse_state(rest[0]):  # '/report T12 30 受阻 经费未到位'
-        state, rest = parse_state(rest[0]), rest[1:]
-    return ReportInput(first.percent, state, first.value, " ".join(rest).strip(),
+        state, rest_raw = parse_state(rest[0]), rest_raw[1:]
+    return ReportInput(first.percent, state, first.value, " ".join(rest_raw).strip(),
                        ambiguous=first.ambiguous)

@@ -65,11 +65,14 @@ def known_years() -> range:
     return range(min(years), max(years) + 1)
 
 
-def add_workdays(start: date, n: int) -> date:
-    """The n-th working day after `start` (start itself does not count; n = 0 gives start).
+def add_workdays(start: date, n: int, *, strict: bool = True) -> date:
+    """The n-th working day after `start` (start itself does not count; n = 0 gives start): the
+    one count of "N个工作日内" for deadlines (bot.dates) and for 签收 (bot.notices), so a notice
+    saying "2 个工作日内签收" is late exactly when `parse-date 2个工作日内` has passed.
 
     Make-up working days (调休, often a Saturday or Sunday) count; official holidays do not.
-    Raises CalendarUnknown when the count reaches a year the calendar does not know.
+    Raises CalendarUnknown when the count reaches a year the calendar does not know; with
+    `strict=False` (a notice already sent must get some answer) it counts Monday to Friday there.
     """
     if n < 0:
         raise ValueError("n must not be negative")
@@ -77,7 +80,7 @@ def add_workdays(start: date, n: int) -> date:
     day = start
     while n > 0:
         day += timedelta(days=1)
-        if day.year not in known:
+        if day.year not in known and strict:
             raise CalendarUnknown(day.year, known)
         if is_workday(day):
             n -= 1
@@ -133,3 +136,16 @@ def festival_date(festival: Festival, year: int) -> date:
     else:
         term = lunar.Lunar.fromYmd(year, *_LUNAR_FESTIVALS[festival]).getSolar()
     return date(term.getYear(), term.getMonth(), term.getDay())
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (the official calendar; Monday to
+    Friday past the years it knows)."""
+    days, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        try:
+            days += is_workday(day)
+        except CalendarUnknown:
+            days += day.weekday() < 5
+    return days

@@ -27,13 +27,14 @@ def score_rows(scores: list[DeptScore], lang: str) -> list[list[str]]:
         cells = [t("score_cell", lang, html=False, count=_num(line.count),
                    points=f"{line.points:+.1f}".replace("+0.0", "0"))
                  for line in s.lines]
-        rows.append([str(rank), field(s.dept, "dept", lang), _num(s.base), *cells, _num(s.score),
+        rows.append([str(rank), field(s.dept, "dept_short", lang), _num(s.base), *cells,
+                     _num(s.score),
                      field(vars(s.grade), "grade", lang)])
     return rows
 
 
 def rules_text(rules: Rules, lang: str) -> str:
-    grades = "、".join(f"{field(vars(g), 'grade', lang)}≥{g.min:g}"
+    grades = t("list_sep", lang, html=False).join(f"{field(vars(g), 'grade', lang)} ≥ {g.min:g}"
                       for g in sorted(rules.grades, key=lambda g: -g.min))
     values = {key: getattr(rules, key) for key in (*RULE_KEYS, "overdue_cap_per_item")}
     return t("score_rules", lang, html=False, grades=grades, **values)

@@ -243,10 +243,30 @@ def record_report(
     elif state == "in_progress" and effective >= 100:
         effective = 99  # said to be still in progress: a measurement at target is not a claim
     event = Event.CLAIM if state == "done" or effective >= 100 else Event.PROGRESS
+    same = _repeated(previous, user_id=user_id, now=now, kind=event.value, percent=effective,
+                     state=state, value=value, note=(note or "").strip(), unit=unit)
+    if same is not None:  # the same /report sent twice (a double tap, a resend): recorded once
+        return Recorded(same, task, _status(db, task, period, now), duplicate=True)
     return transition(db, task, event, user_id=user_id, now=now, update_key=update_key,
                       note=note, source=source, percent=effective, work=state, value=value,
                       reason=(note or "").strip(), period=period, who=who, origin=origin,
                       columns={"unit": unit, "unit_value": unit_value})
+
+
+DUPLICATE_WINDOW = timedelta(minutes=5)
+
+
+def _repeated(newest: dict[str, Any] | None, *, user_id: int, now: datetime,
+              **same: Any) -> dict[str, Any] | None:
+    """The occurrence's newest record, if it is this person's identical report of the last few
+    minutes: nothing happened to the task in between, so the second one says nothing new."""
+    if newest is None or newest["user_id"] != user_id or newest["revoked_at"]:
+        return None
+    if now - datetime.fromisoformat(newest["at"]) > DUPLICATE_WINDOW:
+        return None
+    stored = {"kind": newest["kind"], "percent": newest["percent"], "state": newest["state"],
+              "value": newest["value"], "note": newest["note"] or "", "unit": newest["unit"]}
+    return newest if stored == same else None
 
 
 def quotas_of(task: Task) -> dict[str, float]:
@@ -379,6 +399,27 @@ def request_extension(db: Database, *, user_id: int, task_ref: str | Task, due: 
                           "by": str(user_id), "from": current.isoformat()})
 
 
+def withdraw_extension(db: Database, *, user_id: int, task_ref: str | Task, now: datetime,
+                       version: int | None = None, update_key: str | None = None,
+                       who: Actor | None = None) -> tuple[Recorded, dict[str, str]]:
+    """The applicant takes back a pending extension request (the record and the request stay in
+    the history). Only the person who asked may: a colleague asks them, the coordinator decides.
+    Returns the record and the request withdrawn."""
+    task = find_task(db, task_ref)
+    pending = task_facts_now(db, task, now).pending_extension
+    period = pending.period if pending else None
+    _, _, snap = snapshot_of(db, task, now.date(), period)
+    asked = snap.extension
+    if not asked:
+        raise DubanError("no_extension_pending", task=task.id)
+    if asked.get("by") != str(user_id):
+        raise DubanError("extension_not_yours", task=task.id)
+    rec = act(db, event=Event.EXTEND_WITHDRAW, user_id=user_id, task_ref=task, now=now,
+              version=version, update_key=update_key, extra={"withdrawn": asked},
+              period=period, who=who)
+    return rec, asked
+
+
 def decide_extension(db: Database, *, user_id: int | None, task_ref: str | Task, approve: bool,
                      now: datetime, version: int | None, reason: str = "",
                      update_key: str | None = None, who: Actor | None = None) -> Recorded:
@@ -470,11 +511,23 @@ def undo_last(db: Database, *, user_id: int, now: datetime) -> dict[str, Any]:
     with db.atomic():
         newest = records.latest(db, row["task_id"], row["period"])
         if newest is None or newest["id"] != row["id"]:
-            raise DubanError("undo_reviewed", task=row["task_id"])
+            raise _undo_refusal(db, row["task_id"], newest)
         records.revoke(db, row["id"], at=now, by=user_id)
         records.refresh_latest(db, row["task_id"], row["period"])
         audit(db, at=now, actor=user_id, action="undo", entity="reports", entity_id=row["id"])
     return row
+
+
+def _undo_refusal(db: Database, task_id: str, newer: dict[str, Any] | None) -> DubanError:
+    """Why a report cannot be taken back: say what came after it and who did it (a colleague's
+    report is not the coordinator's handling)."""
+    if newer is None:
+        return DubanError("undo_nothing")
+    who = reporter_of(db, newer).get("name") or str(newer["user_id"] or "—")
+    if newer["kind"] in ("progress", "claim"):
+        return DubanError("undo_superseded", task=task_id, user=who)
+    return DubanError("undo_reviewed", task=task_id, user=who,
+                      change=Key(f"change.{newer['kind']}"))
 
 
 # ---------------------------------------------------------------- reading the record

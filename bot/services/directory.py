@@ -18,7 +18,7 @@ from bot.language.i18n import Names
 from bot.store import members as member_store
 from bot.store import meta as meta_store
 from bot.store import plan as plan_store
-from bot.store.audit import audit, recent
+from bot.store.audit import audit, entries, recent
 from bot.store.connection import utc_iso
 from bot.store.plan import Catalogue
 
@@ -189,8 +189,20 @@ def _named(db: Database, code: str | None) -> Names | str:
     return Names(zh=row["short"], en=row["name_en"]) if row else "—"
 
 
+REAPPLY_AFTER = timedelta(days=1)  # a refused applicant may ask again after this
+
+
+def refusals(db: Database, user_id: int) -> list[dict[str, Any]]:
+    """Earlier refusals of a person's applications, oldest first: {"at", "dept", "reason"}.
+    Read from the audit log, which keeps every decision with its reason."""
+    return [{"at": row["at"], "dept": row["detail"].get("dept"),
+             "reason": row["detail"].get("reason") or ""}
+            for row in entries(db, entity="members", entity_id=user_id, action="member.refuse")]
+
+
 def request_join(db: Database, *, user_id: int, dept_text: str, now: datetime,
-                 name: str | None = None, username: str | None = None) -> dict[str, Any]:
+                 name: str | None = None, username: str | None = None,
+                 lang: str | None = None) -> dict[str, Any]:
     """A liaison asks to join for a department; the coordinator decides.
 
     One application per person: asking again for the same department while it waits is refused
@@ -204,9 +216,19 @@ def request_join(db: Database, *, user_id: int, dept_text: str, now: datetime,
         raise DubanError("already_member", dept=_named(db, member["dept"]))
     if member and member["status"] == "pending" and member["dept"] == dept["code"]:
         raise DubanError("join_pending", dept=_named(db, dept["code"]))
+    if member and member["status"] == "refused":
+        last = (refusals(db, user_id) or [None])[-1]
+        if last and now - datetime.fromisoformat(last["at"]) < REAPPLY_AFTER:
+            again = datetime.fromisoformat(last["at"]) + REAPPLY_AFTER
+            raise DubanError("join_refused_recently", reason=last["reason"] or "—",
+                             at=f"{again.astimezone(now.tzinfo):%m-%d %H:%M}")
     check_join_rate(db, user_id, now)
-    return add_member(db, user_id=user_id, dept=dept["code"], role="liaison", now=now,
-                      actor=user_id, name=name, username=username, status="pending")
+    row = add_member(db, user_id=user_id, dept=dept["code"], role="liaison", now=now,
+                     actor=user_id, name=name, username=username, status="pending")
+    if lang and not row.get("lang"):  # the language Telegram reports, until they choose one
+        member_store.update(db, user_id, {"lang": lang})
+        row = {**row, "lang": lang}
+    return row
 
 
 JOINS_PER_HOUR = 3  # applications (new or replacing) one person may make in an hour
@@ -233,7 +255,7 @@ def join_still_pending(db: Database, user_id: int, dept: str) -> bool:
 
 
 def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
-                actor: int, expected_dept: str | None = None) -> dict[str, Any]:
+                actor: int, expected_dept: str | None = None, reason: str = "") -> dict[str, Any]:
     """Approve or refuse a pending request; refusing keeps the row (status 'refused').
 
     `expected_dept` is the department the coordinator saw on the card: if the application has
@@ -246,8 +268,9 @@ def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
     status = "active" if approve else "refused"
     with db.atomic():
         member_store.update(db, user_id, {"status": status, "updated_at": utc_iso(now)})
+        detail = {"dept": member["dept"]} | ({} if approve else {"reason": reason.strip()})
         audit(db, at=now, actor=actor, action="member.approve" if approve else "member.refuse",
-              entity="members", entity_id=user_id, detail={"dept": member["dept"]})
+              entity="members", entity_id=user_id, detail=detail)
     return {**member, "status": status}
 
 
@@ -268,6 +291,11 @@ def set_language(db: Database, *, user_id: int, lang: str, now: datetime) -> boo
 
 def liaisons_of(db: Database, dept: str) -> list[dict[str, Any]]:
     return member_store.liaisons_of(db, dept)
+
+
+def staffed_departments(db: Database) -> set[str]:
+    """The departments with at least one active liaison: the rest have nobody to tell."""
+    return member_store.staffed_departments(db)
 
 
 def coordinators(db: Database) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from bot.domain.facts import Facts, Notice, TaskFacts, TaskFold, fold_task, plan_facts, task_facts
 from bot.domain.task import Task
 from bot.store import deadlines as deadline_store
+from bot.store import members as member_store
 from bot.store import meta as meta_store
 from bot.store import notices as notice_store
 from bot.store import plan as plan_store
@@ -33,6 +34,12 @@ from bot.store import versions
 from bot.store.connection import utc_iso
 
 TRACK_FROM_KEY = "track_from"  # TRACK_FROM as configured, mirrored at start (apply_settings)
+
+
+def tracking_began(db: Database) -> datetime | None:
+    """When the plan was first loaded (the record begins), whatever TRACK_FROM says."""
+    began = meta_store.get(db, "tracking_began")
+    return datetime.fromisoformat(began) if began else None
 
 
 def tracking_start(db: Database, tz: tzinfo | None) -> date | None:
@@ -94,7 +101,8 @@ def facts_as_of(db: Database, at: datetime) -> Facts:
     facts = [task_facts(t, folds.get(t.id, empty), day, start) for t in tasks]
     notices = _notices(notice_store.unacknowledged(db, at))
     evidence = sum(f.evidence for f in facts)
-    return plan_facts(at, day, start, depts, facts, notices, evidence)
+    return plan_facts(at, day, start, depts, facts, notices, evidence,
+                      member_store.staffed_as_of(db, cut))
 
 
 # ---------------------------------------------------------------- kept for now
@@ -164,7 +172,9 @@ def facts_now(db: Database, now: datetime) -> Facts:
                 task, kept.folds.get(task.id, empty), day, start)
         facts.append(derived)
     evidence = sum(f.evidence for f in facts)
-    kept.facts = plan_facts(now, day, start, catalogue.departments, facts, kept.notices, evidence)
+    staffed = member_store.staffed_departments(db)
+    kept.facts = plan_facts(now, day, start, catalogue.departments, facts, kept.notices, evidence,
+                            staffed)
     kept.stamp = stamp
     return kept.facts
 

@@ -10,20 +10,21 @@ yellow, the third and later red (CHASE_COLOURS).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
 from bot.domain.lifecycle import Event, State
 from bot.domain.task import Task
 from bot.errors import DubanError
-from bot.language.workdays import is_workday
+from bot.language.workdays import add_workdays
 from bot.services.commands import act, snapshot_of, transition
 from bot.services.directory import find_task
 from bot.store import notices as store
 from bot.store import outbox, records
+from bot.store.records import acknowledged_since
 
 ASSIGN, CHASE = "assign", "chase"
 
@@ -39,11 +40,19 @@ class Notice:
     acked_at: str | None
     acked_by: int | None
     message_id: int | None
+    chat_id: int | None = None
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Notice:
         return cls(row["id"], row["kind"], row["dept"], tuple(json.loads(row["tasks"])),
-                   row["colour"], row["at"], row["acked_at"], row["acked_by"], row["message_id"])
+                   row["colour"], row["at"], row["acked_at"], row["acked_by"], row["message_id"],
+                   row.get("chat_id"))
+
+
+class Acknowledged(NamedTuple):
+    notice: Notice  # the notice signed
+    tasks: list[str]  # its tasks acknowledged now
+    also: list[Notice]  # older or newer notices of the department settled by the same 签收
 
 
 def get(db: Database, notice_id: int) -> Notice | None:
@@ -122,17 +131,20 @@ def enqueue_unposted(db: Database, now: datetime) -> int:
 
 
 def unassigned(db: Database, tasks: list[Task], today: date) -> list[Task]:
-    """One-off tasks nobody has assigned, reported on or acted on yet: the 交办 a first start
-    (or a newly seeded task) owes its department."""
-    one_off = [task for task in tasks if not task.recurring]
-    seen = records.tasks_with_records(db, [task.id for task in one_off])
-    return [task for task in one_off if task.id not in seen]
+    """Tasks nobody has assigned, reported on or acted on yet: the 交办 a first start (or a newly
+    seeded task) owes its department. A recurring duty is assigned once, when first tracked: its
+    交办 record falls in the occurrence of that day, and later occurrences continue a duty
+    already signed for (bot.lifecycle.initial)."""
+    seen = records.tasks_with_records(db, [task.id for task in tasks])
+    return [task for task in tasks if task.id not in seen]
 
 
 def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
-                update_key: str | None = None) -> tuple[Notice, list[str]]:
-    """签收 a notice: an `ack` on each of its tasks that is still open. Returns the notice and
-    the tasks acknowledged. A second 签收 of the same notice changes nothing."""
+                update_key: str | None = None) -> Acknowledged:
+    """签收 a notice: an `ack` on each of its tasks that is still open. Every other notice of the
+    department that then has no task left to sign (four chases of one task: the newest signed
+    settles the three before it) counts as signed too. A second 签收 of the same notice changes
+    nothing."""
     notice = get(db, notice_id)
     if notice is None:
         raise DubanError("button_expired")
@@ -151,9 +163,38 @@ def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
                 update_key=f"{update_key}:{task_id}" if update_key else None)
             acked.append(task_id)
         store.mark_acknowledged(db, notice_id, at=now, by=user_id)
+        also = []
+        for other in unacknowledged(db, dept=notice.dept):
+            if not outstanding(db, other, now.date()):
+                store.mark_acknowledged(db, other.id, at=now, by=user_id)
+                also.append(other)
     found = get(db, notice_id)
     assert found is not None
-    return found, acked
+    return Acknowledged(found, acked, also)
+
+
+def outstanding(db: Database, notice: Notice, today: date) -> tuple[str, ...]:
+    """The tasks of a notice still waiting for 签收: not acknowledged since it was sent (by this
+    notice or any other), and neither closed nor suspended."""
+    waiting = []
+    for task_id in notice.tasks:
+        if acknowledged_since(db, task_id, notice.at):
+            continue
+        task = find_task(db, task_id, include_archived=True)
+        if snapshot_of(db, task, today)[2].state in (State.CLOSED, State.SUSPENDED):
+            continue
+        waiting.append(task_id)
+    return tuple(waiting)
+
+
+def waiting(db: Database, notices: list[Notice], today: date) -> list[Notice]:
+    """The notices with tasks still to sign, each naming only those tasks."""
+    out = []
+    for notice in notices:
+        tasks = outstanding(db, notice, today)
+        if tasks:
+            out.append(replace(notice, tasks=tasks))
+    return out
 
 
 def posted(db: Database, notice: Notice, chat_id: int, message_id: int) -> None:
@@ -161,14 +202,18 @@ def posted(db: Database, notice: Notice, chat_id: int, message_id: int) -> None:
         store.mark_posted(db, notice.id, chat_id, message_id)
 
 
+def ack_due(notice: Notice, tz: tzinfo, workdays: int) -> date:
+    """The last day to 签收 a notice: `workdays` working days after the day it was sent, counted
+    exactly as `parse-date "N个工作日内"` counts them (one function, bot.workdays)."""
+    sent = datetime.fromisoformat(notice.at).astimezone(tz).date()
+    return add_workdays(sent, workdays, strict=False)
+
+
 def late(db: Database, now: datetime, workdays: int) -> list[Notice]:
-    """Notices still unacknowledged after `workdays` working days, not yet reported."""
-    out = []
-    for row in store.waiting_untold(db):
-        sent = datetime.fromisoformat(row["at"]).astimezone(now.tzinfo).date()
-        if working_days_between(sent, now.date()) >= workdays:
-            out.append(Notice.of(row))
-    return out
+    """Notices still unacknowledged after their last day to 签收, not yet reported."""
+    overdue = [n for n in map(Notice.of, store.waiting_untold(db))
+               if now.date() > ack_due(n, now.tzinfo, workdays)]
+    return waiting(db, overdue, now.date())
 
 
 def told_late(db: Database, notices: list[Notice], now: datetime) -> None:
@@ -193,14 +238,5 @@ def unposted(db: Database) -> list[Notice]:
     return [Notice.of(r) for r in store.unposted(db)]
 
 
-def unacknowledged(db: Database) -> list[Notice]:
-    return [Notice.of(r) for r in store.unacknowledged(db)]
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days after `start` up to and including `end` (the official calendar)."""
-    days, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        days += is_workday(day)
-    return days
+def unacknowledged(db: Database, dept: str | None = None) -> list[Notice]:
+    return [Notice.of(r) for r in store.unacknowledged(db, dept=dept)]

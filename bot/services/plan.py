@@ -42,6 +42,7 @@ class Department:
     short: str
     name_en: str
     aliases: tuple[str, ...] = ()
+    short_en: str = ""  # the English name in tables (Health Commission); defaults to name_en
 
 
 @dataclass(frozen=True)
@@ -299,10 +300,12 @@ def _validate(data: dict, loc: _Located) -> Plan:
         name = _text(loc, raw, path, "name")
         short = _text(loc, raw, path, "short", required=False) or name
         name_en = _text(loc, raw, path, "name_en")
+        short_en = _text(loc, raw, path, "short_en", required=False) or ""
         if code and name and name_en:
             codes.add(code)
             departments.append(
-                Department(code, name, short or name, name_en, _text_list(loc, raw, path, "aliases"))
+                Department(code, name, short or name, name_en,
+                           _text_list(loc, raw, path, "aliases"), short_en)
             )
     if not departments:
         loc.error("departments", "at least one department is needed")
@@ -448,6 +451,7 @@ def _dept_row(dept: Department, position: int) -> dict[str, Any]:
         "name": dept.name,
         "short": dept.short,
         "name_en": dept.name_en,
+        "short_en": dept.short_en if dept.short_en != dept.name_en else None,
         "aliases": json.dumps(list(dept.aliases), ensure_ascii=False),
         "position": position,
     }

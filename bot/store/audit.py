@@ -45,3 +45,10 @@ def recent(db: Database, *, entity: str, entity_id: str | int, actor: str | int,
         [entity, str(entity_id), str(actor), *actions, utc_iso(since)]).fetchall()
     return [{"at": at, "action": action, "detail": json.loads(detail or "{}")}
             for at, action, detail in rows]
+
+
+def entries(db: Database, *, entity: str, entity_id: str | int, action: str) -> list[dict[str, Any]]:
+    """The audit rows of one action on one entity, oldest first, their detail decoded."""
+    return [{**row, "detail": json.loads(row["detail"] or "{}")}
+            for row in db.query("SELECT * FROM audit WHERE entity = ? AND entity_id = ? "
+                                "AND action = ? ORDER BY id", [entity, str(entity_id), action])]

@@ -56,3 +56,35 @@ def names(db: Database) -> dict[int, str]:
 def remember_name(db: Database, user_id: int, name: str, username: str | None) -> None:
     db.execute("UPDATE members SET name = ?, username = ? WHERE user_id = ?",
                [name, username, user_id])
+
+
+def staffed_departments(db: Database) -> set[str]:
+    """The departments with at least one active liaison."""
+    return {row[0] for row in db.execute(
+        "SELECT DISTINCT dept FROM members WHERE status = 'active' AND role = 'liaison'")}
+
+
+def staffed_as_of(db: Database, until: str) -> set[str]:
+    """The departments with an active liaison at `until` (UTC ISO), from the audit log, which
+    keeps every membership change with its time (add, update, approve, refuse, remove)."""
+    import json
+
+    state: dict[str, tuple[str | None, str | None, str | None]] = {}  # user: (dept, role, status)
+    for entity_id, action, detail in db.execute(
+            "SELECT entity_id, action, detail FROM audit WHERE entity = 'members' AND at <= ? "
+            "AND action IN ('member.add', 'member.update', 'member.approve', 'member.refuse', "
+            "'member.remove') ORDER BY id", [until]):
+        data = json.loads(detail or "{}")
+        dept, role, status = state.get(entity_id, (None, None, None))
+        if action in ("member.add", "member.update"):
+            dept, role = data.get("dept", dept), data.get("role", role)
+            status = data.get("status", status)
+        elif action == "member.approve":
+            dept, status = data.get("dept", dept), "active"
+        elif action == "member.refuse":
+            status = "refused"
+        else:
+            status = "removed"
+        state[entity_id] = (dept, role, status)
+    return {dept for dept, role, status in state.values()
+            if dept and role == "liaison" and status == "active"}

@@ -51,10 +51,14 @@ def unposted(db: Database) -> list[Row]:
                          "ORDER BY id"))
 
 
-def unacknowledged(db: Database, until: datetime | None = None) -> list[Row]:
-    """Notices with no 签收 (as they stood at `until`, when given), oldest first."""
+def unacknowledged(db: Database, until: datetime | None = None, dept: str | None = None
+                   ) -> list[Row]:
+    """Notices with no 签收 (as they stood at `until`, when given; of one department when
+    `dept` is given), oldest first."""
     if until is None:
-        return list(db.query("SELECT * FROM notices WHERE acked_at IS NULL ORDER BY id"))
+        only, params = ("", []) if dept is None else (" AND dept = ?", [dept])
+        return list(db.query(f"SELECT * FROM notices WHERE acked_at IS NULL{only} ORDER BY id",
+                             params))
     cut = utc_iso(until)
     return list(db.query("SELECT * FROM notices WHERE at <= ? AND (acked_at IS NULL OR "
                          "acked_at > ?) ORDER BY id", [cut, cut]))

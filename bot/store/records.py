@@ -192,3 +192,8 @@ def every(db: Database, until: datetime) -> list[Row]:
         "CASE WHEN r.revoked_at <= ? THEN r.revoked_at END AS revoked_at, m.name AS user_name "
         "FROM reports r LEFT JOIN members m ON m.user_id = r.user_id WHERE r.at <= ? "
         "ORDER BY r.id", [cut, cut]))
+def acknowledged_since(db: Database, task_id: str, at: str) -> bool:
+    """Whether the task has a standing 签收 (`ack` record) at or after the UTC time `at`."""
+    return db.execute("SELECT 1 FROM reports WHERE task_id = ? AND kind = 'ack' "
+                      "AND revoked_at IS NULL AND at >= ? LIMIT 1",
+                      [task_id, at]).fetchone() is not None

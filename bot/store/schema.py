@@ -313,7 +313,39 @@ def m013_day_figures(db: Database) -> None:
 
 
 @migrations()
-def m014_outbox_retries(db: Database) -> None:
+def m014_posts(db: Database) -> None:
+    # What the bot's own messages are about (bot/store/posts.py): a reply to one is read against
+    # its tasks, and a card decided some other way (a command, /undo, a newer card) loses its
+    # buttons.
+    db["posts"].create({"chat_id": int, "message_id": int, "kind": str, "tasks": str,
+                        "ref": str, "at": str}, pk=("chat_id", "message_id"),
+                       not_null={"kind", "tasks", "at"})
+    db["posts"].create_index(["kind", "ref"])
+
+
+@migrations()
+def m015_department_short_en(db: Database) -> None:
+    # The English name a table has room for ("Health Commission"): the plan file's short_en,
+    # else (NULL) the full English name, as before.
+    db["departments"].add_column("short_en", str)
+
+
+@migrations()
+def m016_bulletin_issue_numbers(db: Database) -> None:
+    # 期号: each 情况通报 series (weekly, monthly) numbers its issues from the first one issued;
+    # a period issued again (a corrected copy, the English variant) keeps its number.
+    db["bulletin_issues"].create({
+        "series": str,  # week | month
+        "period": str,  # the ISO week (2023-W20) or the month (2023-05) the issue belongs to
+        "number": int,
+        "start": str, "end": str,  # the days it covered when first issued
+        "issued_at": str,
+    }, pk=("series", "period"), not_null={"number", "issued_at"})
+    db["bulletin_issues"].create_index(["series", "number"], unique=True)
+
+
+@migrations()
+def m017_outbox_retries(db: Database) -> None:
     # One sender for every post of the bot's own (handlers/sender.py): the message a part became
     # (a review card's evidence replies to it), when a failed part is tried again, how many parts
     # of a long message went out, and when one was given up.

@@ -27,11 +27,12 @@ DEFAULT_LANG = "zh"
 # Which column of a stored row holds a name in each language (the plan file gives both).
 _FIELDS: dict[str, dict[str, str]] = {
     "zh": {"title": "title", "dept": "short", "dept_full": "name", "plan": "title",
-           "metric": "target_metric", "grade": "name"},
+           "metric": "target_metric", "grade": "name", "dept_short": "short"},
     "en": {"title": "title_en", "dept": "name_en", "dept_full": "name_en", "plan": "title_en",
-           "metric": "title_en", "grade": "name_en"},
+           "metric": "title_en", "grade": "name_en", "dept_short": "short_en"},
 }
 _ZH_FIELDS = _FIELDS[DEFAULT_LANG]
+_FALLBACK = {"dept_short": "dept"}
 _WEEKDAYS_KEY = "weekdays"
 
 
@@ -106,7 +107,10 @@ def field(row: Mapping[str, Any] | object | None, name: str, lang: str) -> str:
     if row is None:
         return ""
     get = row.get if isinstance(row, Mapping) else (lambda key: getattr(row, key, None))
-    return get(_FIELDS[_lang(lang)][name]) or get(_ZH_FIELDS[name]) or ""
+    value = get(_FIELDS[_lang(lang)][name])
+    if not value and name in _FALLBACK:  # a short name not given: the full one, same language
+        return field(row, _FALLBACK[name], lang)
+    return value or get(_ZH_FIELDS[name]) or ""
 
 
 def format_day(day: date, lang: str) -> str:
@@ -114,6 +118,13 @@ def format_day(day: date, lang: str) -> str:
     weekday = t(_WEEKDAYS_KEY, lang, html=False).split(",")[day.weekday()]
     return t("date_long", lang, html=False, y=day.year, m=day.month, d=day.day,
              weekday=weekday, month=t("months", lang, html=False).split(",")[day.month - 1])
+
+
+def format_short_day(day: date, lang: str) -> str:
+    """A day of this year or next, with its weekday: 6月29日（星期三） / Wednesday 29 June."""
+    weekday = t(_WEEKDAYS_KEY, lang, html=False).split(",")[day.weekday()]
+    return t("date_short", lang, html=False, m=day.month, d=day.day, weekday=weekday,
+             month=t("months", lang, html=False).split(",")[day.month - 1])
 
 
 def lang_of(code: str | None) -> str:

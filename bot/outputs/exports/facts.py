@@ -1,21 +1,30 @@
-"""What the ledger and the bulletin show, per task: the facts model's figures (bot.domain.facts)
-with the names and words a document needs. Computes no figure of its own.
+"""What the ledger and the bulletin show: the facts model's figures (bot.domain.facts) with the
+names, dates and words a document needs, as plain dataclasses the renderers format. Computes no
+figure of its own beyond picking and ordering.
 
-`gather(db, at, lang, historical)` gives the plan as of `at`: with `historical`, only what was
-recorded by then (the same file today and after any later record).
+  gather(db, at, lang, historical)          -> Record         per task, department, split target
+  bulletin_facts(db, at, period, lang, ...) -> BulletinFacts  what one issue of the 情况通报 shows
+
+With `historical`, only what was recorded by `at` counts (the same file today and after any
+later record). The 期号 is the one write: a period's number is given on its first issue
+(bot.store.paperwork).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlite_utils import Database
 
 from bot.domain import facts as model
+from bot.domain.lifecycle import State
+from bot.domain.numbers import round_half_up
 from bot.language.i18n import field as named
-from bot.services.facts import facts_as_of
+from bot.language.workdays import working_days_between
 from bot.store import members as member_store
+from bot.store import paperwork
 from bot.store import plan as plan_store
 from bot.store.meta import meta
 
@@ -34,40 +43,6 @@ class Chases:
     colours: tuple[str, ...] = ()  # blue | yellow | red, oldest first
 
 
-@dataclass(frozen=True)
-class TaskFacts:
-    view: model.TaskFacts
-    dept_name: str
-    with_names: tuple[str, ...]
-    last_at: datetime | None
-    last_by: str
-    last_note: str
-    extension: Extension | None
-    chases: Chases
-    acknowledged: datetime | None
-    units: dict[str, float] = field(default_factory=dict)  # county unit -> reported value
-    quotas: dict[str, float] = field(default_factory=dict)  # county unit -> its share of target
-
-    @property
-    def task(self) -> model.Task:
-        return self.view.task
-
-    @property
-    def days_overdue(self) -> int:
-        return self.view.headline.days_overdue
-
-
-@dataclass(frozen=True)
-class Record:
-    """Everything the ledger and the bulletin show, as of `at`."""
-
-    at: datetime
-    title: str
-    document: str
-    summary: model.Facts
-    tasks: list[TaskFacts]
-
-
 def extension_of(f: model.TaskFacts) -> Extension | None:
     """The approved extensions of a task, summed up: the deadline before the first one, the
     deadline in force, when the newest was approved."""
@@ -82,32 +57,436 @@ def chases_of(f: model.TaskFacts) -> Chases:
     return Chases(len(f.chases), f.unanswered_chases, tuple(c.colour for c in f.chases))
 
 
-def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = False) -> Record:
-    """The plan as of `at` with, per task, its last report, reporter, extension, chases, units."""
+# ---------------------------------------------------------------- more of the record
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    """One 延期申请 and what became of it."""
+
+    task_id: str
+    requested_on: date | None
+    from_due: date | None  # the deadline when it was asked for
+    asked_due: date | None
+    reason: str
+    outcome: str  # approved | refused | pending
+    decided_on: date | None = None
+    refusal: str = ""  # the coordinator's reason for refusing
+
+
+def _local_day(moment: datetime | None, tz) -> date | None:
+    return moment.astimezone(tz).date() if moment else None
+
+
+def extension_requests(f: model.TaskFacts, tz) -> list[ExtensionRequest]:
+    """A task's extension requests, oldest first, with their decisions."""
+    out = []
+    for e in f.extensions:
+        outcome = "pending" if e.approved is None else ("approved" if e.approved else "refused")
+        out.append(ExtensionRequest(f.id, _local_day(e.asked_at, tz), e.from_due, e.asked_due,
+                                    e.reason or "", outcome, _local_day(e.decided_at, tz),
+                                    e.refusal or ""))
+    return out
+
+
+def _suspended_on(f: model.TaskFacts, tz) -> date | None:
+    """The day the headline occurrence was suspended (中止), if it is."""
+    if f.status.status != "suspended":
+        return None
+    timeline = f.fold.periods.get(f.headline.period)
+    moments = [at for at, state in (timeline.timeline if timeline else ())
+               if state is State.SUSPENDED]
+    return _local_day(moments[-1], tz) if moments else None
+
+
+def _supervision_number(task: model.Task, year: int | None) -> str:
+    """督办编号: the plan year and the task's place in the plan, as a 督办单 numbers it."""
+    number = task.position + 1  # positions count from 0
+    return f"督〔{year}〕{number}号" if year else f"督{number}号"
+
+
+# ---------------------------------------------------------------- one row per task
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    view: model.TaskFacts
+    dept_name: str
+    with_names: tuple[str, ...]
+    last_at: datetime | None
+    last_by: str
+    last_note: str
+    extension: Extension | None
+    chases: Chases
+    acknowledged: datetime | None
+    units: dict[str, float] = field(default_factory=dict)  # county unit -> reported value
+    quotas: dict[str, float] = field(default_factory=dict)  # county unit -> its share of target
+    supervision_no: str = ""  # 督办编号
+    liaisons: tuple[str, ...] = ()  # 责任人: the department's liaisons
+    assigned_on: date | None = None  # 交办日期
+    closed_on: date | None = None  # 办结日期
+    requests: tuple[ExtensionRequest, ...] = ()  # every 延期申请, oldest first
+    suspended_on: date | None = None  # when the task was suspended (中止), if it is
+    reason: str = ""  # why it is blocked, suspended, sent back or closed directly
+    chased_on: date | None = None  # the newest 催办
+
+    @property
+    def task(self) -> model.Task:
+        return self.view.task
+
+    @property
+    def days_overdue(self) -> int:
+        return self.view.headline.days_overdue
+
+    @property
+    def approved(self) -> ExtensionRequest | None:
+        """The newest approved extension request."""
+        return next((r for r in reversed(self.requests) if r.outcome == "approved"), None)
+
+
+@dataclass(frozen=True)
+class UnitFigure:
+    unit: str
+    quota: float
+    value: float | None
+    share: float | None  # percent of the quota reached, one decimal
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """任务分解: a numeric target split over the county-level units, with its subtotal."""
+
+    facts: TaskFacts
+    year: int | None  # the year the target is due
+    target: float | None
+    units: tuple[UnitFigure, ...]
+    quota_total: float
+    value_total: float
+    share: float | None
+
+
+@dataclass(frozen=True)
+class DeptLine:
+    """One department in the ranking: its figures, score, grade and place."""
+
+    dept: dict[str, Any]
+    name: str
+    liaisons: tuple[str, ...]
+    tasks: int
+    completion: float | None
+    counts: dict[str, int]
+    score: float | None
+    grade: str
+    rank: int  # 1 = best; departments tied on score and completion share a rank
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The departments in one order used everywhere (table, 红榜, 黑榜, ledger).
+
+    The rule: score, higher first; on equal scores, completion in whole percent, higher first;
+    equal on both, the same rank, listed in the plan's order of departments. The 红榜 are the
+    departments ranked within the first `n`, the 黑榜 those within the last `n` (ties at the
+    cut-off included); a department level with the best is never on the 黑榜, one level with the
+    worst never on the 红榜, so when all are level neither list names anyone."""
+
+    lines: tuple[DeptLine, ...]
+    red: tuple[DeptLine, ...]
+    black: tuple[DeptLine, ...]
+    n: int
+
+
+RANK_N = 3  # names on the 红榜 and 黑榜 each (at most half the departments)
+
+
+def _rank_key(line: DeptLine) -> tuple[float, int]:
+    return (line.score or 0.0, round_half_up(line.completion or 0.0))  # as every output rounds
+
+
+def ranking(lines: list[DeptLine]) -> Ranking:
+    """Rank departments by the rule of `Ranking` (input in the plan's order)."""
+    ordered = sorted(lines, key=lambda x: tuple(-v for v in _rank_key(x)))  # stable: plan order
+    ranked: list[DeptLine] = []
+    for i, line in enumerate(ordered):
+        tied = ranked and _rank_key(ranked[-1]) == _rank_key(line)
+        ranked.append(DeptLine(**{**vars(line), "rank": ranked[-1].rank if tied else i + 1}))
+    n = min(RANK_N, len(ranked) // 2)
+    if not ranked or not n:
+        return Ranking(tuple(ranked), (), (), n)
+    best, worst = _rank_key(ranked[0]), _rank_key(ranked[-1])
+    from_bottom: dict[tuple[float, int], int] = {}  # the same ranking, counted from the end
+    for i, line in enumerate(reversed(ranked)):
+        from_bottom.setdefault(_rank_key(line), i + 1)
+    red = tuple(x for x in ranked if x.rank <= n and _rank_key(x) != worst)
+    black = tuple(x for x in reversed(ranked)
+                  if from_bottom[_rank_key(x)] <= n and _rank_key(x) != best and x not in red)
+    return Ranking(tuple(ranked), red, black, n)
+
+
+@dataclass(frozen=True)
+class Record:
+    """Everything the ledger and the bulletin show, as of `at`."""
+
+    at: datetime
+    title: str
+    document: str
+    summary: model.Facts
+    tasks: list[TaskFacts]
+    issued: date | None = None  # the plan's issue date
+    ranking: Ranking | None = None
+    breakdowns: tuple[Breakdown, ...] = ()
+    year: int | None = None  # the scored year
+
+
+def _share(value: float | None, quota: float | None) -> float | None:
+    return round(100 * value / quota, 1) if value is not None and quota else None
+
+
+def _breakdown(f: TaskFacts) -> Breakdown:
+    units = tuple(UnitFigure(u, q, f.units.get(u), _share(f.units.get(u), q))
+                  for u, q in f.quotas.items())
+    quota_total = sum(f.quotas.values())
+    value_total = sum(v for v in f.units.values() if v is not None)
+    due = f.view.status.due
+    return Breakdown(f, due.year if due else None, f.task.target_value, units, quota_total,
+                     value_total, _share(value_total, quota_total))
+
+
+def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = False,
+           rules: Any = None) -> Record:
+    """The plan as of `at` with, per task, its last report, reporter, extension requests,
+    chases, 交办/签收/办结 dates, 中止, liaisons and county units; per department its score and
+    place in the ranking; the county units of every split target."""
     from bot.outputs.digest import facts_for
+    from bot.outputs.scoring import load_rules, score_facts
+    from bot.services.facts import facts_as_of
 
     facts = facts_as_of(db, at) if historical else facts_for(db, at)
     depts = plan_store.catalogue(db).all_departments
     people = member_store.names(db)
+    info = meta(db)
+    issued = _day(info.get("issued"))
+    liaisons = {dept: tuple(names) for dept, names in paperwork.liaison_names(db, at).items()}
+    tz = at.tzinfo
     rows = []
     for f in facts.tasks:
         task, latest = f.task, f.latest_report
+        closed = f.headline.closed_at if f.status.status == "closed" else None
         rows.append(TaskFacts(
             view=f,
             dept_name=named(depts.get(task.dept), "dept", lang),
             with_names=tuple(named(depts[c], "dept", lang) for c in task.with_depts
                              if c in depts),
-            last_at=latest.at.astimezone(at.tzinfo) if latest else None,
+            last_at=latest.at.astimezone(tz) if latest else None,
             last_by=(people.get(latest.user_id, str(latest.user_id)) if latest and latest.user_id
                      else ("cli" if latest else "")),
             last_note=latest.note if latest else "",
             extension=extension_of(f),
             chases=chases_of(f),
-            acknowledged=(f.acked_at.astimezone(at.tzinfo)
+            acknowledged=(f.acked_at.astimezone(tz)
                           if f.acked_at and not f.awaiting_ack else None),
             units={u: v.value for u, v in f.units.items()},
             quotas=dict(task.quotas),
+            supervision_no=_supervision_number(task, issued.year if issued else None),
+            liaisons=liaisons.get(task.dept, ()),
+            # 交办: when the task was assigned in the chat, else the day the plan gave it
+            assigned_on=_local_day(f.assigned_at, tz) or task.start,
+            closed_on=_local_day(closed, tz),
+            requests=tuple(extension_requests(f, tz)),
+            suspended_on=_suspended_on(f, tz),
+            reason=f.headline.snapshot.reason or "",
+            chased_on=_local_day(f.chases[-1].at, tz) if f.chases else None,
         ))
-    info = meta(db)
+    scores = {s.code: s for s in score_facts(facts, at.year, rules or load_rules())}
+    lines = []
+    for d in facts.departments:
+        score = scores.get(d.code)
+        lines.append(DeptLine(d.dept, named(d.dept, "dept", lang), liaisons.get(d.code, ()),
+                              len(d.tasks), d.completion, dict(d.counts),
+                              score.score if score else None,
+                              named(vars(score.grade), "grade", lang) if score else "", 0))
     title = named(info, "plan", lang) or "duban"
-    return Record(at, title, info.get("document", ""), facts, rows)
+    return Record(at, title, info.get("document", ""), facts, rows, issued, ranking(lines),
+                  tuple(_breakdown(f) for f in rows if f.quotas), at.year)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+# ---------------------------------------------------------------- the bulletin's period
+
+PERIODS = ("week", "month")
+REPLY_WORKDAYS = 5  # 整改措施 are asked for within this many working days of the bulletin
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # week | month
+    start: date
+    end: date
+    key: str  # the ISO week or the month the issue belongs to (bot.store.paperwork)
+    number: int = 0  # 期号, from the database; 0 until issued
+
+
+def period_key(kind: str, day: date) -> str:
+    """'2023-W20' (the ISO week of `day`) or '2023-05' (its month): an issue's period."""
+    if kind == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{day:%Y-%m}"
+
+
+def period_of(kind: str, at: datetime) -> Period:
+    """The week (7 days ending on `at`) or the calendar month of `at` the bulletin covers."""
+    if kind not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {kind!r}")
+    end = at.date()
+    start = end - timedelta(days=6) if kind == "week" else end.replace(day=1)
+    return Period(kind, start, end, period_key(kind, end))
+
+
+@dataclass(frozen=True)
+class WaitingNotice:
+    """A 交办单 or 督办单 not signed for (签收) as of the bulletin's date."""
+
+    kind: str  # assign | chase
+    dept: str  # the department's code
+    dept_name: str
+    tasks: tuple[str, ...]
+    colour: str | None
+    sent_on: date
+    workdays: int  # working days it has waited
+
+
+@dataclass(frozen=True)
+class ChaseLine:
+    facts: TaskFacts
+    in_period: int  # 催办 sent in the period
+    colour: str  # the newest chase's colour
+
+
+@dataclass(frozen=True)
+class SilentDept:
+    """零报送单位: a department that reported nothing in the period."""
+
+    line: DeptLine
+    last_report_on: date | None  # its newest report ever, None if it never reported
+
+
+@dataclass(frozen=True)
+class DeptProblems:
+    """What a department is asked to put right (问题与整改要求)."""
+
+    line: DeptLine
+    overdue: tuple[str, ...]  # task ids
+    behind: tuple[str, ...]
+    blocked: tuple[str, ...]
+    unanswered: int  # 催办 not signed for
+    unsigned: int  # notices (交办单/督办单) not signed for
+    silent: bool  # nothing reported in the period
+
+
+@dataclass(frozen=True)
+class BulletinFacts:
+    record: Record
+    period: Period
+    before: float | None  # the plan's completion at the end of the day before the period
+    change: int | None  # whole points since then (None when there is nothing to compare)
+    reports: int  # reports received in the period
+    evidence: int  # evidence files received in the period
+    overdue: tuple[TaskFacts, ...]  # most days overdue first, then by task id
+    waiting: tuple[TaskFacts, ...]  # 待核实 and 受阻, in plan order
+    extensions: tuple[tuple[TaskFacts, ExtensionRequest], ...]  # decided in the period or pending
+    suspended: tuple[TaskFacts, ...]
+    chases: tuple[ChaseLine, ...]  # tasks chased in the period or with chases not signed for
+    notices: tuple[WaitingNotice, ...]
+    silent: tuple[SilentDept, ...]
+    problems: tuple[DeptProblems, ...]
+    reply_by: date  # the day 整改措施 are due
+    rules: Any  # bot.scoring.Rules: the scoring rules, named in words under the 红黑榜
+
+
+def _reply_by(day: date) -> date:
+    from bot.language.workdays import CalendarUnknown, add_workdays
+
+    try:
+        return add_workdays(day, REPLY_WORKDAYS)
+    except CalendarUnknown:  # a year the official calendar does not know yet: a week
+        return day + timedelta(days=7)
+
+
+def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "zh",
+                   historical: bool = False, today: date | None = None,
+                   rules: Any = None) -> BulletinFacts:
+    """Everything the 情况通报 for the week or month ending at `at` shows. Issues the period's
+    期号 (bot.store.paperwork) if it has none yet. `today` is the real date: a day's figures
+    are kept only once it is over."""
+    from bot.outputs.digest import day_figures
+    from bot.outputs.scoring import load_rules
+
+    today = today or at.date()
+    rules = rules or load_rules()
+    record = gather(db, at, lang, historical=historical, rules=rules)
+    span = period_of(kind, at)
+    span = Period(span.kind, span.start, span.end, span.key,
+                  paperwork.issue_number(db, span.kind, span.key, span.start, span.end, at))
+    tz = at.tzinfo
+    begin = datetime.combine(span.start, time(0), tz)
+    s = record.summary
+    last_day = span.start - timedelta(days=1)
+    # The period's figures: the facts at its end less those at the end of the day before it.
+    previous = (day_figures(db, last_day, tz, today)
+                if s.track_from is None or last_day >= s.track_from else None)
+    before = previous.completion if previous else None
+    change = (round_half_up(s.completion) - round_half_up(before)
+              if s.completion is not None and before is not None else None)
+    reports = s.reports - (previous.reports if previous else 0)
+    evidence = s.evidence - (previous.evidence if previous else 0)
+
+    tasks = record.tasks
+    overdue = sorted((f for f in tasks if f.view.status.overdue),
+                     key=lambda f: (-f.days_overdue, f.task.id))
+    waiting = [f for f in tasks if f.view.status.status in ("pending_check", "blocked")]
+    extensions = [(f, r) for f in tasks for r in f.requests
+                  if r.outcome == "pending" or (r.decided_on and r.decided_on >= span.start)]
+    suspended = [f for f in tasks if f.view.status.status == "suspended"]
+    chases = []
+    for f in tasks:
+        in_period = sum(1 for c in f.view.chases if c.at >= begin)
+        if in_period or f.chases.unanswered:
+            chases.append(ChaseLine(f, in_period, f.chases.colours[-1] if f.chases.colours
+                                    else ""))
+    lines = {x.dept["code"]: x for x in record.ranking.lines}
+    notices = [WaitingNotice(n.kind, n.dept, lines[n.dept].name if n.dept in lines else n.dept,
+                             tuple(n.tasks), n.colour, _local_day(n.at, tz),
+                             _working_days(_local_day(n.at, tz), at.date()))
+               for n in s.queues.unacknowledged]
+    silent = []
+    for d in s.departments:
+        latest = d.latest_report
+        if d.tasks and (latest is None or latest.at < begin):
+            silent.append(SilentDept(lines[d.code], _local_day(latest.at, tz) if latest
+                                     else None))
+    silent_codes = {x.line.dept["code"] for x in silent}
+    problems = []
+    for d in s.departments:
+        code = d.code
+        own = [f for f in tasks if f.task.dept == code]
+        ids = {st: tuple(f.task.id for f in own if f.view.status.status == st)
+               for st in ("behind", "blocked")}
+        late = tuple(f.task.id for f in own if f.view.status.overdue)
+        unanswered = sum(f.chases.unanswered for f in own)
+        unsigned = sum(1 for n in notices if n.dept == code)
+        found = DeptProblems(lines[code], late, ids["behind"], ids["blocked"], unanswered,
+                             unsigned, code in silent_codes)
+        if late or found.behind or found.blocked or unanswered or unsigned or found.silent:
+            problems.append(found)
+    return BulletinFacts(record, span, before, change, reports, evidence, tuple(overdue),
+                         tuple(waiting), tuple(extensions), tuple(suspended), tuple(chases),
+                         tuple(notices), tuple(silent), tuple(problems), _reply_by(at.date()),
+                         rules)
+
+
+def _working_days(start: date, end: date) -> int:
+    return working_days_between(start, end)

@@ -12,12 +12,12 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
 from bot.errors import DubanError
 from bot.language.i18n import t
-from bot.outputs.scoring import Rules
 from bot.store import connection as dbmod
 
 LEDGER_WORDS = frozenset({"台账", "督办台账", "ledger"})
@@ -42,11 +42,13 @@ class ExportFile:
 
 
 def parse_export_args(words: list[str]) -> ExportRequest:
-    """'' or '台账' → the ledger; '通报 [月|周] [pdf]' → the bulletin. Anything else is refused
-    with the usage (DubanError 'export_usage')."""
+    """'' or '台账 [pdf]' → the ledger; '通报 [月|周] [pdf]' → the bulletin. Anything else is
+    refused with the usage (DubanError 'export_usage')."""
     words = [w.strip().lower() for w in words if w.strip()]
-    if not words or (len(words) == 1 and words[0] in LEDGER_WORDS):
-        return ExportRequest("ledger")
+    if not words or words[0] in LEDGER_WORDS:
+        if words[1:] and words[1:] != ["pdf"]:
+            raise DubanError("export_usage")
+        return ExportRequest("ledger", pdf=bool(words[1:]))
     if words[0] not in BULLETIN_WORDS:
         raise DubanError("export_usage")
     period, pdf = None, False
@@ -80,24 +82,30 @@ def own_connection(db: Database) -> Iterator[Database]:
 
 
 def build_export(db: Database, request: ExportRequest, at: datetime, lang: str,
-                 rules: Rules | None = None) -> list[ExportFile]:
-    """The files for one /export: the ledger, or the bulletin (and its PDF when asked and
-    LibreOffice is there). Blocking: run it in a worker thread. When the PDF cannot be made,
-    the list holds the Word file only; the caller says why (`bulletin_pdf_missing`)."""
-    from bot.outputs.exports.bulletin import build_bulletin, bulletin_pdf
+                 letterhead: Any = None, rules: Any = None) -> list[ExportFile]:
+    """The files for one /export: the ledger or the bulletin, and its PDF when asked and
+    LibreOffice is there. Blocking: run it in a worker thread. When the PDF cannot be made,
+    the list holds the Office file only; the caller says why (`bulletin_pdf_missing`)."""
+    from bot.outputs.exports.bulletin import build_bulletin
     from bot.outputs.exports.ledger import build_ledger
+    from bot.outputs.exports.pdf import to_pdf
 
     day = f"{at:%Y-%m-%d}"
     with own_connection(db) as conn:
+        printed = None
         if request.kind == "ledger":
-            data = build_ledger(conn, at, lang, rules=rules)
-            return [ExportFile(file_name("ledger", at, lang, "xlsx"), data,
-                               t("export_caption_ledger", lang, html=False, date=day))]
-        data = build_bulletin(conn, at, request.period, lang, today=at.date(), rules=rules)
-    caption = t(f"export_caption_{request.period}", lang, html=False, date=day)
-    files = [ExportFile(file_name("bulletin", at, lang, "docx"), data, caption)]
+            data, suffix = build_ledger(conn, at, lang, rules=rules), "xlsx"
+            caption = t("export_caption_ledger", lang, html=False, date=day)
+            if request.pdf:  # the sheets an office prints, without every record
+                printed = build_ledger(conn, at, lang, records=False, rules=rules)
+        else:
+            data = build_bulletin(conn, at, request.period, lang, today=at.date(),
+                                  letterhead=letterhead, rules=rules)
+            suffix = "docx"
+            caption = t(f"export_caption_{request.period}", lang, html=False, date=day)
+    files = [ExportFile(file_name(request.kind, at, lang, suffix), data, caption)]
     if request.pdf:
-        pdf = bulletin_pdf(data)
+        pdf = to_pdf(printed or data, suffix)
         if pdf is not None:
-            files.append(ExportFile(file_name("bulletin", at, lang, "pdf"), pdf, caption))
+            files.append(ExportFile(file_name(request.kind, at, lang, "pdf"), pdf, caption))
     return files

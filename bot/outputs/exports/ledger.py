@@ -1,10 +1,16 @@
-"""台账: the supervision ledger as an Excel workbook leaders can filter.
+"""台账: the supervision ledger as an Excel workbook an office files, filters and prints.
 
-Sheets: every task (one row each), a summary per department, the county units' share of each
-split target (任务分解), and every report. Frozen header, filters, widths measured in display
-columns (a Chinese character is two), status cells tinted with the status colour, dates written
-as real Excel dates. XlsxWriter in constant-memory mode streams rows to a temporary file, so the
-100k-report sheet of the benchmark's largest plan does not sit in memory cell by cell.
+Every sheet opens with a title row (the plan), a line with the document number and the 截至 date,
+and the header row; then one row per task (任务台账), per department in rank order (部门汇总), per
+county unit of each split target with a subtotal per target (任务分解), and per record (报送记录).
+Thin borders round every cell, long text wrapped (the cell's own format carries the wrap, so
+nothing overrides it), whole numbers shown whole, status as words in the status colour, dates
+as real Excel dates. Printing is set up as an office prints a ledger: A4 landscape, fitted to one
+page wide, the header row repeated on every page, 第 N 页 in the footer.
+
+XlsxWriter in constant-memory mode streams rows to a temporary file, so the 100k-record sheet of
+the benchmark's largest plan does not sit in memory cell by cell. The rows come from
+`bot.outputs.exports.facts.gather` (one Record); this module formats and computes no figure of its own.
 """
 
 from __future__ import annotations
@@ -19,15 +25,26 @@ from sqlite_utils import Database
 from wcwidth import wcswidth
 
 from bot.domain.marks import STATES
-from bot.domain.numbers import percent_of_value, shown_percent
 from bot.language.i18n import field, label, t
-from bot.outputs.exports.facts import Record, gather
+from bot.outputs.exports.bulletin import unit_word
+from bot.outputs.exports.facts import Record, TaskFacts, gather
 from bot.outputs.palette import STATUS_TINTS
-from bot.outputs.scoring import Rules, load_rules, score_facts
-from bot.store import records
+from bot.outputs.render.paper import day_text, for_reader, joined
+from bot.store import records as record_store
 
-MAX_WIDTH = 60  # display columns; longer text wraps
-WRAPPED = 40  # columns wider than this wrap instead of growing
+FONT = "宋体"
+SIZE = 10
+HEAD_ROWS = 3  # title, document and date, column heads
+LINE_HEIGHT = 13.5  # points a line of 10 pt text takes in a cell
+
+# Print widths (Excel's character units) of each sheet's columns, in catalogue order.
+TASK_WIDTHS = (6, 10, 8, 26, 8, 9, 10, 10, 10, 10, 10, 12, 10, 7, 6, 8, 8, 10, 8, 16, 6, 6, 6, 6,
+               10, 16)
+DEPT_WIDTHS = (6, 12, 16, 7, 9, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8)
+UNIT_WIDTHS = (7, 26, 7, 9, 16, 10, 9, 10)
+REPORT_WIDTHS = (8, 7, 10, 11, 10, 7, 8, 8, 10, 30, 10, 16, 8, 16)
+DATE_FORMATS = {"zh": "yyyy.m.d", "en": "yyyy-mm-dd"}
+DATETIME_FORMATS = {"zh": "yyyy.m.d hh:mm", "en": "yyyy-mm-dd hh:mm"}
 
 
 def columns(key: str, lang: str) -> list[str]:
@@ -35,187 +52,257 @@ def columns(key: str, lang: str) -> list[str]:
     return t(key, lang, html=False).split("|")
 
 
-MEASURED_ROWS = 500  # column widths from the first rows: enough to size them, and the
-# 100k-row report sheet is not measured cell by cell
+class _Formats:
+    """The workbook's cell formats, made once (numbers with a unit made when first needed)."""
 
+    def __init__(self, book: xlsxwriter.Workbook, lang: str) -> None:
+        self.book, self.lang = book, lang
+        self.base = {"font_name": FONT, "font_size": SIZE, "valign": "top", "border": 1,
+                     "text_wrap": True}
+        add = book.add_format
+        self.title = add({"font_name": "黑体", "font_size": 16, "bold": True, "align": "center",
+                          "valign": "vcenter"})
+        self.subtitle = add({"font_name": FONT, "font_size": SIZE + 1, "align": "right",
+                             "valign": "vcenter"})
+        self.head = add({**self.base, "bold": True, "bg_color": "#e7e6e6", "align": "center",
+                         "valign": "vcenter"})
+        self.text = add(self.base)
+        self.centre = add({**self.base, "align": "center"})
+        self.date = add({**self.base, "num_format": DATE_FORMATS[lang], "align": "center"})
+        self.datetime = add({**self.base, "num_format": DATETIME_FORMATS[lang]})
+        self.note = add({"font_name": FONT, "font_size": SIZE - 1, "italic": True})
+        self.total = add({**self.base, "bold": True})
+        self._numbers: dict[tuple[str, bool, bool], Any] = {}
+        self.status = {s: add({**self.base, "bg_color": tint, "align": "center"})
+                       for s, tint in STATUS_TINTS.items()}
 
-def _width(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, datetime | date):
-        return 16 if isinstance(value, datetime) else 11
-    text = str(value)
-    if text.isascii():
-        return max(len(line) for line in text.splitlines() or [""])
-    return max((wcswidth(line) if wcswidth(line) >= 0 else len(line) * 2)
-               for line in text.splitlines() or [""])
+    def number(self, value: float, unit: str = "", bold: bool = False):
+        """Whole numbers whole ("60", not "60."), others with one decimal; a unit word in
+        the format keeps the cell a number ("150所")."""
+        whole = float(value).is_integer()
+        key = (unit, whole, bold)
+        if key not in self._numbers:
+            pattern = "0" if whole else "0.0"
+            if unit:
+                pattern += '"' + unit.replace('"', "") + '"'
+            self._numbers[key] = self.book.add_format(
+                {**self.base, "num_format": pattern, "align": "right", "bold": bold})
+        return self._numbers[key]
 
 
 class _Sheet:
-    """One worksheet written row by row, remembering how wide each column needs to be."""
+    """One worksheet: title rows, header, then rows written in order (constant memory)."""
 
-    def __init__(self, book: xlsxwriter.Workbook, name: str, heads: list[str],
-                 formats: dict[str, Any]) -> None:
+    def __init__(self, book: xlsxwriter.Workbook, formats: _Formats, name: str,
+                 heads: list[str], widths: tuple[int, ...], title: str, subtitle: str,
+                 footer: str, sparse: bool = False) -> None:
         self.ws = book.add_worksheet(name)
-        self.formats = formats
-        self.widths = [_width(h) + 2 for h in heads]  # room for the filter button
-        self.row = 0
-        self.ws.write_row(0, 0, heads, formats["head"])
+        # sparse: empty cells are not written (no border there); for the 100k-row record sheet,
+        # which is filtered on screen rather than printed
+        self.sparse = sparse
+        self.f = formats
         self.heads = heads
+        last = len(heads) - 1
+        self.widths = widths
+        for col, width in enumerate(widths):
+            self.ws.set_column(col, col, width)
+        self.ws.set_row(0, 26)
+        self.ws.merge_range(0, 0, 0, last, title, formats.title)
+        self.ws.merge_range(1, 0, 1, last, subtitle, formats.subtitle)
+        self.ws.write_row(2, 0, heads, formats.head)
+        self.row = HEAD_ROWS - 1
+        # Printing: A4 landscape, one page wide, the header row on every page, page numbers.
+        self.ws.set_landscape()
+        self.ws.set_paper(9)
+        self.ws.fit_to_pages(1, 0)
+        self.ws.repeat_rows(2)
+        self.ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        self.ws.center_horizontally()
+        self.ws.set_footer(f"&C{footer}")
+        self.ws.freeze_panes(HEAD_ROWS, 1)
 
-    def write(self, values: list[Any], fmt: dict[int, Any] | None = None) -> None:
+    def cell(self, col: int, value: Any, fmt: Any = None) -> None:
+        row, f = self.row, self.f
+        if value is None or value == "":
+            if not self.sparse:
+                self.ws.write_blank(row, col, None, fmt or f.text)
+        elif isinstance(value, datetime):
+            self.ws.write_datetime(row, col, value.replace(tzinfo=None), fmt or f.datetime)
+        elif isinstance(value, date):
+            self.ws.write_datetime(row, col, datetime(value.year, value.month, value.day),
+                                   fmt or f.date)
+        elif isinstance(value, bool):
+            self.ws.write_string(row, col, str(value), fmt or f.text)
+        elif isinstance(value, int | float):
+            self.ws.write_number(row, col, value, fmt or f.number(value))
+        else:
+            self.ws.write_string(row, col, str(value), fmt or f.text)
+
+    def write(self, values: list[Any], formats: dict[int, Any] | None = None,
+              measure: tuple[int, ...] | None = None) -> None:
         self.row += 1
-        measure = self.row <= MEASURED_ROWS
+        # Excel, WPS and LibreOffice do not all grow a row for wrapped text on opening: give
+        # each row the height its longest wrapped cell needs (of the `measure` columns).
+        lines = max((_lines(values[i], self.widths[i])
+                     for i in (measure if measure is not None else range(len(values)))
+                     if isinstance(values[i], str)), default=1)
+        if lines > 1:
+            self.ws.set_row(self.row, lines * LINE_HEIGHT + 2)
         for col, value in enumerate(values):
-            cell_fmt = fmt.get(col) if fmt else None
-            if (value is None or value == "") and cell_fmt is None:
-                continue  # an empty cell needs no record in the file
-            if measure:
-                self.widths[col] = max(self.widths[col], _width(value))
-            if isinstance(value, datetime):
-                self.ws.write_datetime(self.row, col, value.replace(tzinfo=None),
-                                       cell_fmt or self.formats["datetime"])
-            elif isinstance(value, date):
-                self.ws.write_datetime(self.row, col, datetime(value.year, value.month,
-                                                               value.day),
-                                       cell_fmt or self.formats["date"])
-            elif value is None or value == "":
-                self.ws.write_blank(self.row, col, None, cell_fmt or self.formats["text"])
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                self.ws.write_number(self.row, col, value, cell_fmt or self.formats["number"])
-            else:
-                self.ws.write_string(self.row, col, str(value), cell_fmt or self.formats["text"])
+            self.cell(col, value, (formats or {}).get(col))
 
     def finish(self) -> None:
-        self.ws.freeze_panes(1, 0)
-        self.ws.autofilter(0, 0, max(self.row, 1), len(self.heads) - 1)
-        for col, width in enumerate(self.widths):
-            wide = width > WRAPPED
-            self.ws.set_column(col, col, min(width, WRAPPED if wide else MAX_WIDTH) + 1,
-                               self.formats["wrap"] if wide else None)
+        self.ws.autofilter(HEAD_ROWS - 1, 0, max(self.row, HEAD_ROWS - 1), len(self.heads) - 1)
 
 
-def _formats(book: xlsxwriter.Workbook) -> dict[str, Any]:
-    base = {"font_name": "宋体", "font_size": 11, "valign": "top"}
-    out = {
-        "head": book.add_format({**base, "bold": True, "bg_color": "#eceff1", "border": 1,
-                                 "text_wrap": True, "valign": "vcenter"}),
-        "text": book.add_format(base),
-        "wrap": book.add_format({**base, "text_wrap": True}),
-        "number": book.add_format({**base, "num_format": "0.##"}),
-        "date": book.add_format({**base, "num_format": "yyyy-mm-dd"}),
-        "datetime": book.add_format({**base, "num_format": "yyyy-mm-dd hh:mm"}),
-    }
-    for status, tint in STATUS_TINTS.items():
-        out[f"status:{status}"] = book.add_format({**base, "bg_color": tint})
-    return out
+def _lines(text: str, width: int) -> int:
+    """Lines a wrapped cell `width` characters wide takes for `text` (Chinese counts two)."""
+    room = max(width - 1, 1)
+    if len(text) * 2 <= room and "\n" not in text:  # short: one line whatever its script
+        return 1
+    total = 0
+    for line in text.split("\n"):
+        shown = wcswidth(line)
+        total += max(1, -(-(shown if shown >= 0 else 2 * len(line)) // room))
+    return total
+
+
+def _whole(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
 
 
 def _task_rows(sheet: _Sheet, record: Record, lang: str) -> None:
-    status_col = 7
+    f_ = sheet.f
     for f in record.tasks:
         task, s = f.task, f.view.status
-        value = f.view.value
-        units = "; ".join(f"{u} {_num(f.units.get(u))}/{_num(q)}" for u, q in f.quotas.items())
-        # 完成时限 is the deadline as assigned; an approved 延期 shows in the next column.
+        unit = unit_word(task, lang)
+        approved = f.approved
+        # 完成时限 is the deadline as assigned; an approved 延期 shows in the columns after it.
         deadline: Any = ((f.extension.original if f.extension else None) or s.due
-                         or t("standing", lang, html=False))
+                         or t("ledger_standing", lang, html=False))
+        number = {c: f_.number(v, unit) for c, v in ((15, f.view.value),
+                                                      (16, task.target_value))
+                  if v is not None}
         sheet.write([
-            task.id, task.clause, f.dept_name, "、".join(f.with_names),
-            field(task, "title", lang),
+            task.id, f.supervision_no, for_reader(task.clause, lang),
+            for_reader(field(task, "title", lang), lang), f.dept_name,
+            joined(f.liaisons, lang) or t("ledger_no_liaison", lang, html=False),
+            joined(f.with_names, lang),
+            f.assigned_on, f.acknowledged.date() if f.acknowledged else None,
             deadline,
             f.extension.extended if f.extension else None,
-            f"{s.mark} {label('status', s.status, lang)}",
+            for_reader(approved.reason, lang) if approved else None,
+            approved.decided_on if approved else None,
+            label("status", s.status, lang),
             s.percent,
-            value, task.target_value, task.target_unit or "",
-            units,
-            f.last_at, f.last_by, f.last_note,
+            _whole(f.view.value), _whole(task.target_value),
+            f.last_at, f.last_by, for_reader(f.last_note, lang),
             f.view.evidence,
             f.days_overdue or None,
             f.chases.count or None,
-            f.acknowledged,  # when the department signed for it (签收), blank if not
-        ], {status_col: sheet.formats[f"status:{s.status}"]})
+            f.chases.unanswered or None,
+            f.closed_on,
+            for_reader(f.reason, lang) or None,
+        ], {13: f_.status[s.status], 9: f_.date if not isinstance(deadline, str) else f_.centre,
+            **number})
 
 
-def _num(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
-
-
-def _dept_rows(sheet: _Sheet, record: Record, scores: dict[str, Any], lang: str) -> None:
-    # Every status, so the counts add up to the tasks on each row.
-    order = ("closed", "pending_check", "on_track", "due_soon", "behind", "blocked",
-             "no_report", "overdue", "assigned", "suspended")
-    overdue_col = 3 + order.index("overdue")
-    for d in record.summary.departments:
-        score = scores.get(d.dept["code"])
-        grade = (field(vars(score.grade), "grade", lang)) if score else ""
-        sheet.write([field(d.dept, "dept", lang), len(d.tasks), shown_percent(d.completion),
-                     *(d.counts[c] for c in order), score.score if score else None, grade],
-                    {overdue_col: sheet.formats["status:overdue"]} if d.counts["overdue"]
-                    else None)
+def _dept_rows(sheet: _Sheet, record: Record, lang: str) -> None:
+    order = ("closed", "pending_check", "on_track", "due_soon", "behind", "blocked", "assigned",
+             "suspended", "no_report", "overdue")
+    for line in record.ranking.lines:
+        sheet.write([line.rank, line.name,
+                     joined(line.liaisons, lang) or t("ledger_no_liaison", lang, html=False),
+                     line.tasks, round(line.completion, 1) if line.completion is not None
+                     else None, *(line.counts[c] for c in order), line.score, line.grade],
+                    {14: sheet.f.status["overdue"]} if line.counts["overdue"] else None)
     s = record.summary
-    sheet.write([t("ledger_total", lang, html=False), len(s.tasks), shown_percent(s.completion),
-                 *(s.counts[c] for c in order), None, ""])
+    total = sheet.f.total
+    sheet.write([None, t("ledger_total", lang, html=False), None, len(s.tasks),
+                 round(s.completion, 1) if s.completion is not None else None,
+                 *(s.counts[c] for c in order), None, None],
+                {1: total, 3: sheet.f.number(len(s.tasks), bold=True)})
+    sheet.row += 1
+    sheet.ws.merge_range(sheet.row, 0, sheet.row, len(sheet.heads) - 1,
+                         t("ledger_rank_rule", lang, html=False), sheet.f.note)
 
 
 def _unit_rows(sheet: _Sheet, record: Record, lang: str) -> None:
-    for f in record.tasks:
-        metric = f.task.target_metric or f.task.title
-        for unit, quota in f.quotas.items():
-            reached = f.units.get(unit)
-            share = percent_of_value(reached, quota) if reached is not None and quota else None
-            sheet.write([f.task.id, metric, unit, quota, reached, share])
+    for b in record.breakdowns:
+        f: TaskFacts = b.facts
+        metric = for_reader(field(f.task, "metric", lang), lang)
+        unit = unit_word(f.task, lang)
+        target = _whole(b.target)
+        for u in b.units:
+            sheet.write([f.task.id, metric, b.year, target, u.unit, _whole(u.quota),
+                         _whole(u.value), u.share],
+                        {3: sheet.f.number(target or 0, unit)} if target is not None else None)
+        bold = sheet.f.total
+        sheet.write([f.task.id, metric, b.year, target, t("ledger_subtotal", lang, html=False),
+                     _whole(b.quota_total), _whole(b.value_total), b.share],
+                    {4: bold, 5: sheet.f.number(b.quota_total, bold=True),
+                     6: sheet.f.number(b.value_total, bold=True),
+                     **({3: sheet.f.number(target, unit)} if target is not None else {}),
+                     **({7: sheet.f.number(b.share, bold=True)} if b.share is not None else {})})
 
 
 def _report_rows(sheet: _Sheet, db: Database, record: Record, lang: str) -> None:
-    depts = {d.dept["code"]: field(d.dept, "dept", lang) for d in record.summary.departments}
+    depts = {line.dept["code"]: line.name for line in record.ranking.lines}
     tz = record.at.tzinfo
     states = {k: label("state", k, lang) for k in STATES}
+    kinds: dict[str, str] = {}
     # every record made by then, a record taken back later shown as it stood then
-    for r in records.every(db, record.at):
+    for r in record_store.every(db, record.at):
+        kind = kinds.get(r["kind"]) or kinds.setdefault(r["kind"],
+                                                        label("report_kind", r["kind"], lang))
         sheet.write([
             r["id"], r["task_id"], depts.get(r["dept"], r["dept"] or ""), r["period"] or "",
-            label("report_kind", r["kind"], lang),
-            r["percent"], states.get(r["state"], r["state"] or ""),
-            r["value"], r["unit"] or "", r["note"] or "",
+            kind, r["percent"], states.get(r["state"], r["state"] or ""),
+            _whole(r["value"]), r["unit"] or "", for_reader(r["note"] or "", lang),
             r["user_name"] or (str(r["user_id"]) if r["user_id"] else ""),
             datetime.fromisoformat(r["at"]).astimezone(tz),
             r["source"] or "",
             datetime.fromisoformat(r["revoked_at"]).astimezone(tz) if r["revoked_at"] else None,
-        ])
+        ], measure=(9,))  # only the note can be long
 
 
 def build_ledger(db: Database, at: datetime, lang: str = "zh",
-                 historical: bool = False, rules: Rules | None = None) -> bytes:
-    """The ledger as .xlsx bytes, as of `at` (reports after `at` ignored when `historical`)."""
-    record = gather(db, at, lang, historical=historical)
-    scores = {s.code: s for s in score_facts(record.summary, at.year, rules or load_rules())}
+                 historical: bool = False, records: bool = True, rules: Any = None) -> bytes:
+    """The ledger as .xlsx bytes, as of `at` (reports after `at` ignored when `historical`).
+    Without `records`, the sheets an office prints only (no 报送记录, every record: at scale
+    thousands of pages), as the PDF is made from."""
+    record = gather(db, at, lang, historical=historical, rules=rules)
+    title = t("ledger_title", lang, html=False, title=for_reader(record.title, lang))
+    subtitle = t("ledger_subtitle", lang, html=False, document=record.document or "—",
+                 date=day_text(at, lang))
+    footer = t("ledger_footer", lang, html=False)
     with tempfile.TemporaryDirectory(prefix="duban-ledger-") as tmp:
         path = Path(tmp) / "ledger.xlsx"
         book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "tmpdir": tmp})
-        book.set_properties({"title": t("ledger_title", lang, html=False, title=record.title,
-                                        date=f"{at:%Y-%m-%d}"),
-                             "subject": record.document, "author": "duban 督办",
-                             "created": at.replace(tzinfo=None)})
-        formats = _formats(book)
-        sheets = [
-            (_Sheet(book, t("ledger_sheet_tasks", lang, html=False),
-                    columns("ledger_cols_tasks", lang), formats),
+        book.set_properties({"title": title, "subject": record.document,
+                             "author": "duban 督办", "created": at.replace(tzinfo=None)})
+        formats = _Formats(book, lang)
+
+        def sheet(name: str, cols: str, widths: tuple[int, ...], sparse: bool = False) -> _Sheet:
+            return _Sheet(book, formats, t(name, lang, html=False), columns(cols, lang),
+                          widths, title, subtitle, footer, sparse)
+
+        fills = [
+            (sheet("ledger_sheet_tasks", "ledger_cols_tasks", TASK_WIDTHS),
              lambda sh: _task_rows(sh, record, lang)),
-            (_Sheet(book, t("ledger_sheet_depts", lang, html=False),
-                    columns("ledger_cols_depts", lang), formats),
-             lambda sh: _dept_rows(sh, record, scores, lang)),
-            (_Sheet(book, t("ledger_sheet_units", lang, html=False),
-                    columns("ledger_cols_units", lang), formats),
+            (sheet("ledger_sheet_depts", "ledger_cols_depts", DEPT_WIDTHS),
+             lambda sh: _dept_rows(sh, record, lang)),
+            (sheet("ledger_sheet_units", "ledger_cols_units", UNIT_WIDTHS),
              lambda sh: _unit_rows(sh, record, lang)),
-            (_Sheet(book, t("ledger_sheet_reports", lang, html=False),
-                    columns("ledger_cols_reports", lang), formats),
-             lambda sh: _report_rows(sh, db, record, lang)),
         ]
-        for sheet, fill in sheets:
-            fill(sheet)
-            sheet.finish()
+        if records:
+            fills.append((sheet("ledger_sheet_reports", "ledger_cols_reports", REPORT_WIDTHS,
+                                sparse=True),
+                          lambda sh: _report_rows(sh, db, record, lang)))
+        for each, fill in fills:
+            fill(each)
+            each.finish()
         book.close()
         return path.read_bytes()

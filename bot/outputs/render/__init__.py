@@ -8,6 +8,7 @@ This module holds the small pieces every output shares.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from bot.domain.facts import Occurrence, TaskFacts
 from bot.domain.marks import MARKS
@@ -82,3 +83,11 @@ def plan_title(info: dict[str, str], lang: str) -> str:
     if not info.get("document"):
         return title
     return t("plan_title_doc", lang, html=False, title=title, document=info["document"])
+
+
+def author(row: dict[str, Any], lang: str) -> str:
+    """Who made a record, as people read it: their name, else their id; the bot's own records
+    (a 交办单 from the daily scan has no person) as the system, never "None"."""
+    if row.get("user_id") is None:
+        return t("word.system", lang, html=False)
+    return row.get("user_name") or str(row["user_id"])

@@ -4,14 +4,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
 from html import escape
 from typing import Any
 
 from bot.domain.facts import DeptFacts, Facts, Occurrence, Queues, TaskFacts
 from bot.domain.task import Task
-from bot.language.i18n import Html, Key, field, label, t
-from bot.outputs.render import counts_line, pct, plan_title, target_text, timing, timing_of
+from bot.language.i18n import Html, Key, field, format_short_day, label, t
+from bot.outputs.render import (
+    author,
+    counts_line,
+    pct,
+    plan_title,
+    target_text,
+    timing,
+    timing_of,
+)
 from bot.services.commands import Recorded
 
 KB = 1024
@@ -107,7 +116,7 @@ def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str
         revoked = f" <s>{t('word.revoked', lang)}</s>" if r["revoked_at"] else ""
         value = f" {r['value']:g}" if r["value"] is not None else ""
         note = f" {escape(r['note'])}" if r["note"] else ""
-        who = escape(r["user_name"] or str(r["user_id"]))
+        who = escape(author(r, lang))
         lines.append(f"{kind} {when:%m-%d %H:%M} {label('report_kind', r['kind'], lang)} "
                      f"{r['percent']}%{value} {label('state', r['state'], lang)} · {who}{note}"
                      f"{revoked}")
@@ -216,13 +225,16 @@ def review_request_html(task: Task, dept: dict[str, Any] | None, reporter: dict[
              note=report["note"] or "—", evidence=evidence)
 
 
-def returned_notice(who: str, task_id: str, reason: str, lang: str) -> str:
+def returned_notice(who: str, task_id: str, reason: str, lang: str, brief: bool = False) -> str:
     """Tell the reporter a task was sent back. A reason that already asks for more (请补充…) is
-    not followed by a second 请补充."""
+    not followed by a second 请补充. `brief`: under a message that gives the reason already."""
     reason = reason.strip().rstrip("。.!！")
     asks = any(word in reason for word in ("请补充", "补充"))
+    ask = t("returned_ask_resubmit" if asks else "returned_ask_complete", lang)
+    if brief:
+        return t("task_returned_brief", lang, mention=Html(who), ask=ask)
     return t("task_returned_notice", lang, mention=Html(who), task=task_id, reason=reason,
-             ask=t("returned_ask_resubmit" if asks else "returned_ask_complete", lang))
+             ask=ask)
 
 
 _COLOUR_MARKS = {"blue": "🟦", "yellow": "🟨", "orange": "🟧", "red": "🟥", "green": "🟩",
@@ -230,7 +242,7 @@ _COLOUR_MARKS = {"blue": "🟦", "yellow": "🟨", "orange": "🟧", "red": "�
 
 
 def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskFacts], people: list[Html],
-                ack_workdays: int, lang: str) -> str:
+                ack_workdays: int, lang: str, by: date) -> str:
     """A 交办单 or a 督办单 (coloured by the chase ladder), naming the tasks and who must act."""
     if notice.kind == "chase":
         head = t("chase_head", lang, mark=_COLOUR_MARKS.get(notice.colour, "🟥"),
@@ -239,7 +251,7 @@ def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskFacts], peopl
         head = t("assign_head", lang)
     lines = [head, f"【{escape(dept_label(dept, lang))}】{' '.join(people)}"]
     lines += [task_line(v, lang) for v in views]
-    lines.append(t("notice_ask", lang, days=ack_workdays))
+    lines.append(t("notice_ask", lang, days=ack_workdays, by=format_short_day(by, lang)))
     return "\n".join(lines)
 
 
@@ -255,8 +267,10 @@ def late_acks_html(late: list[Any], names: dict[str, Any], coordinators: list[di
     return "\n".join(lines)
 
 
-def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None = None) -> str:
-    """The coordinator's queues: 待核实, 受阻, 申请延期, 未签收, 零报送单位."""
+def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None = None,
+                join_link: Callable[[str], str] | None = None) -> str:
+    """The coordinator's queues: 待核实, 受阻, 申请延期, 未签收, 零报送单位, 无联络员单位 (with
+    the link that registers a liaison for each, when the bot's name is known)."""
     if not q:
         return ""
     lines = [t("queues_header", lang)]
@@ -281,6 +295,12 @@ def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None =
     if q.silent:
         lines.append(t("queue_silent", lang, depts="、".join(dept_label(d, lang)
                                                              for d in q.silent)))
+    if q.unstaffed:
+        lines.append(t("queue_unstaffed", lang, count=len(q.unstaffed)))
+        for d in q.unstaffed:
+            how = (f'<a href="{escape(join_link(d["code"]))}">{t("join_link_text", lang)}</a>'
+                   if join_link else t("join_by_command", lang, dept=dept_label(d, lang)))
+            lines.append(f"  👤 {escape(dept_label(d, lang))} · {how}")
     return "\n".join(lines)
 
 

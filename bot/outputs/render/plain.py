@@ -7,7 +7,15 @@ from typing import Any
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.language.i18n import field, label, t
-from bot.outputs.render import COUNT_COLUMNS, day_plain, pct, plan_title, target_text, timing
+from bot.outputs.render import (
+    COUNT_COLUMNS,
+    author,
+    day_plain,
+    pct,
+    plan_title,
+    target_text,
+    timing,
+)
 from bot.outputs.render.table import render_table
 
 
@@ -82,7 +90,7 @@ def task_plain(view: TaskFacts, dept: dict[str, Any] | None, history: list[dict[
             period = f" [{r['period']}]" if r["period"] else ""
             lines.append(f"  {when:%Y-%m-%d %H:%M}{period} {label('report_kind', r['kind'], lang)} "
                          f"{r['percent']}% {label('state', r['state'], lang)} "
-                         f"{r['user_name'] or r['user_id']} {r['note'] or ''}{revoked}".rstrip())
+                         f"{author(r, lang)} {r['note'] or ''}{revoked}".rstrip())
     lines.append(t("evidence_count", lang, html=False, count=view.evidence))
     return "\n".join(lines)
 

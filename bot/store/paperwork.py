@@ -1,0 +1,36 @@
+"""The bulletin's issue numbers (期号) and the liaisons the paperwork names as 责任人."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlite_utils import Database
+
+from bot.store.connection import utc_iso
+
+
+def issue_number(db: Database, kind: str, key: str, start: date, end: date,
+                 now: datetime) -> int:
+    """The number of series `kind`'s issue for period `key` (table `bulletin_issues`): given on
+    its first issue, the next of the series, and kept for every later copy of that period."""
+    with db.atomic():
+        row = db.execute("SELECT number FROM bulletin_issues WHERE series = ? AND period = ?",
+                         [kind, key]).fetchone()
+        if row:
+            return row[0]
+        number = db.execute("SELECT coalesce(max(number), 0) + 1 FROM bulletin_issues "
+                            "WHERE series = ?", [kind]).fetchone()[0]
+        db["bulletin_issues"].insert({"series": kind, "period": key, "number": number,
+                                      "start": start.isoformat(), "end": end.isoformat(),
+                                      "issued_at": utc_iso(now)})
+    return number
+
+
+def liaison_names(db: Database, at: datetime) -> dict[str, list[str]]:
+    """Each department's active liaisons (name, else id) who had joined by `at`, by user id."""
+    out: dict[str, list[str]] = {}
+    for row in db.query("SELECT dept, user_id, name FROM members WHERE role = 'liaison' AND "
+                        "status = 'active' AND (created_at IS NULL OR created_at <= ?) "
+                        "ORDER BY user_id", [utc_iso(at)]):
+        out.setdefault(row["dept"], []).append(row["name"] or str(row["user_id"]))
+    return out
