@@ -204,12 +204,12 @@ class DubanApplication(Application):
         return await super().process_error(update, error, job, coroutine)
 
 
-def mark_done_or_keep(services: Services, update_id: int) -> None:
-    """Mark an update done in the inbox; if the store cannot write, it stays open (handled again
-    after the store recovers: its records are idempotent, its acknowledgement sent then)."""
+def mark_done_or_keep(services: Services, update_ids: list[int]) -> None:
+    """Mark updates done in the inbox; if the store cannot write, they stay open (handled again
+    after the store recovers: their records are idempotent, their acknowledgements sent then)."""
     try:
-        inbox.mark_done(services.db, update_id, datetime.now(services.settings.tz))
-        services.told_storage.discard(update_id)
+        inbox.mark_all_done(services.db, update_ids, datetime.now(services.settings.tz))
+        services.told_storage.difference_update(update_ids)
     except (sqlite3.Error, OSError) as exc:
         if not health.is_storage_error(exc):
             raise
@@ -403,7 +403,7 @@ def build_application(settings: Settings, database=None,
     services.rules = rules if rules is not None else load_rules(settings.scoring_rules)
     set_track_from(database, settings.track_from)
     services.watch = watch
-    services.in_hand = InHand(lambda update_id: mark_done_or_keep(services, update_id))
+    services.in_hand = InHand(lambda update_ids: mark_done_or_keep(services, update_ids))
     services.acks.in_hand = services.in_hand
 
     async def recovered() -> None:  # what could not be stored or handled, handled now

@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 class InHand:
     """The updates between their arrival and their mark in the inbox (one process)."""
 
-    def __init__(self, mark_done: Callable[[int], None]) -> None:
-        self._mark_done = mark_done  # marks one update done; may raise a storage error
+    def __init__(self, mark_done: Callable[[list[int]], None]) -> None:
+        self._mark_done = mark_done  # marks updates done in one go; may raise a storage error
         self.held: set[int] = set()  # being handled, or waiting for their acknowledgement
         self._handling: set[int] = set()
         self._owed: dict[int, int] = {}  # acknowledgements not yet out, per update
@@ -57,33 +57,38 @@ class InHand:
         """Every handler has run for it: done now, unless it still owes an acknowledgement or
         must stay open."""
         self._handling.discard(update_id)
-        self._settle(update_id)
+        self._finish([update_id])
 
     def paid(self, update_ids: list[int]) -> None:
-        """Their acknowledgement went out."""
+        """Their acknowledgement went out (one gathered message: marked in one transaction,
+        so a kill leaves the whole batch answered or none of it marked)."""
         for update_id in update_ids:
             left = self._owed.get(update_id, 0) - 1
             if left > 0:
                 self._owed[update_id] = left
-                continue
-            self._owed.pop(update_id, None)
-            self._settle(update_id)
+            else:
+                self._owed.pop(update_id, None)
+        self._finish(update_ids)
 
     def unpaid(self, update_ids: list[int]) -> None:
         """Their acknowledgement could not be sent: they stay open, to be handed back."""
         for update_id in update_ids:
             self._owed.pop(update_id, None)
             self._open.add(update_id)
-            self._settle(update_id)
+        self._finish(update_ids)
 
-    def _settle(self, update_id: int) -> None:
-        if update_id in self._handling or self._owed.get(update_id):
-            return
-        self.held.discard(update_id)
-        if update_id in self._open:
-            self._open.discard(update_id)
-            return
-        self._mark_done(update_id)
+    def _finish(self, update_ids: list[int]) -> None:
+        done = []
+        for update_id in dict.fromkeys(update_ids):
+            if update_id in self._handling or self._owed.get(update_id):
+                continue
+            self.held.discard(update_id)
+            if update_id in self._open:
+                self._open.discard(update_id)
+                continue
+            done.append(update_id)
+        if done:
+            self._mark_done(done)
 
 
 @dataclass
@@ -116,9 +121,9 @@ class AckGatherer:
         batch = self._batches.get(key)
         if batch is None:
             batch = self._batches[key] = _Batch()
-            task = asyncio.get_running_loop().create_task(self._flush(bot, key, window_ms))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            flush = asyncio.get_running_loop().create_task(self._flush(bot, key, window_ms))
+            self._tasks.add(flush)
+            flush.add_done_callback(self._tasks.discard)
         batch.full.append(full)
         batch.short.append(short)
         if update_id is not None:
@@ -143,7 +148,11 @@ class AckGatherer:
                 sent = await attempt(lambda chunk=chunk: bot.send_message(
                     chat_id, chunk, message_thread_id=thread_id), "acknowledgements")
                 if batch.on_sent:
-                    batch.on_sent(chat_id, sent.message_id, batch.tasks)
+                    try:  # bookkeeping of what the post is about: never the ack's undoing
+                        batch.on_sent(chat_id, sent.message_id, batch.tasks)
+                    except Exception:
+                        log.exception("could not keep what acknowledgement %s is about",
+                                      sent.message_id)
         except (TelegramError, Later):
             log.exception("could not send %d gathered acknowledgements; their updates stay "
                           "open and are handed back", len(batch.full))
