@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import DubanError
 from bot.outputs.render.chat import inert_name
-from bot.services.directory import JOINS_PER_HOUR, decide_join, request_join
+from bot.services.directory import JOINS_PER_HOUR, request_join
 from tests.botapi_server import autolinks
 from tests.conftest import at
 from tests.reliability import LINKED_NAME, probe_join
@@ -42,9 +42,9 @@ def test_the_limit_counts_the_last_hour_only(seeded):
         request_join(seeded, user_id=7, dept_text="团市委", now=now + timedelta(minutes=30))
     assert err.value.key == "join_too_often" and err.value.params["minutes"] == 30
     request_join(seeded, user_id=7, dept_text="团市委", now=now + timedelta(minutes=61))
-    # a refusal and a new application still count
-    decide_join(seeded, user_id=7, approve=False, now=now + timedelta(minutes=62), actor=1)
-    request_join(seeded, user_id=7, dept_text="妇联", now=now + timedelta(minutes=63))
+    with pytest.raises(DubanError) as err:  # those of minutes 1 and 2 still count
+        request_join(seeded, user_id=7, dept_text="妇联", now=now + timedelta(minutes=61))
+    assert err.value.key == "join_too_often"
 
 
 async def test_a_linked_name_is_plain_text_on_the_card(env: Env):
