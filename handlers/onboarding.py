@@ -269,7 +269,8 @@ async def decide_join_command(update: Update, context: DubanContext) -> None:
 async def show_whoami(update: Update, context: DubanContext) -> None:
     """/whoami: id, department, role and status as the bot sees them."""
     who = caller(update, context)
-    member = who.member or {}
+    # Someone removed (left, or taken off COORDINATOR_IDS) is told what a stranger is told.
+    member = who.member if who.member and who.member["status"] != "removed" else {}
     status = member.get("status") or "visitor"
     dept = dept_names(context.db).get(member.get("dept"), "—")
     role = (t(f"role_{member.get('role') or 'liaison'}", who.lang)

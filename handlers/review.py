@@ -66,11 +66,15 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
     The acknowledgement belongs to the update: the update is marked done only once it went out.
     So a record found already made (the update handed back after a kill, its acknowledgement
     never sent) is acknowledged as it was recorded, not as a duplicate."""
+    # The very update handed back (its record found by its own key): its acknowledgement was
+    # never sent. Another message repeating a report just made is told it was recorded already.
+    replay = rec.duplicate and rec.report.get("update_key") == update_key(update)
     try:
-        text = recorded_text(replace(rec, duplicate=False), lang) + extra
+        text = recorded_text(replace(rec, duplicate=False) if replay else rec, lang) + extra
         window = context.settings.ack_gather_ms
         message = update.effective_message
-        if window and message and message.chat.type != "private":
+        if window and message and message.chat.type != "private" and (
+                replay or not rec.duplicate):
             short = t("ack_line", DEFAULT_LANG, task=rec.task.id,
                       percent=rec.report["percent"],
                       user=inert_name(caller(update, context).name),

@@ -72,6 +72,12 @@ db.close()
 """
 
 
+# a liaison in each of the plan's ten departments (a 交办单 goes to staffed departments only)
+EVERY_DEPARTMENT = {5000 + n: (code, f"联络员{code}") for n, code in enumerate(
+    ("EDU", "STAFF", "CIVIL", "CYBER", "CIVAFF", "FIN", "HRSS", "HEALTH", "YOUTH",
+     "WOMEN"))}
+
+
 def seed(root: Path, db_path: Path, liaisons: dict[int, tuple[str, str]] | None = None,
          wrapper: Sequence[str] = ()) -> None:
     """The plan and some liaisons, written by `root`'s own code (its schema)."""
@@ -319,7 +325,7 @@ def count_posts(server: BotApiServer, figures: SenderFigures) -> None:
     figures.reviews = sum("待核实" in m and "统筹人请核实" in m for m in sent)
     depts = set()
     for m in sent:
-        if "交办单" in m:
+        if "📨 交办单" in m:
             head = [line for line in m.splitlines() if line.startswith("【")]
             depts.add(head[0].split("】")[0] if head else m[:30])
     figures.notices = len(depts)
@@ -328,10 +334,11 @@ def count_posts(server: BotApiServer, figures: SenderFigures) -> None:
 async def probe_catch_up(work: Path, scenario: str, root: Path = ROOT,
                          settle: float = 6.0, timeout: float = 90) -> SenderFigures:
     """Start the bot with jobs on (the start-up catch-up posts nudges, a digest and the 交办单 of
-    ten departments) with one fault injected; count what reached the group in the run."""
+    ten departments, each with a liaison) with one fault injected; count what reached the
+    group in the run."""
     work.mkdir(parents=True, exist_ok=True)
     db_path = work / "duban.db"
-    seed(root, db_path)
+    seed(root, db_path, EVERY_DEPARTMENT)
     figures = SenderFigures(scenario)
     started = time.monotonic()
     async with running_server() as server:
