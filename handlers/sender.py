@@ -42,6 +42,7 @@ from telegram.ext import Application, ContextTypes
 from bot.outputs.render.split import split_text
 from bot.services.directory import coordination_chat, join_still_pending, move_coordination_chat
 from bot.store import outbox, posts
+from bot.store.health import is_storage_error
 
 log = logging.getLogger(__name__)
 
@@ -185,9 +186,19 @@ class Sender:
     # ------------------------------------------------------------ sending
     def kick(self, key: str) -> None:
         """Send the row of `key` soon, aside from the caller (a handler does not wait for it)."""
-        task = asyncio.get_running_loop().create_task(self.deliver_key(key))
+        task = asyncio.get_running_loop().create_task(self._kicked(key))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _kicked(self, key: str) -> None:
+        try:
+            await self.deliver_key(key)
+        except Exception as exc:  # nobody awaits this: say it here; the sweep tries again
+            watch = getattr(self.app.bot_data, "watch", None)
+            if watch is not None and is_storage_error(exc):
+                watch.failed(exc)
+            else:
+                log.exception("could not send %s", key)
 
     async def deliver_key(self, key: str) -> bool:
         row = outbox.by_key(self.db, key)
