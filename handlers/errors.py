@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.language.i18n import lang_of, t
-from bot.store import health
+from bot.services import health
 from handlers.context import DubanContext, topic_of
 
 log = logging.getLogger(__name__)

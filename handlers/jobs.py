@@ -16,16 +16,15 @@ from bot.config import Settings
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, t
 from bot.outputs.digest import digest_data, render_charts
-from bot.outputs.render.chat import late_acks_html, queues_html
-from bot.outputs.render.digest import digest_text
+from bot.outputs.render.chat import late_acks_html
+from bot.outputs.render.digest import compose_digest
 from bot.outputs.render.nudges import compose_nudges, nudge_batches
 from bot.outputs.render.split import split_text
-from bot.services import notices
+from bot.services import notices, outbox, posts
 from bot.services.commands import mute_task
 from bot.services.directory import catalogue, coordinators, dept_names, staffed_departments
 from bot.services.facts import tracking_began
 from bot.services.reminders import NudgePolicy, nudge_context, prepare_nudges
-from bot.store import outbox, posts
 from handlers.context import DubanContext, args_text, caller, join_link, reply, update_key
 from handlers.sender import Sender, Superseded
 
@@ -123,13 +122,12 @@ async def send_digest_row(sender: Sender, row: dict, mark) -> None:
             raise Superseded("a newer digest is due")
     elif now - datetime.fromisoformat(row["created_at"]) > timedelta(days=1):
         raise Superseded("asked for more than a day ago")
-    data = digest_data(sender.db, now)
     if payload["part"] == "text":
-        waiting = queues_html(data.facts.queues, dept_names(sender.db), DEFAULT_LANG,
-                              sender.settings.tz, join_link(sender))
-        sent = await sender.post(row, digest_text(data, DEFAULT_LANG, waiting))
+        digest = compose_digest(sender.db, now, DEFAULT_LANG, join_link=join_link(sender))
+        sent = await sender.post(row, digest.html)
         mark(sent.message_id if sent else None)
         return
+    data = digest_data(sender.db, now)
     with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
         # Rendering takes a few hundred ms of CPU: keep the event loop answering meanwhile.
         paths = await asyncio.to_thread(render_charts, data, Path(tmp))
@@ -307,5 +305,5 @@ async def mute(update: Update, context: DubanContext) -> None:
         return
     until = mute_until(words[1], context.now())
     task = mute_task(context.db, user_id=who.user_id, task_ref=words[0], until=until,
-                     now=context.now())
+                     now=context.now(), who=who.actor)
     await reply(update, t("muted", who.lang, task=task.id, date=until.isoformat()))

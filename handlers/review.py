@@ -25,6 +25,7 @@ from bot.outputs.render.chat import (
     returned_notice,
     review_request_html,
 )
+from bot.services import outbox, posts, prompts
 from bot.services.commands import (
     Recorded,
     close_task,
@@ -38,7 +39,6 @@ from bot.services.commands import (
 )
 from bot.services.directory import department, find_task, liaisons_of
 from bot.services.evidence import count_for_task, for_review
-from bot.store import outbox, posts, prompts
 from handlers.context import (
     DubanContext,
     args_text,
@@ -78,7 +78,7 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
             short = t("ack_line", DEFAULT_LANG, task=rec.task.id,
                       percent=rec.report["percent"],
                       user=inert_name(caller(update, context).name),
-                      status=label("status", rec.status.status, DEFAULT_LANG))
+                      status=label("status", rec.status.word, DEFAULT_LANG))
             thread = message.message_thread_id if message.is_topic_message else None
             context.bot_data.acks.add(
                 context.bot, message.chat_id, thread, text, short, window, update.update_id,
@@ -198,7 +198,7 @@ async def review_button(update: Update, context: DubanContext) -> None:
         prompts.link_message(context.db, prompt, sent.message_id)
         return
     rec = close_task(context.db, user_id=who.user_id, task_ref=task_id, now=context.now(),
-                     update_key=update_key(update), version=version, period=period)
+                     update_key=update_key(update), version=version, period=period, who=who.actor)
     await query.answer()
     if rec.duplicate:
         return
@@ -251,7 +251,7 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
     who = caller(update, context)
     rec = reopen_task(context.db, user_id=who.user_id, task_ref=task_ref, reason=reason,
                       now=context.now(), update_key=update_key(update), version=version,
-                      period=period)
+                      period=period, who=who.actor)
     await _announce(update, context, who.lang, rec, "task_reopened_ok",
                     lambda who_: returned_notice(who_, rec.task.id, reason, DEFAULT_LANG,
                                                  brief=True),

@@ -2,7 +2,7 @@
 
 Digest parts, nudges and escalations, 交办单 and 督办单, review and extension cards, application
 cards, decisions told to applicants and the list of notices nobody acknowledged are each an
-outbox row (bot/store/outbox.py), recorded before anything is sent. This module sends them:
+outbox row (bot.services.outbox), recorded before anything is sent. This module sends them:
 
 * each part on its own: one part that fails never cancels another;
 * each Bot API call retried within the run as Telegram asks: a 429 waits its `retry_after`
@@ -40,9 +40,8 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes
 
 from bot.outputs.render.split import split_text
+from bot.services import health, outbox, posts
 from bot.services.directory import coordination_chat, join_still_pending, move_coordination_chat
-from bot.store import outbox, posts
-from bot.store.health import is_storage_error
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +179,7 @@ class Sender:
                     message_thread_id=thread, reply_to_message_id=reply_to)
             last = await self.call(send, row["key"])
             if len(chunks) > 1:
-                outbox.mark_parts(self.db, row["id"], i + 1)
+                outbox.parts_sent(self.db, row["id"], i + 1)
         return last
 
     # ------------------------------------------------------------ sending
@@ -195,7 +194,7 @@ class Sender:
             await self.deliver_key(key)
         except Exception as exc:  # nobody awaits this: say it here; the sweep tries again
             watch = getattr(self.app.bot_data, "watch", None)
-            if watch is not None and is_storage_error(exc):
+            if watch is not None and health.is_storage_error(exc):
                 watch.failed(exc)
             else:
                 log.exception("could not send %s", key)
@@ -229,7 +228,7 @@ class Sender:
 
         def mark(message_id: int | None) -> None:
             nonlocal marked
-            outbox.mark_sent(self.db, ids, self.now(), message_id)
+            outbox.sent(self.db, ids, self.now(), message_id)
             marked = True
 
         try:
@@ -239,7 +238,7 @@ class Sender:
             return True
         except Superseded as why:
             if not marked:
-                outbox.mark_superseded(self.db, ids, self.now(), str(why))
+                outbox.superseded(self.db, ids, self.now(), str(why))
             return True
         except (TelegramError, Later) as exc:
             if marked:  # the part is out; something after it (an evidence copy) failed
@@ -255,13 +254,13 @@ class Sender:
         tries = max((outbox.get(self.db, i) or {}).get("attempts") or 0 for i in ids) + 1
         if isinstance(exc, Forbidden) or tries >= GIVE_UP_AFTER:
             log.error("%s: giving up after %d tries: %s", what, tries, exc)
-            outbox.mark_failed(self.db, ids, str(exc), retry_at=None, now=now)
+            outbox.failed(self.db, ids, str(exc), retry_at=None, now=now)
             return
         pause = SWEEP_PAUSES[min(tries - 1, len(SWEEP_PAUSES) - 1)]
         if isinstance(exc, Later):
             pause = max(pause, exc.seconds)
         log.warning("%s not sent (%s); tried %d times, again in %d s", what, exc, tries, pause)
-        outbox.mark_failed(self.db, ids, str(exc), retry_at=now + timedelta(seconds=pause))
+        outbox.failed(self.db, ids, str(exc), retry_at=now + timedelta(seconds=pause))
 
     # ------------------------------------------------------------ the sweep
     async def sweep(self) -> int:

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts, deadline_in_force
 from bot.domain.lifecycle import OPEN, State
+from bot.domain.numbers import round_half_up
 from bot.domain.task import ONE_OFF
 from bot.services.facts import end_of_day
 
@@ -142,11 +143,26 @@ class DeptScore:
         return self.dept["code"]
 
 
+def rank_key(score: float | None, completion: float | None) -> tuple[float, int]:
+    """What ranks a department, higher first: its score, then its completion in whole percent
+    (as every output shows it). Equal on both: the same rank, listed in the plan's order."""
+    return (score or 0.0, round_half_up(completion or 0.0))
+
+
 def ranked(scores: list[DeptScore]) -> list[DeptScore]:
-    """The one order of departments everywhere (the table, 红榜 and 黑榜): by score, then by
-    completion, then in the plan's order. Ties in score are ranked the same way every time."""
-    return sorted(scores, key=lambda s: (-s.score, -(s.completion or 0.0),
-                                         s.dept.get("position") or 0, s.code))
+    """The one order of departments everywhere (the score table, the ledger, 红榜 and 黑榜)."""
+    return sorted(scores, key=lambda s: (tuple(-v for v in rank_key(s.score, s.completion)),
+                                         s.dept.get("position") or 0))
+
+
+def ranks(scores: list[DeptScore]) -> list[int]:
+    """The rank of each of `scores` (in ranked order): tied departments share one."""
+    out: list[int] = []
+    for i, s in enumerate(scores):
+        tied = i and rank_key(s.score, s.completion) == rank_key(scores[i - 1].score,
+                                                                   scores[i - 1].completion)
+        out.append(out[-1] if tied else i + 1)
+    return out
 
 
 def _year_span(year: int, at: datetime) -> tuple[date, date]:
@@ -243,11 +259,11 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
                 if e.approved and e.decided_at and e.decided_at.astimezone(tz).year == year:
                     items.append(ScoreItem("approved_extension", rules.approved_extension, 1,
                                            f.task.id, e.period, e.decided_at.astimezone(tz).date()))
-            for c in f.chases:
-                day = c.at.astimezone(tz).date()
-                if not c.answered and first <= day <= last:
-                    items.append(ScoreItem("unanswered_chase", rules.unanswered_chase, 1,
-                                           f.task.id, "", day))
+        for notice in d.chase_notices:  # one 督办单 is one chase, whatever tasks it names
+            day = notice.at.astimezone(tz).date()
+            if not notice.answered and first <= day <= last:
+                items.append(ScoreItem("unanswered_chase", rules.unanswered_chase, 1,
+                                       "、".join(notice.tasks), "", day))
         items += _silent_months(d, year, first, last, counted_from, rules, tz)
         counts = dict.fromkeys(RULE_KEYS, 0.0)
         points = dict.fromkeys(RULE_KEYS, 0.0)
@@ -270,8 +286,11 @@ def _silent_months(d: DeptFacts, year: int, first: date, last: date, counted_fro
     if not d.tasks:
         return []
     began = max(counted_from, min(f.task.start for f in d.tasks))
-    reported = {(at.astimezone(tz).year, at.astimezone(tz).month)
-                for f in d.tasks for at in f.fold.report_times}
+    reported = set()
+    for f in d.tasks:
+        for stamp in f.fold.report_times:
+            moment = datetime.fromtimestamp(stamp, tz)
+            reported.add((moment.year, moment.month))
     items = []
     for month in range(1, 13):
         opens = date(year, month, 1)

@@ -7,7 +7,7 @@ on file, marked. Every `at` is UTC ISO text (bot.store.connection.utc_iso).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -157,10 +157,16 @@ def tasks_with_records(db: Database, task_ids: Iterable[str]) -> set[str]:
 
 
 def for_facts(db: Database, task_ids: list[str] | None = None,
-              until: datetime | None = None) -> list[Row]:
-    """The records the facts are folded from, by task then in order: every record made by
-    `until` (all when None), a revoked one only while it was still valid then."""
-    where, params = [], []
+              until: datetime | None = None, after_id: int = 0) -> Iterator[Row]:
+    """The records the facts are folded from, by task then in the order they were made (time,
+    then id), read as they are folded (years of records are never all in memory): every record
+    made by `until` (all when None), a revoked one only while it was still valid then; only
+    those after `after_id` when given (what a kept fold has not seen)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if after_id:
+        where.append("id > ?")
+        params.append(after_id)
     if until is not None:
         cut = utc_iso(until)
         where.append("at <= ? AND (revoked_at IS NULL OR revoked_at > ?)")
@@ -170,10 +176,13 @@ def for_facts(db: Database, task_ids: list[str] | None = None,
     if task_ids is not None:
         where.append(f"task_id IN ({','.join('?' * len(task_ids))})")
         params += task_ids
-    return list(db.query(
+    cursor = db.execute(
         "SELECT id, task_id, period, kind, percent, state, value, lifecycle, data, note, user_id, "
         f"dept, at, unit, unit_value FROM reports WHERE {' AND '.join(where)} "
-        "ORDER BY task_id, id", params))
+        "ORDER BY task_id, at, id", params)
+    names = [c[0] for c in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
 
 
 def newest_at(db: Database) -> str | None:

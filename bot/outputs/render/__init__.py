@@ -8,13 +8,14 @@ This module holds the small pieces every output shares.
 from __future__ import annotations
 
 from datetime import date, datetime
+from html.parser import HTMLParser
 from typing import Any
 
 from bot.domain.facts import Occurrence, TaskFacts
 from bot.domain.marks import MARKS
 from bot.domain.numbers import round_half_up
 from bot.domain.recurrence import Recurrence
-from bot.language.i18n import field, t
+from bot.language.i18n import t
 
 COUNT_COLUMNS = ("on_track", "behind", "due_soon", "overdue", "blocked", "pending_check",
                  "closed", "assigned", "no_report", "suspended")
@@ -77,17 +78,26 @@ def counts_line(counts: dict[str, int]) -> str:
     return " ".join(f"{MARKS[c]}{counts[c]}" for c in COUNT_COLUMNS if counts.get(c))
 
 
-def plan_title(info: dict[str, str], lang: str) -> str:
-    """The plan's title and document number, from the plan's meta rows."""
-    title = field(info, "plan", lang) or "duban"
-    if not info.get("document"):
-        return title
-    return t("plan_title_doc", lang, html=False, title=title, document=info["document"])
-
-
 def author(row: dict[str, Any], lang: str) -> str:
     """Who made a record, as people read it: their name, else their id; the bot's own records
     (a 交办单 from the daily scan has no person) as the system, never "None"."""
     if row.get("user_id") is None:
         return t("word.system", lang, html=False)
     return row.get("user_name") or str(row["user_id"])
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(html: str) -> str:
+    """Telegram HTML as the plain text a person reads (tags dropped, entities decoded)."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)

@@ -4,25 +4,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.domain.facts import DeptFacts, Facts, Occurrence, Queues, TaskFacts
 from bot.domain.task import Task
-from bot.language.i18n import Html, Key, field, format_short_day, label, t
-from bot.outputs.render import (
-    author,
-    counts_line,
-    pct,
-    plan_title,
-    target_text,
-    timing,
-    timing_of,
-)
+from bot.language.i18n import Html, Key, field, format_short_day, label, plan_title, t
+from bot.outputs.render import author, counts_line, pct, target_text, timing, timing_of
 from bot.services.commands import Recorded
 
+T = TypeVar("T")
 KB = 1024
 MB = KB * KB
 
@@ -57,6 +50,18 @@ def dept_label(dept: dict[str, Any] | None, lang: str) -> str:
     return field(dept, "dept", lang) if dept else "—"
 
 
+SHOWN_AT_MOST = 10  # lines of one list in a message; the count says how many there are in all
+
+
+def capped(items: Sequence[T], line: Callable[[T], str], lang: str) -> list[str]:
+    """The first SHOWN_AT_MOST items as lines, then how many more there are (a list of 500
+    claims is 13 messages nobody reads; the count, the oldest ones and /export tell all)."""
+    lines = [line(item) for item in items[:SHOWN_AT_MOST]]
+    if len(items) > SHOWN_AT_MOST:
+        lines.append(t("list_more", lang, count=len(items) - SHOWN_AT_MOST))
+    return lines
+
+
 def task_line(view: TaskFacts, lang: str, depts: dict[str, dict] | None = None,
               occurrence: Occurrence | None = None) -> str:
     """A task on one line: its mark, owner, title, progress and timing (of its headline, or of
@@ -84,7 +89,7 @@ def status_html(info: dict[str, str], summary: Facts, lang: str, queues: str = "
     if overdue:
         depts = {d.dept["code"]: d.dept for d in summary.departments}
         lines.append(f"<b>{t('overdue_header', lang, count=len(overdue))}</b>")
-        lines += [task_line(v, lang, depts) for v in overdue]
+        lines += capped(overdue, lambda v: task_line(v, lang, depts), lang)
     else:
         lines.append(t("no_overdue", lang))
     if queues:
@@ -117,7 +122,9 @@ def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str
         value = f" {r['value']:g}" if r["value"] is not None else ""
         note = f" {escape(r['note'])}" if r["note"] else ""
         who = escape(author(r, lang))
-        lines.append(f"{kind} {when:%m-%d %H:%M} {label('report_kind', r['kind'], lang)} "
+        # a recurring duty's record names the occurrence it belongs to
+        period = t("occurrence_of", lang, period=r["period"]) if r.get("period") else ""
+        lines.append(f"{kind} {when:%m-%d %H:%M}{period} {label('report_kind', r['kind'], lang)} "
                      f"{r['percent']}%{value} {label('state', r['state'], lang)} · {who}{note}"
                      f"{revoked}")
     return lines
@@ -136,7 +143,7 @@ def task_html(view: TaskFacts, dept: dict[str, Any] | None, history: list[dict[s
     expected = (f" · {t('word.expected', lang)} {s.expected}%" if s.expected is not None else "")
     lines = [f"<b>{task.id}</b> {escape(field(task, 'title', lang))}",
              f"{escape(task.clause)} · {escape(dept_label(dept, lang))}",
-             f"{s.mark} {label('status', s.status, lang)} · {s.percent}%{expected} · "
+             f"{s.mark} {label('status', s.word, lang)} · {s.percent}%{expected} · "
              f"{escape(timing(view, lang))}"]
     if task.numeric:
         lines.append(f"{escape(field(task, 'metric', lang))} {escape(target_text(view))}")
@@ -183,7 +190,7 @@ def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
              title=field(rec.task, "title", lang), percent=r["percent"],
              state=label("state", r["state"], lang), value=value,
              note=f"\n{r['note']}" if r["note"] else "", mark=rec.status.mark,
-             status=label("status", rec.status.status, lang))
+             status=label("status", rec.status.word, lang))
 
 
 def size_text(n: int | None) -> str:
@@ -276,22 +283,25 @@ def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None =
     lines = [t("queues_header", lang)]
     if q.claims:
         lines.append(t("queue_claims", lang, count=len(q.claims)))
-        lines += [f"  ⏳ <b>{f.task.id}</b>{_period(f, o.period, lang)} "
-                  f"{escape(dept_label(names_row(names, f.task.dept), lang))} · "
-                  f"{escape(field(f.task, 'title', lang))}" for f, o in q.claims]
+        lines += capped(q.claims, lambda p: (
+            f"  ⏳ <b>{p[0].task.id}</b>{_period(p[0], p[1].period, lang)} "
+            f"{escape(dept_label(names_row(names, p[0].task.dept), lang))} · "
+            f"{escape(field(p[0].task, 'title', lang))}"), lang)
     if q.blocked:
         lines.append(t("queue_blocked", lang, count=len(q.blocked)))
-        lines += [f"  ⛔ <b>{f.task.id}</b>{_period(f, o.period, lang)} "
-                  f"{escape(o.snapshot.reason or '—')}" for f, o in q.blocked]
+        lines += capped(q.blocked, lambda p: (
+            f"  ⛔ <b>{p[0].task.id}</b>{_period(p[0], p[1].period, lang)} "
+            f"{escape(p[1].snapshot.reason or '—')}"), lang)
     if q.extensions:
         lines.append(t("queue_extensions", lang, count=len(q.extensions)))
-        lines += [f"  ⏱ <b>{f.task.id}</b>{_period(f, e.period, lang)} → "
-                  f"{e.asked_due.isoformat()} · {escape(e.reason)}" for f, e in q.extensions]
+        lines += capped(q.extensions, lambda p: (
+            f"  ⏱ <b>{p[0].task.id}</b>{_period(p[0], p[1].period, lang)} → "
+            f"{p[1].asked_due.isoformat()} · {escape(p[1].reason)}"), lang)
     if q.unacknowledged:
         lines.append(t("queue_unacked", lang, count=len(q.unacknowledged)))
-        lines += [f"  📨 {escape(dept_label(names_row(names, n.dept), lang))} · "
-                  f"{'、'.join(n.tasks)} · {n.at.astimezone(tz):%Y-%m-%d}"
-                  for n in q.unacknowledged]
+        lines += capped(q.unacknowledged, lambda n: (
+            f"  📨 {escape(dept_label(names_row(names, n.dept), lang))} · "
+            f"{'、'.join(n.tasks)} · {n.at.astimezone(tz):%Y-%m-%d}"), lang)
     if q.silent:
         lines.append(t("queue_silent", lang, depts="、".join(dept_label(d, lang)
                                                              for d in q.silent)))
@@ -314,7 +324,7 @@ def _period(f: TaskFacts, period: str, lang: str) -> str:
 def earlier_lines(view: TaskFacts, lang: str) -> list[str]:
     """The earlier occurrences of a recurring duty still open or waiting for a check."""
     return [t("earlier_occurrence", lang, period=o.period, mark=o.status.mark,
-              status=label("status", o.status.status, lang), percent=o.percent)
+              status=label("status", o.status.word, lang), percent=o.percent)
             for o in view.earlier]
 
 
