@@ -65,15 +65,23 @@ class Actor:
 
 
 def actor_of(user_id: int, member: dict[str, Any] | None,
-             coordinator_ids: Iterable[int] = ()) -> Actor:
-    """The role a person plays, from their members row and the configured coordinators."""
+             coordinator_ids: Iterable[int] | None = None) -> Actor:
+    """The role a person plays, from their members row and the configured coordinators.
+
+    With `coordinator_ids` (the bot, which has COORDINATOR_IDS) they alone decide who
+    coordinates: a coordinator row of someone no longer listed counts for nothing, so a removed
+    coordinator is a stranger. Without them (the core's own checks, the CLI) the members rows,
+    brought in line with COORDINATOR_IDS at every start, decide."""
     status = member["status"] if member else None
+    configured = None if coordinator_ids is None else set(coordinator_ids)
+    if configured is not None and user_id in configured:
+        return Actor(user_id, Role.COORDINATOR, member["dept"] if member else None)
     if member and status == "active":
         if member["role"] == "coordinator":
+            if configured is not None:  # no longer listed
+                return Actor(user_id, Role.STRANGER)
             return Actor(user_id, Role.COORDINATOR, member["dept"])
         return Actor(user_id, Role.LIAISON, member["dept"])
-    if user_id in set(coordinator_ids):
-        return Actor(user_id, Role.COORDINATOR, member["dept"] if member else None)
     if status == "pending":
         return Actor(user_id, Role.APPLICANT)
     return Actor(user_id, Role.STRANGER)

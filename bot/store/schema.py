@@ -391,3 +391,15 @@ def m018_facts_version(db: Database) -> None:
                 f"VALUES ({ref}.task_id, {counter}, {counter if rebuilt else 0}) "
                 "ON CONFLICT(task_id) DO UPDATE SET version = excluded.version"
                 + (", rebuilt = excluded.rebuilt" if rebuilt else "") + "; END")
+
+
+@migrations()
+def m020_outbox_retries(db: Database) -> None:
+    # One sender for every post of the bot's own (handlers/sender.py): the message a part became
+    # (a review card's evidence replies to it), when a failed part is tried again, how many parts
+    # of a long message went out, and when one was given up.
+    for column, kind in (("message_id", int), ("next_at", str), ("parts_sent", int),
+                         ("given_up_at", str)):
+        db.table("outbox").add_column(column, kind)
+    db.execute("CREATE INDEX outbox_unsent ON outbox (kind, next_at) WHERE sent_at IS NULL "
+               "AND given_up_at IS NULL")
