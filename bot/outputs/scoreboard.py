@@ -11,6 +11,7 @@ from html import escape
 
 from sqlite_utils import Database
 
+from bot.domain.numbers import round_half_up_to
 from bot.errors import DubanError
 from bot.language.i18n import field, t
 from bot.outputs.render.table import render_table
@@ -18,14 +19,14 @@ from bot.outputs.scoring import RULE_KEYS, DeptScore, Rules, RulesError, load_ru
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
+    return f"{round_half_up_to(value, 1):.1f}".rstrip("0").rstrip(".") if value else "0"
 
 
 def score_rows(scores: list[DeptScore], lang: str) -> list[list[str]]:
     rows = []
     for rank, s in enumerate(scores, 1):
         cells = [t("score_cell", lang, html=False, count=_num(line.count),
-                   points=f"{line.points:+.1f}".replace("+0.0", "0"))
+                   points=f"{round_half_up_to(line.points, 1):+.1f}".replace("+0.0", "0"))
                  for line in s.lines]
         rows.append([str(rank), field(s.dept, "dept_short", lang), _num(s.base), *cells,
                      _num(s.score),

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from bot.domain import facts as model
 from bot.domain.lifecycle import State
-from bot.domain.numbers import round_half_up
+from bot.domain.numbers import round_half_up, round_half_up_to
 from bot.language.i18n import field as named
 from bot.language.workdays import working_days_between
 from bot.store import members as member_store
@@ -44,9 +44,10 @@ class Chases:
 
 
 def extension_of(f: model.TaskFacts) -> Extension | None:
-    """The approved extensions of a task, summed up: the deadline before the first one, the
-    deadline in force, when the newest was approved."""
-    approved = [e for e in f.extensions if e.approved]
+    """The approved extensions of the task's headline occurrence (of a one-off task, the task),
+    summed up: the deadline before the first one, the deadline in force, when the newest was
+    approved. Another occurrence's extension is not this one's deadline."""
+    approved = [e for e in f.extensions if e.approved and e.period == f.headline.period]
     if not approved:
         return None
     return Extension(approved[0].from_due or f.headline.due_original, f.headline.due,
@@ -72,6 +73,7 @@ class ExtensionRequest:
     outcome: str  # approved | refused | pending
     decided_on: date | None = None
     refusal: str = ""  # the coordinator's reason for refusing
+    period: str = ""  # the occurrence it asked to extend ("" for a one-off task)
 
 
 def _local_day(moment: datetime | None, tz) -> date | None:
@@ -85,7 +87,7 @@ def extension_requests(f: model.TaskFacts, tz) -> list[ExtensionRequest]:
         outcome = "pending" if e.approved is None else ("approved" if e.approved else "refused")
         out.append(ExtensionRequest(f.id, _local_day(e.asked_at, tz), e.from_due, e.asked_due,
                                     e.reason or "", outcome, _local_day(e.decided_at, tz),
-                                    e.refusal or ""))
+                                    e.refusal or "", e.period))
     return out
 
 
@@ -140,8 +142,11 @@ class TaskFacts:
 
     @property
     def approved(self) -> ExtensionRequest | None:
-        """The newest approved extension request."""
-        return next((r for r in reversed(self.requests) if r.outcome == "approved"), None)
+        """The newest approved extension request of the headline occurrence (see
+        `extension_of`)."""
+        period = self.view.headline.period
+        return next((r for r in reversed(self.requests)
+                     if r.outcome == "approved" and r.period == period), None)
 
 
 @dataclass(frozen=True)
@@ -239,7 +244,7 @@ class Record:
 
 
 def _share(value: float | None, quota: float | None) -> float | None:
-    return round(100 * value / quota, 1) if value is not None and quota else None
+    return round_half_up_to(100 * value / quota, 1) if value is not None and quota else None
 
 
 def _breakdown(f: TaskFacts) -> Breakdown:
@@ -396,7 +401,9 @@ class BulletinFacts:
     reports: int  # reports received in the period
     evidence: int  # evidence files received in the period
     overdue: tuple[TaskFacts, ...]  # most days overdue first, then by task id
-    waiting: tuple[TaskFacts, ...]  # 待核实 and 受阻, in plan order
+    # 待核实 and 受阻: the coordinator's queues (each claimed or blocked occurrence, a claim
+    # on an earlier occurrence and blocked work past its deadline included), in plan order
+    waiting: tuple[tuple[TaskFacts, model.Occurrence], ...]
     extensions: tuple[tuple[TaskFacts, ExtensionRequest], ...]  # decided in the period or pending
     suspended: tuple[TaskFacts, ...]
     chases: tuple[ChaseLine, ...]  # tasks chased in the period or with chases not signed for
@@ -447,7 +454,10 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
     tasks = record.tasks
     overdue = sorted((f for f in tasks if f.view.status.overdue),
                      key=lambda f: (-f.days_overdue, f.task.id))
-    waiting = [f for f in tasks if f.view.status.status in ("pending_check", "blocked")]
+    rows = {f.task.id: f for f in tasks}
+    waiting = sorted(((rows[f.task.id], o) for f, o in (*s.queues.claims, *s.queues.blocked)
+                      if f.task.id in rows),
+                     key=lambda p: (p[0].task.position, p[0].task.id, p[1].period))
     extensions = [(f, r) for f in tasks for r in f.requests
                   if r.outcome == "pending" or (r.decided_on and r.decided_on >= span.start)]
     suspended = [f for f in tasks if f.view.status.status == "suspended"]

@@ -25,6 +25,7 @@ from sqlite_utils import Database
 from wcwidth import wcswidth
 
 from bot.domain.marks import STATES
+from bot.domain.numbers import round_half_up_to
 from bot.language.i18n import field, label, t
 from bot.outputs.exports.bulletin import unit_word
 from bot.outputs.exports.facts import Record, TaskFacts, gather
@@ -215,13 +216,13 @@ def _dept_rows(sheet: _Sheet, record: Record, lang: str) -> None:
     for line in record.ranking.lines:
         sheet.write([line.rank, line.name,
                      joined(line.liaisons, lang) or t("ledger_no_liaison", lang, html=False),
-                     line.tasks, round(line.completion, 1) if line.completion is not None
+                     line.tasks, round_half_up_to(line.completion, 1) if line.completion is not None
                      else None, *(line.counts[c] for c in order), line.score, line.grade],
                     {14: sheet.f.status["overdue"]} if line.counts["overdue"] else None)
     s = record.summary
     total = sheet.f.total
     sheet.write([None, t("ledger_total", lang, html=False), None, len(s.tasks),
-                 round(s.completion, 1) if s.completion is not None else None,
+                 round_half_up_to(s.completion, 1) if s.completion is not None else None,
                  *(s.counts[c] for c in order), None, None],
                 {1: total, 3: sheet.f.number(len(s.tasks), bold=True)})
     sheet.row += 1
