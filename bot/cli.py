@@ -200,22 +200,20 @@ def cmd_parse_date(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    import html
-    import re
     import time as clock
 
-    from bot.outputs.digest import digest_data, render_charts
-    from bot.outputs.render.digest import digest_text
+    from bot.outputs.digest import render_charts
+    from bot.outputs.render.digest import compose_digest
 
     db = _open(settings)
     if not _need_plan(db):
         return 1
     at = _end_of_day(args.at, settings) if args.at else _now(settings)
     started = clock.perf_counter()
-    data = digest_data(db, at, today=_now(settings).date())
-    text = html.unescape(re.sub(r"<[^>]+>", "", digest_text(data, args.lang)))
+    digest = compose_digest(db, at, args.lang, today=_now(settings).date())
+    text = digest.plain
     gathered = clock.perf_counter()
-    paths = render_charts(data, args.out, args.lang)
+    paths = render_charts(digest.data, args.out, args.lang)
     rendered = clock.perf_counter()
     note = args.out / f"digest-{at:%Y-%m-%d}.txt"
     note.write_text(text + "\n", encoding="utf-8")
@@ -290,7 +288,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.outputs.scoreboard import score_plain
+    from bot.outputs.scoreboard import department_score_text, score_plain
     from bot.outputs.scoring import RulesError, load_rules, score_table
 
     db = _open(settings)
@@ -309,7 +307,17 @@ def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     if year < at.year:  # a past year is scored as it stood at its end
         at = _end_of_day(f"{year}-12-31", settings)
-    print(score_plain(score_table(db, year, at, rules), year, at, rules, args.lang))
+    scores = score_table(db, year, at, rules)
+    if args.dept:
+        try:
+            code = find_department(db, args.dept)["code"]
+        except DubanError as exc:
+            print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
+            return 1
+        found = next(s for s in scores if s.code == code)
+        print(department_score_text(found, year, at, args.lang))
+        return 0
+    print(score_plain(scores, year, at, rules, args.lang))
     return 0
 
 
@@ -437,6 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, help="the year to score (default: this year)")
     p.add_argument("--at", help="as of the end of this day, YYYY-MM-DD")
     p.add_argument("--rules", type=Path, help="scoring rules file (default: SCORING_RULES, else the built-in rules)")
+    p.add_argument("--dept", help="one department: its points and deductions item by item")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot.domain.access import Audience
+from bot.language.commandline import parse_command
 from bot.language.i18n import t
 from handlers import answers, gate, report_flow
 from handlers.commands import BUTTONS, COMMANDS
@@ -64,6 +65,23 @@ async def typed_command(update: Update, context: DubanContext) -> None:
 GUARDED = {c.name: guarded(c.audience, c.where, c.callback) for c in COMMANDS}
 
 
+class CaptionCommand(filters.MessageFilter):
+    """A photo or file whose caption is the command `name` addressed to this bot (or to no bot
+    in particular), in any width: under privacy mode a captioned command is one way a file
+    reaches the bot."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name=f"CaptionCommand({name})")
+        self.command = name
+
+    def filter(self, message: Message) -> bool:
+        line = parse_command(message.caption)
+        if line is None or line.name != self.command:
+            return False
+        return not line.addressee or line.addressee.lower() == (
+            message.get_bot().username or "").lower()
+
+
 def register(app: Application) -> None:
     # Group -1: gatekeeping runs first and stops updates from unknown chats and strangers.
     app.add_handler(TypeHandler(Update, gate.gatekeep), group=-1)
@@ -76,6 +94,10 @@ def register(app: Application) -> None:
             guarded(button.audience, Where.ANY, button.callback), pattern=button.pattern))
     # Anything else (a stale, foreign or forged button) gets "this has expired".
     app.add_handler(CallbackQueryHandler(report_flow.stale_button))
+    # A photo or file captioned /report: the report, with the file as its evidence.
+    app.add_handler(MessageHandler(
+        (filters.PHOTO | filters.Document.ALL) & CaptionCommand("report"),
+        guarded(Audience.MEMBER, Where.ANY, report_flow.report_with_file)))
     app.add_handler(MessageHandler(
         filters.PHOTO | filters.Document.ALL,
         guarded(Audience.ANYONE, Where.ANY, answers.answer_file)))

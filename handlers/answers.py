@@ -1,4 +1,4 @@
-"""Typed answers and files that answer a question the bot asked (bot.store.prompts).
+"""Typed answers and files that answer a question the bot asked (bot.services.prompts).
 
 In a group the bot sees, under Telegram's default privacy mode, only replies to its own messages:
 an answer is recognised by the message it replies to. In a private chat a plain message also
@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from telegram import Chat, Update
 
-from bot.domain.access import Audience
 from bot.language.i18n import t
+from bot.services import prompts
 from bot.services.evidence import task_ref_in
-from bot.store import prompts
 from handlers import evidence, onboarding, replies, report_flow, review, supervision
-from handlers.context import DubanContext, caller, command_line, reply
-from handlers.dispatch import Where, guarded
+from handlers.context import DubanContext, caller, reply
 
 HANDLERS = {report_flow.KIND: report_flow.answer_text, review.REOPEN_PROMPT: review.reopen_reason,
             supervision.EXTEND_REFUSE_PROMPT: supervision.extension_refusal_reason,
@@ -71,26 +69,19 @@ async def answer_text(update: Update, context: DubanContext) -> None:
 
 
 async def answer_file(update: Update, context: DubanContext) -> None:
-    """A photo or document: evidence for an open guided report, else a #T12-captioned file."""
+    """A photo or document: evidence for an open guided report, else a #T12-captioned file, else
+    evidence for the task of the bot's post it replies to. (A file captioned /report has its
+    own handler, registered before this one.)"""
     prompt = _asked(update, context)
     if prompt is not None and prompt.kind == report_flow.KIND:
         if await _check(update, context, prompt):
             await report_flow.add_evidence(update, context, prompt)
-        return
-    line = command_line(update)
-    if line and line.name == "report" and line.addressee.lower() in (
-            "", (context.bot.username or "").lower()):
-        await guarded_report_with_file(update, context)
         return
     if replies.replies_to_bot(update, context) and not task_ref_in(
             update.effective_message.caption):
         await replies.reply_to_post(update, context)  # a photo under a 督办单: its evidence
         return
     await evidence.evidence_message(update, context)
-
-
-# A captioned /report is a member's command, checked like the typed one.
-guarded_report_with_file = guarded(Audience.MEMBER, Where.ANY, report_flow.report_with_file)
 
 
 async def answer_other(update: Update, context: DubanContext) -> None:

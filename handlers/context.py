@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +19,8 @@ from bot.language.commandline import CommandLine, parse_command
 from bot.language.i18n import lang_of, t
 from bot.outputs.render.split import split_text
 from bot.outputs.scoring import Rules
+from bot.services import Database
 from bot.services.directory import coordination_chat, get_member
-from bot.store.schema import Database
 from handlers.acks import AckGatherer
 
 
@@ -31,12 +32,14 @@ class Services:
     warned_chats: set[int]
     clock: Callable[[], datetime] | None  # tests set a fixed "now"; None reads the wall clock
     acks: AckGatherer  # a group's acknowledgements in a burst, gathered into one message
+    callers: OrderedDict[int, Caller]  # by update id: each sender is looked up once
     rules: Rules  # the scoring rules, read once at start (SCORING_RULES or the packaged ones)
 
     def __init__(self) -> None:
         self.warned_chats = set()
         self.clock = None
         self.acks = AckGatherer()
+        self.callers = OrderedDict()
 
 
 class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):
@@ -81,13 +84,32 @@ class Caller:
         return self.actor.dept if self.active else None
 
 
+KEPT_CALLERS = 256  # updates being handled at once is far fewer (32 people at a time)
+
+
 def caller(update: Update, context: DubanContext) -> Caller:
+    """Who sent the update, with their role: resolved once per update (the gate, the command
+    table's check and the handler share it) and carried to the core as `who.actor`, which
+    decides permissions from it without looking the person up again."""
     user = update.effective_user
     assert user is not None  # gatekeeping drops updates without a user
+    kept = context.bot_data.callers
+    found = kept.get(update.update_id)
+    if found is not None and found.user_id == user.id:
+        return found
     member = get_member(context.db, user.id)
     lang = (member or {}).get("lang") or lang_of(user.language_code)
-    return Caller(user.id, user.full_name, lang, member,
-                  actor_of(user.id, member, context.settings.coordinator_ids))
+    found = Caller(user.id, user.full_name, lang, member,
+                   actor_of(user.id, member, context.settings.coordinator_ids))
+    kept[update.update_id] = found
+    while len(kept) > KEPT_CALLERS:
+        kept.popitem(last=False)
+    return found
+
+
+def forget_caller(update: Update, context: DubanContext) -> None:
+    """After the update changed who its sender is (joined, left, chose a language)."""
+    context.bot_data.callers.pop(update.update_id, None)
 
 
 def update_key(update: Update) -> str | None:

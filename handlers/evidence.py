@@ -35,7 +35,8 @@ async def evidence_message(update: Update, context: DubanContext) -> None:
     item = attachment(message)
     task = task_for(context, who, ref, Action.REPORT)
     check_size(item["size"])
-    saved, problem = await save_evidence(context, who.user_id, task.id, [item], who.lang)
+    saved, problem = await save_evidence(context, who.user_id, task.id, [item], who.lang,
+                                         who=who.actor)
     if problem:
         await reply(update, problem)
         return

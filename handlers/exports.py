@@ -12,6 +12,7 @@ from bot.language.i18n import t
 from bot.outputs.exports.bulletin import Letterhead
 from bot.outputs.exports.files import build_export, parse_export_args
 from bot.outputs.scoreboard import score_message
+from bot.services.directory import find_department
 from handlers.context import DubanContext, args_text, caller, reply
 
 YEAR = re.compile(r"^(\d{4})\s*(年|年度)?$")
@@ -37,13 +38,19 @@ async def export(update: Update, context: DubanContext) -> None:
 
 
 async def score(update: Update, context: DubanContext) -> None:
-    """/score [年份]: every department's points, rule by rule, and the rules."""
+    """/score [年份] [部门]: every department's points, rule by rule, and the rules; with a
+    department, its points and deductions item by item."""
     who = caller(update, context)
-    text = args_text(context)
-    match = YEAR.match(text)
-    if text and not (match and int(match[1]) >= FIRST_YEAR):
-        await reply(update, t("score_usage", who.lang))
-        return
-    year = int(match[1]) if match else None
+    words = args_text(context).split()
+    year, dept = None, None
+    for word in words:
+        match = YEAR.match(word)
+        if match and int(match[1]) >= FIRST_YEAR and year is None:
+            year = int(match[1])
+        elif dept is None and not re.search(r"\d|年", word):
+            dept = find_department(context.db, word)["code"]  # an unknown name: the closest ones
+        else:
+            await reply(update, t("score_usage", who.lang))
+            return
     await reply(update, score_message(context.db, context.now(), who.lang, year,
-                                              context.bot_data.rules))
+                                      context.bot_data.rules, dept))

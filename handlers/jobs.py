@@ -16,17 +16,16 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, t
-from bot.outputs.digest import digest_data, render_charts
-from bot.outputs.render.chat import late_acks_html, queues_html
-from bot.outputs.render.digest import digest_text
+from bot.outputs.digest import render_charts
+from bot.outputs.render.chat import late_acks_html
+from bot.outputs.render.digest import compose_digest
 from bot.outputs.render.nudges import compose_nudges, nudge_batches
 from bot.outputs.render.split import split_text
-from bot.services import notices
+from bot.services import notices, posts
 from bot.services.commands import mute_task
 from bot.services.directory import catalogue, coordinators, dept_names, staffed_departments
 from bot.services.facts import tracking_began
 from bot.services.reminders import NudgePolicy, nudge_context, prepare_nudges
-from bot.store import posts
 from bot.store.outbox import mark_failed, mark_sent, pending
 from handlers.context import DubanContext, args_text, caller, join_link, reply
 from handlers.supervision import post_notice
@@ -99,11 +98,10 @@ async def post_digest(context: DubanContext, key: str | None = None,
                     if key else 0) for part in ("text", "charts")}
     if key and not any(parts.values()):
         return False  # already posted
-    data = digest_data(db, now)
+    digest = compose_digest(db, now, DEFAULT_LANG, join_link=join_link(context))
+    data = digest.data
     if parts["text"] is not None:
-        waiting = queues_html(data.facts.queues, dept_names(db), DEFAULT_LANG,
-                              context.settings.tz, join_link(context))
-        for chunk in split_text(digest_text(data, DEFAULT_LANG, waiting)):
+        for chunk in split_text(digest.html):
             await context.bot.send_message(chat_id, chunk)
         if key:
             mark_sent(db, [parts["text"]], context.now())
@@ -275,5 +273,5 @@ async def mute(update: Update, context: DubanContext) -> None:
         return
     until = mute_until(words[1], context.now())
     task = mute_task(context.db, user_id=who.user_id, task_ref=words[0], until=until,
-                     now=context.now())
+                     now=context.now(), who=who.actor)
     await reply(update, t("muted", who.lang, task=task.id, date=until.isoformat()))

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, LANGS, lang_of, t
 from bot.outputs.render.chat import members_html, mention
+from bot.services import posts, prompts
 from bot.services.directory import (
     decide_join,
     dept_names,
@@ -21,13 +22,13 @@ from bot.services.directory import (
     request_join,
     set_language,
 )
-from bot.store import posts, prompts
 from handlers.context import (
     DubanContext,
     args_text,
     caller,
     command_line,
     force_reply,
+    forget_caller,
     free_text,
     reply,
     shown_html,
@@ -91,6 +92,7 @@ async def _join(update: Update, context: DubanContext, dept_text: str) -> None:
     member = request_join(context.db, user_id=who.user_id, dept_text=dept_text,
                           now=context.now(), name=user.full_name, username=user.username,
                           lang=lang_of(user.language_code))
+    forget_caller(update, context)  # an applicant now
     names = dept_names(context.db)
     await reply(update, t("join_requested", who.lang, dept=names[member["dept"]]))
     buttons = InlineKeyboardMarkup([[
@@ -289,6 +291,7 @@ async def leave(update: Update, context: DubanContext) -> None:
         await reply(update, t("cannot_leave_coordinator", who.lang))
         return
     member = remove_member(context.db, user_id=who.user_id, now=context.now(), actor=who.user_id)
+    forget_caller(update, context)
     await reply(update, t("left", who.lang, dept=dept_names(context.db).get(member["dept"], "—")))
 
 
@@ -300,4 +303,5 @@ async def choose_language(update: Update, context: DubanContext) -> None:
         await reply(update, t("lang_usage", who.lang))
         return
     kept = set_language(context.db, user_id=who.user_id, lang=choice, now=context.now())
+    forget_caller(update, context)
     await reply(update, t("lang_set" if kept else "lang_set_visitor", choice))

@@ -22,9 +22,9 @@ from bot.language.i18n import t
 from bot.language.parse import ReportInput, parse_progress_word
 from bot.language.replies import ReplyReading, read_reply
 from bot.outputs.render.chat import size_text
+from bot.services import posts, prompts
 from bot.services.directory import catalogue
 from bot.services.evidence import check_size
-from bot.store import posts, prompts
 from handlers import report_flow
 from handlers.context import Caller, DubanContext, caller, reply, update_key
 from handlers.reporting import attachment, save_evidence, task_for
@@ -92,7 +92,8 @@ async def reply_to_post(update: Update, context: DubanContext) -> None:
         if item is None:
             await reply(update, t("reply_hint", who.lang, task=task_id))
             return
-        saved, problem = await save_evidence(context, who.user_id, task_id, [item], who.lang)
+        saved, problem = await save_evidence(context, who.user_id, task_id, [item], who.lang,
+                                             who=who.actor)
         await reply(update, problem or t("evidence_saved" if saved else "evidence_duplicate",
                                          who.lang, task=task_id, size=size_text(item["size"]),
                                          name=item["file_name"] or t("photo", who.lang)))

@@ -1,7 +1,7 @@
 """/report: one line records at once; alone, it guides through task, progress, note, evidence
 and a confirmation, in a group or in private.
 
-The guided report is a prompt kept in SQLite (bot.store.prompts): its step and answers survive a
+The guided report is a prompt kept in SQLite (bot.services.prompts): its step and answers survive a
 restart. Every question that waits for typed text is sent with ForceReply, so the answer is a reply
 to the bot and reaches it under Telegram's default privacy mode. Every button carries the prompt's
 id, so a button of a finished or replaced report says so instead of acting.
@@ -18,10 +18,10 @@ from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.i18n import field, label, t
 from bot.language.parse import SKIP_WORDS, ReportInput, parse_progress_word, parse_report_args
+from bot.services import prompts
 from bot.services.commands import MAX_NOTE_CHARS, record_report
 from bot.services.evidence import check_size
 from bot.services.facts import task_facts_now
-from bot.store import prompts
 from handlers.context import (
     Caller,
     DubanContext,
@@ -107,7 +107,7 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
     extra = ""
     if items:
         saved, failed = await save_evidence(context, who.user_id, task.id, items, who.lang,
-                                            rec.report["id"])
+                                            rec.report["id"], who=who.actor)
         if saved:
             extra = "\n" + t("album_saved", who.lang, count=saved, task=task.id)
         elif not failed:  # the same file kept before
@@ -118,13 +118,13 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
 
 async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: Task,
                       data: ReportInput, key: str | None, items: list[dict[str, Any]],
-                      period: str | None, ask: str, choices: list[str] | None = None) -> None:
+                      period: str | None, step: str, choices: list[str] | None = None) -> None:
     prompt = prompts.open_prompt(
         context.db, chat_id=update.effective_chat.id, user_id=who.user_id, kind=CHOICE,
-        step=ask, now=context.now(),
+        step=step, now=context.now(),
         data={"task": task.id, "input": data.__dict__, "key": key, "evidence": items,
               "period": period})
-    if ask == "unit":
+    if step == "unit":
         number = data.value if data.value is not None else data.percent
         shown = f"{number:g}"
         buttons = [[InlineKeyboardButton(f"{shown}{task.target_unit or ''}",
@@ -352,7 +352,8 @@ async def confirm(update: Update, context: DubanContext) -> None:
     await query.answer()
     await query.edit_message_reply_markup(None)
     saved, failed = await save_evidence(context, who.user_id, rec.task.id,
-                                        data.get("evidence", []), who.lang, rec.report["id"])
+                                        data.get("evidence", []), who.lang, rec.report["id"],
+                                        who=who.actor)
     extra = ""
     if saved:
         extra += "\n" + t("album_saved", who.lang, count=saved, task=rec.task.id)

@@ -11,17 +11,17 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from bot.domain.access import Action, check_task
+from bot.domain.access import Action, Actor, check_task
 from bot.domain.facts import DeptFacts, TaskFacts
 from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.i18n import t
 from bot.outputs.render.chat import history_html, tasks_html
+from bot.services import posts
 from bot.services.commands import task_history, undo_last
 from bot.services.directory import dept_names, find_department, find_task
 from bot.services.evidence import admit, archive, record_evidence
 from bot.services.facts import facts_now
-from bot.store import posts
 from handlers.context import Caller, DubanContext, args_text, caller, reply, usage
 
 log = logging.getLogger(__name__)
@@ -87,15 +87,15 @@ def attachment(message: Message) -> dict[str, Any] | None:
 
 
 async def save_evidence(context: DubanContext, user_id: int, task_id: str,
-                        items: list[dict[str, Any]], lang: str, report_id: int | None = None
-                        ) -> tuple[int, str]:
+                        items: list[dict[str, Any]], lang: str, report_id: int | None = None,
+                        who: Actor | None = None) -> tuple[int, str]:
     """Download and archive each file; returns (how many saved, a message about any failure)."""
     saved = 0
     problems = []
     for item in items:
         try:
             task, existing = admit(context.db, user_id=user_id, task_ref=task_id,
-                                   file_unique_id=item["file_unique_id"])
+                                   file_unique_id=item["file_unique_id"], who=who)
             if existing:
                 continue
             file = await context.bot.get_file(item["file_id"])

@@ -17,6 +17,7 @@ from bot.domain.access import Action
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, Html, field, label, t
 from bot.outputs.render.chat import mention, recorded_text, returned_notice, review_request_html
+from bot.services import posts, prompts
 from bot.services.commands import (
     Recorded,
     close_task,
@@ -28,7 +29,7 @@ from bot.services.commands import (
 )
 from bot.services.directory import department, find_task, liaisons_of
 from bot.services.evidence import count_for_task, for_review
-from bot.store import outbox, posts, prompts
+from bot.store import outbox
 from handlers.context import (
     DubanContext,
     args_text,
@@ -163,7 +164,7 @@ async def review_button(update: Update, context: DubanContext) -> None:
         prompts.link_message(context.db, prompt, sent.message_id)
         return
     rec = close_task(context.db, user_id=who.user_id, task_ref=task_id, now=context.now(),
-                     update_key=update_key(update), version=version, period=period)
+                     update_key=update_key(update), version=version, period=period, who=who.actor)
     await query.answer()
     if rec.duplicate:
         return
@@ -218,7 +219,7 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
     who = caller(update, context)
     rec = reopen_task(context.db, user_id=who.user_id, task_ref=task_ref, reason=reason,
                       now=context.now(), update_key=update_key(update), version=version,
-                      period=period)
+                      period=period, who=who.actor)
     await _announce(update, context, who.lang, rec, "task_reopened_ok",
                     lambda who_: returned_notice(who_, rec.task.id, reason, DEFAULT_LANG,
                                                  brief=True),

@@ -9,6 +9,7 @@ from telegram import Update
 from bot.domain.access import Action, check_department
 from bot.language.i18n import t
 from bot.outputs.render.chat import department_html, due_html, queues_html, status_html, task_html
+from bot.services import posts
 from bot.services.commands import task_history
 from bot.services.directory import (
     department,
@@ -17,10 +18,9 @@ from bot.services.directory import (
     find_departments,
     member_names,
     normalise_task_ref,
+    plan_info,
 )
 from bot.services.facts import facts_now, task_facts_now
-from bot.store import posts
-from bot.store.meta import meta
 from handlers.context import DubanContext, args_text, caller, join_link, reply
 from handlers.reporting import task_for
 from handlers.review import remember_task_post
@@ -46,7 +46,7 @@ async def show_status(update: Update, context: DubanContext) -> None:
         facts = facts_now(db, now)
         waiting = queues_html(facts.queues, dept_names(db), who.lang, context.settings.tz,
                               join_link(context))
-        await reply(update, status_html(meta(db), facts, who.lang, waiting))
+        await reply(update, status_html(plan_info(db), facts, who.lang, waiting))
         return
     code = find_department(db, text)["code"] if text else who.dept
     check_department(who.actor, code, dept_names(db))

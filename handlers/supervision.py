@@ -19,7 +19,7 @@ from bot.errors import DubanError
 from bot.language.dates import split_deadline
 from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t
 from bot.outputs.render.chat import mention, notice_html
-from bot.services import notices
+from bot.services import notices, posts, prompts
 from bot.services.commands import (
     act,
     close_directly,
@@ -42,7 +42,6 @@ from bot.services.directory import (
     normalise_task_ref,
 )
 from bot.services.facts import facts_now, task_facts_now
-from bot.store import posts, prompts
 from handlers.context import (
     Caller,
     DubanContext,
@@ -184,7 +183,7 @@ async def extend_command(update: Update, context: DubanContext) -> None:
         raise DubanError("extension_reason")
     due = deadline.date
     rec = request_extension(context.db, user_id=who.user_id, task_ref=task.id, due=due,
-                            reason=reason, now=context.now(), update_key=update_key(update))
+                            reason=reason, now=context.now(), update_key=update_key(update), who=who.actor)
     if rec.duplicate:
         await reply(update, t("report_duplicate", who.lang))
         return
@@ -214,7 +213,7 @@ async def _withdraw(update: Update, context: DubanContext, who: Caller, ref: str
     """/extend T12 撤回: the applicant takes the request back; its card loses its buttons."""
     task = task_for(context, who, ref, Action.REPORT)
     rec, asked = withdraw_extension(context.db, user_id=who.user_id, task_ref=task.id,
-                                    now=context.now(), update_key=update_key(update))
+                                    now=context.now(), update_key=update_key(update), who=who.actor)
     if rec.duplicate:
         await reply(update, t("report_duplicate", who.lang))
         return
@@ -234,7 +233,7 @@ async def withdraw_button(update: Update, context: DubanContext) -> None:
     if task_version(context.db, task_id) != version:
         raise stale(context.db, task_id, context.settings.tz)
     withdraw_extension(context.db, user_id=who.user_id, task_ref=task.id, now=context.now(),
-                       version=version, update_key=update_key(update))
+                       version=version, update_key=update_key(update), who=who.actor)
     await query.answer(t("extend_withdrawn_short", who.lang))
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("extend_withdrawn_mark", DEFAULT_LANG, user=who.name))
@@ -310,7 +309,7 @@ async def extension_refusal_reason(update: Update, context: DubanContext,
     asked = _asked(context, task)
     decide_extension(context.db, user_id=who.user_id, task_ref=task_id, approve=False,
                      now=context.now(), version=prompt.data["version"], reason=reason,
-                     update_key=update_key(update))
+                     update_key=update_key(update), who=who.actor)
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
     applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
     who_asked = (mention(applicant["user_id"], applicant["name"]) if applicant else Html(""))
@@ -329,7 +328,7 @@ async def suspend_command(update: Update, context: DubanContext) -> None:
     task = task_for(context, who, words[0], Action.MANAGE)
     reason = free_text(update, 1)
     act(context.db, event=Event.SUSPEND, user_id=who.user_id, task_ref=task.id,
-        now=context.now(), reason=reason, update_key=update_key(update))
+        now=context.now(), reason=reason, update_key=update_key(update), who=who.actor)
     await reply(update, t("suspended_ok", who.lang, task=task.id,
                           title=field(task, "title", who.lang), reason=reason))
 
@@ -343,7 +342,7 @@ async def resume_command(update: Update, context: DubanContext) -> None:
         return
     task = task_for(context, who, words[0], Action.MANAGE)
     act(context.db, event=Event.RESUME, user_id=who.user_id, task_ref=task.id,
-        now=context.now(), update_key=update_key(update))
+        now=context.now(), update_key=update_key(update), who=who.actor)
     await reply(update, t("resumed_ok", who.lang, task=task.id,
                           title=field(task, "title", who.lang)))
 

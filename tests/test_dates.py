@@ -546,11 +546,11 @@ def test_refusals_say_why_in_each_language(text, now, zh_reason, en_reason) -> N
 
 
 def test_deadline_error_picks_a_language_by_lookup() -> None:
-    exc = DeadlineError("中文。", "English.")
-    assert str(exc) == "中文。/ English."
-    assert exc.args == ("中文。/ English.",)
-    assert (exc.message("zh"), exc.message("en")) == ("中文。", "English.")
-    assert exc.message("fr") == "中文。"  # unknown codes get the bot's default, Chinese
+    exc = DeadlineError("date.empty")  # the words are the catalogue's, in each language
+    zh, en = exc.message("zh"), exc.message("en")
+    assert zh.startswith("请填写截止日期") and en.startswith("Please give a deadline")
+    assert str(exc) == f"{zh}/ {en}" and exc.args == (f"{zh}/ {en}",)
+    assert exc.message("fr") == zh  # unknown codes get the bot's default, Chinese
 
 
 def test_programming_errors_stay_type_errors() -> None:

@@ -99,7 +99,7 @@ def _bulletin(db, at_=AT, period="week", lang="zh", **kw) -> Document:
 
 def test_ledger_title_rows_and_the_columns_an_office_keeps(record):
     book = _book(build_ledger(record, AT))
-    assert book.sheetnames == ["任务台账", "部门汇总", "任务分解", "报送记录"]
+    assert book.sheetnames == ["任务台账", "部门汇总", "任务分解", "各期情况", "考评明细", "报送记录"]
     ws = book["任务台账"]
     assert ws["A1"].value == "关于加强泉州市大中小学心理健康教育工作实施方案督办台账"
     assert "A1:Z1" in {str(r) for r in ws.merged_cells.ranges}
@@ -184,7 +184,7 @@ def test_ledger_departments_in_rank_order_and_units_with_subtotals(record):
     assert {r["年度"] for r in t06} == {2025} and {r["目标值"] for r in t06} == {300}
     jinjiang = next(r for r in t06 if r["县（市、区）"] == "晋江市")
     assert jinjiang["分解任务数"] == 51 and jinjiang["已完成"] == 23
-    assert jinjiang["完成率（%）"] == pytest.approx(45.1)
+    assert jinjiang["完成率（%）"] == 45  # 23 of 51, by the one rounding rule
     subtotal = t06[-1]
     assert subtotal["县（市、区）"] == "小计" and subtotal["分解任务数"] == 300
     assert subtotal["已完成"] == 34
@@ -196,7 +196,8 @@ def test_ledger_departments_in_rank_order_and_units_with_subtotals(record):
 
 def test_ledger_in_english_and_as_of_a_past_day(record):
     book = _book(build_ledger(record, at("2023-05-05"), "en", historical=True))
-    assert book.sheetnames == ["Tasks", "Departments", "County units", "Reports"]
+    assert book.sheetnames == ["Tasks", "Departments", "County units", "Periods", "Score items",
+                               "Reports"]
     ws = book["Tasks"]
     assert ws["A2"].value == "Document: 泉教思〔2022〕1号    As of 5 May 2023"
     assert len(_rows(book["Reports"])) == 3  # the reports of 05-01..05-03 only
@@ -425,7 +426,7 @@ def test_county_breakdown_and_each_units_requirements(record):
     assert len(units) == 2
     t06 = units[1]
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in t06.rows[1:]}
-    assert rows["晋江市"] == ["晋江市", "51", "23", "45.1%"]
+    assert rows["晋江市"] == ["晋江市", "51", "23", "45%"]
     assert rows["合计"][1:3] == ["300", "34"]
     edu = next(x for x in texts if x.startswith("教育局："))
     assert "逾期事项" in edu and "T02" in edu and "催办未签收1次" in edu
@@ -529,3 +530,19 @@ def test_a_future_bulletin_stores_no_snapshot(record):
     build_bulletin(record, at("2031-01-06"), "week", charts=True,
                    today=at("2026-11-29").date())
     assert not [row for row in record["snapshots"].rows if row["day"] >= "2026-11-29"]
+
+
+def test_the_ledger_shows_each_occurrence_of_a_recurring_duty_with_its_own_state(record):
+    from bot.services.commands import close_task, record_report
+
+    # T17 (each semester): the term ending 2022-07-15 reported and checked, the others not
+    record_report(record, user_id=EDU_LIAISON, task_ref="T17", percent=100,
+                  period="2022-07-15", now=at("2023-05-14"))
+    close_task(record, user_id=COORDINATOR, task_ref="T17", now=at("2023-05-14"))
+    rows = [r for r in _rows(_book(build_ledger(record, AT))["各期情况"]) if r["编号"] == "T17"]
+    by_period = {r["周期"]: r for r in rows}
+    assert list(by_period) == ["2022-01-31", "2022-07-15", "2023-01-31", "2023-07-15"]
+    assert by_period["2022-07-15"]["状态"] == "已销号"
+    assert by_period["2022-07-15"]["销号日期"] == datetime(2023, 5, 14)
+    assert by_period["2022-01-31"]["状态"] == "逾期"  # missed, still open
+    assert by_period["2023-07-15"]["状态"] not in ("逾期", "已销号")  # the one in force

@@ -59,3 +59,89 @@ def test_only_the_command_table_decides_who_may_run_a_command():
             continue
         assert "coordinator_only" not in text, name
         assert "not_member" not in text, name
+
+
+# ---------------------------------------------------------------- the layers, as an import graph
+
+LAYERS = ("store", "domain", "language", "services", "outputs", "importer")
+# What each part of bot/ may import from the others (besides itself and bot.errors). The wiring
+# (bot.app, bot.cli, bot.config, bot.__main__) and handlers/ may use any part, except as below.
+ALLOWED = {
+    "domain": set(),  # the rules: pure, over plain values
+    "language": {"domain"},  # reading what people type, writing what they read
+    "store": {"domain"},  # SQL only: it builds the domain's values (Task), decides nothing
+    "services": {"store", "domain", "language"},
+    "outputs": {"services", "store", "domain", "language", "config"},
+    "importer": {"services", "language", "domain"},
+}
+
+
+def _part(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] == "handlers":
+        return "handlers"
+    if parts[0] != "bot":
+        return None
+    if len(parts) > 1 and parts[1] in LAYERS:
+        return parts[1]
+    return parts[1] if len(parts) > 1 else "bot"
+
+
+def _imports(path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+            if node.module in ("bot", *(f"bot.{layer}" for layer in LAYERS)):
+                names += [f"{node.module}.{a.name}" for a in node.names]
+    return names
+
+
+def _graph() -> dict[str, set[tuple[str, str]]]:
+    """part -> {(imported part, file)} for every import from one part of the code to another."""
+    edges: dict[str, set[tuple[str, str]]] = {}
+    for folder in ("bot", "handlers"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(
+                ".__init__")
+            src = _part(module)
+            for name in _imports(path):
+                dst = _part(name)
+                if dst and src and dst != src and dst != "errors":
+                    edges.setdefault(src, set()).add((dst, str(path.relative_to(ROOT))))
+    return edges
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    wrong = sorted((src, dst, where) for src, pairs in _graph().items() if src in ALLOWED
+                   for dst, where in pairs if dst not in ALLOWED[src])
+    assert wrong == []
+
+
+def test_no_import_loops_between_the_parts():
+    graph = {src: {dst for dst, _ in pairs} for src, pairs in _graph().items()}
+    seen: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        seen[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if seen.get(nxt) == 1:
+                return [*path, node, nxt]
+            if nxt not in seen and (loop := visit(nxt, [*path, node])):
+                return loop
+        seen[node] = 2
+        return None
+
+    loops = [loop for node in sorted(graph) if node not in seen and (loop := visit(node, []))]
+    assert loops == []
+
+
+def test_sql_lives_in_the_store_only():
+    """Every SQL statement and table handle is in bot/store (the schema's migrations too)."""
+    sql = re.compile(r"\.execute\(|\.executemany\(|\.query\(|db\[[\"']|[\"'](SELECT|INSERT|"
+                     r"UPDATE|DELETE) |rows_where\(")
+    offenders = [name for folder in ("bot", "handlers") for name, text in _source_of(folder).items()
+                 if not name.startswith("bot/store/") and sql.search(text)]
+    assert offenders == []

@@ -188,3 +188,33 @@ def test_every_department_is_scored_best_first(seeded):
     for s in scores:  # the lines add up to the score (inside floor and ceiling)
         raw = s.base + sum(line.points for line in s.lines)
         assert s.score == pytest.approx(max(0, min(100, raw)), abs=0.05)
+
+
+def test_a_departments_score_lists_the_item_behind_every_point(seeded):
+    from bot.outputs.render import plain_text
+    from bot.outputs.scoreboard import score_message
+
+    close_on_time(seeded)
+    text = plain_text(score_message(seeded, at("2022-09-01"), "zh", dept="EDU"))
+    assert text.startswith("教育局 2022年度结果考评")
+    assert "按时销号" in text and "T01 2022-06-10销号：+2" in text
+    assert "T02 逾期63天：-5" in text  # due 06-30, open: 63 days to 09-01, capped at -5
+    assert "T12（2022-01-31期） 逾期213天" in text  # a missed occurrence is its own item
+    assert "2022年2月无报送" in text and "2022年1月无报送" not in text  # tracked from 01-05
+    edu = next(s for s in score_table(seeded, 2022, at("2022-09-01")) if s.code == "EDU")
+    for line in edu.lines:  # every line is the sum of its items
+        assert line.points == pytest.approx(sum(i.points for i in edu.items if i.rule == line.rule))
+    english = plain_text(score_message(seeded, at("2022-09-01"), "en", dept="EDU"))
+    assert "Closed on time" in english and "T02 63 days overdue: -5" in english
+
+
+def test_ties_share_a_rank_in_the_score_table(seeded):
+    from bot.outputs.scoring import rank_key, ranks
+
+    scores = score_table(seeded, 2022, at("2022-02-15"))
+    places = ranks(scores)
+    assert places[0] == 1 and places == sorted(places)
+    assert len(set(places)) < len(places)  # nobody reported yet: ties there are
+    for a, b, pa, pb in zip(scores, scores[1:], places, places[1:], strict=False):
+        same = rank_key(a.score, a.completion) == rank_key(b.score, b.completion)
+        assert (pa == pb) == same

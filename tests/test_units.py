@@ -101,8 +101,8 @@ def test_a_coordinator_reports_a_unit_too(seeded):
     ("- --value 23 --unit 晋江市", (None, None, 23, "", "晋江市")),
     ("--unit 南安市 --value 11 新建11所", (None, None, 11, "新建11所", "南安市")),
     ("12 --unit 德化县", (None, None, 12, "", "德化县")),
-    # a bare number on a target counted in schools: a count or a percent? asked before recording
-    ("60 初稿", (None, None, 60, "初稿", None, True)),
+    # T06 is split by county: a bare number is a figure, for the county named (or refused)
+    ("60 初稿", (None, None, 60, "初稿", None, False)),
     ("60所 初稿", (None, None, 60, "初稿", None, False)),  # with its unit: a count
     ("60% 初稿", (60, None, None, "初稿", None, False)),  # with a percent sign: a percent
     ("160 初稿", (None, None, 160, "初稿", None, False)),  # over 100: only a count
@@ -113,6 +113,19 @@ def test_chat_words_with_unit_flags(seeded, words, expected):
     got = parse_report_args(find_task(seeded, "T06"), words.split())
     assert (got.percent, got.state, got.value, got.note, got.unit, got.ambiguous) == (
         expected if len(expected) == 6 else (*expected, False))
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("30", (None, 30, True)),  # T08, 200 schools, not split: 30 schools or 30%? asked first
+    ("30所", (None, 30, False)),
+    ("30%", (30, None, False)),
+    ("130", (None, 130, False)),  # over 100: only a count
+])
+def test_a_bare_number_on_a_counted_target_is_ambiguous(seeded, words, expected):
+    from bot.language.parse import parse_report_args
+
+    got = parse_report_args(find_task(seeded, "T08"), words.split())
+    assert (got.percent, got.value, got.ambiguous) == expected
 
 
 @pytest.mark.parametrize("words", ["- --value", "- --value lots --unit 晋江市", "x --unit 晋江市"])

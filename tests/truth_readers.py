@@ -36,6 +36,15 @@ def shown(value: float | None) -> int | None:
     return None if rounded is None else int(rounded)
 
 
+def percent_of_value(value: float, target: float) -> int:
+    """A reported value as a percent of its target: half up, capped at 100, and 99 until the
+    target is reached (the rule, written out again for the tests)."""
+    if target <= 0:
+        return 100 if value > 0 else 0
+    got = min(100, max(0, int(half_up(100 * value / target))))
+    return min(got, 99) if value < target else got
+
+
 def pattern(key: str, lang: str = "zh") -> re.Pattern[str]:
     """The catalogue message `key` as a regular expression, each placeholder a named group
     matching within one line."""

@@ -30,9 +30,10 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import cached_property
 from typing import Any
 
-from bot.domain.lifecycle import OPEN, Snapshot, State, from_record, initial
+from bot.domain.lifecycle import OPEN, Snapshot, State, from_record, initial, state_of_record
 from bot.domain.marks import STATUSES, TaskStatus, derive_status
 from bot.domain.task import ONE_OFF, Task, Window
 
@@ -162,14 +163,14 @@ def fold_task(records: Iterable[Row], deadlines: Iterable[Row] = (),
     the lifecycle stepped from."""
     fold = TaskFold(evidence=evidence)
     pending: dict[str, Extension] = {}
-    for row in sorted(records, key=lambda r: (r["at"], r["id"])):
+    for row in records:  # the store gives them by time, then id
         kind, at = row["kind"], _moment(row["at"])
         p = fold.periods.setdefault(row["period"], PeriodFold())
         if p.last is None or row["id"] > p.last["id"]:
             p.last = row
-        snap = from_record(row, False)
-        p.timeline.append((at, snap.state))
-        data = _data(row)
+        state = state_of_record(row)
+        if not p.timeline or p.timeline[-1][1] is not state:
+            p.timeline.append((at, state))
         if kind in REPORT_KINDS:
             ref = ReportRef(row["id"], row["period"], kind, at, row.get("user_id"),
                             row["percent"] or 0, row.get("value"), row.get("state"),
@@ -177,7 +178,7 @@ def fold_task(records: Iterable[Row], deadlines: Iterable[Row] = (),
             p.latest_report = fold.latest_report = ref
             fold.reports += 1
             fold.report_times.append(at)
-            if kind == "claim" or snap.state is State.CLAIMED:
+            if kind == "claim" or state is State.CLAIMED:
                 p.claimed_at = at
             if row.get("unit") is not None and row.get("unit_value") is not None:
                 p.units[row["unit"]] = UnitValue(row["unit"], row["unit_value"],
@@ -190,17 +191,21 @@ def fold_task(records: Iterable[Row], deadlines: Iterable[Row] = (),
             fold.acked_at = fold.last_ack = at
             fold.chases = [Chase(c.at, c.colour, True, c.notice) for c in fold.chases]
         elif kind == "chase":
+            data = _data(row)
             fold.chases.append(Chase(at, str(data.get("colour") or ""), False,
                                      data.get("notice")))
         elif kind == "extend_request":
-            asked = snap.extension or data.get("extension") or {}
+            asked = _data(row).get("extension") or {}
             due = _day(asked.get("due"))
             if due:
                 pending[row["period"]] = Extension(
                     row["period"], due, str(asked.get("reason") or ""), at, row.get("user_id"),
                     _day(asked.get("from")))
-        elif kind in ("extend_approve", "extend_refuse"):
-            asked = data.get("approved" if kind == "extend_approve" else "refused") or {}
+        elif kind in ("extend_approve", "extend_refuse", "extend_withdraw"):
+            if kind == "extend_withdraw":
+                pending.pop(row["period"], None)
+                continue
+            asked = _data(row).get("approved" if kind == "extend_approve" else "refused") or {}
             request = pending.pop(row["period"], None) or Extension(
                 row["period"], _day(asked.get("due")) or at.date(),
                 str(asked.get("reason") or ""), None, _int(asked.get("by")),
@@ -279,6 +284,18 @@ class TaskFacts:
     acked_at: datetime | None
     extensions: tuple[Extension, ...]
     fold: TaskFold = field(repr=False, compare=False, default_factory=TaskFold)
+    day: date | None = None  # as of the end of this day
+    track_from: date | None = None
+
+    def every_occurrence(self) -> list[Occurrence]:
+        """Each occurrence of a recurring duty from tracking start to the one in force, settled
+        ones included, each with its own state (the ledger's 各期情况); a one-off task's one."""
+        if self.task.recurrence is None or self.day is None:
+            return [self.current]
+        first = self.track_from or self.task.start
+        last = self.current.opens - timedelta(days=1)
+        return [*(_occurrence(self.task, self.fold, w, self.day, self.track_from)
+                  for w in self.task.occurrences(first, last)), self.current]
 
     @property
     def id(self) -> str:
@@ -367,7 +384,7 @@ def task_facts(task: Task, fold: TaskFold, day: date, track_from: date | None) -
     headline = (open_ones or claimed or [current])[0]
     return TaskFacts(task, headline, current, tuple(earlier), fold.latest_report, fold.reports,
                      fold.evidence, tuple(fold.chases), fold.assigned_at, fold.acked_at,
-                     tuple(fold.extensions), fold)
+                     tuple(fold.extensions), fold, day, track_from)
 
 
 # ---------------------------------------------------------------- departments and the plan
@@ -451,25 +468,34 @@ class Facts:
     evidence: int
     queues: Queues
 
-    @property
+    # Read many times per message: worked out once per Facts (a frozen value).
+    @cached_property
     def tasks(self) -> list[TaskFacts]:
         return [f for d in self.departments for f in d.tasks]
 
-    @property
+    @cached_property
     def overdue(self) -> list[TaskFacts]:
         """Past due and open, soonest due first."""
         return sorted((f for f in self.tasks if f.status.overdue),
                       key=lambda f: (f.status.due or date.min, f.task.id))
 
-    @property
+    @cached_property
     def targets(self) -> list[TaskFacts]:
         return [f for f in self.tasks if f.task.numeric]
 
+    @cached_property
+    def _by_id(self) -> dict[str, TaskFacts]:
+        return {f.task.id: f for f in self.tasks}
+
+    @cached_property
+    def _by_code(self) -> dict[str, DeptFacts]:
+        return {d.code: d for d in self.departments}
+
     def task(self, task_id: str) -> TaskFacts | None:
-        return next((f for f in self.tasks if f.task.id == task_id), None)
+        return self._by_id.get(task_id)
 
     def department(self, code: str) -> DeptFacts | None:
-        return next((d for d in self.departments if d.code == code), None)
+        return self._by_code.get(code)
 
 
 def dept_facts(dept: Row, tasks: Sequence[TaskFacts]) -> DeptFacts:

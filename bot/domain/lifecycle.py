@@ -203,26 +203,33 @@ def step(snap: Snapshot, event: Event, *, task_id: str, percent: int | None = No
     return replace(snap, state=snap.resume_to or State.IN_PROGRESS, resume_to=None, reason="")
 
 
+_STATES = {state.value: state for state in State}
+
+
+def state_of_record(row: dict[str, Any]) -> State:
+    """The lifecycle state a stored record leaves its task in (the cheap part of from_record:
+    what the facts' timelines need for every record)."""
+    state = row.get("lifecycle")
+    if state is not None:
+        return _STATES[state]
+    if row["kind"] == "close":
+        return State.CLOSED
+    if row["kind"] == "progress" and ((row["percent"] or 0) >= 100 or row["state"] == "done"):
+        return State.CLAIMED
+    return State.BLOCKED if row["state"] == "blocked" else State.IN_PROGRESS
+
+
 def from_record(row: dict[str, Any] | None, recurring: bool) -> Snapshot:
     """The snapshot a stored record carries (records from before the lifecycle are read by
     what they say: a close is closed, a 100% report a claim, a blocked report blocked)."""
     if row is None:
         return initial(recurring)
     data = _data(row)
-    state = row.get("lifecycle")
-    if state is None:
-        if row["kind"] == "close":
-            state = State.CLOSED
-        elif row["kind"] == "progress" and ((row["percent"] or 0) >= 100 or row["state"] == "done"):
-            state = State.CLAIMED
-        elif row["state"] == "blocked":
-            state = State.BLOCKED
-        else:
-            state = State.IN_PROGRESS
+    state = state_of_record(row)
     resume = data.get("resume_to")
     # Records from before the lifecycle were all reports or checks of reports.
     reported = data.get("reported", row.get("lifecycle") is None or row["kind"] in REPORT_KINDS)
-    return Snapshot(State(state), row["percent"] or 0, row["state"], row["value"],
+    return Snapshot(state, row["percent"] or 0, row["state"], row["value"],
                     data.get("reason", row["note"] if row["state"] == "blocked" else "") or "",
                     data.get("extension"), State(resume) if resume else None, bool(reported))
 

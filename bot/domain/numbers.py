@@ -18,8 +18,8 @@ def round_half_up(value: float) -> int:
 
 
 def round_half_up_to(value: float, digits: int) -> float:
-    """The same rule at `digits` decimals (66.25 -> 66.3): the ledger's one-decimal figures,
-    the score."""
+    """The same rule at `digits` decimals (66.25 -> 66.3): figures the documents and charts
+    show to one decimal, the score."""
     return float(_half_up(value, digits))
 
 

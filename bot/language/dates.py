@@ -64,9 +64,10 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bot.domain.recurrence import AUTUMN_TERM_END, SPRING_TERM_END
+from bot.language.i18n import Day, Names, Phrase, t
 from bot.language.workdays import CalendarUnknown, Festival, add_workdays, festival_date
 
 __all__ = [
@@ -111,17 +112,25 @@ class Deadline:
 
 
 class DeadlineError(ValueError):
-    """A refusal of user input, fit to show the user. `zh` and `en` are the two texts;
-    str(exc) is both, Chinese first ("…。/ …."), for callers that show one bilingual line."""
+    """A refusal of user input, fit to show the user: a catalogue key (`date.*`) and its
+    parameters. str(exc) is both languages, Chinese first ("…。/ …."), for callers that show
+    one bilingual line."""
 
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(f"{zh}/ {en}")
-        self.zh = zh
-        self.en = en
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key, self.params = key, params
+        super().__init__(f"{self.zh}/ {self.en}")
+
+    @property
+    def zh(self) -> str:
+        return self.message("zh")
+
+    @property
+    def en(self) -> str:
+        return self.message("en")
 
     def message(self, lang: str) -> str:
         """The text in `lang` ("zh" or "en"); any other code gets Chinese, the bot's default."""
-        return {"zh": self.zh, "en": self.en}.get(lang, self.zh)
+        return t(self.key, lang, html=False, **self.params)
 
 
 def format_date_zh(d: dt.date) -> str:
@@ -139,22 +148,26 @@ def format_date_en(d: dt.date) -> str:
 
 
 class _Invalid(Exception):
-    """The text was understood but names a day that does not exist (2月30日, 13月1日)."""
+    """The text was understood but names a day that does not exist (2月30日, 13月1日): a
+    catalogue key (`date.problem.*`) and its parameters."""
 
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.phrase = Phrase(f"date.problem.{key}", **params)
 
 
 class _Refused(Exception):
     """The text was understood and is no deadline ("尽快", "国庆后"), or cannot be answered
-    without guessing. zh/en are predicates: the caller puts the quoted phrase in front."""
+    without guessing: a predicate (`date.refused.*`) the caller puts the quoted phrase before."""
 
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.phrase = Phrase(f"date.refused.{key}", **params)
+
+
+def _month(month: int) -> Names:
+    """A month as each language names it in a sentence (6 / June)."""
+    return Names(zh=str(month), en=MONTHS_EN[month - 1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,19 +214,15 @@ def _nearest_weekday(today: dt.date, weekday: int) -> dt.date:
 
 def _check_month(month: int) -> None:
     if not 1 <= month <= 12:
-        raise _Invalid(
-            f"没有{month}月，月份应为1至12", f"there is no month {month}; months run from 1 to 12"
-        )
+        raise _Invalid("no_month", month=month)
 
 
 def _make_date(year: int, month: int, day: int) -> dt.date:
     if not 1 <= year <= 9999:
-        raise _Invalid(f"年份{year}无效", f"the year {year} is not valid")
+        raise _Invalid("bad_year", year=year)
     _check_month(month)
     if not 1 <= day <= _days_in(year, month):
-        raise _Invalid(
-            f"{year}年{month}月没有{day}日", f"{MONTHS_EN[month - 1]} {year} has no day {day}"
-        )
+        raise _Invalid("no_day_in_year_month", year=year, month=_month(month), day=day)
     return dt.date(year, month, day)
 
 
@@ -222,7 +231,7 @@ def _next_month_day(today: dt.date, month: int, day: int) -> dt.date:
     year)."""
     _check_month(month)
     if not 1 <= day <= _days_in(2000, month):  # 2000 was a leap year: the most days possible
-        raise _Invalid(f"{month}月没有{day}日", f"{MONTHS_EN[month - 1]} has no day {day}")
+        raise _Invalid("no_day_in_month", month=_month(month), day=day)
     for year in range(today.year, today.year + 9):  # a leap year comes within 8 years
         if day <= _days_in(year, month) and (cand := dt.date(year, month, day)) >= today:
             return cand
@@ -282,11 +291,7 @@ def _span(today: dt.date, value: float, unit: str) -> _Hit:
         return add_workdays(today, math.ceil(value)), False
     except CalendarUnknown as exc:
         known = f"{exc.known.start}-{exc.known.stop - 1}"
-        raise _Refused(
-            f"要用到{exc.year}年的法定节假日和调休安排，日历目前只收录{known}年；请直接写截止日期",
-            f"needs the official holidays and make-up working days of {exc.year}, which the "
-            f"calendar does not have yet (it knows {known}); please give the date itself",
-        ) from None
+        raise _Refused("calendar_unknown", year=exc.year, known=known) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -307,7 +312,7 @@ def _num(s: str) -> int:
     try:
         return int(_cn2an()(s.replace("〇", "零"), "smart"))  # type: ignore[call-overload]
     except Exception as exc:  # cn2an raises assorted errors for malformed numerals ("十十")
-        raise _Invalid(f"数字“{s}”无法识别", f"cannot read the number “{s}”") from exc
+        raise _Invalid("number", number=s) from exc
 
 
 _YEAR_OFFSET = {
@@ -437,10 +442,7 @@ def _h_quarter_rel_zh(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     year = _year(m, ctx.today)
     if year is not None and (year != ctx.today.year or m["rel"]):
         # 今年季度末 is this quarter's end; 明年季度末 names no quarter, and we do not pick one.
-        raise _Refused(
-            f"没有说明是第几季度，请写“{year}年一季度末”等",
-            f"does not say which quarter; please write e.g. “end of Q1 {year}”",
-        )
+        raise _Refused("quarter_unsaid", year=year)
     return _quarter_end(ctx.today, _rel(m["rel"])), ctx.before and not m["end"]
 
 
@@ -487,10 +489,6 @@ _FESTIVAL_EN = {  # by the first word of the English name
     "dragon": Festival.DRAGON_BOAT, "mid": Festival.MID_AUTUMN,
 }  # fmt: skip
 
-_START_NOT_DEADLINE = (
-    "说的是开始时间，不是截止日期；请写明最晚哪一天完成，例如“10月15日前”",
-    "names a start, not a deadline; please say by which day, e.g. “by 15 October”",
-)
 
 
 def _festival_eve(today: dt.date, year: int | None, festival: Festival) -> dt.date:
@@ -506,20 +504,20 @@ def _festival_eve(today: dt.date, year: int | None, festival: Festival) -> dt.da
 
 def _h_festival_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
     if m["after"]:
-        raise _Refused(*_START_NOT_DEADLINE)  # 国庆后: work starts then; no end is said
+        raise _Refused("start_not_deadline")  # 国庆后: work starts then; no end is said
     d = _festival_eve(ctx.today, _year(m, ctx.today), _FESTIVAL_ZH[m["fest"]])
     return d, not ctx.before  # bare "国庆": by the eve, or on the day itself?
 
 
 def _h_festival_en(m: re.Match[str], ctx: _Ctx) -> _Hit:
     if m["after"]:
-        raise _Refused(*_START_NOT_DEADLINE)
+        raise _Refused("start_not_deadline")
     festival = _FESTIVAL_EN[re.split(r"[ -]", m["fest"], maxsplit=1)[0]]
     return _festival_eve(ctx.today, _en_year(m["y"]), festival), not ctx.before
 
 
 def _h_start_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
-    raise _Refused(*_START_NOT_DEADLINE)  # 即日起, 节后, 年后
+    raise _Refused("start_not_deadline")  # 即日起, 节后, 年后
 
 
 def _h_vague_zh(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
@@ -527,22 +525,12 @@ def _h_vague_zh(m: re.Match[str], ctx: _Ctx) -> _Hit | None:
     if not ctx.before:
         return None
     if m["w"] == "年":
-        raise _Refused(
-            "不明确：是元旦前（12月31日）还是春节前？请写“年底前”或“春节前”",
-            "is unclear: before New Year's Day (31 December) or before the Spring Festival? "
-            "Please write “end of the year” or “before Spring Festival”",
-        )
-    raise _Refused(
-        "没有说明是哪个节日，请写“国庆前”“春节前”等",
-        "does not say which holiday; please name it, e.g. “before National Day”",
-    )
+        raise _Refused("new_year_unclear")
+    raise _Refused("festival_unsaid")
 
 
 def _h_not_a_date(m: re.Match[str], ctx: _Ctx) -> _Hit:
-    raise _Refused(
-        "不是具体日期，请写明最晚哪一天完成，例如 2025-06-30 或“6月底前”",
-        "is not a date; please say by which day, e.g. 2025-06-30 or “end of June”",
-    )
+    raise _Refused("not_a_date")
 
 
 def _h_month_day_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
@@ -560,7 +548,7 @@ def _h_day_only(m: re.Match[str], ctx: _Ctx) -> _Hit:
     """15号: the next 15th, today included; 31号 skips months without a 31st."""
     day = _num(m["d"])
     if not 1 <= day <= 31:
-        raise _Invalid(f"没有{day}日", f"no month has a day {day}")
+        raise _Invalid("no_day", day=day)
     year, month = ctx.today.year, ctx.today.month
     while not (day <= _days_in(year, month) and dt.date(year, month, day) >= ctx.today):
         year, month = _shift_month(year, month, 1)
@@ -1120,11 +1108,7 @@ def _read(cleaned: _Cleaned, ctx: _Ctx) -> _Hit | None:
 
 
 def _unreadable(shown: str) -> DeadlineError:
-    return DeadlineError(
-        f"无法识别日期“{shown}”，请写成 2025-06-30、“6月底前”、“下周五”或“三个月内”等形式。",
-        f"Could not read the date “{shown}”; please write e.g. 2025-06-30, “end of June”, "
-        "“next Friday” or “within 3 months”.",
-    )
+    return DeadlineError("date.unreadable", shown=shown)
 
 
 def parse_deadline(text: str, now: dt.datetime) -> Deadline:
@@ -1145,10 +1129,7 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
     if len(shown) > 30:
         shown = shown[:30] + "…"
     if not shown:
-        raise DeadlineError(
-            "请填写截止日期，例如 2025-06-30 或“6月底前”。",
-            "Please give a deadline, e.g. 2025-06-30 or “end of June”.",
-        )
+        raise DeadlineError("date.empty")
     if len(text) > MAX_INPUT_CHARS:
         raise _unreadable(shown)
     cleaned = _clean(text)
@@ -1156,28 +1137,18 @@ def parse_deadline(text: str, now: dt.datetime) -> Deadline:
         hit = (_bracketed(text, today) or _read(cleaned, _Ctx(today, cleaned.before))
                or _unbracketed(text, today))
     except _Invalid as exc:
-        raise DeadlineError(
-            f"日期“{shown}”不存在：{exc.zh}。", f"The date “{shown}” does not exist: {exc.en}."
-        ) from None
+        raise DeadlineError("date.invalid", shown=shown, problem=exc.phrase) from None
     except _Refused as exc:
-        raise DeadlineError(f"“{shown}”{exc.zh}。", f"“{shown}” {exc.en}.") from None
+        raise DeadlineError("date.refused", shown=shown, problem=exc.phrase) from None
     except (ValueError, OverflowError):  # date arithmetic past year 9999
         hit = (dt.date.max, False)
     if hit is None:
         raise _unreadable(shown)
     day, ambiguous = hit
     if day < today:
-        raise DeadlineError(
-            f"“{shown}”是{format_date_zh(day)}，已经过去；截止日期不能早于今天"
-            f"（{format_date_zh(today)}）。",
-            f"“{shown}” is {format_date_en(day)}, which has passed; a deadline cannot be "
-            f"before today ({format_date_en(today)}).",
-        )
+        raise DeadlineError("date.past", shown=shown, day=Day(day), today=Day(today))
     if day.year - today.year > MAX_YEARS_AHEAD:
-        raise DeadlineError(
-            f"“{shown}”太遥远（超过{MAX_YEARS_AHEAD}年），请检查年份。",
-            f"“{shown}” is more than {MAX_YEARS_AHEAD} years away; please check the year.",
-        )
+        raise DeadlineError("date.too_far", shown=shown, years=MAX_YEARS_AHEAD)
     if cleaned.stated_weekday is not None and cleaned.stated_weekday != day.weekday():
         ambiguous = True  # "6月30日(星期五)" but 30 June is a Thursday: which one was meant?
     return Deadline(day, format_date_zh(day), format_date_en(day), ambiguous)

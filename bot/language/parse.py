@@ -63,8 +63,9 @@ def parse_number(text: str) -> float | None:
 
 
 def could_be_percent(task: Task, number: float) -> bool:
-    """Whether a bare number on a counted target could as well be a percent."""
-    return task.counted and number.is_integer() and 0 <= number <= 100
+    """Whether a bare number on a counted target could as well be a percent (not on a target
+    split by county: that takes a county's figure, asked for by name)."""
+    return task.counted and not task.quotas and number.is_integer() and 0 <= number <= 100
 
 
 def parse_progress_word(task: Task, word: str, counted: bool | None = None) -> ReportInput | None:

@@ -15,7 +15,15 @@ from bot.domain.numbers import round_half_up_to
 from bot.errors import DubanError
 from bot.language.i18n import field, t
 from bot.outputs.render.table import render_table
-from bot.outputs.scoring import RULE_KEYS, DeptScore, Rules, RulesError, load_rules, score_table
+from bot.outputs.scoring import (
+    RULE_KEYS,
+    DeptScore,
+    Rules,
+    RulesError,
+    load_rules,
+    ranks,
+    score_table,
+)
 
 
 def _num(value: float) -> str:
@@ -24,7 +32,7 @@ def _num(value: float) -> str:
 
 def score_rows(scores: list[DeptScore], lang: str) -> list[list[str]]:
     rows = []
-    for rank, s in enumerate(scores, 1):
+    for rank, s in zip(ranks(scores), scores, strict=True):
         cells = [t("score_cell", lang, html=False, count=_num(line.count),
                    points=f"{round_half_up_to(line.points, 1):+.1f}".replace("+0.0", "0"))
                  for line in s.lines]
@@ -60,10 +68,43 @@ def score_html(scores: list[DeptScore], year: int, at: datetime, rules: Rules,
                       f"<pre>{escape(table)}</pre>", escape(rules_text(rules, lang))])
 
 
+def item_lines(score: DeptScore, lang: str) -> list[str]:
+    """Every point and deduction of one department, each with the item behind it, by rule."""
+    lines = []
+    for rule in RULE_KEYS:
+        items = [i for i in score.items if i.rule == rule]
+        if not items:
+            continue
+        total = sum(i.points for i in items)
+        lines.append(t("score_item_rule", lang, html=False, rule=t(f"score_rule.{rule}", lang,
+                                                                    html=False),
+                       count=_num(sum(i.count for i in items)),
+                       points=f"{total:+.1f}".replace("+0.0", "0")))
+        for item in items:
+            what = item.task_id or ""
+            if item.period:
+                what += t("occurrence_of", lang, html=False, period=item.period)
+            detail = t(f"score_item_detail.{rule}", lang, html=False, count=_num(item.count),
+                       day=item.day.isoformat() if item.day else "—",
+                       y=item.day.year if item.day else 0, m=item.day.month if item.day else 0)
+            lines.append(t("score_item", lang, html=False, what=what.strip(), detail=detail,
+                           points=f"{item.points:+.2f}".rstrip("0").rstrip(".")))
+    return lines or [t("score_no_items", lang, html=False)]
+
+
+def department_score_text(score: DeptScore, year: int, at: datetime, lang: str) -> str:
+    """One department's score with every item that made it (plain text)."""
+    head = t("score_dept_title", lang, html=False, dept=field(score.dept, "dept", lang),
+             year=year, date=f"{at:%Y-%m-%d}", score=_num(score.score),
+             grade=field(vars(score.grade), "grade", lang), base=_num(score.base))
+    return "\n".join([head, *item_lines(score, lang)])
+
+
 def score_message(db: Database, now: datetime, lang: str, year: int | None = None,
-                  rules: Rules | None = None) -> str:
-    """/score [year]: the year's table as HTML; a year not yet begun or broken rules are refused
-    (DubanError). A past year is scored as it stood at its end."""
+                  rules: Rules | None = None, dept: str | None = None) -> str:
+    """/score [year] [department]: the year's table as HTML, or one department's score with the
+    items behind every point; a year not yet begun or broken rules are refused (DubanError). A
+    past year is scored as it stood at its end."""
     year = year or now.year
     if year > now.year:
         raise DubanError("score_future_year", year=year, now=now.year)
@@ -74,4 +115,10 @@ def score_message(db: Database, now: datetime, lang: str, year: int | None = Non
             raise DubanError("score_rules_broken", error=str(exc)) from None
     at = now if year == now.year else datetime.combine(date(year, 12, 31), time(23, 59, 59),
                                                        now.tzinfo)
-    return score_html(score_table(db, year, at, rules), year, at, rules, lang)
+    scores = score_table(db, year, at, rules)
+    if dept is not None:
+        found = next((s_ for s_ in scores if s_.code == dept), None)
+        if found is None:
+            raise DubanError("dept_unknown", text=dept, suggestions=[], options="—")
+        return f"<pre>{escape(department_score_text(found, year, at, lang))}</pre>"
+    return score_html(scores, year, at, rules, lang)

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts, deadline_in_force
 from bot.domain.lifecycle import OPEN, State
-from bot.domain.numbers import round_half_up_to
+from bot.domain.numbers import round_half_up, round_half_up_to
 from bot.domain.task import ONE_OFF
 from bot.services.facts import end_of_day
 
@@ -143,11 +143,26 @@ class DeptScore:
         return self.dept["code"]
 
 
+def rank_key(score: float | None, completion: float | None) -> tuple[float, int]:
+    """What ranks a department, higher first: its score, then its completion in whole percent
+    (as every output shows it). Equal on both: the same rank, listed in the plan's order."""
+    return (score or 0.0, round_half_up(completion or 0.0))
+
+
 def ranked(scores: list[DeptScore]) -> list[DeptScore]:
-    """The one order of departments everywhere (the table, 红榜 and 黑榜): by score, then by
-    completion, then in the plan's order. Ties in score are ranked the same way every time."""
-    return sorted(scores, key=lambda s: (-s.score, -(s.completion or 0.0),
-                                         s.dept.get("position") or 0, s.code))
+    """The one order of departments everywhere (the score table, the ledger, 红榜 and 黑榜)."""
+    return sorted(scores, key=lambda s: (tuple(-v for v in rank_key(s.score, s.completion)),
+                                         s.dept.get("position") or 0))
+
+
+def ranks(scores: list[DeptScore]) -> list[int]:
+    """The rank of each of `scores` (in ranked order): tied departments share one."""
+    out: list[int] = []
+    for i, s in enumerate(scores):
+        tied = i and rank_key(s.score, s.completion) == rank_key(scores[i - 1].score,
+                                                                   scores[i - 1].completion)
+        out.append(out[-1] if tied else i + 1)
+    return out
 
 
 def _year_span(year: int, at: datetime) -> tuple[date, date]:
@@ -238,7 +253,10 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
                 days = _overdue_days(timeline, max(counted_from, due + timedelta(days=1)),
                                      last, tz)
                 if days:
-                    points = max(rules.overdue_cap_per_item, days * rules.overdue_day)
+                    # to the hundredth, as the lines are: 34 days of -0.1 is -3.4, not
+                    # -3.4000000000000004 in the ledger's 考评明细
+                    points = round_half_up_to(
+                        max(rules.overdue_cap_per_item, days * rules.overdue_day), 2)
                     items.append(ScoreItem("overdue_day", points, days, f.task.id, period, due))
             for e in f.extensions:
                 decided = e.decided_at.astimezone(tz).date() if e.decided_at else None

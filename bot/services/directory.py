@@ -294,3 +294,8 @@ def department(db: Database, code: str) -> dict[str, Any] | None:
 def member_names(db: Database) -> dict[int, str]:
     """Every member's display name by user id (authors of records, reporters of figures)."""
     return member_store.names(db)
+
+
+def plan_info(db: Database) -> dict[str, str]:
+    """The plan's own facts: its title (both languages), document number, issue date."""
+    return meta_store.meta(db)

@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
 from itertools import groupby
 from typing import Any
@@ -90,9 +91,32 @@ def end_of_day(day: date, tz: tzinfo | None) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tz)
 
 
+KEPT_PAST = 16  # past moments kept per connection (a digest's trend, a period's bulletin)
+_past: weakref.WeakKeyDictionary[Database, OrderedDict[tuple[str, str, date | None],
+                                                       tuple[tuple[int | str, ...], Facts]]] = (
+    weakref.WeakKeyDictionary())
+
+
 def facts_as_of(db: Database, at: datetime) -> Facts:
-    """The facts from what was recorded by `at` only (see the module's note)."""
+    """The facts from what was recorded by `at` only (see the module's note). A past moment's
+    facts never change once worked out, unless something is recorded dated before it (a clock
+    set back): they are kept and checked for that, not refolded."""
     cut = utc_iso(at)
+    key = (cut, plan_store.catalogue_version(db), tracking_start(db, at.tzinfo))
+    kept = _past.setdefault(db, OrderedDict())
+    found = kept.get(key)
+    if found is not None and not versions.written_into_past(db, found[0], cut):
+        kept.move_to_end(key)
+        return found[1]
+    marks = versions.high_marks(db)
+    facts = _facts_as_of(db, at, cut)
+    kept[key] = (marks, facts)
+    while len(kept) > KEPT_PAST:
+        kept.popitem(last=False)
+    return facts
+
+
+def _facts_as_of(db: Database, at: datetime, cut: str) -> Facts:
     depts, tasks = plan_store.as_of(db, cut)
     folds = _folds(db, None, at)
     day = at.date()
@@ -128,6 +152,7 @@ _kept: weakref.WeakKeyDictionary[Database, _Kept] = weakref.WeakKeyDictionary()
 def forget(db: Database) -> None:
     """Drop what is kept for `db` (the benchmark measures the facts computed from nothing)."""
     _kept.pop(db, None)
+    _past.pop(db, None)
 
 
 def facts_now(db: Database, now: datetime) -> Facts:
@@ -138,7 +163,7 @@ def facts_now(db: Database, now: datetime) -> Facts:
     stamp = versions.stamp(db)
     day = now.date()
     if stamp == kept.stamp and day == kept.day and kept.facts is not None:
-        return replace(kept.facts, at=now) if kept.facts.at != now else kept.facts
+        return kept.facts  # `at` is when they were worked out: nothing changed since, that day
     catalogue = plan_store.catalogue(db)
     version = plan_store.catalogue_version(db)
     start = tracking_start(db, now.tzinfo)

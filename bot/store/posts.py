@@ -1,70 +1,46 @@
-"""What the bot's own messages are about: the tasks of a reminder, a 交办单 or 督办单, a review
-or extension card, an acknowledgement, a notice to a reporter, a task's view.
-
-A reply to one of these is read against its tasks (handlers/replies.py), and a card decided some
-other way than by its own buttons (a command, /undo, a newer card) is found again here so its
-buttons can go. Only messages about tasks or decisions are kept; the rest need no record.
-"""
+"""What the bot's own messages are about (bot.services.posts): one row per message kept."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
 from bot.store.connection import utc_iso
 
-NOTICE, NUDGE, ACK, REVIEW, EXTENSION, JOIN, TASK, EVIDENCE = (
-    "notice", "nudge", "ack", "review", "extension", "join", "task", "evidence")
+
+def put(db: Database, *, chat_id: int, message_id: int, kind: str, tasks: str, ref: str | None,
+        at: datetime) -> None:
+    db.execute("INSERT OR REPLACE INTO posts (chat_id, message_id, kind, tasks, ref, at) "
+               "VALUES (?, ?, ?, ?, ?, ?)", [chat_id, message_id, kind, tasks, ref, utc_iso(at)])
 
 
-@dataclass(frozen=True)
-class Post:
-    chat_id: int
-    message_id: int
-    kind: str
-    tasks: tuple[str, ...]
-    ref: str | None
+def get(db: Database, chat_id: int, message_id: int) -> tuple[Any, ...] | None:
+    """(kind, tasks, ref) of a message, or None."""
+    return db.execute("SELECT kind, tasks, ref FROM posts WHERE chat_id = ? AND message_id = ?",
+                      [chat_id, message_id]).fetchone()
 
 
-def remember(db: Database, *, chat_id: int, message_id: int, kind: str,
-             tasks: Iterable[str] = (), ref: str | int | None = None, now: datetime) -> None:
-    db["posts"].upsert({"chat_id": chat_id, "message_id": message_id, "kind": kind,
-                        "tasks": json.dumps(sorted(set(tasks))),
-                        "ref": None if ref is None else str(ref), "at": utc_iso(now)},
-                       pk=("chat_id", "message_id"))
-
-
-def get(db: Database, chat_id: int, message_id: int) -> Post | None:
-    row = db.execute("SELECT kind, tasks, ref FROM posts WHERE chat_id = ? AND message_id = ?",
-                     [chat_id, message_id]).fetchone()
-    return Post(chat_id, message_id, row[0], tuple(json.loads(row[1])), row[2]) if row else None
-
-
-def cards(db: Database, kind: str, *, ref: str | int | None = None,
-          task: str | None = None) -> list[Post]:
-    """The posts of `kind` made for `ref` (or about `task`), oldest first."""
+def of_kind(db: Database, kind: str, ref: str | None, task: str | None
+            ) -> list[tuple[Any, ...]]:
+    """(chat_id, message_id, kind, tasks, ref) of the posts of `kind` made for `ref` (or about
+    `task`), oldest first."""
     where, params = ["kind = ?"], [kind]
     if ref is not None:
         where.append("ref = ?")
-        params.append(str(ref))
+        params.append(ref)
     if task is not None:
         where.append("EXISTS (SELECT 1 FROM json_each(posts.tasks) WHERE value = ?)")
         params.append(task)
-    rows = db.execute(f"SELECT chat_id, message_id, kind, tasks, ref FROM posts "
+    return db.execute(f"SELECT chat_id, message_id, kind, tasks, ref FROM posts "
                       f"WHERE {' AND '.join(where)} ORDER BY at, message_id", params).fetchall()
-    return [Post(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4]) for r in rows]
 
 
-def shown(db: Database, kind: str, refs: Iterable[str | int]) -> set[str]:
-    """Which of `refs` the bot has posted a message of `kind` for (evidence already shown)."""
-    wanted = [str(r) for r in refs]
-    if not wanted:
+def refs_shown(db: Database, kind: str, refs: list[str]) -> set[str]:
+    if not refs:
         return set()
-    marks = ",".join("?" * len(wanted))
+    marks = ",".join("?" * len(refs))
     rows = db.execute(f"SELECT DISTINCT ref FROM posts WHERE kind = ? AND ref IN ({marks})",
-                      [kind, *wanted]).fetchall()
+                      [kind, *refs]).fetchall()
     return {row[0] for row in rows}

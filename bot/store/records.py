@@ -158,8 +158,9 @@ def tasks_with_records(db: Database, task_ids: Iterable[str]) -> set[str]:
 
 def for_facts(db: Database, task_ids: list[str] | None = None,
               until: datetime | None = None) -> list[Row]:
-    """The records the facts are folded from, by task then in order: every record made by
-    `until` (all when None), a revoked one only while it was still valid then."""
+    """The records the facts are folded from, by task then in the order they were made (time,
+    then id): every record made by `until` (all when None), a revoked one only while it was
+    still valid then."""
     where, params = [], []
     if until is not None:
         cut = utc_iso(until)
@@ -170,10 +171,12 @@ def for_facts(db: Database, task_ids: list[str] | None = None,
     if task_ids is not None:
         where.append(f"task_id IN ({','.join('?' * len(task_ids))})")
         params += task_ids
-    return list(db.query(
+    cursor = db.execute(
         "SELECT id, task_id, period, kind, percent, state, value, lifecycle, data, note, user_id, "
         f"dept, at, unit, unit_value FROM reports WHERE {' AND '.join(where)} "
-        "ORDER BY task_id, id", params))
+        "ORDER BY task_id, at, id", params)
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def newest_at(db: Database) -> str | None:

@@ -32,3 +32,34 @@ def evidence_counts(db: Database, task_ids: list[str] | None = None,
         params += task_ids
     return dict(db.execute(f"SELECT task_id, count(*) FROM evidence WHERE {' AND '.join(where)} "
                            "GROUP BY task_id", params).fetchall())
+
+
+def high_marks(db: Database) -> tuple[int | str, ...]:
+    """Where the record stood: the newest row of every table the facts read, the notices'
+    counter and how many reports were taken back (facts of a past day kept from then stay
+    right while nothing is added before that day: see written_into_past)."""
+    return tuple(db.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM reports), "
+        "(SELECT coalesce(max(id), 0) FROM evidence), "
+        "(SELECT coalesce(max(id), 0) FROM deadlines), "
+        "(SELECT coalesce(max(id), 0) FROM notices), "
+        "(SELECT coalesce(max(id), 0) FROM audit), "
+        "(SELECT value FROM meta WHERE key = 'notices_version'), "
+        "(SELECT value FROM meta WHERE key = 'revocations')").fetchone())
+
+
+def written_into_past(db: Database, marks: tuple[int | str, ...], until: str) -> bool:
+    """Whether anything recorded since `marks` was dated at or before `until` (a clock set
+    back, a restore), or a report was taken back, or a notice changed: then facts of that past
+    day must be worked out again."""
+    reports, evidence, deadlines, notices, audit, notices_version, revoked = marks
+    if high_marks(db)[5:] != (notices_version, revoked):
+        return True
+    return db.execute(
+        "SELECT EXISTS (SELECT 1 FROM reports WHERE id > ? AND at <= ?) "
+        "OR EXISTS (SELECT 1 FROM evidence WHERE id > ? AND at <= ?) "
+        "OR EXISTS (SELECT 1 FROM deadlines WHERE id > ? AND at <= ?) "
+        "OR EXISTS (SELECT 1 FROM notices WHERE id > ? AND at <= ?) "
+        "OR EXISTS (SELECT 1 FROM audit WHERE id > ? AND at <= ?)",
+        [reports, until, evidence, until, deadlines, until, notices, until, audit, until]
+    ).fetchone()[0] == 1

@@ -45,6 +45,21 @@ class Key(str):
     (the core names a change, 'change.reopen', without choosing words)."""
 
 
+class Phrase:
+    """A catalogue message with its own parameters, put into another message in the reader's
+    language (a refusal inside "日期“…”不存在：{problem}")."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key, self.params = key, params
+
+
+class Day:
+    """A day, written as the reader's language writes one (format_day)."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+
+
 class Names(dict):
     """A name in each language ({'zh': '卫健委', 'en': 'Health Commission'}): the core raises and
     returns these, and t() puts in the reader's language."""
@@ -90,6 +105,10 @@ def _resolve(value: Any, lang: str) -> Any:
         return value.get(lang) or value.get(DEFAULT_LANG)
     if isinstance(value, Key):
         return t(value, lang, html=False)
+    if isinstance(value, Phrase):
+        return t(value.key, lang, html=False, **value.params)
+    if isinstance(value, Day):
+        return format_day(value.day, lang)
     return value
 
 

@@ -680,9 +680,10 @@ def _figure(doc, path: Path, n: int, caption: str) -> None:
 
 
 def _charts(db: Database, at: datetime, lang: str, today: date, folder: Path) -> dict[str, Path]:
-    from bot.outputs.digest import digest_data, render_charts
+    from bot.outputs.digest import render_charts
+    from bot.outputs.render.digest import compose_digest
 
-    paths = render_charts(digest_data(db, at, today=today), folder, lang)
+    paths = render_charts(compose_digest(db, at, lang, today=today).data, folder, lang)
     return {path.name.split("-")[0]: path for path in paths}
 
 

@@ -20,9 +20,10 @@ from sqlite_utils import Database
 
 from bot.domain import facts as model
 from bot.domain.lifecycle import State
-from bot.domain.numbers import round_half_up, round_half_up_to
+from bot.domain.numbers import percent_of_value, round_half_up
 from bot.language.i18n import field as named
 from bot.language.workdays import working_days_between
+from bot.outputs.scoring import rank_key
 from bot.store import members as member_store
 from bot.store import paperwork
 from bot.store import plan as plan_store
@@ -205,7 +206,7 @@ RANK_N = 3  # names on the 红榜 and 黑榜 each (at most half the departments)
 
 
 def _rank_key(line: DeptLine) -> tuple[float, int]:
-    return (line.score or 0.0, round_half_up(line.completion or 0.0))  # as every output rounds
+    return rank_key(line.score, line.completion)  # the one rule (bot.outputs.scoring)
 
 
 def ranking(lines: list[DeptLine]) -> Ranking:
@@ -241,10 +242,11 @@ class Record:
     ranking: Ranking | None = None
     breakdowns: tuple[Breakdown, ...] = ()
     year: int | None = None  # the scored year
+    scores: tuple[Any, ...] = ()  # bot.outputs.scoring.DeptScore, ranked: the items of each
 
 
-def _share(value: float | None, quota: float | None) -> float | None:
-    return round_half_up_to(100 * value / quota, 1) if value is not None and quota else None
+def _share(value: float | None, quota: float | None) -> int | None:
+    return percent_of_value(value, quota) if value is not None and quota else None
 
 
 def _breakdown(f: TaskFacts) -> Breakdown:
@@ -302,7 +304,8 @@ def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = Fals
             reason=f.headline.snapshot.reason or "",
             chased_on=_local_day(f.chases[-1].at, tz) if f.chases else None,
         ))
-    scores = {s.code: s for s in score_facts(facts, at.year, rules or load_rules())}
+    scored = score_facts(facts, at.year, rules or load_rules())
+    scores = {s.code: s for s in scored}
     lines = []
     for d in facts.departments:
         score = scores.get(d.code)
@@ -312,7 +315,7 @@ def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = Fals
                               named(vars(score.grade), "grade", lang) if score else "", 0))
     title = named(info, "plan", lang) or "duban"
     return Record(at, title, info.get("document", ""), facts, rows, issued, ranking(lines),
-                  tuple(_breakdown(f) for f in rows if f.quotas), at.year)
+                  tuple(_breakdown(f) for f in rows if f.quotas), at.year, tuple(scored))
 
 
 def _day(text: str | None) -> date | None:

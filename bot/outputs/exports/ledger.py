@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from wcwidth import wcswidth
 
 from bot.domain.marks import STATES
-from bot.domain.numbers import round_half_up_to
+from bot.domain.numbers import shown_percent
 from bot.language.i18n import field, label, t
 from bot.outputs.exports.bulletin import unit_word
 from bot.outputs.exports.facts import Record, TaskFacts, gather
@@ -43,6 +43,8 @@ TASK_WIDTHS = (6, 10, 8, 26, 8, 9, 10, 10, 10, 10, 10, 12, 10, 7, 6, 8, 8, 10, 8
                10, 16)
 DEPT_WIDTHS = (6, 12, 16, 7, 9, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8)
 UNIT_WIDTHS = (7, 26, 7, 9, 16, 10, 9, 10)
+SCORE_WIDTHS = (14, 14, 8, 13, 12, 8, 8)
+OCCURRENCE_WIDTHS = (7, 12, 36, 12, 12, 10, 8, 12, 12)
 REPORT_WIDTHS = (8, 7, 10, 11, 10, 7, 8, 8, 10, 30, 10, 16, 8, 16)
 DATE_FORMATS = {"zh": "yyyy.m.d", "en": "yyyy-mm-dd"}
 DATETIME_FORMATS = {"zh": "yyyy.m.d hh:mm", "en": "yyyy-mm-dd hh:mm"}
@@ -216,13 +218,13 @@ def _dept_rows(sheet: _Sheet, record: Record, lang: str) -> None:
     for line in record.ranking.lines:
         sheet.write([line.rank, line.name,
                      joined(line.liaisons, lang) or t("ledger_no_liaison", lang, html=False),
-                     line.tasks, round_half_up_to(line.completion, 1) if line.completion is not None
-                     else None, *(line.counts[c] for c in order), line.score, line.grade],
+                     line.tasks, shown_percent(line.completion),
+                     *(line.counts[c] for c in order), line.score, line.grade],
                     {14: sheet.f.status["overdue"]} if line.counts["overdue"] else None)
     s = record.summary
     total = sheet.f.total
     sheet.write([None, t("ledger_total", lang, html=False), None, len(s.tasks),
-                 round_half_up_to(s.completion, 1) if s.completion is not None else None,
+                 shown_percent(s.completion),
                  *(s.counts[c] for c in order), None, None],
                 {1: total, 3: sheet.f.number(len(s.tasks), bold=True)})
     sheet.row += 1
@@ -247,6 +249,34 @@ def _unit_rows(sheet: _Sheet, record: Record, lang: str) -> None:
                      6: sheet.f.number(b.value_total, bold=True),
                      **({3: sheet.f.number(target, unit)} if target is not None else {}),
                      **({7: sheet.f.number(b.share, bold=True)} if b.share is not None else {})})
+
+
+def _occurrence_rows(sheet: _Sheet, record: Record, lang: str) -> None:
+    """各期情况: every occurrence of the recurring duties since tracking began, each with its
+    own deadline, state and progress (a claim on an earlier one stays on it)."""
+    for row in record.tasks:
+        f = row.view
+        if not f.task.recurring:
+            continue
+        for o in f.every_occurrence():
+            sheet.write([f.task.id, row.dept_name, field(f.task, "title", lang), o.period, o.due,
+                         label("status", o.status.status, lang), o.percent,
+                         _local(o.claimed_at, record.at), _local(o.closed_at, record.at)],
+                        {5: sheet.f.status[o.status.status]})
+
+
+def _local(moment: datetime | None, at: datetime) -> date | None:
+    return moment.astimezone(at.tzinfo).date() if moment else None
+
+
+def _score_rows(sheet: _Sheet, record: Record, lang: str) -> None:
+    """Every point and deduction of the year's 考评, with the item behind it."""
+    for score in record.scores:
+        name = field(score.dept, "dept", lang)
+        for item in score.items:
+            sheet.write([name, t(f"score_rule.{item.rule}", lang, html=False), item.task_id or "",
+                         item.period or "", item.day, _whole(item.count), item.points],
+                        {4: sheet.f.date} if item.day else None)
 
 
 def _report_rows(sheet: _Sheet, db: Database, record: Record, lang: str) -> None:
@@ -297,6 +327,10 @@ def build_ledger(db: Database, at: datetime, lang: str = "zh",
              lambda sh: _dept_rows(sh, record, lang)),
             (sheet("ledger_sheet_units", "ledger_cols_units", UNIT_WIDTHS),
              lambda sh: _unit_rows(sh, record, lang)),
+            (sheet("ledger_sheet_occurrences", "ledger_cols_occurrences", OCCURRENCE_WIDTHS),
+             lambda sh: _occurrence_rows(sh, record, lang)),
+            (sheet("ledger_sheet_scores", "ledger_cols_scores", SCORE_WIDTHS),
+             lambda sh: _score_rows(sh, record, lang)),
         ]
         if records:
             fills.append((sheet("ledger_sheet_reports", "ledger_cols_reports", REPORT_WIDTHS,

@@ -8,6 +8,7 @@ This module holds the small pieces every output shares.
 from __future__ import annotations
 
 from datetime import date, datetime
+from html.parser import HTMLParser
 from typing import Any
 
 from bot.domain.facts import Occurrence, TaskFacts
@@ -91,3 +92,20 @@ def author(row: dict[str, Any], lang: str) -> str:
     if row.get("user_id") is None:
         return t("word.system", lang, html=False)
     return row.get("user_name") or str(row["user_id"])
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(html: str) -> str:
+    """Telegram HTML as the plain text a person reads (tags dropped, entities decoded)."""
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.domain.facts import DeptFacts, Facts, Occurrence, Queues, TaskFacts
 from bot.domain.task import Task
@@ -22,6 +22,7 @@ from bot.outputs.render import (
 )
 from bot.services.commands import Recorded
 
+T = TypeVar("T")
 KB = 1024
 MB = KB * KB
 
@@ -34,6 +35,18 @@ def mention(user_id: int, name: str | None) -> Html:
 def dept_label(dept: dict[str, Any] | None, lang: str) -> str:
     """A department as people call it (卫健委 / Health Commission), never its code."""
     return field(dept, "dept", lang) if dept else "—"
+
+
+SHOWN_AT_MOST = 10  # lines of one list in a message; the count says how many there are in all
+
+
+def capped(items: Sequence[T], line: Callable[[T], str], lang: str) -> list[str]:
+    """The first SHOWN_AT_MOST items as lines, then how many more there are (a list of 500
+    claims is 13 messages nobody reads; the count, the oldest ones and /export tell all)."""
+    lines = [line(item) for item in items[:SHOWN_AT_MOST]]
+    if len(items) > SHOWN_AT_MOST:
+        lines.append(t("list_more", lang, count=len(items) - SHOWN_AT_MOST))
+    return lines
 
 
 def task_line(view: TaskFacts, lang: str, depts: dict[str, dict] | None = None,
@@ -63,7 +76,7 @@ def status_html(info: dict[str, str], summary: Facts, lang: str, queues: str = "
     if overdue:
         depts = {d.dept["code"]: d.dept for d in summary.departments}
         lines.append(f"<b>{t('overdue_header', lang, count=len(overdue))}</b>")
-        lines += [task_line(v, lang, depts) for v in overdue]
+        lines += capped(overdue, lambda v: task_line(v, lang, depts), lang)
     else:
         lines.append(t("no_overdue", lang))
     if queues:
@@ -96,7 +109,9 @@ def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str
         value = f" {r['value']:g}" if r["value"] is not None else ""
         note = f" {escape(r['note'])}" if r["note"] else ""
         who = escape(author(r, lang))
-        lines.append(f"{kind} {when:%m-%d %H:%M} {label('report_kind', r['kind'], lang)} "
+        # a recurring duty's record names the occurrence it belongs to
+        period = t("occurrence_of", lang, period=r["period"]) if r.get("period") else ""
+        lines.append(f"{kind} {when:%m-%d %H:%M}{period} {label('report_kind', r['kind'], lang)} "
                      f"{r['percent']}%{value} {label('state', r['state'], lang)} · {who}{note}"
                      f"{revoked}")
     return lines
@@ -255,22 +270,25 @@ def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None =
     lines = [t("queues_header", lang)]
     if q.claims:
         lines.append(t("queue_claims", lang, count=len(q.claims)))
-        lines += [f"  ⏳ <b>{f.task.id}</b>{_period(f, o.period, lang)} "
-                  f"{escape(dept_label(names_row(names, f.task.dept), lang))} · "
-                  f"{escape(field(f.task, 'title', lang))}" for f, o in q.claims]
+        lines += capped(q.claims, lambda p: (
+            f"  ⏳ <b>{p[0].task.id}</b>{_period(p[0], p[1].period, lang)} "
+            f"{escape(dept_label(names_row(names, p[0].task.dept), lang))} · "
+            f"{escape(field(p[0].task, 'title', lang))}"), lang)
     if q.blocked:
         lines.append(t("queue_blocked", lang, count=len(q.blocked)))
-        lines += [f"  ⛔ <b>{f.task.id}</b>{_period(f, o.period, lang)} "
-                  f"{escape(o.snapshot.reason or '—')}" for f, o in q.blocked]
+        lines += capped(q.blocked, lambda p: (
+            f"  ⛔ <b>{p[0].task.id}</b>{_period(p[0], p[1].period, lang)} "
+            f"{escape(p[1].snapshot.reason or '—')}"), lang)
     if q.extensions:
         lines.append(t("queue_extensions", lang, count=len(q.extensions)))
-        lines += [f"  ⏱ <b>{f.task.id}</b>{_period(f, e.period, lang)} → "
-                  f"{e.asked_due.isoformat()} · {escape(e.reason)}" for f, e in q.extensions]
+        lines += capped(q.extensions, lambda p: (
+            f"  ⏱ <b>{p[0].task.id}</b>{_period(p[0], p[1].period, lang)} → "
+            f"{p[1].asked_due.isoformat()} · {escape(p[1].reason)}"), lang)
     if q.unacknowledged:
         lines.append(t("queue_unacked", lang, count=len(q.unacknowledged)))
-        lines += [f"  📨 {escape(dept_label(names_row(names, n.dept), lang))} · "
-                  f"{'、'.join(n.tasks)} · {n.at.astimezone(tz):%Y-%m-%d}"
-                  for n in q.unacknowledged]
+        lines += capped(q.unacknowledged, lambda n: (
+            f"  📨 {escape(dept_label(names_row(names, n.dept), lang))} · "
+            f"{'、'.join(n.tasks)} · {n.at.astimezone(tz):%Y-%m-%d}"), lang)
     if q.silent:
         lines.append(t("queue_silent", lang, depts="、".join(dept_label(d, lang)
                                                              for d in q.silent)))

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from html import escape
 
 from bot.domain.facts import DeptFacts
 from bot.domain.numbers import shown_percent
 from bot.language.i18n import t
-from bot.outputs.digest import DUE_AHEAD_DAYS, DigestData
-from bot.outputs.render import counts_line, pct, plan_title
-from bot.outputs.render.chat import dept_label, falling_due, task_line
+from bot.outputs.digest import DUE_AHEAD_DAYS, DigestData, digest_data
+from bot.outputs.render import counts_line, pct, plain_text, plan_title
+from bot.outputs.render.chat import (
+    capped,
+    dept_label,
+    falling_due,
+    queues_html,
+    task_line,
+)
+from bot.services import Database
+from bot.services.directory import dept_names
 
 
 def _change(now: float | None, before: float | None, lang: str) -> str:
@@ -47,7 +58,7 @@ def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
     overdue = s.overdue
     if overdue:
         lines.append(f"<b>{t('overdue_header', lang, count=len(overdue))}</b>")
-        lines += [task_line(v, lang, depts) for v in overdue]
+        lines += capped(overdue, lambda v: task_line(v, lang, depts), lang)
     else:
         lines.append(t("no_overdue", lang))
     lines += ["", t("digest_activity", lang, reports=data.reports_this_week,
@@ -63,3 +74,25 @@ def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
     if queues:
         lines += ["", queues]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The weekly digest as composed once: its facts (for the charts) and its message."""
+
+    data: DigestData
+    html: str  # Telegram HTML, the coordinator's queues included
+
+    @property
+    def plain(self) -> str:
+        """The same message as plain text (the command line, a .txt beside the charts)."""
+        return plain_text(self.html)
+
+
+def compose_digest(db: Database, now: datetime, lang: str = "zh", today: date | None = None,
+                   join_link: Callable[[str], str] | None = None) -> Digest:
+    """The digest as of `now`: the one composition the weekly job, /digest, the command line and
+    the bulletin's charts all use."""
+    data = digest_data(db, now, today)
+    waiting = queues_html(data.facts.queues, dept_names(db), lang, now.tzinfo, join_link)
+    return Digest(data, digest_text(data, lang, waiting))

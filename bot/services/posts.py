@@ -1,0 +1,55 @@
+"""What the bot's own messages are about: the tasks of a reminder, a 交办单 or 督办单, a review
+or extension card, an acknowledgement, a notice to a reporter, a task's view.
+
+A reply to one of these is read against its tasks (handlers/replies.py), and a card decided some
+other way than by its own buttons (a command, /undo, a newer card) is found again here so its
+buttons can go. Only messages about tasks or decisions are kept; the rest need no record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from bot.store import posts as store
+
+NOTICE, NUDGE, ACK, REVIEW, EXTENSION, JOIN, TASK, EVIDENCE = (
+    "notice", "nudge", "ack", "review", "extension", "join", "task", "evidence")
+
+
+@dataclass(frozen=True)
+class Post:
+    chat_id: int
+    message_id: int
+    kind: str
+    tasks: tuple[str, ...]
+    ref: str | None
+
+
+def remember(db: Database, *, chat_id: int, message_id: int, kind: str,
+             tasks: Iterable[str] = (), ref: str | int | None = None, now: datetime) -> None:
+    with db.atomic():
+        store.put(db, chat_id=chat_id, message_id=message_id, kind=kind,
+                  tasks=json.dumps(sorted(set(tasks))), ref=None if ref is None else str(ref),
+                  at=now)
+
+
+def get(db: Database, chat_id: int, message_id: int) -> Post | None:
+    row = store.get(db, chat_id, message_id)
+    return Post(chat_id, message_id, row[0], tuple(json.loads(row[1])), row[2]) if row else None
+
+
+def cards(db: Database, kind: str, *, ref: str | int | None = None,
+          task: str | None = None) -> list[Post]:
+    """The posts of `kind` made for `ref` (or about `task`), oldest first."""
+    rows = store.of_kind(db, kind, None if ref is None else str(ref), task)
+    return [Post(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4]) for r in rows]
+
+
+def shown(db: Database, kind: str, refs: Iterable[str | int]) -> set[str]:
+    """Which of `refs` the bot has posted a message of `kind` for (evidence already shown)."""
+    return store.refs_shown(db, kind, [str(r) for r in refs])
