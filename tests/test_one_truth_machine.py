@@ -82,7 +82,7 @@ from bot.outputs.render.chat import (
 from bot.outputs.render.digest import digest_text
 from bot.outputs.render.paper import day_text, for_reader
 from bot.outputs.render.plain import department_plain, plan_plain
-from bot.outputs.scoreboard import score_plain
+from bot.outputs.scoreboard import department_score_text, score_plain
 from bot.outputs.scoring import RULE_KEYS, load_rules, score_table
 from bot.services import notices
 from bot.services.commands import (
@@ -798,15 +798,27 @@ class OneTruthMachine(RuleBasedStateMachine):
                                 date(year, 1, 1))
                     assert item.count <= (self.now.date() - first).days + 1, item
             assert s.completion == facts.department(s.code).completion
-        # the table as printed: each department's score and every rule's points
+        # the table as printed: each department's score and every rule's points; /score 部门
+        # lists the items under the same figures
         text = score_plain(scores, year, self.now, RULES, LANG)
         _, rows = read.plain_table(text)
+        rule_line = read.pattern("score_item_rule")
         for row, s in zip(rows, scores, strict=True):
             assert row[1] == field(s.dept, "dept_short", LANG)
             assert float(row[-2]) == s.score
-            for cell, line in zip(row[3:3 + len(RULE_KEYS)], s.lines, strict=True):
-                count, points = cell.split("→")
-                assert abs(float(points) - line.points) < 0.051 and float(count) == line.count
+            cells = dict(zip(RULE_KEYS, row[3:3 + len(RULE_KEYS)], strict=True))
+            for line in s.lines:
+                count, points = cells[line.rule].split("→")
+                assert float(points) == float(read.half_up(line.points, 1)), (cells, line)
+                assert float(count) == line.count
+            shown = department_score_text(s, year, self.now, LANG).splitlines()
+            listed = {m["rule"]: m for x in shown if (m := rule_line.fullmatch(x))}
+            assert set(listed) == {t(f"score_rule.{i.rule}", LANG) for i in s.items}
+            for line in s.lines:
+                got = listed.get(t(f"score_rule.{line.rule}", LANG))
+                if got:
+                    assert (got["count"], got["points"]) == tuple(
+                        cells[line.rule].split("→")), (got, cells[line.rule])
 
     # ------------------------------------------------------------ the ledger and the bulletin
 

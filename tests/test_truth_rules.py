@@ -512,6 +512,26 @@ def test_an_items_points_are_to_the_hundredth(seeded, day, days, points):
     assert (item.count, item.points) == (days, points)
 
 
+def test_the_items_of_a_rule_show_the_tables_points(seeded):
+    # with 0.05 a day, T41 (卫健委, given a deadline of 06-30) five days overdue is -0.25: -0.3
+    # in the table and over the items in /score 卫健委 (half up, one figure); the item -0.25
+    from bot.outputs.scoreboard import department_score_text, score_rows
+    from bot.services.commands import set_deadline
+
+    set_deadline(seeded, user_id=COORDINATOR, task_ref="T41", due=date(2022, 6, 30),
+                 now=at("2022-03-01"))
+    rules = Rules(overdue_day=-0.05, overdue_cap_per_item=-1000)
+    scores = score_table(seeded, 2022, at("2022-07-05"), rules)
+    health = next(s for s in scores if s.code == "HEALTH")
+    assert [(i.task_id, i.count, i.points) for i in health.items
+            if i.rule == "overdue_day"] == [("T41", 5, -0.25)]
+    row = next(r for r in score_rows(scores, "zh") if r[1] == "卫健委")
+    assert row[5] == t("score_cell", "zh", html=False, count="5", points="-0.3")  # not -0.2
+    text = department_score_text(health, 2022, at("2022-07-05"), "zh")
+    assert t("score_item_rule", "zh", html=False, rule=t("score_rule.overdue_day", "zh"),
+             count="5", points="-0.3") in text.splitlines()
+
+
 def test_missed_occurrences_are_items_of_their_own(seeded):
     # T16 (four times a year) never reported in 2022: each occurrence due by 12-31 that stood
     # open is its own item, dated by its own due date
