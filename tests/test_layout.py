@@ -145,3 +145,41 @@ def test_sql_lives_in_the_store_only():
     offenders = [name for folder in ("bot", "handlers") for name, text in _source_of(folder).items()
                  if not name.startswith("bot/store/") and sql.search(text)]
     assert offenders == []
+
+
+def test_no_import_loops_between_the_modules_and_packages_of_each_part():
+    """bot.outputs.digest, bot.outputs.render (a package), bot.services.facts …: no two of them
+    import each other, directly or round about (imports inside functions count too)."""
+
+    def node(module: str) -> str | None:
+        parts = module.split(".")
+        if parts[0] == "handlers":
+            return "handlers"
+        if parts[0] != "bot" or len(parts) < 2:
+            return None
+        return ".".join(parts[:3]) if parts[1] in LAYERS else ".".join(parts[:2])
+
+    graph: dict[str, set[str]] = {}
+    for folder in ("bot", "handlers"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(
+                ".__init__")
+            src = node(module)
+            for name in _imports(path):
+                dst = node(name)
+                if src and dst and dst != src:
+                    graph.setdefault(src, set()).add(dst)
+    seen: dict[str, int] = {}
+
+    def visit(at: str, path: list[str]) -> list[str] | None:
+        seen[at] = 1
+        for nxt in sorted(graph.get(at, ())):
+            if seen.get(nxt) == 1:
+                return [*path, at, nxt]
+            if nxt not in seen and (loop := visit(nxt, [*path, at])):
+                return loop
+        seen[at] = 2
+        return None
+
+    assert [loop for start in sorted(graph) if start not in seen
+            and (loop := visit(start, []))] == []

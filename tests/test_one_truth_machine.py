@@ -943,8 +943,11 @@ class OneTruthMachine(RuleBasedStateMachine):
             d = by_name.pop(row[1])
             assert int(row[2]) == len(d.tasks)
             assert read.percent(row[3]) == read.shown(d.completion), (row, d.completion)
-            assert [int(x) for x in row[4:8]] == [d.counts[c] for c in
-                                                 ("on_track", "behind", "overdue", "closed")]
+            assert [int(x) for x in row[4:7]] == [d.counts[c] for c in
+                                                 ("on_track", "behind", "overdue")]
+            # 本年销号: occurrences closed in the scored year, the score's closures
+            closures = scores[d.code].counts
+            assert int(row[7]) == closures["closed_on_time"] + closures["closed_late"]
             assert float(row[8]) == scores[d.code].score
         assert not by_name
         # 四、逾期事项: every overdue task, most days first

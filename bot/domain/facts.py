@@ -18,7 +18,10 @@ Rules that every output shares, in one place each:
     on (its overdue days counted from then, not from its due date);
   * occurrences of recurring duties are first-class: an earlier occurrence still open (missed) or
     waiting for the coordinator's check (claimed) stays in the facts, whatever occurrence began
-    since; the task's headline is the oldest of those, else the occurrence in force;
+    since, and the score charges or credits each. The task's mark and figures (its `headline`)
+    are the oldest occurrence still open, else the one in force: a missed occurrence keeps the
+    task 逾期 until it is done, while a claim on a past one waits in 待核实 and neither raises
+    today's figure nor, once checked, lowers it;
   * a task's one mark (`TaskStatus.status`) is the headline's, so counts by status always add up to
     the number of tasks; 逾期 means past due and still open (blocked work included);
   * "latest report" is the newest *report* (progress or claim), never a 签收, a chase or a decision.
@@ -26,7 +29,9 @@ Rules that every output shares, in one place each:
 
 from __future__ import annotations
 
+import heapq
 import json
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -105,6 +110,9 @@ class PeriodFold:
     units: dict[str, UnitValue] = field(default_factory=dict)
     timeline: list[tuple[datetime, State]] = field(default_factory=list)
 
+    def copy(self) -> PeriodFold:
+        return replace(self, units=dict(self.units), timeline=list(self.timeline))
+
 
 @dataclass
 class TaskFold:
@@ -113,13 +121,17 @@ class TaskFold:
     periods: dict[str, PeriodFold] = field(default_factory=dict)
     latest_report: ReportRef | None = None
     reports: int = 0
-    report_times: list[datetime] = field(default_factory=list)
+    # when each report was made, in seconds since the epoch (compact: years of reports)
+    report_times: array[float] = field(default_factory=lambda: array("d"))
     evidence: int = 0
     chases: list[Chase] = field(default_factory=list)
     assigned_at: datetime | None = None
     acked_at: datetime | None = None  # the 签收 answering the newest 交办 (None: waiting)
     last_ack: datetime | None = None  # the newest 签收 of any notice
-    extensions: list[Extension] = field(default_factory=list)
+    decided: list[Extension] = field(default_factory=list)  # extension requests decided
+    pending: dict[str, Extension] = field(default_factory=dict)  # requests waiting, by period
+    last_id: int = 0  # the newest record folded, and when it was made (UTC ISO)
+    last_at: str = ""
     # (due, window start, when set) per period, newest: set in the chat, and by the plan file
     deadlines: dict[str, tuple[date, date | None, datetime]] = field(default_factory=dict)
     plan_deadlines: dict[str, tuple[date, date | None, datetime]] = field(default_factory=dict)
@@ -129,6 +141,17 @@ class TaskFold:
 
     def period(self, key: str) -> PeriodFold:
         return self.periods.get(key) or PeriodFold()
+
+    def copy(self) -> TaskFold:
+        """A copy to fold more onto, leaving facts already given out from this one as they were."""
+        return replace(self, periods={k: p.copy() for k, p in self.periods.items()},
+                       report_times=array("d", self.report_times), chases=list(self.chases),
+                       decided=list(self.decided), pending=dict(self.pending))
+
+    @property
+    def extensions(self) -> list[Extension]:
+        """Every extension request: decided ones in order, then those waiting."""
+        return [*self.decided, *self.pending.values()]
 
 
 def _data(row: Row) -> dict[str, Any]:
@@ -162,8 +185,19 @@ def fold_task(records: Iterable[Row], deadlines: Iterable[Row] = (),
     they were made (by time, then id); a period's present is its newest record by id, the one
     the lifecycle stepped from."""
     fold = TaskFold(evidence=evidence)
-    pending: dict[str, Extension] = {}
+    fold_more(fold, records)
+    fold_deadlines(fold, deadlines)
+    return fold
+
+
+def fold_more(fold: TaskFold, records: Iterable[Row]) -> bool:
+    """Fold records made after the fold's newest (in order). False, folding nothing more, when
+    one of them was made earlier than that (a clock set back): fold the task anew then."""
+    pending = fold.pending
     for row in records:  # the store gives them by time, then id
+        if row["at"] < fold.last_at:
+            return False
+        fold.last_id, fold.last_at = max(fold.last_id, row["id"]), row["at"]
         kind, at = row["kind"], _moment(row["at"])
         p = fold.periods.setdefault(row["period"], PeriodFold())
         if p.last is None or row["id"] > p.last["id"]:
@@ -177,7 +211,7 @@ def fold_task(records: Iterable[Row], deadlines: Iterable[Row] = (),
                             row.get("note") or "")
             p.latest_report = fold.latest_report = ref
             fold.reports += 1
-            fold.report_times.append(at)
+            fold.report_times.append(at.timestamp())
             if kind == "claim" or state is State.CLAIMED:
                 p.claimed_at = at
             if row.get("unit") is not None and row.get("unit_value") is not None:
@@ -201,29 +235,34 @@ def fold_task(records: Iterable[Row], deadlines: Iterable[Row] = (),
                 pending[row["period"]] = Extension(
                     row["period"], due, str(asked.get("reason") or ""), at, row.get("user_id"),
                     _day(asked.get("from")))
-        elif kind in ("extend_approve", "extend_refuse", "extend_withdraw"):
-            if kind == "extend_withdraw":
-                pending.pop(row["period"], None)
-                continue
+        elif kind == "extend_withdraw":
+            pending.pop(row["period"], None)
+        elif kind in ("extend_approve", "extend_refuse"):
             asked = _data(row).get("approved" if kind == "extend_approve" else "refused") or {}
             request = pending.pop(row["period"], None) or Extension(
                 row["period"], _day(asked.get("due")) or at.date(),
                 str(asked.get("reason") or ""), None, _int(asked.get("by")),
                 _day(asked.get("from")))
-            fold.extensions.append(Extension(
+            fold.decided.append(Extension(
                 request.period, request.asked_due, request.reason, request.asked_at,
                 request.asked_by, request.from_due, kind == "extend_approve", at,
                 row.get("user_id"), row.get("note") or "" if kind == "extend_refuse" else ""))
-    fold.extensions += pending.values()  # still waiting
+    return True
+
+
+def fold_deadlines(fold: TaskFold, deadlines: Iterable[Row]) -> None:
+    """The deadline history, newest last: the chat's and the plan file's apart."""
+    fold.deadlines, fold.plan_deadlines, fold.starts = {}, {}, {}
     for row in deadlines:
         due = _day(row.get("due"))
         if due is None:
             continue  # not a date (a hand-edited file): the plan's or the recurrence's holds
         kept = fold.plan_deadlines if row.get("source") == "plan" else fold.deadlines
-        kept[row["period"]] = (due, _day(row.get("start")), _moment(row["at"]))
-        if kept is fold.deadlines and _day(row.get("start")):
-            fold.starts[row["period"]] = _day(row.get("start"))
-    return fold
+        start = _day(row.get("start"))
+        kept[row["period"]] = (due, start, _moment(row["at"]))
+        if kept is fold.deadlines and start:
+            # a later change of the due day alone keeps the window's start set earlier
+            fold.starts[row["period"]] = start
 
 
 def _int(value: Any) -> int | None:
@@ -379,9 +418,9 @@ def task_facts(task: Task, fold: TaskFold, day: date, track_from: date | None) -
             occ = _occurrence(task, fold, window, day, track_from)
             if occ.state not in SETTLED:
                 earlier.append(occ)
-    open_ones = [o for o in earlier if o.state in OPEN]
-    claimed = [o for o in earlier if o.state is State.CLAIMED]
-    headline = (open_ones or claimed or [current])[0]
+    # A claim on a past occurrence waits for the check in the queue; it neither raises the
+    # task's figure nor (checked) lowers it: the task stays on an occurrence still open.
+    headline = next((o for o in earlier if o.state in OPEN), current)
     return TaskFacts(task, headline, current, tuple(earlier), fold.latest_report, fold.reports,
                      fold.evidence, tuple(fold.chases), fold.assigned_at, fold.acked_at,
                      tuple(fold.extensions), fold, day, track_from)
@@ -402,6 +441,9 @@ def count_statuses(tasks: Iterable[TaskFacts]) -> dict[str, int]:
     return counts
 
 
+Claim = tuple["TaskFacts", Occurrence]
+
+
 @dataclass(frozen=True)
 class DeptFacts:
     dept: Row
@@ -411,6 +453,14 @@ class DeptFacts:
     expected: float | None  # mean 序时进度 of its dated tasks
     reports: int  # reports made (as of the facts' instant)
     latest_report: ReportRef | None
+    # What the plan's figures and queues add up from (kept per department, so a change to one
+    # task reworks its department, not the plan)
+    percent_sum: int = 0
+    expected_sum: float = 0.0
+    expected_n: int = 0
+    claims: tuple[Claim, ...] = ()  # oldest claim first
+    blocked: tuple[Claim, ...] = ()
+    extensions: tuple[tuple[TaskFacts, Extension], ...] = ()
 
     @property
     def code(self) -> str:
@@ -424,6 +474,36 @@ class DeptFacts:
     def silent(self) -> bool:
         """零报送: no report since tracking began."""
         return self.reports == 0
+
+    @property
+    def chase_notices(self) -> list[ChaseNotice]:
+        return chase_notices(self.tasks)
+
+
+@dataclass(frozen=True)
+class ChaseNotice:
+    """One 催办: a 督办单 naming one or more of a department's tasks is one chase, counted (and
+    scored) once, unanswered while any task it names has no 签收 after it."""
+
+    at: datetime
+    colour: str
+    tasks: tuple[str, ...]
+    answered: bool
+    notice: int | None = None
+
+
+def chase_notices(tasks: Iterable[TaskFacts]) -> list[ChaseNotice]:
+    """The chases of these tasks, one per 督办单 (a chase recorded without one stands alone)."""
+    grouped: dict[tuple[Any, ...], list[tuple[str, Chase]]] = {}
+    for f in tasks:
+        for c in f.chases:
+            key = ("notice", c.notice) if c.notice is not None else ("task", f.task.id, c.at)
+            grouped.setdefault(key, []).append((f.task.id, c))
+    found = [ChaseNotice(min(c.at for _, c in group), group[-1][1].colour,
+                         tuple(dict.fromkeys(task_id for task_id, _ in group)),
+                         all(c.answered for _, c in group), group[0][1].notice)
+             for group in grouped.values()]
+    return sorted(found, key=lambda n: (n.at, n.tasks))
 
 
 @dataclass(frozen=True)
@@ -498,13 +578,26 @@ class Facts:
         return self._by_code.get(code)
 
 
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _claimed_key(pair: Claim) -> tuple[datetime, str, str]:
+    f, o = pair
+    return (o.claimed_at or _NEVER, f.task.id, o.period)
+
+
 def dept_facts(dept: Row, tasks: Sequence[TaskFacts]) -> DeptFacts:
     dated = [f.status.expected for f in tasks if f.status.expected is not None]
     latest = max((f.latest_report for f in tasks if f.latest_report),
                  key=lambda r: (r.at, r.id), default=None)
-    return DeptFacts(dept, tuple(tasks), count_statuses(tasks),
-                     _mean([f.status.percent for f in tasks]), _mean(dated),
-                     sum(f.reports for f in tasks), latest)
+    percents = [f.status.percent for f in tasks]
+    claims = sorted(((f, o) for f in tasks for o in f.occurrences if o.state is State.CLAIMED),
+                    key=_claimed_key)
+    blocked = tuple((f, o) for f in tasks for o in f.occurrences if o.state is State.BLOCKED)
+    extensions = tuple((f, e) for f in tasks for e in f.extensions if e.approved is None)
+    return DeptFacts(dept, tuple(tasks), count_statuses(tasks), _mean(percents), _mean(dated),
+                     sum(f.reports for f in tasks), latest, sum(percents), sum(dated),
+                     len(dated), tuple(claims), blocked, extensions)
 
 
 def outstanding(notice: Notice, tasks: Mapping[str, TaskFacts]) -> tuple[str, ...]:
@@ -524,15 +617,15 @@ def outstanding(notice: Notice, tasks: Mapping[str, TaskFacts]) -> tuple[str, ..
 
 
 def queues(depts: Sequence[DeptFacts], notices: Sequence[Notice],
-           staffed: set[str] | None = None) -> Queues:
-    tasks = [f for d in depts for f in d.tasks]
-    claims = sorted(((f, o) for f in tasks for o in f.occurrences if o.state is State.CLAIMED),
-                    key=lambda p: (p[1].claimed_at.isoformat() if p[1].claimed_at else "",
-                                   p[0].task.id, p[1].period))
-    blocked = [(f, o) for f in tasks for o in f.occurrences if o.state is State.BLOCKED]
-    extensions = [(f, e) for f in tasks for e in f.extensions if e.approved is None]
+           staffed: set[str] | None = None,
+           by_id: Mapping[str, TaskFacts] | None = None) -> Queues:
+    """The coordinator's queues, merged from the departments' (claims oldest first)."""
+    claims = list(heapq.merge(*(d.claims for d in depts), key=_claimed_key))
+    blocked = [pair for d in depts for pair in d.blocked]
+    extensions = [pair for d in depts for pair in d.extensions]
     shown = {d.code for d in depts}
-    by_id = {f.task.id: f for f in tasks}
+    if by_id is None:
+        by_id = {f.task.id: f for d in depts for f in d.tasks}
     waiting = [replace(n, tasks=left) for n in notices if n.dept in shown
                if (left := outstanding(n, by_id))]
     unstaffed = (() if staffed is None else
@@ -541,19 +634,39 @@ def queues(depts: Sequence[DeptFacts], notices: Sequence[Notice],
                   tuple(d.dept for d in depts if d.silent), unstaffed)
 
 
-def plan_facts(at: datetime, day: date, track_from: date | None, departments: Sequence[Row],
-               tasks: Sequence[TaskFacts], notices: Sequence[Notice], evidence: int,
-               staffed: set[str] | None = None) -> Facts:
+def group_by_department(departments: Sequence[Row], tasks: Iterable[TaskFacts]
+                        ) -> dict[str, list[TaskFacts]]:
     by_dept: dict[str, list[TaskFacts]] = {d["code"]: [] for d in departments}
     for f in tasks:
         if f.task.dept in by_dept:
             by_dept[f.task.dept].append(f)
+    return by_dept
+
+
+def plan_facts(at: datetime, day: date, track_from: date | None, departments: Sequence[Row],
+               tasks: Sequence[TaskFacts], notices: Sequence[Notice], evidence: int,
+               staffed: set[str] | None = None) -> Facts:
+    by_dept = group_by_department(departments, tasks)
     depts = tuple(dept_facts(d, by_dept[d["code"]]) for d in departments)
-    shown = [f for d in depts for f in d.tasks]
-    dated = [f.status.expected for f in shown if f.status.expected is not None]
-    return Facts(at, day, track_from, depts, count_statuses(shown),
-                 _mean([f.status.percent for f in shown]), _mean(dated),
-                 sum(d.reports for d in depts), evidence, queues(depts, notices, staffed))
+    return facts_of_departments(at, day, track_from, depts, notices, evidence, staffed)
+
+
+def facts_of_departments(at: datetime, day: date, track_from: date | None,
+                         depts: Sequence[DeptFacts], notices: Sequence[Notice], evidence: int,
+                         staffed: set[str] | None = None,
+                         by_id: Mapping[str, TaskFacts] | None = None) -> Facts:
+    """The plan's figures added up from its departments'."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for d in depts:
+        for status, n in d.counts.items():
+            counts[status] += n
+    n_tasks = sum(len(d.tasks) for d in depts)
+    n_dated = sum(d.expected_n for d in depts)
+    return Facts(at, day, track_from, tuple(depts), counts,
+                 sum(d.percent_sum for d in depts) / n_tasks if n_tasks else None,
+                 sum(d.expected_sum for d in depts) / n_dated if n_dated else None,
+                 sum(d.reports for d in depts), evidence,
+                 queues(depts, notices, staffed, by_id))
 
 
 def local_day(moment: datetime, tz: tzinfo | None) -> date:

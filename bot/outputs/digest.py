@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 from sqlite_utils import Database
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts
-from bot.language.i18n import field, t
-from bot.outputs.render import plan_title
+from bot.language.i18n import field, plan_title, t
 from bot.services.facts import end_of_day, facts_as_of, facts_now
 from bot.store import records as record_store
 from bot.store import snapshots as snapshot_store

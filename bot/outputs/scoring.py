@@ -263,11 +263,11 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
                 if e.approved and decided and counted_from <= decided <= last:
                     items.append(ScoreItem("approved_extension", rules.approved_extension, 1,
                                            f.task.id, e.period, decided))
-            for c in f.chases:
-                day = c.at.astimezone(tz).date()
-                if not c.answered and counted_from <= day <= last:
-                    items.append(ScoreItem("unanswered_chase", rules.unanswered_chase, 1,
-                                           f.task.id, "", day))
+        for notice in d.chase_notices:  # one 督办单 is one chase, whatever tasks it names
+            day = notice.at.astimezone(tz).date()
+            if not notice.answered and counted_from <= day <= last:
+                items.append(ScoreItem("unanswered_chase", rules.unanswered_chase, 1,
+                                       "、".join(notice.tasks), "", day))
         items += _silent_months(d, year, first, last, counted_from, rules, tz)
         counts = dict.fromkeys(RULE_KEYS, 0.0)
         points = dict.fromkeys(RULE_KEYS, 0.0)
@@ -291,8 +291,11 @@ def _silent_months(d: DeptFacts, year: int, first: date, last: date, counted_fro
     if not d.tasks:
         return []
     began = max(counted_from, min(f.task.start for f in d.tasks))
-    reported = {(at.astimezone(tz).year, at.astimezone(tz).month)
-                for f in d.tasks for at in f.fold.report_times}
+    reported = set()
+    for f in d.tasks:
+        for stamp in f.fold.report_times:
+            moment = datetime.fromtimestamp(stamp, tz)
+            reported.add((moment.year, moment.month))
     items = []
     for month in range(1, 13):
         opens = date(year, month, 1)

@@ -1,9 +1,11 @@
 """The facts of the plan, read from the store and kept: instant to read, exact as of any past day.
 
   facts_now(db, now)     everything recorded so far, judged as of `now`'s day. Kept per
-                         connection: a write refolds only the tasks whose version counter moved
-                         (triggers bump it, whichever code path or process wrote), a new day
-                         re-derives the marks, so /status asked again and again costs a lookup.
+                         connection: triggers move one counter and the written task's (whichever
+                         code path or process wrote); a change folds the new records onto the
+                         changed tasks' kept folds and reworks their departments and the plan's
+                         sums, a new day re-derives the marks, and /status asked again and again
+                         costs one lookup of the counters.
   facts_as_of(db, at)    only what was recorded by `at` (a revoked report counts if it was still
                          valid then; deadlines, notices and tasks as they stood). The same
                          answer today and after any later record: exports and digests for a past
@@ -16,14 +18,29 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlite_utils import Database
 
-from bot.domain.facts import Facts, Notice, TaskFacts, TaskFold, fold_task, plan_facts, task_facts
+from bot.domain.facts import (
+    DeptFacts,
+    Facts,
+    Notice,
+    TaskFacts,
+    TaskFold,
+    dept_facts,
+    facts_of_departments,
+    fold_deadlines,
+    fold_more,
+    fold_task,
+    group_by_department,
+    plan_facts,
+    task_facts,
+)
 from bot.domain.task import Task
 from bot.store import deadlines as deadline_store
 from bot.store import members as member_store
@@ -76,15 +93,44 @@ def _notices(rows: Sequence[dict[str, Any]]) -> list[Notice]:
 
 
 def _folds(db: Database, ids: list[str] | None, until: datetime | None) -> dict[str, TaskFold]:
+    """Every task's records folded (`ids`' only when given), read and folded a task at a time."""
     cut = utc_iso(until) if until is not None else None
-    records = {k: list(g) for k, g in groupby(record_store.for_facts(db, ids, until),
-                                              key=lambda r: r["task_id"])}
     set_in_chat = {k: list(g) for k, g in groupby(deadline_store.for_facts(db, ids, until),
-                                                  key=lambda r: r["task_id"])}
+                                                  key=itemgetter("task_id"))}
     evidence = versions.evidence_counts(db, ids, cut)
-    keys = ids if ids is not None else sorted(set(records) | set(set_in_chat) | set(evidence))
-    return {k: fold_task(records.get(k, ()), set_in_chat.get(k, ()), evidence.get(k, 0))
-            for k in keys}
+    folds = {k: fold_task(rows, set_in_chat.get(k, ()), evidence.get(k, 0))
+             for k, rows in groupby(record_store.for_facts(db, ids, until),
+                                    key=itemgetter("task_id"))}
+    for k in (ids if ids is not None else set(set_in_chat) | set(evidence)):
+        if k not in folds:
+            folds[k] = fold_task((), set_in_chat.get(k, ()), evidence.get(k, 0))
+    return folds
+
+
+def _refold(db: Database, folds: dict[str, TaskFold], changed: list[tuple[str, bool]]) -> None:
+    """Bring the kept folds of the changed tasks up to date: records added are folded onto
+    what was kept, a task whose records changed (or came out of order) is folded anew; its
+    evidence and deadlines are read again."""
+    anew = [k for k, rebuilt in changed if rebuilt or k not in folds]
+    onto = [k for k, rebuilt in changed if not rebuilt and k in folds]
+    if onto:
+        for k in onto:  # the facts given out before this change keep their folds
+            folds[k] = folds[k].copy()
+        since = min(folds[k].last_id for k in onto)
+        for k, rows in groupby(record_store.for_facts(db, onto, after_id=since),
+                               key=itemgetter("task_id")):
+            fold = folds[k]
+            if not fold_more(fold, (r for r in rows if r["id"] > fold.last_id)):
+                anew.append(k)
+        ids = sorted(set(onto) - set(anew))
+        evidence = versions.evidence_counts(db, ids)
+        set_in_chat = {k: list(g) for k, g in groupby(deadline_store.for_facts(db, ids),
+                                                      key=itemgetter("task_id"))}
+        for k in ids:
+            folds[k].evidence = evidence.get(k, 0)
+            fold_deadlines(folds[k], set_in_chat.get(k, ()))
+    if anew:
+        folds.update(_folds(db, sorted(set(anew)), None))
 
 
 def end_of_day(day: date, tz: tzinfo | None) -> datetime:
@@ -110,6 +156,8 @@ def facts_as_of(db: Database, at: datetime) -> Facts:
         return found[1]
     marks = versions.high_marks(db)
     facts = _facts_as_of(db, at, cut)
+    if db.conn.in_transaction:
+        return facts  # it may read records a rollback takes back: not kept (see facts_now)
     kept[key] = (marks, facts)
     while len(kept) > KEPT_PAST:
         kept.popitem(last=False)
@@ -134,16 +182,20 @@ def _facts_as_of(db: Database, at: datetime, cut: str) -> Facts:
 
 @dataclass
 class _Kept:
-    stamp: tuple[int, int] = (-1, -1)
-    catalogue: str = ""
-    task_versions: dict[str, int] = field(default_factory=dict)
-    notices_version: str = ""
+    marks: tuple[str | None, ...] = ()
+    version: int = -1  # the facts counter the folds are up to
     folds: dict[str, TaskFold] = field(default_factory=dict)
-    notices: list[Notice] = field(default_factory=list)
     day: date | None = None
-    track_from: date | None = None
     derived: dict[str, TaskFacts] = field(default_factory=dict)
+    depts: dict[str, DeptFacts] = field(default_factory=dict)
+    notices: list[Notice] = field(default_factory=list)
     facts: Facts | None = None
+
+    def draft(self) -> _Kept:
+        """A copy to work on whose changes are not kept (its folds are copied before any
+        record is folded onto them, see `_refold`)."""
+        return replace(self, folds=dict(self.folds), derived=dict(self.derived),
+                       depts=dict(self.depts))
 
 
 _kept: weakref.WeakKeyDictionary[Database, _Kept] = weakref.WeakKeyDictionary()
@@ -156,51 +208,54 @@ def forget(db: Database) -> None:
 
 
 def facts_now(db: Database, now: datetime) -> Facts:
-    """The facts of everything recorded so far, as of `now`'s day; kept (see the module's note)."""
+    """The facts of everything recorded so far, as of `now`'s day; kept (see the module's note).
+    A change reworks what it touched: the changed tasks (their new records folded onto the
+    kept fold), their departments, and the plan's sums over the departments."""
     kept = _kept.get(db)
     if kept is None:
         kept = _kept[db] = _Kept()
-    stamp = versions.stamp(db)
+    if db.conn.in_transaction:
+        # What an open transaction wrote may yet be rolled back (a chase of three tasks whose
+        # third is refused): worked out on a copy, nothing of it kept. The counter it moved
+        # goes back with it, and a later write would reach the same number with other records.
+        kept = kept.draft()
+    marks = versions.marks(db)
     day = now.date()
-    if stamp == kept.stamp and day == kept.day and kept.facts is not None:
+    if marks == kept.marks and day == kept.day and kept.facts is not None:
         return kept.facts  # `at` is when they were worked out: nothing changed since, that day
-    catalogue = plan_store.catalogue(db)
-    version = plan_store.catalogue_version(db)
-    start = tracking_start(db, now.tzinfo)
-    changed: set[str]
-    if version != kept.catalogue or start != kept.track_from:
-        kept.folds, kept.derived, kept.task_versions = {}, {}, {}
-        kept.catalogue, kept.track_from = version, start
-    current = versions.tasks(db)
-    ids = [t.id for t in catalogue.tasks]
-    if not kept.folds:
-        changed = set(ids)
-    else:
-        changed = {i for i in ids if current.get(i, 0) != kept.task_versions.get(i, 0)
-                   or i not in kept.folds}
-    if changed:
-        kept.folds.update(_folds(db, sorted(changed), None))
-    kept.task_versions = current
-    if day != kept.day:
-        kept.derived = {}
-        kept.day = day
-    notices_version = versions.notices(db)
-    if notices_version != kept.notices_version or not kept.stamp[0] >= 0:
-        kept.notices = _notices(notice_store.unacknowledged(db))
-        kept.notices_version = notices_version
-    empty = TaskFold()
-    facts: list[TaskFacts] = []
-    for task in catalogue.tasks:
-        derived = kept.derived.get(task.id)
-        if derived is None or task.id in changed or derived.task != task:
-            derived = kept.derived[task.id] = task_facts(
-                task, kept.folds.get(task.id, empty), day, start)
-        facts.append(derived)
-    evidence = sum(f.evidence for f in facts)
     staffed = member_store.staffed_departments(db)
-    kept.facts = plan_facts(now, day, start, catalogue.departments, facts, kept.notices, evidence,
-                            staffed)
-    kept.stamp = stamp
+    facts_version = marks[0]
+    catalogue = plan_store.catalogue(db)
+    start = tracking_start(db, now.tzinfo)
+    if kept.marks[2:5] != marks[2:5] or kept.version < 0:  # another plan or tracking start
+        kept.folds, kept.derived, kept.depts = _folds(db, None, None), {}, {}
+    elif kept.marks[0] != facts_version:
+        changed = versions.tasks_since(db, kept.version)
+        _refold(db, kept.folds, changed)
+        for task_id, _ in changed:
+            kept.derived.pop(task_id, None)
+    kept.version = int(facts_version or 0)
+    if day != kept.day:
+        kept.derived, kept.day = {}, day
+    if kept.marks[1:2] != marks[1:2] or kept.facts is None:
+        kept.notices = _notices(notice_store.unacknowledged(db))
+    empty = TaskFold()
+    stale: set[str] = set()
+    for task in catalogue.tasks:
+        if task.id not in kept.derived:
+            kept.derived[task.id] = task_facts(task, kept.folds.get(task.id, empty), day, start)
+            stale.add(task.dept)
+    if stale or not kept.depts:
+        by_dept = group_by_department(catalogue.departments,
+                                      (kept.derived[t.id] for t in catalogue.tasks))
+        for d in catalogue.departments:
+            if d["code"] in stale or d["code"] not in kept.depts:
+                kept.depts[d["code"]] = dept_facts(d, by_dept[d["code"]])
+    depts = [kept.depts[d["code"]] for d in catalogue.departments]
+    evidence = sum(kept.derived[t.id].evidence for t in catalogue.tasks)
+    kept.facts = facts_of_departments(now, day, start, depts, kept.notices, evidence, staffed,
+                                      kept.derived)
+    kept.marks = marks
     return kept.facts
 
 

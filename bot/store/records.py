@@ -7,7 +7,7 @@ on file, marked. Every `at` is UTC ISO text (bot.store.connection.utc_iso).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -157,11 +157,16 @@ def tasks_with_records(db: Database, task_ids: Iterable[str]) -> set[str]:
 
 
 def for_facts(db: Database, task_ids: list[str] | None = None,
-              until: datetime | None = None) -> list[Row]:
+              until: datetime | None = None, after_id: int = 0) -> Iterator[Row]:
     """The records the facts are folded from, by task then in the order they were made (time,
-    then id): every record made by `until` (all when None), a revoked one only while it was
-    still valid then."""
-    where, params = [], []
+    then id), read as they are folded (years of records are never all in memory): every record
+    made by `until` (all when None), a revoked one only while it was still valid then; only
+    those after `after_id` when given (what a kept fold has not seen)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if after_id:
+        where.append("id > ?")
+        params.append(after_id)
     if until is not None:
         cut = utc_iso(until)
         where.append("at <= ? AND (revoked_at IS NULL OR revoked_at > ?)")
@@ -176,7 +181,8 @@ def for_facts(db: Database, task_ids: list[str] | None = None,
         f"dept, at, unit, unit_value FROM reports WHERE {' AND '.join(where)} "
         "ORDER BY task_id, at, id", params)
     names = [c[0] for c in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
 
 
 def newest_at(db: Database) -> str | None:

@@ -355,3 +355,39 @@ def m017_records_in_time_order(db: Database) -> None:
     db.execute("CREATE TRIGGER reports_revoked_count AFTER UPDATE OF revoked_at ON reports "
                "BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                "WHERE key = 'revocations'; END")
+
+
+@migrations()
+def m018_facts_version(db: Database) -> None:
+    # One counter for everything the facts of now are folded from (records, evidence,
+    # deadlines), and each task's counter set to it when the task changes: the kept facts ask
+    # "which tasks moved since counter N" in one indexed lookup, and a write the facts do not
+    # read (an inbox row, a prompt) no longer reworks them. `rebuilt` marks a record changed
+    # rather than added (a report taken back): that task's records are folded anew, where an
+    # added one is folded onto what was kept (evidence and deadlines are read again anyway).
+    db["meta"].upsert({"key": "facts_version", "value": "0"}, pk="key")
+    # Who staffs which department (the queue of departments without a liaison), likewise.
+    db["meta"].upsert({"key": "members_version", "value": "0"}, pk="key")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER members_{event.lower()}_version AFTER {event} ON members "
+                   "BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                   "WHERE key = 'members_version'; END")
+    db["task_versions"].add_column("rebuilt", int, not_null_default=0)
+    db.execute("UPDATE task_versions SET version = 0")  # counted per task until now
+    db["task_versions"].create_index(["version"], index_name="task_versions_version")
+    counter = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'facts_version')"
+    for table, events in (("reports", ("INSERT", "UPDATE")),
+                          ("evidence", ("INSERT", "UPDATE", "DELETE")),
+                          ("deadlines", ("INSERT", "UPDATE", "DELETE"))):
+        for event in events:
+            ref = "OLD" if event == "DELETE" else "NEW"
+            rebuilt = table == "reports" and event == "UPDATE"
+            db.execute(f"DROP TRIGGER IF EXISTS {table}_{event.lower()}_task_version")
+            db.execute(
+                f"CREATE TRIGGER {table}_{event.lower()}_task_version AFTER {event} ON {table} "
+                "BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                "WHERE key = 'facts_version'; "
+                "INSERT INTO task_versions (task_id, version, rebuilt) "
+                f"VALUES ({ref}.task_id, {counter}, {counter if rebuilt else 0}) "
+                "ON CONFLICT(task_id) DO UPDATE SET version = excluded.version"
+                + (", rebuilt = excluded.rebuilt" if rebuilt else "") + "; END")

@@ -1,24 +1,35 @@
-"""Counters that say what changed since a kept copy was made: per task (records, evidence,
-deadlines), for notices, and for the whole file (another connection's commit)."""
+"""Counters that say what changed since a kept copy was made: one for everything the facts
+are folded from and each task's place on it, the notices', and the high marks a kept past day
+is checked against."""
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
 
-def stamp(db: Database) -> tuple[int, int]:
-    """Moves whenever anything is written: data_version on another connection's commit,
-    total_changes on this one's."""
-    return db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes
+def facts_version(db: Database) -> int:
+    """Moves with every record, evidence or deadline written (by triggers, whoever wrote)."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'facts_version'").fetchone()
+    return int(row[0]) if row else 0
 
 
-def tasks(db: Database) -> dict[str, int]:
-    return dict(db.execute("SELECT task_id, version FROM task_versions").fetchall())
+def marks(db: Database) -> tuple[str | None, ...]:
+    """In one reading, every counter and setting the facts of now depend on: records, notices,
+    the catalogue, the tracking start, the members."""
+    return tuple(db.execute(
+        "SELECT (SELECT value FROM meta WHERE key = 'facts_version'), "
+        "(SELECT value FROM meta WHERE key = 'notices_version'), "
+        "(SELECT value FROM meta WHERE key = 'catalogue_version'), "
+        "(SELECT value FROM meta WHERE key = 'track_from'), "
+        "(SELECT value FROM meta WHERE key = 'tracking_began'), "
+        "(SELECT value FROM meta WHERE key = 'members_version')").fetchone())
 
 
-def notices(db: Database) -> str:
-    row = db.execute("SELECT value FROM meta WHERE key = 'notices_version'").fetchone()
-    return row[0] if row else ""
+def tasks_since(db: Database, version: int) -> list[tuple[str, bool]]:
+    """The tasks changed since the counter stood at `version`, and whether a record of theirs
+    was changed rather than added (then fold them anew)."""
+    return [(task_id, rebuilt > version) for task_id, rebuilt in db.execute(
+        "SELECT task_id, rebuilt FROM task_versions WHERE version > ?", [version])]
 
 
 def evidence_counts(db: Database, task_ids: list[str] | None = None,

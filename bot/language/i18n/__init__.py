@@ -151,3 +151,11 @@ def lang_of(code: str | None) -> str:
     if code and code.lower().startswith("en"):
         return "en"
     return DEFAULT_LANG
+
+
+def plan_title(info: dict[str, str], lang: str) -> str:
+    """The plan's title and document number, from the plan's meta rows."""
+    title = field(info, "plan", lang) or "duban"
+    if not info.get("document"):
+        return title
+    return t("plan_title_doc", lang, html=False, title=title, document=info["document"])

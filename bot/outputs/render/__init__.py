@@ -15,7 +15,7 @@ from bot.domain.facts import Occurrence, TaskFacts
 from bot.domain.marks import MARKS
 from bot.domain.numbers import round_half_up
 from bot.domain.recurrence import Recurrence
-from bot.language.i18n import field, t
+from bot.language.i18n import t
 
 COUNT_COLUMNS = ("on_track", "behind", "due_soon", "overdue", "blocked", "pending_check",
                  "closed", "assigned", "no_report", "suspended")
@@ -76,14 +76,6 @@ def target_text(view: TaskFacts) -> str:
 
 def counts_line(counts: dict[str, int]) -> str:
     return " ".join(f"{MARKS[c]}{counts[c]}" for c in COUNT_COLUMNS if counts.get(c))
-
-
-def plan_title(info: dict[str, str], lang: str) -> str:
-    """The plan's title and document number, from the plan's meta rows."""
-    title = field(info, "plan", lang) or "duban"
-    if not info.get("document"):
-        return title
-    return t("plan_title_doc", lang, html=False, title=title, document=info["document"])
 
 
 def author(row: dict[str, Any], lang: str) -> str:

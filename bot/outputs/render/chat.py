@@ -10,16 +10,8 @@ from typing import Any, TypeVar
 
 from bot.domain.facts import DeptFacts, Facts, Occurrence, Queues, TaskFacts
 from bot.domain.task import Task
-from bot.language.i18n import Html, Key, field, format_short_day, label, t
-from bot.outputs.render import (
-    author,
-    counts_line,
-    pct,
-    plan_title,
-    target_text,
-    timing,
-    timing_of,
-)
+from bot.language.i18n import Html, Key, field, format_short_day, label, plan_title, t
+from bot.outputs.render import author, counts_line, pct, target_text, timing, timing_of
 from bot.services.commands import Recorded
 
 T = TypeVar("T")
@@ -130,7 +122,7 @@ def task_html(view: TaskFacts, dept: dict[str, Any] | None, history: list[dict[s
     expected = (f" · {t('word.expected', lang)} {s.expected}%" if s.expected is not None else "")
     lines = [f"<b>{task.id}</b> {escape(field(task, 'title', lang))}",
              f"{escape(task.clause)} · {escape(dept_label(dept, lang))}",
-             f"{s.mark} {label('status', s.status, lang)} · {s.percent}%{expected} · "
+             f"{s.mark} {label('status', s.word, lang)} · {s.percent}%{expected} · "
              f"{escape(timing(view, lang))}"]
     if task.numeric:
         lines.append(f"{escape(field(task, 'metric', lang))} {escape(target_text(view))}")
@@ -177,7 +169,7 @@ def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
              title=field(rec.task, "title", lang), percent=r["percent"],
              state=label("state", r["state"], lang), value=value,
              note=f"\n{r['note']}" if r["note"] else "", mark=rec.status.mark,
-             status=label("status", rec.status.status, lang))
+             status=label("status", rec.status.word, lang))
 
 
 def size_text(n: int | None) -> str:
@@ -311,7 +303,7 @@ def _period(f: TaskFacts, period: str, lang: str) -> str:
 def earlier_lines(view: TaskFacts, lang: str) -> list[str]:
     """The earlier occurrences of a recurring duty still open or waiting for a check."""
     return [t("earlier_occurrence", lang, period=o.period, mark=o.status.mark,
-              status=label("status", o.status.status, lang), percent=o.percent)
+              status=label("status", o.status.word, lang), percent=o.percent)
             for o in view.earlier]
 
 

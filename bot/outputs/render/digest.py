@@ -9,16 +9,10 @@ from html import escape
 
 from bot.domain.facts import DeptFacts
 from bot.domain.numbers import shown_percent
-from bot.language.i18n import t
+from bot.language.i18n import plan_title, t
 from bot.outputs.digest import DUE_AHEAD_DAYS, DigestData, digest_data
-from bot.outputs.render import counts_line, pct, plain_text, plan_title
-from bot.outputs.render.chat import (
-    capped,
-    dept_label,
-    falling_due,
-    queues_html,
-    task_line,
-)
+from bot.outputs.render import counts_line, pct, plain_text
+from bot.outputs.render.chat import capped, dept_label, falling_due, queues_html, task_line
 from bot.services import Database
 from bot.services.directory import dept_names
 
