@@ -571,7 +571,7 @@ class OneTruthMachine(RuleBasedStateMachine):
             lines = card.split("\n")
             s = f.status
             head = lines[2].split(" · ")
-            assert head[0] == f"{s.mark} {label_status(s.status)}", (head, s)
+            assert head[0] == f"{s.mark} {label_status(s.word)}", (head, s)
             assert head[1] == f"{s.percent}%", (head, s)
             if s.expected is not None:
                 assert head[2] == f"{t('word.expected', LANG)} {s.expected}%", (head, s)
@@ -583,7 +583,7 @@ class OneTruthMachine(RuleBasedStateMachine):
             for line, o in zip(earlier, f.earlier, strict=True):
                 got = read.pattern("earlier_occurrence").fullmatch(line).groupdict()
                 assert (got["mark"], got["status"], got["percent"]) == (
-                    o.status.mark, label_status(o.status.status), str(o.percent)), (line, o)
+                    o.status.mark, label_status(o.status.word), str(o.percent)), (line, o)
             for unit, quota in f.task.quotas.items():
                 got = f.units.get(unit)
                 if got is None:
@@ -690,7 +690,7 @@ class OneTruthMachine(RuleBasedStateMachine):
             _, rows = read.plain_table(text)
             assert [r[0] for r in rows] == [f.id for f in d.tasks]
             for row, f in zip(rows, d.tasks, strict=True):
-                assert row[1] == f.status.mark and row[2] == label_status(f.status.status)
+                assert row[1] == f.status.mark and row[2] == label_status(f.status.word)
                 assert row[3] == f"{f.status.percent}%", (row, f.status)
 
     # ------------------------------------------------------------ the digest and its charts
@@ -838,7 +838,7 @@ class OneTruthMachine(RuleBasedStateMachine):
         assert [r[0] for r in tasks] == [f.id for f in facts.tasks]
         for row, f in zip(tasks, facts.tasks, strict=True):
             s, h = f.status, f.headline
-            assert row[13] == label_status(s.status), (f.id, row[13], s.status)
+            assert row[13] == label_status(s.word), (f.id, row[13], s.status)
             assert row[14] == s.percent, (f.id, row[14], s.percent)
             assert row[15] == f.value and row[16] == f.task.target_value, f.id
             approved = [e for e in f.extensions if e.approved and e.period == h.period]
@@ -889,7 +889,7 @@ class OneTruthMachine(RuleBasedStateMachine):
             assert rows[-1][6] == sum(u.value for u in f.units.values())
         # 各期情况: every occurrence of each recurring duty since tracking began, its own state
         occurrences = sheets[t("ledger_sheet_occurrences", LANG, html=False)][3:]
-        expected = [(f.id, o.period, read.as_day(o.due), label_status(o.status.status),
+        expected = [(f.id, o.period, read.as_day(o.due), label_status(o.status.word),
                      o.percent) for f in facts.tasks if f.task.recurring
                     for o in f.every_occurrence()]
         got = [(r[0], r[3], read.as_day(r[4]), r[5], r[6]) for r in occurrences]
