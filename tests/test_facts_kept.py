@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.services.commands import (
+    close_directly,
     close_task,
     decide_extension,
     record_report,
@@ -100,3 +101,28 @@ def test_facts_given_out_earlier_stay_as_they_were(seeded):
     after = facts_now(seeded, at("2022-03-01 12:00"))
     assert after.task("T01").fold.reports == reports + 1
     assert t01.fold.reports == reports and t01.status.percent == 0
+
+
+def test_a_write_rolled_back_leaves_nothing_in_the_kept_facts(seeded, tmp_path):
+    """A chase of two tasks whose second is refused (closed) is rolled back as a whole: the
+    first task's chase, folded while the transaction was open, must not stay in the facts."""
+    import pytest
+
+    from bot.errors import DubanError
+    from bot.services import notices
+    from bot.services.commands import task_version
+    from bot.services.directory import find_task
+
+    now = at("2022-05-10")
+    close_directly(seeded, user_id=COORDINATOR, task_ref="T02", reason="机构调整", now=now,
+                   version=task_version(seeded, "T02"))
+    before = facts_now(seeded, now)
+    assert before.task("T01").chases == ()
+    with pytest.raises(DubanError):
+        notices.chase(seeded, user_id=COORDINATOR, now=now + timedelta(hours=1),
+                      tasks=[find_task(seeded, "T01"), find_task(seeded, "T02")],
+                      colours=("blue", "yellow", "red"))
+    later = now + timedelta(hours=2)
+    kept = facts_now(seeded, later)
+    assert kept.task("T01").chases == ()
+    same(kept, fresh(tmp_path / "duban.db", later))

@@ -135,6 +135,9 @@ class TaskFold:
     # (due, window start, when set) per period, newest: set in the chat, and by the plan file
     deadlines: dict[str, tuple[date, date | None, datetime]] = field(default_factory=dict)
     plan_deadlines: dict[str, tuple[date, date | None, datetime]] = field(default_factory=dict)
+    # the window's start set in the chat (a standing duty given a deadline), per period: it
+    # stands through later deadlines and extensions, which set none
+    starts: dict[str, date] = field(default_factory=dict)
 
     def period(self, key: str) -> PeriodFold:
         return self.periods.get(key) or PeriodFold()
@@ -249,13 +252,17 @@ def fold_more(fold: TaskFold, records: Iterable[Row]) -> bool:
 
 def fold_deadlines(fold: TaskFold, deadlines: Iterable[Row]) -> None:
     """The deadline history, newest last: the chat's and the plan file's apart."""
-    fold.deadlines, fold.plan_deadlines = {}, {}
+    fold.deadlines, fold.plan_deadlines, fold.starts = {}, {}, {}
     for row in deadlines:
         due = _day(row.get("due"))
         if due is None:
             continue  # not a date (a hand-edited file): the plan's or the recurrence's holds
         kept = fold.plan_deadlines if row.get("source") == "plan" else fold.deadlines
-        kept[row["period"]] = (due, _day(row.get("start")), _moment(row["at"]))
+        start = _day(row.get("start"))
+        kept[row["period"]] = (due, start, _moment(row["at"]))
+        if kept is fold.deadlines and start:
+            # a later change of the due day alone keeps the window's start set earlier
+            fold.starts[row["period"]] = start
 
 
 def _int(value: Any) -> int | None:
@@ -375,7 +382,7 @@ def deadline_in_force(task: Task, fold: TaskFold, period: str,
     recurrence's own date. The chat wins: re-seeding never undoes a decision taken there."""
     set_in_chat = fold.deadlines.get(period)
     if set_in_chat is not None:
-        return set_in_chat[0], set_in_chat[1]
+        return set_in_chat[0], fold.starts.get(period)
     if period == ONE_OFF and task.recurrence is None:
         planned = fold.plan_deadlines.get(period)
         return (planned[0] if planned else task.due_plan), None

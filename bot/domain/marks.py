@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.lifecycle import Snapshot, State
-from bot.domain.numbers import percent_of_value
+from bot.domain.numbers import percent_of_value, round_half_up
 
 # The thresholds, in one place.
 DUE_SOON_DAYS = 7  # "due soon" when the due date is this many days away or fewer
@@ -94,7 +94,7 @@ def expected_progress(start: date, due: date, today: date) -> int:
     passed = (today - start).days + 1
     if total <= 0:
         return 100
-    return max(0, min(100, round(100 * passed / total)))
+    return max(0, min(100, round_half_up(100 * passed / total)))
 
 
 def percent_of(percent: int | None, state: str | None, value: float | None,

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-import math
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def _half_up(value: float, digits: int) -> Decimal:
+    # The decimal a person reads (repr: 66.25, 2.675), rounded as they would round it; never
+    # to even (Python's round and format) and never by the binary value's accident.
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits),
+                                                rounding=ROUND_HALF_UP)
 
 
 def round_half_up(value: float) -> int:
     """Halves go up (66.5 -> 67, 7.5 -> 8), never to even: every output rounds this way."""
-    return math.floor(value + 0.5)
+    return int(_half_up(value, 0))
+
+
+def round_half_up_to(value: float, digits: int) -> float:
+    """The same rule at `digits` decimals (66.25 -> 66.3): figures the documents and charts
+    show to one decimal, the score."""
+    return float(_half_up(value, digits))
 
 
 def percent_of_value(value: float, target: float) -> int:

@@ -30,7 +30,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from bot.domain.numbers import round_half_up
+from bot.domain.numbers import round_half_up, round_half_up_to
 from bot.language.i18n import label, t
 from bot.outputs.palette import STACK_ORDER, STATUS_COLOURS
 
@@ -291,7 +291,7 @@ def _percent(value: float) -> str:
 
 def _number(value: float) -> str:
     # 187.0 -> "187", 76.5 -> "76.5"; never the exponent notation that :g gives large numbers.
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{round_half_up_to(value, 1):.1f}"
 
 
 # ---------------------------------------------------------------- 1. departments

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
@@ -16,6 +17,9 @@ from bot.store import records as record_store
 from bot.store import snapshots as snapshot_store
 from bot.store.connection import utc_iso
 from bot.store.meta import meta
+
+if TYPE_CHECKING:  # the charts import matplotlib: only when drawing
+    from bot.outputs.charts import DeptBar, TargetBar, TrendPoint
 
 TREND_WEEKS = 12
 MAX_BARS = 20  # per chart
@@ -120,21 +124,34 @@ def _target_label(view: TaskFacts, lang: str) -> str:
     return t("chart_target_label", lang, html=False, metric=metric, year=due.year) if due else metric
 
 
-def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Path]:
-    """The three PNGs: completion per department, numeric targets (a target split by county
-    units with the units furthest behind), the weekly trend."""
+@dataclass(frozen=True)
+class ChartData:
+    """What the three charts draw, as plain values (bars and points), inspectable without
+    rendering: the charts are drawn from this, and the tests compare it with the facts."""
+
+    departments: list[DeptBar]  # as drawn (at most MAX_BARS, the furthest behind)
+    dept_subtitle: str
+    targets: list[TargetBar]  # dated by deadline, then standing; at most MAX_BARS
+    trend: list[TrendPoint]  # the plan's completion week by week
+    expected: list[TrendPoint]  # the plan's 序时进度 on the same weeks
+    subtitle: str
+
+
+def dept_colour(d: DeptFacts) -> str:
+    """A department's bar colour: its most urgent mark (overdue, blocked, behind, due soon),
+    grey when it has reported nothing, else green."""
+    colour = {"overdue": "red", "behind": "yellow", "due_soon": "blue", "blocked": "yellow"}
+    for status in ("overdue", "blocked", "behind", "due_soon"):
+        if d.counts[status]:
+            return colour[status]
+    return "grey" if d.counts["no_report"] == len(d.tasks) else "green"
+
+
+def chart_data(data: DigestData, lang: str = "zh") -> ChartData:
+    """The bars and points of the three charts, from the digest's facts (computes nothing)."""
     from bot.outputs import charts
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     s = data.summary
-    colour = {"overdue": "red", "behind": "yellow", "due_soon": "blue", "blocked": "yellow"}
-
-    def dept_colour(d: DeptFacts) -> str:
-        for status in ("overdue", "blocked", "behind", "due_soon"):
-            if d.counts[status]:
-                return colour[status]
-        return "grey" if d.counts["no_report"] == len(d.tasks) else "green"
-
     stamp = f"{data.at:%Y-%m-%d}"
     bars = [charts.DeptBar(field(d.dept, "dept", lang), d.completion or 0.0, dept_colour(d),
                            dict(d.counts), d.expected) for d in s.departments]
@@ -165,17 +182,28 @@ def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Pat
                                              b.label))[:MAX_BARS]
     trend = [charts.TrendPoint(d.day, d.completion or 0.0) for d in data.trend]
     expected = [charts.TrendPoint(day, value) for day, value in data.expected]
+    return ChartData(bars, dept_subtitle, targets, trend, expected, subtitle)
+
+
+def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Path]:
+    """The three PNGs: completion per department, numeric targets (a target split by county
+    units with the units furthest behind), the weekly trend (drawn from `chart_data`)."""
+    from bot.outputs import charts
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    c = chart_data(data, lang)
+    stamp = f"{data.at:%Y-%m-%d}"
     return [
         charts.render_departments(
-            bars, out_dir / f"departments-{stamp}.png",
-            title=t("chart_departments", lang, html=False), subtitle=dept_subtitle,
+            c.departments, out_dir / f"departments-{stamp}.png",
+            title=t("chart_departments", lang, html=False), subtitle=c.dept_subtitle,
             plan=plan_title(data.info, lang), lang=lang),
         charts.render_targets(
-            targets, out_dir / f"targets-{stamp}.png",
+            c.targets, out_dir / f"targets-{stamp}.png",
             title=t("chart_targets", lang, html=False), today=data.at.date(),
-            subtitle=subtitle, lang=lang),
+            subtitle=c.subtitle, lang=lang),
         charts.render_trend(
-            trend, out_dir / f"trend-{stamp}.png",
-            title=t("chart_trend", lang, html=False), subtitle=subtitle,
-            expected=expected, lang=lang),
+            c.trend, out_dir / f"trend-{stamp}.png",
+            title=t("chart_trend", lang, html=False), subtitle=c.subtitle,
+            expected=c.expected, lang=lang),
     ]

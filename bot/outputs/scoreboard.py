@@ -11,6 +11,7 @@ from html import escape
 
 from sqlite_utils import Database
 
+from bot.domain.numbers import round_half_up_to
 from bot.errors import DubanError
 from bot.language.i18n import field, t
 from bot.outputs.render.table import render_table
@@ -26,14 +27,19 @@ from bot.outputs.scoring import (
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".") if value else "0"
+    return f"{round_half_up_to(value, 1):.1f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def _points(value: float) -> str:
+    """A rule's points as the table and the item list both show them: one decimal, half up."""
+    return f"{round_half_up_to(value, 1):+.1f}".replace("+0.0", "0").replace("-0.0", "0")
 
 
 def score_rows(scores: list[DeptScore], lang: str) -> list[list[str]]:
     rows = []
     for rank, s in zip(ranks(scores), scores, strict=True):
         cells = [t("score_cell", lang, html=False, count=_num(line.count),
-                   points=f"{line.points:+.1f}".replace("+0.0", "0"))
+                   points=_points(line.points))
                  for line in s.lines]
         rows.append([str(rank), field(s.dept, "dept_short", lang), _num(s.base), *cells,
                      _num(s.score),
@@ -74,11 +80,10 @@ def item_lines(score: DeptScore, lang: str) -> list[str]:
         items = [i for i in score.items if i.rule == rule]
         if not items:
             continue
-        total = sum(i.points for i in items)
+        line = next(x for x in score.lines if x.rule == rule)  # the table's figure, not a sum
         lines.append(t("score_item_rule", lang, html=False, rule=t(f"score_rule.{rule}", lang,
                                                                     html=False),
-                       count=_num(sum(i.count for i in items)),
-                       points=f"{total:+.1f}".replace("+0.0", "0")))
+                       count=_num(line.count), points=_points(line.points)))
         for item in items:
             what = item.task_id or ""
             if item.period:

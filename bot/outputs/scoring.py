@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts, deadline_in_force
 from bot.domain.lifecycle import OPEN, State
-from bot.domain.numbers import round_half_up
+from bot.domain.numbers import round_half_up, round_half_up_to
 from bot.domain.task import ONE_OFF
 from bot.services.facts import end_of_day
 
@@ -229,8 +229,8 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
     """Every department's score for `year` from the facts (as of the end of the year, or of
     today for the year in progress), each point and deduction with the items behind it.
 
-    Nothing before tracking began counts: no item due before it, no overdue day and no silent
-    month before it."""
+    Nothing before tracking began counts: no item due before it, no overdue day, closure,
+    approved extension, unanswered chase or silent month before it."""
     tz = facts.at.tzinfo
     first, last = _year_span(year, facts.at)
     start = facts.track_from
@@ -244,7 +244,7 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
                     continue  # fell due before tracking began
                 timeline = f.fold.period(period).timeline
                 closed = _closed_on(timeline, tz)
-                if closed is not None and first <= closed <= last:
+                if closed is not None and counted_from <= closed <= last:
                     on_time = due is None or closed <= due
                     rule = "closed_on_time" if on_time else "closed_late"
                     items.append(ScoreItem(rule, getattr(rules, rule), 1, f.task.id, period,
@@ -254,16 +254,20 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
                 days = _overdue_days(timeline, max(counted_from, due + timedelta(days=1)),
                                      last, tz)
                 if days:
-                    deduction = max(rules.overdue_cap_per_item, days * rules.overdue_day)
+                    # to the hundredth, as the lines are: 34 days of -0.1 is -3.4, not
+                    # -3.4000000000000004 in the ledger's 考评明细
+                    deduction = round_half_up_to(
+                        max(rules.overdue_cap_per_item, days * rules.overdue_day), 2)
                     items.append(ScoreItem("overdue_day", deduction, days, f.task.id, period,
                                            due))
             for e in f.extensions:
-                if e.approved and e.decided_at and e.decided_at.astimezone(tz).year == year:
+                decided = e.decided_at.astimezone(tz).date() if e.decided_at else None
+                if e.approved and decided and counted_from <= decided <= last:
                     items.append(ScoreItem("approved_extension", rules.approved_extension, 1,
-                                           f.task.id, e.period, e.decided_at.astimezone(tz).date()))
+                                           f.task.id, e.period, decided))
         for notice in d.chase_notices:  # one 督办单 is one chase, whatever tasks it names
             day = notice.at.astimezone(tz).date()
-            if not notice.answered and first <= day <= last:
+            if not notice.answered and counted_from <= day <= last:
                 items.append(ScoreItem("unanswered_chase", rules.unanswered_chase, 1,
                                        "、".join(notice.tasks), "", day))
         items += _silent_months(d, year, first, last, counted_from, rules, tz)
@@ -273,9 +277,10 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
             counts[item.rule] += item.count
             points[item.rule] += item.points
         # `or 0.0`: a zero count times a negative rule is -0.0, which would print as "-0".
-        lines = [ScoreLine(key, counts[key], round(points[key], 2) or 0.0) for key in RULE_KEYS]
+        lines = [ScoreLine(key, counts[key], round_half_up_to(points[key], 2) or 0.0)
+                 for key in RULE_KEYS]
         raw = rules.base + sum(line.points for line in lines)
-        score = round(max(rules.floor, min(rules.ceiling, raw)), 1)
+        score = round_half_up_to(max(rules.floor, min(rules.ceiling, raw)), 1)
         scores.append(DeptScore(d.dept, rules.base, lines, score, rules.grade(score), counts,
                                 items, d.completion))
     return ranked(scores)

@@ -471,10 +471,10 @@ def set_deadline(db: Database, *, user_id: int | None, task_ref: str | Task, due
     before = task.due
     with db.atomic():
         change: dict[str, Any] = {"due_set": due.isoformat(), "updated_at": utc_iso(now)}
-        start = None
-        if before is None:  # a standing duty gets a window: 序时进度 counts from today
-            start = now.date()
-            change["start"] = start.isoformat()
+        # A standing duty gets a window: 序时进度 counts from today. The start is kept with the
+        # deadline (the facts read it from there), not written over the plan's: the task as of
+        # an earlier day still opens when the plan says.
+        start = now.date() if before is None else None
         plan_store.update_task(db, task.id, change)
         deadline_store.add(db, task_id=task.id, period=ONE_OFF, due=due, at=now,
                            by=user_id or "cli", source="deadline", start=start)

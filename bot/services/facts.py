@@ -18,7 +18,7 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
 from itertools import groupby
 from operator import itemgetter
@@ -156,6 +156,8 @@ def facts_as_of(db: Database, at: datetime) -> Facts:
         return found[1]
     marks = versions.high_marks(db)
     facts = _facts_as_of(db, at, cut)
+    if db.conn.in_transaction:
+        return facts  # it may read records a rollback takes back: not kept (see facts_now)
     kept[key] = (marks, facts)
     while len(kept) > KEPT_PAST:
         kept.popitem(last=False)
@@ -189,6 +191,12 @@ class _Kept:
     notices: list[Notice] = field(default_factory=list)
     facts: Facts | None = None
 
+    def draft(self) -> _Kept:
+        """A copy to work on whose changes are not kept (its folds are copied before any
+        record is folded onto them, see `_refold`)."""
+        return replace(self, folds=dict(self.folds), derived=dict(self.derived),
+                       depts=dict(self.depts))
+
 
 _kept: weakref.WeakKeyDictionary[Database, _Kept] = weakref.WeakKeyDictionary()
 
@@ -206,6 +214,11 @@ def facts_now(db: Database, now: datetime) -> Facts:
     kept = _kept.get(db)
     if kept is None:
         kept = _kept[db] = _Kept()
+    if db.conn.in_transaction:
+        # What an open transaction wrote may yet be rolled back (a chase of three tasks whose
+        # third is refused): worked out on a copy, nothing of it kept. The counter it moved
+        # goes back with it, and a later write would reach the same number with other records.
+        kept = kept.draft()
     marks = versions.marks(db)
     day = now.date()
     if marks == kept.marks and day == kept.day and kept.facts is not None:

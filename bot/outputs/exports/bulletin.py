@@ -37,6 +37,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from sqlite_utils import Database
 
+from bot.domain.lifecycle import State
+from bot.domain.numbers import round_half_up_to
 from bot.domain.task import Task
 from bot.language.i18n import field, label, t
 from bot.outputs.exports.facts import BulletinFacts, TaskFacts, bulletin_facts, period_of
@@ -352,7 +354,9 @@ def _title(doc, facts: BulletinFacts, lang: str) -> None:
 
 def _overall(doc, facts: BulletinFacts, lang: str) -> None:
     s, record, span = facts.record.summary, facts.record, facts.period
-    if facts.change is None or facts.change == 0:
+    if facts.change is None:  # the first period tracked: nothing to compare, not "unchanged"
+        change = _tx("bulletin_change_none", lang)
+    elif facts.change == 0:
         change = _tx("bulletin_change_same", lang)
     else:
         change = _tx("bulletin_change_up" if facts.change > 0 else "bulletin_change_down", lang,
@@ -434,12 +438,19 @@ def _waiting(doc, facts: BulletinFacts, lang: str) -> None:
         _para(doc, _tx("bulletin_none_pending", lang))
         return
     rows = []
-    for f in facts.waiting:
-        blocked = f.view.status.status == "blocked"
-        note = (for_reader(f.reason or f.last_note, lang) if blocked else
-                _tx("bulletin_claimed_on", lang, date=day_text(f.last_at, lang)))
-        rows.append([f.task.id, _task(f, lang), f.dept_name,
-                     label("status", f.view.status.word, lang), note or "—"])
+    for f, o in facts.waiting:
+        # the queue's own mark (a blocked occurrence past its deadline is still 受阻 here)
+        blocked = o.state is State.BLOCKED
+        note = (for_reader(o.snapshot.reason, lang) if blocked else
+                _tx("bulletin_claimed_on", lang, date=day_text(
+                    o.claimed_at.astimezone(facts.record.at.tzinfo) if o.claimed_at else None,
+                    lang)))
+        title = _task(f, lang)
+        if f.task.recurring and o.period != f.view.current.period:
+            title += _tx("occurrence_of", lang, period=o.period)
+        rows.append([f.task.id, title, f.dept_name,
+                     label("status", "blocked" if blocked else "pending_check", lang),
+                     note or "—"])
     _table(doc, _cols("bulletin_cols_pending", lang), rows, flex=(1, 4), centre=(0, 3))
 
 
@@ -519,7 +530,7 @@ def _silent(doc, facts: BulletinFacts, lang: str) -> None:
 def _number(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{round_half_up_to(value, 1):.1f}"
 
 
 def _share(value: float | None) -> str:

@@ -47,9 +47,10 @@ class Chases:
 
 
 def extension_of(f: model.TaskFacts) -> Extension | None:
-    """The approved extensions of a task, summed up: the deadline before the first one, the
-    deadline in force, when the newest was approved."""
-    approved = [e for e in f.extensions if e.approved]
+    """The approved extensions of the task's headline occurrence (of a one-off task, the task),
+    summed up: the deadline before the first one, the deadline in force, when the newest was
+    approved. Another occurrence's extension is not this one's deadline."""
+    approved = [e for e in f.extensions if e.approved and e.period == f.headline.period]
     if not approved:
         return None
     return Extension(approved[0].from_due or f.headline.due_original, f.headline.due,
@@ -75,6 +76,7 @@ class ExtensionRequest:
     outcome: str  # approved | refused | pending
     decided_on: date | None = None
     refusal: str = ""  # the coordinator's reason for refusing
+    period: str = ""  # the occurrence it asked to extend ("" for a one-off task)
 
 
 def _local_day(moment: datetime | None, tz) -> date | None:
@@ -88,7 +90,7 @@ def extension_requests(f: model.TaskFacts, tz) -> list[ExtensionRequest]:
         outcome = "pending" if e.approved is None else ("approved" if e.approved else "refused")
         out.append(ExtensionRequest(f.id, _local_day(e.asked_at, tz), e.from_due, e.asked_due,
                                     e.reason or "", outcome, _local_day(e.decided_at, tz),
-                                    e.refusal or ""))
+                                    e.refusal or "", e.period))
     return out
 
 
@@ -143,8 +145,11 @@ class TaskFacts:
 
     @property
     def approved(self) -> ExtensionRequest | None:
-        """The newest approved extension request."""
-        return next((r for r in reversed(self.requests) if r.outcome == "approved"), None)
+        """The newest approved extension request of the headline occurrence (see
+        `extension_of`)."""
+        period = self.view.headline.period
+        return next((r for r in reversed(self.requests)
+                     if r.outcome == "approved" and r.period == period), None)
 
 
 @dataclass(frozen=True)
@@ -407,7 +412,9 @@ class BulletinFacts:
     reports: int  # reports received in the period
     evidence: int  # evidence files received in the period
     overdue: tuple[TaskFacts, ...]  # most days overdue first, then by task id
-    waiting: tuple[TaskFacts, ...]  # 待核实 and 受阻, in plan order
+    # 待核实 and 受阻: the coordinator's queues (each claimed or blocked occurrence, a claim
+    # on an earlier occurrence and blocked work past its deadline included), in plan order
+    waiting: tuple[tuple[TaskFacts, model.Occurrence], ...]
     extensions: tuple[tuple[TaskFacts, ExtensionRequest], ...]  # decided in the period or pending
     suspended: tuple[TaskFacts, ...]
     chases: tuple[ChaseLine, ...]  # tasks chased in the period or with chases not signed for
@@ -461,7 +468,10 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
     tasks = record.tasks
     overdue = sorted((f for f in tasks if f.view.status.overdue),
                      key=lambda f: (-f.days_overdue, f.task.id))
-    waiting = [f for f in tasks if f.view.status.status in ("pending_check", "blocked")]
+    rows = {f.task.id: f for f in tasks}
+    waiting = sorted(((rows[f.task.id], o) for f, o in (*s.queues.claims, *s.queues.blocked)
+                      if f.task.id in rows),
+                     key=lambda p: (p[0].task.position, p[0].task.id, p[1].period))
     extensions = [(f, r) for f in tasks for r in f.requests
                   if r.outcome == "pending" or (r.decided_on and r.decided_on >= span.start)]
     suspended = [f for f in tasks if f.view.status.status == "suspended"]
