@@ -571,9 +571,12 @@ class Facts:
         return self._by_code.get(code)
 
 
-def _claimed_key(pair: Claim) -> tuple[str, str, str]:
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _claimed_key(pair: Claim) -> tuple[datetime, str, str]:
     f, o = pair
-    return (o.claimed_at.isoformat() if o.claimed_at else "", f.task.id, o.period)
+    return (o.claimed_at or _NEVER, f.task.id, o.period)
 
 
 def dept_facts(dept: Row, tasks: Sequence[TaskFacts]) -> DeptFacts:
