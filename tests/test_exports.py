@@ -36,6 +36,7 @@ from bot.services.commands import (
     task_version,
 )
 from bot.services.directory import find_task
+from bot.store.connection import utc_iso
 from tests.conftest import COORDINATOR, EDU_LIAISON, at
 from tests.test_digest import sample_reports
 
@@ -560,3 +561,53 @@ def test_the_ledger_shows_each_occurrence_of_a_recurring_duty_with_its_own_state
     assert by_period["2022-07-15"]["销号日期"] == datetime(2023, 5, 14)
     assert by_period["2022-01-31"]["状态"] == "逾期"  # missed, still open
     assert by_period["2023-07-15"]["状态"] not in ("逾期", "已销号")  # the one in force
+
+
+def _records_cell_by_cell(sheet, db, record, lang):
+    """报送记录 as the generic `_Sheet.write` writes any row: each value through `_Sheet.cell`."""
+    from bot.domain.marks import STATES
+    from bot.language.i18n import label
+    from bot.outputs.exports import ledger
+    from bot.outputs.render.paper import for_reader
+    from bot.store import records as record_store
+
+    depts = {line.dept["code"]: line.name for line in record.ranking.lines}
+    tz = record.at.tzinfo
+    for r in record_store.every(db, record.at):
+        sheet.write([
+            r["id"], r["task_id"], depts.get(r["dept"], r["dept"] or ""), r["period"] or "",
+            label("report_kind", r["kind"], lang), r["percent"],
+            {k: label("state", k, lang) for k in STATES}.get(r["state"], r["state"] or ""),
+            ledger._whole(r["value"]), r["unit"] or "", for_reader(r["note"] or "", lang),
+            r["user_name"] or (str(r["user_id"]) if r["user_id"] else ""),
+            datetime.fromisoformat(r["at"]).astimezone(tz), r["source"] or "",
+            datetime.fromisoformat(r["revoked_at"]).astimezone(tz) if r["revoked_at"] else None,
+        ], measure=(9,))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_ledger_records_written_column_by_column_are_the_cells_the_generic_writer_makes(
+        record, monkeypatch, lang):
+    from bot.outputs.exports import ledger
+
+    first, second, third = (r[0] for r in record.execute(
+        "SELECT id FROM reports ORDER BY id LIMIT 3").fetchall())
+    # what a hand-edited file can hold: a percent as text or with a decimal, a note with marks
+    # to set the Chinese way and lines to wrap, a record taken back
+    record.execute("UPDATE reports SET percent = '五十', note = ? WHERE id = ?",
+                   ['完成"心理健康"排查(第一批),共3所;2022-2023年\n' + "长" * 80, first])
+    record.execute("UPDATE reports SET percent = 33.5, value = 12.0, unit = '晋江市' "
+                   "WHERE id = ?", [second])
+    record.execute("UPDATE reports SET revoked_at = ?, note = '  trailing  ' WHERE id = ?",
+                   ["2023-05-10T01:00:00+00:00", third])
+    fast = build_ledger(record, AT, lang)
+    monkeypatch.setattr(ledger, "_report_rows", _records_cell_by_cell)
+    assert fast == build_ledger(record, AT, lang)  # the same file, byte for byte
+    ws = _book(fast)[ledger.t("ledger_sheet_reports", lang, html=False)]
+    rows = list(ws.iter_rows(min_row=4))
+    made = [r[0] for r in record.execute("SELECT id FROM reports WHERE at <= ? ORDER BY id",
+                                         [utc_iso(AT)])]
+    assert [row[0].value for row in rows] == made
+    assert rows[0][5].value == "五十" and rows[1][5].value == 33.5
+    assert rows[1][5].number_format == "0.0" and rows[2][13].is_date
+    assert ws.row_dimensions[4].height > 2 * ledger.LINE_HEIGHT  # the long note, wrapped

@@ -126,3 +126,53 @@ def test_a_write_rolled_back_leaves_nothing_in_the_kept_facts(seeded, tmp_path):
     kept = facts_now(seeded, later)
     assert kept.task("T01").chases == ()
     same(kept, fresh(tmp_path / "duban.db", later))
+
+
+def test_past_facts_worked_out_together_equal_each_worked_out_alone(seeded, tmp_path):
+    """A digest's trend works the past days out together, the records read once: each day's
+    facts must be those worked out alone, whatever was taken back, sent back, closed, extended
+    or recorded with a clock set back in between."""
+    from bot.services.facts import end_of_day, facts_as_of, facts_as_of_each
+
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=40,
+                  now=at("2022-03-02 11:00"))
+    record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T41", percent=30,
+                  now=at("2022-03-03 23:50"))
+    undo_last(seeded, user_id=HEALTH_LIAISON, now=at("2022-03-04 00:10"))  # the next day
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", state="done",
+                  now=at("2022-03-06 11:00"))
+    reopen_task(seeded, user_id=COORDINATOR, task_ref="T01", reason="材料不全",
+                now=at("2022-03-07 11:00"))
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", state="done",
+                  now=at("2022-03-08 11:00"))
+    close_task(seeded, user_id=COORDINATOR, task_ref="T01", now=at("2022-03-09 11:00"))
+    deadline_store.add(seeded, task_id="T41", period="", due=date(2022, 6, 30),
+                       at=at("2022-03-09 12:00"), by=COORDINATOR, source="chat")
+    request_extension(seeded, user_id=HEALTH_LIAISON, task_ref="T41", due=date(2022, 12, 30),
+                      reason="场地改造", now=at("2022-03-10 11:00"))
+    decide_extension(seeded, user_id=COORDINATOR, task_ref="T41", approve=True,
+                     now=at("2022-03-11 11:00"), version=None)
+    keep_evidence(seeded, tmp_path / "evidence", user_id=EDU_LIAISON, task_ref="T02",
+                  data=b"%PDF-1.4", file_id="f1", file_unique_id="u1", kind="document",
+                  now=at("2022-03-11 12:00"), file_name="a.pdf")
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T02", percent=20,
+                  now=at("2022-03-12 11:00"))
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T02", percent=10,
+                  now=at("2022-03-04 09:00"))  # a clock set back: made later, dated before
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T03", percent=15,
+                  now=at("2022-03-12 12:00"))
+    undo_last(seeded, user_id=EDU_LIAISON, now=at("2022-03-12 12:20"))  # the same day
+    moments = [end_of_day(date(2022, 3, d), at("2022-03-01").tzinfo) for d in range(1, 15)]
+    together = facts_as_of_each(seeded, moments)
+    other = dbmod.connect(tmp_path / "duban.db")
+    try:
+        for moment, facts in zip(moments, together, strict=True):
+            forget(other)
+            alone = facts_as_of(other, moment)
+            same(facts, alone)
+            assert facts.reports == alone.reports and facts.evidence == alone.evidence
+    finally:
+        other.close()
+    assert together[-1].task("T01").status.status == "closed"
+    # the report on T41 counted from the day it was made until the day it was taken back
+    assert [f.task("T41").fold.reports for f in together[1:4]] == [0, 1, 0]

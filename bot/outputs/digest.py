@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.language.i18n import field, plan_title, t
-from bot.services.facts import end_of_day, facts_as_of, facts_now
+from bot.services.facts import end_of_day, facts_as_of, facts_as_of_each, facts_now
 from bot.store import records as record_store
 from bot.store import snapshots as snapshot_store
 from bot.store.connection import utc_iso
@@ -87,6 +87,22 @@ def day_figures(db: Database, day: date, tz: tzinfo | None, today: date) -> DayF
     return figures
 
 
+def prefetch_days(db: Database, days: list[date], tz: tzinfo | None) -> None:
+    """Work out the facts of the days whose figures are not kept yet together, the records read
+    once for all of them (a trend of twelve weeks, the first time, would read them twelve
+    times); `day_figures` then finds them worked out."""
+    missing = sorted({d for d in days if snapshot_store.get(db, d, FACTS_VERSION) is None})
+    if len(missing) > 1:
+        facts_as_of_each(db, [end_of_day(d, tz) for d in missing])
+
+
+def trend_days(now: datetime, first: date) -> list[date]:
+    """The past days of the trend (a week apart, ending a week before `now`), from the first
+    tracked week on."""
+    days = [now.date() - timedelta(weeks=w) for w in range(TREND_WEEKS - 1, 0, -1)]
+    return [d for d in days if d >= first - timedelta(days=6)]
+
+
 def facts_for(db: Database, now: datetime) -> Facts:
     """The facts as of `now`: the kept ones when nothing was recorded after `now`, else the
     record as it stood then (a digest or a bulletin for a past moment)."""
@@ -107,9 +123,9 @@ def digest_data(db: Database, now: datetime, today: date | None = None) -> Diges
     facts = facts_for(db, now)
     first = facts.track_from or now.date()
     week_ago = now.date() - timedelta(days=7)
+    days = trend_days(now, first)
+    prefetch_days(db, [*days, *([week_ago] if week_ago >= first else [])], now.tzinfo)
     before = day_figures(db, week_ago, now.tzinfo, today) if week_ago >= first else None
-    days = [now.date() - timedelta(weeks=w) for w in range(TREND_WEEKS - 1, 0, -1)]
-    days = [d for d in days if d >= first - timedelta(days=6)]
     trend = [day_figures(db, d, now.tzinfo, today) for d in days]
     trend.append(figures_of(facts))
     return DigestData(now, meta(db), facts, before, trend)

@@ -107,6 +107,46 @@ def _folds(db: Database, ids: list[str] | None, until: datetime | None) -> dict[
     return folds
 
 
+def _folds_by(db: Database, moments: list[datetime]) -> list[dict[str, TaskFold]]:
+    """Every task's records folded as of each of `moments` (ascending), as `_folds(db, None,
+    moment)` folds them, from one reading of the records: each task's fold is carried from one
+    moment to the next with the records made in between; one whose folded records include one
+    taken back in between is folded anew from those still valid."""
+    cuts = [utc_iso(m) for m in moments]
+    folds: list[dict[str, TaskFold]] = [{} for _ in cuts]
+    for task_id, group in groupby(record_store.for_facts_by(db, moments[-1]),
+                                  key=itemgetter("task_id")):
+        rows = list(group)
+        gone = [r.pop("revoked_at") for r in rows]  # when each was taken back, if it was
+        revoked = [(r["at"], g) for r, g in zip(rows, gone, strict=True) if g is not None]
+        fold, done, before = TaskFold(), 0, ""  # rows[:done]: made by `before`, looked at
+        for i, cut in enumerate(cuts):
+            end = done
+            while end < len(rows) and rows[end]["at"] <= cut:
+                end += 1
+            if any(at <= before < g <= cut for at, g in revoked):  # folded, now taken back
+                fold = fold_task(r for r, g in zip(rows[:end], gone, strict=False)
+                                 if g is None or g > cut)
+            else:
+                fold_more(fold, (r for r, g in zip(rows[done:end], gone[done:end], strict=True)
+                                 if g is None or g > cut))
+            done, before = end, cut
+            if fold.last_id:  # a record valid then was folded
+                folds[i][task_id] = fold.copy()
+    for i, moment in enumerate(moments):
+        set_in_chat = {k: list(g) for k, g in groupby(deadline_store.for_facts(db, None, moment),
+                                                      key=itemgetter("task_id"))}
+        evidence = versions.evidence_counts(db, None, cuts[i])
+        kept = folds[i]
+        for k, fold in kept.items():
+            fold.evidence = evidence.get(k, 0)
+            fold_deadlines(fold, set_in_chat.get(k, ()))
+        for k in set(set_in_chat) | set(evidence):
+            if k not in kept:
+                kept[k] = fold_task((), set_in_chat.get(k, ()), evidence.get(k, 0))
+    return folds
+
+
 def _refold(db: Database, folds: dict[str, TaskFold], changed: list[tuple[str, bool]]) -> None:
     """Bring the kept folds of the changed tasks up to date: records added are folded onto
     what was kept, a task whose records changed (or came out of order) is folded anew; its
@@ -164,9 +204,29 @@ def facts_as_of(db: Database, at: datetime) -> Facts:
     return facts
 
 
-def _facts_as_of(db: Database, at: datetime, cut: str) -> Facts:
+def facts_as_of_each(db: Database, moments: list[datetime]) -> list[Facts]:
+    """`facts_as_of` for each of `moments` (a digest's trend, the day before a bulletin's
+    period): those not kept are worked out together, the records read and folded once for all
+    of them rather than once for each."""
+    keys = {m: (utc_iso(m), plan_store.catalogue_version(db), tracking_start(db, m.tzinfo))
+            for m in moments}
+    kept = _past.setdefault(db, OrderedDict())
+    missing = sorted({m for m in moments if (found := kept.get(keys[m])) is None
+                      or versions.written_into_past(db, found[0], keys[m][0])},
+                     key=utc_iso)
+    if len(missing) > 1:
+        marks = versions.high_marks(db)
+        for moment, folds in zip(missing, _folds_by(db, missing), strict=True):
+            kept[keys[moment]] = (marks, _facts_as_of(db, moment, keys[moment][0], folds))
+            while len(kept) > KEPT_PAST:
+                kept.popitem(last=False)
+    return [facts_as_of(db, m) for m in moments]
+
+
+def _facts_as_of(db: Database, at: datetime, cut: str,
+                 folds: dict[str, TaskFold] | None = None) -> Facts:
     depts, tasks = plan_store.as_of(db, cut)
-    folds = _folds(db, None, at)
+    folds = _folds(db, None, at) if folds is None else folds
     day = at.date()
     start = tracking_start(db, at.tzinfo)
     empty = TaskFold()

@@ -186,22 +186,41 @@ def for_facts(db: Database, task_ids: list[str] | None = None,
         yield dict(zip(names, row, strict=True))
 
 
+def for_facts_by(db: Database, until: datetime) -> Iterator[Row]:
+    """The records the facts of several moments up to `until` are folded from, in the order
+    `for_facts` gives them: every record made by `until`, with when it was taken back (if it
+    was), so each moment keeps those still valid then."""
+    cursor = db.execute(
+        "SELECT id, task_id, period, kind, percent, state, value, lifecycle, data, note, user_id, "
+        "dept, at, unit, unit_value, revoked_at FROM reports WHERE at <= ? "
+        "ORDER BY task_id, at, id", [utc_iso(until)])
+    names = [c[0] for c in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
+
+
 def newest_at(db: Database) -> str | None:
     """When the newest record was made (UTC ISO), or None before any."""
     row = db.execute("SELECT at FROM reports ORDER BY id DESC LIMIT 1").fetchone()
     return row[0] if row else None
 
 
-def every(db: Database, until: datetime) -> list[Row]:
+def every(db: Database, until: datetime) -> Iterator[Row]:
     """Every record made by `until`, oldest first, with its author's name; one taken back after
-    `until` shows as it stood then (not yet taken back)."""
+    `until` shows as it stood then (not yet taken back). Read as it is used: years of records
+    are never all in memory."""
     cut = utc_iso(until)
-    return list(db.query(
+    cursor = db.execute(
         "SELECT r.id, r.task_id, r.period, r.kind, r.percent, r.state, r.value, r.note, "
         "r.user_id, r.dept, r.at, r.source, r.unit, r.unit_value, "
         "CASE WHEN r.revoked_at <= ? THEN r.revoked_at END AS revoked_at, m.name AS user_name "
         "FROM reports r LEFT JOIN members m ON m.user_id = r.user_id WHERE r.at <= ? "
-        "ORDER BY r.id", [cut, cut]))
+        "ORDER BY r.id", [cut, cut])
+    names = [c[0] for c in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
+
+
 def acknowledged_since(db: Database, task_id: str, at: str) -> bool:
     """Whether the task has a standing 签收 (`ack` record) at or after the UTC time `at`."""
     return db.execute("SELECT 1 FROM reports WHERE task_id = ? AND kind = 'ack' "

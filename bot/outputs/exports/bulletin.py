@@ -23,8 +23,9 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Sequence
+from copy import deepcopy
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,18 @@ def _border(paragraph, edge: str, size_eighths: int, colour: str, space_pt: int 
 
 def _cell_text(cell, text: str, font: str, size: Pt, *, bold: bool = False, align=None) -> None:
     p = cell.paragraphs[0]
+    key = (font, size, bold, align)
+    fresh = len(p._p) == 0  # a new cell's empty paragraph
+    kept = _CELL_LOOKS.get(key) if fresh else None
+    if kept is not None:
+        # a table at scale has thousands of cells that look alike: the properties python-docx
+        # made for the first are copied, the same XML without its per-property work
+        p._p.insert(0, deepcopy(kept[0]))
+        for i, part in enumerate(str(text).split("\n")):
+            if i:
+                p.add_run().add_break()
+            p.add_run(part)._r.insert(0, deepcopy(kept[1]))
+        return
     p.paragraph_format.first_line_indent = Pt(0)
     p.paragraph_format.space_before = p.paragraph_format.space_after = Pt(0)
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
@@ -182,7 +195,14 @@ def _cell_text(cell, text: str, font: str, size: Pt, *, bold: bool = False, alig
     for i, part in enumerate(str(text).split("\n")):
         if i:
             p.add_run().add_break()
-        _fonts(p.add_run(part), font, size, bold)
+        run = p.add_run(part)
+        _fonts(run, font, size, bold)
+    if fresh:
+        _CELL_LOOKS[key] = (deepcopy(p._p.pPr), deepcopy(run._r.rPr))
+
+
+# (font, size, bold, alignment) -> a table cell's paragraph and run properties (see _cell_text)
+_CELL_LOOKS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
 
 def _set(element, tag: str, **attrs: str):
@@ -689,6 +709,20 @@ def _charts(db: Database, at: datetime, lang: str, today: date, folder: Path) ->
     return {path.name.split("-")[0]: path for path in paths}
 
 
+def _prefetch(db: Database, at: datetime, period: str) -> None:
+    """The past days the bulletin compares with (the day before its period, the trend chart's
+    weeks) worked out together when their figures are not kept yet: the records are read
+    once, not once per day."""
+    from bot.outputs.digest import prefetch_days, trend_days
+    from bot.services.facts import tracking_start
+
+    first = tracking_start(db, at.tzinfo) or at.date()
+    week_ago = at.date() - timedelta(days=7)
+    last_day = period_of(period, at).start - timedelta(days=1)
+    prefetch_days(db, [*trend_days(at, first), *([week_ago] if week_ago >= first else []),
+                       *([last_day] if last_day >= first else [])], at.tzinfo)
+
+
 # ---------------------------------------------------------------- the whole
 
 
@@ -743,6 +777,8 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
     `today` is the real date (default `at`'s): completion snapshots are kept only for days
     before it, so a bulletin asked for a future date stores nothing."""
     today = today or at.date()
+    if charts:
+        _prefetch(db, at, period)
     facts = bulletin_facts(db, at, period, lang, historical=historical, today=today,
                            rules=rules)
     with tempfile.TemporaryDirectory(prefix="duban-bulletin-") as tmp:

@@ -25,6 +25,8 @@ _PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])[,;:?!]|[,;:?!](?=[{_CJK}])")
 _BRACKETS = re.compile(rf"\(([^()]*[{_CJK}][^()]*)\)")
 _QUOTES = re.compile(r'"([^"\n]*)"')  # a pair of straight quotes in Chinese text
 _YEAR_SPAN = re.compile(rf"(?<=\d)\s*[-~]\s*(?=\d+[{_CJK}])")  # 2022-2025年 → 2022—2025年
+_HAS_CJK = re.compile(rf"[{_CJK}]")
+_TOUCHED = re.compile(r'[(),;:?!"~-]')  # every character the rules above can change
 
 
 def day_text(day: date | datetime | None, lang: str) -> str:
@@ -38,14 +40,17 @@ def day_text(day: date | datetime | None, lang: str) -> str:
 def full_width(text: str) -> str:
     """Chinese text with Chinese punctuation: ASCII commas, colons, brackets and quotes that
     stand in Chinese become full-width; a 书名号 inside a title becomes 〈〉."""
-    if not text or not re.search(rf"[{_CJK}]", text):
+    if not text or not _TOUCHED.search(text) or not _HAS_CJK.search(text):
         return text
-    out = _BRACKETS.sub(r"（\1）", text)
-    out = _QUOTES.sub(r"“\1”", out)
+    # each rule only where its marks are (the ledger runs this on every record's note)
+    out = _BRACKETS.sub(r"（\1）", text) if "(" in text and ")" in text else text
+    if '"' in out:
+        out = _QUOTES.sub(r"“\1”", out)
     out = _PUNCT_NEAR_CJK.sub(lambda m: _HALF_TO_FULL[m.group()], out)
-    return _YEAR_SPAN.sub("—", out)
+    return _YEAR_SPAN.sub("—", out) if "-" in out or "~" in out else out
 
 
+@cache  # the catalogues are read once (i18n.catalogue); the ledger asks once per record
 def chinese_layout(lang: str) -> bool:
     """Whether the reader's catalogue sets text the Chinese way (full-width marks, 书名号)."""
     return t("layout.full_width", lang, html=False) == "yes"
