@@ -371,6 +371,8 @@ def test_ranking_is_one_order_everywhere_and_its_rule_is_named(record):
     assert any(x.startswith("排名规则：按结果考评得分从高到低排列；得分相同的，按完成度从高到低排列")
                for x in texts)
     assert any(x.startswith("计分规则：2023年度各部门以80分为基础分") for x in texts)
+    rule = next(x for x in texts if x.startswith("计分规则："))
+    assert rule.endswith("等次：优秀（90分及以上）、良好（80分及以上）、合格（60分及以上）、不合格（60分以下）。")
 
 
 def _line(name, score, completion, position):

@@ -39,7 +39,7 @@ from sqlite_utils import Database
 
 from bot.language.i18n import field, label, t
 from bot.outputs.exports.facts import BulletinFacts, TaskFacts, bulletin_facts, period_of
-from bot.outputs.render import pct
+from bot.outputs.render import grade_bands, pct
 from bot.outputs.render.paper import book_title, day_text, em_width, for_reader, joined, title_lines
 
 __all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document"]
@@ -404,10 +404,8 @@ def _ranks(doc, facts: BulletinFacts, lang: str) -> None:
                    day=f"{-rules.overdue_day:g}", cap=f"{-rules.overdue_cap_per_item:g}",
                    chase=f"{-rules.unanswered_chase:g}",
                    extension=f"{-rules.approved_extension:g}",
-                   silent=f"{-rules.silent_period:g}", grades=joined(
-                       (_tx("bulletin_grade_item", lang, grade=field(vars(g), "grade", lang),
-                            min=f"{g.min:g}") for g in sorted(rules.grades,
-                                                               key=lambda g: -g.min)), lang)))
+                   silent=f"{-rules.silent_period:g}",
+                   grades=joined(grade_bands(rules.grades, lang), lang)))
 
 
 def _last_report(f: TaskFacts, lang: str) -> str:
