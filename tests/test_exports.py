@@ -455,6 +455,10 @@ def test_bulletin_in_english_is_english(record):
     assert not re.search("[、，。：；（）]", joined)
     assert "(泉教思〔2022〕1号)" in joined  # the document number kept as it is
     assert "15 May 2023" in joined
+    # counts agree with their words: never "1 are", "up 1 points", "0 chases went out"
+    assert not re.search(r"\b1 (are|have|await|tasks|points|chases|notices|reports|files|units)\b",
+                         joined)
+    assert "went out about" not in joined and "0 chases were sent" not in joined
     for table in doc.tables:
         grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
         assert sum(grid) <= TEXT_TWIPS
