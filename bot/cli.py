@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import DubanError
 from bot.language.i18n import t
+from bot.language.numerals import is_percent, read_percent
 from bot.language.parse import parse_number, parse_state
 from bot.outputs.render.chat import recorded_text
 from bot.outputs.render.plain import department_plain, members_plain, plan_plain, task_plain
@@ -134,7 +135,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         print(t("state_unknown", args.lang, html=False, state=args.state), file=sys.stderr)
         return 1
     if args.progress not in (None, "-"):
-        number = parse_number(args.progress.rstrip("%"))
+        number = (read_percent(args.progress) if is_percent(args.progress)
+                  else parse_number(args.progress))
         if number is not None and number.is_integer():
             percent = int(number)
         elif parse_state(args.progress):
