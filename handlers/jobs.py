@@ -25,7 +25,13 @@ from bot.services import notices, posts
 from bot.services.commands import mute_task
 from bot.services.directory import catalogue, coordinators, dept_names, staffed_departments
 from bot.services.facts import tracking_began
-from bot.services.reminders import NudgePolicy, nudge_context, prepare_nudges
+from bot.services.reminders import (
+    NudgePolicy,
+    digest_day,
+    nudge_context,
+    posts_today,
+    prepare_nudges,
+)
 from bot.store.outbox import mark_failed, mark_sent, pending
 from handlers.context import DubanContext, args_text, caller, join_link, reply
 from handlers.supervision import post_notice
@@ -116,12 +122,29 @@ async def post_digest(context: DubanContext, key: str | None = None,
     return True
 
 
+def digest_moment(settings: Settings, day: date, tz) -> datetime:
+    """When the digest of the ISO week holding `day` is due (moved to a working day with
+    WORKDAYS_ONLY, possibly into the next week)."""
+    due = digest_day(day, settings.digest_weekday, nudge_policy(settings))
+    return datetime.combine(due, settings.digest_time, tz)
+
+
+def digest_due_today(settings: Settings, now: datetime) -> datetime | None:
+    """Today's digest moment if a digest falls due today (this week's, or last week's moved
+    here by days off), else None. The digest's key is the week of this moment, as the catch-up
+    at start names it: one digest a day at most, and never the same one twice."""
+    for weeks in (0, 1):
+        moment = digest_moment(settings, now.date() - timedelta(weeks=weeks), now.tzinfo)
+        if moment.date() == now.date():
+            return moment
+    return None
+
+
 def last_digest_moment(settings: Settings, now: datetime) -> datetime:
     """The most recent scheduled digest time at or before `now`."""
-    days_back = (now.weekday() - settings.digest_weekday) % 7
-    moment = datetime.combine(now.date() - timedelta(days=days_back), settings.digest_time,
-                              now.tzinfo)
-    return moment if moment <= now else moment - timedelta(days=7)
+    moments = [digest_moment(settings, now.date() - timedelta(weeks=weeks), now.tzinfo)
+               for weeks in range(0, 7)]
+    return max(m for m in moments if m <= now)
 
 
 RETRY_MINUTES = (5, 15, 60, 180)  # a failed scan is tried again the same day, backing off
@@ -146,8 +169,11 @@ async def nudge_job(context: DubanContext) -> None:
 
 
 async def digest_job(context: DubanContext) -> None:
-    """The weekly digest at its scheduled time."""
-    await post_digest(context, key=digest_key(context.now()))
+    """Daily at DIGEST_TIME: the weekly digest, on the day its week has it (DIGEST_DAY, moved to
+    the next working day with WORKDAYS_ONLY)."""
+    week = digest_due_today(context.settings, context.now())
+    if week is not None:
+        await post_digest(context, key=digest_key(week))
 
 
 async def catch_up_job(context: DubanContext) -> None:
@@ -190,12 +216,15 @@ def quiet_end(settings: Settings, now: datetime) -> datetime:
 
 
 async def supervise(context: DubanContext) -> None:
-    """Daily: 交办单 for tasks nobody has been assigned yet (a first start, a newly seeded task),
-    and the notices not acknowledged within ACK_WORKDAYS working days, told to the coordinator."""
+    """Daily (on working days with WORKDAYS_ONLY): 交办单 for tasks nobody has been assigned yet
+    (a first start, a newly seeded task), and the notices not acknowledged within ACK_WORKDAYS
+    working days, told to the coordinator."""
     chat_id = context.group_id
     now = context.now()
     if chat_id is None or quiet(context.settings, now):
         return
+    if not posts_today(now.date(), nudge_policy(context.settings)):
+        return  # WORKDAYS_ONLY: the lists and the 交办单 the bot posts on its own wait
     db = context.db
     for notice in notices.unposted(db):  # recorded, but the bot stopped before posting it
         await post_notice(context, notice, chat_id)
@@ -234,10 +263,11 @@ def schedule_jobs(app: Application) -> None:
     queue.run_daily(nudge_job, time=time(settings.reminder_time.hour,
                                          settings.reminder_time.minute, tzinfo=tz),
                     name="nudges", job_kwargs=JOB_KWARGS)
-    # PTB counts days from Sunday = 0; datetime.weekday() from Monday = 0.
+    # Every day: the job itself knows which day of the week the digest is due (a holiday moves
+    # it with WORKDAYS_ONLY, see digest_moment).
     queue.run_daily(digest_job, time=time(settings.digest_time.hour, settings.digest_time.minute,
                                           tzinfo=tz),
-                    days=((settings.digest_weekday + 1) % 7,), name="digest", job_kwargs=JOB_KWARGS)
+                    name="digest", job_kwargs=JOB_KWARGS)
     queue.run_daily(supervise_job, time=time(settings.reminder_time.hour,
                                              settings.reminder_time.minute, tzinfo=tz),
                     name="supervise", job_kwargs=JOB_KWARGS)

@@ -166,6 +166,13 @@ def format_day(day: date, lang: str) -> str:
              weekday=weekday, month=t("months", lang, html=False).split(",")[day.month - 1])
 
 
+def day_parts(day: date, lang: str) -> dict[str, Any]:
+    """A day's parts as a message wants them: y, m, d, its weekday and month names in `lang`."""
+    return {"y": day.year, "m": day.month, "d": day.day,
+            "weekday": t(_WEEKDAYS_KEY, lang, html=False).split(",")[day.weekday()],
+            "month": t("months", lang, html=False).split(",")[day.month - 1]}
+
+
 def format_short_day(day: date, lang: str) -> str:
     """A day of this year or next, with its weekday: 6月29日（星期三） / Wednesday 29 June."""
     weekday = t(_WEEKDAYS_KEY, lang, html=False).split(",")[day.weekday()]
