@@ -16,7 +16,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, t
-from bot.outputs.digest import render_charts
+from bot.outputs.digest import keep_posted, render_charts
 from bot.outputs.render.chat import late_acks_html
 from bot.outputs.render.digest import compose_digest
 from bot.outputs.render.nudges import compose_nudges, nudge_batches
@@ -111,6 +111,7 @@ async def post_digest(context: DubanContext, key: str | None = None,
             await context.bot.send_message(chat_id, chunk)
         if key:
             mark_sent(db, [parts["text"]], context.now())
+            keep_posted(db, key, data, context.now())  # the next digest counts from here
     if parts["charts"] is not None:
         with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
             # Rendering takes a few hundred ms of CPU: keep the event loop answering meanwhile.

@@ -385,3 +385,20 @@ def m018_facts_version(db: Database) -> None:
                 f"VALUES ({ref}.task_id, {counter}, {counter if rebuilt else 0}) "
                 "ON CONFLICT(task_id) DO UPDATE SET version = excluded.version"
                 + (", rebuilt = excluded.rebuilt" if rebuilt else "") + "; END")
+
+
+@migrations()
+def m019_digests_kept(db: Database) -> None:
+    # What each weekly digest covered (bot/store/digests.py): the next digest counts the reports
+    # and evidence received after it (never a report made on a digest's day after it went out
+    # left out, never one counted twice), and compares its completion with the one shown.
+    db["digests"].create({
+        "key": str,  # digest:2022-W26
+        "at": str,  # the moment its facts were taken (UTC ISO)
+        "report_id": int,  # the newest record it had seen
+        "evidence_id": int,  # the newest evidence row it had seen
+        "completion": float,
+        "version": int,  # the facts rules it was computed by (bot.outputs.digest.FACTS_VERSION)
+        "posted_at": str,
+    }, pk="key", not_null={"at", "report_id", "evidence_id", "posted_at"})
+    db["digests"].create_index(["at"])
