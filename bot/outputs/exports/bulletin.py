@@ -24,7 +24,7 @@ import io
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,15 @@ from sqlite_utils import Database
 from bot.language.i18n import field, label, t
 from bot.outputs.exports.facts import BulletinFacts, TaskFacts, bulletin_facts, period_of
 from bot.outputs.render import grade_bands, pct
-from bot.outputs.render.paper import book_title, day_text, em_width, for_reader, joined, title_lines
+from bot.outputs.render.paper import (
+    book_title,
+    day_text,
+    em_width,
+    for_reader,
+    joined,
+    month_text,
+    title_lines,
+)
 
 __all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document"]
 
@@ -576,7 +584,7 @@ def _signature(doc, facts: BulletinFacts, letterhead: Letterhead, lang: str) -> 
     signature moves left (GB/T 9704 7.3.5.2)."""
     _para(doc)  # 正文下空一行
     name = letterhead.text("signature", lang)
-    day = day_text(facts.record.at, lang)
+    day = day_text(facts.issued, lang)
     em, width = SIZE_BODY.pt, TEXT_WIDTH.pt
     sig_left = width - 2 * em - em_width(name) * em
     date_left = sig_left + 2 * em
@@ -600,7 +608,7 @@ def _imprint(doc, facts: BulletinFacts, letterhead: Letterhead, lang: str) -> No
     cc = letterhead.text("cc", lang)
     rows = [[_tx("bulletin_cc", lang, names=cc)]] if cc else []
     printed = [letterhead.text("printer", lang),
-               _tx("bulletin_printed", lang, date=day_text(facts.record.at, lang))]
+               _tx("bulletin_printed", lang, date=day_text(facts.issued, lang))]
     table = doc.add_table(rows=len(rows) + 1, cols=2)
     margins = _set(table._tbl.tblPr, "w:tblCellMar")
     for edge in ("left", "right"):
@@ -696,7 +704,7 @@ def bulletin_document(facts: BulletinFacts, lang: str = "zh",
     record, span = facts.record, facts.period
     _para(doc, _tx(f"bulletin_opening_{span.kind}", lang, plan=book_title(record.title, lang),
                    start=day_text(span.start, lang), end=day_text(span.end, lang),
-                   year=span.end.year, month=span.end.month))
+                   month=month_text(span.start, lang)))
     render = {"overall": _overall, "depts": _departments, "ranks": _ranks,
               "overdue": _overdue, "pending": _waiting, "extensions": _extensions,
               "chases": _chases, "silent": _silent, "breakdown": _breakdowns,
@@ -715,23 +723,26 @@ def bulletin_document(facts: BulletinFacts, lang: str = "zh",
     doc.core_properties.title = _tx("bulletin_title", lang, plan=book_title(record.title, lang))
     doc.core_properties.subject = record.document
     doc.core_properties.author = letterhead.text("signature", lang)
-    doc.core_properties.created = record.at.replace(tzinfo=None)
+    doc.core_properties.created = datetime.combine(facts.issued, time(0))
     return doc
 
 
 def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str = "zh",
                    historical: bool = False, charts: bool = True,
                    today: date | None = None, letterhead: Letterhead | None = None,
-                   rules: Any = None) -> bytes:
-    """The bulletin as .docx bytes, as of `at`, for the week or month ending then.
+                   rules: Any = None, so_far: bool = False) -> bytes:
+    """The bulletin made at `at` as .docx bytes: the last whole week or month ended by then,
+    its figures as they stood at its end (see bulletin_facts), dated `at`; with `so_far`, the
+    week or month under way, as at `at`.
 
     `today` is the real date (default `at`'s): completion snapshots are kept only for days
     before it, so a bulletin asked for a future date stores nothing."""
     today = today or at.date()
     facts = bulletin_facts(db, at, period, lang, historical=historical, today=today,
-                           rules=rules)
+                           rules=rules, so_far=so_far)
     with tempfile.TemporaryDirectory(prefix="duban-bulletin-") as tmp:
-        drawn = _charts(db, at, lang, today, Path(tmp)) if charts else None
+        closes = facts.period.closes(at)
+        drawn = _charts(db, closes, lang, today, Path(tmp)) if charts else None
         doc = bulletin_document(facts, lang, letterhead, drawn)
         out = io.BytesIO()
         doc.save(out)
