@@ -58,7 +58,7 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
     if window and message and message.chat.type != "private" and not rec.duplicate:
         short = t("ack_line", DEFAULT_LANG, task=rec.task.id, percent=rec.report["percent"],
                   user=caller(update, context).name,
-                  status=label("status", rec.status.status, DEFAULT_LANG))
+                  status=label("status", rec.status.word, DEFAULT_LANG))
         context.bot_data.acks.add(context.bot, message.chat_id,
                                   message.message_thread_id if message.is_topic_message else None,
                                   text, short, window, rec.task.id,

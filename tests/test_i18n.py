@@ -90,18 +90,22 @@ def test_one_sentence_can_hold_several_counts():
         "This period (A to B) brought 1 progress report and 2 evidence files.")
     assert t("bulletin_change_up", "en", points=1) == "up 1 point on the last period"
     assert t("bulletin_change_up", "en", points="3") == "up 3 points on the last period"
-    summary = t("bulletin_chase_summary", "en", sent=0, tasks=0, unanswered=1, notices=2,
+    summary = t("bulletin_chase_summary", "en", sent=0, tasks=0, unanswered=1, assigned=2,
                 date="D")
-    assert summary == ("No chase was sent this period. As of D, 1 chase and 2 assignment and "
-                       "chase notices are not acknowledged.")
-    assert t("bulletin_chase_summary", "en", sent=3, tasks=2, unanswered=0, notices=1,
-             date="D").startswith("This period 3 chases were sent, about 2 tasks.")
+    assert summary.startswith("No chase notice was sent this period. As of D, 1 chase notice "
+                              "and 2 assignment notices are not acknowledged")
+    assert t("bulletin_chase_summary", "en", sent=1, tasks=2, unanswered=0, assigned=1,
+             date="D").startswith("This period one chase notice was sent, about 2 tasks.")
+    assert t("bulletin_chase_summary", "en", sent=3, tasks=1, unanswered=0, assigned=1,
+             date="D").startswith("This period 3 chase notices were sent, about 1 task.")
     overall = t("bulletin_overall", "en", date="D", tasks=1, plan="P", document="",
                 completion="5%", change="C", closed=1, pending=0, on_track=2, due_soon=1,
-                behind=1, blocked=0, assigned=1, suspended=0, no_report=1, overdue=1)
+                behind=1, blocked=0, assigned=1, suspended=0, no_report=1, overdue=1,
+                year=2023, closures=1)
     assert "1 task of the P" in overall and "1 is closed, 0 await a check, 2 are on track" in overall
     assert "1 is behind" in overall and "1 awaits acknowledgement" in overall
     assert "1 has no report and 1 is overdue" in overall
+    assert "In 2023, 1 work item was closed" in overall
     # Chinese has no plural: the same parameters, one form
     assert t(received, "zh", start="A", end="B", reports=1, evidence=2) == (
         "本期（A至B）共收到各单位进展报送1条、佐证材料2份。")
