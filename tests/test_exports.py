@@ -614,3 +614,11 @@ def test_the_ledger_shows_each_occurrence_of_a_recurring_duty_with_its_own_state
     assert by_period["2022-07-15"]["销号日期"] == datetime(2023, 5, 14)
     assert by_period["2022-01-31"]["状态"] == "逾期"  # missed, still open
     assert by_period["2023-07-15"]["状态"] not in ("逾期", "已销号")  # the one in force
+    # a closed occurrence keeps the moment it was claimed, beside the day it was closed
+    assert by_period["2022-07-15"]["报告完成"] == datetime(2023, 5, 14)
+    assert by_period["2022-01-31"]["报告完成"] is None
+    # 任务台账: the row's mark is the missed 2022-01-31 occurrence, which has no report; the
+    # 2022-07-15 claim is not shown as its 最近报送 (it is in 各期情况 and 报送记录)
+    (row,) = [r for r in _rows(_book(build_ledger(record, AT))["任务台账"]) if r["编号"] == "T17"]
+    assert row["状态"] == "逾期"
+    assert (row["最近报送"], row["报送人"], row["报送说明"]) == (None, None, None)

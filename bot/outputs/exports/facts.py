@@ -278,7 +278,9 @@ def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = Fals
     tz = at.tzinfo
     rows = []
     for f in facts.tasks:
-        task, latest = f.task, f.latest_report
+        # 最近报送 is the newest report on the occurrence the row's mark is about: a report on
+        # an earlier occurrence of a recurring duty is not this one's (each is in 各期情况)
+        task, latest = f.task, f.headline.latest_report
         closed = f.headline.closed_at if f.status.status == "closed" else None
         rows.append(TaskFacts(
             view=f,
