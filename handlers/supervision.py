@@ -241,13 +241,16 @@ async def withdraw_button(update: Update, context: DubanContext) -> None:
 
 async def _tell_applicant(context: DubanContext, chat_id: int, reply_to: int | None,
                           asked: dict[str, str], text_of) -> None:
-    """The person who asked for the extension hears the decision: a mention under the card."""
+    """The person who asked for the extension hears the decision, in their language: a
+    mention under the card. `text_of(mention, lang)`."""
     applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
     if not applicant:
         return
     who = mention(applicant["user_id"], applicant["name"])
     try:
-        await context.bot.send_message(chat_id, text_of(who), reply_to_message_id=reply_to)
+        await context.bot.send_message(chat_id, text_of(who, applicant.get("lang")
+                                                         or DEFAULT_LANG),
+                                       reply_to_message_id=reply_to)
     except TelegramError:
         log.info("could not tell the applicant %s of the extension's decision",
                  applicant["user_id"])
@@ -285,8 +288,9 @@ async def extension_button(update: Update, context: DubanContext) -> None:
                                   + t("extend_approved", DEFAULT_LANG, task=task_id,
                                       user=who.name, date=new_due))
     await _tell_applicant(context, query.message.chat_id, query.message.message_id, asked,
-                          lambda who_: t("extend_approved_notice", DEFAULT_LANG,
-                                         mention=Html(who_), task=task_id, date=new_due))
+                          lambda who_, lang: t("extend_approved_notice", lang,
+                                               mention=Html(who_), task=task_id,
+                                               date=new_due))
 
 
 def _asked(context: DubanContext, task: Task) -> dict[str, str]:
@@ -313,8 +317,13 @@ async def extension_refusal_reason(update: Update, context: DubanContext,
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
     applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
     who_asked = (mention(applicant["user_id"], applicant["name"]) if applicant else Html(""))
-    await reply(update, t("extend_refused", DEFAULT_LANG, task=task_id, user=who.name,
-                          reason=reason, mention=who_asked))
+    own = applicant.get("lang") or DEFAULT_LANG
+    text = t("extend_refused", DEFAULT_LANG, task=task_id, user=who.name, reason=reason,
+             mention=who_asked if own == DEFAULT_LANG else "")
+    if own != DEFAULT_LANG:  # the applicant is told in their language, on a line of their own
+        text += "\n" + t("extend_refused_notice", own, mention=who_asked, task=task_id,
+                         reason=reason)
+    await reply(update, text)
     await drop_buttons(context, prompt.chat_id, prompt.data["card"])
 
 
@@ -409,6 +418,6 @@ async def direct_close_button(update: Update, context: DubanContext) -> None:
     await query.edit_message_text(t("direct_closed_ok", who.lang, task=data["task"],
                                     reason=data["reason"]))
     await notify_reporter(context, query.message.chat_id, rec.task.id,
-                          lambda who_: t("task_closed_directly_notice", DEFAULT_LANG,
-                                         mention=Html(who_), task=rec.task.id,
-                                         reason=data["reason"]))
+                          lambda who_, lang: t("task_closed_directly_notice", lang,
+                                               mention=Html(who_), task=rec.task.id,
+                                               reason=data["reason"]))
