@@ -76,9 +76,9 @@ async def post_notice(context: DubanContext, notice: notices.Notice, chat_id: in
     now = context.now()
     dept = facts_now(db, now).department(notice.dept)
     views = [v for v in (dept.tasks if dept else ()) if v.task.id in notice.tasks]
-    people = [mention(m["user_id"], m["name"]) for m in liaisons_of(db, notice.dept)]
     workdays = context.settings.ack_workdays
-    text = notice_html(notice, department(db, notice.dept), views, people, workdays,
+    text = notice_html(notice, department(db, notice.dept), views, liaisons_of(db, notice.dept),
+                       workdays,
                        DEFAULT_LANG, notices.ack_due(notice, context.settings.tz, workdays))
     sent = await context.bot.send_message(chat_id, text, reply_markup=_ack_button(notice),
                                           message_thread_id=thread_id)

@@ -92,3 +92,13 @@ async def test_english_help_is_all_english(env: Env, mary: dict):
     text = await env.say(mary, "/help")
     assert "chase notice" in text
     assert not re.search(r"[\u4e00-\u9fff]", text.replace("中文", ""))
+
+
+async def test_a_notice_to_an_english_liaison_repeats_itself_in_english(env: Env, mary: dict):
+    """A 督办单 is the group's (Chinese, with the 签收 button); the part addressed to Mary, who
+    reads English, follows it in English, naming her."""
+    notice = await env.say(env.coordinator, "/chase T49")
+    chinese, english = notice.split("\n\n")
+    assert "督办单" in chinese and "Mary" not in chinese
+    assert "chase notice" in english.lower() and "Mary" in english
+    assert "Women's Federation" in english and "Please acknowledge" in english

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -153,6 +154,26 @@ def test_the_message_names_task_clause_due_last_report_and_people(seeded):
     assert "最近报送：2022-06-01 进度 40%" in text and "&lt;教研员&gt;" in text
     assert "请统筹人" in text and 'href="tg://user?id=1000"' in text  # escalation
     assert "T01" in text and "尚未报送进展" in text
+
+
+def test_a_liaison_who_reads_english_gets_the_departments_lines_again_in_english(seeded):
+    from bot.services.directory import add_member
+
+    add_member(seeded, user_id=1077, dept="EDU", role="liaison", now=at("2022-01-05"),
+               actor="test", name="Ann")
+    seeded["members"].update(1077, {"lang": "en"})
+    nudges = scan(seeded, at("2022-07-02"), ALL_DAYS)
+    text = compose_nudges(nudges, nudge_context(seeded, nudges, at("2022-07-02")), date(2022, 7, 2),
+                          at("2022-07-02").tzinfo)
+    # the department's lines, in Chinese for the group, then again for Ann in English
+    chinese, english = text.split("【教育局】")[1].split("【Quanzhou Municipal Education Bureau】")
+    assert 'href="tg://user?id=1001"' in chinese and "Ann" not in chinese
+    assert english.split("\n")[0] == '<a href="tg://user?id=1077">Ann</a>'
+    assert "T02" in english and "2 days overdue (due 2022-06-30)" in english
+    assert "Nothing reported yet" in english
+    # Chinese only in the clause numbers the plan gives (二(一)1)
+    english = english.split("\n\n")[0]  # (the coordinator's escalation follows: Chinese)
+    assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"（[^）]*）|\([^)]*\d?\)", "", english))
 
 
 def test_offsets_are_configurable():

@@ -8,7 +8,7 @@ from html import escape
 
 from bot.domain.facts import ReportRef
 from bot.language.i18n import Html, day_parts, field, t
-from bot.outputs.render.chat import dept_label, mention
+from bot.outputs.render.chat import by_language, dept_label, mention
 from bot.services.reminders import Nudge, NudgeContext
 
 
@@ -50,17 +50,22 @@ def compose_nudges(nudges: list[Nudge], ctx: NudgeContext, today: date, tz,
     lines = [t("nudge_header", lang, date=today.isoformat())]
     for code in sorted(by_dept, key=lambda c: ctx.departments[c]["position"]):
         dept = ctx.departments[code]
-        people = " ".join(mention(m["user_id"], m["name"]) for m in ctx.liaisons.get(code, []))
-        lines += ["", f"【{escape(dept_label(dept, lang))}】{people}"]
-        for nudge in by_dept[code]:
-            task = ctx.tasks[nudge.task_id]
-            mark = ("🔴" if nudge.kind in ("overdue", "missed")
-                    else "🔵" if nudge.days <= 7 else "⏰")
-            lines.append(f"{mark} <b>{task.id}</b> {escape(field(task, 'title', lang))}"
-                         + t("nudge_line", lang, clause=task.clause,
-                             when=Html(_when(nudge, today, lang)),
-                             last=Html(_last_report(ctx.last_reports.get(nudge.key), tz, lang,
-                                                    task.recurring))))
+        # the department's block in the group's language, then again in the language of any
+        # of its liaisons who read another (what is addressed to someone is in theirs)
+        readers = by_language(ctx.liaisons.get(code, []), lang)
+        for reader, people in readers.items():
+            if reader != lang and not people:
+                continue
+            lines += ["", f"【{escape(dept_label(dept, reader))}】{people}"]
+            for nudge in by_dept[code]:
+                task = ctx.tasks[nudge.task_id]
+                mark = ("🔴" if nudge.kind in ("overdue", "missed")
+                        else "🔵" if nudge.days <= 7 else "⏰")
+                lines.append(f"{mark} <b>{task.id}</b> {escape(field(task, 'title', reader))}"
+                             + t("nudge_line", reader, clause=task.clause,
+                                 when=Html(_when(nudge, today, reader)),
+                                 last=Html(_last_report(ctx.last_reports.get(nudge.key), tz,
+                                                        reader, task.recurring))))
     if any(n.kind in ("overdue", "missed") for n in nudges) and ctx.coordinators:
         people = " ".join(mention(m["user_id"], m["name"]) for m in ctx.coordinators)
         lines += ["", t("nudge_escalate", lang, people=Html(people))]
