@@ -29,6 +29,7 @@ from handlers.context import (
     caller,
     command_line,
     force_reply,
+    origin_of,
     reply,
     tell,
     typed_words,
@@ -97,7 +98,7 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
         rec = record_report(context.db, user_id=who.user_id, task_ref=task, now=context.now(),
                             percent=data.percent, state=data.state, value=data.value,
                             note=data.note, unit=data.unit, update_key=key, period=period,
-                            who=who.actor)
+                            who=who.actor, origin=origin_of(update))
     except DubanError as err:
         if err.key != "occurrence_choose":
             raise
@@ -347,7 +348,8 @@ async def confirm(update: Update, context: DubanContext) -> None:
     rec = record_report(context.db, user_id=who.user_id, task_ref=data["task"],
                         now=context.now(), percent=data.get("percent"), state=data.get("state"),
                         value=data.get("value"), note=data.get("note") or "",
-                        update_key=f"prompt:{prompt.id}", who=who.actor)
+                        update_key=f"prompt:{prompt.id}", who=who.actor,
+                        origin=origin_of(update))
     prompts.close(context.db, prompt, now=context.now(), outcome="recorded")
     await query.answer()
     await query.edit_message_reply_markup(None)

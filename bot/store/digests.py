@@ -19,7 +19,7 @@ def high_marks(db: Database) -> tuple[int, int]:
     """The newest report and evidence row ids: what a digest composed now has seen."""
     row = db.execute("SELECT (SELECT coalesce(max(id), 0) FROM reports), "
                      "(SELECT coalesce(max(id), 0) FROM evidence)").fetchone()
-    return row[0], row[1]
+    return int(row[0]), int(row[1])
 
 
 def keep(db: Database, *, key: str, at: datetime, report_id: int, evidence_id: int,
@@ -50,7 +50,7 @@ def records_made(db: Database, kinds: tuple[str, ...], *, after_id: int = 0,
     if since is not None:
         sql += " AND at > ?"
         params.append(utc_iso(since))
-    return db.execute(sql, params).fetchone()[0]
+    return int(db.execute(sql, params).fetchone()[0])
 
 
 def evidence_kept(db: Database, *, after_id: int = 0, since: datetime | None = None,
@@ -61,4 +61,4 @@ def evidence_kept(db: Database, *, after_id: int = 0, since: datetime | None = N
     if since is not None:
         sql += " AND at > ?"
         params.append(utc_iso(since))
-    return db.execute(sql, params).fetchone()[0]
+    return int(db.execute(sql, params).fetchone()[0])
