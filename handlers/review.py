@@ -173,8 +173,10 @@ def addressed_text(people: list[dict], text_of) -> str:
             mention(p["user_id"], p.get("name")))
     if not by_lang:
         return text_of("", DEFAULT_LANG)
-    order = sorted(by_lang, key=lambda lang: lang != DEFAULT_LANG)
-    return "\n".join(text_of(" ".join(by_lang[lang]), lang) for lang in order)
+    group = by_lang.pop(DEFAULT_LANG, None)  # the group's line first, then the others'
+    lines = [text_of(" ".join(group), DEFAULT_LANG)] if group else []
+    lines += [text_of(" ".join(names), code) for code, names in by_lang.items()]
+    return "\n".join(lines)
 
 
 def reporters(context: DubanContext, task_id: str) -> list[dict]:

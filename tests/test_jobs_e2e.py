@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.services.directory import add_member
 from bot.services.plan import load_plan
@@ -269,6 +269,15 @@ def test_the_digest_moves_off_a_holiday_with_workdays_only():
     assert jobs.digest_key(jobs.digest_due_today(sunday, monday)) == "digest:2022-W20"
     assert jobs.last_digest_moment(sunday, monday) == monday
     assert jobs.digest_due_today(settings, datetime(2022, 5, 3, 9, 0, tzinfo=tz)) is None
+    # the sender posts (and sends again later that day) exactly the digest the job named, and
+    # gives up a part of the week before
+    assert jobs.wanted_digests(sunday, monday) == {"digest:2022-W20"}
+    assert jobs.wanted_digests(sunday, monday + timedelta(hours=6)) == {"digest:2022-W20"}
+    assert "digest:2022-W20" in jobs.wanted_digests(sunday, monday - timedelta(seconds=1))
+    labour = datetime(2022, 5, 5, 9, 0, tzinfo=tz)  # the Labour Day week's, moved to Thursday
+    assert jobs.wanted_digests(settings, labour) == {jobs.digest_key(labour)}
+    assert jobs.wanted_digests(settings, datetime(2022, 5, 4, 9, 0, tzinfo=tz)) == {
+        "digest:2022-W17"}
     # without WORKDAYS_ONLY the digest keeps its day
     every_day = load_settings({"WORKDAYS_ONLY": "off"}, dotenv=None)
     assert jobs.digest_moment(every_day, datetime(2022, 5, 4).date(), tz) == datetime(
