@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import DubanError
 from bot.language.i18n import t
+from bot.language.numerals import is_percent, read_percent
 from bot.language.parse import parse_number, parse_state
 from bot.outputs.render.chat import recorded_text
 from bot.outputs.render.plain import department_plain, members_plain, plan_plain, task_plain
@@ -138,7 +139,8 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         print(t("state_unknown", args.lang, html=False, state=args.state), file=sys.stderr)
         return 1
     if args.progress not in (None, "-"):
-        number = parse_number(args.progress.rstrip("%"))
+        number = (read_percent(args.progress) if is_percent(args.progress)
+                  else parse_number(args.progress))
         if number is not None and number.is_integer():
             percent = int(number)
         elif parse_state(args.progress):
@@ -265,12 +267,20 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         suffix = "xlsx"
     else:
         from bot.outputs.exports.bulletin import Letterhead, build_bulletin
+        from bot.outputs.exports.facts import bulletin_period
 
+        try:
+            span = bulletin_period(db, args.period, at, args.so_far)
+        except DubanError as exc:
+            print(t(exc.key, args.lang, html=False, **exc.params), file=sys.stderr)
+            return 1
         data = build_bulletin(db, at, args.period, args.lang, historical=historical,
                               today=_now(settings).date(),
-                              letterhead=Letterhead.from_settings(settings), rules=rules)
+                              letterhead=Letterhead.from_settings(settings), rules=rules,
+                              so_far=args.so_far)
         suffix = "docx"
-    out = args.out or Path(f"{args.kind}-{at:%Y-%m-%d}.{suffix}")
+    name = span.key if args.kind == "bulletin" else f"{at:%Y-%m-%d}"
+    out = args.out or Path(f"{args.kind}-{name}.{suffix}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     print(f"wrote {out} ({len(data) // 1024} KB, {1000 * (clock.perf_counter() - started):.0f} ms)")
@@ -442,9 +452,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="台账 ledger (xlsx) or 情况通报 bulletin (docx)")
     p.add_argument("kind", choices=["ledger", "bulletin"])
     p.add_argument("--at", help="as of the end of this day, YYYY-MM-DD")
-    p.add_argument("--out", type=Path, help="file to write (default: <kind>-<date>.xlsx/.docx)")
+    p.add_argument("--out", type=Path, help="file to write (default: ledger-<date>.xlsx, "
+                   "bulletin-<period>.docx)")
     p.add_argument("--period", choices=["week", "month"], default="week",
-                   help="the bulletin's period (default week)")
+                   help="the bulletin's period (default week): the last whole ISO week "
+                        "(Monday-Sunday) or calendar month ended by --at (or now)")
+    p.add_argument("--so-far", action="store_true",
+                   help="the bulletin of the week or month under way, up to --at (or now)")
     p.add_argument("--pdf", action="store_true",
                    help="also write the file as PDF beside it (needs LibreOffice)")
     p.set_defaults(func=cmd_export)

@@ -20,7 +20,7 @@ FIRST_YEAR = 2000
 
 
 async def export(update: Update, context: DubanContext) -> None:
-    """/export [台账 [pdf] | 通报 [周|月] [pdf]]: the file, sent to this chat."""
+    """/export [台账 [pdf] | 通报 [周|月|本周|本月] [pdf]]: the file, sent to this chat."""
     who = caller(update, context)
     request = parse_export_args(args_text(context).split())  # bad words: the usage, via guarded
     chat = update.effective_chat

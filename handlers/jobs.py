@@ -15,7 +15,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, t
-from bot.outputs.digest import digest_data, render_charts
+from bot.outputs.digest import digest_data, keep_posted, render_charts
 from bot.outputs.render.chat import late_acks_html
 from bot.outputs.render.digest import compose_digest
 from bot.outputs.render.nudges import compose_nudges, nudge_batches
@@ -24,7 +24,13 @@ from bot.services import notices, outbox, posts
 from bot.services.commands import mute_task
 from bot.services.directory import catalogue, coordinators, dept_names, staffed_departments
 from bot.services.facts import tracking_began
-from bot.services.reminders import NudgePolicy, nudge_context, prepare_nudges
+from bot.services.reminders import (
+    NudgePolicy,
+    digest_day,
+    nudge_context,
+    posts_today,
+    prepare_nudges,
+)
 from handlers.context import DubanContext, args_text, caller, join_link, reply, update_key
 from handlers.sender import Sender, Superseded
 
@@ -118,7 +124,7 @@ async def send_digest_row(sender: Sender, row: dict, mark) -> None:
     now = sender.now()
     payload = row["payload"]
     if payload.get("scheduled", True):
-        if not row["key"].startswith(digest_key(last_digest_moment(sender.settings, now)) + ":"):
+        if row["key"].rsplit(":", 1)[0] not in wanted_digests(sender.settings, now):
             raise Superseded("a newer digest is due")
     elif now - datetime.fromisoformat(row["created_at"]) > timedelta(days=1):
         raise Superseded("asked for more than a day ago")
@@ -126,6 +132,8 @@ async def send_digest_row(sender: Sender, row: dict, mark) -> None:
         digest = compose_digest(sender.db, now, DEFAULT_LANG, join_link=join_link(sender))
         sent = await sender.post(row, digest.html)
         mark(sent.message_id if sent else None)
+        if payload.get("scheduled", True):  # the next digest counts from this one
+            keep_posted(sender.db, row["key"].removesuffix(":text"), digest.data, sender.now())
         return
     data = digest_data(sender.db, now)
     with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
@@ -142,12 +150,38 @@ async def send_digest_row(sender: Sender, row: dict, mark) -> None:
     mark(album[0].message_id if album else None)
 
 
+def digest_moment(settings: Settings, day: date, tz) -> datetime:
+    """When the digest of the ISO week holding `day` is due (moved to a working day with
+    WORKDAYS_ONLY, possibly into the next week)."""
+    due = digest_day(day, settings.digest_weekday, nudge_policy(settings))
+    return datetime.combine(due, settings.digest_time, tz)
+
+
+def digest_due_today(settings: Settings, now: datetime) -> datetime | None:
+    """Today's digest moment if a digest falls due today (this week's, or last week's moved
+    here by days off), else None. The digest's key is the week of this moment, as the catch-up
+    at start names it: one digest a day at most, and never the same one twice."""
+    for weeks in (0, 1):
+        moment = digest_moment(settings, now.date() - timedelta(weeks=weeks), now.tzinfo)
+        if moment.date() == now.date():
+            return moment
+    return None
+
+
+def wanted_digests(settings: Settings, now: datetime) -> set[str]:
+    """The keys of the scheduled digests still worth posting: the latest one due (its moment
+    moved by days off exactly as digest_due_today and the catch-up move it), and today's even a
+    moment before its time. A part of an earlier week that failed until now no longer holds."""
+    today = digest_due_today(settings, now)
+    moments = [last_digest_moment(settings, now)] + ([today] if today else [])
+    return {digest_key(moment) for moment in moments}
+
+
 def last_digest_moment(settings: Settings, now: datetime) -> datetime:
     """The most recent scheduled digest time at or before `now`."""
-    days_back = (now.weekday() - settings.digest_weekday) % 7
-    moment = datetime.combine(now.date() - timedelta(days=days_back), settings.digest_time,
-                              now.tzinfo)
-    return moment if moment <= now else moment - timedelta(days=7)
+    moments = [digest_moment(settings, now.date() - timedelta(weeks=weeks), now.tzinfo)
+               for weeks in range(0, 7)]
+    return max(m for m in moments if m <= now)
 
 
 async def nudge_job(context: DubanContext) -> None:
@@ -158,9 +192,12 @@ async def nudge_job(context: DubanContext) -> None:
 
 
 async def digest_job(context: DubanContext) -> None:
-    """The weekly digest at its scheduled time."""
+    """Daily at DIGEST_TIME: the weekly digest, on the day its week has it (DIGEST_DAY, moved to
+    the next working day with WORKDAYS_ONLY)."""
     sender = context.bot_data.sender
-    await post_digest(sender, key=digest_key(sender.now()))
+    week = digest_due_today(sender.settings, sender.now())
+    if week is not None:
+        await post_digest(sender, key=digest_key(week))
 
 
 async def catch_up_job(context: DubanContext) -> None:
@@ -210,13 +247,15 @@ def quiet_end(settings: Settings, now: datetime) -> datetime:
 
 
 async def supervise(sender: Sender) -> None:
-    """Daily: 交办单 for tasks nobody has been assigned yet (a first start, a newly seeded task),
-    and the notices not acknowledged within ACK_WORKDAYS working days, told to the coordinator.
-    Each is recorded with its post and sent on its own."""
+    """Daily (on working days with WORKDAYS_ONLY): 交办单 for tasks nobody has been assigned yet
+    (a first start, a newly seeded task), and the notices not acknowledged within ACK_WORKDAYS
+    working days, told to the coordinator. Each is recorded with its post and sent on its own."""
     chat_id = sender.group_id
     now = sender.now()
     if chat_id is None or quiet(sender.settings, now):
         return
+    if not posts_today(now.date(), nudge_policy(sender.settings)):
+        return  # WORKDAYS_ONLY: the lists and the 交办单 the bot posts on its own wait
     db = sender.db
     notices.enqueue_unposted(db, now)  # recorded before posts were kept: the sweep posts them
     await assign_owed(sender)
@@ -256,10 +295,11 @@ def schedule_jobs(app: Application) -> None:
     queue.run_daily(nudge_job, time=time(settings.reminder_time.hour,
                                          settings.reminder_time.minute, tzinfo=tz),
                     name="nudges", job_kwargs=JOB_KWARGS)
-    # PTB counts days from Sunday = 0; datetime.weekday() from Monday = 0.
+    # Every day: the job itself knows which day of the week the digest is due (a holiday moves
+    # it with WORKDAYS_ONLY, see digest_moment).
     queue.run_daily(digest_job, time=time(settings.digest_time.hour, settings.digest_time.minute,
                                           tzinfo=tz),
-                    days=((settings.digest_weekday + 1) % 7,), name="digest", job_kwargs=JOB_KWARGS)
+                    name="digest", job_kwargs=JOB_KWARGS)
     queue.run_daily(supervise_job, time=time(settings.reminder_time.hour,
                                              settings.reminder_time.minute, tzinfo=tz),
                     name="supervise", job_kwargs=JOB_KWARGS)

@@ -19,7 +19,7 @@ from bot.domain.access import Action
 from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.i18n import t
-from bot.language.parse import ReportInput, parse_progress_word
+from bot.language.parse import ReportInput, parse_progress_word, unreadable
 from bot.language.replies import ReplyReading, read_reply
 from bot.outputs.render.chat import size_text
 from bot.services import posts, prompts
@@ -57,7 +57,7 @@ def _report(task: Task, reading: ReplyReading) -> dict[str, Any]:
     if reading.number is not None:
         parsed = parse_progress_word(task, reading.number)
         if parsed is None:
-            raise DubanError("progress_unreadable", word=reading.number)
+            raise unreadable(task, reading.number)
         percent = parsed.percent if parsed.percent is not None else percent
         value, state = parsed.value, parsed.state or state
         ambiguous = parsed.ambiguous

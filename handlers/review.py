@@ -162,18 +162,37 @@ def remember_task_post(context: DubanContext, sent: Any, kind: str, task_id: str
                        tasks=[task_id], now=context.now())
 
 
-def reporters(context: DubanContext, task_id: str) -> str:
-    """Whoever reported on the task (a mention); if nobody did, the department's liaisons."""
+def addressed_text(people: list[dict], text_of) -> str:
+    """Words addressed to people, in each one's language (the rule: a group post is in the
+    group's language, DEFAULT_LANG; what is said to a person is in that person's): one line
+    per language, the group's first, each mentioning those who read it. `text_of(mentions,
+    lang)` makes a line; nobody to address gives the group's line with no mention."""
+    by_lang: dict[str, list[str]] = {}
+    for p in people:
+        by_lang.setdefault(p.get("lang") or DEFAULT_LANG, []).append(
+            mention(p["user_id"], p.get("name")))
+    if not by_lang:
+        return text_of("", DEFAULT_LANG)
+    group = by_lang.pop(DEFAULT_LANG, None)  # the group's line first, then the others'
+    lines = [text_of(" ".join(group), DEFAULT_LANG)] if group else []
+    lines += [text_of(" ".join(names), code) for code, names in by_lang.items()]
+    return "\n".join(lines)
+
+
+def reporters(context: DubanContext, task_id: str) -> list[dict]:
+    """Whoever reported on the task; if nobody did, the department's liaisons."""
     row = last_reporter(context.db, task_id)
     if row:
-        return mention(row["user_id"], row["name"])
+        return [row]
     dept = find_task(context.db, task_id, include_archived=True)["dept"]
-    return " ".join(mention(m["user_id"], m["name"]) for m in liaisons_of(context.db, dept))
+    return liaisons_of(context.db, dept)
 
 
 async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
-    """Tell whoever reported on the task; if nobody did, the department's liaisons."""
-    sent = await context.bot.send_message(chat_id, text_of(reporters(context, task_id)))
+    """Tell whoever reported on the task (if nobody did, the department's liaisons), each in
+    their language: `text_of(mentions, lang)`."""
+    sent = await context.bot.send_message(
+        chat_id, addressed_text(reporters(context, task_id), text_of))
     remember_task_post(context, sent, posts.TASK, task_id)
 
 
@@ -206,8 +225,8 @@ async def review_button(update: Update, context: DubanContext) -> None:
                                   + t("task_closed_ok", DEFAULT_LANG, task=task_id,
                                       title=field(rec.task, "title", DEFAULT_LANG)))
     await notify_reporter(context, query.message.chat_id, task_id,
-                           lambda who_: t("task_closed_notice", DEFAULT_LANG,
-                                          mention=Html(who_), task=task_id))
+                           lambda who_, lang: t("task_closed_notice", lang,
+                                                mention=Html(who_), task=task_id))
 
 
 async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.Prompt) -> None:
@@ -240,7 +259,7 @@ async def _announce(update: Update, context: DubanContext, lang: str, rec: Recor
     answer was lost (it is marked done only once the answer went out): it is given now."""
     task_id = rec.task.id
     text = "\n".join([t(key, lang, task=task_id, title=field(rec.task, "title", lang), **params),
-                      notice(reporters(context, task_id))])
+                      addressed_text(reporters(context, task_id), notice)])
     sent = await reply(update, text)
     remember_task_post(context, sent, posts.TASK, task_id)
     await _drop_card_buttons(context, task_id)
@@ -253,15 +272,15 @@ async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: 
                       now=context.now(), update_key=update_key(update), version=version,
                       period=period, who=who.actor)
     await _announce(update, context, who.lang, rec, "task_reopened_ok",
-                    lambda who_: returned_notice(who_, rec.task.id, reason, DEFAULT_LANG,
-                                                 brief=True),
+                    lambda who_, lang: returned_notice(who_, rec.task.id, reason, lang,
+                                                       brief=True),
                     reason=reason)
 
 
 async def announce_close(update: Update, context: DubanContext, lang: str, rec: Recorded) -> None:
     """Confirm a 核实销号 to the coordinator and thank the reporter."""
     await _announce(update, context, lang, rec, "task_closed_ok",
-                    lambda who_: t("task_closed_thanks", DEFAULT_LANG, mention=Html(who_)))
+                    lambda who_, lang: t("task_closed_thanks", lang, mention=Html(who_)))
 
 
 async def reopen_command(update: Update, context: DubanContext) -> None:

@@ -81,10 +81,11 @@ async def send_notice_row(sender: Sender, row: dict, mark) -> None:
         raise Superseded("the notice was posted or signed already")
     dept = facts_now(db, sender.now()).department(notice.dept)
     views = [v for v in (dept.tasks if dept else ()) if v.task.id in notice.tasks]
-    people = [mention(m["user_id"], m["name"]) for m in liaisons_of(db, notice.dept)]
     workdays = sender.settings.ack_workdays
-    text = notice_html(notice, department(db, notice.dept), views, people, workdays,
-                       DEFAULT_LANG, notices.ack_due(notice, sender.settings.tz, workdays))
+    # The liaisons as rows: each reads the part addressed to the department in their language.
+    text = notice_html(notice, department(db, notice.dept), views, liaisons_of(db, notice.dept),
+                       workdays, DEFAULT_LANG,
+                       notices.ack_due(notice, sender.settings.tz, workdays))
     sent = await sender.post(row, text, _ack_button(notice))
     notices.posted(db, notice, sent.chat_id, sent.message_id)
     mark(sent.message_id)
@@ -261,13 +262,16 @@ async def withdraw_button(update: Update, context: DubanContext) -> None:
 
 async def _tell_applicant(context: DubanContext, chat_id: int, reply_to: int | None,
                           asked: dict[str, str], text_of) -> None:
-    """The person who asked for the extension hears the decision: a mention under the card."""
+    """The person who asked for the extension hears the decision, in their language: a
+    mention under the card. `text_of(mention, lang)`."""
     applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
     if not applicant:
         return
     who = mention(applicant["user_id"], applicant["name"])
     try:
-        await context.bot.send_message(chat_id, text_of(who), reply_to_message_id=reply_to)
+        await context.bot.send_message(chat_id, text_of(who, applicant.get("lang")
+                                                         or DEFAULT_LANG),
+                                       reply_to_message_id=reply_to)
     except TelegramError:
         log.info("could not tell the applicant %s of the extension's decision",
                  applicant["user_id"])
@@ -305,8 +309,9 @@ async def extension_button(update: Update, context: DubanContext) -> None:
                                   + t("extend_approved", DEFAULT_LANG, task=task_id,
                                       user=inert_name(who.name), date=new_due))
     await _tell_applicant(context, query.message.chat_id, query.message.message_id, asked,
-                          lambda who_: t("extend_approved_notice", DEFAULT_LANG,
-                                         mention=Html(who_), task=task_id, date=new_due))
+                          lambda who_, lang: t("extend_approved_notice", lang,
+                                               mention=Html(who_), task=task_id,
+                                               date=new_due))
 
 
 def _asked(context: DubanContext, task: Task) -> dict[str, str]:
@@ -333,8 +338,13 @@ async def extension_refusal_reason(update: Update, context: DubanContext,
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
     applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
     who_asked = (mention(applicant["user_id"], applicant["name"]) if applicant else Html(""))
-    await reply(update, t("extend_refused", DEFAULT_LANG, task=task_id, user=who.name,
-                          reason=reason, mention=who_asked))
+    own = applicant.get("lang") or DEFAULT_LANG
+    text = t("extend_refused", DEFAULT_LANG, task=task_id, user=who.name, reason=reason,
+             mention=who_asked if own == DEFAULT_LANG else "")
+    if own != DEFAULT_LANG:  # the applicant is told in their language, on a line of their own
+        text += "\n" + t("extend_refused_notice", own, mention=who_asked, task=task_id,
+                         reason=reason)
+    await reply(update, text)
     await drop_buttons(context, prompt.chat_id, prompt.data["card"])
 
 
@@ -429,6 +439,6 @@ async def direct_close_button(update: Update, context: DubanContext) -> None:
     await query.edit_message_text(t("direct_closed_ok", who.lang, task=data["task"],
                                     reason=data["reason"]))
     await notify_reporter(context, query.message.chat_id, rec.task.id,
-                          lambda who_: t("task_closed_directly_notice", DEFAULT_LANG,
-                                         mention=Html(who_), task=rec.task.id,
-                                         reason=data["reason"]))
+                          lambda who_, lang: t("task_closed_directly_notice", lang,
+                                               mention=Html(who_), task=rec.task.id,
+                                               reason=data["reason"]))

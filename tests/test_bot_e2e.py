@@ -379,7 +379,7 @@ async def test_an_edited_command_is_not_carried_out(env: Env):
 
 async def test_numbers_that_are_not_numbers_get_a_polite_answer(env: Env):
     # (arguments are read after NFKC, as typed full-width: "²" would be a 2, "½" is 1⁄2)
-    for word in ("1e309", "nan", "½%", "--5", "一百"):
+    for word in ("1e309", "nan", "½%", "--5", "很多", "一百多"):
         assert "无法识别进度" in await env.say(env.liaison, f"/report T41 {word}")
     assert "用法" in await env.say(env.liaison, "/due ½")
     assert "用法" in await env.say(env.coordinator, "/approve 99999999999999999999")

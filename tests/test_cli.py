@@ -137,7 +137,7 @@ def test_export_ledger_and_bulletin_and_score(cli, tmp_path):
     book = openpyxl.load_workbook(tmp_path / "l.xlsx")
     assert book["任务台账"].max_row == 53  # title, document and date, header, 50 tasks
     cli.env["BULLETIN_MASTHEAD"] = "督查通报"
-    cli("export", "bulletin", "--period", "month", "--out", str(tmp_path / "b.docx"))
+    cli("export", "bulletin", "--period", "month", "--so-far", "--out", str(tmp_path / "b.docx"))
     doc = Document(io.BytesIO((tmp_path / "b.docx").read_bytes()))
     texts = [p.text for p in doc.paragraphs]
     assert texts[:2] == ["督查通报", "第1期"]  # the setting reaches the document
@@ -155,6 +155,7 @@ def test_export_ledger_and_bulletin_and_score(cli, tmp_path):
 def test_bulletin_pdf_says_clearly_when_libreoffice_is_missing(cli, tmp_path):
     cli("seed")
     cli.env["PATH"] = str(tmp_path / "empty-bin")  # no soffice anywhere on this PATH
-    done = cli("export", "bulletin", "--pdf", "--out", str(tmp_path / "b.docx"), ok=False)
+    done = cli("export", "bulletin", "--so-far", "--pdf", "--out", str(tmp_path / "b.docx"),
+               ok=False)
     assert done.returncode == 3
     assert "LibreOffice" in done.stderr and (tmp_path / "b.docx").is_file()

@@ -35,6 +35,11 @@ NAMES: list[tuple[str, str | None]] = [
     ("教育", "EDU"), ("教育部门", "EDU"), ("市教委", "EDU"), ("教委", "EDU"),
     ("泉州市教委", "EDU"), ("EDU", "EDU"), ("edu", "EDU"), ("ＥＤＵ", "EDU"),
     (" 教育局 ", "EDU"), ("教 育 局", "EDU"), ("教育局部门", "EDU"), ("Education Bureau", "EDU"),
+    # every English short name the plan gives (short_en), as an English speaker types it
+    ("Education", "EDU"), ("education", "EDU"), ("Staffing Office", "STAFF"),
+    ("Civilisation Office", "CIVIL"), ("Cyberspace Office", "CYBER"), ("Civil Affairs", "CIVAFF"),
+    ("Finance", "FIN"), ("HR & Social Security", "HRSS"), ("hr and social security", "HRSS"),
+    ("Youth League", "YOUTH"), ("Health Commission", "HEALTH"),
     # staffing office
     ("编办", "STAFF"), ("编委办", "STAFF"), ("市委编办", "STAFF"), ("泉州市委编办", "STAFF"),
     ("编委", "STAFF"), ("编制部门", "STAFF"), ("机构编制委员会办公室", "STAFF"),
@@ -92,7 +97,7 @@ def _seed_rows():
 
     plan = read_plan_file(PLAN_FILE)
     return [{"code": d.code, "name": d.name, "short": d.short, "name_en": d.name_en,
-             "aliases": list(d.aliases)} for d in plan.departments]
+             "short_en": d.short_en, "aliases": list(d.aliases)} for d in plan.departments]
 
 
 @pytest.mark.parametrize(("text", "code"), OURS)

@@ -31,9 +31,10 @@ def test_digest_text_for_a_known_data_set(seeded, tmp_path):
     # the week's change: T08 from 60% to 75% of its target, T05 claimed done (+115 points
     # over 50 tasks)
     assert round(data.summary.completion - data.last_week, 1) == 2.3
-    assert "较上周 +2 个百分点" in text
+    assert "较一周前 +2 个百分点" in text  # no digest posted before: a week back
     assert "卫健委" in text and "教育局" in text
-    assert "本周收到报送 3 条、佐证材料 1 份" in text  # 05-10, 05-11, 05-12; the earlier ones not
+    # 05-10, 05-11, 05-12; the earlier ones not
+    assert "一周来（05-08 09:00 以来）收到报送 3 条、佐证材料 1 份" in text
     assert "T02" in text and "逾期" in text  # overdue since 2022-06-30
     assert "T01" not in text.split("逾期任务")[1].split("\n\n")[0]  # awaiting check, not overdue
     assert len(data.trend) == 12 and data.trend[-1].completion == data.summary.completion
@@ -56,7 +57,7 @@ def test_this_weeks_reports_count_reports_not_reviews(seeded, tmp_path):
                 now=at("2023-05-14"))
     data = digest_data(seeded, at("2023-05-15 09:00"))
     assert data.reports_this_week == 3  # the close and the reopen are reviews, not reports
-    assert "本周收到报送 3 条" in digest_text(data)
+    assert "收到报送 3 条" in digest_text(data)
 
 
 def test_a_future_digest_computes_but_stores_no_snapshot(seeded):
@@ -81,3 +82,48 @@ def test_trend_starts_at_the_first_tracked_week(seeded):
     assert [d.day.isoformat() for d in data.trend] == ["2022-01-03", "2022-01-10", "2022-01-17",
                                                        "2022-01-24"]
     assert data.expected and all(0 <= v <= 100 for _, v in data.expected)
+
+
+def test_the_digest_counts_from_the_previous_digest_and_never_twice(seeded, tmp_path):
+    from bot.outputs.digest import keep_posted
+    from bot.services.commands import undo_last
+
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T13", percent=20, now=at("2022-06-20 08:00"))
+    first = digest_data(seeded, at("2022-06-20 09:00"))
+    keep_posted(seeded, "digest:2022-W25", first, at("2022-06-20 09:00"))
+    # made on the digest's day after it went out: the next digest's
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T13", percent=40, now=at("2022-06-20 11:00"))
+    record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T41", percent=30,
+                  now=at("2022-06-27 08:50"))
+    keep_evidence(seeded, tmp_path, user_id=EDU_LIAISON, task_ref="T13", data=b"%PDF-1.4 y",
+                  file_id="f2", file_unique_id="u2", kind="document", now=at("2022-06-20 12:00"),
+                  file_name="记录.pdf")
+    second = digest_data(seeded, at("2022-06-27 09:00"))
+    assert (second.activity.basis, second.activity.reports, second.activity.evidence) == (
+        "digest", 2, 1)
+    assert second.activity.since == at("2022-06-20 09:00")
+    text = digest_text(second)
+    assert "上期简报（06-20 09:00）以来收到报送 2 条、佐证材料 1 份" in text
+    assert second.last_week == first.facts.completion  # "较上期简报": the figure it showed
+    keep_posted(seeded, "digest:2022-W26", second, at("2022-06-27 09:00"))
+    # a report counted last time and taken back since is not subtracted from the next digest
+    undo_last(seeded, user_id=HEALTH_LIAISON, now=at("2022-06-27 09:10"))
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T13", percent=60, now=at("2022-06-28"))
+    third = digest_data(seeded, at("2022-07-04 09:00"))
+    assert (third.activity.reports, third.activity.evidence) == (1, 0)
+    # the same digest asked for again later (the command line's --at) says the same
+    again = digest_data(seeded, at("2022-06-27 09:00"))
+    assert (again.activity.since, again.activity.reports) == (at("2022-06-20 09:00"), 2)
+
+
+def test_the_first_digest_counts_from_when_tracking_began(seeded):
+    from datetime import date
+
+    from bot.services.facts import set_track_from
+
+    set_track_from(seeded, date(2022, 6, 22))
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T13", percent=20, now=at("2022-06-21"))
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T13", percent=30, now=at("2022-06-23"))
+    data = digest_data(seeded, at("2022-06-27 09:00"))
+    assert (data.activity.basis, data.activity.reports, data.last_week) == ("tracking", 1, None)
+    assert "开始跟踪（06-22）以来收到报送 1 条" in digest_text(data)

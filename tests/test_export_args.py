@@ -21,13 +21,20 @@ AT = at("2023-05-15 09:00")
     ("通报 月", ExportRequest("bulletin", "month")),
     ("bulletin month PDF", ExportRequest("bulletin", "month", True)),
     ("通报 pdf 周", ExportRequest("bulletin", "week", True)),
+    ("通报 上周", ExportRequest("bulletin", "week")),
+    ("通报 本周", ExportRequest("bulletin", "week", so_far=True)),
+    ("通报 本月 PDF", ExportRequest("bulletin", "month", True, True)),
+    ("bulletin this week", ExportRequest("bulletin", "week", so_far=True)),
+    ("bulletin pdf this month", ExportRequest("bulletin", "month", True, True)),
 ])
 def test_export_words(text, request_):
     assert parse_export_args(text.split()) == request_
 
 
 @pytest.mark.parametrize("text", ["年报", "台账 月", "通报 年", "通报 月 周", "通报 pdf pdf",
-                                  "ledger bulletin", "台账 pdf pdf", "pdf"])
+                                  "ledger bulletin", "台账 pdf pdf", "pdf",
+                                  "bulletin this", "bulletin this this week", "通报 本周 月",
+                                  "bulletin week this"])
 def test_bad_export_words_get_the_usage(text):
     with pytest.raises(DubanError) as caught:
         parse_export_args(text.split())
@@ -37,6 +44,7 @@ def test_bad_export_words_get_the_usage(text):
 def test_file_names_follow_the_reader():
     assert file_name("ledger", AT, "zh", "xlsx") == "督办台账-2023-05-15.xlsx"
     assert file_name("bulletin", AT, "en", "docx") == "bulletin-2023-05-15.docx"
+    assert file_name("bulletin", "2023-W19", "zh", "pdf") == "情况通报-2023-W19.pdf"
 
 
 def test_the_export_uses_a_connection_of_its_own(seeded, monkeypatch):
@@ -66,13 +74,27 @@ def test_score_message_refuses_a_future_year_and_scores_a_past_one_at_its_end(se
 
 
 def test_the_bulletin_with_its_pdf(seeded, soffice):
+    # on 05-15 the last whole month is April: named by it, its 期号 and its days
     docx, pdf = build_export(seeded, ExportRequest("bulletin", "month", pdf=True), AT, "en")
-    assert (docx.name, pdf.name) == ("bulletin-2023-05-15.docx", "bulletin-2023-05-15.pdf")
+    assert (docx.name, pdf.name) == ("bulletin-2023-04.docx", "bulletin-2023-04.pdf")
     assert docx.data[:2] == b"PK" and pdf.data.startswith(b"%PDF")
-    assert pdf.caption == docx.caption == "Bulletin (this month, as of 2023-05-15)"
+    assert pdf.caption == docx.caption == (
+        "Bulletin No. 1 (the month 1 April 2023 to 30 April 2023)")
 
 
 def test_the_ledger_with_its_pdf(seeded, soffice):
     xlsx, pdf = build_export(seeded, ExportRequest("ledger", pdf=True), AT, "zh")
     assert (xlsx.name, pdf.name) == ("督办台账-2023-05-15.xlsx", "督办台账-2023-05-15.pdf")
     assert pdf.data.startswith(b"%PDF") and pdf.caption == xlsx.caption
+
+
+def test_the_bulletin_of_the_week_so_far_is_that_weeks_issue(seeded):
+    (whole,) = build_export(seeded, ExportRequest("bulletin"), AT, "zh")  # Monday: 05-08–05-14
+    (so_far,) = build_export(seeded, ExportRequest("bulletin", so_far=True),
+                             at("2023-05-17 10:00"), "zh")
+    (later,) = build_export(seeded, ExportRequest("bulletin"), at("2023-05-22 09:00"), "zh")
+    assert whole.name == "情况通报-2023-W19.docx"
+    assert whole.caption.startswith("情况通报 第1期（周报：")
+    assert so_far.name == later.name == "情况通报-2023-W20.docx"
+    assert "第2期（本周：" in so_far.caption and "周未结束" in so_far.caption
+    assert later.caption.startswith("情况通报 第2期（周报：")

@@ -14,6 +14,7 @@ from docx.oxml.ns import qn
 
 from bot.config import load_settings
 from bot.domain.lifecycle import Event
+from bot.errors import DubanError
 from bot.outputs.exports import facts
 from bot.outputs.exports.bulletin import (
     BODY_FONT,
@@ -234,17 +235,53 @@ def test_issue_numbers_count_from_the_first_bulletin_per_series(record):
     def number(day, period="week", lang="zh"):
         return _bulletin(record, at(day), period, lang, charts=False).paragraphs[1].text
 
+    # Monday 05-15: the last whole week, 05-08 to 05-14 (W19)
     assert number("2023-05-15") == "第1期"  # not weeks since the plan was issued in 2022
-    assert number("2023-05-16") == "第1期"  # the same ISO week: the same issue, corrected
-    assert number("2023-05-16", lang="en") == "No. 1"
+    assert number("2023-05-16") == "第1期"  # the same week covered: the same issue
+    assert number("2023-05-21 18:00", lang="en") == "No. 1"  # W20 is not over on Sunday
     assert number("2023-05-22") == "第2期"
-    assert number("2023-05-31", "month") == "第1期"  # the monthly series counts on its own
+    assert number("2023-05-31", "month") == "第1期"  # April; the monthly series on its own
     assert number("2023-05-15") == "第1期"  # a past issue keeps its number
-    assert number("2023-06-30", "month") == "第2期"
+    assert number("2023-06-30", "month") == "第2期"  # May, all of it
+    # the week so far is that week's issue: the same number when it is made whole
+    so_far = _bulletin(record, at("2023-05-24"), charts=False, so_far=True)
+    assert so_far.paragraphs[1].text == "第3期"
+    assert any("2023年5月22日至2023年5月24日" in p.text for p in so_far.paragraphs)
+    assert number("2023-05-29") == "第3期"
     rows = list(record["bulletin_issues"].rows_where(order_by="series, number"))
-    assert [(r["series"], r["period"], r["number"]) for r in rows] == [
-        ("month", "2023-05", 1), ("month", "2023-06", 2),
-        ("week", "2023-W20", 1), ("week", "2023-W21", 2)]
+    assert [(r["series"], r["period"], r["number"], r["start"], r["end"]) for r in rows] == [
+        ("month", "2023-04", 1, "2023-04-01", "2023-04-30"),
+        ("month", "2023-05", 2, "2023-05-01", "2023-05-31"),
+        ("week", "2023-W19", 1, "2023-05-08", "2023-05-14"),
+        ("week", "2023-W20", 2, "2023-05-15", "2023-05-21"),
+        ("week", "2023-W21", 3, "2023-05-22", "2023-05-28")]
+
+
+def test_a_period_has_one_issue_and_its_figures_whenever_made(record):
+    """The QA case: made on a Tuesday and again on the Wednesday, the same week, the same 期号
+    and the same text (the 成文日期 and the reply-by date it sets apart); a report made after
+    the week does not change it."""
+    def body(day):
+        doc = _bulletin(record, at(day), charts=False)
+        return [re.sub(r"请于\d{4}年\d{1,2}月\d{1,2}日前", "", p.text) for p in doc.paragraphs
+                if "印发" not in p.text
+                and not re.fullmatch(r".*\d{4}年\d{1,2}月\d{1,2}日", p.text)]
+
+    tuesday = body("2023-05-16")
+    record_report(record, user_id=EDU_LIAISON, task_ref="T06", percent=90,
+                  note="after the week", now=at("2023-05-16 10:00"))
+    assert body("2023-05-17") == tuesday
+    assert tuesday[1] == "第1期"
+
+
+def test_a_bulletin_before_tracking_began_is_refused_with_the_first_one(record):
+    from bot.services.facts import tracking_start
+
+    began = tracking_start(record, AT.tzinfo)
+    with pytest.raises(DubanError) as caught:
+        facts.bulletin_facts(record, at(began.isoformat()), "month")
+    assert caught.value.key == "bulletin_no_period"
+    assert not list(record["bulletin_issues"].rows)  # no number spent on it
 
 
 def test_title_with_book_marks_broken_between_words_and_the_addressees(record):
@@ -341,17 +378,18 @@ def test_every_section_in_order_with_no_meta_text_and_chinese_dates(record):
     for meta in ("scoring.yaml", "模板", "此段", "统筹人可在本文件"):
         assert meta not in joined
     assert not re.search(r"\d{4}-\d{2}-\d{2}", joined)  # 2023年5月15日, never 2023-05-15
-    assert "截至2023年5月15日" in joined
+    assert "截至2023年5月14日" in joined  # the figures at the week's end
+    assert "2023年5月15日印发" in joined  # made on the Monday after
     assert not re.search(r"[\u4e00-\u9fff][,;:()]|[,;:()][\u4e00-\u9fff]", joined)
     assert "各县（市、区）" in joined
-    overall = next(x for x in texts if x.startswith("截至2023年5月15日"))
+    overall = next(x for x in texts if x.startswith("截至2023年5月14日"))
     assert "50项任务" in overall and "较上期提高" in overall and "已中止1项" in overall
     closures = int(re.search(r"2023年以来办结销号(\d+)项次", overall).group(1))
     table = doc.tables[0]
     heads = [c.text for c in table.rows[0].cells]
     closed = [int(r.cells[heads.index("本年销号")].text) for r in table.rows[1:]]
     assert closures == sum(closed) >= 1  # T05, closed 2023-05-13, and the score credits it
-    assert any(x.startswith("本期（2023年5月9日至2023年5月15日）共收到") for x in texts)
+    assert any(x.startswith("本期（2023年5月8日至2023年5月14日）共收到") for x in texts)
 
 
 def test_the_figures_are_embedded_and_captioned_in_order(record):
@@ -377,6 +415,8 @@ def test_ranking_is_one_order_everywhere_and_its_rule_is_named(record):
     assert any(x.startswith("排名规则：按结果考评得分从高到低排列；得分相同的，按完成度从高到低排列")
                for x in texts)
     assert any(x.startswith("计分规则：2023年度各部门以80分为基础分") for x in texts)
+    rule = next(x for x in texts if x.startswith("计分规则："))
+    assert rule.endswith("等次：优秀（90分及以上）、良好（80分及以上）、合格（60分及以上）、不合格（60分以下）。")
 
 
 def _line(name, score, completion, position, silent=False):
@@ -468,6 +508,10 @@ def test_bulletin_in_english_is_english(record):
     assert not re.search("[、，。：；（）]", joined)
     assert "(泉教思〔2022〕1号)" in joined  # the document number kept as it is
     assert "15 May 2023" in joined
+    # counts agree with their words: never "1 are", "up 1 points", "0 chases went out"
+    assert not re.search(r"\b1 (are|have|await|tasks|points|chases|notices|reports|files|units)\b",
+                         joined)
+    assert "went out about" not in joined and "0 chases were sent" not in joined
     for table in doc.tables:
         grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
         assert sum(grid) <= TEXT_TWIPS
@@ -478,8 +522,18 @@ def test_bulletin_period_and_pdf_without_libreoffice(monkeypatch):
         period_of("year", AT)
     week = period_of("week", AT)
     assert (week.start.isoformat(), week.end.isoformat(), week.key) == (
-        "2023-05-09", "2023-05-15", "2023-W20")
-    assert period_of("month", AT).key == "2023-05"
+        "2023-05-08", "2023-05-14", "2023-W19")  # the last whole week, Monday to Sunday
+    assert period_of("week", at("2023-05-14 23:59:59")).key == "2023-W19"
+    assert period_of("week", at("2023-05-14 23:00")).key == "2023-W18"
+    now = period_of("week", at("2023-05-17"), so_far=True)
+    assert (now.start.isoformat(), now.end.isoformat(), now.key) == (
+        "2023-05-15", "2023-05-17", "2023-W20")
+    assert period_of("month", AT).key == "2023-04"
+    year_end = period_of("month", at("2024-01-01"))
+    assert (year_end.start.isoformat(), year_end.end.isoformat(), year_end.key) == (
+        "2023-12-01", "2023-12-31", "2023-12")
+    assert period_of("week", at("2024-01-01")).key == "2023-W52"  # ISO weeks across the year
+    assert period_of("week", at("2021-01-04")).key == "2020-W53"
     import bot.outputs.exports.pdf as pdf
 
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
@@ -561,6 +615,14 @@ def test_the_ledger_shows_each_occurrence_of_a_recurring_duty_with_its_own_state
     assert by_period["2022-07-15"]["销号日期"] == datetime(2023, 5, 14)
     assert by_period["2022-01-31"]["状态"] == "逾期"  # missed, still open
     assert by_period["2023-07-15"]["状态"] not in ("逾期", "已销号")  # the one in force
+    # a closed occurrence keeps the moment it was claimed, beside the day it was closed
+    assert by_period["2022-07-15"]["报告完成"] == datetime(2023, 5, 14)
+    assert by_period["2022-01-31"]["报告完成"] is None
+    # 任务台账: the row's mark is the missed 2022-01-31 occurrence, which has no report; the
+    # 2022-07-15 claim is not shown as its 最近报送 (it is in 各期情况 and 报送记录)
+    (row,) = [r for r in _rows(_book(build_ledger(record, AT))["任务台账"]) if r["编号"] == "T17"]
+    assert row["状态"] == "逾期"
+    assert (row["最近报送"], row["报送人"], row["报送说明"]) == (None, None, None)
 
 
 def _records_cell_by_cell(sheet, db, record, lang):

@@ -60,15 +60,16 @@ async def test_the_coordinator_exports_the_bulletin_and_asks_for_a_pdf(fixed: En
     monkeypatch.setattr(pdf.shutil, "which", lambda name: None)  # no LibreOffice here
     fixed.app.bot_data.settings = replace(fixed.app.bot_data.settings,
                                           bulletin_masthead=("督查通报", "Supervision"))
-    call = await _document(fixed, fixed.coordinator, "/export 通报 月 pdf")
+    call = await _document(fixed, fixed.coordinator, "/export 通报 本月 pdf")
     doc = call.messages[0]["document"]
-    assert doc["file_name"] == "情况通报-2023-05-15.docx"
-    assert "本月" in call.messages[0]["caption"]
+    assert doc["file_name"] == "情况通报-2023-05.docx"  # by the month it covers
+    assert call.messages[0]["caption"] == (
+        "情况通报 第1期（本月：2023年5月1日至2023年5月15日，月未结束）")
     text = [p.text for p in Document(io.BytesIO(fixed.server.file_bytes(doc["file_id"])))
             .paragraphs]
     assert text[:2] == ["督查通报", "第1期"]  # the bot's settings reach the letterhead
     assert any("落实情况的通报" in x for x in text)
-    assert any(x.startswith("为推动") and "现将本月（2023年5月1日至2023年5月15日）" in x
+    assert any(x.startswith("为推动") and "现将2023年5月（2023年5月1日至2023年5月15日）" in x
                for x in text)
     assert "LibreOffice" in await fixed.next_text()
 

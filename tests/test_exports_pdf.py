@@ -188,6 +188,11 @@ def test_the_cli_writes_the_pdf_beside_the_file(cli, tmp_path, soffice):  # noqa
     pdf = tmp_path / "台账.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
     assert "Pages:" in info.stdout and pdf.read_bytes().startswith(b"%PDF")
-    cli("export", "bulletin", "--pdf", "--out", str(tmp_path / "b.docx"))
+    # tracking began today: no whole week has ended yet, so the bulletin is refused, saying
+    # when the first one can be made; the week so far can be had
+    refused = cli("export", "bulletin", "--out", str(tmp_path / "a.docx"), ok=False)
+    assert refused.returncode == 1 and "尚无已结束的整周" in refused.stderr
+    assert not (tmp_path / "a.docx").exists()
+    cli("export", "bulletin", "--so-far", "--pdf", "--out", str(tmp_path / "b.docx"))
     with pdfplumber.open(tmp_path / "b.pdf") as document:
         assert _squeeze(document.pages[0].extract_text()).startswith("督办通报第1期")

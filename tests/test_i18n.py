@@ -27,8 +27,14 @@ def _texts(entry):
 
 
 def _fields(text: str) -> set[str]:
-    return {name.split(":")[0].split("!")[0] for _, name, _, _ in string.Formatter().parse(text)
-            if name}
+    """The parameters of a message, those inside a spec that picks words by number included."""
+    found = set()
+    for _, name, spec, _ in string.Formatter().parse(text):
+        if name:
+            found.add(name.split(":")[0].split("!")[0])
+        if spec:
+            found |= _fields(spec)
+    return found
 
 
 def test_both_languages_have_the_same_keys():
@@ -39,7 +45,7 @@ def test_both_languages_have_the_same_keys():
 def test_placeholders_agree(key):
     zh = set().union(*map(_fields, _texts(ZH[key])))
     en = set().union(*map(_fields, _texts(EN[key])))
-    if key in ("date_long", "date_short", "date_paper"):  # Chinese numbers months, English names them
+    if key in ("date_long", "date_short", "date_paper", "nudge_tomorrow"):  # Chinese numbers months, English names them
         zh, en = zh - {"m"}, en - {"month"}
     assert zh == en, key
 
@@ -76,6 +82,54 @@ def test_plural_forms():
     assert t("days_left", "en", days=3) == "3 days left"
     assert t("days_left", "zh", days=1) == "剩1天"
     assert t("album_saved", "en", count=1, task="T1") == "Saved 1 evidence file for T1."
+
+
+def test_one_sentence_can_hold_several_counts():
+    received = "bulletin_received"
+    assert t(received, "en", start="A", end="B", reports=1, evidence=2) == (
+        "This period (A to B) brought 1 progress report and 2 evidence files.")
+    assert t("bulletin_change_up", "en", points=1) == "up 1 point on the last period"
+    assert t("bulletin_change_up", "en", points="3") == "up 3 points on the last period"
+    summary = t("bulletin_chase_summary", "en", sent=0, tasks=0, unanswered=1, assigned=2,
+                date="D")
+    assert summary.startswith("No chase notice was sent this period. As of D, 1 chase notice "
+                              "and 2 assignment notices are not acknowledged")
+    assert t("bulletin_chase_summary", "en", sent=1, tasks=2, unanswered=0, assigned=1,
+             date="D").startswith("This period one chase notice was sent, about 2 tasks.")
+    assert t("bulletin_chase_summary", "en", sent=3, tasks=1, unanswered=0, assigned=1,
+             date="D").startswith("This period 3 chase notices were sent, about 1 task.")
+    overall = t("bulletin_overall", "en", date="D", tasks=1, plan="P", document="",
+                completion="5%", change="C", closed=1, pending=0, on_track=2, due_soon=1,
+                behind=1, blocked=0, assigned=1, suspended=0, no_report=1, overdue=1,
+                year=2023, closures=1)
+    assert "1 task of the P" in overall and "1 is closed, 0 await a check, 2 are on track" in overall
+    assert "1 is behind" in overall and "1 awaits acknowledgement" in overall
+    assert "1 has no report and 1 is overdue" in overall
+    assert "In 2023, 1 work item was closed" in overall
+    # Chinese has no plural: the same parameters, one form
+    assert t(received, "zh", start="A", end="B", reports=1, evidence=2) == (
+        "本期（A至B）共收到各单位进展报送1条、佐证材料2份。")
+
+
+COUNTED = re.compile(r"\{(\w+)\} (?:[a-z-]+ ){0,2}(tasks|reports|files|chases|notices|units|points|"
+                     r"days|targets|ranks|departments|items|weeks|months)\b")
+
+
+NAMES_NOT_NUMBERS = frozenset({"dept", "task", "title", "user", "plan", "names", "unit", "who"})
+
+
+@pytest.mark.parametrize("key", sorted(EN))
+def test_english_counts_agree_with_their_number(key):
+    """"{n} tasks" in English reads "1 tasks" when n is 1: a number before a plural noun is
+    either the count of a plural entry or chooses its words ({n:task|tasks})."""
+    entry = EN[key]
+    if isinstance(entry, dict):
+        return  # one: and other: forms, chosen by the entry's count
+    for match in COUNTED.finditer(entry):
+        name = match[1]
+        if name in NAMES_NOT_NUMBERS:
+            continue  # "{dept} reports T12 done": a verb after a name
+        assert re.search(r"\{" + name + r":[^}]*\|", entry), (key, match[0])
 
 
 def test_parameters_are_escaped_once_and_names_follow_the_reader():

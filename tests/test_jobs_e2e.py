@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.services.directory import add_member
 from bot.services.plan import load_plan
@@ -240,3 +240,115 @@ async def test_nudges_follow_the_record(tmp_path, plan):
         finally:
             await stop_app(app)
     db.close()
+
+
+def test_the_digest_moves_off_a_holiday_with_workdays_only():
+    from bot.config import load_settings
+
+    settings = load_settings({}, dotenv=None)
+    tz = settings.tz
+    # Monday 2 May 2022 to Wednesday 4 May are the Labour Day holiday: Thursday 5 May
+    assert jobs.digest_moment(settings, datetime(2022, 5, 2).date(), tz) == datetime(
+        2022, 5, 5, 9, 0, tzinfo=tz)
+    assert jobs.last_digest_moment(settings, datetime(2022, 5, 4, 12, 0, tzinfo=tz)) == datetime(
+        2022, 4, 25, 9, 0, tzinfo=tz)
+    assert jobs.last_digest_moment(settings, datetime(2022, 5, 6, 8, 0, tzinfo=tz)) == datetime(
+        2022, 5, 5, 9, 0, tzinfo=tz)
+    # Spring Festival 2023 (23-27 January off): Saturday the 28th, a make-up working day
+    assert jobs.digest_moment(settings, datetime(2023, 1, 25).date(), tz) == datetime(
+        2023, 1, 28, 9, 0, tzinfo=tz)
+    # National Day 2022 (3-7 October off): the make-up working day, Saturday the 8th
+    assert jobs.digest_moment(settings, datetime(2022, 10, 5).date(), tz) == datetime(
+        2022, 10, 8, 9, 0, tzinfo=tz)
+    # a Sunday digest on an ordinary Sunday goes out on Monday, under its own week's key
+    sunday = load_settings({"DIGEST_DAY": "sun"}, dotenv=None)
+    assert jobs.digest_moment(sunday, datetime(2022, 5, 9).date(), tz) == datetime(
+        2022, 5, 16, 9, 0, tzinfo=tz)
+    monday = datetime(2022, 5, 16, 9, 0, tzinfo=tz)
+    assert jobs.digest_due_today(sunday, monday) == monday
+    assert jobs.digest_key(jobs.digest_due_today(sunday, monday)) == "digest:2022-W20"
+    assert jobs.last_digest_moment(sunday, monday) == monday
+    assert jobs.digest_due_today(settings, datetime(2022, 5, 3, 9, 0, tzinfo=tz)) is None
+    # the sender posts (and sends again later that day) exactly the digest the job named, and
+    # gives up a part of the week before
+    assert jobs.wanted_digests(sunday, monday) == {"digest:2022-W20"}
+    assert jobs.wanted_digests(sunday, monday + timedelta(hours=6)) == {"digest:2022-W20"}
+    assert "digest:2022-W20" in jobs.wanted_digests(sunday, monday - timedelta(seconds=1))
+    labour = datetime(2022, 5, 5, 9, 0, tzinfo=tz)  # the Labour Day week's, moved to Thursday
+    assert jobs.wanted_digests(settings, labour) == {jobs.digest_key(labour)}
+    assert jobs.wanted_digests(settings, datetime(2022, 5, 4, 9, 0, tzinfo=tz)) == {
+        "digest:2022-W17"}
+    # without WORKDAYS_ONLY the digest keeps its day
+    every_day = load_settings({"WORKDAYS_ONLY": "off"}, dotenv=None)
+    assert jobs.digest_moment(every_day, datetime(2022, 5, 4).date(), tz) == datetime(
+        2022, 5, 2, 9, 0, tzinfo=tz)
+
+
+async def test_lists_and_the_digest_the_bot_posts_on_its_own_wait_for_a_working_day(
+        tmp_path, plan):
+    db = plan_db(tmp_path, plan, u1001=("EDU", "李联络"))
+    db["members"].insert({"user_id": 1000, "dept": None, "role": "coordinator",
+                          "status": "active", "name": "王统筹"}, alter=True)
+    async with running_server(can_read_all_group_messages=True) as server:
+        server.add_chat(GROUP, type="supergroup")
+        app = await start_app(server, db, tmp_path)
+        clock = {"now": at("2022-05-11 09:00")}  # a Wednesday
+        app.bot_data.clock = lambda: clock["now"]
+        try:
+            await run_job(app, jobs.supervise_job)  # the 交办单 owed: 签收 by Friday the 13th
+            assert "交办单" in (await server.wait_for_bot(chat_id=GROUP)).text
+            clock["now"] = at("2022-05-14 09:00")  # Saturday: late, but nobody is at work
+            await run_job(app, jobs.supervise_job)
+            await run_job(app, jobs.nudge_job)
+            await server.wait_idle(quiet=0.3)
+            assert len(server.bot_messages(GROUP)) == 1
+            clock["now"] = at("2022-05-16 09:00")  # Monday: the coordinator hears of it
+            await run_job(app, jobs.supervise_job)
+            late = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "未签收" in c.text)
+            assert "超过 2 个工作日未签收" in late.text and "王统筹" in late.text
+            # the digest of the Labour Day week: not on the holiday Monday, on Thursday
+            before = len(server.bot_messages(GROUP))
+            for day in ("2022-05-02", "2022-05-03", "2022-05-04"):
+                clock["now"] = at(f"{day} 09:00")
+                await run_job(app, jobs.digest_job)
+            await server.wait_idle(quiet=0.3)
+            assert len(server.bot_messages(GROUP)) == before
+            clock["now"] = at("2022-05-05 09:00")
+            await run_job(app, jobs.digest_job)
+            assert "每周督办简报" in (await server.wait_for_bot(
+                chat_id=GROUP, predicate=lambda c: "简报" in c.text)).text
+            await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup")
+            clock["now"] = at("2022-05-06 09:00")
+            await run_job(app, jobs.digest_job)  # once a week
+            await server.wait_idle(quiet=0.3)
+            assert sum(1 for c in server.sent if c.method == "sendMediaGroup") == 1
+        finally:
+            await stop_app(app)
+            db.close()
+
+
+async def test_a_report_made_after_mondays_digest_is_in_the_next_one(tmp_path, plan):
+    db = plan_db(tmp_path, plan, u1001=("EDU", "李联络"))
+    async with running_server(can_read_all_group_messages=True) as server:
+        server.add_chat(GROUP, type="supergroup")
+        app = await start_app(server, db, tmp_path)
+        clock = {"now": at("2022-06-27 09:00")}
+        app.bot_data.clock = lambda: clock["now"]
+        liaison = server.user(1001, "李联络")
+        try:
+            await run_job(app, jobs.digest_job)
+            first = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "简报" in c.text)
+            assert "收到报送 0 条" in first.text
+            await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup")
+            clock["now"] = at("2022-06-27 11:00")  # the digest's day, after it went out
+            await server.send_text(liaison, GROUP, "/report T13 30 已开展班会")
+            await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
+            clock["now"] = at("2022-07-04 09:00")
+            await run_job(app, jobs.digest_job)
+            second = await server.wait_for_bot(
+                chat_id=GROUP, predicate=lambda c: "简报" in c.text and "07-04" in c.text)
+            assert "上期简报（06-27 09:00）以来收到报送 1 条" in second.text
+            assert "较上期简报" in second.text or "与上期简报持平" in second.text
+        finally:
+            await stop_app(app)
+            db.close()

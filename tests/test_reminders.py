@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -155,6 +156,26 @@ def test_the_message_names_task_clause_due_last_report_and_people(seeded):
     assert "T01" in text and "尚未报送进展" in text
 
 
+def test_a_liaison_who_reads_english_gets_the_departments_lines_again_in_english(seeded):
+    from bot.services.directory import add_member
+
+    add_member(seeded, user_id=1077, dept="EDU", role="liaison", now=at("2022-01-05"),
+               actor="test", name="Ann")
+    seeded["members"].update(1077, {"lang": "en"})
+    nudges = scan(seeded, at("2022-07-02"), ALL_DAYS)
+    text = compose_nudges(nudges, nudge_context(seeded, nudges, at("2022-07-02")), date(2022, 7, 2),
+                          at("2022-07-02").tzinfo)
+    # the department's lines, in Chinese for the group, then again for Ann in English
+    chinese, english = text.split("【教育局】")[1].split("【Quanzhou Municipal Education Bureau】")
+    assert 'href="tg://user?id=1001"' in chinese and "Ann" not in chinese
+    assert english.split("\n")[0] == '<a href="tg://user?id=1077">Ann</a>'
+    assert "T02" in english and "2 days overdue (due 2022-06-30)" in english
+    assert "Nothing reported yet" in english
+    # Chinese only in the clause numbers the plan gives (二(一)1)
+    english = english.split("\n\n")[0]  # (the coordinator's escalation follows: Chinese)
+    assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"（[^）]*）|\([^)]*\d?\)", "", english))
+
+
 def test_offsets_are_configurable():
     policy = NudgePolicy(offsets=(14, 0), workdays_only=False)
     today = DUE - timedelta(days=7)
@@ -174,9 +195,21 @@ def test_unsent_nudges_are_superseded_not_sent_late(seeded):
     assert seeded["outbox"].count_where("last_error LIKE 'superseded%'") >= 5
 
 
+def staff_every_department(db) -> None:
+    """A liaison for every department (the seeded plan has them for 教育局 and 卫健委 only)."""
+    from bot.services.directory import add_member, departments, staffed_departments
+
+    staffed = staffed_departments(db)
+    for i, dept in enumerate(d["code"] for d in departments(db)):
+        if dept not in staffed:
+            add_member(db, user_id=2000 + i, dept=dept, role="liaison", now=at("2022-01-05"),
+                       actor="test", name=f"联络员{i}")
+
+
 def test_batches_keep_departments_whole_and_under_the_limit(seeded):
     from bot.outputs.render.nudges import nudge_batches
 
+    staff_every_department(seeded)
     nudges = scan(seeded, at("2022-07-02"), ALL_DAYS)
     ctx = nudge_context(seeded, nudges, at("2022-07-02"))
     tz = at("2022-07-02").tzinfo
@@ -226,3 +259,79 @@ def test_a_suspended_task_gets_no_nudge(seeded):
     act(seeded, event=Event.SUSPEND, user_id=COORDINATOR, task_ref="T01", reason="暂缓",
         now=at("2022-06-20"))
     assert "T01" not in {n.task_id for n in scan(seeded, at("2022-06-29"), ALL_DAYS)}
+
+
+def _text(db, moment, policy=ALL_DAYS) -> str:
+    nudges = scan(db, moment, policy)
+    return compose_nudges(nudges, nudge_context(db, nudges, moment), moment.date(), moment.tzinfo)
+
+
+def test_a_nudge_quotes_the_report_of_its_own_occurrence(seeded):
+    # T16 (screenings due 04-30, 06-30, …): a late report on the April one goes to April's
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T16", percent=100, note="春季排查已完成",
+                  period="2022-04-30", now=at("2022-05-05"))
+    line = next(x for x in _text(seeded, at("2022-05-31")).splitlines() if "T16" in x and "2022-06-30" in x)
+    assert "该期尚未报送进展" in line  # the June one: nothing yet
+    assert "2022-05-05" not in line and "春季排查" not in line
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T16", percent=40, period="2022-06-30",
+                  note="考试季排查过半", now=at("2022-06-01"))
+    line = next(x for x in _text(seeded, at("2022-06-23")).splitlines() if "T16" in x and "2022-06-30" in x)
+    assert "最近报送：2022-06-01 进度 40%" in line and "考试季排查过半" in line
+    # a missed occurrence quotes its own report (or says it has none)
+    text = _text(seeded, at("2022-07-01"))
+    missed = next(x for x in text.splitlines() if "T13" in x)
+    assert "上一期" in missed and "该期尚未报送进展" in missed
+
+
+def test_a_reminder_moved_before_a_day_off_names_the_real_day():
+    # T16's 2022-04-30 is a Saturday of the Labour Day holiday: its same-day reminder goes out
+    # on Friday 29 April, saying "tomorrow, Saturday 30 April", never "today"
+    due = date(2022, 4, 30)
+    friday = date(2022, 4, 29)
+    nudge = nudge_for(view(due=due, today=friday), friday, NudgePolicy())
+    assert (nudge.kind, nudge.send_on) == ("today", friday)
+    from bot.outputs.render.nudges import _when
+
+    assert _when(nudge, friday, "zh") == "明天（4月30日，星期六）到期"
+    assert _when(nudge, friday, "en") == "due tomorrow (Saturday 30 April)"
+    # 1 October 2022 (National Day): moved to Friday 30 September, two days before
+    sunday = date(2022, 10, 2)
+    nudge = nudge_for(view(due=sunday, today=date(2022, 9, 30)), date(2022, 9, 30),
+                      NudgePolicy())
+    assert _when(nudge, date(2022, 9, 30), "zh") == "2022-10-02（星期日）到期，还有 2 天"
+    # on its own day it is today
+    assert _when(nudge_for(view(today=DUE), DUE, ALL_DAYS), DUE, "zh") == "今天（2022-06-30）到期"
+
+
+def test_nothing_is_posted_on_a_day_off_and_missed_occurrences_wait_for_a_working_day(seeded):
+    policy = NudgePolicy()  # WORKDAYS_ONLY on
+    # Sunday 1 May 2022 (劳动节): T16's April screening passed undone; no escalation today
+    assert scan(seeded, at("2022-05-01 09:00"), policy) == []
+    assert scan(seeded, at("2022-05-04 09:00"), policy) == []  # still the holiday
+    thursday = {(n.task_id, n.kind) for n in scan(seeded, at("2022-05-05 09:00"), policy)}
+    assert ("T16", "missed") in thursday  # the first working day after it
+    # Saturday 16 July: the spring term's duties (due 07-15) wait for Monday the 18th
+    assert scan(seeded, at("2022-07-16 09:00"), policy) == []
+    assert ("T17", "missed") in {(n.task_id, n.kind)
+                                 for n in scan(seeded, at("2022-07-18 09:00"), policy)}
+    # without WORKDAYS_ONLY they go out on the day
+    assert ("T16", "missed") in {(n.task_id, n.kind)
+                                 for n in scan(seeded, at("2022-05-01 09:00"), ALL_DAYS)}
+
+
+def test_overdue_before_tracking_is_said_and_unstaffed_departments_get_no_nudge(seeded):
+    from bot.services.directory import add_member
+    from bot.services.facts import set_track_from
+
+    set_track_from(seeded, date(2022, 7, 10))  # T01 and T02 fell due 06-30, before that
+    nudges = scan(seeded, at("2022-07-11"), ALL_DAYS)
+    t01 = next(n for n in nudges if n.task_id == "T01")
+    assert t01.kind == "overdue" and t01.before_tracking and t01.late == 2
+    text = compose_nudges(nudges, nudge_context(seeded, nudges, at("2022-07-11")),
+                          date(2022, 7, 11), at("2022-07-11").tzinfo)
+    assert "截止 2022-06-30，开始跟踪前已到期；自开始跟踪起已逾期 2 天" in text
+    # the Youth League has no liaison: its T48 (due 07-15) is held, like its 交办单
+    assert "T48" not in {n.task_id for n in nudges} and "团市委" not in text
+    add_member(seeded, user_id=2001, dept="YOUTH", role="liaison", now=at("2022-07-11"),
+               actor="test", name="团联络")
+    assert "T48" in {n.task_id for n in scan(seeded, at("2022-07-12"), ALL_DAYS)}

@@ -153,6 +153,24 @@ def test_grade_thresholds(score, grade):
     assert Rules().grade(score).name == grade
 
 
+def test_the_grades_are_named_as_bands_and_the_lowest_as_below_the_next(seeded):
+    from bot.outputs.render import grade_bands
+    from bot.outputs.scoreboard import rules_text
+
+    assert grade_bands(Rules().grades, "zh") == [
+        "优秀（90分及以上）", "良好（80分及以上）", "合格（60分及以上）", "不合格（60分以下）"]
+    assert grade_bands(Rules().grades, "en") == [
+        "excellent from 90", "good from 80", "pass from 60", "fail below 60"]
+    # whatever minimum the lowest grade is given, it takes every score under the next one
+    two = (Grade("达标", "met", 75), Grade("未达标", "not met", 10))
+    assert grade_bands(two, "zh") == ["达标（75分及以上）", "未达标（75分以下）"]
+    assert Rules(grades=two).grade(3).name == "未达标"
+    assert grade_bands((Grade("合格", "pass", 0),), "en") == ["pass"]
+    text = rules_text(Rules(), "zh")
+    assert "不合格（60分以下）" in text and "≥" not in text and "（0分及以上）" not in text
+    assert "fail below 60" in rules_text(Rules(), "en")
+
+
 def test_score_stays_between_floor_and_ceiling(seeded):
     generous = Rules(base=100, closed_on_time=50)
     close_on_time(seeded)

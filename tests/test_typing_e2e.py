@@ -95,3 +95,32 @@ async def test_extend_reads_its_date_like_deadline_and_can_be_withdrawn(env: Env
     # a date the reader refuses is said so, and nothing is recorded
     assert "not a date" in await env.say(env.liaison, "/extend T41 asap the venue")
     assert env.db["reports"].count_where("kind = 'extend_request'") == 2
+
+
+async def test_chinese_numerals_are_read_wherever_a_figure_is_typed(env: Env):
+    from bot.services.directory import add_member
+
+    add_member(env.db, user_id=1001, dept="EDU", role="liaison", now=at("2022-01-05"),
+               actor="test", name="李教育")
+    edu = env.server.user(1001, "李教育")
+    # a count in Chinese numerals with the target's unit: 120 schools, nothing asked
+    text = await env.say(edu, "/report T08 一百二十所 新增二十所")
+    assert "已记录" in text and "120所" in text
+    assert env.db["reports"].get(env.db["reports"].count)["value"] == 120
+    # a bare numeral on a counted target is asked about like a bare 15
+    asked = await env.say(edu, "/report T08 十五")
+    assert "15所" in asked and "15%" in asked
+    # percentages: 百分之七十, 六十 on a percent task
+    assert "70%" in await env.say(env.liaison, "/report T41 百分之七十 已推进")
+    assert "60%" in await env.say(env.liaison, "/report T41 六十")
+    # what cannot be read gets the hint that fits the target: a count in its unit, or a percent
+    hint = await env.say(edu, "/report T08 一百二十家")
+    assert "目标是 200所" in hint and "一百二十所" in hint and "0–100" not in hint
+    assert "0–100" in await env.say(env.liaison, "/report T41 许多")
+    # a reply to the bot's post in Chinese numerals is a report too
+    await env.server.send_text(env.liaison, GROUP, "/report T41 65")
+    ack = await env.server.wait_for_bot(chat_id=GROUP)
+    await env.server.send_text(env.liaison, GROUP, "八十", reply_to=ack.message)
+    assert "80%" in await env.next_text()
+    assert [r["percent"] for r in env.db["reports"].rows_where(
+        "kind = 'progress' AND task_id = 'T41'", order_by="id")] == [70, 60, 65, 80]

@@ -404,9 +404,14 @@ def _occurrence(task: Task, fold: TaskFold, window: Window, day: date,
         status = replace(status, days_left=max(status.days_left,
                                                (track_from - timedelta(days=1) - day).days))
     original = window.due if task.recurring else task.due_plan
+    # The claim an occurrence is waiting on, or the one its check closed (a direct close,
+    # without a claim, has none).
+    closed = snap.state is State.CLOSED
+    claimed = snap.state is State.CLAIMED or (
+        closed and len(pf.timeline) > 1 and pf.timeline[-2][1] is State.CLAIMED)
     return Occurrence(window.period, opens, due, original, tracked, snap, status,
-                      pf.latest_report, pf.claimed_at if snap.state is State.CLAIMED else None,
-                      pf.closed_at if snap.state is State.CLOSED else None, dict(pf.units))
+                      pf.latest_report, pf.claimed_at if claimed else None,
+                      pf.closed_at if closed else None, dict(pf.units))
 
 
 def task_facts(task: Task, fold: TaskFold, day: date, track_from: date | None) -> TaskFacts:

@@ -1,7 +1,7 @@
 """Department names as people type them: one normal form, exact lookup, whole-name similarity.
 
-Pure functions over department rows (dicts with code, name, short, name_en, aliases as a JSON list
-or a sequence). The order of resolution:
+Pure functions over department rows (dicts with code, name, short, name_en, short_en, aliases as
+a JSON list or a sequence): a department answers to every name the plan gives it. The order of resolution:
 
 1. exact: the code (any case, full- or half-width), or any name/short name/alias once both sides
    are normalised (width, case, spaces and punctuation, a leading 中共/泉州市/泉州/市委/市, a trailing
@@ -59,7 +59,7 @@ def _aliases(row: Mapping[str, Any]) -> list[str]:
 
 def name_keys(row: Mapping[str, Any]) -> set[str]:
     """Every key a department answers to by name (its code excluded)."""
-    names = [row["name"], row["short"], row["name_en"], *_aliases(row)]
+    names = [row["name"], row["short"], row["name_en"], row.get("short_en"), *_aliases(row)]
     return {key for key in map(name_key, filter(None, names)) if key}
 
 

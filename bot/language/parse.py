@@ -8,18 +8,14 @@ with two buttons before anything is recorded. Written with its unit ("30个", "3
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.commandline import normalise
+from bot.language.numerals import is_percent, read_number, read_percent
 
 SKIP_WORDS = frozenset({"无", "跳过", "没有", "略", "-", "—", "skip", "none", "no", "n/a"})
-# Plain ASCII numbers only (after NFKC): float() would also take 'nan', '1e309' or '²'.
-NUMBER_RE = re.compile(r"^-?\d{1,9}(\.\d{1,4})?$")
-MAX_VALUE = 1e9
-PERCENT_SIGNS = ("%", "％")
 STATE_WORDS = {
     "未开始": "not_started", "not_started": "not_started", "not started": "not_started",
     "进行中": "in_progress", "in_progress": "in_progress", "in progress": "in_progress",
@@ -57,9 +53,17 @@ class ReportInput:
 
 
 def parse_number(text: str) -> float | None:
-    """'187', '-5', '12.5' as a number; anything else (1e309, nan, ², 一百) as None."""
-    text = normal(text).strip()
-    return float(text) if NUMBER_RE.match(text) else None
+    """'187', '-5', '12.5', '一百二十' as a number; anything else (1e309, nan, ²) as None."""
+    return read_number(text)
+
+
+def unreadable(task: Task, word: str, counted: bool | None = None) -> DubanError:
+    """The refusal of a progress nobody can read, with the hint that fits the task: a target
+    counted in things asks for a count in its unit (or a percent), any other for a percent."""
+    if task.counted and counted is not False:
+        return DubanError("value_unreadable", word=word, task=task.id,
+                          target=f"{task.target_value:g}", unit=task.target_unit or "")
+    return DubanError("progress_unreadable", word=word)
 
 
 def could_be_percent(task: Task, number: float) -> bool:
@@ -69,7 +73,8 @@ def could_be_percent(task: Task, number: float) -> bool:
 
 
 def parse_progress_word(task: Task, word: str, counted: bool | None = None) -> ReportInput | None:
-    """'60', '60%', '已完成', '187所', '187' (a value when the task has a numeric target).
+    """'60', '60%', '已完成', '187所', '187' (a value when the task has a numeric target), in
+    digits or Chinese numerals ('六十', '百分之六十', '一百八十七所').
 
     `counted=False` reads a bare number as a percent whatever the task (the guided flow's
     percent step)."""
@@ -78,8 +83,8 @@ def parse_progress_word(task: Task, word: str, counted: bool | None = None) -> R
     if state:
         return ReportInput(state=state)
     unit = task.target_unit or ""
-    if word.endswith(PERCENT_SIGNS):
-        number = parse_number(word[:-1])
+    if is_percent(word):  # 60%, 六十%, 百分之六十
+        number = read_percent(word)
         return ReportInput(percent=int(number)) if number is not None and number.is_integer() \
             else None
     with_unit = bool(unit and unit != "%" and word.endswith(unit) and len(word) > len(unit))
@@ -112,7 +117,7 @@ def _flags(words: list[str], raw: list[str]) -> tuple[list[str], list[str], floa
             if word.endswith("value"):
                 value = parse_number(words[i + 1])
                 if value is None:
-                    raise DubanError("progress_unreadable", word=words[i + 1])
+                    raise DubanError("number_unreadable", word=words[i + 1])
             else:
                 unit = words[i + 1]
             i += 2
@@ -142,7 +147,7 @@ def parse_report_args(task: Task, words: list[str], raw: list[str] | None = None
                 raise DubanError("report_usage")
             first = parse_progress_word(task, words[0], counted=True) or ReportInput()
             if first.value is None:
-                raise DubanError("progress_unreadable", word=words[0])
+                raise DubanError("number_unreadable", word=words[0])
             words, raw = words[1:], raw[1:]
         # with --value given, whatever words remain are the note
         return ReportInput(first.percent, first.state,
@@ -152,7 +157,7 @@ def parse_report_args(task: Task, words: list[str], raw: list[str] | None = None
         raise DubanError("report_usage")
     first = parse_progress_word(task, words[0])
     if first is None:
-        raise DubanError("progress_unreadable", word=words[0])
+        raise unreadable(task, words[0])
     rest, rest_raw = words[1:], raw[1:]
     state = first.state
     if rest and state is None and parse_state(rest[0]):  # '/report T12 30 受阻 经费未到位'

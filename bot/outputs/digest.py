@@ -4,15 +4,16 @@ bot/outputs/render/digest.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from bot.domain.facts import DeptFacts, Facts, TaskFacts
+from bot.domain.facts import REPORT_KINDS, DeptFacts, Facts, TaskFacts
 from bot.language.i18n import field, plan_title, t
 from bot.services.facts import end_of_day, facts_as_of, facts_as_of_each, facts_now
+from bot.store import digests as digest_store
 from bot.store import records as record_store
 from bot.store import snapshots as snapshot_store
 from bot.store.connection import utc_iso
@@ -25,6 +26,7 @@ TREND_WEEKS = 12
 MAX_BARS = 20  # per chart
 DUE_AHEAD_DAYS = 14
 FACTS_VERSION = 2  # the rules the kept day figures were computed by; bump when a rule changes
+REPORTS = tuple(sorted(REPORT_KINDS))  # a department's own reports, not the coordinator's acts
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,25 @@ class DayFigures:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """What came in since the previous digest: reports (not the coordinator's reviews) and
+    evidence, and the completion then, to say the change."""
+
+    since: datetime
+    basis: str  # digest: the previous digest posted | tracking: tracking began | week: a week
+    reports: int
+    evidence: int
+    before: float | None  # completion at `since` (as the previous digest showed it)
+
+
+@dataclass(frozen=True)
 class DigestData:
     at: datetime
     info: dict[str, str]  # the plan's title and document number
     facts: Facts
-    week_before: DayFigures | None  # the end of the day a week earlier (None before tracking)
+    activity: Activity
     trend: list[DayFigures]  # weekly, from the first tracked week, ending with today's
+    seen: tuple[int, int] = (0, 0)  # the newest report and evidence rows it has seen
 
     @property
     def summary(self) -> Facts:
@@ -52,15 +67,16 @@ class DigestData:
 
     @property
     def last_week(self) -> float | None:
-        return self.week_before.completion if self.week_before else None
+        """The completion the change is counted from (the previous digest's)."""
+        return self.activity.before
 
     @property
     def reports_this_week(self) -> int:
-        return self.facts.reports - (self.week_before.reports if self.week_before else 0)
+        return self.activity.reports
 
     @property
     def evidence_this_week(self) -> int:
-        return self.facts.evidence - (self.week_before.evidence if self.week_before else 0)
+        return self.activity.evidence
 
     @property
     def expected(self) -> list[tuple[date, float]]:
@@ -112,6 +128,34 @@ def facts_for(db: Database, now: datetime) -> Facts:
     return facts_now(db, now)
 
 
+def activity(db: Database, facts: Facts, now: datetime) -> Activity:
+    """What came in since the previous digest (the newest one posted for a moment before `now`,
+    kept with what it had seen): records and evidence rows newer than it, so a report made on
+    a digest's day after it went out is counted next time and none twice. With no digest kept,
+    since tracking began or a week ago, whichever is later."""
+    kept = digest_store.before(db, now)
+    if kept is not None:
+        since = datetime.fromisoformat(kept["at"]).astimezone(now.tzinfo)
+        before = (kept["completion"] if kept["version"] == FACTS_VERSION
+                  else facts_as_of(db, since).completion)
+        return Activity(since, "digest",
+                        digest_store.records_made(db, REPORTS, after_id=kept["report_id"],
+                                                  until=now),
+                        digest_store.evidence_kept(db, after_id=kept["evidence_id"], until=now),
+                        before)
+    week = now - timedelta(days=7)
+    began = (datetime.combine(facts.track_from, time(0), now.tzinfo)
+             if facts.track_from is not None else None)
+    if began is not None and began > week:
+        since, basis, before = began, "tracking", None
+    else:
+        since, basis = week, "week"
+        before = facts_as_of(db, since).completion
+    return Activity(since, basis,
+                    digest_store.records_made(db, REPORTS, since=since, until=now),
+                    digest_store.evidence_kept(db, since=since, until=now), before)
+
+
 def digest_data(db: Database, now: datetime, today: date | None = None) -> DigestData:
     """Gather the digest's facts as of `now` (records after `now` are ignored).
 
@@ -120,15 +164,21 @@ def digest_data(db: Database, now: datetime, today: date | None = None) -> Diges
     would make wrong. The trend starts at the first tracked week: no flat zeros from before the
     plan was tracked."""
     today = today or now.date()
+    seen = digest_store.high_marks(db)
     facts = facts_for(db, now)
     first = facts.track_from or now.date()
-    week_ago = now.date() - timedelta(days=7)
     days = trend_days(now, first)
-    prefetch_days(db, [*days, *([week_ago] if week_ago >= first else [])], now.tzinfo)
-    before = day_figures(db, week_ago, now.tzinfo, today) if week_ago >= first else None
+    prefetch_days(db, days, now.tzinfo)
     trend = [day_figures(db, d, now.tzinfo, today) for d in days]
     trend.append(figures_of(facts))
-    return DigestData(now, meta(db), facts, before, trend)
+    return DigestData(now, meta(db), facts, activity(db, facts, now), trend, seen)
+
+
+def keep_posted(db: Database, key: str, data: DigestData, posted_at: datetime) -> None:
+    """The digest `key` went out: keep what it covered, for the next one to count from."""
+    digest_store.keep(db, key=key, at=data.at, report_id=data.seen[0], evidence_id=data.seen[1],
+                      completion=data.facts.completion, version=FACTS_VERSION,
+                      posted_at=posted_at)
 
 
 # ---------------------------------------------------------------- charts

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from bot.domain.numbers import round_half_up_to
 from bot.errors import DubanError
 from bot.language.i18n import field, t
+from bot.outputs.render import grade_bands
 from bot.outputs.render.table import render_table
 from bot.outputs.scoring import (
     RULE_KEYS,
@@ -48,8 +49,7 @@ def score_rows(scores: list[DeptScore], lang: str) -> list[list[str]]:
 
 
 def rules_text(rules: Rules, lang: str) -> str:
-    grades = t("list_sep", lang, html=False).join(f"{field(vars(g), 'grade', lang)} ≥ {g.min:g}"
-                      for g in sorted(rules.grades, key=lambda g: -g.min))
+    grades = t("list_sep", lang, html=False).join(grade_bands(rules.grades, lang))
     values = {key: getattr(rules, key) for key in (*RULE_KEYS, "overdue_cap_per_item")}
     return t("score_rules", lang, html=False, grades=grades, **values)
 

@@ -24,7 +24,7 @@ from bot.domain.marks import STATES, TaskStatus, percent_of
 from bot.domain.task import ONE_OFF, Task
 from bot.errors import DubanError
 from bot.language.i18n import Key
-from bot.language.parse import MAX_VALUE
+from bot.language.numerals import MAX_VALUE
 from bot.services.directory import actor, dept_names, find_task
 from bot.services.facts import task_facts_now
 from bot.store import deadlines as deadline_store

@@ -317,7 +317,8 @@ def _validate(data: dict, loc: _Located) -> Plan:
         loc.error("departments", "at least one department is needed")
     # A name two departments answer to would make lookups ambiguous: refuse the file instead.
     for key, first, second in names.clashes(
-            (d.code, (d.name, d.short, d.name_en, *d.aliases)) for d in departments):
+            (d.code, (d.name, d.short, d.name_en, d.short_en, *d.aliases))
+            for d in departments):
         loc.error("departments", f"'{key}' names both {first} and {second}")
 
     tasks: list[TaskDef] = []

@@ -18,7 +18,7 @@ from bot.domain.facts import ReportRef, TaskFacts
 from bot.domain.lifecycle import OPEN, State
 from bot.domain.task import Task
 from bot.language.workdays import is_workday, workday_on_or_before
-from bot.services.directory import catalogue, coordinators, liaisons_of
+from bot.services.directory import catalogue, coordinators, liaisons_of, staffed_departments
 from bot.services.facts import facts_now
 from bot.store import outbox
 from bot.store.plan import tasks_by_id
@@ -40,6 +40,7 @@ class Nudge:
     days: int  # days before the due date, or days overdue
     send_on: date
     late: int | None = None  # days overdue as the facts count them (from tracking start at most)
+    before_tracking: bool = False  # fell due before tracking began (overdue counted from then)
 
     @property
     def key(self) -> str:
@@ -89,7 +90,7 @@ def nudge_for(view: TaskFacts, today: date, policy: NudgePolicy) -> Nudge | None
                                           if n.kind != "overdue" else n.days))
     late = -status.days_left if status.overdue and status.days_left is not None else None
     return Nudge(view.task.id, view.task.dept, due, latest.kind, latest.days, latest.send_on,
-                 late)
+                 late, status.overdue and not occurrence.tracked)
 
 
 def reminders_due(views: list[TaskFacts], today: date, policy: NudgePolicy) -> list[Nudge]:
@@ -107,16 +108,45 @@ def missed(view: TaskFacts, today: date) -> list[Nudge]:
             for o in view.earlier if o.state in OPEN and o.due is not None and o.due < today]
 
 
+def posts_today(today: date, policy: NudgePolicy) -> bool:
+    """Whether the bot posts what it posts on its own today (nudges, escalations, missed
+    occurrences, late-签收 lists, the digest): with WORKDAYS_ONLY, on working days only."""
+    return not policy.workdays_only or is_workday(today)
+
+
+def digest_day(week: date, weekday: int, policy: NudgePolicy) -> date:
+    """The day the weekly digest of the ISO week holding `week` goes out: its weekday
+    (DIGEST_DAY), with WORKDAYS_ONLY moved to the first working day from then (a Monday holiday
+    moves it to Tuesday, a Sunday digest to Monday, a week of holidays to its make-up day)."""
+    day = week - timedelta(days=week.weekday()) + timedelta(days=weekday)
+    for _ in range(31):  # the longest break of the official calendar is well under a month
+        if posts_today(day, policy):
+            break
+        day += timedelta(days=1)
+    return day
+
+
+def for_staffed(nudges: list[Nudge], staffed: set[str]) -> list[Nudge]:
+    """The nudges somebody can read: a department without a liaison gets none, like its
+    交办单 (held until its first liaison is approved); it is listed as unstaffed in /status
+    and the digest meanwhile, and the first scan after a liaison is approved nudges it."""
+    return [n for n in nudges if n.dept in staffed]
+
+
 def scan(db: Database, now: datetime, policy: NudgePolicy) -> list[Nudge]:
-    """Everything to nudge about as of `now`: occurrences in force and missed earlier ones."""
-    facts = facts_now(db, now)
+    """Everything to nudge about as of `now`: occurrences in force and missed earlier ones, of
+    departments with a liaison; nothing on a day off when the policy keeps to working days
+    (what would have fallen due then is moved, or waits for the next working day's scan)."""
     today = now.date()
+    if not posts_today(today, policy):
+        return []
+    facts = facts_now(db, now)
     nudges = reminders_due(facts.tasks, today, policy)
     # A missed occurrence is escalated once (its key has no day count), the first time a scan
     # sees it; the duty itself has already rolled over to its next occurrence.
     for view in facts.tasks:
         nudges += missed(view, today)
-    return nudges
+    return for_staffed(nudges, staffed_departments(db))
 
 
 def prepare_nudges(db: Database, now: datetime, policy: NudgePolicy, chat_id: int | None,
@@ -154,6 +184,7 @@ class NudgeContext:
     departments: dict[str, dict[str, Any]]
     liaisons: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     coordinators: list[dict[str, Any]] = field(default_factory=list)
+    # the newest report of the occurrence each nudge is about, by the nudge's key
     last_reports: dict[str, ReportRef] = field(default_factory=dict)
 
 
@@ -164,7 +195,21 @@ def nudge_context(db: Database, nudges: list[Nudge], now: datetime) -> NudgeCont
     tasks = {i: v.task for i, v in views.items() if v is not None}
     missing = [i for i in ids if i not in tasks]  # archived since the nudge was planned
     tasks.update(tasks_by_id(db, missing))
-    last = {i: v.latest_report for i, v in views.items() if v is not None and v.latest_report}
+    last = {}
+    for nudge in nudges:
+        view = views.get(nudge.task_id)
+        report = occurrence_report(view, nudge.due) if view is not None else None
+        if report is not None:
+            last[nudge.key] = report
     return NudgeContext(tasks, dict(catalogue(db).all_departments),
                         {d: liaisons_of(db, d) for d in {n.dept for n in nudges}},
                         coordinators(db), last)
+
+
+def occurrence_report(view: TaskFacts, due: date) -> ReportRef | None:
+    """The newest report of the task's occurrence due on `due` (never another occurrence's: a
+    nudge about the June screening does not quote April's). A one-off task has one."""
+    for occurrence in view.occurrences:
+        if occurrence.due == due:
+            return occurrence.latest_report
+    return None if view.task.recurring else view.current.latest_report

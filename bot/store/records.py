@@ -135,9 +135,9 @@ def history(db: Database, task_id: str, limit: int = 50,
 
 
 def last_reporter(db: Database, task_id: str) -> Row | None:
-    """Who made the newest standing report on a task (user_id, name), to tell them."""
+    """Who made the newest standing report on a task (user_id, name, lang), to tell them."""
     rows = list(db.query(
-        "SELECT r.user_id, m.name FROM reports r LEFT JOIN members m ON m.user_id = r.user_id "
+        "SELECT r.user_id, m.name, m.lang FROM reports r LEFT JOIN members m ON m.user_id = r.user_id "
         "WHERE r.task_id = ? AND r.kind IN ('progress', 'claim') AND r.revoked_at IS NULL "
         "ORDER BY r.id DESC LIMIT 1", [task_id]))
     return rows[0] if rows else None

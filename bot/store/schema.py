@@ -394,6 +394,23 @@ def m018_facts_version(db: Database) -> None:
 
 
 @migrations()
+def m019_digests_kept(db: Database) -> None:
+    # What each weekly digest covered (bot/store/digests.py): the next digest counts the reports
+    # and evidence received after it (never a report made on a digest's day after it went out
+    # left out, never one counted twice), and compares its completion with the one shown.
+    db.table("digests").create({
+        "key": str,  # digest:2022-W26
+        "at": str,  # the moment its facts were taken (UTC ISO)
+        "report_id": int,  # the newest record it had seen
+        "evidence_id": int,  # the newest evidence row it had seen
+        "completion": float,
+        "version": int,  # the facts rules it was computed by (bot.outputs.digest.FACTS_VERSION)
+        "posted_at": str,
+    }, pk="key", not_null={"at", "report_id", "evidence_id", "posted_at"})
+    db.table("digests").create_index(["at"])
+
+
+@migrations()
 def m020_outbox_retries(db: Database) -> None:
     # One sender for every post of the bot's own (handlers/sender.py): the message a part became
     # (a review card's evidence replies to it), when a failed part is tried again, how many parts

@@ -6,6 +6,9 @@ place user text is escaped, so catalogue entries may carry Telegram HTML tags.
 
 An entry is a string, or for words that change with a number a mapping
 `{count: PARAM, one: "...", other: "..."}` (English "1 day" / "2 days"; Chinese needs `other` only).
+Inside a string, a parameter's format spec may choose words by its number, so one sentence can
+hold several counts: `{n:task is|tasks are}` (one|other) or `{n:no chase|one chase|{n} chases}`
+(zero|one|other; the words may hold other parameters).
 
 Language is chosen here and only here: other modules pass `lang` through and never compare it.
 """
@@ -13,6 +16,7 @@ Language is chosen here and only here: other modules pass `lang` through and nev
 from __future__ import annotations
 
 import html as html_lib
+import string
 from collections.abc import Mapping
 from datetime import date
 from functools import cache
@@ -88,16 +92,39 @@ def _entry(key: str, lang: str) -> Any:
     return catalogue(DEFAULT_LANG)[key] if entry is None else entry
 
 
+class _Formatter(string.Formatter):
+    """str.format, and a spec with "|" picks words by the number (see the module's note)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if "|" not in format_spec:
+            return super().format_field(value, format_spec)
+        forms = format_spec.split("|")
+        number = _number(value)
+        if len(forms) == 3 and number == 0:
+            return forms[0]
+        return forms[-2] if number == 1 else forms[-1]
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(str(value).replace(",", ""))
+    except ValueError:
+        return None
+
+
+_FORMATTER = _Formatter()
+
+
 def t(key: str, lang: str = DEFAULT_LANG, *, html: bool = True, **params: Any) -> str:
     """The message `key` in `lang` (falling back to Chinese), with parameters filled in."""
     entry = _entry(key, lang)
     if isinstance(entry, dict):
         n = params[entry["count"]]
-        entry = entry["one"] if n == 1 and "one" in entry else entry["other"]
+        entry = entry["one"] if _number(n) == 1 and "one" in entry else entry["other"]
     params = {k: _resolve(v, lang) for k, v in params.items()}
     if html:
         params = {k: _escape(v) for k, v in params.items()}
-    return entry.format(**params)
+    return _FORMATTER.vformat(entry, (), params)
 
 
 def _resolve(value: Any, lang: str) -> Any:
@@ -137,6 +164,13 @@ def format_day(day: date, lang: str) -> str:
     weekday = t(_WEEKDAYS_KEY, lang, html=False).split(",")[day.weekday()]
     return t("date_long", lang, html=False, y=day.year, m=day.month, d=day.day,
              weekday=weekday, month=t("months", lang, html=False).split(",")[day.month - 1])
+
+
+def day_parts(day: date, lang: str) -> dict[str, Any]:
+    """A day's parts as a message wants them: y, m, d, its weekday and month names in `lang`."""
+    return {"y": day.year, "m": day.month, "d": day.day,
+            "weekday": t(_WEEKDAYS_KEY, lang, html=False).split(",")[day.weekday()],
+            "month": t("months", lang, html=False).split(",")[day.month - 1]}
 
 
 def format_short_day(day: date, lang: str) -> str:

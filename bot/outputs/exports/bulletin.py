@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,16 @@ from bot.domain.numbers import round_half_up_to
 from bot.domain.task import Task
 from bot.language.i18n import field, label, t
 from bot.outputs.exports.facts import BulletinFacts, TaskFacts, bulletin_facts, period_of
-from bot.outputs.render import pct
-from bot.outputs.render.paper import book_title, day_text, em_width, for_reader, joined, title_lines
+from bot.outputs.render import grade_bands, pct
+from bot.outputs.render.paper import (
+    book_title,
+    day_text,
+    em_width,
+    for_reader,
+    joined,
+    month_text,
+    title_lines,
+)
 
 __all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document"]
 
@@ -430,10 +438,8 @@ def _ranks(doc, facts: BulletinFacts, lang: str) -> None:
                    day=f"{-rules.overdue_day:g}", cap=f"{-rules.overdue_cap_per_item:g}",
                    chase=f"{-rules.unanswered_chase:g}",
                    extension=f"{-rules.approved_extension:g}",
-                   silent=f"{-rules.silent_period:g}", grades=joined(
-                       (_tx("bulletin_grade_item", lang, grade=field(vars(g), "grade", lang),
-                            min=f"{g.min:g}") for g in sorted(rules.grades,
-                                                               key=lambda g: -g.min)), lang)))
+                   silent=f"{-rules.silent_period:g}",
+                   grades=joined(grade_bands(rules.grades, lang), lang)))
 
 
 def _last_report(f: TaskFacts, lang: str) -> str:
@@ -611,7 +617,7 @@ def _signature(doc, facts: BulletinFacts, letterhead: Letterhead, lang: str) -> 
     signature moves left (GB/T 9704 7.3.5.2)."""
     _para(doc)  # 正文下空一行
     name = letterhead.text("signature", lang)
-    day = day_text(facts.record.at, lang)
+    day = day_text(facts.issued, lang)
     em, width = SIZE_BODY.pt, TEXT_WIDTH.pt
     sig_left = width - 2 * em - em_width(name) * em
     date_left = sig_left + 2 * em
@@ -635,7 +641,7 @@ def _imprint(doc, facts: BulletinFacts, letterhead: Letterhead, lang: str) -> No
     cc = letterhead.text("cc", lang)
     rows = [[_tx("bulletin_cc", lang, names=cc)]] if cc else []
     printed = [letterhead.text("printer", lang),
-               _tx("bulletin_printed", lang, date=day_text(facts.record.at, lang))]
+               _tx("bulletin_printed", lang, date=day_text(facts.issued, lang))]
     table = doc.add_table(rows=len(rows) + 1, cols=2)
     margins = _set(table._tbl.tblPr, "w:tblCellMar")
     for edge in ("left", "right"):
@@ -709,17 +715,17 @@ def _charts(db: Database, at: datetime, lang: str, today: date, folder: Path) ->
     return {path.name.split("-")[0]: path for path in paths}
 
 
-def _prefetch(db: Database, at: datetime, period: str) -> None:
+def _prefetch(db: Database, at: datetime, period: str, so_far: bool) -> None:
     """The past days the bulletin compares with (the day before its period, the trend chart's
-    weeks) worked out together when their figures are not kept yet: the records are read
-    once, not once per day."""
+    weeks up to the period's end) worked out together when their figures are not kept yet:
+    the records are read once, not once per day."""
     from bot.outputs.digest import prefetch_days, trend_days
     from bot.services.facts import tracking_start
 
     first = tracking_start(db, at.tzinfo) or at.date()
-    week_ago = at.date() - timedelta(days=7)
-    last_day = period_of(period, at).start - timedelta(days=1)
-    prefetch_days(db, [*trend_days(at, first), *([week_ago] if week_ago >= first else []),
+    span = period_of(period, at, so_far)
+    last_day = span.start - timedelta(days=1)
+    prefetch_days(db, [*trend_days(span.closes(at), first),
                        *([last_day] if last_day >= first else [])], at.tzinfo)
 
 
@@ -745,7 +751,7 @@ def bulletin_document(facts: BulletinFacts, lang: str = "zh",
     record, span = facts.record, facts.period
     _para(doc, _tx(f"bulletin_opening_{span.kind}", lang, plan=book_title(record.title, lang),
                    start=day_text(span.start, lang), end=day_text(span.end, lang),
-                   year=span.end.year, month=span.end.month))
+                   month=month_text(span.start, lang)))
     render = {"overall": _overall, "depts": _departments, "ranks": _ranks,
               "overdue": _overdue, "pending": _waiting, "extensions": _extensions,
               "chases": _chases, "silent": _silent, "breakdown": _breakdowns,
@@ -764,25 +770,28 @@ def bulletin_document(facts: BulletinFacts, lang: str = "zh",
     doc.core_properties.title = _tx("bulletin_title", lang, plan=book_title(record.title, lang))
     doc.core_properties.subject = record.document
     doc.core_properties.author = letterhead.text("signature", lang)
-    doc.core_properties.created = record.at.replace(tzinfo=None)
+    doc.core_properties.created = datetime.combine(facts.issued, time(0))
     return doc
 
 
 def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str = "zh",
                    historical: bool = False, charts: bool = True,
                    today: date | None = None, letterhead: Letterhead | None = None,
-                   rules: Any = None) -> bytes:
-    """The bulletin as .docx bytes, as of `at`, for the week or month ending then.
+                   rules: Any = None, so_far: bool = False) -> bytes:
+    """The bulletin made at `at` as .docx bytes: the last whole week or month ended by then,
+    its figures as they stood at its end (see bulletin_facts), dated `at`; with `so_far`, the
+    week or month under way, as at `at`.
 
     `today` is the real date (default `at`'s): completion snapshots are kept only for days
     before it, so a bulletin asked for a future date stores nothing."""
     today = today or at.date()
     if charts:
-        _prefetch(db, at, period)
+        _prefetch(db, at, period, so_far)
     facts = bulletin_facts(db, at, period, lang, historical=historical, today=today,
-                           rules=rules)
+                           rules=rules, so_far=so_far)
     with tempfile.TemporaryDirectory(prefix="duban-bulletin-") as tmp:
-        drawn = _charts(db, at, lang, today, Path(tmp)) if charts else None
+        closes = facts.period.closes(at)
+        drawn = _charts(db, closes, lang, today, Path(tmp)) if charts else None
         doc = bulletin_document(facts, lang, letterhead, drawn)
         out = io.BytesIO()
         doc.save(out)

@@ -13,7 +13,7 @@ later record). The 期号 is the one write: a period's number is given on its fi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -23,6 +23,8 @@ from bot.domain import facts as model
 from bot.domain.lifecycle import State
 from bot.domain.numbers import percent_of_value, round_half_up
 from bot.domain.task import Task
+from bot.errors import DubanError
+from bot.language.i18n import Day, Key
 from bot.language.i18n import field as named
 from bot.language.workdays import working_days_between
 from bot.outputs.scoring import rank_key
@@ -283,7 +285,9 @@ def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = Fals
     tz = at.tzinfo
     rows = []
     for f in facts.tasks:
-        task, latest = f.task, f.latest_report
+        # 最近报送 is the newest report on the occurrence the row's mark is about: a report on
+        # an earlier occurrence of a recurring duty is not this one's (each is in 各期情况)
+        task, latest = f.task, f.headline.latest_report
         closed = f.headline.closed_at if f.status.status == "closed" else None
         rows.append(TaskFacts(
             view=f,
@@ -338,11 +342,23 @@ REPLY_WORKDAYS = 5  # 整改措施 are asked for within this many working days o
 
 @dataclass(frozen=True)
 class Period:
+    """The period an issue of the bulletin covers: a whole ISO week (Monday to Sunday, the week
+    the digest reports on) or a whole calendar month, by default the last one complete when it
+    is made; asked for 本周/本月, the one under way, from its first day to the day it is made
+    (`so_far`). One period, one 期号 (a copy of the week so far and the whole week later are
+    the same issue); the facts are those at the period's end, or at the making of a copy so far."""
+
     kind: str  # week | month
     start: date
-    end: date
+    end: date  # the period's last day, or the day a copy so far is made
     key: str  # the ISO week or the month the issue belongs to (bot.store.paperwork)
     number: int = 0  # 期号, from the database; 0 until issued
+    so_far: bool = False  # the period under way, up to `end`
+
+    def closes(self, at: datetime) -> datetime:
+        """The moment the facts are taken: the end of the period's last day, or `at` (the
+        making) for a copy of the period so far."""
+        return at if self.so_far else datetime.combine(self.end, time(23, 59, 59), at.tzinfo)
 
 
 def period_key(kind: str, day: date) -> str:
@@ -353,12 +369,33 @@ def period_key(kind: str, day: date) -> str:
     return f"{day:%Y-%m}"
 
 
-def period_of(kind: str, at: datetime) -> Period:
-    """The week (7 days ending on `at`) or the calendar month of `at` the bulletin covers."""
+def _period_holding(kind: str, day: date) -> tuple[date, date]:
+    if kind == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=6)
+    start = day.replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following - timedelta(days=1)
+
+
+def period_of(kind: str, at: datetime, so_far: bool = False) -> Period:
+    """The last whole week (Monday to Sunday) or calendar month that has ended by `at`: an
+    export on a Tuesday covers the week before; on the 5th, the month before. Exported any day
+    of the following week (month), the same period, the same 期号, the same figures. With
+    `so_far`, the week (month) holding `at`, from its first day to `at`'s."""
     if kind not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {kind!r}")
-    end = at.date()
-    start = end - timedelta(days=6) if kind == "week" else end.replace(day=1)
+    start, end = _period_holding(kind, at.date())
+    if so_far:
+        return Period(kind, start, at.date(), period_key(kind, end), so_far=True)
+    if at < datetime.combine(end, time(23, 59, 59), at.tzinfo):  # not over yet
+        start, end = _period_holding(kind, start - timedelta(days=1))
+    return Period(kind, start, end, period_key(kind, end))
+
+
+def first_period(kind: str, track_from: date) -> Period:
+    """The first period with tracked days: the one holding the day tracking began."""
+    start, end = _period_holding(kind, track_from)
     return Period(kind, start, end, period_key(kind, end))
 
 
@@ -405,8 +442,9 @@ class DeptProblems:
 
 @dataclass(frozen=True)
 class BulletinFacts:
-    record: Record
+    record: Record  # as of the end of the period
     period: Period
+    issued: date  # 成文日期: the day it is made
     before: float | None  # the plan's completion at the end of the day before the period
     change: int | None  # whole points since then (None when there is nothing to compare)
     reports: int  # reports received in the period
@@ -439,19 +477,22 @@ def _reply_by(day: date) -> date:
 
 def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "zh",
                    historical: bool = False, today: date | None = None,
-                   rules: Any = None) -> BulletinFacts:
-    """Everything the 情况通报 for the week or month ending at `at` shows. Issues the period's
-    期号 (bot.store.paperwork) if it has none yet. `today` is the real date: a day's figures
-    are kept only once it is over."""
+                   rules: Any = None, so_far: bool = False) -> BulletinFacts:
+    """Everything the 情况通报 made at `at` shows: the last whole week or month ended by then
+    (period_of), with the facts at its end (what was recorded by then: the same figures whenever
+    it is made); with `so_far`, the week or month under way, as at `at`. Issues the period's
+    期号 (bot.store.paperwork) if it has none yet. A period before tracking began is refused
+    (DubanError bulletin_no_period). `today` is the real date:
+    a day's figures are kept only once it is over. (`historical` matters only for a copy so
+    far: a whole period is always as recorded by its end.)"""
     from bot.outputs.digest import day_figures
     from bot.outputs.scoring import load_rules
 
     today = today or at.date()
     rules = rules or load_rules()
-    record = gather(db, at, lang, historical=historical, rules=rules)
-    span = period_of(kind, at)
-    span = Period(span.kind, span.start, span.end, span.key,
-                  paperwork.issue_number(db, span.kind, span.key, span.start, span.end, at))
+    span = bulletin_period(db, kind, at, so_far)
+    closes = span.closes(at)
+    record = gather(db, closes, lang, historical=historical or not span.so_far, rules=rules)
     tz = at.tzinfo
     begin = datetime.combine(span.start, time(0), tz)
     s = record.summary
@@ -485,7 +526,7 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
     lines = {x.dept["code"]: x for x in record.ranking.lines}
     notices = [WaitingNotice(n.kind, n.dept, lines[n.dept].name if n.dept in lines else n.dept,
                              tuple(n.tasks), n.colour, n.at.astimezone(tz).date(),
-                             _working_days(n.at.astimezone(tz).date(), at.date()))
+                             _working_days(n.at.astimezone(tz).date(), span.end))
                for n in s.queues.unacknowledged]
     silent = []
     for d in s.departments:
@@ -507,11 +548,29 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
                              unsigned, code in silent_codes)
         if late or found.behind or found.blocked or unanswered or unsigned or found.silent:
             problems.append(found)
-    return BulletinFacts(record, span, before, change, reports, evidence, tuple(overdue),
-                         tuple(waiting), tuple(extensions), tuple(suspended), tuple(chases),
-                         tuple(notices), tuple(silent), tuple(problems), _reply_by(at.date()),
-                         rules, tuple(n for n in every_chase if n.at >= begin),
+    return BulletinFacts(record, span, at.date(), before, change, reports, evidence,
+                         tuple(overdue), tuple(waiting), tuple(extensions), tuple(suspended),
+                         tuple(chases), tuple(notices), tuple(silent), tuple(problems),
+                         _reply_by(at.date()), rules,
+                         tuple(n for n in every_chase if n.at >= begin),
                          tuple(n for n in every_chase if not n.answered))
+
+
+def bulletin_period(db: Database, kind: str, at: datetime, so_far: bool = False) -> Period:
+    """The period a bulletin made at `at` covers (period_of), with its 期号 (given on the
+    period's first issue, whole or so far). A period that ended before tracking began has
+    nothing to report: refused, saying when the first one can be made."""
+    from bot.services.facts import tracking_start
+
+    span = period_of(kind, at, so_far)
+    began = tracking_start(db, at.tzinfo)
+    if began is not None and span.end < began:
+        first = first_period(kind, began)
+        raise DubanError("bulletin_no_period", period=Key(f"bulletin_period.{kind}"),
+                         began=Day(began), start=Day(first.start), end=Day(first.end),
+                         available=Day(first.end + timedelta(days=1)))
+    whole = _period_holding(kind, span.start)  # the row names the whole period
+    return replace(span, number=paperwork.issue_number(db, span.kind, span.key, *whole, at))
 
 
 def _working_days(start: date, end: date) -> int:

@@ -7,6 +7,7 @@ This module holds the small pieces every output shares.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -15,7 +16,7 @@ from bot.domain.facts import Occurrence, TaskFacts
 from bot.domain.marks import MARKS
 from bot.domain.numbers import round_half_up
 from bot.domain.recurrence import Recurrence
-from bot.language.i18n import t
+from bot.language.i18n import field, t
 
 COUNT_COLUMNS = ("on_track", "behind", "due_soon", "overdue", "blocked", "pending_check",
                  "closed", "assigned", "no_report", "suspended")
@@ -72,6 +73,24 @@ def target_text(view: TaskFacts) -> str:
     value = view.value
     shown = "—" if value is None else f"{value:g}"
     return f"{shown}/{task.target_value:g}{task.target_unit or ''}"
+
+
+def grade_bands(grades: Iterable[Any], lang: str) -> list[str]:
+    """The grades as score bands, best first: '优秀（90分及以上）' … and the lowest as what it
+    is, '不合格（60分以下）' (it takes every score under the next grade, whatever its own
+    minimum says). `grades` carry name, name_en and min (bot.outputs.scoring.Grade)."""
+    ordered = sorted(grades, key=lambda g: -g.min)
+    bands = []
+    for i, g in enumerate(ordered):
+        name = field(vars(g), "grade", lang)
+        if i == len(ordered) - 1 and i > 0:
+            bands.append(t("grade_band_below", lang, html=False, grade=name,
+                           max=f"{ordered[i - 1].min:g}"))
+        elif len(ordered) == 1:
+            bands.append(name)
+        else:
+            bands.append(t("grade_band_from", lang, html=False, grade=name, min=f"{g.min:g}"))
+    return bands
 
 
 def counts_line(counts: dict[str, int]) -> str:

@@ -11,7 +11,16 @@ from typing import Any, TypeVar
 
 from bot.domain.facts import DeptFacts, Facts, Occurrence, Queues, TaskFacts
 from bot.domain.task import Task
-from bot.language.i18n import Html, Key, field, format_short_day, label, plan_title, t
+from bot.language.i18n import (
+    DEFAULT_LANG,
+    Html,
+    Key,
+    field,
+    format_short_day,
+    label,
+    plan_title,
+    t,
+)
 from bot.outputs.render import author, counts_line, pct, target_text, timing, timing_of
 from bot.services.commands import Recorded
 
@@ -248,18 +257,45 @@ _COLOUR_MARKS = {"blue": "🟦", "yellow": "🟨", "orange": "🟧", "red": "�
                  "purple": "🟪"}
 
 
-def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskFacts], people: list[Html],
-                ack_workdays: int, lang: str, by: date) -> str:
-    """A 交办单 or a 督办单 (coloured by the chase ladder), naming the tasks and who must act."""
-    if notice.kind == "chase":
-        head = t("chase_head", lang, mark=_COLOUR_MARKS.get(notice.colour, "🟥"),
-                 colour=Key(f"colour.{notice.colour}"))
-    else:
-        head = t("assign_head", lang)
-    lines = [head, f"【{escape(dept_label(dept, lang))}】{' '.join(people)}"]
-    lines += [task_line(v, lang) for v in views]
-    lines.append(t("notice_ask", lang, days=ack_workdays, by=format_short_day(by, lang)))
-    return "\n".join(lines)
+def by_language(people: Sequence[dict[str, Any]], group: str = DEFAULT_LANG) -> dict[str, str]:
+    """The mentions of `people` by the language each reads, the group's language first (there
+    even when nobody reads it): a group post is in the group's language, and the part of it
+    addressed to someone who reads another is repeated in theirs."""
+    out: dict[str, list[str]] = {group: []}
+    for p in people:
+        out.setdefault(p.get("lang") or DEFAULT_LANG, []).append(
+            mention(p["user_id"], p.get("name")))
+    return {lang: " ".join(names) for lang, names in out.items()}
+
+
+NOTICE_ROOM = 4000  # a notice is one message (its 签收 button): Telegram takes 4096 characters
+
+
+def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskFacts],
+                people: Sequence[dict[str, Any]], ack_workdays: int, lang: str, by: date) -> str:
+    """A 交办单 or a 督办单 (coloured by the chase ladder), naming the tasks and who must act
+    (the department's liaisons, `people`), in `lang`; liaisons who read another language get
+    the notice again in theirs, under it (its head and ask alone if the whole would not fit)."""
+    def part(lang: str, names: str, whole: bool = True) -> list[str]:
+        if notice.kind == "chase":
+            head = t("chase_head", lang, mark=_COLOUR_MARKS.get(notice.colour, "🟥"),
+                     colour=Key(f"colour.{notice.colour}"))
+        else:
+            head = t("assign_head", lang)
+        lines = [head, f"【{escape(dept_label(dept, lang))}】{names}"]
+        lines += [task_line(v, lang) for v in views] if whole else [
+            " ".join(f"<b>{v.task.id}</b>" for v in views)]
+        lines.append(t("notice_ask", lang, days=ack_workdays, by=format_short_day(by, lang)))
+        return lines
+
+    readers = by_language(people, lang)
+    text = "\n".join(part(lang, readers.pop(lang)))
+    for other, names in readers.items():
+        more = "\n".join(part(other, names))
+        if len(text) + len(more) + 2 > NOTICE_ROOM:
+            more = "\n".join(part(other, names, whole=False))
+        text += "\n\n" + more
+    return text
 
 
 def late_acks_html(late: list[Any], names: dict[str, Any], coordinators: list[dict[str, Any]],

@@ -9,7 +9,7 @@ from html import escape
 
 from bot.domain.facts import DeptFacts
 from bot.domain.numbers import shown_percent
-from bot.language.i18n import plan_title, t
+from bot.language.i18n import Key, plan_title, t
 from bot.outputs.digest import DUE_AHEAD_DAYS, DigestData, digest_data
 from bot.outputs.render import counts_line, pct, plain_text
 from bot.outputs.render.chat import capped, dept_label, falling_due, queues_html, task_line
@@ -17,16 +17,27 @@ from bot.services import Database
 from bot.services.directory import dept_names
 
 
-def _change(now: float | None, before: float | None, lang: str) -> str:
+def _change(now: float | None, before: float | None, basis: str, lang: str) -> str:
     """The change in percentage points between the two figures *as shown* (53% -> 55% is +2,
-    whatever the decimals behind them)."""
+    whatever the decimals behind them), since the previous digest (or a week ago)."""
     shown_now, shown_before = shown_percent(now), shown_percent(before)
     if shown_now is None or shown_before is None:
         return ""
     delta = shown_now - shown_before
+    since = Key(f"digest_since.{basis}")
     if delta == 0:
-        return t("digest_change_same", lang)
-    return t("digest_change", lang, sign="+" if delta > 0 else "−", points=str(abs(delta)))
+        return t("digest_change_same", lang, since=since)
+    return t("digest_change", lang, sign="+" if delta > 0 else "−", points=str(abs(delta)),
+             since=since)
+
+
+def _activity(data: DigestData, lang: str) -> str:
+    """What came in since the previous digest, naming when that was."""
+    a = data.activity
+    since = a.since.astimezone(data.at.tzinfo)
+    when = f"{since:%m-%d}" if a.basis == "tracking" else f"{since:%m-%d %H:%M}"
+    return t(f"digest_activity_{a.basis}", lang, when=when, reports=a.reports,
+             evidence=a.evidence)
 
 
 def _dept_line(d: DeptFacts, lang: str) -> str:
@@ -42,7 +53,7 @@ def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
         t("digest_title", lang, date=f"{data.at:%Y-%m-%d}"),
         escape(plan_title(data.info, lang)),
         t("digest_completion", lang, completion=pct(s.completion),
-          change=_change(s.completion, data.last_week, lang)),
+          change=_change(s.completion, data.last_week, data.activity.basis, lang)),
         counts_line(s.counts),
         "",
         t("digest_departments", lang),
@@ -55,8 +66,7 @@ def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
         lines += capped(overdue, lambda v: task_line(v, lang, depts), lang)
     else:
         lines.append(t("no_overdue", lang))
-    lines += ["", t("digest_activity", lang, reports=data.reports_this_week,
-                    evidence=data.evidence_this_week)]
+    lines += ["", _activity(data, lang)]
     upcoming = falling_due(s.tasks, data.at.date(), DUE_AHEAD_DAYS)
     lines.append("")
     if upcoming:

@@ -37,6 +37,12 @@ def day_text(day: date | datetime | None, lang: str) -> str:
     return t("date_paper", lang, html=False, y=day.year, m=day.month, d=day.day, month=month)
 
 
+def month_text(day: date | datetime, lang: str) -> str:
+    """The month holding `day`: 2023年5月 / May 2023."""
+    month = t("months", lang, html=False).split(",")[day.month - 1]
+    return t("month_paper", lang, html=False, y=day.year, month=month)
+
+
 def full_width(text: str) -> str:
     """Chinese text with Chinese punctuation: ASCII commas, colons, brackets and quotes that
     stand in Chinese become full-width; a 书名号 inside a title becomes 〈〉."""
