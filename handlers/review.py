@@ -1,8 +1,11 @@
 """The coordinator's check: a 100% claim goes to the group with its evidence and 核实销号/退回
 buttons; /close and /reopen do the same by text.
 
-Each review button carries the task's version: pressed after the task changed (sent back,
-closed, the claim taken back), it is refused with what changed instead of acting on a stale view.
+A claim is a claim on one occurrence (of a recurring duty: '2022-04-30期'): its card carries
+that occurrence and its version, acts on it, names it, and is refused with what changed only when
+that occurrence changed (sent back, closed, the claim taken back), not when another occurrence of
+the same duty did. /close and /reopen take the oldest claim, or the occurrence named after the
+task ('/close T16 2022-06-30'), say which, and take the buttons off that occurrence's card.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from telegram.error import TelegramError
 
 from bot.domain.access import Action
 from bot.errors import DubanError
-from bot.language.i18n import DEFAULT_LANG, Html, field, label, t
+from bot.language.i18n import DEFAULT_LANG, Html, field, label, t, task_named
+from bot.language.parse import period_word
 from bot.outputs.render.chat import mention, recorded_text, returned_notice, review_request_html
 from bot.services import posts, prompts
 from bot.services.commands import (
@@ -56,7 +60,8 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
     window = context.settings.ack_gather_ms
     message = update.effective_message
     if window and message and message.chat.type != "private" and not rec.duplicate:
-        short = t("ack_line", DEFAULT_LANG, task=rec.task.id, percent=rec.report["percent"],
+        short = t("ack_line", DEFAULT_LANG, task=task_named(rec.task.id, rec.report["period"]),
+                  percent=rec.report["percent"],
                   user=caller(update, context).name,
                   status=label("status", rec.status.status, DEFAULT_LANG))
         context.bot_data.acks.add(context.bot, message.chat_id,
@@ -75,7 +80,8 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
 
 
 def review_buttons(task_id: str, version: int, period: str) -> InlineKeyboardMarkup:
-    """核实销号 and 退回 for the claim of one period, made for the task's present version."""
+    """核实销号 and 退回 for the claim of one period, made for that occurrence's present
+    version."""
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_close", DEFAULT_LANG),
                              callback_data=f"rv:close:{task_id}:{version}:{period}"),
@@ -99,8 +105,8 @@ async def request_review(update: Update, context: DubanContext, rec: Recorded) -
                                reporter_of(db, rec.report), rec.report,
                                count_for_task(db, task.id), DEFAULT_LANG)
     review = await context.bot.send_message(
-        target, text, reply_markup=review_buttons(task.id, task_version(db, task.id),
-                                                  rec.report["period"]),
+        target, text, reply_markup=review_buttons(
+            task.id, task_version(db, task.id, rec.report["period"]), rec.report["period"]),
         message_thread_id=topic_of(update, target))
     posts.remember(db, chat_id=target, message_id=review.message_id, kind=posts.REVIEW,
                    tasks=[task.id], ref=rec.report["id"], now=context.now())
@@ -128,30 +134,35 @@ def remember_task_post(context: DubanContext, sent: Any, kind: str, task_id: str
                        tasks=[task_id], now=context.now())
 
 
-def reporters(context: DubanContext, task_id: str) -> str:
-    """Whoever reported on the task (a mention); if nobody did, the department's liaisons."""
-    row = last_reporter(context.db, task_id)
+def reporters(context: DubanContext, task_id: str, period: str | None = None) -> str:
+    """Whoever reported on the task, or on its occurrence `period` (a mention); if nobody did,
+    the department's liaisons."""
+    row = last_reporter(context.db, task_id, period)
     if row:
         return mention(row["user_id"], row["name"])
     dept = find_task(context.db, task_id, include_archived=True)["dept"]
     return " ".join(mention(m["user_id"], m["name"]) for m in liaisons_of(context.db, dept))
 
 
-async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
-    """Tell whoever reported on the task; if nobody did, the department's liaisons."""
-    sent = await context.bot.send_message(chat_id, text_of(reporters(context, task_id)))
+async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of,
+                          period: str | None = None) -> None:
+    """Tell whoever reported on the task (on its occurrence `period`); if nobody did, the
+    department's liaisons."""
+    sent = await context.bot.send_message(chat_id, text_of(reporters(context, task_id, period)))
     remember_task_post(context, sent, posts.TASK, task_id)
 
 
 async def review_button(update: Update, context: DubanContext) -> None:
-    """rv:close:<task>:<version> closes; rv:reopen:<task>:<version> asks for the reason."""
+    """rv:close:<task>:<version>:<period> closes the claim of that occurrence;
+    rv:reopen:… asks for the reason to send it back."""
     query = update.callback_query
     who = caller(update, context)
     _, verb, task_id, raw_version, period = query.data.split(":")
     version = int(raw_version)
     task_for(context, who, task_id, Action.REVIEW)
-    if task_version(context.db, task_id) != version:
-        raise stale(context.db, task_id, context.settings.tz)
+    if task_version(context.db, task_id, period) != version:
+        raise stale(context.db, task_id, context.settings.tz, period)
+    named = task_named(task_id, period)
     if verb == "reopen":
         await query.answer()
         prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
@@ -159,7 +170,7 @@ async def review_button(update: Update, context: DubanContext) -> None:
                                      data={"task": task_id, "version": version,
                                            "period": period, "card": query.message.message_id},
                                      now=context.now())
-        sent = await query.message.reply_text(t("reopen_prompt", who.lang, task=task_id),
+        sent = await query.message.reply_text(t("reopen_prompt", who.lang, task=named),
                                               reply_markup=force_reply(), do_quote=False)
         prompts.link_message(context.db, prompt, sent.message_id)
         return
@@ -169,49 +180,52 @@ async def review_button(update: Update, context: DubanContext) -> None:
     if rec.duplicate:
         return
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
-                                  + t("task_closed_ok", DEFAULT_LANG, task=task_id,
+                                  + t("task_closed_ok", DEFAULT_LANG, task=named,
                                       title=field(rec.task, "title", DEFAULT_LANG)))
     await notify_reporter(context, query.message.chat_id, task_id,
-                           lambda who_: t("task_closed_notice", DEFAULT_LANG,
-                                          mention=Html(who_), task=task_id))
+                          lambda who_: t("task_closed_notice", DEFAULT_LANG,
+                                         mention=Html(who_), task=named), period)
 
 
 async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.Prompt) -> None:
     """The coordinator's reply to the 'why send it back' prompt (found by the prompt router)."""
-    task_id = prompt.data["task"]
-    if task_version(context.db, task_id) != prompt.data["version"]:
+    task_id, period = prompt.data["task"], prompt.data.get("period")
+    if task_version(context.db, task_id, period) != prompt.data["version"]:
         prompts.close(context.db, prompt, now=context.now(), outcome="stale")
-        raise stale(context.db, task_id, context.settings.tz)
+        raise stale(context.db, task_id, context.settings.tz, period)
     reason = update.effective_message.text or ""
     await _reopen(update, context, task_id, reason, version=prompt.data["version"],
-                  period=prompt.data.get("period"))
+                  period=period)
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
 
 
-async def _drop_card_buttons(context: DubanContext, task_id: str) -> None:
-    """The review card of the task's claim was decided (by a command, an answer or /undo): its
-    buttons go, whatever decided it."""
-    for card in posts.cards(context.db, posts.REVIEW, task=task_id)[-1:]:
+async def drop_card_buttons(context: DubanContext, kind: str, task_id: str,
+                            period: str) -> None:
+    """A card (review, extension) of one occurrence was decided (by a command, an answer, /undo
+    or its own other button): the buttons of that occurrence's newest card go, whatever
+    decided it; the cards of the duty's other occurrences keep theirs."""
+    for card in posts.cards_of_occurrence(context.db, kind, task_id, period)[-1:]:
         try:
             await context.bot.edit_message_reply_markup(card.chat_id, card.message_id,
                                                         reply_markup=None)
         except TelegramError:  # already without buttons, deleted or too old
-            log.info("could not take the buttons off review card %s", card.message_id)
+            log.info("could not take the buttons off card %s", card.message_id)
 
 
 async def _announce(update: Update, context: DubanContext, lang: str, rec: Recorded, key: str,
                     notice, **params: Any) -> None:
-    """One message: the close or the send-back confirmed, the reporter told by mention; the
-    card loses its buttons. A replay says so."""
+    """One message: the close or the send-back of an occurrence confirmed, naming it, the
+    reporter told by mention; that occurrence's card loses its buttons. A replay says so."""
     if rec.duplicate:
         await reply(update, t("report_duplicate", lang))
         return
-    task_id = rec.task.id
-    text = "\n".join([t(key, lang, task=task_id, title=field(rec.task, "title", lang), **params),
-                      notice(reporters(context, task_id))])
+    task_id, period = rec.task.id, rec.report["period"]
+    text = "\n".join([t(key, lang, task=task_named(task_id, period),
+                        title=field(rec.task, "title", lang), **params),
+                      notice(reporters(context, task_id, period))])
     sent = await reply(update, text)
     remember_task_post(context, sent, posts.TASK, task_id)
-    await _drop_card_buttons(context, task_id)
+    await drop_card_buttons(context, posts.REVIEW, task_id, period)
 
 
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str,
@@ -232,10 +246,18 @@ async def announce_close(update: Update, context: DubanContext, lang: str, rec: 
                     lambda who_: t("task_closed_thanks", DEFAULT_LANG, mention=Html(who_)))
 
 
+def task_and_period(update: Update, context: DubanContext) -> tuple[str, str | None, int]:
+    """(task, occurrence, words before the free text) of '/close T16 [2022-06-30[期]] …': an
+    occurrence of a recurring duty is named by its due date right after the task."""
+    words = args_text(context).split()
+    period = period_word(words[1]) if len(words) > 1 else None
+    return words[0], period, 2 if period else 1
+
+
 async def reopen_command(update: Update, context: DubanContext) -> None:
-    """/reopen T12 REASON."""
-    words = args_text(context).split(maxsplit=1)
-    if not words:
+    """/reopen T12 REASON; /reopen T16 2022-06-30 REASON reopens that occurrence."""
+    if not args_text(context):
         raise DubanError("reason_required")
-    find_task(context.db, words[0])  # an unknown task is named before a missing reason
-    await _reopen(update, context, words[0], free_text(update, 1))
+    ref, period, skip = task_and_period(update, context)
+    find_task(context.db, ref)  # an unknown task is named before a missing reason
+    await _reopen(update, context, ref, free_text(update, skip), period=period)

@@ -17,7 +17,7 @@ from bot.domain.lifecycle import OPEN, Event, State
 from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.dates import split_deadline
-from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t
+from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t, task_named
 from bot.outputs.render.chat import mention, notice_html
 from bot.services import notices, posts, prompts
 from bot.services.commands import (
@@ -25,6 +25,8 @@ from bot.services.commands import (
     close_directly,
     close_task,
     decide_extension,
+    known_period,
+    pending_period,
     request_extension,
     snapshot_of,
     stale,
@@ -56,7 +58,7 @@ from handlers.context import (
     update_key,
 )
 from handlers.reporting import task_for
-from handlers.review import announce_close, notify_reporter
+from handlers.review import announce_close, drop_card_buttons, notify_reporter, task_and_period
 
 log = logging.getLogger(__name__)
 EXTEND_REFUSE_PROMPT = "extend_refuse_reason"
@@ -187,21 +189,24 @@ async def extend_command(update: Update, context: DubanContext) -> None:
     if rec.duplicate:
         await reply(update, t("report_duplicate", who.lang))
         return
-    await reply(update, t("extend_requested", who.lang, task=task.id,
+    period = rec.report["period"]  # the occurrence asked about: the card is that occurrence's
+    named = task_named(task.id, period)
+    await reply(update, t("extend_requested", who.lang, task=named,
                           date=format_day(due, who.lang)))
-    version = task_version(context.db, task.id)
+    version = task_version(context.db, task.id, period)
     text = t("extend_card", DEFAULT_LANG, dept=dept_names(context.db)[task.dept],
-             task=task.id, title=field(task, "title", DEFAULT_LANG),
+             task=named, title=field(task, "title", DEFAULT_LANG),
              old=format_day(rec.status.due, DEFAULT_LANG) if rec.status.due else "—",
              new=format_day(due, DEFAULT_LANG), reason=reason,
              user=mention(rec.report["user_id"], who.name))
+    made_for = f"{task.id}:{version}:{period}"
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
-                             callback_data=f"ex:ok:{task.id}:{version}"),
+                             callback_data=f"ex:ok:{made_for}"),
         InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
-                             callback_data=f"ex:no:{task.id}:{version}"),
+                             callback_data=f"ex:no:{made_for}"),
     ], [InlineKeyboardButton(t("btn_withdraw_extension", DEFAULT_LANG),
-                             callback_data=f"ex:wd:{task.id}:{version}")]])
+                             callback_data=f"ex:wd:{made_for}")]])
     target = context.group_id or update.effective_chat.id
     sent = await context.bot.send_message(target, text, reply_markup=buttons,
                                           message_thread_id=topic_of(update, target))
@@ -217,23 +222,34 @@ async def _withdraw(update: Update, context: DubanContext, who: Caller, ref: str
     if rec.duplicate:
         await reply(update, t("report_duplicate", who.lang))
         return
-    await reply(update, t("extend_withdrawn", who.lang, task=task.id,
+    period = rec.report["period"]
+    await reply(update, t("extend_withdrawn", who.lang, task=task_named(task.id, period),
                           date=format_day(date.fromisoformat(asked["due"]), who.lang)))
-    for card in posts.cards(context.db, posts.EXTENSION, task=task.id)[-1:]:
-        await drop_buttons(context, card.chat_id, card.message_id)
+    await drop_card_buttons(context, posts.EXTENSION, task.id, period)
+
+
+def _extension_card(context: DubanContext, data: str) -> tuple[str, int, str]:
+    """(task, version, occurrence) of an extension card's button 'ex:<verb>:<task>:<version>:
+    <period>'; a card from before buttons named their occurrence means the oldest request
+    waiting (checked against the occurrence's version, such a card is refused if it changed)."""
+    _, _, task_id, raw_version, *rest = data.split(":")
+    if rest:
+        return task_id, int(raw_version), rest[0]
+    task = find_task(context.db, task_id)
+    return task_id, int(raw_version), pending_period(context.db, task, context.now(), None) or ""
 
 
 async def withdraw_button(update: Update, context: DubanContext) -> None:
-    """ex:wd:<task>:<version>: the applicant's button on the request card."""
+    """ex:wd:<task>:<version>:<period>: the applicant's button on the request card."""
     query = update.callback_query
     who = caller(update, context)
-    _, _, task_id, raw_version = query.data.split(":")
+    task_id, version, period = _extension_card(context, query.data)
     task = task_for(context, who, task_id, Action.REPORT)
-    version = int(raw_version)
-    if task_version(context.db, task_id) != version:
-        raise stale(context.db, task_id, context.settings.tz)
+    if task_version(context.db, task_id, period) != version:
+        raise stale(context.db, task_id, context.settings.tz, period)
     withdraw_extension(context.db, user_id=who.user_id, task_ref=task.id, now=context.now(),
-                       version=version, update_key=update_key(update), who=who.actor)
+                       version=version, update_key=update_key(update), who=who.actor,
+                       period=period)
     await query.answer(t("extend_withdrawn_short", who.lang))
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("extend_withdrawn_mark", DEFAULT_LANG, user=who.name))
@@ -254,47 +270,51 @@ async def _tell_applicant(context: DubanContext, chat_id: int, reply_to: int | N
 
 
 async def extension_button(update: Update, context: DubanContext) -> None:
-    """ex:ok:<task>:<version> approves; ex:no:<task>:<version> asks for the reason."""
+    """ex:ok:<task>:<version>:<period> approves that occurrence's request; ex:no:… asks for the
+    reason to refuse it."""
     query = update.callback_query
     who = caller(update, context)
-    _, verb, task_id, raw_version = query.data.split(":")
-    version = int(raw_version)
+    verb = query.data.split(":")[1]
+    task_id, version, period = _extension_card(context, query.data)
     task = task_for(context, who, task_id, Action.MANAGE)
+    named = task_named(task_id, period)
     if verb == "no":
-        if task_version(context.db, task_id) != version:
-            raise stale(context.db, task_id, context.settings.tz)
+        if task_version(context.db, task_id, period) != version:
+            raise stale(context.db, task_id, context.settings.tz, period)
         await query.answer()
         prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
                                      user_id=who.user_id, kind=EXTEND_REFUSE_PROMPT,
                                      step="reason", data={"task": task_id, "version": version,
+                                                          "period": period,
                                                           "card": query.message.message_id},
                                      now=context.now())
-        sent = await query.message.reply_text(t("extend_refuse_prompt", who.lang, task=task_id),
+        sent = await query.message.reply_text(t("extend_refuse_prompt", who.lang, task=named),
                                               reply_markup=force_reply(), do_quote=False)
         prompts.link_message(context.db, prompt, sent.message_id)
         return
-    asked = _asked(context, task)
+    asked = _asked(context, task, period)
     rec = decide_extension(context.db, user_id=who.user_id, task_ref=task.id, approve=True,
                            now=context.now(), version=version, update_key=update_key(update),
-                           who=who.actor)
+                           who=who.actor, period=period)
     await query.answer()
     if rec.duplicate:
         return
     new_due = (json.loads(rec.report["data"] or "{}").get("approved") or {}).get("due", "—")
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
-                                  + t("extend_approved", DEFAULT_LANG, task=task_id,
+                                  + t("extend_approved", DEFAULT_LANG, task=named,
                                       user=who.name, date=new_due))
     await _tell_applicant(context, query.message.chat_id, query.message.message_id, asked,
                           lambda who_: t("extend_approved_notice", DEFAULT_LANG,
-                                         mention=Html(who_), task=task_id, date=new_due))
+                                         mention=Html(who_), task=named, date=new_due))
 
 
-def _asked(context: DubanContext, task: Task) -> dict[str, str]:
-    """The pending extension request of a task (of the occurrence it is about), or {}."""
-    pending = task_facts_now(context.db, task, context.now()).pending_extension
-    if pending is None:
+def _asked(context: DubanContext, task: Task, period: str | None) -> dict[str, str]:
+    """The pending extension request of the occurrence `period` (else of the oldest with one
+    waiting), or {}."""
+    period = pending_period(context.db, task, context.now(), period)
+    if period is None:
         return {}
-    _, _, snap = snapshot_of(context.db, task, context.now().date(), pending.period)
+    _, _, snap = snapshot_of(context.db, task, context.now().date(), period)
     return snap.extension or {}
 
 
@@ -304,17 +324,20 @@ async def extension_refusal_reason(update: Update, context: DubanContext,
     message, under the card, tells the applicant and the group."""
     who = caller(update, context)
     reason = (update.effective_message.text or "").strip()
-    task_id = prompt.data["task"]
+    task_id, period = prompt.data["task"], prompt.data.get("period")
     task = find_task(context.db, task_id)
-    asked = _asked(context, task)
-    decide_extension(context.db, user_id=who.user_id, task_ref=task_id, approve=False,
-                     now=context.now(), version=prompt.data["version"], reason=reason,
-                     update_key=update_key(update), who=who.actor)
+    asked = _asked(context, task, period)
+    rec = decide_extension(context.db, user_id=who.user_id, task_ref=task_id, approve=False,
+                           now=context.now(), version=prompt.data["version"], reason=reason,
+                           update_key=update_key(update), who=who.actor, period=period)
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
     applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
-    who_asked = (mention(applicant["user_id"], applicant["name"]) if applicant else Html(""))
-    await reply(update, t("extend_refused", DEFAULT_LANG, task=task_id, user=who.name,
-                          reason=reason, mention=who_asked))
+    text = t("extend_refused", DEFAULT_LANG, task=task_named(task_id, rec.report["period"]),
+             user=who.name, reason=reason)
+    if applicant:  # told by mention on a line of its own, not glued to the reason
+        text += "\n" + t("extend_refused_notice", DEFAULT_LANG,
+                         mention=mention(applicant["user_id"], applicant["name"]))
+    await reply(update, text)
     await drop_buttons(context, prompt.chat_id, prompt.data["card"])
 
 
@@ -348,20 +371,27 @@ async def resume_command(update: Update, context: DubanContext) -> None:
 
 
 async def close_command(update: Update, context: DubanContext) -> None:
-    """/close T12: checks a claim; a task nobody claimed is closed only with a reason and a
+    """/close T12: checks a claim (of a recurring duty, the oldest claimed occurrence, or the one
+    named: /close T16 2022-06-30); a task nobody claimed is closed only with a reason and a
     confirmation (直接销号), both recorded."""
     who = caller(update, context)
-    words = args_text(context).split(maxsplit=1)
-    if not words:
+    if not args_text(context):
         await reply(update, t("usage_task", who.lang, command="close"))
         return
-    task = task_for(context, who, words[0], Action.REVIEW)
-    reason = free_text(update, 1)
+    ref, period, skip = task_and_period(update, context)
+    task = task_for(context, who, ref, Action.REVIEW)
+    reason = free_text(update, skip)
     facts = task_facts_now(context.db, task, context.now())
-    claimed = any(o.state is State.CLAIMED for o in facts.occurrences)
-    if claimed or facts.headline.state not in OPEN:  # a claim (or a refusal the core words)
+    if period is not None:
+        known_period(context.db, task, context.now(), period)
+        target = next((o for o in facts.every_occurrence() if o.period == period), None)
+    else:
+        target = next((o for o in facts.occurrences if o.state is State.CLAIMED),
+                      facts.headline)
+    if target is None or target.state not in OPEN:  # a claim (or a refusal the core words)
         rec = close_task(context.db, user_id=who.user_id, task_ref=task, now=context.now(),
-                         note=reason, update_key=update_key(update), who=who.actor)
+                         note=reason, update_key=update_key(update), who=who.actor,
+                         period=period)
         await announce_close(update, context, who.lang, rec)
         return
     if not reason:
@@ -369,12 +399,14 @@ async def close_command(update: Update, context: DubanContext) -> None:
     prompt = prompts.open_prompt(context.db, chat_id=update.effective_chat.id,
                                  user_id=who.user_id, kind=DIRECT_CLOSE_PROMPT, step="confirm",
                                  data={"task": task.id, "reason": reason,
-                                       "version": task_version(context.db, task.id),
-                                       "period": facts.headline.period},
+                                       "version": task_version(context.db, task.id,
+                                                               target.period),
+                                       "period": target.period},
                                  now=context.now())
-    sent = await reply(update, t("direct_close_confirm", who.lang, task=task.id,
+    sent = await reply(update, t("direct_close_confirm", who.lang,
+                                 task=task_named(task.id, target.period),
                                  title=field(task, "title", who.lang), reason=reason,
-                                 percent=facts.headline.percent),
+                                 percent=target.percent),
                        reply_markup=InlineKeyboardMarkup([[
                            InlineKeyboardButton(t("btn_direct_close", who.lang),
                                                 callback_data=f"dc:ok:{prompt.id}"),
@@ -406,9 +438,10 @@ async def direct_close_button(update: Update, context: DubanContext) -> None:
                          who=who.actor)
     prompts.close(context.db, prompt, now=context.now(), outcome="closed")
     await query.answer()
-    await query.edit_message_text(t("direct_closed_ok", who.lang, task=data["task"],
+    named = task_named(rec.task.id, rec.report["period"])
+    await query.edit_message_text(t("direct_closed_ok", who.lang, task=named,
                                     reason=data["reason"]))
     await notify_reporter(context, query.message.chat_id, rec.task.id,
                           lambda who_: t("task_closed_directly_notice", DEFAULT_LANG,
-                                         mention=Html(who_), task=rec.task.id,
-                                         reason=data["reason"]))
+                                         mention=Html(who_), task=named,
+                                         reason=data["reason"]), rec.report["period"])
