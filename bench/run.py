@@ -583,7 +583,7 @@ def _settings(server: BotApiServer, built: Built, evidence_dir: Path) -> Setting
         "RATE_LIMIT": "off",
         "JOBS": "off",
         # Each update's own reply is what the timings wait for; the gathering of a group's
-        # acknowledgements in a burst is a separate question (ACK_GATHER_MS, see README).
+        # acknowledgements in a burst is a separate question (ACK_GATHER_MS, see docs/operations.md).
         "ACK_GATHER_MS": "0",
     }, dotenv=None)
 

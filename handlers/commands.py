@@ -1,9 +1,9 @@
 """The command table: every command and button declared once.
 
 Registration (handlers/__init__.py), the access check (handlers/dispatch.py), /help, the
-setMyCommands menus in zh and en, and README's command table all come from COMMANDS; a test
-fails when README's table and this declaration differ. A command's help line is the catalogue
-entry `cmd.<name>` in each language.
+setMyCommands menus in zh and en, and the user guide's command table (docs/使用指南.md) all come
+from COMMANDS; a test fails when the guide's table and this declaration differ. A command's help
+line is the catalogue entry `cmd.<name>` in each language.
 """
 
 from __future__ import annotations
@@ -135,8 +135,9 @@ def menu(lang: str) -> list[tuple[str, str]]:
     return [(c.name, c.help(lang)[:256]) for c in COMMANDS if c.name not in MENU_HIDDEN]
 
 
-def readme_table() -> str:
-    """README's command table, generated from COMMANDS and the catalogue."""
+def command_table() -> str:
+    """The command table of the user guide (docs/使用指南.md), generated from COMMANDS and the
+    catalogue."""
     zh, en = LANGS  # Chinese first, as everywhere
     rows = ["| command | 中文 | English | who |", "| --- | --- | --- | --- |"]
     for c in COMMANDS:

@@ -63,7 +63,7 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
         short = t("ack_line", DEFAULT_LANG, task=task_named(rec.task.id, rec.report["period"]),
                   percent=rec.report["percent"],
                   user=caller(update, context).name,
-                  status=label("status", rec.status.status, DEFAULT_LANG))
+                  status=label("status", rec.status.word, DEFAULT_LANG))
         context.bot_data.acks.add(context.bot, message.chat_id,
                                   message.message_thread_id if message.is_topic_message else None,
                                   text, short, window, rec.task.id,

@@ -212,7 +212,7 @@ async def test_the_guided_flow_can_be_cancelled(env: Env):
 
 
 async def test_photo_and_pdf_with_a_caption(env: Env):
-    env.server.set_bot_admin(GROUP)  # as README asks, so captioned files reach the bot
+    env.server.set_bot_admin(GROUP)  # as the user guide suggests, so captioned files reach the bot
     await env.server.send_photo(env.liaison, GROUP, JPEG, caption="#T41 挂牌照片")
     assert "已保存佐证材料" in await env.next_text()
     await env.server.send_document(env.liaison, GROUP, PDF, "../../etc/通知.pdf",

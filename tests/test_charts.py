@@ -327,12 +327,12 @@ def test_charts_render_concurrently(tmp_path):
     assert all(Image.open(tmp_path / f"d{i}.png").tobytes() == first for i in (1, 2))
 
 
-def test_the_readme_screenshots_exist_and_the_script_redraws_them(tmp_path):
+def test_the_docs_screenshots_exist_and_the_script_redraws_them(tmp_path):
     import importlib.util
     import re
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    shown = re.findall(r"!\[[^\]]*\]\((docs/chart-[a-z]+\.png)\)", readme)
+    page = (ROOT / "docs" / "paperwork.md").read_text(encoding="utf-8")
+    shown = [f"docs/{name}" for name in re.findall(r"!\[[^\]]*\]\((chart-[a-z]+\.png)\)", page)]
     assert sorted(shown) == ["docs/chart-departments.png", "docs/chart-targets.png",
                              "docs/chart-trend.png"]
     for path in shown:

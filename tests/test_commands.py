@@ -1,4 +1,4 @@
-"""One command list feeds /help, the menu and README; these checks keep them in step."""
+"""One command list feeds /help, the menu and the user guide; these checks keep them in step."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ from telegram.ext import CommandHandler
 from bot.app import build_application
 from bot.config import load_settings
 from bot.domain.access import Audience
-from handlers.commands import COMMANDS, help_text, menu, readme_table
+from handlers.commands import COMMANDS, command_table, help_text, menu
 from tests.conftest import ROOT
 
 
-def test_readme_command_table_is_the_declared_one():
-    """README's table is generated from the command table: regenerate it with
-    `python -c "from handlers.commands import readme_table; print(readme_table())"`."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    lines = readme.splitlines()
+def test_the_guides_command_table_is_the_declared_one():
+    """The user guide's table is generated from the command table: regenerate it with
+    `python -c "from handlers.commands import command_table; print(command_table())"`."""
+    guide = (ROOT / "docs" / "使用指南.md").read_text(encoding="utf-8")
+    lines = guide.splitlines()
     start = lines.index("| command | 中文 | English | who |")
-    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
     table = "\n".join(lines[start:end])
-    assert table == readme_table()
+    assert table == command_table()
+    assert guide.count("| command | 中文 | English | who |") == 1
 
 
 def test_every_command_is_declared_once():

@@ -115,20 +115,36 @@ def test_target_values_give_progress_and_carry_forward(seeded):
     assert done.status.status == "pending_check"
 
 
+def test_a_percent_on_a_rate_target_is_the_rate_reached(seeded):
+    # T03: 配备达标率 100%: "70%" is the rate, the target's value, as every output shows it
+    rec = record_report(seeded, user_id=EDU_LIAISON, task_ref="T03", percent=70,
+                        now=at("2023-03-01"))
+    assert (rec.report["value"], rec.report["percent"]) == (70, 70)
+    view = task_view(seeded, "T03", at("2023-03-02"))
+    assert (view.value, view.status.percent) == (70, 70)
+
+
 def test_recurring_reports_belong_to_their_occurrence(seeded):
     # T17: one family contact per semester
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T17", percent=100, now=at("2022-01-20"))
     close_task(seeded, user_id=COORDINATOR, task_ref="T17", now=at("2022-01-21"))
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T17", percent=100, now=at("2022-06-01"))
     assert task_view(seeded, "T17", at("2022-07-10")).status.status == "pending_check"
-    # the claim stays on its occurrence until it is checked, whatever occurrence begins
+    # the claim stays on its occurrence, waiting for the check, whatever occurrence begins; the
+    # task's mark and figure are the new occurrence's: a claim left unchecked raises nothing
     nxt = task_view(seeded, "T17", at("2022-09-01"))
-    assert nxt.period == "2022-07-15" and nxt.status.status == "pending_check"
-    assert nxt.current.period == "2023-01-31" and nxt.current.status.status == "no_report"
+    assert [(o.period, o.status.status) for o in nxt.earlier] == [("2022-07-15", "pending_check")]
+    assert nxt.period == nxt.current.period == "2023-01-31"
+    assert (nxt.status.status, nxt.status.percent) == ("no_report", 0)
+    summary = plan_summary(seeded, at("2022-09-01"))
+    assert [(f.task.id, o.period) for f, o in summary.queues.claims] == [("T17", "2022-07-15")]
+    before = summary.department("EDU").completion
     close_task(seeded, user_id=COORDINATOR, task_ref="T17", now=at("2022-09-02"))
     checked = task_view(seeded, "T17", at("2022-09-03"))
     assert checked.earlier == () and checked.period == "2023-01-31"
     assert checked.status.status == "no_report"
+    # checking it lowers no figure
+    assert plan_summary(seeded, at("2022-09-03")).department("EDU").completion == before
 
 
 def test_undo_within_thirty_minutes_keeps_the_row(seeded):
@@ -268,3 +284,20 @@ def test_a_deadline_on_a_standing_duty_starts_its_window_that_day(seeded):
     # 序时进度 counts from the day the deadline was set, not from the plan's 2022 start
     assert status.expected is not None and status.expected < 5
     assert status.status not in ("behind", "overdue")
+
+
+def test_far_behind_has_the_mark_and_the_count_of_behind_and_its_own_word(seeded):
+    from bot.outputs.render import counts_line
+    from bot.outputs.render.chat import task_html
+
+    # T01 runs to 2022-06-30: on 05-25 its 序时进度 is far above 5%
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=5, now=at("2022-05-25"))
+    facts = plan_summary(seeded, at("2022-05-25"))
+    t01 = facts.task("T01")
+    assert t01.status.expected - t01.status.percent >= 30
+    assert (t01.status.status, t01.status.word, t01.status.mark) == ("behind", "far_behind", "🟡")
+    edu = facts.department("EDU")
+    assert edu.counts["behind"] >= 1 and "🟡" in counts_line(edu.counts)
+    assert "🔴" not in counts_line({**dict.fromkeys(edu.counts, 0), "behind": 1})
+    html = task_html(t01, edu.dept, [], "zh", at("2022-05-25").tzinfo)
+    assert "🟡 严重滞后" in html

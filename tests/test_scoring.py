@@ -218,3 +218,22 @@ def test_ties_share_a_rank_in_the_score_table(seeded):
     for a, b, pa, pb in zip(scores, scores[1:], places, places[1:], strict=False):
         same = rank_key(a.score, a.completion) == rank_key(b.score, b.completion)
         assert (pa == pb) == same
+
+
+def test_one_chase_notice_naming_two_tasks_is_one_chase_everywhere(seeded):
+    from bot.services.directory import find_task
+    from bot.services.facts import facts_now
+    from bot.services.notices import acknowledge, chase
+
+    notice = chase(seeded, user_id=COORDINATOR, tasks=[find_task(seeded, "T01"),
+                                                         find_task(seeded, "T02")],
+                   now=at("2022-04-01"), colours=("blue", "yellow", "red"))
+    line = _line(_edu(seeded, 2022, "2022-04-20"), "unanswered_chase")
+    assert (line.count, line.points) == (1, -1.0)
+    item = next(i for i in _edu(seeded, 2022, "2022-04-20").items
+                if i.rule == "unanswered_chase")
+    assert item.task_id == "T01、T02"  # the one item names both tasks
+    edu = facts_now(seeded, at("2022-04-20")).department("EDU")
+    assert [(n.tasks, n.answered) for n in edu.chase_notices] == [(("T01", "T02"), False)]
+    acknowledge(seeded, notice_id=notice.id, user_id=EDU_LIAISON, now=at("2022-04-02"))
+    assert _line(_edu(seeded, 2022, "2022-04-20"), "unanswered_chase").count == 0

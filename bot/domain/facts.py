@@ -18,7 +18,10 @@ Rules that every output shares, in one place each:
     on (its overdue days counted from then, not from its due date);
   * occurrences of recurring duties are first-class: an earlier occurrence still open (missed) or
     waiting for the coordinator's check (claimed) stays in the facts, whatever occurrence began
-    since; the task's headline is the oldest of those, else the occurrence in force;
+    since, and the score charges or credits each. The task's mark and figures (its `headline`)
+    are the oldest occurrence still open, else the one in force: a missed occurrence keeps the
+    task 逾期 until it is done, while a claim on a past one waits in 待核实 and neither raises
+    today's figure nor, once checked, lowers it;
   * a task's one mark (`TaskStatus.status`) is the headline's, so counts by status always add up to
     the number of tasks; 逾期 means past due and still open (blocked work included);
   * "latest report" is the newest *report* (progress or claim), never a 签收, a chase or a decision.
@@ -408,9 +411,9 @@ def task_facts(task: Task, fold: TaskFold, day: date, track_from: date | None) -
             occ = _occurrence(task, fold, window, day, track_from)
             if occ.state not in SETTLED:
                 earlier.append(occ)
-    open_ones = [o for o in earlier if o.state in OPEN]
-    claimed = [o for o in earlier if o.state is State.CLAIMED]
-    headline = (open_ones or claimed or [current])[0]
+    # A claim on a past occurrence waits for the check in the queue; it neither raises the
+    # task's figure nor (checked) lowers it: the task stays on an occurrence still open.
+    headline = next((o for o in earlier if o.state in OPEN), current)
     return TaskFacts(task, headline, current, tuple(earlier), fold.latest_report, fold.reports,
                      fold.evidence, tuple(fold.chases), fold.assigned_at, fold.acked_at,
                      tuple(fold.extensions), fold, day, track_from)
@@ -464,6 +467,36 @@ class DeptFacts:
     def silent(self) -> bool:
         """零报送: no report since tracking began."""
         return self.reports == 0
+
+    @property
+    def chase_notices(self) -> list[ChaseNotice]:
+        return chase_notices(self.tasks)
+
+
+@dataclass(frozen=True)
+class ChaseNotice:
+    """One 催办: a 督办单 naming one or more of a department's tasks is one chase, counted (and
+    scored) once, unanswered while any task it names has no 签收 after it."""
+
+    at: datetime
+    colour: str
+    tasks: tuple[str, ...]
+    answered: bool
+    notice: int | None = None
+
+
+def chase_notices(tasks: Iterable[TaskFacts]) -> list[ChaseNotice]:
+    """The chases of these tasks, one per 督办单 (a chase recorded without one stands alone)."""
+    grouped: dict[tuple[Any, ...], list[tuple[str, Chase]]] = {}
+    for f in tasks:
+        for c in f.chases:
+            key = ("notice", c.notice) if c.notice is not None else ("task", f.task.id, c.at)
+            grouped.setdefault(key, []).append((f.task.id, c))
+    found = [ChaseNotice(min(c.at for _, c in group), group[-1][1].colour,
+                         tuple(dict.fromkeys(task_id for task_id, _ in group)),
+                         all(c.answered for _, c in group), group[0][1].notice)
+             for group in grouped.values()]
+    return sorted(found, key=lambda n: (n.at, n.tasks))
 
 
 @dataclass(frozen=True)
@@ -538,9 +571,12 @@ class Facts:
         return self._by_code.get(code)
 
 
-def _claimed_key(pair: Claim) -> tuple[str, str, str]:
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _claimed_key(pair: Claim) -> tuple[datetime, str, str]:
     f, o = pair
-    return (o.claimed_at.isoformat() if o.claimed_at else "", f.task.id, o.period)
+    return (o.claimed_at or _NEVER, f.task.id, o.period)
 
 
 def dept_facts(dept: Row, tasks: Sequence[TaskFacts]) -> DeptFacts:

@@ -67,7 +67,13 @@ class TaskStatus:
 
     @property
     def mark(self) -> str:
-        return "🔴" if self.colour == "red" and self.status == "behind" else MARKS[self.status]
+        """One mark per status, the one the count lines add up (far behind is still 🟡)."""
+        return MARKS[self.status]
+
+    @property
+    def word(self) -> str:
+        """The status word's key: 严重滞后 (far_behind) for 滞后 by 30 points or more."""
+        return "far_behind" if self.status == "behind" and self.colour == "red" else self.status
 
     @property
     def overdue(self) -> bool:

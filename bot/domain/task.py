@@ -98,6 +98,12 @@ class Task:
         return self.numeric and self.target_unit != "%"
 
     @property
+    def rate(self) -> bool:
+        """A numeric target measured in percent (达标率 100%): a percent reported on it is the
+        rate reached, its value."""
+        return self.numeric and self.target_unit == "%"
+
+    @property
     def archived(self) -> bool:
         return bool(self.archived_at)
 

@@ -259,11 +259,11 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
                 if e.approved and e.decided_at and e.decided_at.astimezone(tz).year == year:
                     items.append(ScoreItem("approved_extension", rules.approved_extension, 1,
                                            f.task.id, e.period, e.decided_at.astimezone(tz).date()))
-            for c in f.chases:
-                day = c.at.astimezone(tz).date()
-                if not c.answered and first <= day <= last:
-                    items.append(ScoreItem("unanswered_chase", rules.unanswered_chase, 1,
-                                           f.task.id, "", day))
+        for notice in d.chase_notices:  # one 督办单 is one chase, whatever tasks it names
+            day = notice.at.astimezone(tz).date()
+            if not notice.answered and first <= day <= last:
+                items.append(ScoreItem("unanswered_chase", rules.unanswered_chase, 1,
+                                       "、".join(notice.tasks), "", day))
         items += _silent_months(d, year, first, last, counted_from, rules, tz)
         counts = dict.fromkeys(RULE_KEYS, 0.0)
         points = dict.fromkeys(RULE_KEYS, 0.0)

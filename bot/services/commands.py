@@ -219,6 +219,8 @@ def record_report(
         raise DubanError("state_percent_conflict", percent=percent)
     if percent == 100 and state in ("blocked", "not_started", "in_progress"):
         raise DubanError("state_percent_100", state=Key(f"state.{state}"))
+    if task.rate and value is None and percent is not None and unit is None:
+        value, percent = float(percent), None  # "70%" on a 达标率 target is the rate reached
     who = authorise(db, user_id, Action.REPORT, task, who)  # who, before what the record says
     period = report_period(db, task, now, period)
     _, previous, snap = snapshot_of(db, task, now.date(), period)

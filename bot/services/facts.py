@@ -184,7 +184,6 @@ class _Kept:
     version: int = -1  # the facts counter the folds are up to
     folds: dict[str, TaskFold] = field(default_factory=dict)
     day: date | None = None
-    staffed: set[str] = field(default_factory=set)
     derived: dict[str, TaskFacts] = field(default_factory=dict)
     depts: dict[str, DeptFacts] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
@@ -209,14 +208,13 @@ def facts_now(db: Database, now: datetime) -> Facts:
         kept = _kept[db] = _Kept()
     marks = versions.marks(db)
     day = now.date()
-    staffed = member_store.staffed_departments(db)
-    if (marks == kept.marks and day == kept.day and staffed == kept.staffed
-            and kept.facts is not None):
+    if marks == kept.marks and day == kept.day and kept.facts is not None:
         return kept.facts  # `at` is when they were worked out: nothing changed since, that day
+    staffed = member_store.staffed_departments(db)
     facts_version = marks[0]
     catalogue = plan_store.catalogue(db)
     start = tracking_start(db, now.tzinfo)
-    if kept.marks[2:] != marks[2:] or kept.version < 0:  # another plan or tracking start
+    if kept.marks[2:5] != marks[2:5] or kept.version < 0:  # another plan or tracking start
         kept.folds, kept.derived, kept.depts = _folds(db, None, None), {}, {}
     elif kept.marks[0] != facts_version:
         changed = versions.tasks_since(db, kept.version)
@@ -244,7 +242,7 @@ def facts_now(db: Database, now: datetime) -> Facts:
     evidence = sum(kept.derived[t.id].evidence for t in catalogue.tasks)
     kept.facts = facts_of_departments(now, day, start, depts, kept.notices, evidence, staffed,
                                       kept.derived)
-    kept.marks, kept.staffed = marks, staffed
+    kept.marks = marks
     return kept.facts
 
 

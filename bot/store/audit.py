@@ -22,16 +22,11 @@ def audit(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one row to the audit log (call inside the transaction that makes the change)."""
-    db["audit"].insert(
-        {
-            "at": utc_iso(at),
-            "actor": str(actor),
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
-        }
-    )
+    # Plain SQL: sqlite-utils' insert looks the table up in the schema first, on every write.
+    db.execute("INSERT INTO audit (at, actor, action, entity, entity_id, detail) "
+               "VALUES (?, ?, ?, ?, ?, ?)",
+               [utc_iso(at), str(actor), action, entity, str(entity_id),
+                json.dumps(detail or {}, ensure_ascii=False, default=str)])
 
 
 def entries(db: Database, *, entity: str, entity_id: str | int, action: str) -> list[dict[str, Any]]:

@@ -366,6 +366,12 @@ def m018_facts_version(db: Database) -> None:
     # rather than added (a report taken back): that task's records are folded anew, where an
     # added one is folded onto what was kept (evidence and deadlines are read again anyway).
     db["meta"].upsert({"key": "facts_version", "value": "0"}, pk="key")
+    # Who staffs which department (the queue of departments without a liaison), likewise.
+    db["meta"].upsert({"key": "members_version", "value": "0"}, pk="key")
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER members_{event.lower()}_version AFTER {event} ON members "
+                   "BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                   "WHERE key = 'members_version'; END")
     db["task_versions"].add_column("rebuilt", int, not_null_default=0)
     db.execute("UPDATE task_versions SET version = 0")  # counted per task until now
     db["task_versions"].create_index(["version"], index_name="task_versions_version")

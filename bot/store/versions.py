@@ -14,14 +14,15 @@ def facts_version(db: Database) -> int:
 
 
 def marks(db: Database) -> tuple[str | None, ...]:
-    """In one reading, every counter and setting the facts of now depend on (besides the
-    members): records, notices, the catalogue, the tracking start."""
+    """In one reading, every counter and setting the facts of now depend on: records, notices,
+    the catalogue, the tracking start, the members."""
     return tuple(db.execute(
         "SELECT (SELECT value FROM meta WHERE key = 'facts_version'), "
         "(SELECT value FROM meta WHERE key = 'notices_version'), "
         "(SELECT value FROM meta WHERE key = 'catalogue_version'), "
         "(SELECT value FROM meta WHERE key = 'track_from'), "
-        "(SELECT value FROM meta WHERE key = 'tracking_began')").fetchone())
+        "(SELECT value FROM meta WHERE key = 'tracking_began'), "
+        "(SELECT value FROM meta WHERE key = 'members_version')").fetchone())
 
 
 def tasks_since(db: Database, version: int) -> list[tuple[str, bool]]:

@@ -365,7 +365,8 @@ def _overall(doc, facts: BulletinFacts, lang: str) -> None:
                    closed=c["closed"], pending=c["pending_check"], on_track=c["on_track"],
                    due_soon=c["due_soon"], behind=c["behind"], blocked=c["blocked"],
                    assigned=c["assigned"], suspended=c["suspended"], no_report=c["no_report"],
-                   overdue=c["overdue"]))
+                   overdue=c["overdue"], year=record.year,
+                   closures=sum(x.closed for x in record.ranking.lines)))
     _para(doc, _tx("bulletin_received", lang, start=day_text(span.start, lang),
                    end=day_text(span.end, lang), reports=facts.reports,
                    evidence=facts.evidence))
@@ -377,7 +378,7 @@ def _task(f: TaskFacts, lang: str) -> str:
 
 def _departments(doc, facts: BulletinFacts, lang: str) -> None:
     rows = [[str(x.rank), x.name, str(x.tasks), pct(x.completion), str(x.counts["on_track"]),
-             str(x.counts["behind"]), str(x.counts["overdue"]), str(x.counts["closed"]),
+             str(x.counts["behind"]), str(x.counts["overdue"]), str(x.closed),
              "—" if x.score is None else f"{x.score:g}", x.grade or "—"]
             for x in facts.record.ranking.lines]
     _table(doc, _cols("bulletin_cols_depts", lang), rows, flex=(1,),
@@ -437,7 +438,7 @@ def _waiting(doc, facts: BulletinFacts, lang: str) -> None:
         note = (for_reader(f.reason or f.last_note, lang) if blocked else
                 _tx("bulletin_claimed_on", lang, date=day_text(f.last_at, lang)))
         rows.append([f.task.id, _task(f, lang), f.dept_name,
-                     label("status", f.view.status.status, lang), note or "—"])
+                     label("status", f.view.status.word, lang), note or "—"])
     _table(doc, _cols("bulletin_cols_pending", lang), rows, flex=(1, 4), centre=(0, 3))
 
 
@@ -475,10 +476,10 @@ def _colour(colour: str | None, lang: str) -> str:
 
 def _chases(doc, facts: BulletinFacts, lang: str) -> None:
     _para(doc, _tx("bulletin_chase_summary", lang, date=day_text(facts.record.at, lang),
-                   sent=sum(x.in_period for x in facts.chases),
-                   tasks=sum(1 for x in facts.chases if x.in_period),
-                   unanswered=sum(x.facts.chases.unanswered for x in facts.chases),
-                   notices=len(facts.notices)))
+                   sent=len(facts.chases_sent),
+                   tasks=len({t for n in facts.chases_sent for t in n.tasks}),
+                   unanswered=len(facts.chases_unanswered),
+                   assigned=sum(1 for n in facts.notices if n.kind == "assign")))
     _heading(doc, _tx("bulletin_h2_chased", lang), level=2)
     if facts.chases:
         _table(doc, _cols("bulletin_cols_chases", lang), [

@@ -179,6 +179,8 @@ class DeptLine:
     score: float | None
     grade: str
     rank: int  # 1 = best; departments tied on score and completion share a rank
+    closed: int = 0  # work items closed (办结销号) in the scored year: the score's closures
+    silent: bool = False  # nothing reported since tracking began: never on the 红榜
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,8 @@ class Ranking:
     equal on both, the same rank, listed in the plan's order of departments. The 红榜 are the
     departments ranked within the first `n`, the 黑榜 those within the last `n` (ties at the
     cut-off included); a department level with the best is never on the 黑榜, one level with the
-    worst never on the 红榜, so when all are level neither list names anyone."""
+    worst never on the 红榜, so when all are level neither list names anyone. A department
+    that has reported nothing since tracking began (零报送) is never on the 红榜."""
 
     lines: tuple[DeptLine, ...]
     red: tuple[DeptLine, ...]
@@ -218,7 +221,8 @@ def ranking(lines: list[DeptLine]) -> Ranking:
     from_bottom: dict[tuple[float, int], int] = {}  # the same ranking, counted from the end
     for i, line in enumerate(reversed(ranked)):
         from_bottom.setdefault(_rank_key(line), i + 1)
-    red = tuple(x for x in ranked if x.rank <= n and _rank_key(x) != worst)
+    red = tuple(x for x in ranked
+                if x.rank <= n and _rank_key(x) != worst and not x.silent)
     black = tuple(x for x in reversed(ranked)
                   if from_bottom[_rank_key(x)] <= n and _rank_key(x) != best and x not in red)
     return Ranking(tuple(ranked), red, black, n)
@@ -307,7 +311,9 @@ def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = Fals
         lines.append(DeptLine(d.dept, named(d.dept, "dept", lang), liaisons.get(d.code, ()),
                               len(d.tasks), d.completion, dict(d.counts),
                               score.score if score else None,
-                              named(vars(score.grade), "grade", lang) if score else "", 0))
+                              named(vars(score.grade), "grade", lang) if score else "", 0,
+                              int(score.counts["closed_on_time"] + score.counts["closed_late"])
+                              if score else 0, d.silent))
     title = named(info, "plan", lang) or "duban"
     return Record(at, title, info.get("document", ""), facts, rows, issued, ranking(lines),
                   tuple(_breakdown(f) for f in rows if f.quotas), at.year, tuple(scored))
@@ -408,6 +414,9 @@ class BulletinFacts:
     problems: tuple[DeptProblems, ...]
     reply_by: date  # the day 整改措施 are due
     rules: Any  # bot.scoring.Rules: the scoring rules, named in words under the 红黑榜
+    # 督办单 (one chase each, whatever tasks it names): sent in the period, and not signed for
+    chases_sent: tuple[model.ChaseNotice, ...] = ()
+    chases_unanswered: tuple[model.ChaseNotice, ...] = ()
 
 
 def _reply_by(day: date) -> date:
@@ -460,6 +469,7 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
         if in_period or f.chases.unanswered:
             chases.append(ChaseLine(f, in_period, f.chases.colours[-1] if f.chases.colours
                                     else ""))
+    every_chase = model.chase_notices(f.view for f in tasks)
     lines = {x.dept["code"]: x for x in record.ranking.lines}
     notices = [WaitingNotice(n.kind, n.dept, lines[n.dept].name if n.dept in lines else n.dept,
                              tuple(n.tasks), n.colour, _local_day(n.at, tz),
@@ -479,7 +489,7 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
         ids = {st: tuple(f.task.id for f in own if f.view.status.status == st)
                for st in ("behind", "blocked")}
         late = tuple(f.task.id for f in own if f.view.status.overdue)
-        unanswered = sum(f.chases.unanswered for f in own)
+        unanswered = sum(1 for n in d.chase_notices if not n.answered)
         unsigned = sum(1 for n in notices if n.dept == code)
         found = DeptProblems(lines[code], late, ids["behind"], ids["blocked"], unanswered,
                              unsigned, code in silent_codes)
@@ -488,7 +498,8 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
     return BulletinFacts(record, span, before, change, reports, evidence, tuple(overdue),
                          tuple(waiting), tuple(extensions), tuple(suspended), tuple(chases),
                          tuple(notices), tuple(silent), tuple(problems), _reply_by(at.date()),
-                         rules)
+                         rules, tuple(n for n in every_chase if n.at >= begin),
+                         tuple(n for n in every_chase if not n.answered))
 
 
 def _working_days(start: date, end: date) -> int:

@@ -198,7 +198,7 @@ def _task_rows(sheet: _Sheet, record: Record, lang: str) -> None:
             f.extension.extended if f.extension else None,
             for_reader(approved.reason, lang) if approved else None,
             approved.decided_on if approved else None,
-            label("status", s.status, lang),
+            label("status", s.word, lang),
             s.percent,
             _whole(f.view.value), _whole(task.target_value),
             f.last_at, f.last_by, for_reader(f.last_note, lang),
@@ -260,7 +260,7 @@ def _occurrence_rows(sheet: _Sheet, record: Record, lang: str) -> None:
             continue
         for o in f.every_occurrence():
             sheet.write([f.task.id, row.dept_name, field(f.task, "title", lang), o.period, o.due,
-                         label("status", o.status.status, lang), o.percent,
+                         label("status", o.status.word, lang), o.percent,
                          _local(o.claimed_at, record.at), _local(o.closed_at, record.at)],
                         {5: sheet.f.status[o.status.status]})
 

@@ -145,7 +145,7 @@ def task_html(view: TaskFacts, dept: dict[str, Any] | None, history: list[dict[s
     expected = (f" · {t('word.expected', lang)} {s.expected}%" if s.expected is not None else "")
     lines = [f"<b>{task.id}</b> {escape(field(task, 'title', lang))}",
              f"{escape(task.clause)} · {escape(dept_label(dept, lang))}",
-             f"{s.mark} {label('status', s.status, lang)} · {s.percent}%{expected} · "
+             f"{s.mark} {label('status', s.word, lang)} · {s.percent}%{expected} · "
              f"{escape(timing(view, lang))}"]
     if task.numeric:
         lines.append(f"{escape(field(task, 'metric', lang))} {escape(target_text(view))}")
@@ -192,7 +192,7 @@ def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
              title=field(rec.task, "title", lang), percent=r["percent"],
              state=label("state", r["state"], lang), value=value,
              note=f"\n{r['note']}" if r["note"] else "", mark=rec.status.mark,
-             status=label("status", rec.status.status, lang))
+             status=label("status", rec.status.word, lang))
 
 
 def size_text(n: int | None) -> str:
@@ -330,11 +330,11 @@ def earlier_lines(view: TaskFacts, lang: str) -> list[str]:
     if not view.earlier:
         return []
     return [*(t("earlier_occurrence", lang, period=o.period, mark=o.status.mark,
-                status=label("status", o.status.status, lang), percent=o.percent)
+                status=label("status", o.status.word, lang), percent=o.percent)
               for o in view.earlier),
             t("current_occurrence", lang, period=view.current.period,
               mark=view.current.status.mark,
-              status=label("status", view.current.status.status, lang),
+              status=label("status", view.current.status.word, lang),
               percent=view.current.percent)]
 
 

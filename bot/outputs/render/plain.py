@@ -44,7 +44,7 @@ def plan_plain(info: dict[str, str], summary: Facts, lang: str) -> str:
 
 
 def department_plain(d: DeptFacts, lang: str) -> str:
-    rows = [[v.task.id, f"{v.status.mark} {label('status', v.status.status, lang)}",
+    rows = [[v.task.id, f"{v.status.mark} {label('status', v.status.word, lang)}",
              f"{v.status.percent}%" + (f" {target_text(v)}" if v.task.target_value else ""),
              timing(v, lang), field(v.task, "title", lang)] for v in d.tasks]
     counts = " · ".join(f"{label('status', c, lang)} {d.counts[c]}"
@@ -67,7 +67,7 @@ def task_plain(view: TaskFacts, dept: dict[str, Any] | None, history: list[dict[
         f"{task.id} {field(task, 'title', lang)}",
         f"{_word('word.clause', lang)}: {task.clause} · {label('kind', task.kind, lang)} · "
         f"{field(dept, 'dept', lang)}",
-        f"{_word('word.status', lang)}: {s.mark} {label('status', s.status, lang)}"
+        f"{_word('word.status', lang)}: {s.mark} {label('status', s.word, lang)}"
         f" · {s.percent}%{expected} · {timing(view, lang)}",
     ]
     if task.target_value is not None:
