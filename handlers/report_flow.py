@@ -209,11 +209,19 @@ async def choice_button(update: Update, context: DubanContext) -> None:
     task = task_for(context, who, prompt.data["task"], Action.REPORT)
     prompts.close(context.db, prompt, now=context.now(), outcome="chosen")
     await query.edit_message_reply_markup(None)
+    done = False
+
+    async def decided() -> None:
+        nonlocal done
+        done = True
+        await answer_press(query)
+
     try:
         await record_or_ask(update, context, who, task, data, prompt.data.get("key"),
-                            prompt.data.get("evidence") or [], period,
-                            decided=lambda: answer_press(query))
+                            prompt.data.get("evidence") or [], period, decided=decided)
     except DubanError as err:
+        if done:  # refused after the report was recorded (its files): said as any refusal
+            raise
         await answer_press(query)
         await refused(update, context, who, err, data.note)
 
@@ -428,19 +436,24 @@ async def confirm(update: Update, context: DubanContext) -> None:
         await query.edit_message_text(t("flow_cancelled", who.lang))
         return
     data = prompt.data
-    task = task_for(context, who, data["task"], Action.REPORT)
     words = ReportInput(data.get("percent"), data.get("state"), data.get("value"),
                         data.get("note") or "", data.get("unit"))
+    done = False
 
     async def decided() -> None:  # recorded, or asked which occurrence: this question is done
+        nonlocal done
+        done = True
         prompts.close(context.db, prompt, now=context.now(), outcome="confirmed")
         await answer_press(query)
         await query.edit_message_reply_markup(None)
 
     try:
+        task = task_for(context, who, data["task"], Action.REPORT)
         await record_or_ask(update, context, who, task, words, f"prompt:{prompt.id}",
                             data.get("evidence", []), decided=decided)
     except DubanError as err:
+        if done:  # refused after the report was recorded (its files): said as any refusal
+            raise
         prompts.close(context.db, prompt, now=context.now(), outcome="refused")
         await answer_press(query)
         await query.edit_message_reply_markup(None)

@@ -311,3 +311,40 @@ async def test_history_shows_a_countys_figure_and_no_percent_for_acts(group):
     assert lines[1] == "• 04-20 11:00 报送 12% · 丰泽区 9（全市合计 23） 进行中 · 李教育"
     assert lines[2] == "• 04-20 10:00 报送 7% · 鲤城区 14（全市合计 14） 进行中 · 李教育 已建成"
     assert lines[3] == "• 04-20 10:00 催办 · 王统筹"  # an act: no "0% —"
+
+
+async def test_a_guided_report_refused_at_confirmation_keeps_the_typed_note(group):
+    server, db, clock = group
+    edu, coordinator = server.user(1001, "李教育"), server.user(1000, "王统筹")
+    await server.send_text(edu, GROUP, "/report")
+    pick = await server.wait_for_bot(chat_id=GROUP)
+    await server.press_button(edu, pick, "rf:task:T01")
+    progress = await server.wait_for_bot(chat_id=GROUP)
+    await server.press_button(edu, progress, "rf:p:*:50")
+    note = await server.wait_for_bot(chat_id=GROUP)
+    await server.send_text(edu, GROUP, "岗位核定方案<初稿>已完成", reply_to=note.message)
+    files = await server.wait_for_bot(chat_id=GROUP)
+    await server.press_button(edu, files, "rf:done:*")
+    confirm = await server.wait_for_bot(chat_id=GROUP)
+    # the task is suspended while the confirmation waits
+    assert "已中止" in (await _say(server, coordinator, "/suspend T01 上级政策调整")).text
+    await server.press_button(edu, confirm, "rf:ok:*")
+    refusal = await server.wait_for_bot(chat_id=GROUP)
+    assert "T01" in refusal.text and "中止" in refusal.text
+    assert "岗位核定方案<初稿>已完成" in refusal.text  # the note as typed, escaped
+    assert "&lt;初稿&gt;" in refusal.params["text"]
+    assert not _records(db, "T01")
+    await server.wait_idle(quiet=0.2)
+    assert _buttons(server, confirm) == []  # the spent confirmation holds no buttons
+    assert not [c for c in server.failed if c.method == "answerCallbackQuery"]
+
+
+async def test_status_shows_a_countys_own_figure(group):
+    server, db, clock = group
+    edu, coordinator = server.user(1001, "李教育"), server.user(1000, "王统筹")
+    await _say(server, edu, "/report T04 14 --unit 鲤城")
+    clock["now"] = at("2022-04-20 11:00")
+    await _say(server, edu, "/report T04 9 --unit 丰泽区 新建9所")
+    shown = (await _say(server, coordinator, "/status T04")).text
+    assert "报送 12% · 丰泽区 9（全市合计 23） 进行中 · 李教育 新建9所" in shown
+    assert "报送 12% 23" not in shown  # the city sum is not shown as the county's figure
