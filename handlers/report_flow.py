@@ -26,7 +26,7 @@ from bot.errors import DubanError
 from bot.language.i18n import field, label, t
 from bot.language.parse import SKIP_WORDS, ReportInput, parse_progress_word, parse_report_args
 from bot.services import prompts
-from bot.services.commands import MAX_NOTE_CHARS, record_report
+from bot.services.commands import MAX_NOTE_CHARS, match_unit, record_report
 from bot.services.directory import find_task
 from bot.services.evidence import check_size
 from bot.services.facts import task_facts_now
@@ -287,12 +287,17 @@ async def unit_button(update: Update, context: DubanContext) -> None:
     index = int(query.data.rsplit(":", 1)[1])
     if index >= len(units):  # the plan's units changed since the question
         raise DubanError("button_expired")
-    unit = units[index]
     await query.answer()
+    await _ask_unit_value(query.message, context, prompt, task, units[index], who.lang)
+
+
+async def _ask_unit_value(message: Message, context: DubanContext, prompt: prompts.Prompt,
+                          task: Task, unit: str, lang: str) -> None:
+    """The county is known (pressed or typed): ask for its figure."""
     prompt = prompts.advance(context.db, prompt, step="value", now=context.now(), unit=unit)
     quota = f"{task.quotas[unit]:g}"
-    await ask(query.message, context, prompt,
-              t("flow_unit_value", who.lang, task=task.id, unit=unit, u=task.target_unit or "",
+    await ask(message, context, prompt,
+              t("flow_unit_value", lang, task=task.id, unit=unit, u=task.target_unit or "",
                 quota=quota, example=quota), force_reply())
 
 
@@ -349,6 +354,13 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
         prompt = prompts.advance(context.db, prompt, step="note", now=now,
                                  percent=parsed.percent, state=parsed.state)
         await _ask_note(message, context, prompt, who.lang)
+    elif prompt.step == "unit":  # the county typed instead of pressed ('丰泽' for 丰泽区)
+        try:
+            unit = match_unit(task, word)
+        except DubanError as err:
+            await reply(update, refusal_text(err, who.lang))
+            return
+        await _ask_unit_value(message, context, prompt, task, unit, who.lang)
     elif prompt.step == "value":
         parsed = parse_progress_word(task, word, counted=True)
         if parsed is None or parsed.value is None or parsed.value < 0:

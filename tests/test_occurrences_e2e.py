@@ -218,14 +218,23 @@ async def test_the_guided_report_asks_a_split_targets_county_first(group):
     await server.press_button(edu, answer, "rc:*:u" + str(names.index("德化县")))
     assert "德化县 8所" in (await server.wait_for_bot(
         chat_id=GROUP, predicate=lambda c: "已记录" in c.text)).text
-    # a typed answer where a county button is expected is told so, nothing is recorded
+    # the county may be typed instead of pressed: a name not among the units is told so
     await server.send_text(edu, GROUP, "/report")
     pick = await server.wait_for_bot(chat_id=GROUP)
     await server.press_button(edu, pick, "rf:task:T04")
     county = await server.wait_for_bot(chat_id=GROUP)
     hint = await _say(server, edu, "丰泽区 9", reply_to=county.message)
-    assert "按钮" in hint.text
+    assert "找不到单位“丰泽区 9”" in hint.text and "鲤城区" in hint.text
+    value = await _say(server, edu, "丰泽", reply_to=county.message)
+    assert "T04 丰泽区" in value.text and value.params["reply_markup"]["force_reply"] is True
+    await server.send_text(edu, GROUP, "/cancel")
+    await server.wait_for_bot(chat_id=GROUP)
+    assert not _records(db, "T04")  # nothing recorded by the questions
     # a county button of a finished question says so
+    await server.send_text(edu, GROUP, "/report")
+    pick = await server.wait_for_bot(chat_id=GROUP)
+    await server.press_button(edu, pick, "rf:task:T04")
+    county = await server.wait_for_bot(chat_id=GROUP)
     await server.press_button(edu, county, "rf:u:*:1")
     await server.wait_for_bot(chat_id=GROUP)  # the value question
     await server.press_button(edu, county, "rf:u:*:1", check=False)
