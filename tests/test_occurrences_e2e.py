@@ -78,6 +78,9 @@ async def test_each_card_acts_on_its_own_occurrence_and_every_act_names_it(group
     # /status T16 shows the occurrence in force beside the earlier one waiting
     shown = (await _say(server, coordinator, "/status T16")).text
     assert "往期 2022-04-30：⏳ 待核实" in shown and "本期 2022-06-30：⏳ 待核实" in shown
+    # the coordinator's queue names both claims' occurrences, the one in force too
+    queue = (await _say(server, coordinator, "/status")).text
+    assert "⏳ T16（2022-04-30期） 教育局" in queue and "⏳ T16（2022-06-30期） 教育局" in queue
 
     # 07-01: 退回 on the 04-30 card is not stale because of the 06-30 claim (QA item 2)
     clock["now"] = at("2022-07-01 10:00")

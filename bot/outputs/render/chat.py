@@ -318,8 +318,9 @@ def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None =
 
 
 def _period(f: TaskFacts, period: str, lang: str) -> str:
-    """' (2023-06-30期)' for an occurrence of a recurring duty other than the one in force."""
-    if not f.task.recurring or period == f.current.period:
+    """'（2023-06-30期）' for any occurrence of a recurring duty (the one in force too: two claims
+    of one duty wait side by side in the queue, each named)."""
+    if not f.task.recurring or not period:
         return ""
     return t("occurrence_of", lang, period=period)
 
