@@ -24,6 +24,7 @@ from bot.outputs.render.chat import mention, recorded_text, returned_notice, rev
 from bot.services import posts, prompts
 from bot.services.commands import (
     Recorded,
+    card_version,
     close_task,
     last_reporter,
     reopen_task,
@@ -84,9 +85,9 @@ def review_buttons(task_id: str, version: int, period: str) -> InlineKeyboardMar
     version."""
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_close", DEFAULT_LANG),
-                             callback_data=f"rv:close:{task_id}:{version}:{period}"),
+                             callback_data=f"rv:close:{task_id}:o{version}:{period}"),
         InlineKeyboardButton(t("btn_reopen", DEFAULT_LANG),
-                             callback_data=f"rv:reopen:{task_id}:{version}:{period}"),
+                             callback_data=f"rv:reopen:{task_id}:o{version}:{period}"),
     ]])
 
 
@@ -153,12 +154,12 @@ async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, tex
 
 
 async def review_button(update: Update, context: DubanContext) -> None:
-    """rv:close:<task>:<version>:<period> closes the claim of that occurrence;
+    """rv:close:<task>:o<version>:<period> closes the claim of that occurrence;
     rv:reopen:… asks for the reason to send it back."""
     query = update.callback_query
     who = caller(update, context)
     _, verb, task_id, raw_version, period = query.data.split(":")
-    version = int(raw_version)
+    version = card_version(context.db, task_id, raw_version, period)
     task_for(context, who, task_id, Action.REVIEW)
     if task_version(context.db, task_id, period) != version:
         raise stale(context.db, task_id, context.settings.tz, period)

@@ -22,6 +22,7 @@ from bot.outputs.render.chat import mention, notice_html
 from bot.services import notices, posts, prompts
 from bot.services.commands import (
     act,
+    card_version,
     close_directly,
     close_task,
     decide_extension,
@@ -199,7 +200,7 @@ async def extend_command(update: Update, context: DubanContext) -> None:
              old=format_day(rec.status.due, DEFAULT_LANG) if rec.status.due else "—",
              new=format_day(due, DEFAULT_LANG), reason=reason,
              user=mention(rec.report["user_id"], who.name))
-    made_for = f"{task.id}:{version}:{period}"
+    made_for = f"{task.id}:o{version}:{period}"
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
                              callback_data=f"ex:ok:{made_for}"),
@@ -229,14 +230,17 @@ async def _withdraw(update: Update, context: DubanContext, who: Caller, ref: str
 
 
 def _extension_card(context: DubanContext, data: str) -> tuple[str, int, str]:
-    """(task, version, occurrence) of an extension card's button 'ex:<verb>:<task>:<version>:
-    <period>'; a card from before buttons named their occurrence means the oldest request
-    waiting (checked against the occurrence's version, such a card is refused if it changed)."""
+    """(task, occurrence version, occurrence) of an extension card's button 'ex:<verb>:<task>:
+    o<version>:<period>'; a card from before buttons named their occurrence means the oldest
+    request waiting, and stands only while the task has not changed (bot.services.commands.
+    card_version)."""
     _, _, task_id, raw_version, *rest = data.split(":")
     if rest:
-        return task_id, int(raw_version), rest[0]
-    task = find_task(context.db, task_id)
-    return task_id, int(raw_version), pending_period(context.db, task, context.now(), None) or ""
+        period = rest[0]
+    else:
+        task = find_task(context.db, task_id)
+        period = pending_period(context.db, task, context.now(), None) or ""
+    return task_id, card_version(context.db, task_id, raw_version, period), period
 
 
 async def withdraw_button(update: Update, context: DubanContext) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.services.commands import task_version
 from bot.services.directory import add_member
 from tests.botapi_server import running_server
 from tests.conftest import at
@@ -360,3 +361,26 @@ async def test_status_shows_a_countys_own_figure(group):
     shown = (await _say(server, coordinator, "/status T04")).text
     assert "报送 12% · 丰泽区 9（全市合计 23） 进行中 · 李教育 新建9所" in shown
     assert "报送 12% 23" not in shown  # the city sum is not shown as the county's figure
+
+
+async def test_a_card_from_before_cards_named_their_occurrence_stands_while_nothing_changed(group):
+    """Cards sent before this version carry the whole task's version (digits, no 'o'): such a
+    card still acts while the task has not changed at all, and is refused once it has."""
+    server, db, clock = group
+    edu, coordinator = server.user(1001, "李教育"), server.user(1000, "王统筹")
+    clock["now"] = at("2022-05-05 10:00")
+    _, card_0430 = await _claim(server, edu, "/report T16 100 春季排查已完成")
+    old_0430 = f"rv:close:T16:{task_version(db, 'T16')}:2022-04-30"
+    clock["now"] = at("2022-06-24 10:00")
+    _, card_0630 = await _claim(server, edu, "/report T16 100 考试季排查完成")
+    old_0630 = f"rv:close:T16:{task_version(db, 'T16')}:2022-06-30"
+    # the task changed since the first old card was made: refused, naming what changed
+    await server.press_button(coordinator, card_0430, old_0430, check=False)
+    alert = await server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
+    assert "T16（2022-04-30期）" in alert.params["text"] and "已失效" in alert.params["text"]
+    # nothing changed since the second: it closes its occurrence
+    clock["now"] = at("2022-07-01 10:00")
+    await server.press_button(coordinator, card_0630, old_0630, check=False)
+    edited = await server.wait_for_bot(method="editMessageText")
+    assert "已核实销号：T16（2022-06-30期）" in edited.text
+    assert [r[:2] for r in _records(db, "T16") if r[1] == "close"] == [("2022-06-30", "close")]

@@ -64,6 +64,18 @@ def task_version(db: Database, task_id: str, period: str | None = None) -> int:
     return records.version(db, task_id, period)
 
 
+def card_version(db: Database, task_id: str, raw: str, period: str | None) -> int:
+    """The occurrence version a button stands for. Cards made per occurrence write it 'o<N>'; a
+    card from before carries the whole task's version (digits only): it stands for the
+    occurrence's present version while the task has not changed at all, else for none (-1, so
+    it is refused as stale, as it was before)."""
+    if raw.startswith("o"):
+        return int(raw[1:])
+    if int(raw) == records.version(db, task_id):
+        return records.version(db, task_id, period)
+    return -1
+
+
 def stale(db: Database, task_id: str, tz: tzinfo | None, period: str | None = None
           ) -> DubanError:
     """The refusal of a button or answer made for an older version of the task (or of its
