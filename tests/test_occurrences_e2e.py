@@ -122,6 +122,9 @@ async def test_each_card_acts_on_its_own_occurrence_and_every_act_names_it(group
     assert "已退回：T16（2022-06-30期）" in reopened and "排查报告缺页" in reopened
     assert _records(db, "T16")[-1][:2] == ("2022-06-30", "reopen")
     assert _records(db, "T16")[-1][3] == "排查报告缺页"
+    # a refusal about an occurrence names it
+    refused = (await _say(server, coordinator, "/reopen T16 2022-06-30 再次退回")).text
+    assert "T16（2022-06-30期） 尚未报送完成" in refused
     # a period the task does not have is refused politely, changing nothing
     refused = (await _say(server, coordinator, "/close T16 2022-05-31期")).text
     assert "2022-05-31" in refused and _records(db, "T16")[-1][1] == "reopen"

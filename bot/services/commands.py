@@ -142,7 +142,12 @@ def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
         period, _, before = snapshot_of(db, task, now.date(), period)
         if version is not None and task_version(db, task.id, period) != version:
             raise stale(db, task.id, now.tzinfo, period)
-        after = step(before, event, task_id=task.id, **change)
+        try:
+            after = step(before, event, task_id=task.id, **change)
+        except DubanError as err:  # a refusal about an occurrence names it ('T16（2022-04-30期）')
+            if err.params.get("task") == task.id:
+                err.params["task"] = task_named(task.id, period)
+            raise
         data = {**after.data(), **(extra or {})}
         row = {
             "task_id": task.id, "period": period, "kind": event.value,
