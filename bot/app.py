@@ -30,15 +30,19 @@ from bot.config import Settings
 from bot.language.dates import warm_up
 from bot.language.i18n import t
 from bot.outputs.scoring import Rules, RulesError, load_rules
-from bot.services.directory import ensure_coordinators
+from bot.services.directory import sync_coordinators
 from bot.services.facts import set_track_from
 from bot.store import connection as dbmod
-from bot.store import inbox
+from bot.store import health, inbox
 from bot.store.plan import has_plan
 from handlers import register
+from handlers.acks import InHand
 from handlers.commands import menu
 from handlers.context import DubanContext, Services
-from handlers.jobs import schedule_jobs
+from handlers.jobs import schedule_jobs, send_digest_row
+from handlers.review import send_review_row
+from handlers.sender import Sender, schedule_sweep
+from handlers.supervision import send_extension_row, send_notice_row
 
 log = logging.getLogger("duban")
 
@@ -86,14 +90,15 @@ class InboxQueue(asyncio.Queue):
 
     Both ways in go through put(): the webhook puts an update here before it answers 200; the
     poller's batch was kept already by InboxBot.get_updates (before the next getUpdates confirms
-    it), so here it is only looked up. Nothing Telegram forgets was ever only in memory.
+    it), so here it is only looked up. Nothing Telegram forgets was ever only in memory: when
+    the store cannot write, put() raises, and the webhook answers 500 (Telegram sends it again).
     """
 
     PRUNE_EVERY = 1000  # updates between two prunings of old handled rows
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, watch: health.StoreWatch) -> None:
         super().__init__()
-        self.db, self.settings, self.stored = db, settings, 0
+        self.db, self.settings, self.watch, self.stored = db, settings, watch, 0
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
@@ -106,14 +111,21 @@ class InboxQueue(asyncio.Queue):
                 self.stored += 1
                 if self.stored % self.PRUNE_EVERY == 0:
                     inbox.prune(self.db, now)
-            except sqlite3.Error:
-                # Still handle it (as if there were no inbox) rather than stop polling.
-                log.exception("could not keep update %s in the inbox", item.update_id)
+            except (sqlite3.Error, OSError) as exc:
+                if not health.is_storage_error(exc):
+                    raise
+                self.watch.failed(exc)
+                raise health.StorageError(health.kind_of(exc) or health.IO,
+                                          self.settings.database_path, str(exc)) from exc
         await super().put(item)
 
     async def requeue(self, update: Update) -> None:
         """Queue an update that is already in the inbox (the restart's replay)."""
         await super().put(update)
+
+
+# While the store cannot write, the poller asks Telegram again this often (nothing confirmed).
+STORE_PAUSES = (1.0, 2.0, 5.0, 10.0)
 
 
 class InboxBot(ExtBot):
@@ -122,41 +134,111 @@ class InboxBot(ExtBot):
     PTB confirms a batch with the offset of its next getUpdates, which it sends only after this
     returns; one commit per batch instead of one per update keeps a burst of a hundred updates
     from stalling the event loop for a hundred disk syncs. InboxQueue.put then finds them kept.
+
+    A batch the store cannot keep (disk full, read-only) is not returned: the offset does not
+    move, so Telegram keeps the updates and hands them over again once the store can write.
     """
 
-    def __init__(self, db: Database, settings: Settings, **kwargs: Any) -> None:
+    def __init__(self, db: Database, settings: Settings, watch: health.StoreWatch,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         with self._unfrozen():
-            self.inbox_db, self.inbox_settings = db, settings
+            self.inbox_db, self.inbox_settings, self.watch = db, settings, watch
+            self._store_failures = 0
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        if not self.watch.ok:  # nothing can be kept: ask Telegram for nothing, confirm nothing
+            await self._pause()
+            return ()
         updates = await super().get_updates(*args, **kwargs)
         if updates:
             try:
                 inbox.store_all(self.inbox_db, [(u.update_id, u.to_json()) for u in updates],
                                 datetime.now(self.inbox_settings.tz))
-            except sqlite3.Error:
-                log.exception("could not keep a batch of %d updates", len(updates))
+            except (sqlite3.Error, OSError) as exc:
+                if not health.is_storage_error(exc):
+                    raise
+                self.watch.failed(exc)
+                await self._pause()
+                return ()
+        self._store_failures = 0
         return updates
+
+    async def _pause(self) -> None:
+        """A growing pause before Telegram is asked again, cut short when the store recovers."""
+        pause = STORE_PAUSES[min(self._store_failures, len(STORE_PAUSES) - 1)]
+        self._store_failures += 1
+        await self.watch.wait(pause)
 
 
 class DubanApplication(Application):
-    """Marks each update done in the inbox once every handler group has run for it."""
+    """Marks each update done in the inbox once every handler group has run for it and its
+    acknowledgement went out (handlers/acks.py); an update whose handling met a storage failure
+    stays open and is handled again when the store can write."""
 
     async def process_update(self, update: object) -> None:
         services: Services = self.bot_data
-        if isinstance(update, Update) and inbox.is_done(services.db, update.update_id):
-            # Handled before a restart and fetched again because its offset was never
-            # confirmed: nothing to do (the idempotency keys would make it harmless anyway).
-            log.info("update %s was handled before; skipped", update.update_id)
+        if not isinstance(update, Update):
+            await super().process_update(update)
             return
-        await super().process_update(update)
-        if isinstance(update, Update):
-            try:
-                inbox.mark_done(services.db, update.update_id,
-                                datetime.now(services.settings.tz))
-            except sqlite3.Error:
-                log.exception("could not mark update %s done", update.update_id)
+        if not services.in_hand.take(update.update_id):
+            log.info("update %s is in hand already; this copy is skipped", update.update_id)
+            return
+        try:
+            if inbox.is_done(services.db, update.update_id):
+                # Handled before a restart and fetched again because its offset was never
+                # confirmed: nothing to do (the idempotency keys would make it harmless).
+                log.info("update %s was handled before; skipped", update.update_id)
+                return
+            await super().process_update(update)
+        finally:
+            services.in_hand.handled(update.update_id)
+
+    async def process_error(self, update: object | None, error: Exception,
+                            job: Any = None, coroutine: Any = None) -> bool:
+        if health.is_storage_error(error):
+            services: Services = self.bot_data
+            services.watch.failed(error)
+            if isinstance(update, Update):
+                services.in_hand.keep_open(update.update_id)
+        return await super().process_error(update, error, job, coroutine)
+
+
+def mark_done_or_keep(services: Services, update_ids: list[int]) -> None:
+    """Mark updates done in the inbox; if the store cannot write, they stay open (handled again
+    after the store recovers: their records are idempotent, their acknowledgements sent then)."""
+    try:
+        inbox.mark_all_done(services.db, update_ids, datetime.now(services.settings.tz))
+        services.told_storage.difference_update(update_ids)
+    except (sqlite3.Error, OSError) as exc:
+        if not health.is_storage_error(exc):
+            raise
+        services.watch.failed(exc)
+
+
+HAND_BACK_AFTER = 60  # seconds an open update waits before the inbox sweep hands it back
+
+
+async def hand_back(app: Application, older_than: float = HAND_BACK_AFTER) -> int:
+    """Queue the open updates nobody has in hand (their handling met a storage failure, or
+    their acknowledgement could not be sent); returns how many."""
+    services: Services = app.bot_data
+    now = datetime.now(services.settings.tz)
+    rows = [row for row in inbox.pending(services.db)
+            if row["update_id"] not in services.in_hand.held
+            and (now - datetime.fromisoformat(row["received_at"])).total_seconds() >= older_than]
+    queue = app.update_queue
+    for row in rows:
+        update = Update.de_json(json.loads(row["payload"]), app.bot)
+        await (queue.requeue(update) if isinstance(queue, InboxQueue) else queue.put(update))
+    if rows:
+        log.warning("handing back %d update(s) not handled in full", len(rows))
+    return len(rows)
+
+
+async def inbox_sweep_job(context: DubanContext) -> None:
+    if context.bot_data.watch.ok:
+        await hand_back(context.application)
 
 
 # Updates handled at once (different people); more wait their turn. 1 turns concurrency off.
@@ -212,11 +294,12 @@ class PerSenderProcessor(BaseUpdateProcessor):
 
 # Every Bot API call gives up after these many seconds (a stuck call holds up only its own
 # person's line, and not for long); uploads (charts, documents) get longer to be written.
-TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0,
-            "pool_timeout": 5.0, "media_write_timeout": 60.0}
+TIMEOUTS: dict[str, Any] = {"connect_timeout": 5.0, "read_timeout": 10.0,
+                            "write_timeout": 10.0, "pool_timeout": 5.0,
+                            "media_write_timeout": 60.0}
 # The long poll: PTB adds getUpdates' own `timeout` (how long Telegram may hold it) to read.
-POLL_TIMEOUTS = {"connect_timeout": 5.0, "read_timeout": 5.0, "write_timeout": 5.0,
-                 "pool_timeout": 5.0}
+POLL_TIMEOUTS: dict[str, Any] = {"connect_timeout": 5.0, "read_timeout": 5.0,
+                                 "write_timeout": 5.0, "pool_timeout": 5.0}
 
 
 async def replay_inbox(app: Application) -> int:
@@ -249,16 +332,29 @@ async def set_commands(app: Application) -> None:
 
 
 async def post_shutdown(app: Application) -> None:
-    """Acknowledgements still gathering go out before the bot stops."""
+    """Acknowledgements still gathering, and parts being sent, go out before the bot stops."""
     await app.bot_data.acks.drain()
+    await app.bot_data.sender.drain()
 
 
 async def post_init(app: Application) -> None:
     services: Services = app.bot_data
-    ensure_coordinators(services.db, services.settings.coordinator_ids,
-                        now=datetime.now(services.settings.tz))
+    made, removed = sync_coordinators(services.db, services.settings.coordinator_ids,
+                                      now=datetime.now(services.settings.tz))
+    if made:
+        log.info("coordinators from COORDINATOR_IDS: %s", ", ".join(map(str, made)))
+    if removed:
+        log.warning("COORDINATOR_IDS no longer lists %s: their coordinator rows were removed",
+                    ", ".join(map(str, removed)))
+    if not services.settings.coordinator_ids:
+        log.warning("COORDINATOR_IDS is empty: nobody can use the coordinator's commands")
     await replay_inbox(app)  # before polling or the webhook starts: these come first
     await set_commands(app)
+    schedule_sweep(app)  # parts recorded but unsent (a crash, Telegram down) go out now
+    assert app.job_queue is not None  # built with the job-queue extra
+    app.job_queue.run_repeating(inbox_sweep_job, interval=HAND_BACK_AFTER, first=HAND_BACK_AFTER,
+                                name="inbox", job_kwargs={"misfire_grace_time": 3600,
+                                                          "coalesce": True})
     if services.settings.jobs:
         schedule_jobs(app)
     warm_up()  # dateparser's first parse costs ~200 ms; pay it before the first user does
@@ -284,8 +380,9 @@ def build_application(settings: Settings, database=None,
         urls["base_file_url"] = settings.file_base_url
     # The bot is built here (not by the builder) to be an InboxBot; the connection pools are
     # the builder's defaults (256 for requests, 1 for the long poll), with explicit timeouts.
+    watch = health.StoreWatch(database, settings.database_path, settings.evidence_dir)
     bot = InboxBot(
-        database, settings, token=settings.token, **urls,
+        database, settings, watch, token=settings.token, **urls,
         defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz,
                           link_preview_options=LinkPreviewOptions(is_disabled=True)),
         rate_limiter=AIORateLimiter() if settings.rate_limit else None,
@@ -296,7 +393,7 @@ def build_application(settings: Settings, database=None,
         ApplicationBuilder()
         .application_class(DubanApplication)
         .bot(bot)
-        .update_queue(InboxQueue(database, settings))
+        .update_queue(InboxQueue(database, settings, watch))
         .context_types(ContextTypes(context=DubanContext, bot_data=Services))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -309,6 +406,17 @@ def build_application(settings: Settings, database=None,
     services.settings = settings
     services.rules = rules if rules is not None else load_rules(settings.scoring_rules)
     set_track_from(database, settings.track_from)
+    services.watch = watch
+    services.in_hand = InHand(lambda update_ids: mark_done_or_keep(services, update_ids))
+    services.acks.in_hand = services.in_hand
+
+    async def recovered() -> None:  # what could not be stored or handled, handled now
+        await hand_back(app, older_than=0)
+
+    watch.on_recovered = recovered
+    services.sender = Sender(app)
+    services.sender.kinds.update(review=send_review_row, extension=send_extension_row,
+                                 notice=send_notice_row, digest=send_digest_row)
     register(app)
     return app
 
@@ -324,8 +432,10 @@ class StartupError(Exception):
 async def check_connection(settings: Settings) -> None:
     """One getMe before anything else, so that a rejected token or a wrong API address is
     named plainly (python-telegram-bot's own errors print the token)."""
+    if not settings.token:  # `duban run` refuses first; any other caller is told the same
+        raise StartupError("run_no_token")
     url = (settings.api_base_url or DEFAULT_API).removesuffix("/bot")
-    kwargs = {"base_url": settings.api_base_url} if settings.api_base_url else {}
+    kwargs: dict[str, Any] = {"base_url": settings.api_base_url} if settings.api_base_url else {}
     bot = Bot(settings.token, **kwargs)
     # What goes wrong here is said below in plain words; PTB's own traceback would only bury it.
     ptb_log = logging.getLogger("telegram")
@@ -358,6 +468,9 @@ def run_bot(settings: Settings) -> int:
         for lang in ("zh", "en"):
             print(t("start_rules_broken", lang, html=False, error=str(exc)), file=sys.stderr)
         return 2
+    # A damaged file is refused before anything reads or writes it (StorageError: the CLI says
+    # which file and what to do, status 2).
+    health.check_whole(settings.database_path)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

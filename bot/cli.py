@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -38,6 +39,7 @@ from bot.services.facts import (
 )
 from bot.services.plan import PlanError, load_plan, read_plan_file
 from bot.store import connection as dbmod
+from bot.store import health
 from bot.store.meta import meta
 from bot.store.plan import has_plan
 
@@ -113,7 +115,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         elif args.target:
             code = find_department(db, args.target)["code"]
             facts = facts_as_of(db, at) if historical else facts_now(db, at)
-            print(department_plain(facts.department(code), args.lang))
+            dept = facts.department(code)
+            assert dept is not None  # the facts hold every department of the plan
+            print(department_plain(dept, args.lang))
         else:
             facts = facts_as_of(db, at) if historical else facts_now(db, at)
             if facts.track_from and at.date() < facts.track_from:
@@ -159,6 +163,10 @@ def cmd_members(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.action == "add":
             if not _need_plan(db):
+                return 1
+            if args.role == "coordinator" and args.user_id not in settings.coordinator_ids:
+                print(t("coordinator_from_settings", args.lang, html=False,
+                        user_id=args.user_id), file=sys.stderr)
                 return 1
             m = add_member(db, user_id=args.user_id, dept=args.dept, role=args.role, now=now,
                            actor="cli", name=args.name)
@@ -464,4 +472,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dataclasses import replace
 
         settings = replace(settings, database_path=Path(args.db))
-    return args.func(args, settings)
+    try:
+        return args.func(args, settings)
+    except (sqlite3.Error, OSError, health.StorageError) as exc:
+        kind = health.kind_of(exc)
+        if kind is None:
+            raise
+        return storage_failed(exc, kind, settings)
+
+
+def storage_failed(exc: BaseException, kind: str, settings: Settings) -> int:
+    """A storage failure in any command: what is wrong with which file and what to do (both
+    languages), status 2, no traceback."""
+    path: str | Path
+    if isinstance(exc, health.StorageError):
+        path, detail = exc.path, exc.detail
+    elif isinstance(exc, OSError):
+        path, detail = exc.filename or settings.database_path, exc.strerror or str(exc)
+    else:
+        path, detail = settings.database_path, str(exc)
+    for lang in ("zh", "en"):
+        print(t(f"storage_{kind}", lang, html=False, file=str(path), detail=detail),
+              file=sys.stderr)
+    return 2

@@ -22,6 +22,7 @@ from bot.outputs.scoring import Rules
 from bot.services import Database
 from bot.services.directory import coordination_chat, get_member
 from handlers.acks import AckGatherer
+from handlers.sender import attempt
 
 
 class Services:
@@ -32,6 +33,10 @@ class Services:
     warned_chats: set[int]
     clock: Callable[[], datetime] | None  # tests set a fixed "now"; None reads the wall clock
     acks: AckGatherer  # a group's acknowledgements in a burst, gathered into one message
+    sender: Any  # handlers.sender.Sender: every post of the bot's own (set by bot.app)
+    in_hand: Any  # handlers.acks.InHand: updates between arrival and their mark (bot.app)
+    told_storage: set[int]  # updates whose sender was told the store cannot write
+    watch: Any  # the StoreWatch (store health): whether the store can write now (bot.app)
     callers: OrderedDict[int, Caller]  # by update id: each sender is looked up once
     rules: Rules  # the scoring rules, read once at start (SCORING_RULES or the packaged ones)
 
@@ -39,6 +44,7 @@ class Services:
         self.warned_chats = set()
         self.clock = None
         self.acks = AckGatherer()
+        self.told_storage = set()
         self.callers = OrderedDict()
 
 
@@ -162,8 +168,8 @@ async def tell_privately(context: DubanContext, user_id: int, text: str) -> bool
     """A private message to a person; False when Telegram refuses it (403: they never started
     the bot, or blocked it; 400: a chat it does not know). Callers fall back to a mention in
     the group."""
-    try:
-        await context.bot.send_message(user_id, text)
+    try:  # the sender's retries: a 429 waited out, a 5xx or a timeout tried again
+        await attempt(lambda: context.bot.send_message(user_id, text), "private message")
     except (Forbidden, BadRequest) as exc:
         logging.getLogger(__name__).info("no private message to %s: %s", user_id, exc)
         return False
@@ -223,6 +229,15 @@ def shown_html(message: object) -> str:
     """The HTML of a message a button sits on; '' when Telegram no longer shows it to the bot
     (an InaccessibleMessage, over 48 hours old, has no text)."""
     return getattr(message, "text_html", None) or ""
+
+
+def origin_of(update: Update) -> dict[str, int | None]:
+    """Where an update came from (chat, forum topic): a card about it is posted in that topic
+    when it goes to that chat, and in that chat when no coordination group is configured."""
+    message = update.effective_message
+    chat = update.effective_chat.id if update.effective_chat else None
+    thread = message.message_thread_id if message and message.is_topic_message else None
+    return {"chat": chat, "thread": thread}
 
 
 def topic_of(update: Update, chat_id: int | None) -> int | None:

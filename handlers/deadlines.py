@@ -16,7 +16,6 @@ from bot.services import notices
 from bot.services.commands import set_deadline
 from handlers.context import DubanContext, args_text, caller, free_text, reply
 from handlers.reporting import task_for
-from handlers.supervision import post_notice
 
 
 async def propose_deadline(update: Update, context: DubanContext) -> None:
@@ -66,5 +65,6 @@ async def decide_deadline(update: Update, context: DubanContext) -> None:
     await query.answer()
     await query.edit_message_text(t("deadline_set", who.lang, task=task.id,
                                     reading=format_day(due, who.lang)))
-    notice = notices.assign(context.db, user_id=who.user_id, tasks=[task], now=context.now())
-    await post_notice(context, notice, context.group_id or query.message.chat_id)
+    notice = notices.assign(context.db, user_id=who.user_id, tasks=[task], now=context.now(),
+                            origin={"chat": query.message.chat_id})
+    context.bot_data.sender.kick(f"notice:{notice.id}")

@@ -10,25 +10,23 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from telegram import InputMediaPhoto, Update
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.config import Settings
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, t
-from bot.outputs.digest import render_charts
+from bot.outputs.digest import digest_data, render_charts
 from bot.outputs.render.chat import late_acks_html
 from bot.outputs.render.digest import compose_digest
 from bot.outputs.render.nudges import compose_nudges, nudge_batches
 from bot.outputs.render.split import split_text
-from bot.services import notices, posts
+from bot.services import notices, outbox, posts
 from bot.services.commands import mute_task
 from bot.services.directory import catalogue, coordinators, dept_names, staffed_departments
 from bot.services.facts import tracking_began
 from bot.services.reminders import NudgePolicy, nudge_context, prepare_nudges
-from bot.store.outbox import mark_failed, mark_sent, pending
-from handlers.context import DubanContext, args_text, caller, join_link, reply
-from handlers.supervision import post_notice
+from handlers.context import DubanContext, args_text, caller, join_link, reply, update_key
+from handlers.sender import Sender, Superseded
 
 log = logging.getLogger(__name__)
 JOB_KWARGS = {"misfire_grace_time": 3600, "coalesce": True}  # APScheduler's default grace is 1 s
@@ -46,36 +44,44 @@ def quiet(settings: Settings, now: datetime) -> bool:
     return (start <= hour or hour < end) if start > end else (start <= hour < end)
 
 
-async def send_nudges(context: DubanContext) -> int:
-    """Record today's nudges and post them, whole departments per message; returns how many."""
-    settings = context.settings
-    now = context.now()
-    chat_id = context.group_id
+async def send_nudges(sender: Sender, record: bool = True) -> int:
+    """Record today's nudges (the sweep only sends those recorded) and post them, whole
+    departments per message, each message a part of its own; returns how many went out."""
+    settings = sender.settings
+    now = sender.now()
+    chat_id = sender.group_id
     if chat_id is None:
         log.warning("no nudges: COORDINATION_CHAT_ID is not set")
         return 0
     if quiet(settings, now):
         log.info("nudges wait for the end of quiet hours")
         return 0
-    pending = prepare_nudges(context.db, now, nudge_policy(settings), chat_id)
+    pending = prepare_nudges(sender.db, now, nudge_policy(settings), chat_id, record)
+    if not record:  # the sweep: only the parts whose pause has passed
+        due = {row["id"] for row in outbox.unsent(sender.db, "nudge", due_by=now)}
+        pending = [(row_id, nudge) for row_id, nudge in pending if row_id in due]
     if not pending:
         return 0
     ids = {nudge.key: row_id for row_id, nudge in pending}
     nudges = [nudge for _, nudge in pending]
-    ctx = nudge_context(context.db, nudges, now)
+    ctx = nudge_context(sender.db, nudges, now)
     sent = 0
     for batch in nudge_batches(nudges, ctx, now.date(), settings.tz):
-        batch_ids = [ids[nudge.key] for nudge in batch]
-        try:
-            for chunk in split_text(compose_nudges(batch, ctx, now.date(), settings.tz)):
-                sent_message = await context.bot.send_message(chat_id, chunk)
-                posts.remember(context.db, chat_id=chat_id, message_id=sent_message.message_id,
-                               kind=posts.NUDGE, tasks=[n.task_id for n in batch], now=now)
-        except TelegramError as exc:
-            mark_failed(context.db, batch_ids, str(exc))
-            raise
-        mark_sent(context.db, batch_ids, context.now())
-        sent += len(batch)
+        text = compose_nudges(batch, ctx, now.date(), settings.tz)
+        tasks = [n.task_id for n in batch]
+
+        async def send(mark, text: str = text, tasks: list[str] = tasks) -> None:
+            last = None
+            for chunk in split_text(text):
+                last = await sender.call(
+                    lambda chunk=chunk: sender.bot.send_message(sender.group_id, chunk),
+                    "nudges")
+                posts.remember(sender.db, chat_id=last.chat_id, message_id=last.message_id,
+                               kind=posts.NUDGE, tasks=tasks, now=now)
+            mark(last.message_id if last else None)
+
+        if await sender.run([ids[nudge.key] for nudge in batch], "nudges", send):
+            sent += len(batch)
     return sent
 
 
@@ -84,36 +90,56 @@ def digest_key(moment: datetime) -> str:
     return f"digest:{year}-W{week:02d}"
 
 
-async def post_digest(context: DubanContext, key: str | None = None,
-                      chat_id: int | None = None) -> bool:
-    """Post the digest (text, then the three charts as one album); once per key."""
-    now = context.now()
-    chat_id = chat_id or context.group_id
-    if chat_id is None:
+DIGEST_PARTS = ("text", "charts")
+
+
+async def post_digest(sender: Sender, key: str, chat_id: int | None = None,
+                      scheduled: bool = True) -> bool:
+    """Post the digest (text, then the three charts as one album), each part once per key and
+    on its own: a failed album is sent again without its text, a failed text does not hold up
+    the album. False when every part went out before."""
+    now = sender.now()
+    if chat_id is None and sender.group_id is None:
         log.warning("the digest waits: COORDINATION_CHAT_ID is not set")
         return False
-    db = context.db
-    # The text and the album are separate parts: a failed album is sent again without its text.
-    parts = {part: (pending(db, key=f"{key}:{part}", kind="digest", chat_id=chat_id, now=now)
-                    if key else 0) for part in ("text", "charts")}
-    if key and not any(parts.values()):
+    rows = [outbox.pending(sender.db, key=f"{key}:{part}", kind="digest", chat_id=chat_id,
+                           now=now, payload={"part": part, "scheduled": scheduled})
+            for part in DIGEST_PARTS]
+    if not any(rows):
         return False  # already posted
-    digest = compose_digest(db, now, DEFAULT_LANG, join_link=join_link(context))
-    data = digest.data
-    if parts["text"] is not None:
-        for chunk in split_text(digest.html):
-            await context.bot.send_message(chat_id, chunk)
-        if key:
-            mark_sent(db, [parts["text"]], context.now())
-    if parts["charts"] is not None:
-        with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
-            # Rendering takes a few hundred ms of CPU: keep the event loop answering meanwhile.
-            paths = await asyncio.to_thread(render_charts, data, Path(tmp))
-            media = [InputMediaPhoto(p.read_bytes(), filename=p.name) for p in paths]
-            await context.bot.send_media_group(chat_id, media)
-        if key:
-            mark_sent(db, [parts["charts"]], context.now())
+    for row_id in rows:
+        if row_id:
+            await sender.deliver(outbox.get(sender.db, row_id))
     return True
+
+
+async def send_digest_row(sender: Sender, row: dict, mark) -> None:
+    """One part of a digest, rendered as things stand when it goes out."""
+    now = sender.now()
+    payload = row["payload"]
+    if payload.get("scheduled", True):
+        if not row["key"].startswith(digest_key(last_digest_moment(sender.settings, now)) + ":"):
+            raise Superseded("a newer digest is due")
+    elif now - datetime.fromisoformat(row["created_at"]) > timedelta(days=1):
+        raise Superseded("asked for more than a day ago")
+    if payload["part"] == "text":
+        digest = compose_digest(sender.db, now, DEFAULT_LANG, join_link=join_link(sender))
+        sent = await sender.post(row, digest.html)
+        mark(sent.message_id if sent else None)
+        return
+    data = digest_data(sender.db, now)
+    with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
+        # Rendering takes a few hundred ms of CPU: keep the event loop answering meanwhile.
+        paths = await asyncio.to_thread(render_charts, data, Path(tmp))
+        photos = [(p.read_bytes(), p.name) for p in paths]
+
+    def send() -> object:
+        chat, thread = sender.chat_of(row)
+        media = [InputMediaPhoto(data, filename=name) for data, name in photos]
+        return sender.bot.send_media_group(chat, media, message_thread_id=thread)
+
+    album = await sender.call(send, row["key"])
+    mark(album[0].message_id if album else None)
 
 
 def last_digest_moment(settings: Settings, now: datetime) -> datetime:
@@ -124,47 +150,41 @@ def last_digest_moment(settings: Settings, now: datetime) -> datetime:
     return moment if moment <= now else moment - timedelta(days=7)
 
 
-RETRY_MINUTES = (5, 15, 60, 180)  # a failed scan is tried again the same day, backing off
-
-
 async def nudge_job(context: DubanContext) -> None:
-    """The daily scan; a failure (Telegram down, a 500) is retried the same day. Nudges already
-    delivered are marked in the outbox and never sent again."""
-    attempt = (context.job.data or {}).get("attempt", 0) if context.job else 0
-    try:
-        sent = await send_nudges(context)
-    except TelegramError:
-        if attempt >= len(RETRY_MINUTES):
-            log.exception("daily scan failed %d times; the outbox keeps the rest", attempt + 1)
-            return
-        delay = RETRY_MINUTES[attempt]
-        log.warning("daily scan failed; retrying in %d minutes", delay, exc_info=True)
-        context.job_queue.run_once(nudge_job, delay * 60, data={"attempt": attempt + 1},
-                                   name="nudges-retry", job_kwargs=JOB_KWARGS)
-        return
+    """The daily scan. A part Telegram refused (down, a 500, a 429) is left in the outbox and
+    the sweep posts it the same day; nudges delivered are never sent again."""
+    sent = await send_nudges(context.bot_data.sender)
     log.info("daily scan: %d nudges sent", sent)
 
 
 async def digest_job(context: DubanContext) -> None:
     """The weekly digest at its scheduled time."""
-    await post_digest(context, key=digest_key(context.now()))
+    sender = context.bot_data.sender
+    await post_digest(sender, key=digest_key(sender.now()))
 
 
 async def catch_up_job(context: DubanContext) -> None:
     """At start: nudges and a digest that fell due while the bot was down go out once now, or
-    when quiet hours end (nobody wants a digest at 23:28)."""
-    now = context.now()
-    if quiet(context.settings, now):
-        later = quiet_end(context.settings, now)
+    when quiet hours end (nobody wants a digest at 23:28). Each step on its own: one that
+    fails does not keep the others from going out."""
+    sender = context.bot_data.sender
+    now = sender.now()
+    if quiet(sender.settings, now):
+        later = quiet_end(sender.settings, now)
         log.info("catch-up waits for the end of quiet hours (%s)", later)
         context.job_queue.run_once(catch_up_job, later - now, name="catch-up",
                                    job_kwargs=JOB_KWARGS)
         return
-    await send_nudges(context)
-    moment = missed_digest(context.settings, now, tracking_began(context.db))
+    moment = missed_digest(sender.settings, now, tracking_began(sender.db))
+    steps = [("nudges", send_nudges(sender))]
     if moment is not None:
-        await post_digest(context, key=digest_key(moment))
-    await supervise(context)
+        steps.append(("digest", post_digest(sender, key=digest_key(moment))))
+    steps.append(("交办单 and late notices", supervise(sender)))
+    for what, step in steps:
+        try:
+            await step
+        except Exception:
+            log.exception("catch-up: %s failed; the sweep and the next scan try again", what)
 
 
 CATCH_UP_MARGIN = timedelta(hours=1)  # a missed digest this close to the next one is not sent
@@ -189,41 +209,43 @@ def quiet_end(settings: Settings, now: datetime) -> datetime:
     return end if end > now else end + timedelta(days=1)
 
 
-async def supervise(context: DubanContext) -> None:
+async def supervise(sender: Sender) -> None:
     """Daily: 交办单 for tasks nobody has been assigned yet (a first start, a newly seeded task),
-    and the notices not acknowledged within ACK_WORKDAYS working days, told to the coordinator."""
-    chat_id = context.group_id
-    now = context.now()
-    if chat_id is None or quiet(context.settings, now):
+    and the notices not acknowledged within ACK_WORKDAYS working days, told to the coordinator.
+    Each is recorded with its post and sent on its own."""
+    chat_id = sender.group_id
+    now = sender.now()
+    if chat_id is None or quiet(sender.settings, now):
         return
-    db = context.db
-    for notice in notices.unposted(db):  # recorded, but the bot stopped before posting it
-        await post_notice(context, notice, chat_id)
-    await assign_owed(context, chat_id)
-    late = notices.late(db, now, context.settings.ack_workdays)
+    db = sender.db
+    notices.enqueue_unposted(db, now)  # recorded before posts were kept: the sweep posts them
+    await assign_owed(sender)
+    late = notices.late(db, now, sender.settings.ack_workdays)
     if late:
-        await context.bot.send_message(chat_id, late_acks_html(
-            late, dept_names(db), coordinators(db), context.settings.ack_workdays, DEFAULT_LANG))
-        notices.told_late(db, late, now)
+        text = late_acks_html(late, dept_names(db), coordinators(db),
+                              sender.settings.ack_workdays, DEFAULT_LANG)
+        key = notices.tell_late(db, late, now, text)
+        await sender.deliver_key(key)
 
 
-async def assign_owed(context: DubanContext, chat_id: int, dept: str | None = None) -> None:
-    """交办单 for the tasks nobody has assigned yet, per department. A department with no liaison
-    gets its 交办单 when its first liaison is approved (nobody could sign it before), and is
-    listed as unstaffed in /status and the digest meanwhile."""
-    db = context.db
-    now = context.now()
+async def assign_owed(sender: Sender, dept: str | None = None) -> None:
+    """交办单 for the tasks nobody has assigned yet, per department, each recorded with its post
+    and sent on its own. A department with no liaison gets its 交办单 when its first liaison is
+    approved (nobody could sign it before), and is listed as unstaffed in /status and the digest
+    meanwhile."""
+    db = sender.db
+    now = sender.now()
     staffed = staffed_departments(db)
     fresh = [task for task in notices.unassigned(db, list(catalogue(db).tasks), now.date())
              if task.dept in staffed and (dept is None or task.dept == dept)]
     for code in sorted({task.dept for task in fresh}):
         notice = notices.assign(db, user_id=None, tasks=[t for t in fresh if t.dept == code],
-                                now=now, source="bot")
-        await post_notice(context, notice, chat_id)
+                                now=now, source="bot", origin={"scheduled": 1})
+        await sender.deliver_key(f"notice:{notice.id}")
 
 
 async def supervise_job(context: DubanContext) -> None:
-    await supervise(context)
+    await supervise(context.bot_data.sender)
 
 
 def schedule_jobs(app: Application) -> None:
@@ -247,9 +269,19 @@ def schedule_jobs(app: Application) -> None:
 # ---------------------------------------------------------------- commands
 
 
+def digest_now_job(chat_id: int):
+    """A job posting the digest now in `chat_id` (as /digest does), for maintenance and tests."""
+    async def job(context: DubanContext) -> None:
+        sender = context.bot_data.sender
+        await post_digest(sender, key=f"digest-now:{sender.now().isoformat()}", chat_id=chat_id,
+                          scheduled=False)
+    return job
+
+
 async def digest_now(update: Update, context: DubanContext) -> None:
-    """/digest: the coordinator asks for the digest now, in this chat."""
-    await post_digest(context, chat_id=update.effective_chat.id)
+    """/digest: the coordinator asks for the digest now, in this chat (once per command)."""
+    await post_digest(context.bot_data.sender, key=f"digest-now:{update_key(update)}",
+                      chat_id=update.effective_chat.id, scheduled=False)
 
 
 MUTE_SPAN = re.compile(r"^(\d{1,3})\s*(d|天|日|w|周|星期)$", re.IGNORECASE)

@@ -9,8 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, LANGS, lang_of, t
-from bot.outputs.render.chat import members_html, mention
-from bot.services import posts, prompts
+from bot.outputs.render.chat import inert_name, members_html, mention
+from bot.services import outbox, posts, prompts
 from bot.services.directory import (
     decide_join,
     dept_names,
@@ -30,10 +30,11 @@ from handlers.context import (
     force_reply,
     forget_caller,
     free_text,
+    origin_of,
     reply,
     shown_html,
     tell_privately,
-    topic_of,
+    update_key,
 )
 from handlers.supervision import drop_buttons
 
@@ -95,25 +96,26 @@ async def _join(update: Update, context: DubanContext, dept_text: str) -> None:
     forget_caller(update, context)  # an applicant now
     names = dept_names(context.db)
     await reply(update, t("join_requested", who.lang, dept=names[member["dept"]]))
-    buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(t("btn_approve", DEFAULT_LANG),
-                             callback_data=f"join:approve:{who.user_id}:{member['dept']}"),
-        InlineKeyboardButton(t("btn_refuse", DEFAULT_LANG),
-                             callback_data=f"join:refuse:{who.user_id}:{member['dept']}"),
-    ]])
-    text = t("join_review", DEFAULT_LANG, user=user.full_name, dept=names[member["dept"]],
-             user_id=who.user_id)
+    buttons = [[
+        [t("btn_approve", DEFAULT_LANG), f"join:approve:{who.user_id}:{member['dept']}"],
+        [t("btn_refuse", DEFAULT_LANG), f"join:refuse:{who.user_id}:{member['dept']}"],
+    ]]
+    text = t("join_review", DEFAULT_LANG, user=inert_name(user.full_name),
+             dept=names[member["dept"]], user_id=who.user_id)
     earlier = refusals(context.db, who.user_id)
     if earlier:  # the coordinator sees what was decided before
         text += "\n" + t("join_refused_before", DEFAULT_LANG, count=len(earlier))
         text += "".join("\n" + t("join_refusal_line", DEFAULT_LANG,
                                   at=_local_day(r["at"], context), reason=r["reason"] or "—",
                                   dept=names.get(r["dept"], "—")) for r in earlier[-3:])
-    target = context.group_id or update.effective_chat.id
-    sent = await context.bot.send_message(target, text, reply_markup=buttons,
-                                          message_thread_id=topic_of(update, target))
-    posts.remember(context.db, chat_id=target, message_id=sent.message_id, kind=posts.JOIN,
-                   ref=who.user_id, now=context.now())
+    # The card goes through the outbox (handlers/sender.py): retried, swept if it fails, and
+    # not posted once the application was decided or changed.
+    key = f"join:{update_key(update)}"
+    outbox.enqueue(context.db, key=key, kind="message", chat_id=None, now=context.now(),
+                   payload={"text": text, "buttons": buttons, **origin_of(update),
+                            "join": {"user": who.user_id, "dept": member["dept"]},
+                            "post": {"kind": posts.JOIN, "ref": who.user_id}})
+    context.bot_data.sender.kick(key)
 
 
 def _local_day(stamp: str, context: DubanContext) -> str:
@@ -165,7 +167,7 @@ async def _first_liaison(context: DubanContext, member: dict) -> None:
     first = [m["user_id"] for m in liaisons_of(context.db, member["dept"])] == [
         member["user_id"]]
     if first and context.group_id is not None and not quiet(context.settings, context.now()):
-        await assign_owed(context, context.group_id, member["dept"])
+        await assign_owed(context.bot_data.sender, member["dept"])
 
 
 async def decide_join_button(update: Update, context: DubanContext) -> None:
@@ -186,7 +188,7 @@ async def decide_join_button(update: Update, context: DubanContext) -> None:
     outcome, member, delivered = await _decide(update, context, int(raw_id), True, dept)
     await query.answer()
     await query.edit_message_text(
-        f"{shown_html(query.message)}\n\n{outcome} {t('decided_by', DEFAULT_LANG, user=who.name)}")
+        f"{shown_html(query.message)}\n\n{outcome} {t('decided_by', DEFAULT_LANG, user=inert_name(who.name))}")
     if not delivered:  # an edit notifies nobody
         await _fallback(context, member, True, "", _card(context, member["user_id"]))
     await _first_liaison(context, member)
@@ -227,7 +229,7 @@ async def _announce(update: Update, context: DubanContext, outcome: str, member:
     buttons; the applicant, if Telegram refused the private word and the answer did not already
     mention them in the group in their language, is mentioned under the card."""
     who = caller(update, context)
-    await reply(update, f"{outcome} {t('decided_by', DEFAULT_LANG, user=who.name)}")
+    await reply(update, f"{outcome} {t('decided_by', DEFAULT_LANG, user=inert_name(who.name))}")
     card = _card(context, member["user_id"])
     if card:
         await drop_buttons(context, card.chat_id, card.message_id)
@@ -265,7 +267,8 @@ async def decide_join_command(update: Update, context: DubanContext) -> None:
 async def show_whoami(update: Update, context: DubanContext) -> None:
     """/whoami: id, department, role and status as the bot sees them."""
     who = caller(update, context)
-    member = who.member or {}
+    # Someone removed (left, or taken off COORDINATOR_IDS) is told what a stranger is told.
+    member = who.member if who.member and who.member["status"] != "removed" else {}
     status = member.get("status") or "visitor"
     dept = dept_names(context.db).get(member.get("dept"), "—")
     role = (t(f"role_{member.get('role') or 'liaison'}", who.lang)

@@ -38,6 +38,7 @@ from handlers.context import (
     caller,
     command_line,
     force_reply,
+    origin_of,
     reply,
     tell,
     typed_words,
@@ -117,7 +118,7 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
         rec = record_report(context.db, user_id=who.user_id, task_ref=task, now=context.now(),
                             percent=data.percent, state=data.state, value=data.value,
                             note=data.note, unit=data.unit, update_key=key, period=period,
-                            who=who.actor)
+                            who=who.actor, origin=origin_of(update))
     except DubanError as err:
         if err.key != "occurrence_choose":
             raise

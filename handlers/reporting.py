@@ -86,6 +86,23 @@ def attachment(message: Message) -> dict[str, Any] | None:
     return None
 
 
+DOWNLOAD_TRIES = 3  # a transfer cut short is fetched again this many times in all
+
+
+async def download(context: DubanContext, item: dict[str, Any]) -> tuple[bytes, int | None]:
+    """The file's bytes and the size Telegram gives for it; a download shorter or longer than
+    that size is fetched again, then refused (DubanError file_incomplete)."""
+    for attempt in range(DOWNLOAD_TRIES):
+        file = await context.bot.get_file(item["file_id"])
+        expected = file.file_size or item.get("size")
+        data = bytes(await file.download_as_bytearray())
+        if not expected or len(data) == expected or attempt == DOWNLOAD_TRIES - 1:
+            return data, expected
+        log.warning("download of %s cut short (%d of %d bytes); fetching it again",
+                    item["file_unique_id"], len(data), expected)
+    raise AssertionError("unreachable")
+
+
 async def save_evidence(context: DubanContext, user_id: int, task_id: str,
                         items: list[dict[str, Any]], lang: str, report_id: int | None = None,
                         who: Actor | None = None) -> tuple[int, str]:
@@ -98,18 +115,17 @@ async def save_evidence(context: DubanContext, user_id: int, task_id: str,
                                    file_unique_id=item["file_unique_id"], who=who)
             if existing:
                 continue
-            file = await context.bot.get_file(item["file_id"])
-            data = bytes(await file.download_as_bytearray())
+            data, expected = await download(context, item)
             # Hashing and writing a file of up to 20 MB would stall every chat: do it aside.
             archived = await asyncio.to_thread(archive, context.settings.evidence_dir,
                                                task.id, item["file_unique_id"], data,
-                                               item.get("file_name"))
-            record_evidence(context.db, archived, task_id=task.id, user_id=user_id,
-                            file_id=item["file_id"], file_unique_id=item["file_unique_id"],
-                            kind=item["kind"], now=context.now(),
-                            file_name=item.get("file_name"), caption=item.get("caption"),
-                            report_id=report_id)
-            saved += 1
+                                               item.get("file_name"), expected)
+            stored = record_evidence(
+                context.db, archived, task_id=task.id, user_id=user_id,
+                file_id=item["file_id"], file_unique_id=item["file_unique_id"],
+                kind=item["kind"], now=context.now(), file_name=item.get("file_name"),
+                caption=item.get("caption"), report_id=report_id)
+            saved += not stored.duplicate
         except DubanError as err:
             problems.append(t(err.key, lang, **err.params))
         except TelegramError:

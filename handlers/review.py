@@ -11,42 +11,52 @@ task ('/close T16 2022-06-30'), say which, and take the buttons off that occurre
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.domain.access import Action
+from bot.domain.lifecycle import State
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, Html, field, label, t, task_named
 from bot.language.parse import period_word
-from bot.outputs.render.chat import mention, recorded_text, returned_notice, review_request_html
-from bot.services import posts, prompts
+from bot.outputs.render.chat import (
+    inert_name,
+    mention,
+    recorded_text,
+    returned_notice,
+    review_request_html,
+)
+from bot.services import outbox, posts, prompts
 from bot.services.commands import (
     Recorded,
     card_version,
     close_task,
+    get_report,
     last_reporter,
     reopen_task,
     reporter_of,
+    snapshot_of,
     stale,
     task_version,
 )
 from bot.services.directory import department, find_task, liaisons_of
 from bot.services.evidence import count_for_task, for_review
-from bot.store import outbox
 from handlers.context import (
     DubanContext,
     args_text,
     caller,
     force_reply,
     free_text,
+    origin_of,
     reply,
     shown_html,
-    topic_of,
     update_key,
 )
 from handlers.reporting import task_for
+from handlers.sender import Later, Sender, Superseded, attempt
 
 log = logging.getLogger(__name__)
 REVIEW_EVIDENCE_MAX = 5
@@ -56,28 +66,45 @@ REOPEN_PROMPT = "reopen_reason"
 async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang: str,
                       extra: str = "") -> None:
     """Tell the reporter what was recorded; a 100% claim goes to the coordinator for the check.
-    In the group a burst of acknowledgements is gathered into one message (handlers/acks.py)."""
-    text = recorded_text(rec, lang) + extra
-    window = context.settings.ack_gather_ms
-    message = update.effective_message
-    if window and message and message.chat.type != "private" and not rec.duplicate:
-        short = t("ack_line", DEFAULT_LANG, task=task_named(rec.task.id, rec.report["period"]),
-                  percent=rec.report["percent"],
-                  user=caller(update, context).name,
-                  status=label("status", rec.status.word, DEFAULT_LANG))
-        context.bot_data.acks.add(context.bot, message.chat_id,
-                                  message.message_thread_id if message.is_topic_message else None,
-                                  text, short, window, rec.task.id,
-                                  lambda chat, sent, tasks: posts.remember(
-                                      context.db, chat_id=chat, message_id=sent, kind=posts.ACK,
-                                      tasks=tasks, now=context.now()))
-    else:
-        sent = await reply(update, text)
-        remember_task_post(context, sent, posts.ACK, rec.task.id)
-    if rec.report["kind"] == "claim":
-        # Through the outbox: a claim replayed after a crash (the inbox hands the update back)
-        # still gets its review card, and a card already posted is never posted again.
-        await request_review(update, context, rec)
+    In the group a burst of acknowledgements is gathered into one message (handlers/acks.py).
+
+    The acknowledgement belongs to the update: the update is marked done only once it went out.
+    So a record found already made (the update handed back after a kill, its acknowledgement
+    never sent) is acknowledged as it was recorded, not as a duplicate."""
+    # The very update handed back (its record found by its own key): its acknowledgement was
+    # never sent. Another message repeating a report just made is told it was recorded already.
+    replay = rec.duplicate and rec.report.get("update_key") == update_key(update)
+    try:
+        text = recorded_text(replace(rec, duplicate=False) if replay else rec, lang) + extra
+        window = context.settings.ack_gather_ms
+        message = update.effective_message
+        if window and message and message.chat.type != "private" and (
+                replay or not rec.duplicate):
+            short = t("ack_line", DEFAULT_LANG,
+                      task=task_named(rec.task.id, rec.report["period"]),
+                      percent=rec.report["percent"],
+                      user=inert_name(caller(update, context).name),
+                      status=label("status", rec.status.word, DEFAULT_LANG))
+            thread = message.message_thread_id if message.is_topic_message else None
+            context.bot_data.acks.add(
+                context.bot, message.chat_id, thread, text, short, window, update.update_id,
+                rec.task.id, lambda chat, sent, tasks: posts.remember(
+                    context.db, chat_id=chat, message_id=sent, kind=posts.ACK, tasks=tasks,
+                    now=context.now()))
+        else:
+            try:
+                sent = await attempt(lambda: reply(update, text), "acknowledgement")
+            except (TelegramError, Later):
+                log.warning("could not acknowledge update %s; it stays open and is handed "
+                            "back", update.update_id, exc_info=True)
+                context.bot_data.in_hand.unpaid([update.update_id])
+            else:
+                remember_task_post(context, sent, posts.ACK, rec.task.id)
+    finally:
+        if rec.report["kind"] == "claim":
+            # The card was recorded with the claim (bot.services.commands.CARDS): whatever
+            # becomes of the acknowledgement, it goes out once, now or at the next sweep.
+            request_review(context, rec, origin_of(update))
 
 
 def review_buttons(task_id: str, version: int, period: str) -> InlineKeyboardMarkup:
@@ -91,41 +118,48 @@ def review_buttons(task_id: str, version: int, period: str) -> InlineKeyboardMar
     ]])
 
 
-async def request_review(update: Update, context: DubanContext, rec: Recorded) -> None:
-    db = context.db
-    task = rec.task
-    target = context.group_id or update.effective_chat.id
-    row = outbox.pending(db, key=f"review:{rec.report['id']}", kind="review", chat_id=target,
-                         now=context.now())
-    if row is None:
-        return  # posted before
-    if rec.report["revoked_at"]:
-        outbox.mark_sent(db, [row], context.now())  # taken back before its card went out
-        return
-    text = review_request_html(task, department(db, task.dept),
-                               reporter_of(db, rec.report), rec.report,
-                               count_for_task(db, task.id), DEFAULT_LANG)
-    review = await context.bot.send_message(
-        target, text, reply_markup=review_buttons(
-            task.id, task_version(db, task.id, rec.report["period"]), rec.report["period"]),
-        message_thread_id=topic_of(update, target))
-    posts.remember(db, chat_id=target, message_id=review.message_id, kind=posts.REVIEW,
-                   tasks=[task.id], ref=rec.report["id"], now=context.now())
-    outbox.mark_sent(db, [row], context.now())
-    files = for_review(db, task.id, rec.report["id"], REVIEW_EVIDENCE_MAX)
-    seen = posts.shown(db, posts.EVIDENCE, [row["id"] for row in files])
-    for row in files:
-        if str(row["id"]) in seen:  # shown under an earlier card: never re-posted as new
+def request_review(context: DubanContext, rec: Recorded, origin: dict) -> None:
+    """Send the claim's card (kept since the claim; one made now for a claim recorded before
+    cards were kept with their claims)."""
+    key = f"review:{rec.report['id']}"
+    outbox.enqueue(context.db, key=key, kind="review", chat_id=None,
+                   payload={"report": rec.report["id"], **origin}, now=context.now())
+    context.bot_data.sender.kick(key)
+
+
+async def send_review_row(sender: Sender, row: dict, mark) -> None:
+    """The coordinator's card for a claim, as its occurrence stands when it goes out (its
+    buttons made for that occurrence's version), then the claim's evidence as replies to it."""
+    db = sender.db
+    report = get_report(db, row["payload"].get("report") or int(row["key"].split(":")[1]))
+    if report is None or report["revoked_at"]:
+        raise Superseded("the claim was taken back")
+    task = find_task(db, report["task_id"], include_archived=True)
+    _, _, snap = snapshot_of(db, task, sender.now().date(), report["period"] or None)
+    if snap.state is not State.CLAIMED:
+        raise Superseded("the claim was decided")
+    text = review_request_html(task, department(db, task.dept), reporter_of(db, report),
+                               report, count_for_task(db, task.id), DEFAULT_LANG)
+    card = await sender.post(row, text, review_buttons(
+        task.id, task_version(db, task.id, report["period"]), report["period"]))
+    mark(card.message_id)
+    posts.remember(db, chat_id=card.chat_id, message_id=card.message_id, kind=posts.REVIEW,
+                   tasks=[task.id], ref=report["id"], now=sender.now())
+    files = for_review(db, task.id, report["id"], REVIEW_EVIDENCE_MAX)
+    seen = posts.shown(db, posts.EVIDENCE, [ev["id"] for ev in files])
+    for ev in files:
+        if str(ev["id"]) in seen:  # shown under an earlier card: never re-posted as new
             continue
-        send = context.bot.send_photo if row["kind"] == "photo" else context.bot.send_document
+        send = sender.bot.send_photo if ev["kind"] == "photo" else sender.bot.send_document
         try:
-            sent = await send(target, row["file_id"], caption=f"{task.id} · #{row['id']}",
-                              reply_to_message_id=review.message_id)
-        except TelegramError:
-            log.warning("could not resend evidence %s for review", row["id"], exc_info=True)
+            copy = await sender.call(lambda ev=ev, send=send: send(
+                card.chat_id, ev["file_id"], caption=f"{task.id} · #{ev['id']}",
+                reply_to_message_id=card.message_id), f"evidence {ev['id']}")
+        except (TelegramError, Later):
+            log.warning("could not resend evidence %s for review", ev["id"], exc_info=True)
             continue
-        posts.remember(db, chat_id=target, message_id=sent.message_id, kind=posts.EVIDENCE,
-                       tasks=[task.id], ref=row["id"], now=context.now())
+        posts.remember(db, chat_id=copy.chat_id, message_id=copy.message_id,
+                       kind=posts.EVIDENCE, tasks=[task.id], ref=ev["id"], now=sender.now())
 
 
 def remember_task_post(context: DubanContext, sent: Any, kind: str, task_id: str) -> None:
@@ -216,10 +250,9 @@ async def drop_card_buttons(context: DubanContext, kind: str, task_id: str,
 async def _announce(update: Update, context: DubanContext, lang: str, rec: Recorded, key: str,
                     notice, **params: Any) -> None:
     """One message: the close or the send-back of an occurrence confirmed, naming it, the
-    reporter told by mention; that occurrence's card loses its buttons. A replay says so."""
-    if rec.duplicate:
-        await reply(update, t("report_duplicate", lang))
-        return
+    reporter told by mention; that occurrence's card loses its buttons. A record found made
+    already is the update handed back after its answer was lost (it is marked done only once
+    the answer went out): it is given now."""
     task_id, period = rec.task.id, rec.report["period"]
     text = "\n".join([t(key, lang, task=task_named(task_id, period),
                         title=field(rec.task, "title", lang), **params),

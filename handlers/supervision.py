@@ -18,7 +18,7 @@ from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.dates import split_deadline
 from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t, task_named
-from bot.outputs.render.chat import mention, notice_html
+from bot.outputs.render.chat import inert_name, mention, notice_html
 from bot.services import notices, posts, prompts
 from bot.services.commands import (
     act,
@@ -26,8 +26,10 @@ from bot.services.commands import (
     close_directly,
     close_task,
     decide_extension,
+    get_report,
     known_period,
     pending_period,
+    reporter_of,
     request_extension,
     snapshot_of,
     stale,
@@ -53,13 +55,14 @@ from handlers.context import (
     force_reply,
     free_text,
     join_link,
+    origin_of,
     reply,
     shown_html,
-    topic_of,
     update_key,
 )
 from handlers.reporting import task_for
 from handlers.review import announce_close, drop_card_buttons, notify_reporter, task_and_period
+from handlers.sender import Sender, Superseded
 
 log = logging.getLogger(__name__)
 EXTEND_REFUSE_PROMPT = "extend_refuse_reason"
@@ -72,22 +75,59 @@ def _ack_button(notice: notices.Notice) -> InlineKeyboardMarkup:
                                                        callback_data=f"ack:{notice.id}")]])
 
 
-async def post_notice(context: DubanContext, notice: notices.Notice, chat_id: int,
-                      thread_id: int | None = None) -> None:
-    """Post a 交办单 or 督办单 to the group, mentioning the department's liaisons, with 签收."""
-    db = context.db
-    now = context.now()
-    dept = facts_now(db, now).department(notice.dept)
+async def send_notice_row(sender: Sender, row: dict, mark) -> None:
+    """A 交办单 or 督办单, rendered as its tasks stand when it goes out, mentioning the
+    department's liaisons, with 签收; a notice signed or posted meanwhile is not posted again."""
+    db = sender.db
+    notice = notices.get(db, row["payload"]["notice"])
+    if notice is None or notice.acked_at or notice.message_id:
+        raise Superseded("the notice was posted or signed already")
+    dept = facts_now(db, sender.now()).department(notice.dept)
     views = [v for v in (dept.tasks if dept else ()) if v.task.id in notice.tasks]
     people = [mention(m["user_id"], m["name"]) for m in liaisons_of(db, notice.dept)]
-    workdays = context.settings.ack_workdays
+    workdays = sender.settings.ack_workdays
     text = notice_html(notice, department(db, notice.dept), views, people, workdays,
-                       DEFAULT_LANG, notices.ack_due(notice, context.settings.tz, workdays))
-    sent = await context.bot.send_message(chat_id, text, reply_markup=_ack_button(notice),
-                                          message_thread_id=thread_id)
-    notices.posted(db, notice, chat_id, sent.message_id)
-    posts.remember(db, chat_id=chat_id, message_id=sent.message_id, kind=posts.NOTICE,
-                   tasks=notice.tasks, ref=notice.id, now=now)
+                       DEFAULT_LANG, notices.ack_due(notice, sender.settings.tz, workdays))
+    sent = await sender.post(row, text, _ack_button(notice))
+    notices.posted(db, notice, sent.chat_id, sent.message_id)
+    mark(sent.message_id)
+    posts.remember(db, chat_id=sent.chat_id, message_id=sent.message_id, kind=posts.NOTICE,
+                   tasks=notice.tasks, ref=notice.id, now=sender.now())
+
+
+async def send_extension_row(sender: Sender, row: dict, mark) -> None:
+    """The coordinator's card for an extension request, while its occurrence's request still
+    waits (with a button for its applicant to take it back); its buttons name that occurrence
+    and its version."""
+    db = sender.db
+    report = get_report(db, row["payload"]["report"])
+    asked = json.loads((report or {}).get("data") or "{}").get("extension")
+    if report is None or report["revoked_at"] or not asked:
+        raise Superseded("the request was taken back")
+    task = find_task(db, report["task_id"], include_archived=True)
+    _, _, snap = snapshot_of(db, task, sender.now().date(), report["period"] or None)
+    if snap.extension != asked:
+        raise Superseded("the request was decided or withdrawn")
+    period = report["period"]  # the occurrence asked about: the card is that occurrence's
+    version = task_version(db, task.id, period)
+    text = t("extend_card", DEFAULT_LANG, dept=dept_names(db)[task.dept],
+             task=task_named(task.id, period), title=field(task, "title", DEFAULT_LANG),
+             old=format_day(date.fromisoformat(asked["from"]), DEFAULT_LANG),
+             new=format_day(date.fromisoformat(asked["due"]), DEFAULT_LANG),
+             reason=asked["reason"],
+             user=mention(report["user_id"], reporter_of(db, report).get("name")))
+    made_for = f"{task.id}:o{version}:{period}"
+    buttons = InlineKeyboardMarkup([[
+        InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
+                             callback_data=f"ex:ok:{made_for}"),
+        InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
+                             callback_data=f"ex:no:{made_for}"),
+    ], [InlineKeyboardButton(t("btn_withdraw_extension", DEFAULT_LANG),
+                             callback_data=f"ex:wd:{made_for}")]])
+    sent = await sender.post(row, text, buttons)
+    mark(sent.message_id)
+    posts.remember(db, chat_id=sent.chat_id, message_id=sent.message_id, kind=posts.EXTENSION,
+                   tasks=[task.id], ref=report["id"], now=sender.now())
 
 
 def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[Task]:
@@ -127,9 +167,9 @@ async def chase_command(update: Update, context: DubanContext) -> None:
     tasks = _chase_targets(context, who, ref)
     notice = notices.chase(context.db, user_id=who.user_id, tasks=tasks, now=context.now(),
                            colours=context.settings.chase_colours,
-                           update_key=update_key(update))
+                           update_key=update_key(update), origin=origin_of(update))
+    context.bot_data.sender.kick(f"notice:{notice.id}")
     target = context.group_id or update.effective_chat.id
-    await post_notice(context, notice, target, topic_of(update, target))
     if update.effective_chat.id != target:
         await reply(update, t("chase_posted", who.lang, count=len(tasks)))
 
@@ -146,7 +186,7 @@ async def acknowledge_button(update: Update, context: DubanContext) -> None:
                                  now=context.now(), update_key=update_key(update))
     await query.answer(t("acked_ok", who.lang))
     stamp = f"{context.now():%m-%d %H:%M}"
-    line = t("acked_by", DEFAULT_LANG, user=who.name, when=stamp)
+    line = t("acked_by", DEFAULT_LANG, user=inert_name(who.name), when=stamp)
     if signed.also:
         line += t("acked_also", DEFAULT_LANG, count=len(signed.also))
     await query.edit_message_text(f"{shown_html(query.message)}\n\n{line}")
@@ -186,33 +226,15 @@ async def extend_command(update: Update, context: DubanContext) -> None:
         raise DubanError("extension_reason")
     due = deadline.date
     rec = request_extension(context.db, user_id=who.user_id, task_ref=task.id, due=due,
-                            reason=reason, now=context.now(), update_key=update_key(update), who=who.actor)
-    if rec.duplicate:
-        await reply(update, t("report_duplicate", who.lang))
-        return
-    period = rec.report["period"]  # the occurrence asked about: the card is that occurrence's
-    named = task_named(task.id, period)
-    await reply(update, t("extend_requested", who.lang, task=named,
+                            reason=reason, now=context.now(), update_key=update_key(update),
+                            origin=origin_of(update), who=who.actor)
+    # The card was recorded with the request (bot.services.commands.CARDS), for the occurrence
+    # asked about.
+    context.bot_data.sender.kick(f"extension:{rec.report['id']}")
+    # (a request found made already: the update handed back, its answer never given)
+    await reply(update, t("extend_requested", who.lang,
+                          task=task_named(task.id, rec.report["period"]),
                           date=format_day(due, who.lang)))
-    version = task_version(context.db, task.id, period)
-    text = t("extend_card", DEFAULT_LANG, dept=dept_names(context.db)[task.dept],
-             task=named, title=field(task, "title", DEFAULT_LANG),
-             old=format_day(rec.status.due, DEFAULT_LANG) if rec.status.due else "—",
-             new=format_day(due, DEFAULT_LANG), reason=reason,
-             user=mention(rec.report["user_id"], who.name))
-    made_for = f"{task.id}:o{version}:{period}"
-    buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
-                             callback_data=f"ex:ok:{made_for}"),
-        InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
-                             callback_data=f"ex:no:{made_for}"),
-    ], [InlineKeyboardButton(t("btn_withdraw_extension", DEFAULT_LANG),
-                             callback_data=f"ex:wd:{made_for}")]])
-    target = context.group_id or update.effective_chat.id
-    sent = await context.bot.send_message(target, text, reply_markup=buttons,
-                                          message_thread_id=topic_of(update, target))
-    posts.remember(context.db, chat_id=target, message_id=sent.message_id, kind=posts.EXTENSION,
-                   tasks=[task.id], ref=rec.report["id"], now=context.now())
 
 
 async def _withdraw(update: Update, context: DubanContext, who: Caller, ref: str) -> None:
@@ -256,7 +278,7 @@ async def withdraw_button(update: Update, context: DubanContext) -> None:
                        period=period)
     await query.answer(t("extend_withdrawn_short", who.lang))
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
-                                  + t("extend_withdrawn_mark", DEFAULT_LANG, user=who.name))
+                                  + t("extend_withdrawn_mark", DEFAULT_LANG, user=inert_name(who.name)))
 
 
 async def _tell_applicant(context: DubanContext, chat_id: int, reply_to: int | None,
@@ -306,7 +328,7 @@ async def extension_button(update: Update, context: DubanContext) -> None:
     new_due = (json.loads(rec.report["data"] or "{}").get("approved") or {}).get("due", "—")
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("extend_approved", DEFAULT_LANG, task=named,
-                                      user=who.name, date=new_due))
+                                      user=inert_name(who.name), date=new_due))
     await _tell_applicant(context, query.message.chat_id, query.message.message_id, asked,
                           lambda who_: t("extend_approved_notice", DEFAULT_LANG,
                                          mention=Html(who_), task=named, date=new_due))

@@ -36,6 +36,22 @@ Semantics worth knowing:
 * Private messages Telegram refuses: a user who never wrote to the bot (no private chat) gets
   403 "bot can't initiate conversation with a user"; one who blocked it (``block_bot``) 403 "bot
   was blocked by the user". PTB raises Forbidden for both.
+
+Faults (each for ``times`` calls, or until ``clear_failures``; ``match`` narrows a fault to the
+calls whose params it accepts, e.g. ``lambda p: "督办简报" in p.get("text", "")``):
+
+* ``fail_method(method, code, description, retry_after=...)``: Telegram's error answer, e.g. 429
+  with ``parameters.retry_after`` or a 500.
+* ``hang_method(method, seconds, after_delivery=False)``: the answer comes ``seconds`` late, so a
+  client with a shorter read timeout gives up. Before delivery nothing happened (the late answer
+  is a 500); after delivery the message was sent and only its answer is late: the one case in
+  which a retry posts twice.
+* ``truncate_downloads(keep=0.5)``: a file download is cut short (the connection closes after
+  ``keep`` of the bytes, with no Content-Length to betray it); ``delay_downloads(seconds)``
+  holds a download before its bytes flow.
+* ``autolinks(text, entities)`` names what a Telegram client would make clickable in a sent
+  message: URLs, bare domains, @mentions, /commands, #hashtags and e-mail addresses outside
+  ``code``, ``pre`` and link entities.
 """
 
 from __future__ import annotations
@@ -221,6 +237,30 @@ def parse_html(text: str) -> tuple[str, list[JSON]]:
     return _TelegramHTML(text).parse()
 
 
+# What a Telegram client turns into links by itself in a message's text (a fair subset): URLs,
+# bare domains, e-mail addresses, @mentions, /commands and #hashtags.
+_AUTOLINK = re.compile(
+    r"(?i)(?:https?://\S+|www\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?<![\w@])@[a-z]\w{3,31}|(?<![\w/])/[a-z][a-z0-9_]{0,31}(?:@\w+)?|(?<![\w#])#\w+"
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|me|cn|ru|info|xyz|top|app|dev|gov|edu|ly|co)\b\S*)")
+_INERT = frozenset({"code", "pre", "text_link", "text_mention"})
+
+
+def autolinks(text: str | None, entities: list[JSON] | None) -> list[str]:
+    """The pieces of `text` a client would make clickable: matches of _AUTOLINK that no code,
+    pre or link entity covers (offsets in UTF-16 code units, as Telegram counts)."""
+    if not text:
+        return []
+    covered = [(e["offset"], e["offset"] + e["length"]) for e in entities or []
+               if e.get("type") in _INERT]
+    found = []
+    for m in _AUTOLINK.finditer(text):
+        start, end = _u16(text[: m.start()]), _u16(text[: m.end()])
+        if not any(a <= start and end <= b for a, b in covered):
+            found.append(m.group(0))
+    return found
+
+
 def _command_entities(text: str) -> list[JSON]:
     """bot_command entities, as Telegram adds them to incoming messages."""
     return [
@@ -254,9 +294,12 @@ class BotApiServer:
         self.confirmed_offset = 0
         self.webhook: JSON | None = None
         self.poll_count = 0
+        self.downloads = 0
         self.allowed_updates: list[str] | None = None
         self._bot_admin: set[int] = set()
-        self._failures: dict[str, list] = {}
+        self._failures: dict[str, list[list]] = {}  # method -> [[code, text, retry, times, match]]
+        self._hangs: dict[str, list[list]] = {}  # method -> [[seconds, after, times, match]]
+        self._download_faults: list[list] = []  # [[kind, value, times]]
         self._pending: list[list] = []  # [update, is_replay, delivered]
         self._cond = asyncio.Condition()
         self._poll_generation = 0
@@ -355,17 +398,21 @@ class BotApiServer:
         params: JSON = {}
         try:
             params = await self._read_params(request)
-            failure = self._failures.get(name)
+            failure = self._take(self._failures, name, params)
             if failure:
-                code, description, retry_after, times = failure
-                if times is not None:
-                    failure[3] -= 1
-                    if failure[3] <= 0:
-                        del self._failures[name]
+                code, description, retry_after = failure[:3]
                 raise ApiError(description, code, retry_after)
+            hang = self._take(self._hangs, name, params)
+            if hang and not hang[1]:  # before delivery: nothing is done, the answer is late
+                await asyncio.sleep(hang[0])
+                raise ApiError("Internal Server Error: timed out (injected)", 500)
             result = fn(params)
             if asyncio.iscoroutine(result):
                 result = await result
+            if hang:  # after delivery: done and recorded, only the answer is late
+                await self._record(self.sent, Call(name, params, result))
+                await asyncio.sleep(hang[0])
+                return web.json_response({"ok": True, "result": result})
         except ApiError as exc:
             if exc.code != 409:  # a superseded long poll is not interesting
                 await self._record(self.failed, Call(name, params, exc.description))
@@ -383,23 +430,78 @@ class BotApiServer:
         async with self._cond:
             self._cond.notify_all()
 
-    async def _download(self, request: web.Request) -> web.Response:
+    async def _download(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
         for f in self.files.values():
             if f.file_path == path and request.match_info["token"] == self.token:
-                return web.Response(body=f.data, content_type="application/octet-stream")
+                self.downloads += 1
+                delay = self._download_fault("delay")
+                if delay:
+                    await asyncio.sleep(delay)
+                keep = self._download_fault("truncate")
+                if keep is None:
+                    return web.Response(body=f.data, content_type="application/octet-stream")
+                # No Content-Length: the client cannot tell the body was cut short.
+                response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+                response.enable_chunked_encoding()
+                await response.prepare(request)
+                await response.write(f.data[: int(len(f.data) * keep)])
+                await response.write_eof()
+                return response
         body = {"ok": False, "error_code": 404, "description": "Not Found"}
         return web.json_response(body, status=404)
 
+    @staticmethod
+    def _take(faults: dict[str, list[list]], name: str, params: JSON) -> list | None:
+        """The first fault of `name` that matches these params, counted down."""
+        for fault in faults.get(name, []):
+            match = fault[-1]
+            if match is not None and not match(params):
+                continue
+            if fault[-2] is not None:
+                fault[-2] -= 1
+                if fault[-2] <= 0:
+                    faults[name].remove(fault)
+            return fault
+        return None
+
+    def _download_fault(self, kind: str) -> Any:
+        for fault in self._download_faults:
+            if fault[0] == kind:
+                if fault[2] is not None:
+                    fault[2] -= 1
+                    if fault[2] <= 0:
+                        self._download_faults.remove(fault)
+                return fault[1]
+        return None
+
     def fail_method(self, method: str, code: int = 400, description: str | None = None, *,
-                    times: int | None = None, retry_after: int | None = None) -> None:
+                    times: int | None = None, retry_after: int | None = None,
+                    match: Callable[[JSON], bool] | None = None) -> None:
         """Make ``method`` fail (``times`` times, or until ``clear_failures``)."""
         name = self._methods[method.lower()][0]
         description = description or f"Bad Request: {name} failed (injected)"
-        self._failures[name] = [code, description, retry_after, times]
+        if code == 429 and description.startswith("Bad Request"):
+            description = f"Too Many Requests: retry after {retry_after}"
+        self._failures.setdefault(name, []).append(
+            [code, description, retry_after, times, match])
+
+    def hang_method(self, method: str, seconds: float, *, after_delivery: bool = False,
+                    times: int | None = 1, match: Callable[[JSON], bool] | None = None) -> None:
+        """Answer ``method`` ``seconds`` late, before or after doing it (see the docstring)."""
+        name = self._methods[method.lower()][0]
+        self._hangs.setdefault(name, []).append([seconds, after_delivery, times, match])
+
+    def truncate_downloads(self, keep: float = 0.5, *, times: int | None = 1) -> None:
+        self._download_faults.append(["truncate", keep, times])
+
+    def delay_downloads(self, seconds: float, *, times: int | None = None) -> None:
+        self._download_faults.append(["delay", seconds, times])
 
     def clear_failures(self) -> None:
         self._failures.clear()
+        self._hangs.clear()
+        self._download_faults.clear()
 
     # ------------------------------------------------------------------ shared helpers
     def _now(self) -> int:
@@ -850,6 +952,17 @@ class BotApiServer:
         return await self._user_message(
             user, chat_id, reply_to, document=self._document(data, file_name, mime_type),
             caption=caption, caption_entities=_command_entities(caption or ""))
+
+    async def send_again(self, user: JSON, chat_id: int, original: JSON,
+                         caption: str | None = None) -> JSON:
+        """Send the photo or document of an earlier message once more (same file_id and
+        file_unique_id, as when a file is forwarded or picked from the recent files)."""
+        if "message" in original:
+            original = original["message"]
+        media = {k: original[k] for k in ("photo", "document") if k in original}
+        return await self._user_message(user, chat_id, None, caption=caption,
+                                        caption_entities=_command_entities(caption or ""),
+                                        **media)
 
     async def send_sticker(self, user: JSON, chat_id: int, emoji: str = "👍",
                            data: bytes = b"RIFF-fake-webp", reply_to: Any = None) -> JSON:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from bot.store import connection as dbmod
 from tests.conftest import EDU_LIAISON, HEALTH_LIAISON, ROOT, at, keep_evidence
@@ -62,7 +63,13 @@ def test_backup_while_writing_then_restore_gives_the_same_record(seeded, tmp_pat
         assert len(got) == snapshot and got == rows(seeded, "reports", upto=got[-1]["id"])
         audit = rows(restored, "audit")
         assert audit == rows(seeded, "audit", upto=audit[-1]["id"])
-        assert rows(restored, "evidence") == rows(seeded, "evidence")
+        # the evidence rows are the live ones, their paths naming the restored files
+        moved = rows(restored, "evidence")
+        assert [{**r, "path": None} for r in moved] == [
+            {**r, "path": None} for r in rows(seeded, "evidence")]
+        for row in moved:
+            assert Path(row["path"]).parent.parent == tmp_path / "restored" / "evidence"
+            assert Path(row["path"]).is_file()
         # ... and consistent: the newest-report index points at the newest restored report
         latest = restored.execute("SELECT report_id FROM task_latest WHERE task_id = 'T01'"
                                   ).fetchone()[0]

@@ -70,6 +70,10 @@ def test_report_members_and_task_status(cli):
     refused = cli("report", "T01", "60", "--as", "1001", ok=False)
     assert refused.returncode == 1 and "/join" in refused.stderr
     cli("members", "add", "1001", "教育局", "--name", "李联络")
+    refused = cli("members", "add", "1000", "--role", "coordinator", "--name", "王统筹",
+                  ok=False)
+    assert refused.returncode == 1 and "COORDINATOR_IDS" in refused.stderr
+    cli.env["COORDINATOR_IDS"] = "1000"  # COORDINATOR_IDS decides; the CLI only names them
     cli("members", "add", "1000", "--role", "coordinator", "--name", "王统筹")
     listed = cli("members", "list").stdout
     assert "李联络" in listed and "统筹人" in listed

@@ -16,7 +16,7 @@ CODES = ("EDU", "STAFF", "CIVIL", "CYBER", "CIVAFF", "FIN", "HRSS", "HEALTH", "Y
 # names of settings and languages the message tells them to type.
 ALLOWED_LATIN = re.compile(
     r"/[a-z_]+(@\w+)?|\bT\d+\b|#T\d+|\b(MB|KB|zh|en|English|liaison|coordinator|d)\b|"
-    r"[A-Z_]{4,}|@BotFather|\.env(\.example)?|python -m bot run|duban seed|export|ABC|<[^>]+>|\{[^}]+\}|"
+    r"[A-Z_]{4,}|@BotFather|\.env(\.example)?|python -m bot [a-z-]+|duban seed|export|ABC|<[^>]+>|\{[^}]+\}|"
     r"[a-z]+://\S+|\d+d\b|Telegram|Bot API|--[a-z]+|[\w-]+\.yaml|LibreOffice|soffice|"
     r"apt-get install [\w -]+|Word|PDF|&[PN]\b|python -m bot [\w-]+|\.docx?\b|UTF-8|GB18030|"
     r"\breview\b")

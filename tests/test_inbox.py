@@ -15,6 +15,7 @@ from bot.services.directory import add_member
 from bot.services.plan import load_plan
 from bot.store import connection as dbmod
 from bot.store import inbox
+from bot.store.health import StoreWatch
 from tests.botapi_server import running_server
 from tests.conftest import at
 from tests.test_bot_e2e import GROUP, LIAISON_ID, start_app, stop_app
@@ -56,7 +57,7 @@ def test_a_reused_update_id_with_other_content_is_a_new_update(db):
 
 async def test_the_queue_keeps_an_update_before_queueing_it(db):
     settings = load_settings({}, dotenv=None)
-    queue = InboxQueue(db, settings)
+    queue = InboxQueue(db, settings, StoreWatch(db, settings.database_path, settings.evidence_dir))
     update = Update.de_json(report_update(77, 5, "/report T41 10"), None)
     await queue.put(update)
     assert queue.qsize() == 1

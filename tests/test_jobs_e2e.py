@@ -8,6 +8,7 @@ from bot.services.directory import add_member
 from bot.services.plan import load_plan
 from bot.store import connection as dbmod
 from handlers import jobs
+from handlers.sender import sweep_job
 from tests.botapi_server import running_server
 from tests.conftest import at
 from tests.test_bot_e2e import GROUP, start_app, stop_app
@@ -119,34 +120,39 @@ async def test_digest_and_mute_commands(tmp_path, plan):
             db.close()
 
 
-async def test_a_failed_album_is_retried_without_its_text_and_a_failed_scan_the_same_day(
-        tmp_path, plan):
+async def test_a_failed_album_and_a_failed_nudge_are_sent_again_in_the_run(tmp_path, plan):
     db = plan_db(tmp_path, plan, u1001=("EDU", "李联络"))
     async with running_server(can_read_all_group_messages=True) as server:
         server.add_chat(GROUP, type="supergroup")
         app = await start_app(server, db, tmp_path)
-        app.bot_data.clock = lambda: at("2022-06-27 09:00")
+        clock = {"now": at("2022-06-27 09:00")}
+        app.bot_data.clock = lambda: clock["now"]
         try:
             server.fail_method("sendMediaGroup", 500, "Internal Server Error", times=1)
-            await run_job(app, jobs.digest_job)
-            assert "每周督办简报" in (await server.wait_for_bot(chat_id=GROUP)).text
-            await server.wait_idle(quiet=0.3)
-            assert not any(c.method == "sendMediaGroup" for c in server.sent)
-            await run_job(app, jobs.digest_job)  # the retry: the album only
+            await run_job(app, jobs.digest_job)  # the album is tried again a second later
             album = await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup")
             assert len(album.messages) == 3
             texts = [m for m in server.bot_messages(GROUP) if "每周督办简报" in m]
-            assert len(texts) == 1
+            assert len(texts) == 1  # the text was not sent again
 
             server.fail_method("sendMessage", 500, "Internal Server Error", times=1)
             await run_job(app, jobs.nudge_job)
-            retries = app.job_queue.get_jobs_by_name("nudges-retry")
-            assert len(retries) == 1 and retries[0].data == {"attempt": 1}
-            await retries[0].run(app)  # five minutes later, the same day
-            retries[0].schedule_removal()
             assert "督办提醒" in (await server.wait_for_bot(
                 chat_id=GROUP, predicate=lambda c: "督办提醒" in c.text)).text
-            assert db["outbox"].count_where("kind = 'nudge' AND sent_at IS NULL") == 0
+            assert db["outbox"].count_where("sent_at IS NULL") == 0
+
+            # a refusal not retried in the run (400) is left to the sweep, a minute later
+            server.fail_method("sendMediaGroup", 400, "Bad Request: try later", times=1)
+            await run_job(app, jobs.digest_now_job(GROUP))
+            await server.wait_idle(quiet=0.3)
+            assert db["outbox"].count_where("kind = 'digest' AND sent_at IS NULL") == 1
+            await run_job(app, sweep_job)  # too early: the pause has not passed
+            await server.wait_idle(quiet=0.3)
+            assert db["outbox"].count_where("kind = 'digest' AND sent_at IS NULL") == 1
+            clock["now"] = at("2022-06-27 09:02")
+            await run_job(app, sweep_job)
+            await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup")
+            assert db["outbox"].count_where("sent_at IS NULL") == 0
         finally:
             await stop_app(app)
     db.close()
@@ -159,19 +165,23 @@ async def test_a_claim_replayed_after_a_crash_still_gets_its_review_card(tmp_pat
         liaison = server.user(1008, "张卫健")
         app = await start_app(server, db, tmp_path)
         try:
-            # the claim is recorded, then nothing gets out (the process "dies" there): no card
-            server.fail_method("sendMessage", 500, "Internal Server Error", times=2)
+            # the claim is recorded, then nothing gets out (refused, not retried in the run):
+            # no acknowledgement, no card, the card kept unsent in the outbox
+            for word in ("已记录", "统筹人请核实"):
+                server.fail_method("sendMessage", 400, "Bad Request: injected", times=1,
+                                   match=lambda p, word=word: word in p.get("text", ""))
             update = await server.send_text(liaison, GROUP, "/report T41 100 完成")
-            await server.wait_idle(quiet=0.3)
+            await server.wait_idle(quiet=0.5)
             assert db["reports"].count == 1
             assert not any("待核实：" in m for m in server.bot_messages(GROUP))
+            assert db["outbox"].count_where("kind = 'review' AND sent_at IS NULL") == 1
             # the inbox hands the update back after the restart: recorded once, card posted once
             db.execute("UPDATE inbox SET done_at = NULL")
             db.conn.commit()
             await server.replay(update)
-            await server.wait_for_bot(chat_id=GROUP)  # "already recorded"
-            card = await server.wait_for_bot(chat_id=GROUP)
-            assert "待核实" in card.text and db["reports"].count == 1
+            card = await server.wait_for_bot(chat_id=GROUP,
+                                             predicate=lambda c: "待核实：" in c.text)
+            assert "统筹人请核实" in card.text and db["reports"].count == 1
             await server.replay(update)
             await server.wait_idle(quiet=0.3)
             assert sum("待核实：" in m for m in server.bot_messages(GROUP)) == 1

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.task import Task
 from bot.errors import DubanError
 
 
@@ -64,15 +65,23 @@ class Actor:
 
 
 def actor_of(user_id: int, member: dict[str, Any] | None,
-             coordinator_ids: Iterable[int] = ()) -> Actor:
-    """The role a person plays, from their members row and the configured coordinators."""
+             coordinator_ids: Iterable[int] | None = None) -> Actor:
+    """The role a person plays, from their members row and the configured coordinators.
+
+    With `coordinator_ids` (the bot, which has COORDINATOR_IDS) they alone decide who
+    coordinates: a coordinator row of someone no longer listed counts for nothing, so a removed
+    coordinator is a stranger. Without them (the core's own checks, the CLI) the members rows,
+    brought in line with COORDINATOR_IDS at every start, decide."""
     status = member["status"] if member else None
-    if status == "active":
+    configured = None if coordinator_ids is None else set(coordinator_ids)
+    if configured is not None and user_id in configured:
+        return Actor(user_id, Role.COORDINATOR, member["dept"] if member else None)
+    if member and status == "active":
         if member["role"] == "coordinator":
+            if configured is not None:  # no longer listed
+                return Actor(user_id, Role.STRANGER)
             return Actor(user_id, Role.COORDINATOR, member["dept"])
         return Actor(user_id, Role.LIAISON, member["dept"])
-    if user_id in set(coordinator_ids):
-        return Actor(user_id, Role.COORDINATOR, member["dept"] if member else None)
     if status == "pending":
         return Actor(user_id, Role.APPLICANT)
     return Actor(user_id, Role.STRANGER)
@@ -89,7 +98,7 @@ def refusal_for_audience(actor: Actor, audience: Audience) -> str | None:
     return None if actor.coordinator else "coordinator_only"
 
 
-def refusal_for_task(actor: Actor, action: Action, task: dict[str, Any]) -> str | None:
+def refusal_for_task(actor: Actor, action: Action, task: Task) -> str | None:
     """May `actor` do `action` on `task`? None, or the refusal's catalogue key.
 
     A liaison sees and reports on their own department's tasks only (not tasks they merely
@@ -106,7 +115,7 @@ def refusal_for_task(actor: Actor, action: Action, task: dict[str, Any]) -> str 
     return None
 
 
-def check_task(actor: Actor, action: Action, task: dict[str, Any],
+def check_task(actor: Actor, action: Action, task: Task,
                dept_names: dict[str, Any] | None = None) -> None:
     """Raise the refusal as a DubanError (with the names its message needs)."""
     key = refusal_for_task(actor, action, task)
@@ -114,7 +123,7 @@ def check_task(actor: Actor, action: Action, task: dict[str, Any],
         return
     names = dept_names or {}
     raise DubanError(key, task=task.id, dept=names.get(task.dept, task.dept),
-                     own=names.get(actor.dept, actor.dept or "—"))
+                     own=names.get(actor.dept, actor.dept) if actor.dept else "—")
 
 
 def check_audience(actor: Actor, audience: Audience) -> None:
@@ -138,5 +147,5 @@ def check_department(actor: Actor, dept: str | None, dept_names: dict[str, Any] 
     key = refusal_for_department(actor, dept, notice)
     if key is not None:
         names = dept_names or {}
-        raise DubanError(key, own=names.get(actor.dept, actor.dept or "—"),
-                         dept=names.get(dept, dept or "—"))
+        raise DubanError(key, own=names.get(actor.dept, actor.dept) if actor.dept else "—",
+                         dept=names.get(dept, dept) if dept else "—")

@@ -391,7 +391,8 @@ def _occurrence(task: Task, fold: TaskFold, window: Window, day: date,
     tracked = due is None or track_from is None or due >= track_from
     status = derive_status(snap, reported=pf.last is not None and snap.reported, start=opens,
                            due=due, today=day)
-    if not tracked and status.days_left is not None and day >= track_from:  # type: ignore[operator]
+    if not tracked and track_from is not None and status.days_left is not None \
+            and day >= track_from:
         # fell due before tracking began: overdue only counts from the first tracked day
         status = replace(status, days_left=max(status.days_left,
                                                (track_from - timedelta(days=1) - day).days))
@@ -457,7 +458,8 @@ class DeptFacts:
 
     @property
     def code(self) -> str:
-        return self.dept["code"]
+        code: str = self.dept["code"]
+        return code
 
     @property
     def overdue(self) -> list[TaskFacts]:

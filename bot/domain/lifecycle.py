@@ -22,6 +22,7 @@ is the task's whole present; `step` computes the next snapshot or refuses with a
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -206,7 +207,7 @@ def step(snap: Snapshot, event: Event, *, task_id: str, percent: int | None = No
 _STATES = {state.value: state for state in State}
 
 
-def state_of_record(row: dict[str, Any]) -> State:
+def state_of_record(row: Mapping[str, Any]) -> State:
     """The lifecycle state a stored record leaves its task in (the cheap part of from_record:
     what the facts' timelines need for every record)."""
     state = row.get("lifecycle")
@@ -219,7 +220,7 @@ def state_of_record(row: dict[str, Any]) -> State:
     return State.BLOCKED if row["state"] == "blocked" else State.IN_PROGRESS
 
 
-def from_record(row: dict[str, Any] | None, recurring: bool) -> Snapshot:
+def from_record(row: Mapping[str, Any] | None, recurring: bool) -> Snapshot:
     """The snapshot a stored record carries (records from before the lifecycle are read by
     what they say: a close is closed, a 100% report a claim, a blocked report blocked)."""
     if row is None:
@@ -237,6 +238,6 @@ def from_record(row: dict[str, Any] | None, recurring: bool) -> Snapshot:
 REPORT_KINDS = frozenset({"progress", "claim", "close", "direct_close", "reopen"})
 
 
-def _data(row: dict[str, Any]) -> dict[str, Any]:
+def _data(row: Mapping[str, Any]) -> dict[str, Any]:
     raw = row.get("data")
     return json.loads(raw) if raw else {}

@@ -102,8 +102,9 @@ def find_deadlines(text: str, issued: dt.date) -> list[Found]:
         if any(a <= m.start() < b for a, b in seen):
             continue
         phrase = m.group(0)[len(m.group("lead") or ""):].strip()
-        out.append(_read(m, re.sub(r"^(今年|本年)(年底|年末)?", r"\2", phrase) or phrase, now, text))
-    out = [f for f in out if f is not None]
+        read = _read(m, re.sub(r"^(今年|本年)(年底|年末)?", r"\2", phrase) or phrase, now, text)
+        if read is not None:
+            out.append(read)
     return sorted(out, key=lambda f: f.start)
 
 

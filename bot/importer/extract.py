@@ -72,6 +72,12 @@ class Draft:
     tasks: list[DraftTask]
     unknown_units: dict[str, int]
 
+    @property
+    def issued(self) -> dt.date:
+        """The plan's issue date: extract() makes no draft without one."""
+        assert self.header.issued is not None
+        return self.header.issued
+
 
 @dataclass
 class _Clause:
@@ -103,6 +109,8 @@ class _Walker:
     def __init__(self, text: str, header: Header, ctx: Context):
         self.lines = [BULLET.sub("", line.strip()) for line in text.split("\n")]
         self.header = header
+        assert header.issued is not None  # extract() refuses a plan without an issue date
+        self.issued: dt.date = header.issued
         self.ctx = ctx
         self.tasks: list[DraftTask] = []
         self.pending: list[_Clause] = []
@@ -166,7 +174,7 @@ class _Walker:
             return True
         nxt = next((ln for ln in self.lines[i + 1:i + 3] if ln.strip()), "")
         found = responsibility.label_line(nxt, self.ctx) if nxt else None
-        return bool(found) and any(role not in ("task", "measure") for role, _, _ in found)
+        return found is not None and any(role not in ("task", "measure") for role, _, _ in found)
 
     def _label_block(self, i: int) -> int:
         """Consecutive label lines, a value on the line below its label included; returns the
@@ -250,7 +258,7 @@ class _Walker:
 
     def _title(self, heading: str, line: int) -> _Clause:
         """An item's heading, which is its duty when nothing else is under it."""
-        dates = deadlines.find_deadlines(heading, self.header.issued)
+        dates = deadlines.find_deadlines(heading, self.issued)
         found = targets.find_targets(heading)
         prose = responsibility.from_prose(heading, self.ctx)
         return _Clause(heading, line, self.clause, heading, title=True,
@@ -282,7 +290,7 @@ class _Walker:
         lead_m = re.match(r"^\s*(?:(?:具体|主要)?(?:指标|目标)[：:])?\s*(到|至)\s*\d{4}\s*年[^，,。；;]{0,6}[，,]",
                           para)
         if lead_m:
-            found = deadlines.find_deadlines(lead_m.group(0), self.header.issued)
+            found = deadlines.find_deadlines(lead_m.group(0), self.issued)
             para_date = found[0] if found else None
         for a, b in spans(para, "。！？!?"):
             sentence = para[a:b]
@@ -292,12 +300,12 @@ class _Walker:
             for b_start, b_end, inner in responsibility.brackets(sentence, self.ctx):
                 if re.match(r"\s*[，,、的]", sentence[b_end:]):
                     continue  # "（技工院校内由…负责），…": a note inside the sentence, not its owner
-                assignment = responsibility.parse_bracket(inner, self.ctx)
-                if assignment is None:
+                bracketed = responsibility.parse_bracket(inner, self.ctx)
+                if bracketed is None:
                     continue
                 if sentence[start:b_start].strip():
                     self._clauses(sentence[start:b_start], line, guiding, para_date)
-                self._assign(assignment, inner)
+                self._assign(bracketed, inner)
                 start = b_end
             if sentence[start:].strip():
                 self._clauses(sentence[start:], line, guiding, para_date)
@@ -312,7 +320,7 @@ class _Walker:
                                       sentence):
             prose = self.last_prose  # "财政部门要加大投入。要建立…": the same subject goes on
         self.last_prose = prose
-        found = deadlines.find_deadlines(sentence, self.header.issued)
+        found = deadlines.find_deadlines(sentence, self.issued)
         sentence_date = found[0] if found and _leads(sentence, found[0]) else None
         for a, b in _actor_spans(sentence, prose, self.ctx):
             a, b = trim(sentence, a, b)
@@ -321,8 +329,8 @@ class _Walker:
                 continue
             own = responsibility.from_prose(part, self.ctx) if a else None
             owner = own if own and own.lead else prose
-            for piece in _cut(part, self.header.issued):
-                dates = deadlines.find_deadlines(piece, self.header.issued)
+            for piece in _cut(part, self.issued):
+                dates = deadlines.find_deadlines(piece, self.issued)
                 if DATES_PREVIOUS.match(piece) and dates and self.pending:
                     previous = self.pending[-1]
                     previous.text += "\n" + piece  # quoted as two parts (see _group)
@@ -390,7 +398,7 @@ class _Walker:
             for item in items:
                 quotes = [q.strip() for q in item.split(CELL_BREAK) if q.strip()]
                 found = targets.find_targets(item)
-                dates = [f for f in deadlines.find_deadlines(item, self.header.issued) if f.date]
+                dates = [f for f in deadlines.find_deadlines(item, self.issued) if f.date]
                 self.pending.append(_Clause(
                     "\n".join(quotes), row.line, clause, row_heading,
                     date=dates[0] if dates else None, target=found[0] if found else None,
@@ -425,7 +433,7 @@ class _Walker:
             self.assigned_parents.add(parent)
         tasks = self._flush(assignment=assignment, words=words, table_row=table_row)
         for task in backward:
-            _apply_assignment(task, assignment, words, self.header.issued)
+            _apply_assignment(task, assignment, words, self.issued)
             task.reviews = [r for r in task.reviews if r.key not in ("review.no_owner",
                                                                      "review.generic_owner")]
         self.run = [] if (backward or tasks) else self.run
@@ -441,7 +449,7 @@ class _Walker:
         tasks = _group(clauses)
         for task, members in tasks:
             if assignment is not None:
-                _apply_assignment(task, assignment, words, self.header.issued, members)
+                _apply_assignment(task, assignment, words, self.issued, members)
             section = next((c.section for c in members if c.section), None)
             if task.lead is None and section is not None and not task.generic:
                 _apply(task, section)
@@ -457,9 +465,9 @@ class _Walker:
             if task.lead is None:
                 task.reviews.insert(0, msg("review.generic_owner" if task.generic
                                            else "review.no_owner"))
-            for unit in [task.lead, *task.support]:
-                if unit is not None and not unit.known:
-                    task.reviews.append(msg("review.unknown_unit", name=unit.name))
+            for named in [task.lead, *task.support]:
+                if named is not None and not named.known:
+                    task.reviews.append(msg("review.unknown_unit", name=named.name))
             if all(c.optional for c in members) and not task.target and not task.due:
                 task.reviews.append(msg("review.not_a_duty"))
             self.tasks.append(task)
@@ -650,7 +658,7 @@ def _by_target(piece: str, found: list[targets.Target]) -> list[tuple[str, targe
         return [(piece, None)]
     if len(found) == 1:
         return [(piece, found[0])]
-    out = []
+    out: list[tuple[str, targets.Target | None]] = []
     parts = spans(piece, "，,、")
     for target in found:
         for a, b in parts:

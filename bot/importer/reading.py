@@ -140,7 +140,7 @@ class _Numbering:
         key = num_id.get(f"{W}val") if num_id is not None else None
         level = int(ilvl.get(f"{W}val")) if ilvl is not None else 0
         levels = self.levels.get(key or "")
-        if not levels or level not in levels:
+        if key is None or not levels or level not in levels:
             return ""
         counts = self.counts.setdefault(key, [0] * 9)
         counts[level] = counts[level] + 1 if counts[level] else levels[level][2]

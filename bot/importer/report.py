@@ -37,7 +37,7 @@ def figures(draft: Draft) -> Figures:
         dated=sum(1 for t in draft.tasks if t.due is not None),
         targets=sum(1 for t in draft.tasks if t.target is not None),
         recurring=sum(1 for t in draft.tasks if t.recurrence),
-        review=sum(1 for t in draft.tasks if task_reviews(t, layout, draft.header.issued)),
+        review=sum(1 for t in draft.tasks if task_reviews(t, layout, draft.issued)),
     )
 
 
@@ -50,7 +50,7 @@ def render_report(draft: Draft, out_path: str, lang: str = "zh", limit: int = 12
                                                if d.unit is not None) or "—"
     width = max(2, len(str(len(draft.tasks))))
     lines = [say("report.written", lang, path=out_path)]
-    lines.append(say("report.issued", lang, date=header.issued.isoformat(),
+    lines.append(say("report.issued", lang, date=draft.issued.isoformat(),
                      source=say(f"report.issued_from.{_source_key(header.issued_from)}", lang))
                  + (say("report.document", lang, document=header.document)
                     if header.document else ""))
@@ -61,9 +61,9 @@ def render_report(draft: Draft, out_path: str, lang: str = "zh", limit: int = 12
                      unassigned=f.unassigned, dated=f.dated, targets=f.targets,
                      recurring=f.recurring, review=f.review))
     flagged = [(i, t) for i, t in enumerate(draft.tasks, 1)
-               if task_reviews(t, layout, header.issued)]
+               if task_reviews(t, layout, draft.issued)]
     for i, task in flagged[:limit]:
-        first = task_reviews(task, layout, header.issued)[0].text(lang)
+        first = task_reviews(task, layout, draft.issued)[0].text(lang)
         lines.append(say("report.flagged", lang, id=f"T{i:0{width}d}", line=task.line,
                          title=title_of(task)[:24], review=first))
     if len(flagged) > limit:

@@ -44,6 +44,7 @@ def numbering(line: str) -> tuple[int, str, str] | None:
             n = m.group("n") or m.groupdict().get("m")
             if n is None and m.groupdict().get("c"):
                 n = str(ord(m.group("c")) - ord("①") + 1)
+            assert n is not None  # every pattern captures n, m or c
             return level, n, line[m.end():]
     return None
 

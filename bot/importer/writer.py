@@ -154,10 +154,10 @@ def render(draft: Draft, source: str, lang: str = "zh") -> str:
     out += [
         "",
         "plan:",
-        f"  code: {_s('DRAFT-' + str(header.issued.year))}",
+        f"  code: {_s('DRAFT-' + str(draft.issued.year))}",
         f"  title: {_s(header.title or source)}",
         f"  document: {_s(header.document or '')}",
-        f"  issued: {header.issued.isoformat()}  # "
+        f"  issued: {draft.issued.isoformat()}  # "
         + say(f"report.issued_from.{_issued_key(header.issued_from)}", lang),
         "",
         "departments:",
@@ -202,7 +202,7 @@ def render(draft: Draft, source: str, lang: str = "zh") -> str:
             if "n" in rule:
                 parts.append(f"n: {rule['n']}")
             out.append(f"    recurrence: {{{', '.join(parts)}}}")
-        elif task.due and task.due >= header.issued:
+        elif task.due and task.due >= draft.issued:
             out.append(f"    due: {task.due.isoformat()}")
         if task.target:
             target = task.target
@@ -214,7 +214,7 @@ def render(draft: Draft, source: str, lang: str = "zh") -> str:
         notes = list(dict.fromkeys(n.text(lang) for n in task.notes))
         if notes:
             out.append(f"    note: {_s('；'.join(notes))}")
-        reviews = [r.text(lang) for r in task_reviews(task, layout, header.issued)]
+        reviews = [r.text(lang) for r in task_reviews(task, layout, draft.issued)]
         if reviews:
             out.append(f"    review: {_s('；'.join(reviews))}")
     return "\n".join(out) + "\n"

@@ -44,7 +44,8 @@ class CommandLine:
 
 def parse_command(text: str | None) -> CommandLine | None:
     """The command a message (or a caption) starts with, in any width; None for other text."""
-    match = _HEAD.match(text or "")
+    text = text or ""
+    match = _HEAD.match(text)
     if match is None:
         return None
     name, _, addressee = normalise(match[1]).partition("@")

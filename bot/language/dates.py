@@ -535,6 +535,7 @@ def _h_not_a_date(m: re.Match[str], ctx: _Ctx) -> _Hit:
 
 def _h_month_day_zh(m: re.Match[str], ctx: _Ctx) -> _Hit:
     day = _num(m["d"])
+    year: int | None
     if m["mrel"]:  # 下个月15号, 本月20日: that month exactly, no rolling over
         year, month = _shift_month(ctx.today.year, ctx.today.month, _rel(m["mrel"]))
         return _make_date(year, month, day), False

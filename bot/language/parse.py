@@ -145,6 +145,7 @@ def parse_report_args(task: Task, words: list[str], raw: list[str] | None = None
     '/report T06 - --value 23 --unit 晋江市': '-' for no percent, a county unit's value; with
     --value the number is a count, never ambiguous."""
     words, raw, flag_value, unit = _flags(words, raw if raw is not None else words)
+    first: ReportInput | None
     if flag_value is not None or unit is not None:
         first = ReportInput()
         if words and words[0] == "-":

@@ -18,12 +18,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
 from matplotlib import font_manager
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -112,7 +115,8 @@ def _has_glyphs(path: str | Path, face_index: int = 0, text: str = PROBE) -> boo
     """True if the font file really maps every character of `text` (a name can lie)."""
     try:
         # face_index (a face of a .ttc) only exists from matplotlib 3.10: pass it only if needed.
-        font = FT2Font(str(path), **({"face_index": face_index} if face_index else {}))
+        face: dict[str, Any] = {"face_index": face_index} if face_index else {}
+        font = FT2Font(str(path), **face)
     except (OSError, RuntimeError, ValueError, TypeError):
         return False
     return all(font.get_char_index(ord(ch)) for ch in text)
@@ -201,7 +205,7 @@ def _figure(height_in: float) -> tuple[Figure, Axes]:
     # get cut off, whatever the names' lengths.
     fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, facecolor="white", layout="constrained")
     FigureCanvasAgg(fig)  # a canvas of its own: no pyplot, no global state
-    fig.get_layout_engine().set(h_pad=0.12, w_pad=0.12)
+    cast(ConstrainedLayoutEngine, fig.get_layout_engine()).set(h_pad=0.12, w_pad=0.12)
     return fig, fig.add_subplot()
 
 
@@ -309,7 +313,7 @@ def departments_figure(bars: Iterable[DeptBar], *, title: str, subtitle: str = "
     height = 3.4 + (0.62 if lines == 1 else 0.8) * max(len(ordered), 2)
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, facecolor="white", layout="constrained")
     FigureCanvasAgg(fig)
-    fig.get_layout_engine().set(h_pad=0.12, w_pad=0.12)
+    cast(ConstrainedLayoutEngine, fig.get_layout_engine()).set(h_pad=0.12, w_pad=0.12)
     if not ordered:
         ax = fig.add_subplot()
         _no_data(ax, lang)
@@ -358,8 +362,8 @@ def departments_figure(bars: Iterable[DeptBar], *, title: str, subtitle: str = "
                          family=family, color=MUTED, parse_math=False)
     for spine in counts_ax.spines.values():
         spine.set_visible(False)
-    handles = [Line2D([], [], color=INK, linewidth=2.5,
-                      label=t("chart_expected", lang, html=False))]
+    handles: list[Artist] = [Line2D([], [], color=INK, linewidth=2.5,
+                                    label=t("chart_expected", lang, html=False))]
     handles += [Patch(color=STATUS_COLOURS[s], label=label("status", s, lang))
                 for s in STACK_ORDER]
     _legend(fig, handles, ncol=int(t("layout.chart_legend_columns", lang)))
@@ -405,13 +409,14 @@ def targets_figure(bars: Iterable[TargetBar], *, title: str, today: date, lang: 
         for bar, room in zip(rows, per_row, strict=True):
             y -= room
             base = y + (0.35 if bar.units else 0)  # the units' line sits under the bar
-            reached = bar.value is not None and math.isfinite(bar.value)
-            met = reached and bar.value >= bar.target
+            value = bar.value if bar.value is not None else math.nan
+            reached = math.isfinite(value)
+            met = reached and value >= bar.target
             late = bar.due is not None and today > bar.due and not met
             if not reached:
                 share = 0.0
             elif bar.target > 0:
-                share = max(0.0, min(1.0, bar.value / bar.target))
+                share = max(0.0, min(1.0, value / bar.target))
             else:
                 share = 1.0 if met else 0.0
             colour = COLOURS["green"] if met else COLOURS["red"] if late else COLOURS["blue"]
@@ -424,7 +429,7 @@ def targets_figure(bars: Iterable[TargetBar], *, title: str, today: date, lang: 
                 ax.plot([x, x], [base - 0.3, base + 0.3], color=INK, linewidth=2,
                         linestyle=(0, (2, 1.5)))
             _text(ax, 0.0, base + 0.3, bar.label, va="bottom", color=INK)
-            shown = (f"{_number(bar.value)}/{_number(bar.target)}{bar.unit}" if reached
+            shown = (f"{_number(value)}/{_number(bar.target)}{bar.unit}" if reached
                      else t("chart_no_value", lang, html=False))
             _text(ax, 1.04, base + 0.02, shown, va="bottom",
                   color=MUTED if not reached else colour if (met or late) else INK)

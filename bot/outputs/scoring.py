@@ -9,6 +9,7 @@ why a department got its grade. Pure over the record and an injected `now`; no t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from importlib import resources
@@ -129,7 +130,7 @@ class ScoreItem:
 
 @dataclass
 class DeptScore:
-    dept: dict[str, Any]
+    dept: Mapping[str, Any]
     base: float
     lines: list[ScoreLine]
     score: float
@@ -253,8 +254,9 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
                 days = _overdue_days(timeline, max(counted_from, due + timedelta(days=1)),
                                      last, tz)
                 if days:
-                    points = max(rules.overdue_cap_per_item, days * rules.overdue_day)
-                    items.append(ScoreItem("overdue_day", points, days, f.task.id, period, due))
+                    deduction = max(rules.overdue_cap_per_item, days * rules.overdue_day)
+                    items.append(ScoreItem("overdue_day", deduction, days, f.task.id, period,
+                                           due))
             for e in f.extensions:
                 if e.approved and e.decided_at and e.decided_at.astimezone(tz).year == year:
                     items.append(ScoreItem("approved_extension", rules.approved_extension, 1,

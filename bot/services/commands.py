@@ -29,8 +29,8 @@ from bot.services.directory import actor, dept_names, find_task
 from bot.services.facts import task_facts_now
 from bot.store import deadlines as deadline_store
 from bot.store import members as member_store
+from bot.store import outbox, records
 from bot.store import plan as plan_store
-from bot.store import records
 from bot.store.audit import audit
 from bot.store.connection import utc_iso
 
@@ -122,11 +122,18 @@ def _replayed(db: Database, update_key: str | None, now: datetime) -> Recorded |
     return Recorded(row, task, _status(db, task, row["period"], now), duplicate=True)
 
 
+# Records the coordinator must decide on get a card in the group, recorded in the outbox in the
+# record's own transaction: whatever becomes of the acknowledgement (or of the process), the
+# card goes out once (handlers/sender.py).
+CARDS = {Event.CLAIM: "review", Event.EXTEND_REQUEST: "extension"}
+
+
 def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
                now: datetime, update_key: str | None = None, version: int | None = None,
                note: str = "", source: str = "telegram", extra: dict[str, Any] | None = None,
                columns: dict[str, Any] | None = None, period: str | None = None,
-               who: Actor | None = None, **change: Any) -> Recorded:
+               who: Actor | None = None, origin: dict[str, int | None] | None = None,
+               **change: Any) -> Recorded:
     """The one way a task's record changes (see the module's note). `version`, when given, is
     the version of the occurrence the caller saw (a button's or a question's): an occurrence
     changed since is refused with what changed. `period` names the occurrence (default: the one
@@ -161,6 +168,12 @@ def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
         }
         report_id = records.insert(db, row)
         records.refresh_latest(db, task.id, period)
+        if event in CARDS:
+            # `origin`: the chat (and forum topic) the record came from, for when no
+            # coordination group is configured or the card should stay in that topic.
+            outbox.enqueue(db, key=f"{CARDS[event]}:{report_id}", kind=CARDS[event],
+                           chat_id=None, payload={"report": report_id, **(origin or {})},
+                           now=now)
         audit(db, at=now, actor=user_id or source, action=event.value, entity="reports",
               entity_id=report_id, detail={k: v for k, v in row.items() if v not in (None, "")})
         report = records.get(db, report_id)
@@ -206,6 +219,7 @@ def record_report(
     unit: str | None = None,
     period: str | None = None,
     who: Actor | None = None,
+    origin: dict[str, int | None] | None = None,
 ) -> Recorded:
     """Validate and append one progress report (a claim at 100%); acknowledge only from what
     this returns.
@@ -260,7 +274,7 @@ def record_report(
         return Recorded(same, task, _status(db, task, period, now), duplicate=True)
     return transition(db, task, event, user_id=user_id, now=now, update_key=update_key,
                       note=note, source=source, percent=effective, work=state, value=value,
-                      reason=(note or "").strip(), period=period, who=who,
+                      reason=(note or "").strip(), period=period, who=who, origin=origin,
                       columns={"unit": unit, "unit_value": unit_value})
 
 
@@ -377,13 +391,13 @@ def act(db: Database, *, event: Event, user_id: int | None, task_ref: str | Task
         now: datetime, reason: str = "", version: int | None = None,
         update_key: str | None = None, extension: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None, period: str | None = None,
-        who: Actor | None = None) -> Recorded:
+        who: Actor | None = None, origin: dict[str, int | None] | None = None) -> Recorded:
     """签收, 催办, 中止, 恢复 and the extension's request and refusal: records that change the
     task's standing, not its reported progress."""
     return transition(db, find_task(db, task_ref), event, user_id=user_id, now=now,
                       note=reason, reason=(reason or "").strip(), version=version,
                       update_key=update_key, extension=extension, extra=extra, period=period,
-                      who=who)
+                      who=who, origin=origin)
 
 
 # ---------------------------------------------------------------- deadlines
@@ -399,7 +413,8 @@ def extension_target(db: Database, task: Task, now: datetime) -> Occurrence:
 
 def request_extension(db: Database, *, user_id: int, task_ref: str | Task, due: date,
                       reason: str, now: datetime, update_key: str | None = None,
-                      who: Actor | None = None) -> Recorded:
+                      who: Actor | None = None,
+                      origin: dict[str, int | None] | None = None) -> Recorded:
     """延期申请: before the due date, with a new date and a reason."""
     task = find_task(db, task_ref)
     target = extension_target(db, task, now)
@@ -414,7 +429,7 @@ def request_extension(db: Database, *, user_id: int, task_ref: str | Task, due: 
         raise DubanError("extension_not_later", task=task.id, date=current.isoformat())
     return act(db, event=Event.EXTEND_REQUEST, user_id=user_id, task_ref=task, now=now,
                reason=reason, update_key=update_key, period=target.period, who=who,
-               extension={"due": due.isoformat(), "reason": reason.strip(),
+               origin=origin, extension={"due": due.isoformat(), "reason": reason.strip(),
                           "by": str(user_id), "from": current.isoformat()})
 
 
@@ -574,6 +589,10 @@ def last_reporter(db: Database, task_id: str, period: str | None = None
                   ) -> dict[str, Any] | None:
     """Who reported last on the task, or on its occurrence `period`."""
     return records.last_reporter(db, task_id, period)
+
+
+def get_report(db: Database, report_id: int) -> dict[str, Any] | None:
+    return records.get(db, report_id)
 
 
 def reporter_of(db: Database, report: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from bot.language.i18n import Names
 from bot.store import members as member_store
 from bot.store import meta as meta_store
 from bot.store import plan as plan_store
-from bot.store.audit import audit, entries
+from bot.store.audit import audit, entries, recent
 from bot.store.connection import utc_iso
 from bot.store.plan import Catalogue
 
@@ -154,14 +155,32 @@ def members(db: Database, include_removed: bool = False) -> list[dict[str, Any]]
 # ---------------------------------------------------------------- joining and leaving
 
 
-def ensure_coordinators(db: Database, user_ids: frozenset[int], *, now: datetime) -> None:
-    """Make the configured coordinators active coordinators (audited only when something changes)."""
+def sync_coordinators(db: Database, user_ids: frozenset[int], *, now: datetime
+                      ) -> tuple[list[int], list[int]]:
+    """Bring the members table in line with COORDINATOR_IDS, which alone decides who
+    coordinates: the configured ids become active coordinators, and every other active
+    coordinator row is removed (a person taken off the list keeps no rights). Audited (actor
+    "config") only where something changes; returns (made coordinator, removed)."""
+    made = []
     for user_id in sorted(user_ids):
         member = get_member(db, user_id)
         if member and member["role"] == "coordinator" and member["status"] == "active":
             continue
         add_member(db, user_id=user_id, dept=(member or {}).get("dept"), role="coordinator",
                    now=now, actor="config")
+        made.append(user_id)
+    removed = []
+    for member in member_store.coordinators(db):
+        if member["user_id"] in user_ids:
+            continue
+        with db.atomic():
+            member_store.update(db, member["user_id"], {"status": "removed",
+                                                        "updated_at": utc_iso(now)})
+            audit(db, at=now, actor="config", action="member.remove", entity="members",
+                  entity_id=member["user_id"],
+                  detail={"role": "coordinator", "reason": "not in COORDINATOR_IDS"})
+        removed.append(member["user_id"])
+    return made, removed
 
 
 def _named(db: Database, code: str | None) -> Names | str:
@@ -198,17 +217,42 @@ def request_join(db: Database, *, user_id: int, dept_text: str, now: datetime,
     if member and member["status"] == "pending" and member["dept"] == dept["code"]:
         raise DubanError("join_pending", dept=_named(db, dept["code"]))
     if member and member["status"] == "refused":
-        last = (refusals(db, user_id) or [None])[-1]
+        refused = refusals(db, user_id)
+        last = refused[-1] if refused else None
         if last and now - datetime.fromisoformat(last["at"]) < REAPPLY_AFTER:
             again = datetime.fromisoformat(last["at"]) + REAPPLY_AFTER
             raise DubanError("join_refused_recently", reason=last["reason"] or "—",
                              at=f"{again.astimezone(now.tzinfo):%m-%d %H:%M}")
+    check_join_rate(db, user_id, now)
     row = add_member(db, user_id=user_id, dept=dept["code"], role="liaison", now=now,
                      actor=user_id, name=name, username=username, status="pending")
     if lang and not row.get("lang"):  # the language Telegram reports, until they choose one
         member_store.update(db, user_id, {"lang": lang})
         row = {**row, "lang": lang}
     return row
+
+
+JOINS_PER_HOUR = 3  # applications (new or replacing) one person may make in an hour
+
+
+def check_join_rate(db: Database, user_id: int, now: datetime) -> None:
+    """Every application posts a card to the coordination group: a person may apply (or change
+    their application's department) at most JOINS_PER_HOUR times in an hour, counted from the
+    audit log, so a stranger cannot flood the group with cards."""
+    since = now - timedelta(hours=1)
+    made = [row for row in recent(db, entity="members", entity_id=user_id, actor=user_id,
+                                  actions=("member.add", "member.update"), since=since)
+            if row["detail"].get("status") == "pending"]
+    if len(made) >= JOINS_PER_HOUR:
+        first = datetime.fromisoformat(made[0]["at"]).astimezone(now.tzinfo)
+        wait = max(1, math.ceil((first + timedelta(hours=1) - now).total_seconds() / 60))
+        raise DubanError("join_too_often", count=JOINS_PER_HOUR, minutes=wait)
+
+
+def join_still_pending(db: Database, user_id: int, dept: str) -> bool:
+    """Whether an application card for (user, department) still asks for a decision."""
+    member = get_member(db, user_id)
+    return member is not None and member["status"] == "pending" and member["dept"] == dept
 
 
 def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
@@ -293,7 +337,7 @@ def dept_names(db: Database) -> dict[str, Names]:
     return {d["code"]: Names(zh=d["short"], en=d["name_en"]) for d in departments(db, True)}
 
 
-def actor(db: Database, user_id: int, coordinator_ids: frozenset[int] = frozenset()) -> Actor:
+def actor(db: Database, user_id: int, coordinator_ids: frozenset[int] | None = None) -> Actor:
     """The role `user_id` plays now (see bot.domain.access)."""
     return actor_of(user_id, get_member(db, user_id), coordinator_ids)
 

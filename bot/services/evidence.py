@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sqlite3
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -89,24 +91,39 @@ def admit(db: Database, *, user_id: int, task_ref: str | Task, file_unique_id: s
     return task, store.kept(db, task.id, file_unique_id)
 
 
+def check_complete(got: int, expected: int | None) -> None:
+    """A download must be as long as Telegram says the file is (when it says): a transfer cut
+    short is no evidence of anything."""
+    if expected and got != expected:
+        raise DubanError("file_incomplete", got=got, expected=expected)
+
+
 def archive(evidence_dir: Path, task_id: str, file_unique_id: str, data: bytes,
-            file_name: str | None) -> Archived:
+            file_name: str | None, expected_size: int | None = None) -> Archived:
     """Write the bytes as <dir>/<task>/<file_unique_id>.<ext>: file I/O only, safe in a thread."""
     check_size(len(data))
+    check_complete(len(data), expected_size)
     ext, mime = sniff(data, file_name)
     # The path is built only from Telegram's file_unique_id (URL-safe base64) and our own
     # extension, never from the sender's file name.
     safe_id = re.sub(r"[^A-Za-z0-9_-]", "_", file_unique_id)
     path = evidence_dir / task_id / f"{safe_id}.{ext}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    # The bytes reach the disk before the row that points at them commits: a crash or a power
-    # cut never leaves a recorded evidence row with a missing or truncated file.
-    with open(tmp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)
+    # A name of its own per download: two liaisons sending the same file at once each write
+    # their own .part, and both renames put the same bytes in place.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{safe_id}.", suffix=".part", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        # The bytes reach the disk before the row that points at them commits: a crash or a
+        # power cut never leaves a recorded evidence row with a missing or truncated file.
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk or any other failure leaves no .part behind
+        raise
     fsync_dir(path.parent)
     return Archived(path, ext, mime, len(data), hashlib.sha256(data).hexdigest())
 
@@ -132,11 +149,19 @@ def record_evidence(db: Database, archived: Archived, *, task_id: str, user_id: 
         "at": utc_iso(now),
         "update_key": update_key,
     }
-    with db.atomic():
-        evidence_id = store.insert(db, row)
-        audit(db, at=now, actor=user_id, action="evidence", entity="evidence",
-              entity_id=evidence_id, detail={"task": task_id, "sha256": archived.sha256,
-                                             "size": archived.size, "kind": kind})
+    try:
+        with db.atomic():
+            evidence_id = store.insert(db, row)
+            audit(db, at=now, actor=user_id, action="evidence", entity="evidence",
+                  entity_id=evidence_id, detail={"task": task_id, "sha256": archived.sha256,
+                                                 "size": archived.size, "kind": kind})
+    except sqlite3.IntegrityError:
+        # The same file for the same task, kept a moment ago by someone else (two liaisons
+        # forwarding one document at once): theirs stands, this one is a duplicate.
+        kept = store.kept(db, task_id, file_unique_id)
+        if kept is None:
+            raise
+        return Stored(kept, duplicate=True)
     stored = store.get(db, evidence_id)
     assert stored is not None
     return Stored(stored, duplicate=False)

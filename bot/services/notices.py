@@ -23,7 +23,7 @@ from bot.language.workdays import add_workdays
 from bot.services.commands import act, snapshot_of, transition
 from bot.services.directory import find_task
 from bot.store import notices as store
-from bot.store import records
+from bot.store import outbox, records
 from bot.store.records import acknowledged_since
 
 ASSIGN, CHASE = "assign", "chase"
@@ -67,18 +67,23 @@ def chase_colour(db: Database, task_id: str, colours: tuple[str, ...]) -> str:
 
 
 def chase(db: Database, *, user_id: int, tasks: list[Task], now: datetime,
-          colours: tuple[str, ...], update_key: str | None = None) -> Notice:
+          colours: tuple[str, ...], update_key: str | None = None,
+          origin: dict[str, int | None] | None = None) -> Notice:
     """催办: one 督办单 for the given tasks of one department, each chase recorded, the notice's
-    colour the highest rung any of its tasks reached."""
+    colour the highest rung any of its tasks reached. A replayed update finds its notice."""
     if not tasks:
         raise DubanError("chase_nothing")
     ladder = {colour: i for i, colour in enumerate(colours)}
     with db.atomic():
+        done = records.by_update_key(db, f"{update_key}:{tasks[0].id}") if update_key else None
+        if done and json.loads(done["data"] or "{}").get("notice"):
+            found = get(db, json.loads(done["data"])["notice"])
+            if found is not None:
+                return found
         rungs = [chase_colour(db, task.id, colours) for task in tasks]
         colour = max(rungs, key=lambda c: ladder[c])
-        notice_id = store.insert(db, kind=CHASE, dept=tasks[0].dept,
-                                 task_ids=[t.id for t in tasks], colour=colour, at=now,
-                                 by=user_id)
+        notice_id = _insert(db, kind=CHASE, dept=tasks[0].dept, task_ids=[t.id for t in tasks],
+                            colour=colour, at=now, by=user_id, origin=origin)
         for task, rung in zip(tasks, rungs, strict=True):
             act(db, event=Event.CHASE, user_id=user_id, task_ref=task, now=now,
                 extra={"notice": notice_id, "colour": rung},
@@ -89,12 +94,12 @@ def chase(db: Database, *, user_id: int, tasks: list[Task], now: datetime,
 
 
 def assign(db: Database, *, user_id: int | None, tasks: list[Task], now: datetime,
-           source: str = "telegram") -> Notice:
+           source: str = "telegram", origin: dict[str, int | None] | None = None) -> Notice:
     """交办: a notice for newly assigned tasks (or new deadlines) of one department; each task
     waits for 签收 (its ASSIGN record is written here unless the deadline change wrote it)."""
     with db.atomic():
-        notice_id = store.insert(db, kind=ASSIGN, dept=tasks[0].dept,
-                                 task_ids=[t.id for t in tasks], colour=None, at=now, by=user_id)
+        notice_id = _insert(db, kind=ASSIGN, dept=tasks[0].dept, task_ids=[t.id for t in tasks],
+                            colour=None, at=now, by=user_id, origin=origin)
         for task in tasks:
             _, _, snap = snapshot_of(db, task, now.date())
             if snap.state != State.ASSIGNED:
@@ -103,6 +108,26 @@ def assign(db: Database, *, user_id: int | None, tasks: list[Task], now: datetim
     found = get(db, notice_id)
     assert found is not None
     return found
+
+
+def _insert(db: Database, *, kind: str, dept: str, task_ids: list[str], colour: str | None,
+            at: datetime, by: int | None, origin: dict[str, int | None] | None) -> int:
+    """The notice and, in the same transaction, its post in the outbox (handlers/sender.py)."""
+    notice_id = store.insert(db, kind=kind, dept=dept, task_ids=task_ids, colour=colour, at=at,
+                             by=by)
+    outbox.enqueue(db, key=f"notice:{notice_id}", kind="notice", chat_id=None,
+                   payload={"notice": notice_id, **(origin or {})}, now=at)
+    return notice_id
+
+
+def enqueue_unposted(db: Database, now: datetime) -> int:
+    """Notices recorded before their posts were kept in the outbox, still unposted: give each
+    its outbox row (once); returns how many."""
+    made = 0
+    for notice in unposted(db):
+        made += outbox.enqueue(db, key=f"notice:{notice.id}", kind="notice", chat_id=None,
+                               payload={"notice": notice.id}, now=now) is not None
+    return made
 
 
 def unassigned(db: Database, tasks: list[Task], today: date) -> list[Task]:
@@ -177,9 +202,10 @@ def posted(db: Database, notice: Notice, chat_id: int, message_id: int) -> None:
         store.mark_posted(db, notice.id, chat_id, message_id)
 
 
-def ack_due(notice: Notice, tz: tzinfo, workdays: int) -> date:
+def ack_due(notice: Notice, tz: tzinfo | None, workdays: int) -> date:
     """The last day to 签收 a notice: `workdays` working days after the day it was sent, counted
-    exactly as `parse-date "N个工作日内"` counts them (one function, bot.workdays)."""
+    exactly as `parse-date "N个工作日内"` counts them (one function, bot.workdays). A `tz` of None
+    reads the sending day in the machine's zone, as the day of a naive `now` is."""
     sent = datetime.fromisoformat(notice.at).astimezone(tz).date()
     return add_workdays(sent, workdays, strict=False)
 
@@ -195,6 +221,17 @@ def told_late(db: Database, notices: list[Notice], now: datetime) -> None:
     with db.atomic():
         for notice in notices:
             store.mark_told_late(db, notice.id, now)
+
+
+def tell_late(db: Database, notices: list[Notice], now: datetime, text: str) -> str:
+    """The coordinator's list of late notices, recorded in the outbox in the transaction that
+    marks them told (so each is listed once, and the list is never lost); its outbox key."""
+    key = f"late:{now.isoformat()}:{','.join(str(n.id) for n in notices)}"
+    with db.atomic():
+        outbox.enqueue(db, key=key, kind="message", chat_id=None,
+                       payload={"text": text, "scheduled": 1}, now=now)
+        told_late(db, notices, now)
+    return key
 
 
 def unposted(db: Database) -> list[Notice]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +23,8 @@ from bot.store.connection import utc_iso
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{1,15}$")
 TASK_ID_RE = re.compile(r"^T\d{2,4}$")
 MONTH_DAY_RE = re.compile(r"^(\d{2})-(\d{2})$")
+MAX_WEEKS = 520  # "every n weeks": at most every ten years
+YEARS = range(1900, 2200)  # a plan's dates; beyond them date arithmetic would overflow
 
 
 class PlanError(ValueError):
@@ -126,9 +129,36 @@ def read_plan_file(path: str | Path) -> Plan:
     return parse_plan(text, source=str(path))
 
 
+MAX_DEPTH = 50  # the plan format nests five levels; anything far deeper is no plan file
+
+
+def _line(event: yaml.Event) -> int | str:
+    """The 1-based line an event starts on ('?' where the parser gives none)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else "?"
+
+
+def _refuse_aliases_and_depth(text: str, source: str) -> None:
+    """A plan file is written out in full: an alias (*name) is refused where it stands, so a
+    self-referencing alias cannot recurse forever and an alias bomb cannot expand to billions of
+    nodes; nesting beyond MAX_DEPTH is refused before the (recursive) composer sees it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise PlanError([f"{source}:{_line(event)}: the alias *{event.anchor} "
+                             "is not allowed in a plan file: write the value out in full"])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise PlanError([f"{source}:{_line(event)}: nested more than "
+                                 f"{MAX_DEPTH} levels deep: not a plan file"])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def parse_plan(text: str, source: str = "<plan>") -> Plan:
     loc = _Located(source)
     try:
+        _refuse_aliases_and_depth(text, source)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -164,7 +194,12 @@ def _date(loc: _Located, obj: dict, path: str, key: str, required: bool = False)
         return None
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
+            if day.year in YEARS:
+                return day
+            loc.error(f"{path}.{key}", f"'{raw}' is not a year from {YEARS.start} to "
+                      f"{YEARS.stop - 1}")
+            return None
     except ValueError:
         pass
     loc.error(f"{path}.{key}", f"'{raw}' is not a date (write YYYY-MM-DD)")
@@ -186,11 +221,24 @@ def _text_list(loc: _Located, obj: dict, path: str, key: str) -> tuple[str, ...]
     return tuple(out)
 
 
+# Targets and quotas are counts and shares of real things: finite, and far below this.
+MAX_NUMBER = 1e9
+
+
+def _finite(raw: Any) -> float:
+    """A number as written (1e3, 200, 85.5), finite and at most MAX_NUMBER; ValueError else
+    (1e309 reads as infinity, .nan as not a number: neither is a target)."""
+    value = float(raw)
+    if not math.isfinite(value) or abs(value) > MAX_NUMBER:
+        raise ValueError(raw)
+    return value
+
+
 def _number(loc: _Located, raw: Any, path: str) -> float | None:
     try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        loc.error(path, f"'{raw}' is not a number")
+        value = _finite(raw)
+    except (TypeError, ValueError, OverflowError):
+        loc.error(path, f"'{raw}' is not a number from 0 to {MAX_NUMBER:.0f}")
         return None
     if value <= 0:
         loc.error(path, f"'{raw}' must be greater than 0")
@@ -225,10 +273,11 @@ def _recurrence(loc: _Located, raw: Any, path: str) -> Recurrence | None:
     if every == "weeks":
         try:
             n = int(raw.get("n", "1"))
-            if n < 1:
+            if not 1 <= n <= MAX_WEEKS:
                 raise ValueError
-        except ValueError:
-            loc.error(f"{path}.n", f"'{raw.get('n')}' is not a whole number of weeks")
+        except (TypeError, ValueError):
+            loc.error(f"{path}.n", f"'{raw.get('n')}' is not a whole number of weeks "
+                      f"from 1 to {MAX_WEEKS}")
             return None
     return Recurrence(every=every, on=tuple(sorted(on)), n=n)
 
@@ -237,7 +286,8 @@ def _validate(data: dict, loc: _Located) -> Plan:
     for key in ("plan", "departments", "tasks"):
         if key not in data:
             loc.error("", f"top-level '{key}' is missing")
-    meta_raw = data.get("plan") if isinstance(data.get("plan"), dict) else {}
+    plan_raw = data.get("plan")
+    meta_raw = plan_raw if isinstance(plan_raw, dict) else {}
     issued = _date(loc, meta_raw, "plan", "issued", required=True) or date(2000, 1, 1)
     meta = {k: str(v) for k, v in meta_raw.items() if isinstance(v, str)}
 
@@ -374,9 +424,9 @@ def _quotas(loc: _Located, raw: Any, path: str) -> tuple[tuple[str, float], ...]
             loc.error(path, f"'{name}' is not a unit name")
             continue
         try:
-            number = float(value)
-        except (TypeError, ValueError):
-            loc.error(f"{path}.{name}", f"'{value}' is not a number")
+            number = _finite(value)
+        except (TypeError, ValueError, OverflowError):
+            loc.error(f"{path}.{name}", f"'{value}' is not a number from 0 to {MAX_NUMBER:.0f}")
             continue
         if number < 0:
             loc.error(f"{path}.{name}", f"'{value}' must not be negative")

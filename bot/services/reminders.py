@@ -8,7 +8,6 @@ missed (the bot was down) are superseded rather than sent late, and the outbox's
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -120,26 +119,27 @@ def scan(db: Database, now: datetime, policy: NudgePolicy) -> list[Nudge]:
     return nudges
 
 
-def prepare_nudges(db: Database, now: datetime, policy: NudgePolicy,
-                   chat_id: int | None) -> list[tuple[int, Nudge]]:
-    """Record today's nudges in the outbox and return the unsent ones among them. An older
-    unsent nudge (the bot could not post it) is superseded, not sent late: today's scan already
-    says what is due now, and a task done or muted since gets nothing."""
+def prepare_nudges(db: Database, now: datetime, policy: NudgePolicy, chat_id: int | None,
+                   record: bool = True) -> list[tuple[int, Nudge]]:
+    """Record today's nudges in the outbox (unless `record` is off: the sweep only sends what
+    was recorded) and return the unsent ones among them. An older unsent nudge (the bot could
+    not post it) is superseded, not sent late: today's scan already says what is due now, and
+    a task done or muted since gets nothing."""
     due_now = scan(db, now, policy)
-    for nudge in due_now:
-        outbox.enqueue(db, key=nudge.key, kind="nudge", chat_id=chat_id, payload=asdict(nudge),
-                       now=now)
+    if record:
+        for nudge in due_now:
+            outbox.enqueue(db, key=nudge.key, kind="nudge", chat_id=chat_id,
+                           payload=asdict(nudge), now=now)
     keys = {nudge.key for nudge in due_now}
     pending = []
-    with db.atomic():
-        for row in outbox.unsent(db, "nudge"):
-            if row["key"] not in keys:
-                outbox.supersede(db, row["id"], now)
-                continue
-            data = json.loads(row["payload"])
-            data["due"] = date.fromisoformat(data["due"])
-            data["send_on"] = date.fromisoformat(data["send_on"])
-            pending.append((row["id"], Nudge(**data)))
+    for row in outbox.unsent(db, "nudge"):
+        if row["key"] not in keys:
+            outbox.mark_superseded(db, [row["id"]], now, "no longer due")
+            continue
+        data = dict(row["payload"])
+        data["due"] = date.fromisoformat(data["due"])
+        data["send_on"] = date.fromisoformat(data["send_on"])
+        pending.append((row["id"], Nudge(**data)))
     return pending
 
 

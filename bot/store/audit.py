@@ -29,6 +29,19 @@ def audit(
                 json.dumps(detail or {}, ensure_ascii=False, default=str)])
 
 
+def recent(db: Database, *, entity: str, entity_id: str | int, actor: str | int,
+           actions: tuple[str, ...], since: datetime) -> list[dict[str, Any]]:
+    """The audit rows of `actor`'s `actions` on one entity since a moment, oldest first, with
+    their detail decoded."""
+    marks = ", ".join("?" for _ in actions)
+    rows = db.execute(
+        f"SELECT at, action, detail FROM audit WHERE entity = ? AND entity_id = ? AND actor = ? "
+        f"AND action IN ({marks}) AND at >= ? ORDER BY id",
+        [entity, str(entity_id), str(actor), *actions, utc_iso(since)]).fetchall()
+    return [{"at": at, "action": action, "detail": json.loads(detail or "{}")}
+            for at, action, detail in rows]
+
+
 def entries(db: Database, *, entity: str, entity_id: str | int, action: str) -> list[dict[str, Any]]:
     """The audit rows of one action on one entity, oldest first, their detail decoded."""
     return [{**row, "detail": json.loads(row["detail"] or "{}")}

@@ -49,6 +49,28 @@ class DubanDatabase(Database):
         self.execute("BEGIN IMMEDIATE")
 
 
+def migrate(db: Database) -> list[str]:
+    """Apply the pending migrations; returns their names.
+
+    What is pending is decided inside BEGIN IMMEDIATE, and every migration runs in that one
+    transaction: two processes opening a new file at once (the bot and a `seed`, two starters)
+    take turns, and the second finds nothing left to do instead of creating a table twice.
+    A file already up to date is only read, never locked for writing."""
+    if not migrations.pending(db):
+        return []
+    with db.atomic():  # BEGIN IMMEDIATE: waits (busy timeout) for another starter to finish
+        migrations.ensure_migrations_table(db)
+        todo = migrations.pending(db)
+        for migration in todo:
+            if not migration.transactional:
+                raise RuntimeError(f"migration {migration.name} must run in a transaction")
+            migration.fn(db)
+            db.execute(f"INSERT INTO {migrations.migrations_table} (migration_set, name, "
+                       "applied_at) VALUES (?, ?, ?)",
+                       [migrations.name, migration.name, datetime.now(UTC).isoformat()])
+    return [migration.name for migration in todo]
+
+
 def connect(path: str | Path) -> Database:
     """Open (creating if needed) the database file and bring its schema up to date."""
     path = Path(path)
@@ -65,7 +87,7 @@ def connect(path: str | Path) -> Database:
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
         db.enable_wal()
-    migrations.apply(db)
+    migrate(db)
     return db
 
 
@@ -78,4 +100,4 @@ def utc_iso(moment: datetime) -> str:
 
 def path_of(db: Database) -> str:
     """The file a connection is open on ("" in memory)."""
-    return db.execute("PRAGMA database_list").fetchone()[2]
+    return str(db.execute("PRAGMA database_list").fetchone()[2])

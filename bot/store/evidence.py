@@ -15,6 +15,7 @@ def insert(db: Database, row: Row) -> int:
     cursor = db.execute(f"INSERT INTO evidence ({', '.join(COLUMNS)}) "
                         f"VALUES ({', '.join('?' for _ in COLUMNS)})",
                         [row.get(c) for c in COLUMNS])
+    assert cursor.lastrowid is not None  # a plain INSERT (no OR IGNORE) sets it or raises
     return cursor.lastrowid
 
 
@@ -37,7 +38,8 @@ def of_task(db: Database, task_id: str) -> list[Row]:
 
 
 def count_for_task(db: Database, task_id: str) -> int:
-    return db.execute("SELECT count(*) FROM evidence WHERE task_id = ?", [task_id]).fetchone()[0]
+    return int(db.execute("SELECT count(*) FROM evidence WHERE task_id = ?",
+                          [task_id]).fetchone()[0])
 
 
 def of_report(db: Database, report_id: int, limit: int) -> list[Row]:

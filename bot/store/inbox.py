@@ -49,8 +49,15 @@ def kept(db: Database, update_id: int, payload: str) -> bool:
 
 
 def mark_done(db: Database, update_id: int, now: datetime) -> None:
-    db.execute("UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
-               [utc_iso(now), update_id])
+    mark_all_done(db, [update_id], now)
+
+
+def mark_all_done(db: Database, update_ids: list[int], now: datetime) -> None:
+    """Mark updates done in one transaction (a gathered acknowledgement's whole batch)."""
+    with db.atomic():
+        for update_id in update_ids:
+            db.execute("UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
+                       [utc_iso(now), update_id])
 
 
 def is_done(db: Database, update_id: int) -> bool:

@@ -15,11 +15,11 @@ def get(db: Database, user_id: int) -> Row | None:
 
 
 def insert(db: Database, row: Row) -> None:
-    db["members"].insert(row)
+    db.table("members").insert(row)
 
 
 def update(db: Database, user_id: int, change: Row) -> None:
-    db["members"].update(user_id, change)
+    db.table("members").update(user_id, change)
 
 
 def listing(db: Database, include_removed: bool = False) -> list[Row]:

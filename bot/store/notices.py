@@ -18,6 +18,7 @@ def insert(db: Database, *, kind: str, dept: str, task_ids: list[str], colour: s
     cursor = db.execute(
         "INSERT INTO notices (kind, dept, tasks, colour, at, by) VALUES (?, ?, ?, ?, ?, ?)",
         [kind, dept, json.dumps(task_ids), colour, utc_iso(at), by])
+    assert cursor.lastrowid is not None  # a plain INSERT (no OR IGNORE) sets it or raises
     return cursor.lastrowid
 
 

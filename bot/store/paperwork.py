@@ -17,10 +17,10 @@ def issue_number(db: Database, kind: str, key: str, start: date, end: date,
         row = db.execute("SELECT number FROM bulletin_issues WHERE series = ? AND period = ?",
                          [kind, key]).fetchone()
         if row:
-            return row[0]
-        number = db.execute("SELECT coalesce(max(number), 0) + 1 FROM bulletin_issues "
+            return int(row[0])
+        number: int = db.execute("SELECT coalesce(max(number), 0) + 1 FROM bulletin_issues "
                             "WHERE series = ?", [kind]).fetchone()[0]
-        db["bulletin_issues"].insert({"series": kind, "period": key, "number": number,
+        db.table("bulletin_issues").insert({"series": kind, "period": key, "number": number,
                                       "start": start.isoformat(), "end": end.isoformat(),
                                       "issued_at": utc_iso(now)})
     return number

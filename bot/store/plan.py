@@ -96,7 +96,7 @@ def tasks_by_id(db: Database, ids: Iterable[str]) -> dict[str, Task]:
 
 
 def update_task(db: Database, task_id: str, change: Row) -> None:
-    db["tasks"].update(task_id, change)
+    db.table("tasks").update(task_id, change)
 
 
 # ---------------------------------------------------------------- seeding
@@ -112,13 +112,13 @@ def rows(db: Database, table: str) -> list[Row]:
 def insert_row(db: Database, table: str, row: Row) -> None:
     if table not in ("departments", "tasks"):
         raise ValueError(table)
-    db[table].insert(row)
+    db.table(table).insert(row)
 
 
 def update_row(db: Database, table: str, key: str, change: Row) -> None:
     if table not in ("departments", "tasks"):
         raise ValueError(table)
-    db[table].update(key, change)
+    db.table(table).update(key, change)
 
 
 def set_plan_meta(db: Database, values: dict[str, str]) -> None:

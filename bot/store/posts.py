@@ -18,8 +18,10 @@ def put(db: Database, *, chat_id: int, message_id: int, kind: str, tasks: str, r
 
 def get(db: Database, chat_id: int, message_id: int) -> tuple[Any, ...] | None:
     """(kind, tasks, ref) of a message, or None."""
-    return db.execute("SELECT kind, tasks, ref FROM posts WHERE chat_id = ? AND message_id = ?",
-                      [chat_id, message_id]).fetchone()
+    row: tuple[Any, ...] | None = db.execute(
+        "SELECT kind, tasks, ref FROM posts WHERE chat_id = ? AND message_id = ?",
+        [chat_id, message_id]).fetchone()
+    return row
 
 
 def of_kind(db: Database, kind: str, ref: str | None, task: str | None

@@ -18,6 +18,7 @@ def insert(db: Database, *, chat_id: int, user_id: int, kind: str, step: str, da
     cursor = db.execute(
         "INSERT INTO prompts (chat_id, user_id, kind, step, data, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)", [chat_id, user_id, kind, step, data, stamp, stamp])
+    assert cursor.lastrowid is not None  # a plain INSERT (no OR IGNORE) sets it or raises
     return cursor.lastrowid
 
 

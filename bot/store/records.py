@@ -29,6 +29,7 @@ def insert(db: Database, row: Row) -> int:
     """Append one record; returns its id. Call inside the write's transaction, then
     `refresh_latest`."""
     cursor = db.execute(_INSERT, [row.get(c) for c in COLUMNS])
+    assert cursor.lastrowid is not None  # a plain INSERT (no OR IGNORE) sets it or raises
     return cursor.lastrowid
 
 
@@ -71,7 +72,7 @@ def version(db: Database, task_id: str, period: str | None = None) -> int:
     count, revoked = db.execute(
         f"SELECT count(*), count(revoked_at) FROM reports WHERE task_id = ?{only}",
         [task_id, *params]).fetchone()
-    return count + revoked
+    return int(count + revoked)
 
 
 def last_change(db: Database, task_id: str, period: str | None = None) -> Row | None:
@@ -150,8 +151,8 @@ def last_reporter(db: Database, task_id: str, period: str | None = None) -> Row 
 
 
 def count_kind(db: Database, task_id: str, kind: str) -> int:
-    return db.execute("SELECT count(*) FROM reports WHERE task_id = ? AND kind = ? "
-                      "AND revoked_at IS NULL", [task_id, kind]).fetchone()[0]
+    return int(db.execute("SELECT count(*) FROM reports WHERE task_id = ? AND kind = ? "
+                          "AND revoked_at IS NULL", [task_id, kind]).fetchone()[0])
 
 
 def tasks_with_records(db: Database, task_ids: Iterable[str]) -> set[str]:

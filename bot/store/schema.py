@@ -11,7 +11,7 @@ migrations = Migrations("duban")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["departments"].create(
+    db.table("departments").create(
         {
             "code": str,
             "name": str,
@@ -24,7 +24,7 @@ def m001_initial(db: Database) -> None:
         pk="code",
         not_null={"name", "short", "name_en"},
     )
-    db["tasks"].create(
+    db.table("tasks").create(
         {
             "id": str,
             "dept": str,
@@ -49,7 +49,7 @@ def m001_initial(db: Database) -> None:
         not_null={"dept", "title", "clause", "kind", "start"},
         foreign_keys=[("dept", "departments", "code")],
     )
-    db["members"].create(
+    db.table("members").create(
         {
             "user_id": int,
             "dept": str,
@@ -65,7 +65,7 @@ def m001_initial(db: Database) -> None:
         not_null={"role", "status"},
         foreign_keys=[("dept", "departments", "code")],
     )
-    db["reports"].create(
+    db.table("reports").create(
         {
             "id": int,
             "task_id": str,
@@ -88,10 +88,10 @@ def m001_initial(db: Database) -> None:
         defaults={"period": ""},
         foreign_keys=[("task_id", "tasks", "id")],
     )
-    db["reports"].create_index(["task_id", "period", "id"])
-    db["reports"].create_index(["update_key"], unique=True)
-    db["reports"].create_index(["user_id", "id"])
-    db["evidence"].create(
+    db.table("reports").create_index(["task_id", "period", "id"])
+    db.table("reports").create_index(["update_key"], unique=True)
+    db.table("reports").create_index(["user_id", "id"])
+    db.table("evidence").create(
         {
             "id": int,
             "task_id": str,
@@ -113,8 +113,8 @@ def m001_initial(db: Database) -> None:
         not_null={"task_id", "file_id", "file_unique_id", "kind", "at"},
         foreign_keys=[("task_id", "tasks", "id"), ("report_id", "reports", "id")],
     )
-    db["evidence"].create_index(["task_id", "file_unique_id"], unique=True)
-    db["outbox"].create(
+    db.table("evidence").create_index(["task_id", "file_unique_id"], unique=True)
+    db.table("outbox").create(
         {
             "id": int,
             "key": str,  # e.g. nudge:T01:2022-06-30:-7, unique so nothing is sent twice
@@ -131,8 +131,8 @@ def m001_initial(db: Database) -> None:
         not_null={"key", "kind", "created_at"},
         defaults={"attempts": 0},
     )
-    db["outbox"].create_index(["key"], unique=True)
-    db["audit"].create(
+    db.table("outbox").create_index(["key"], unique=True)
+    db.table("audit").create(
         {
             "id": int,
             "at": str,
@@ -145,28 +145,28 @@ def m001_initial(db: Database) -> None:
         pk="id",
         not_null={"at", "actor", "action"},
     )
-    db["audit"].create_index(["entity", "entity_id"])
-    db["meta"].create({"key": str, "value": str}, pk="key")  # the plan's title, document number
+    db.table("audit").create_index(["entity", "entity_id"])
+    db.table("meta").create({"key": str, "value": str}, pk="key")  # the plan's title, document number
 
 
 @migrations()
 def m002_deadline_set_in_chat(db: Database) -> None:
     # A deadline the coordinator sets with /deadline wins over the plan file's, so re-seeding
     # never silently undoes a decision taken in the group.
-    db["tasks"].add_column("due_set", str)
+    db.table("tasks").add_column("due_set", str)
 
 
 @migrations()
 def m003_mute_and_snapshots(db: Database) -> None:
     # /mute pauses a task's nudges until this day (inclusive).
-    db["tasks"].add_column("muted_until", str)
+    db.table("tasks").add_column("muted_until", str)
 
 
 @migrations()
 def m004_latest_report_per_task(db: Database) -> None:
     # The newest valid report of each (task, period), kept up to date on every write, so /status
     # reads one row per task however many years of reports pile up behind it.
-    db["task_latest"].create({"task_id": str, "period": str, "report_id": int},
+    db.table("task_latest").create({"task_id": str, "period": str, "report_id": int},
                              pk=("task_id", "period"),
                              foreign_keys=[("report_id", "reports", "id")])
     db.execute(
@@ -178,14 +178,14 @@ def m004_latest_report_per_task(db: Database) -> None:
 def m005_completion_snapshots(db: Database) -> None:
     # The plan's completion at the end of past days, computed once from history and kept, so the
     # digest's trend line does not rescan years of reports every week.
-    db["snapshots"].create({"day": str, "completion": float}, pk="day")
+    db.table("snapshots").create({"day": str, "completion": float}, pk="day")
 
 
 @migrations()
 def m006_catalogue_version(db: Database) -> None:
     # A counter bumped by triggers on every change to departments or tasks: readers keep their
     # copy of those rows until it moves (they change on seeding and /deadline, not on reports).
-    db["meta"].upsert({"key": "catalogue_version", "value": "0"}, pk="key")
+    db.table("meta").upsert({"key": "catalogue_version", "value": "0"}, pk="key")
     bump = ("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
             "WHERE key = 'catalogue_version';")
     for table in ("departments", "tasks"):
@@ -198,12 +198,12 @@ def m006_catalogue_version(db: Database) -> None:
 def m007_prompts(db: Database) -> None:
     # Questions the bot is waiting on (the guided /report, the reason for 退回), so an answer
     # typed after a restart still finds its question, and an answer to a closed one is told so.
-    db["prompts"].create({
+    db.table("prompts").create({
         "id": int, "chat_id": int, "user_id": int, "kind": str, "step": str, "data": str,
         "created_at": str, "updated_at": str, "closed_at": str, "outcome": str,
     }, pk="id", not_null={"chat_id", "user_id", "kind", "step", "created_at", "updated_at"})
-    db["prompts"].create_index(["chat_id", "user_id", "kind", "closed_at"])
-    db["prompt_messages"].create({"chat_id": int, "message_id": int, "prompt_id": int},
+    db.table("prompts").create_index(["chat_id", "user_id", "kind", "closed_at"])
+    db.table("prompt_messages").create({"chat_id": int, "message_id": int, "prompt_id": int},
                                  pk=("chat_id", "message_id"),
                                  foreign_keys=[("prompt_id", "prompts", "id")])
 
@@ -213,22 +213,22 @@ def m008_lifecycle(db: Database) -> None:
     # Each record of a task keeps the lifecycle state after it (bot.domain.lifecycle) and what the
     # state carries (a pending extension, the state before 中止, a reason); older records are
     # read by what they say. Notices (交办单, 督办单) wait for their 签收.
-    db["reports"].add_column("lifecycle", str)
-    db["reports"].add_column("data", str)
-    db["notices"].create({
+    db.table("reports").add_column("lifecycle", str)
+    db.table("reports").add_column("data", str)
+    db.table("notices").create({
         "id": int, "kind": str, "dept": str, "tasks": str, "colour": str, "at": str,
         "by": int, "chat_id": int, "message_id": int, "acked_at": str, "acked_by": int,
         "ack_late_told_at": str,
     }, pk="id", not_null={"kind", "dept", "tasks", "at"})
-    db["notices"].create_index(["dept", "acked_at"])
+    db.table("notices").create_index(["dept", "acked_at"])
 
 
 @migrations()
 def m009_inbox_updates(db: Database) -> None:
     # Every update from Telegram, kept before it is confirmed and marked when handled (bot/store/inbox.py).
-    db["inbox"].create({"update_id": int, "received_at": str, "payload": str, "done_at": str},
+    db.table("inbox").create({"update_id": int, "received_at": str, "payload": str, "done_at": str},
                        pk="update_id", not_null={"received_at", "payload"})
-    db["inbox"].create_index(["done_at"])
+    db.table("inbox").create_index(["done_at"])
 
 
 @migrations()
@@ -236,26 +236,26 @@ def m010_unit_quotas(db: Database) -> None:
     # 任务分解: a numeric target split into county-level units' quotas (JSON {unit: quota}), and
     # a report of one unit's value. The report's `value` stays the city figure (the sum of every
     # unit's newest value), so every existing reader keeps seeing the city's number.
-    db["tasks"].add_column("unit_quotas", str)
-    db["reports"].add_column("unit", str)
-    db["reports"].add_column("unit_value", float)
+    db.table("tasks").add_column("unit_quotas", str)
+    db.table("reports").add_column("unit", str)
+    db.table("reports").add_column("unit_value", float)
 
 
 @migrations()
 def m011_deadline_history_and_tracking(db: Database) -> None:
     # When each task entered the plan: the facts of a past day leave out tasks added later.
-    db["tasks"].add_column("created_at", str)
+    db.table("tasks").add_column("created_at", str)
     db.execute("UPDATE tasks SET created_at = coalesce((SELECT min(at) FROM audit WHERE "
                "entity = 'tasks' AND entity_id = tasks.id AND action = 'add'), updated_at, "
                "(SELECT min(at) FROM audit))")
     # Every deadline set in the chat, with when: the deadline in force on any past day, and
     # deadlines of one occurrence of a recurring duty (period = its own due date).
-    db["deadlines"].create({
+    db.table("deadlines").create({
         "id": int, "task_id": str, "period": str, "due": str, "start": str, "at": str,
         "by": str, "source": str,  # deadline (/deadline) | extension (an approved 延期)
     }, pk="id", not_null={"task_id", "period", "due", "at", "source"}, defaults={"period": ""},
         foreign_keys=[("task_id", "tasks", "id")])
-    db["deadlines"].create_index(["task_id", "period", "id"])
+    db.table("deadlines").create_index(["task_id", "period", "id"])
     db.execute(
         "INSERT INTO deadlines (task_id, period, due, at, by, source) "
         "SELECT entity_id, '', json_extract(detail, '$.to'), at, actor, "
@@ -279,10 +279,10 @@ def m012_task_versions(db: Database) -> None:
     # A counter per task, moved by triggers on every write that changes what its facts say
     # (records, evidence, deadlines), and one for notices: the kept facts refold only the tasks
     # whose counter moved, whichever process or code path wrote.
-    db["task_versions"].create({"task_id": str, "version": int}, pk="task_id",
+    db.table("task_versions").create({"task_id": str, "version": int}, pk="task_id",
                                not_null={"version"})
     db.execute("INSERT INTO task_versions (task_id, version) SELECT id, 0 FROM tasks")
-    db["meta"].upsert({"key": "notices_version", "value": "0"}, pk="key")
+    db.table("meta").upsert({"key": "notices_version", "value": "0"}, pk="key")
     bump = ("INSERT INTO task_versions (task_id, version) VALUES ({ref}.task_id, 1) "
             "ON CONFLICT(task_id) DO UPDATE SET version = version + 1;")
     for table, events in (("reports", ("INSERT", "UPDATE")),
@@ -305,10 +305,10 @@ def m013_day_figures(db: Database) -> None:
     # far), from the facts model and kept: a past day's figures never change, so the digest's
     # trend and "this week" read them instead of refolding history. `version` names the facts
     # rules they were computed by; rows of older rules are computed again.
-    db["snapshots"].add_column("expected", float)
-    db["snapshots"].add_column("reports", int)
-    db["snapshots"].add_column("evidence", int)
-    db["snapshots"].add_column("version", int)
+    db.table("snapshots").add_column("expected", float)
+    db.table("snapshots").add_column("reports", int)
+    db.table("snapshots").add_column("evidence", int)
+    db.table("snapshots").add_column("version", int)
     db.execute("DELETE FROM snapshots")  # computed by the rules before the facts model
 
 
@@ -317,38 +317,38 @@ def m014_posts(db: Database) -> None:
     # What the bot's own messages are about (bot/store/posts.py): a reply to one is read against
     # its tasks, and a card decided some other way (a command, /undo, a newer card) loses its
     # buttons.
-    db["posts"].create({"chat_id": int, "message_id": int, "kind": str, "tasks": str,
+    db.table("posts").create({"chat_id": int, "message_id": int, "kind": str, "tasks": str,
                         "ref": str, "at": str}, pk=("chat_id", "message_id"),
                        not_null={"kind", "tasks", "at"})
-    db["posts"].create_index(["kind", "ref"])
+    db.table("posts").create_index(["kind", "ref"])
 
 
 @migrations()
 def m015_department_short_en(db: Database) -> None:
     # The English name a table has room for ("Health Commission"): the plan file's short_en,
     # else (NULL) the full English name, as before.
-    db["departments"].add_column("short_en", str)
+    db.table("departments").add_column("short_en", str)
 
 
 @migrations()
 def m016_bulletin_issue_numbers(db: Database) -> None:
     # 期号: each 情况通报 series (weekly, monthly) numbers its issues from the first one issued;
     # a period issued again (a corrected copy, the English variant) keeps its number.
-    db["bulletin_issues"].create({
+    db.table("bulletin_issues").create({
         "series": str,  # week | month
         "period": str,  # the ISO week (2023-W20) or the month (2023-05) the issue belongs to
         "number": int,
         "start": str, "end": str,  # the days it covered when first issued
         "issued_at": str,
     }, pk=("series", "period"), not_null={"number", "issued_at"})
-    db["bulletin_issues"].create_index(["series", "number"], unique=True)
+    db.table("bulletin_issues").create_index(["series", "number"], unique=True)
 
 
 @migrations()
 def m017_records_in_time_order(db: Database) -> None:
     # The facts fold a task's records in the order they were made: read by this index, not
     # sorted anew for every reading.
-    db["reports"].create_index(["task_id", "at", "id"], index_name="reports_task_at")
+    db.table("reports").create_index(["task_id", "at", "id"], index_name="reports_task_at")
     # Taking a report back is the one change to the past a kept past day must notice.
     db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('revocations', "
                "(SELECT count(revoked_at) FROM reports))")
@@ -365,16 +365,16 @@ def m018_facts_version(db: Database) -> None:
     # read (an inbox row, a prompt) no longer reworks them. `rebuilt` marks a record changed
     # rather than added (a report taken back): that task's records are folded anew, where an
     # added one is folded onto what was kept (evidence and deadlines are read again anyway).
-    db["meta"].upsert({"key": "facts_version", "value": "0"}, pk="key")
+    db.table("meta").upsert({"key": "facts_version", "value": "0"}, pk="key")
     # Who staffs which department (the queue of departments without a liaison), likewise.
-    db["meta"].upsert({"key": "members_version", "value": "0"}, pk="key")
+    db.table("meta").upsert({"key": "members_version", "value": "0"}, pk="key")
     for event in ("INSERT", "UPDATE", "DELETE"):
         db.execute(f"CREATE TRIGGER members_{event.lower()}_version AFTER {event} ON members "
                    "BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                    "WHERE key = 'members_version'; END")
-    db["task_versions"].add_column("rebuilt", int, not_null_default=0)
+    db.table("task_versions").add_column("rebuilt", int, not_null_default=0)
     db.execute("UPDATE task_versions SET version = 0")  # counted per task until now
-    db["task_versions"].create_index(["version"], index_name="task_versions_version")
+    db.table("task_versions").create_index(["version"], index_name="task_versions_version")
     counter = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'facts_version')"
     for table, events in (("reports", ("INSERT", "UPDATE")),
                           ("evidence", ("INSERT", "UPDATE", "DELETE")),
@@ -391,3 +391,15 @@ def m018_facts_version(db: Database) -> None:
                 f"VALUES ({ref}.task_id, {counter}, {counter if rebuilt else 0}) "
                 "ON CONFLICT(task_id) DO UPDATE SET version = excluded.version"
                 + (", rebuilt = excluded.rebuilt" if rebuilt else "") + "; END")
+
+
+@migrations()
+def m020_outbox_retries(db: Database) -> None:
+    # One sender for every post of the bot's own (handlers/sender.py): the message a part became
+    # (a review card's evidence replies to it), when a failed part is tried again, how many parts
+    # of a long message went out, and when one was given up.
+    for column, kind in (("message_id", int), ("next_at", str), ("parts_sent", int),
+                         ("given_up_at", str)):
+        db.table("outbox").add_column(column, kind)
+    db.execute("CREATE INDEX outbox_unsent ON outbox (kind, next_at) WHERE sent_at IS NULL "
+               "AND given_up_at IS NULL")

@@ -66,11 +66,11 @@ def written_into_past(db: Database, marks: tuple[int | str, ...], until: str) ->
     reports, evidence, deadlines, notices, audit, notices_version, revoked = marks
     if high_marks(db)[5:] != (notices_version, revoked):
         return True
-    return db.execute(
+    return bool(db.execute(
         "SELECT EXISTS (SELECT 1 FROM reports WHERE id > ? AND at <= ?) "
         "OR EXISTS (SELECT 1 FROM evidence WHERE id > ? AND at <= ?) "
         "OR EXISTS (SELECT 1 FROM deadlines WHERE id > ? AND at <= ?) "
         "OR EXISTS (SELECT 1 FROM notices WHERE id > ? AND at <= ?) "
         "OR EXISTS (SELECT 1 FROM audit WHERE id > ? AND at <= ?)",
         [reports, until, evidence, until, deadlines, until, notices, until, audit, until]
-    ).fetchone()[0] == 1
+    ).fetchone()[0] == 1)

@@ -37,6 +37,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from sqlite_utils import Database
 
+from bot.domain.task import Task
 from bot.language.i18n import field, label, t
 from bot.outputs.exports.facts import BulletinFacts, TaskFacts, bulletin_facts, period_of
 from bot.outputs.render import pct
@@ -85,7 +86,7 @@ class Letterhead:
     def default(cls) -> Letterhead:
         from bot.config import Settings
 
-        defaults = {f.name: f.default for f in fields(Settings)}
+        defaults: dict[str, Any] = {f.name: f.default for f in fields(Settings)}
         return cls(defaults["bulletin_masthead"], defaults["bulletin_to"],
                    defaults["bulletin_cc"], defaults["bulletin_signature"],
                    defaults["bulletin_printer"])
@@ -216,9 +217,9 @@ def column_widths(heads: Sequence[str], rows: Sequence[Sequence[str]], flex: Seq
     else:
         widths = wants
     scale = total / sum(widths)
-    widths = [int(w * scale) for w in widths]
-    widths[-1] += int(total) - sum(widths)
-    return widths
+    columns = [int(w * scale) for w in widths]
+    columns[-1] += int(total) - sum(columns)
+    return columns
 
 
 def _table(doc, heads: list[str], rows: list[list[str]], flex: Sequence[int] = (),
@@ -525,7 +526,7 @@ def _share(value: float | None) -> str:
     return "—" if value is None else f"{value:g}%"
 
 
-def unit_word(task: dict[str, Any], lang: str) -> str:
+def unit_word(task: Task, lang: str) -> str:
     """The target's unit word (所, 个) where the reader's language uses it; bare in English."""
     unit = task.target_unit or ""
     return unit if unit.isascii() or _tx("layout.chart_unit_words", lang) == "yes" else ""

@@ -12,6 +12,7 @@ later record). The 期号 is the one write: a period's number is given on its fi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from sqlite_utils import Database
 from bot.domain import facts as model
 from bot.domain.lifecycle import State
 from bot.domain.numbers import percent_of_value, round_half_up
+from bot.domain.task import Task
 from bot.language.i18n import field as named
 from bot.language.workdays import working_days_between
 from bot.outputs.scoring import rank_key
@@ -100,7 +102,7 @@ def _suspended_on(f: model.TaskFacts, tz) -> date | None:
     return _local_day(moments[-1], tz) if moments else None
 
 
-def _supervision_number(task: model.Task, year: int | None) -> str:
+def _supervision_number(task: Task, year: int | None) -> str:
     """督办编号: the plan year and the task's place in the plan, as a 督办单 numbers it."""
     number = task.position + 1  # positions count from 0
     return f"督〔{year}〕{number}号" if year else f"督{number}号"
@@ -132,7 +134,7 @@ class TaskFacts:
     chased_on: date | None = None  # the newest 催办
 
     @property
-    def task(self) -> model.Task:
+    def task(self) -> Task:
         return self.view.task
 
     @property
@@ -170,7 +172,7 @@ class Breakdown:
 class DeptLine:
     """One department in the ranking: its figures, score, grade and place."""
 
-    dept: dict[str, Any]
+    dept: Mapping[str, Any]
     name: str
     liaisons: tuple[str, ...]
     tasks: int
@@ -238,7 +240,7 @@ class Record:
     summary: model.Facts
     tasks: list[TaskFacts]
     issued: date | None = None  # the plan's issue date
-    ranking: Ranking | None = None
+    ranking: Ranking = Ranking((), (), (), 0)  # no departments
     breakdowns: tuple[Breakdown, ...] = ()
     year: int | None = None  # the scored year
     scores: tuple[Any, ...] = ()  # bot.outputs.scoring.DeptScore, ranked: the items of each
@@ -472,8 +474,8 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
     every_chase = model.chase_notices(f.view for f in tasks)
     lines = {x.dept["code"]: x for x in record.ranking.lines}
     notices = [WaitingNotice(n.kind, n.dept, lines[n.dept].name if n.dept in lines else n.dept,
-                             tuple(n.tasks), n.colour, _local_day(n.at, tz),
-                             _working_days(_local_day(n.at, tz), at.date()))
+                             tuple(n.tasks), n.colour, n.at.astimezone(tz).date(),
+                             _working_days(n.at.astimezone(tz).date(), at.date()))
                for n in s.queues.unacknowledged]
     silent = []
     for d in s.departments:

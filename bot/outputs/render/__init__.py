@@ -58,7 +58,7 @@ def timing_of(occurrence: Occurrence, lang: str) -> str:
     if s.due is None:
         return t("standing", lang, html=False)
     text = s.due.isoformat()
-    if s.overdue:
+    if s.overdue and s.days_left is not None:
         text += " " + t("overdue_days", lang, html=False, days=-s.days_left)
     elif not s.done and s.days_left is not None and s.days_left <= 30:
         text += " " + t("days_left", lang, html=False, days=s.days_left)

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from html import escape
 from typing import Any, TypeVar
@@ -29,12 +30,32 @@ KB = 1024
 MB = KB * KB
 
 
+# What a Telegram client would turn into a link or a command by itself: URLs, bare domains,
+# e-mail addresses, @mentions, /commands, #hashtags, $cashtags and phone-like numbers.
+_LINKABLE = re.compile(
+    r"(?i)[a-z][a-z0-9+.-]*://|www\.|[\w-]+\.[a-z]{2,}\b|@\w|(?<!\w)/[a-z]|#\w|\$[a-z]"
+    r"|\+?\d[\d\s()-]{6,}\d")
+# Marks that reorder or hide text (bidi overrides, zero-width characters): a name could use them
+# to show one thing and mean another.
+_HIDDEN = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def inert_name(name: str | None, fallback: str = "—") -> Html:
+    """A name people chose for themselves, shown as text: escaped, on one line, hidden marks
+    removed, and set in <code> when it holds anything a client would make clickable (a link,
+    @someone, a /command), so a card never carries a link or a command someone else wrote."""
+    text = _HIDDEN.sub("", " ".join((name or "").split()))[:128] or fallback
+    shown = escape(text, quote=False)
+    return Html(f"<code>{shown}</code>" if _LINKABLE.search(text) else shown)
+
+
 def mention(user_id: int, name: str | None) -> Html:
     """An HTML mention by user id: it works for people without a username."""
-    return Html(f'<a href="tg://user?id={user_id}">{escape(name or str(user_id))}</a>')
+    shown = _HIDDEN.sub("", " ".join((name or "").split()))[:128] or str(user_id)
+    return Html(f'<a href="tg://user?id={user_id}">{escape(shown)}</a>')
 
 
-def dept_label(dept: dict[str, Any] | None, lang: str) -> str:
+def dept_label(dept: Mapping[str, Any] | None, lang: str) -> str:
     """A department as people call it (卫健委 / Health Commission), never its code."""
     return field(dept, "dept", lang) if dept else "—"
 
@@ -51,7 +72,7 @@ def capped(items: Sequence[T], line: Callable[[T], str], lang: str) -> list[str]
     return lines
 
 
-def task_line(view: TaskFacts, lang: str, depts: dict[str, dict] | None = None,
+def task_line(view: TaskFacts, lang: str, depts: Mapping[str, Mapping[str, Any]] | None = None,
               occurrence: Occurrence | None = None) -> str:
     """A task on one line: its mark, owner, title, progress and timing (of its headline, or of
     the given occurrence of a recurring duty)."""
