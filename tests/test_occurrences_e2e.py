@@ -274,6 +274,10 @@ async def test_extension_cards_decide_their_own_occurrence(group):
     assert "已提交延期申请" in (await _say(server, edu, "/extend T16 7月10日 考试推迟")).text
     card_0630 = await server.wait_for_bot(chat_id=GROUP)
     assert "T16（2022-06-30期）" in card_0630.text
+    # sent by the one sender, its buttons still name their occurrence and its own version
+    assert _buttons(server, card_0630) and all(
+        d.startswith("ex:") and ":T16:o" in d and d.endswith(":2022-06-30")
+        for d in _buttons(server, card_0630))
     await server.press_button(coordinator, card_0630, "ex:ok:*")
     approved = await server.wait_for_bot(method="editMessageText")
     assert "T16（2022-06-30期）" in approved.text and "2022-07-10" in approved.text
