@@ -89,23 +89,27 @@ BUTTONS: tuple[Button, ...] = (
     Button(r"^jn:[0-9]{1,15}:[A-Za-z0-9_]{1,24}$", onboarding.join_suggested, Audience.ANYONE),
     Button(r"^join:(approve|refuse):[0-9]{1,15}:[A-Za-z0-9_]{1,24}$", onboarding.decide_join_button,
            Audience.COORDINATOR),
-    Button(r"^rv:(close|reopen):T[0-9]{1,4}:[0-9]{1,9}:([0-9]{4}-[0-9]{2}-[0-9]{2})?$",
+    Button(r"^rv:(close|reopen):T[0-9]{1,4}:o?[0-9]{1,9}:([0-9]{4}-[0-9]{2}-[0-9]{2})?$",
            review.review_button, Audience.COORDINATOR),
     Button(r"^dl:(ok:T[0-9]{1,4}:[0-9]{4}-[0-9]{2}-[0-9]{2}:([0-9]{8}|-)|no:T[0-9]{1,4})$",
            deadlines.decide_deadline, Audience.COORDINATOR),
     Button(r"^ev:[0-9]{1,12}$", evidence.resend_evidence, Audience.MEMBER),
     Button(r"^ack:[0-9]{1,12}$", supervision.acknowledge_button, Audience.MEMBER),
-    Button(r"^ex:(ok|no):T[0-9]{1,4}:[0-9]{1,9}$", supervision.extension_button,
-           Audience.COORDINATOR),
-    Button(r"^ex:wd:T[0-9]{1,4}:[0-9]{1,9}$", supervision.withdraw_button, Audience.MEMBER),
+    # review and extension cards carry their occurrence's version as o<N> (a card from before:
+    # the task's version, digits only) and name their occurrence (old extension cards do not)
+    Button(r"^ex:(ok|no):T[0-9]{1,4}:o?[0-9]{1,9}(:([0-9]{4}-[0-9]{2}-[0-9]{2})?)?$",
+           supervision.extension_button, Audience.COORDINATOR),
+    Button(r"^ex:wd:T[0-9]{1,4}:o?[0-9]{1,9}(:([0-9]{4}-[0-9]{2}-[0-9]{2})?)?$",
+           supervision.withdraw_button, Audience.MEMBER),
     Button(r"^dc:(ok|no):[0-9]{1,12}$", supervision.direct_close_button, Audience.COORDINATOR),
     Button(r"^rf:task:T[0-9]{1,4}$", report_flow.pick_task, Audience.MEMBER),
     Button(r"^rf:(p:[0-9]{1,12}:(0|25|50|75|100)|s:[0-9]{1,12}:(in_progress|done|blocked))$",
            report_flow.progress_button, Audience.MEMBER),
+    Button(r"^rf:u:[0-9]{1,12}:[0-9]{1,3}$", report_flow.unit_button, Audience.MEMBER),
     Button(r"^rf:done:[0-9]{1,12}$", report_flow.evidence_done, Audience.MEMBER),
     Button(r"^rf:(ok|no):[0-9]{1,12}$", report_flow.confirm, Audience.MEMBER),
-    Button(r"^rc:[0-9]{1,12}:(v|p|[0-9]{4}-[0-9]{2}-[0-9]{2})$", report_flow.choice_button,
-           Audience.MEMBER),
+    Button(r"^rc:[0-9]{1,12}:(v|p|u[0-9]{1,3}|[0-9]{4}-[0-9]{2}-[0-9]{2})$",
+           report_flow.choice_button, Audience.MEMBER),
 )
 
 # Commands a person who is not (yet) a member may use in a private chat with the bot.

@@ -143,14 +143,25 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
 
 
 async def tell(update: Update, text: str) -> None:
-    """A refusal or a short notice: an alert on a pressed button, else a reply in the chat."""
+    """A refusal or a short notice: an alert on a pressed button, else a reply in the chat. A
+    press that can no longer be answered (already answered, or past Telegram's answer window)
+    gets the reply in the chat instead: a refusal is never silent."""
     if update.callback_query:
         try:
             await update.callback_query.answer(text[:200], show_alert=True)
-        except BadRequest:  # a press redelivered after Telegram's answer window: nobody waits
-            logging.getLogger(__name__).info("could not answer an old button press")
-    else:
-        await reply(update, text)
+            return
+        except BadRequest:
+            logging.getLogger(__name__).info("could not answer a button press: told in the chat")
+    await reply(update, text)
+
+
+async def answer_press(query: Any) -> None:
+    """Answer a button press (stop its spinner) if Telegram still takes the answer: a press
+    answered only after slow work (a report recorded, files fetched) may be past its window."""
+    try:
+        await query.answer()
+    except BadRequest:
+        logging.getLogger(__name__).info("a button press was answered too late")
 
 
 async def tell_privately(context: DubanContext, user_id: int, text: str) -> bool:

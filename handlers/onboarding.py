@@ -14,9 +14,9 @@ from bot.services import outbox, posts, prompts
 from bot.services.directory import (
     decide_join,
     dept_names,
-    get_member,
     liaisons_of,
     members,
+    pending_application,
     refusals,
     remove_member,
     request_join,
@@ -178,9 +178,7 @@ async def decide_join_button(update: Update, context: DubanContext) -> None:
     who = caller(update, context)
     _, verb, raw_id, dept = query.data.split(":")
     if verb == "refuse":
-        member = get_member(context.db, int(raw_id))
-        if not member or member["status"] != "pending":
-            raise DubanError("no_pending_request", user_id=raw_id)
+        member = pending_application(context.db, int(raw_id), context.now())
         if member["dept"] != dept:
             raise DubanError("join_card_stale", dept=dept_names(context.db)[member["dept"]])
         await query.answer()
@@ -259,9 +257,7 @@ async def decide_join_command(update: Update, context: DubanContext) -> None:
     if reason:
         await _refuse(update, context, user_id, reason)
         return
-    member = get_member(context.db, user_id)
-    if not member or member["status"] != "pending":
-        raise DubanError("no_pending_request", user_id=user_id)
+    member = pending_application(context.db, user_id, context.now())
     card = _card(context, user_id)
     await _ask_reason(context, update.effective_chat.id, who.user_id, who.lang, member,
                       card.message_id if card and card.chat_id == update.effective_chat.id

@@ -5,10 +5,17 @@ The guided report is a prompt kept in SQLite (bot.services.prompts): its step an
 restart. Every question that waits for typed text is sent with ForceReply, so the answer is a reply
 to the bot and reaches it under Telegram's default privacy mode. Every button carries the prompt's
 id, so a button of a finished or replaced report says so instead of acting.
+
+A target split by county (任务分解) asks the county first, with a button for each unit named in
+its quotas, then that unit's figure. Whatever way a report is confirmed (the guided flow, a reply
+shown back, a choice button), it goes through `record_or_ask`: a recurring duty with several
+earlier occurrences open is asked about with the occurrence buttons, and a refusal is said in the
+chat with the typed note, never only in an alert that vanishes with the buttons.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -19,12 +26,14 @@ from bot.errors import DubanError
 from bot.language.i18n import field, label, t
 from bot.language.parse import SKIP_WORDS, ReportInput, parse_progress_word, parse_report_args
 from bot.services import prompts
-from bot.services.commands import MAX_NOTE_CHARS, record_report
+from bot.services.commands import MAX_NOTE_CHARS, match_unit, record_report
+from bot.services.directory import find_task
 from bot.services.evidence import check_size
 from bot.services.facts import task_facts_now
 from handlers.context import (
     Caller,
     DubanContext,
+    answer_press,
     args_text,
     caller,
     command_line,
@@ -35,10 +44,12 @@ from handlers.context import (
     typed_words,
     update_key,
 )
+from handlers.dispatch import refusal_text
 from handlers.reporting import attachment, own_tasks, save_evidence, task_buttons, task_for
 from handlers.review import acknowledge
 
 KIND = "report"
+UNITS_PER_ROW = 3
 PERCENT_CHOICES = (0, 25, 50, 75, 100)
 STATE_CHOICES = ("in_progress", "done", "blocked")
 
@@ -80,20 +91,29 @@ async def report_with_file(update: Update, context: DubanContext) -> None:
 
 
 # ---------------------------------------------------------------- a report that needs a choice
-# A bare number on a counted target (30 on 200 rooms: 30 rooms or 30%?) and a report on a
-# recurring duty with several earlier occurrences open are asked about with buttons before
-# anything is recorded; the pending report waits in a prompt (kind "report_choice").
+# A bare number on a counted target (30 on 200 rooms: 30 rooms or 30%?), a figure on a target
+# split by county without its county, and a report on a recurring duty with several earlier
+# occurrences open are asked about with buttons before anything is recorded; the pending report
+# waits in a prompt (kind "report_choice").
 
 CHOICE = "report_choice"
 
 
 async def record_or_ask(update: Update, context: DubanContext, who: Caller, task: Task,
                         data: ReportInput, key: str | None, items: list[dict[str, Any]],
-                        period: str | None = None) -> None:
-    """Record the report (with its files as evidence), or ask what it means first."""
-    if data.ambiguous:
-        await _ask_choice(update, context, who, task, data, key, items, period, "unit")
-        return
+                        period: str | None = None, decided=None) -> bool:
+    """Record the report (with its files as evidence), or ask what it means first (a bare
+    number on a counted target; a split target's county; which occurrence, when several are
+    open). `decided`, if given, is awaited once the report is recorded or asked about, before
+    the acknowledgement and the files (a pressed button is answered then). Returns whether it
+    was recorded. A refusal is raised (a DubanError) with nothing recorded."""
+    step = ("unit" if data.ambiguous else
+            "county" if task.quotas and data.unit is None and data.value is not None else None)
+    if step:
+        await _ask_choice(update, context, who, task, data, key, items, period, step)
+        if decided:
+            await decided()
+        return False
     try:
         rec = record_report(context.db, user_id=who.user_id, task_ref=task, now=context.now(),
                             percent=data.percent, state=data.state, value=data.value,
@@ -104,7 +124,11 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
             raise
         await _ask_choice(update, context, who, task, data, key, items, None, "period",
                           err.params["choices"])
-        return
+        if decided:
+            await decided()
+        return False
+    if decided:
+        await decided()
     extra = ""
     if items:
         saved, failed = await save_evidence(context, who.user_id, task.id, items, who.lang,
@@ -115,6 +139,17 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
             extra = "\n" + t("evidence_duplicate", who.lang, task=task.id)
         extra += f"\n{failed}" if failed else ""
     await acknowledge(update, context, rec, who.lang, extra)
+    return True
+
+
+async def refused(update: Update, context: DubanContext, who: Caller, err: DubanError,
+                  note: str = "") -> None:
+    """A report refused after its question was answered (a button pressed): said in the chat,
+    where it stays, with the note as typed so that nothing written is lost."""
+    text = refusal_text(err, who.lang)
+    if note:
+        text += "\n" + t("flow_refused_note", who.lang, note=note)
+    await reply(update, text)
 
 
 async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: Task,
@@ -133,6 +168,12 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
                     InlineKeyboardButton(f"{shown}%", callback_data=f"rc:{prompt.id}:p")]]
         text = t("report_count_or_percent", who.lang, task=task.id, number=shown,
                  unit=task.target_unit or "", target=f"{task.target_value:g}")
+    elif step == "county":
+        units = [InlineKeyboardButton(unit, callback_data=f"rc:{prompt.id}:u{i}")
+                 for i, unit in enumerate(task.quotas)]
+        buttons = [units[i:i + UNITS_PER_ROW] for i in range(0, len(units), UNITS_PER_ROW)]
+        text = t("report_which_unit", who.lang, task=task.id, number=f"{data.value:g}",
+                 unit=task.target_unit or "", example=next(iter(task.quotas)))
     else:
         buttons = [[InlineKeyboardButton(c, callback_data=f"rc:{prompt.id}:{c}")]
                    for c in choices or []]
@@ -141,7 +182,10 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
 
 
 async def choice_button(update: Update, context: DubanContext) -> None:
-    """rc:<prompt>:v|p|<period>: the meaning of a bare number, or the occurrence, is chosen."""
+    """rc:<prompt>:v|p|u<n>|<period>: the meaning of a bare number, the county (the n-th unit
+    of the target's quotas) or the occurrence is chosen.
+    The press is answered once the report is recorded; refused (the task was suspended or
+    claimed meanwhile), the refusal is said in the chat, as the buttons are gone."""
     query = update.callback_query
     who = caller(update, context)
     _, raw_id, choice = query.data.split(":", 2)
@@ -154,16 +198,33 @@ async def choice_button(update: Update, context: DubanContext) -> None:
     period = prompt.data.get("period")
     if prompt.step == "unit" and choice in ("v", "p"):
         data = data.as_value() if choice == "v" else data.as_percent()
-    elif prompt.step == "period" and choice not in ("v", "p"):
+    elif prompt.step == "county" and choice[:1] == "u" and choice[1:].isdigit():
+        units = list(find_task(context.db, prompt.data["task"]).quotas)
+        if int(choice[1:]) >= len(units):
+            raise DubanError("button_expired")
+        data = replace(data, unit=units[int(choice[1:])])
+    elif prompt.step == "period" and choice[:1] not in ("v", "p", "u"):
         period = choice
     else:
         raise DubanError("button_expired")
     task = task_for(context, who, prompt.data["task"], Action.REPORT)
     prompts.close(context.db, prompt, now=context.now(), outcome="chosen")
-    await query.answer()
     await query.edit_message_reply_markup(None)
-    await record_or_ask(update, context, who, task, data, prompt.data.get("key"),
-                        prompt.data.get("evidence") or [], period)
+    done = False
+
+    async def decided() -> None:
+        nonlocal done
+        done = True
+        await answer_press(query)
+
+    try:
+        await record_or_ask(update, context, who, task, data, prompt.data.get("key"),
+                            prompt.data.get("evidence") or [], period, decided=decided)
+    except DubanError as err:
+        if done:  # refused after the report was recorded (its files): said as any refusal
+            raise
+        await answer_press(query)
+        await refused(update, context, who, err, data.note)
 
 
 async def _ask_task(update: Update, context: DubanContext, who: Caller) -> None:
@@ -189,6 +250,15 @@ async def pick_task(update: Update, context: DubanContext) -> None:
                                                                    "evidence": []},
                                  now=context.now())
     title = field(task, "title", who.lang)
+    if task.quotas:  # split by county: whose figure it is comes first
+        prompt = prompts.advance(context.db, prompt, step="unit", now=context.now())
+        buttons = [InlineKeyboardButton(unit, callback_data=f"rf:u:{prompt.id}:{i}")
+                   for i, unit in enumerate(task.quotas)]
+        await ask(query.message, context, prompt, t("flow_unit", who.lang, task=task.id,
+                                                     title=title),
+                  InlineKeyboardMarkup([buttons[i:i + UNITS_PER_ROW]
+                                        for i in range(0, len(buttons), UNITS_PER_ROW)]))
+        return
     if task.target_value is not None and task.target_unit != "%":
         prompt = prompts.advance(context.db, prompt, step="value", now=context.now())
         await ask(query.message, context, prompt,
@@ -205,6 +275,31 @@ async def pick_task(update: Update, context: DubanContext) -> None:
     await ask(query.message, context, prompt,
                t("flow_progress", who.lang, task=task.id, title=title,
                  percent=view.status.percent), InlineKeyboardMarkup(buttons))
+
+
+async def unit_button(update: Update, context: DubanContext) -> None:
+    """rf:u:<prompt>:<n>: the county unit (the n-th of the target's quotas) is chosen; ask for
+    its figure."""
+    query = update.callback_query
+    who = caller(update, context)
+    prompt = _button_prompt(update, context, who, "unit")
+    task = task_for(context, who, prompt.data["task"], Action.REPORT)
+    units = list(task.quotas)
+    index = int(query.data.rsplit(":", 1)[1])
+    if index >= len(units):  # the plan's units changed since the question
+        raise DubanError("button_expired")
+    await query.answer()
+    await _ask_unit_value(query.message, context, prompt, task, units[index], who.lang)
+
+
+async def _ask_unit_value(message: Message, context: DubanContext, prompt: prompts.Prompt,
+                          task: Task, unit: str, lang: str) -> None:
+    """The county is known (pressed or typed): ask for its figure."""
+    prompt = prompts.advance(context.db, prompt, step="value", now=context.now(), unit=unit)
+    quota = f"{task.quotas[unit]:g}"
+    await ask(message, context, prompt,
+              t("flow_unit_value", lang, task=task.id, unit=unit, u=task.target_unit or "",
+                quota=quota, example=quota), force_reply())
 
 
 async def _ask_note(message: Message, context: DubanContext, prompt: prompts.Prompt,
@@ -260,6 +355,13 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
         prompt = prompts.advance(context.db, prompt, step="note", now=now,
                                  percent=parsed.percent, state=parsed.state)
         await _ask_note(message, context, prompt, who.lang)
+    elif prompt.step == "unit":  # the county typed instead of pressed ('丰泽' for 丰泽区)
+        try:
+            unit = match_unit(task, word)
+        except DubanError as err:
+            await reply(update, refusal_text(err, who.lang))
+            return
+        await _ask_unit_value(message, context, prompt, task, unit, who.lang)
     elif prompt.step == "value":
         parsed = parse_progress_word(task, word, counted=True)
         if parsed is None or parsed.value is None or parsed.value < 0:
@@ -312,9 +414,11 @@ def summary(prompt: prompts.Prompt, task: Task, lang: str) -> str:
     value = data.get("value")
     percent = (f"{data['percent']}%" if data.get("percent") is not None
                else label("state", data.get("state"), lang))
+    figure = f"{value:g}{task.target_unit or ''}" if value is not None else ""
+    if value is not None and data.get("unit"):
+        figure = t("flow_unit_figure", lang, html=False, unit=data["unit"], value=figure)
     return t("flow_confirm", lang, task=task.id, title=field(task, "title", lang),
-             percent=percent if value is None else "",
-             value=f"{value:g}{task.target_unit}" if value is not None else "",
+             percent=percent if value is None else "", value=figure,
              note=data.get("note") or "—", evidence=len(data.get("evidence", [])))
 
 
@@ -345,23 +449,28 @@ async def confirm(update: Update, context: DubanContext) -> None:
         await query.edit_message_text(t("flow_cancelled", who.lang))
         return
     data = prompt.data
-    rec = record_report(context.db, user_id=who.user_id, task_ref=data["task"],
-                        now=context.now(), percent=data.get("percent"), state=data.get("state"),
-                        value=data.get("value"), note=data.get("note") or "",
-                        update_key=f"prompt:{prompt.id}", who=who.actor,
-                        origin=origin_of(update))
-    prompts.close(context.db, prompt, now=context.now(), outcome="recorded")
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    saved, failed = await save_evidence(context, who.user_id, rec.task.id,
-                                        data.get("evidence", []), who.lang, rec.report["id"],
-                                        who=who.actor)
-    extra = ""
-    if saved:
-        extra += "\n" + t("album_saved", who.lang, count=saved, task=rec.task.id)
-    if failed:
-        extra += "\n" + failed
-    await acknowledge(update, context, rec, who.lang, extra)
+    words = ReportInput(data.get("percent"), data.get("state"), data.get("value"),
+                        data.get("note") or "", data.get("unit"))
+    done = False
+
+    async def decided() -> None:  # recorded, or asked which occurrence: this question is done
+        nonlocal done
+        done = True
+        prompts.close(context.db, prompt, now=context.now(), outcome="confirmed")
+        await answer_press(query)
+        await query.edit_message_reply_markup(None)
+
+    try:
+        task = task_for(context, who, data["task"], Action.REPORT)
+        await record_or_ask(update, context, who, task, words, f"prompt:{prompt.id}",
+                            data.get("evidence", []), decided=decided)
+    except DubanError as err:
+        if done:  # refused after the report was recorded (its files): said as any refusal
+            raise
+        prompts.close(context.db, prompt, now=context.now(), outcome="refused")
+        await answer_press(query)
+        await query.edit_message_reply_markup(None)
+        await refused(update, context, who, err, words.note)
 
 
 async def cancel(update: Update, context: DubanContext) -> None:

@@ -15,7 +15,7 @@ from bot.domain.access import Action, Actor, check_task
 from bot.domain.facts import DeptFacts, TaskFacts
 from bot.domain.task import Task
 from bot.errors import DubanError
-from bot.language.i18n import t
+from bot.language.i18n import t, task_named
 from bot.outputs.render.chat import history_html, tasks_html
 from bot.services import posts
 from bot.services.commands import task_history, undo_last
@@ -138,7 +138,8 @@ async def undo(update: Update, context: DubanContext) -> None:
     """/undo: take back the caller's last report within 30 minutes."""
     who = caller(update, context)
     row = undo_last(context.db, user_id=who.user_id, now=context.now())
-    await reply(update, t("undo_ok", who.lang, task=row["task_id"], percent=row["percent"]))
+    await reply(update, t("undo_ok", who.lang, task=task_named(row["task_id"], row["period"]),
+                          percent=row["percent"]))
     for card in posts.cards(context.db, posts.REVIEW, ref=row["id"]):  # a claim taken back
         try:
             await context.bot.edit_message_reply_markup(card.chat_id, card.message_id,

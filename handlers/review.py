@@ -1,8 +1,11 @@
 """The coordinator's check: a 100% claim goes to the group with its evidence and 核实销号/退回
 buttons; /close and /reopen do the same by text.
 
-Each review button carries the task's version: pressed after the task changed (sent back,
-closed, the claim taken back), it is refused with what changed instead of acting on a stale view.
+A claim is a claim on one occurrence (of a recurring duty: '2022-04-30期'): its card carries
+that occurrence and its version, acts on it, names it, and is refused with what changed only when
+that occurrence changed (sent back, closed, the claim taken back), not when another occurrence of
+the same duty did. /close and /reopen take the oldest claim, or the occurrence named after the
+task ('/close T16 2022-06-30'), say which, and take the buttons off that occurrence's card.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from telegram.error import TelegramError
 from bot.domain.access import Action
 from bot.domain.lifecycle import State
 from bot.errors import DubanError
-from bot.language.i18n import DEFAULT_LANG, Html, field, label, t
+from bot.language.i18n import DEFAULT_LANG, Html, field, label, t, task_named
+from bot.language.parse import period_word
 from bot.outputs.render.chat import (
     inert_name,
     mention,
@@ -28,6 +32,7 @@ from bot.outputs.render.chat import (
 from bot.services import outbox, posts, prompts
 from bot.services.commands import (
     Recorded,
+    card_version,
     close_task,
     get_report,
     last_reporter,
@@ -75,7 +80,8 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
         message = update.effective_message
         if window and message and message.chat.type != "private" and (
                 replay or not rec.duplicate):
-            short = t("ack_line", DEFAULT_LANG, task=rec.task.id,
+            short = t("ack_line", DEFAULT_LANG,
+                      task=task_named(rec.task.id, rec.report["period"]),
                       percent=rec.report["percent"],
                       user=inert_name(caller(update, context).name),
                       status=label("status", rec.status.word, DEFAULT_LANG))
@@ -102,12 +108,13 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
 
 
 def review_buttons(task_id: str, version: int, period: str) -> InlineKeyboardMarkup:
-    """核实销号 and 退回 for the claim of one period, made for the task's present version."""
+    """核实销号 and 退回 for the claim of one period, made for that occurrence's present
+    version."""
     return InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_close", DEFAULT_LANG),
-                             callback_data=f"rv:close:{task_id}:{version}:{period}"),
+                             callback_data=f"rv:close:{task_id}:o{version}:{period}"),
         InlineKeyboardButton(t("btn_reopen", DEFAULT_LANG),
-                             callback_data=f"rv:reopen:{task_id}:{version}:{period}"),
+                             callback_data=f"rv:reopen:{task_id}:o{version}:{period}"),
     ]])
 
 
@@ -121,8 +128,8 @@ def request_review(context: DubanContext, rec: Recorded, origin: dict) -> None:
 
 
 async def send_review_row(sender: Sender, row: dict, mark) -> None:
-    """The coordinator's card for a claim, as the task stands when it goes out, then the
-    claim's evidence as replies to it."""
+    """The coordinator's card for a claim, as its occurrence stands when it goes out (its
+    buttons made for that occurrence's version), then the claim's evidence as replies to it."""
     db = sender.db
     report = get_report(db, row["payload"].get("report") or int(row["key"].split(":")[1]))
     if report is None or report["revoked_at"]:
@@ -133,8 +140,8 @@ async def send_review_row(sender: Sender, row: dict, mark) -> None:
         raise Superseded("the claim was decided")
     text = review_request_html(task, department(db, task.dept), reporter_of(db, report),
                                report, count_for_task(db, task.id), DEFAULT_LANG)
-    card = await sender.post(row, text, review_buttons(task.id, task_version(db, task.id),
-                                                       report["period"]))
+    card = await sender.post(row, text, review_buttons(
+        task.id, task_version(db, task.id, report["period"]), report["period"]))
     mark(card.message_id)
     posts.remember(db, chat_id=card.chat_id, message_id=card.message_id, kind=posts.REVIEW,
                    tasks=[task.id], ref=report["id"], now=sender.now())
@@ -179,32 +186,36 @@ def addressed_text(people: list[dict], text_of) -> str:
     return "\n".join(lines)
 
 
-def reporters(context: DubanContext, task_id: str) -> list[dict]:
-    """Whoever reported on the task; if nobody did, the department's liaisons."""
-    row = last_reporter(context.db, task_id)
+def reporters(context: DubanContext, task_id: str, period: str | None = None) -> list[dict]:
+    """Whoever reported on the task, or on its occurrence `period`; if nobody did, the
+    department's liaisons."""
+    row = last_reporter(context.db, task_id, period)
     if row:
         return [row]
     dept = find_task(context.db, task_id, include_archived=True)["dept"]
     return liaisons_of(context.db, dept)
 
 
-async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of) -> None:
-    """Tell whoever reported on the task (if nobody did, the department's liaisons), each in
-    their language: `text_of(mentions, lang)`."""
+async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, text_of,
+                          period: str | None = None) -> None:
+    """Tell whoever reported on the task (on its occurrence `period`; if nobody did, the
+    department's liaisons), each in their language: `text_of(mentions, lang)`."""
     sent = await context.bot.send_message(
-        chat_id, addressed_text(reporters(context, task_id), text_of))
+        chat_id, addressed_text(reporters(context, task_id, period), text_of))
     remember_task_post(context, sent, posts.TASK, task_id)
 
 
 async def review_button(update: Update, context: DubanContext) -> None:
-    """rv:close:<task>:<version> closes; rv:reopen:<task>:<version> asks for the reason."""
+    """rv:close:<task>:o<version>:<period> closes the claim of that occurrence;
+    rv:reopen:… asks for the reason to send it back."""
     query = update.callback_query
     who = caller(update, context)
     _, verb, task_id, raw_version, period = query.data.split(":")
-    version = int(raw_version)
+    version = card_version(context.db, task_id, raw_version, period)
     task_for(context, who, task_id, Action.REVIEW)
-    if task_version(context.db, task_id) != version:
-        raise stale(context.db, task_id, context.settings.tz)
+    if task_version(context.db, task_id, period) != version:
+        raise stale(context.db, task_id, context.settings.tz, period)
+    named = task_named(task_id, period)
     if verb == "reopen":
         await query.answer()
         prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
@@ -212,7 +223,7 @@ async def review_button(update: Update, context: DubanContext) -> None:
                                      data={"task": task_id, "version": version,
                                            "period": period, "card": query.message.message_id},
                                      now=context.now())
-        sent = await query.message.reply_text(t("reopen_prompt", who.lang, task=task_id),
+        sent = await query.message.reply_text(t("reopen_prompt", who.lang, task=named),
                                               reply_markup=force_reply(), do_quote=False)
         prompts.link_message(context.db, prompt, sent.message_id)
         return
@@ -222,47 +233,51 @@ async def review_button(update: Update, context: DubanContext) -> None:
     if rec.duplicate:
         return
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
-                                  + t("task_closed_ok", DEFAULT_LANG, task=task_id,
+                                  + t("task_closed_ok", DEFAULT_LANG, task=named,
                                       title=field(rec.task, "title", DEFAULT_LANG)))
     await notify_reporter(context, query.message.chat_id, task_id,
-                           lambda who_, lang: t("task_closed_notice", lang,
-                                                mention=Html(who_), task=task_id))
+                          lambda who_, lang: t("task_closed_notice", lang,
+                                               mention=Html(who_), task=named), period)
 
 
 async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.Prompt) -> None:
     """The coordinator's reply to the 'why send it back' prompt (found by the prompt router)."""
-    task_id = prompt.data["task"]
-    if task_version(context.db, task_id) != prompt.data["version"]:
+    task_id, period = prompt.data["task"], prompt.data.get("period")
+    if task_version(context.db, task_id, period) != prompt.data["version"]:
         prompts.close(context.db, prompt, now=context.now(), outcome="stale")
-        raise stale(context.db, task_id, context.settings.tz)
+        raise stale(context.db, task_id, context.settings.tz, period)
     reason = update.effective_message.text or ""
     await _reopen(update, context, task_id, reason, version=prompt.data["version"],
-                  period=prompt.data.get("period"))
+                  period=period)
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
 
 
-async def _drop_card_buttons(context: DubanContext, task_id: str) -> None:
-    """The review card of the task's claim was decided (by a command, an answer or /undo): its
-    buttons go, whatever decided it."""
-    for card in posts.cards(context.db, posts.REVIEW, task=task_id)[-1:]:
+async def drop_card_buttons(context: DubanContext, kind: str, task_id: str,
+                            period: str) -> None:
+    """A card (review, extension) of one occurrence was decided (by a command, an answer, /undo
+    or its own other button): the buttons of that occurrence's newest card go, whatever
+    decided it; the cards of the duty's other occurrences keep theirs."""
+    for card in posts.cards_of_occurrence(context.db, kind, task_id, period)[-1:]:
         try:
             await context.bot.edit_message_reply_markup(card.chat_id, card.message_id,
                                                         reply_markup=None)
         except TelegramError:  # already without buttons, deleted or too old
-            log.info("could not take the buttons off review card %s", card.message_id)
+            log.info("could not take the buttons off card %s", card.message_id)
 
 
 async def _announce(update: Update, context: DubanContext, lang: str, rec: Recorded, key: str,
                     notice, **params: Any) -> None:
-    """One message: the close or the send-back confirmed, the reporter told by mention; the
-    card loses its buttons. A record found made already is the update handed back after its
-    answer was lost (it is marked done only once the answer went out): it is given now."""
-    task_id = rec.task.id
-    text = "\n".join([t(key, lang, task=task_id, title=field(rec.task, "title", lang), **params),
-                      addressed_text(reporters(context, task_id), notice)])
+    """One message: the close or the send-back of an occurrence confirmed, naming it, the
+    reporter told by mention (each in their language); that occurrence's card loses its
+    buttons. A record found made already is the update handed back after its answer was lost
+    (it is marked done only once the answer went out): it is given now."""
+    task_id, period = rec.task.id, rec.report["period"]
+    text = "\n".join([t(key, lang, task=task_named(task_id, period),
+                        title=field(rec.task, "title", lang), **params),
+                      addressed_text(reporters(context, task_id, period), notice)])
     sent = await reply(update, text)
     remember_task_post(context, sent, posts.TASK, task_id)
-    await _drop_card_buttons(context, task_id)
+    await drop_card_buttons(context, posts.REVIEW, task_id, period)
 
 
 async def _reopen(update: Update, context: DubanContext, task_ref: str, reason: str,
@@ -283,10 +298,18 @@ async def announce_close(update: Update, context: DubanContext, lang: str, rec: 
                     lambda who_, lang: t("task_closed_thanks", lang, mention=Html(who_)))
 
 
+def task_and_period(update: Update, context: DubanContext) -> tuple[str, str | None, int]:
+    """(task, occurrence, words before the free text) of '/close T16 [2022-06-30[期]] …': an
+    occurrence of a recurring duty is named by its due date right after the task."""
+    words = args_text(context).split()
+    period = period_word(words[1]) if len(words) > 1 else None
+    return words[0], period, 2 if period else 1
+
+
 async def reopen_command(update: Update, context: DubanContext) -> None:
-    """/reopen T12 REASON."""
-    words = args_text(context).split(maxsplit=1)
-    if not words:
+    """/reopen T12 REASON; /reopen T16 2022-06-30 REASON reopens that occurrence."""
+    if not args_text(context):
         raise DubanError("reason_required")
-    find_task(context.db, words[0])  # an unknown task is named before a missing reason
-    await _reopen(update, context, words[0], free_text(update, 1))
+    ref, period, skip = task_and_period(update, context)
+    find_task(context.db, ref)  # an unknown task is named before a missing reason
+    await _reopen(update, context, ref, free_text(update, skip), period=period)

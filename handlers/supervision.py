@@ -17,15 +17,18 @@ from bot.domain.lifecycle import OPEN, Event, State
 from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.dates import split_deadline
-from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t
+from bot.language.i18n import DEFAULT_LANG, Html, field, format_day, t, task_named
 from bot.outputs.render.chat import inert_name, mention, notice_html
 from bot.services import notices, posts, prompts
 from bot.services.commands import (
     act,
+    card_version,
     close_directly,
     close_task,
     decide_extension,
     get_report,
+    known_period,
+    pending_period,
     reporter_of,
     request_extension,
     snapshot_of,
@@ -58,7 +61,7 @@ from handlers.context import (
     update_key,
 )
 from handlers.reporting import task_for
-from handlers.review import announce_close, notify_reporter
+from handlers.review import announce_close, drop_card_buttons, notify_reporter, task_and_period
 from handlers.sender import Sender, Superseded
 
 log = logging.getLogger(__name__)
@@ -94,8 +97,9 @@ async def send_notice_row(sender: Sender, row: dict, mark) -> None:
 
 
 async def send_extension_row(sender: Sender, row: dict, mark) -> None:
-    """The coordinator's card for an extension request, while the request still waits (with a
-    button for its applicant to take it back)."""
+    """The coordinator's card for an extension request, while its occurrence's request still
+    waits (with a button for its applicant to take it back); its buttons name that occurrence
+    and its version."""
     db = sender.db
     report = get_report(db, row["payload"]["report"])
     asked = json.loads((report or {}).get("data") or "{}").get("extension")
@@ -105,20 +109,22 @@ async def send_extension_row(sender: Sender, row: dict, mark) -> None:
     _, _, snap = snapshot_of(db, task, sender.now().date(), report["period"] or None)
     if snap.extension != asked:
         raise Superseded("the request was decided or withdrawn")
-    version = task_version(db, task.id)
-    text = t("extend_card", DEFAULT_LANG, dept=dept_names(db)[task.dept], task=task.id,
-             title=field(task, "title", DEFAULT_LANG),
+    period = report["period"]  # the occurrence asked about: the card is that occurrence's
+    version = task_version(db, task.id, period)
+    text = t("extend_card", DEFAULT_LANG, dept=dept_names(db)[task.dept],
+             task=task_named(task.id, period), title=field(task, "title", DEFAULT_LANG),
              old=format_day(date.fromisoformat(asked["from"]), DEFAULT_LANG),
              new=format_day(date.fromisoformat(asked["due"]), DEFAULT_LANG),
              reason=asked["reason"],
              user=mention(report["user_id"], reporter_of(db, report).get("name")))
+    made_for = f"{task.id}:o{version}:{period}"
     buttons = InlineKeyboardMarkup([[
         InlineKeyboardButton(t("btn_approve_extension", DEFAULT_LANG),
-                             callback_data=f"ex:ok:{task.id}:{version}"),
+                             callback_data=f"ex:ok:{made_for}"),
         InlineKeyboardButton(t("btn_refuse_extension", DEFAULT_LANG),
-                             callback_data=f"ex:no:{task.id}:{version}"),
+                             callback_data=f"ex:no:{made_for}"),
     ], [InlineKeyboardButton(t("btn_withdraw_extension", DEFAULT_LANG),
-                             callback_data=f"ex:wd:{task.id}:{version}")]])
+                             callback_data=f"ex:wd:{made_for}")]])
     sent = await sender.post(row, text, buttons)
     mark(sent.message_id)
     posts.remember(db, chat_id=sent.chat_id, message_id=sent.message_id, kind=posts.EXTENSION,
@@ -223,10 +229,12 @@ async def extend_command(update: Update, context: DubanContext) -> None:
     rec = request_extension(context.db, user_id=who.user_id, task_ref=task.id, due=due,
                             reason=reason, now=context.now(), update_key=update_key(update),
                             origin=origin_of(update), who=who.actor)
-    # The card was recorded with the request (bot.services.commands.CARDS).
+    # The card was recorded with the request (bot.services.commands.CARDS), for the occurrence
+    # asked about.
     context.bot_data.sender.kick(f"extension:{rec.report['id']}")
     # (a request found made already: the update handed back, its answer never given)
-    await reply(update, t("extend_requested", who.lang, task=task.id,
+    await reply(update, t("extend_requested", who.lang,
+                          task=task_named(task.id, rec.report["period"]),
                           date=format_day(due, who.lang)))
 
 
@@ -238,23 +246,37 @@ async def _withdraw(update: Update, context: DubanContext, who: Caller, ref: str
     if rec.duplicate:
         await reply(update, t("report_duplicate", who.lang))
         return
-    await reply(update, t("extend_withdrawn", who.lang, task=task.id,
+    period = rec.report["period"]
+    await reply(update, t("extend_withdrawn", who.lang, task=task_named(task.id, period),
                           date=format_day(date.fromisoformat(asked["due"]), who.lang)))
-    for card in posts.cards(context.db, posts.EXTENSION, task=task.id)[-1:]:
-        await drop_buttons(context, card.chat_id, card.message_id)
+    await drop_card_buttons(context, posts.EXTENSION, task.id, period)
+
+
+def _extension_card(context: DubanContext, data: str) -> tuple[str, int, str]:
+    """(task, occurrence version, occurrence) of an extension card's button 'ex:<verb>:<task>:
+    o<version>:<period>'; a card from before buttons named their occurrence means the oldest
+    request waiting, and stands only while the task has not changed (bot.services.commands.
+    card_version)."""
+    _, _, task_id, raw_version, *rest = data.split(":")
+    if rest:
+        period = rest[0]
+    else:
+        task = find_task(context.db, task_id)
+        period = pending_period(context.db, task, context.now(), None) or ""
+    return task_id, card_version(context.db, task_id, raw_version, period), period
 
 
 async def withdraw_button(update: Update, context: DubanContext) -> None:
-    """ex:wd:<task>:<version>: the applicant's button on the request card."""
+    """ex:wd:<task>:<version>:<period>: the applicant's button on the request card."""
     query = update.callback_query
     who = caller(update, context)
-    _, _, task_id, raw_version = query.data.split(":")
+    task_id, version, period = _extension_card(context, query.data)
     task = task_for(context, who, task_id, Action.REPORT)
-    version = int(raw_version)
-    if task_version(context.db, task_id) != version:
-        raise stale(context.db, task_id, context.settings.tz)
+    if task_version(context.db, task_id, period) != version:
+        raise stale(context.db, task_id, context.settings.tz, period)
     withdraw_extension(context.db, user_id=who.user_id, task_ref=task.id, now=context.now(),
-                       version=version, update_key=update_key(update), who=who.actor)
+                       version=version, update_key=update_key(update), who=who.actor,
+                       period=period)
     await query.answer(t("extend_withdrawn_short", who.lang))
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
                                   + t("extend_withdrawn_mark", DEFAULT_LANG, user=inert_name(who.name)))
@@ -278,48 +300,52 @@ async def _tell_applicant(context: DubanContext, chat_id: int, reply_to: int | N
 
 
 async def extension_button(update: Update, context: DubanContext) -> None:
-    """ex:ok:<task>:<version> approves; ex:no:<task>:<version> asks for the reason."""
+    """ex:ok:<task>:<version>:<period> approves that occurrence's request; ex:no:… asks for the
+    reason to refuse it."""
     query = update.callback_query
     who = caller(update, context)
-    _, verb, task_id, raw_version = query.data.split(":")
-    version = int(raw_version)
+    verb = query.data.split(":")[1]
+    task_id, version, period = _extension_card(context, query.data)
     task = task_for(context, who, task_id, Action.MANAGE)
+    named = task_named(task_id, period)
     if verb == "no":
-        if task_version(context.db, task_id) != version:
-            raise stale(context.db, task_id, context.settings.tz)
+        if task_version(context.db, task_id, period) != version:
+            raise stale(context.db, task_id, context.settings.tz, period)
         await query.answer()
         prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
                                      user_id=who.user_id, kind=EXTEND_REFUSE_PROMPT,
                                      step="reason", data={"task": task_id, "version": version,
+                                                          "period": period,
                                                           "card": query.message.message_id},
                                      now=context.now())
-        sent = await query.message.reply_text(t("extend_refuse_prompt", who.lang, task=task_id),
+        sent = await query.message.reply_text(t("extend_refuse_prompt", who.lang, task=named),
                                               reply_markup=force_reply(), do_quote=False)
         prompts.link_message(context.db, prompt, sent.message_id)
         return
-    asked = _asked(context, task)
+    asked = _asked(context, task, period)
     rec = decide_extension(context.db, user_id=who.user_id, task_ref=task.id, approve=True,
                            now=context.now(), version=version, update_key=update_key(update),
-                           who=who.actor)
+                           who=who.actor, period=period)
     await query.answer()
     if rec.duplicate:
         return
     new_due = (json.loads(rec.report["data"] or "{}").get("approved") or {}).get("due", "—")
     await query.edit_message_text(f"{shown_html(query.message)}\n\n"
-                                  + t("extend_approved", DEFAULT_LANG, task=task_id,
+                                  + t("extend_approved", DEFAULT_LANG, task=named,
                                       user=inert_name(who.name), date=new_due))
     await _tell_applicant(context, query.message.chat_id, query.message.message_id, asked,
                           lambda who_, lang: t("extend_approved_notice", lang,
-                                               mention=Html(who_), task=task_id,
+                                               mention=Html(who_), task=named,
                                                date=new_due))
 
 
-def _asked(context: DubanContext, task: Task) -> dict[str, str]:
-    """The pending extension request of a task (of the occurrence it is about), or {}."""
-    pending = task_facts_now(context.db, task, context.now()).pending_extension
-    if pending is None:
+def _asked(context: DubanContext, task: Task, period: str | None) -> dict[str, str]:
+    """The pending extension request of the occurrence `period` (else of the oldest with one
+    waiting), or {}."""
+    period = pending_period(context.db, task, context.now(), period)
+    if period is None:
         return {}
-    _, _, snap = snapshot_of(context.db, task, context.now().date(), pending.period)
+    _, _, snap = snapshot_of(context.db, task, context.now().date(), period)
     return snap.extension or {}
 
 
@@ -329,21 +355,23 @@ async def extension_refusal_reason(update: Update, context: DubanContext,
     message, under the card, tells the applicant and the group."""
     who = caller(update, context)
     reason = (update.effective_message.text or "").strip()
-    task_id = prompt.data["task"]
+    task_id, period = prompt.data["task"], prompt.data.get("period")
     task = find_task(context.db, task_id)
-    asked = _asked(context, task)
-    decide_extension(context.db, user_id=who.user_id, task_ref=task_id, approve=False,
-                     now=context.now(), version=prompt.data["version"], reason=reason,
-                     update_key=update_key(update), who=who.actor)
+    asked = _asked(context, task, period)
+    rec = decide_extension(context.db, user_id=who.user_id, task_ref=task_id, approve=False,
+                           now=context.now(), version=prompt.data["version"], reason=reason,
+                           update_key=update_key(update), who=who.actor, period=period)
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")
     applicant = get_member(context.db, int(asked.get("by") or 0)) or {}
-    who_asked = (mention(applicant["user_id"], applicant["name"]) if applicant else Html(""))
-    own = applicant.get("lang") or DEFAULT_LANG
-    text = t("extend_refused", DEFAULT_LANG, task=task_id, user=who.name, reason=reason,
-             mention=who_asked if own == DEFAULT_LANG else "")
-    if own != DEFAULT_LANG:  # the applicant is told in their language, on a line of their own
-        text += "\n" + t("extend_refused_notice", own, mention=who_asked, task=task_id,
-                         reason=reason)
+    named = task_named(task_id, rec.report["period"])
+    text = t("extend_refused", DEFAULT_LANG, task=named, user=who.name, reason=reason)
+    if applicant:  # told on a line of their own (not glued to the reason), in their language
+        who_asked = mention(applicant["user_id"], applicant["name"])
+        own = applicant.get("lang") or DEFAULT_LANG
+        text += "\n" + (t("extend_refused_stands", own, mention=who_asked)
+                        if own == DEFAULT_LANG else
+                        t("extend_refused_notice", own, mention=who_asked, task=named,
+                          reason=reason))
     await reply(update, text)
     await drop_buttons(context, prompt.chat_id, prompt.data["card"])
 
@@ -378,20 +406,27 @@ async def resume_command(update: Update, context: DubanContext) -> None:
 
 
 async def close_command(update: Update, context: DubanContext) -> None:
-    """/close T12: checks a claim; a task nobody claimed is closed only with a reason and a
+    """/close T12: checks a claim (of a recurring duty, the oldest claimed occurrence, or the one
+    named: /close T16 2022-06-30); a task nobody claimed is closed only with a reason and a
     confirmation (直接销号), both recorded."""
     who = caller(update, context)
-    words = args_text(context).split(maxsplit=1)
-    if not words:
+    if not args_text(context):
         await reply(update, t("usage_task", who.lang, command="close"))
         return
-    task = task_for(context, who, words[0], Action.REVIEW)
-    reason = free_text(update, 1)
+    ref, period, skip = task_and_period(update, context)
+    task = task_for(context, who, ref, Action.REVIEW)
+    reason = free_text(update, skip)
     facts = task_facts_now(context.db, task, context.now())
-    claimed = any(o.state is State.CLAIMED for o in facts.occurrences)
-    if claimed or facts.headline.state not in OPEN:  # a claim (or a refusal the core words)
+    if period is not None:
+        known_period(context.db, task, context.now(), period)
+        target = next((o for o in facts.every_occurrence() if o.period == period), None)
+    else:
+        target = next((o for o in facts.occurrences if o.state is State.CLAIMED),
+                      facts.headline)
+    if target is None or target.state not in OPEN:  # a claim (or a refusal the core words)
         rec = close_task(context.db, user_id=who.user_id, task_ref=task, now=context.now(),
-                         note=reason, update_key=update_key(update), who=who.actor)
+                         note=reason, update_key=update_key(update), who=who.actor,
+                         period=period)
         await announce_close(update, context, who.lang, rec)
         return
     if not reason:
@@ -399,12 +434,14 @@ async def close_command(update: Update, context: DubanContext) -> None:
     prompt = prompts.open_prompt(context.db, chat_id=update.effective_chat.id,
                                  user_id=who.user_id, kind=DIRECT_CLOSE_PROMPT, step="confirm",
                                  data={"task": task.id, "reason": reason,
-                                       "version": task_version(context.db, task.id),
-                                       "period": facts.headline.period},
+                                       "version": task_version(context.db, task.id,
+                                                               target.period),
+                                       "period": target.period},
                                  now=context.now())
-    sent = await reply(update, t("direct_close_confirm", who.lang, task=task.id,
+    sent = await reply(update, t("direct_close_confirm", who.lang,
+                                 task=task_named(task.id, target.period),
                                  title=field(task, "title", who.lang), reason=reason,
-                                 percent=facts.headline.percent),
+                                 percent=target.percent),
                        reply_markup=InlineKeyboardMarkup([[
                            InlineKeyboardButton(t("btn_direct_close", who.lang),
                                                 callback_data=f"dc:ok:{prompt.id}"),
@@ -436,9 +473,10 @@ async def direct_close_button(update: Update, context: DubanContext) -> None:
                          who=who.actor)
     prompts.close(context.db, prompt, now=context.now(), outcome="closed")
     await query.answer()
-    await query.edit_message_text(t("direct_closed_ok", who.lang, task=data["task"],
+    named = task_named(rec.task.id, rec.report["period"])
+    await query.edit_message_text(t("direct_closed_ok", who.lang, task=named,
                                     reason=data["reason"]))
     await notify_reporter(context, query.message.chat_id, rec.task.id,
                           lambda who_, lang: t("task_closed_directly_notice", lang,
-                                               mention=Html(who_), task=rec.task.id,
-                                               reason=data["reason"]))
+                                               mention=Html(who_), task=named,
+                                               reason=data["reason"]), rec.report["period"])

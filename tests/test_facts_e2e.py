@@ -100,10 +100,17 @@ async def test_a_county_split_target_takes_county_figures(group):
     server, db, clock = group
     edu = server.user(1001, "李教育")
     coordinator = server.user(1000, "王统筹")
-    refused = (await _say(server, edu, "/report T06 23")).text
-    assert "--unit" in refused and "晋江市" in refused and not _records(db, "T06")
+    # a figure without its county: asked whose it is (a button per county), nothing recorded
+    question = await _say(server, edu, "/report T06 23")
+    assert "--unit" in question.text and not _records(db, "T06")
+    counties = [b["text"] for row in question.params["reply_markup"]["inline_keyboard"]
+                for b in row]
+    assert "晋江市" in counties and "德化县" in counties
     clock["now"] = at("2022-02-03 11:00")
-    assert "已记录" in (await _say(server, edu, "/report T06 23 --unit 晋江市")).text
+    await server.press_button(edu, question, f"rc:*:u{counties.index('晋江市')}")
+    assert "已记录" in (await server.wait_for_bot(chat_id=GROUP)).text
+    assert _records(db, "T06")[-1][3] == 23.0
+    # or named with --unit: recorded at once
     clock["now"] = at("2022-02-04 09:30")
     assert "已记录" in (await _say(server, edu, "/report T06 11 --unit 南安 新建11所")).text
     assert _records(db, "T06")[-1][3] == 34.0  # the city figure: the units' sum

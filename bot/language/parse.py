@@ -8,6 +8,7 @@ with two buttons before anything is recorded. Written with its unit ("30个", "3
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from bot.domain.task import Task
@@ -25,6 +26,19 @@ STATE_WORDS = {
 
 
 normal = normalise  # one rule for every command's words (bot.language.commandline)
+
+
+PERIOD_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:期)?$")
+
+
+def period_word(word: str) -> str | None:
+    """'2022-04-30' or '2022-04-30期' (an occurrence of a recurring duty as the bot names it, by
+    its due date) as the period key '2022-04-30'; None for any other word."""
+    found = PERIOD_RE.match(normal(word).strip())
+    if not found:
+        return None
+    year, month, day = (int(g) for g in found.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def parse_state(text: str) -> str | None:

@@ -23,7 +23,7 @@ from bot.domain.lifecycle import ACTION_OF, OPEN, Event, Snapshot, State, from_r
 from bot.domain.marks import STATES, TaskStatus, percent_of
 from bot.domain.task import ONE_OFF, Task
 from bot.errors import DubanError
-from bot.language.i18n import Key
+from bot.language.i18n import Key, task_named
 from bot.language.numerals import MAX_VALUE
 from bot.services.directory import actor, dept_names, find_task
 from bot.services.facts import task_facts_now
@@ -57,20 +57,37 @@ def authorise(db: Database, user_id: int | None, action: Action, task: Task,
     return who
 
 
-def task_version(db: Database, task_id: str) -> int:
-    return records.version(db, task_id)
+def task_version(db: Database, task_id: str, period: str | None = None) -> int:
+    """The version of a task's record, or with `period` of one occurrence's: a card or a question
+    about an occurrence is made for, and checked against, that occurrence's version, so what
+    happens on another occurrence of the same duty leaves it standing."""
+    return records.version(db, task_id, period)
 
 
-def stale(db: Database, task_id: str, tz: tzinfo | None) -> DubanError:
-    """The refusal of a button or answer made for an older version of the task, saying what
-    changed since ('T45 已于 11-29 10:02 被退回，此按钮已失效')."""
-    row = records.last_change(db, task_id)
+def card_version(db: Database, task_id: str, raw: str, period: str | None) -> int:
+    """The occurrence version a button stands for. Cards made per occurrence write it 'o<N>'; a
+    card from before carries the whole task's version (digits only): it stands for the
+    occurrence's present version while the task has not changed at all, else for none (-1, so
+    it is refused as stale, as it was before)."""
+    if raw.startswith("o"):
+        return int(raw[1:])
+    if int(raw) == records.version(db, task_id):
+        return records.version(db, task_id, period)
+    return -1
+
+
+def stale(db: Database, task_id: str, tz: tzinfo | None, period: str | None = None
+          ) -> DubanError:
+    """The refusal of a button or answer made for an older version of the task (or of its
+    occurrence `period`), saying what changed since ('T16（2022-04-30期） 已于 07-01 10:00
+    被核实销号，此操作已失效')."""
+    row = records.last_change(db, task_id, period)
     if row is None:
         return DubanError("button_expired")
     kind = "undo" if row["revoked_at"] else row["kind"]
     when = datetime.fromisoformat(row["revoked_at"] or row["at"]).astimezone(tz)
-    return DubanError("button_stale", task=task_id, when=f"{when:%m-%d %H:%M}",
-                      change=Key(f"change.{kind}"))
+    return DubanError("button_stale", task=task_named(task_id, period),
+                      when=f"{when:%m-%d %H:%M}", change=Key(f"change.{kind}"))
 
 
 def snapshot_of(db: Database, task: Task, today: date, period: str | None = None
@@ -118,8 +135,9 @@ def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
                who: Actor | None = None, origin: dict[str, int | None] | None = None,
                **change: Any) -> Recorded:
     """The one way a task's record changes (see the module's note). `version`, when given, is
-    the version the caller saw (a button's or a question's): a task changed since is refused
-    with what changed. `period` names the occurrence (default: the one in force today)."""
+    the version of the occurrence the caller saw (a button's or a question's): an occurrence
+    changed since is refused with what changed. `period` names the occurrence (default: the one
+    in force today)."""
     note = (note or "").strip()
     if len(note) > MAX_NOTE_CHARS:
         raise DubanError("note_too_long", limit=MAX_NOTE_CHARS)
@@ -128,10 +146,15 @@ def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
         if replay:
             return replay
         who = authorise(db, user_id, ACTION_OF[event], task, who) if user_id else None
-        if version is not None and task_version(db, task.id) != version:
-            raise stale(db, task.id, now.tzinfo)
         period, _, before = snapshot_of(db, task, now.date(), period)
-        after = step(before, event, task_id=task.id, **change)
+        if version is not None and task_version(db, task.id, period) != version:
+            raise stale(db, task.id, now.tzinfo, period)
+        try:
+            after = step(before, event, task_id=task.id, **change)
+        except DubanError as err:  # a refusal about an occurrence names it ('T16（2022-04-30期）')
+            if err.params.get("task") == task.id:
+                err.params["task"] = task_named(task.id, period)
+            raise
         data = {**after.data(), **(extra or {})}
         row = {
             "task_id": task.id, "period": period, "kind": event.value,
@@ -316,8 +339,8 @@ def close_task(db: Database, *, user_id: int | None, task_ref: str | Task, now: 
     """The coordinator's check (核实销号) of a claim: the task, or its occurrence, is closed.
     With no period named, the oldest claimed occurrence is the one checked."""
     task = find_task(db, task_ref)
-    if period is None:
-        period = _claimed_period(db, task, now)
+    period = _claimed_period(db, task, now) if period is None else known_period(db, task, now,
+                                                                                  period)
     return transition(db, task, Event.CLOSE, user_id=user_id, now=now, note=note,
                       source=source, update_key=update_key, version=version, period=period,
                       who=who)
@@ -327,6 +350,15 @@ def _claimed_period(db: Database, task: Task, now: datetime) -> str | None:
     facts = task_facts_now(db, task, now)
     claimed = [o for o in facts.occurrences if o.state is State.CLAIMED]
     return claimed[0].period if claimed else None
+
+
+def known_period(db: Database, task: Task, now: datetime, period: str) -> str:
+    """`period` if it is one of the task's occurrences since tracking began (settled ones
+    included: a closed one can be reopened), else a refusal naming the task."""
+    facts = task_facts_now(db, task, now)
+    if not any(o.period == period for o in facts.every_occurrence()):
+        raise DubanError("occurrence_unknown", task=task.id, period=period)
+    return period
 
 
 def close_directly(db: Database, *, user_id: int | None, task_ref: str | Task, reason: str,
@@ -346,8 +378,8 @@ def reopen_task(db: Database, *, user_id: int | None, task_ref: str | Task, reas
     """退回 a claim, or reverse a closure, with a reason. Progress returns to the last report
     below 100%; the earlier records (a 受阻 reason among them) stay in the history."""
     task = find_task(db, task_ref)
-    if period is None:
-        period = _claimed_period(db, task, now)
+    period = _claimed_period(db, task, now) if period is None else known_period(db, task, now,
+                                                                                  period)
     period, _, _ = snapshot_of(db, task, now.date(), period)
     percent, value = records.last_progress_below_100(db, task.id, period)
     return transition(db, task, Event.REOPEN, user_id=user_id, now=now, note=reason,
@@ -401,15 +433,25 @@ def request_extension(db: Database, *, user_id: int, task_ref: str | Task, due: 
                           "by": str(user_id), "from": current.isoformat()})
 
 
+def pending_period(db: Database, task: Task, now: datetime, period: str | None) -> str | None:
+    """The occurrence whose pending extension request is meant: the one named (a card's), else
+    the oldest with a request waiting."""
+    if period is not None:
+        return period
+    pending = task_facts_now(db, task, now).pending_extension
+    return pending.period if pending else None
+
+
 def withdraw_extension(db: Database, *, user_id: int, task_ref: str | Task, now: datetime,
                        version: int | None = None, update_key: str | None = None,
-                       who: Actor | None = None) -> tuple[Recorded, dict[str, str]]:
+                       who: Actor | None = None, period: str | None = None
+                       ) -> tuple[Recorded, dict[str, str]]:
     """The applicant takes back a pending extension request (the record and the request stay in
     the history). Only the person who asked may: a colleague asks them, the coordinator decides.
-    Returns the record and the request withdrawn."""
+    `period`: the occurrence whose request it is (a card's), else the oldest waiting. Returns the
+    record and the request withdrawn."""
     task = find_task(db, task_ref)
-    pending = task_facts_now(db, task, now).pending_extension
-    period = pending.period if pending else None
+    period = pending_period(db, task, now, period)
     _, _, snap = snapshot_of(db, task, now.date(), period)
     asked = snap.extension
     if not asked:
@@ -424,12 +466,13 @@ def withdraw_extension(db: Database, *, user_id: int, task_ref: str | Task, now:
 
 def decide_extension(db: Database, *, user_id: int | None, task_ref: str | Task, approve: bool,
                      now: datetime, version: int | None, reason: str = "",
-                     update_key: str | None = None, who: Actor | None = None) -> Recorded:
+                     update_key: str | None = None, who: Actor | None = None,
+                     period: str | None = None) -> Recorded:
     """The coordinator approves (the new date becomes the deadline of the task or its
-    occurrence; the original stays on record) or refuses (with a reason) a pending request."""
+    occurrence; the original stays on record) or refuses (with a reason) a pending request:
+    that of the occurrence `period` (a card's), else the oldest waiting."""
     task = find_task(db, task_ref)
-    pending = task_facts_now(db, task, now).pending_extension
-    period = pending.period if pending else None
+    period = pending_period(db, task, now, period)
     _, _, snap = snapshot_of(db, task, now.date(), period)
     asked = snap.extension or {}
     target = occurrence(task_facts_now(db, task, now), period) if period is not None else None
@@ -542,8 +585,10 @@ def task_history(db: Database, task_id: str, limit: int = 50,
     return records.history(db, task_id, limit, until)
 
 
-def last_reporter(db: Database, task_id: str) -> dict[str, Any] | None:
-    return records.last_reporter(db, task_id)
+def last_reporter(db: Database, task_id: str, period: str | None = None
+                  ) -> dict[str, Any] | None:
+    """Who reported last on the task, or on its occurrence `period`."""
+    return records.last_reporter(db, task_id, period)
 
 
 def get_report(db: Database, report_id: int) -> dict[str, Any] | None:

@@ -261,9 +261,7 @@ def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
 
     `expected_dept` is the department the coordinator saw on the card: if the application has
     changed since, the decision is refused rather than applied to a department nobody saw."""
-    member = get_member(db, user_id)
-    if not member or member["status"] != "pending":
-        raise DubanError("no_pending_request", user_id=user_id)
+    member = pending_application(db, user_id, now)
     if expected_dept is not None and member["dept"] != expected_dept:
         raise DubanError("join_card_stale", dept=_named(db, member["dept"]))
     status = "active" if approve else "refused"
@@ -273,6 +271,37 @@ def decide_join(db: Database, *, user_id: int, approve: bool, now: datetime,
         audit(db, at=now, actor=actor, action="member.approve" if approve else "member.refuse",
               entity="members", entity_id=user_id, detail=detail)
     return {**member, "status": status}
+
+
+def pending_application(db: Database, user_id: int, now: datetime) -> dict[str, Any]:
+    """The person's application waiting for a decision, else a refusal: one already decided
+    says who decided it and when (a second tap on 批准, or a second coordinator)."""
+    member = get_member(db, user_id)
+    if member and member["status"] != "pending":
+        decided = _decided(db, member, now)
+        if decided is not None:
+            raise decided
+    if not member or member["status"] != "pending":
+        raise DubanError("no_pending_request", user_id=user_id)
+    return member
+
+
+def _decided(db: Database, member: dict[str, Any], now: datetime) -> DubanError | None:
+    """The decision already taken on a person's application (the newest approval or refusal in
+    the audit log), as the answer to deciding it again; None when there is none on record."""
+    rows = [*entries(db, entity="members", entity_id=member["user_id"], action="member.approve"),
+            *entries(db, entity="members", entity_id=member["user_id"], action="member.refuse")]
+    if not rows:
+        return None
+    last = max(rows, key=lambda row: row["id"])
+    by = get_member(db, int(last["actor"])) if str(last["actor"]).isdigit() else None
+    when = datetime.fromisoformat(last["at"]).astimezone(now.tzinfo)
+    approved = last["action"] == "member.approve"
+    return DubanError("join_already_approved" if approved else "join_already_refused",
+                      user=member["name"] or str(member["user_id"]),
+                      by=(by or {}).get("name") or str(last["actor"]),
+                      at=f"{when:%m-%d %H:%M}",
+                      dept=_named(db, last["detail"].get("dept") or member["dept"]))
 
 
 def set_language(db: Database, *, user_id: int, lang: str, now: datetime) -> bool:

@@ -50,6 +50,13 @@ def cards(db: Database, kind: str, *, ref: str | int | None = None,
     return [Post(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4]) for r in rows]
 
 
+def cards_of_occurrence(db: Database, kind: str, task: str, period: str) -> list[Post]:
+    """The cards of `kind` (review, extension) made for records of one occurrence of a task,
+    oldest first: what a decision on that occurrence takes the buttons off."""
+    return [Post(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4])
+            for r in store.of_occurrence(db, kind, task, period)]
+
+
 def shown(db: Database, kind: str, refs: Iterable[str | int]) -> set[str]:
     """Which of `refs` the bot has posted a message of `kind` for (evidence already shown)."""
     return store.refs_shown(db, kind, [str(r) for r in refs])

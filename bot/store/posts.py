@@ -46,3 +46,13 @@ def refs_shown(db: Database, kind: str, refs: list[str]) -> set[str]:
     rows = db.execute(f"SELECT DISTINCT ref FROM posts WHERE kind = ? AND ref IN ({marks})",
                       [kind, *refs]).fetchall()
     return {row[0] for row in rows}
+
+
+def of_occurrence(db: Database, kind: str, task: str, period: str) -> list[tuple[Any, ...]]:
+    """(chat_id, message_id, kind, tasks, ref) of the cards of `kind` made for a record (their
+    `ref`: a claim, an extension request) of one occurrence of a task, oldest first."""
+    return db.execute(
+        "SELECT p.chat_id, p.message_id, p.kind, p.tasks, p.ref FROM posts p "
+        "JOIN reports r ON r.id = CAST(p.ref AS INTEGER) "
+        "WHERE p.kind = ? AND r.task_id = ? AND r.period = ? ORDER BY p.at, p.message_id",
+        [kind, task, period]).fetchall()

@@ -64,19 +64,24 @@ def refresh_latest(db: Database, task_id: str, period: str) -> None:
                    "VALUES (?, ?, ?)", [task_id, period, row[0]])
 
 
-def version(db: Database, task_id: str) -> int:
-    """Moves on every change to the task's record (a record added or one taken back): a button
-    or a question made for one version is stale under another."""
+def version(db: Database, task_id: str, period: str | None = None) -> int:
+    """Moves on every change to the task's record (a record added or one taken back), or, with
+    `period`, to that occurrence's: a button or a question made for one version is stale under
+    another."""
+    only, params = ("", []) if period is None else (" AND period = ?", [period])
     count, revoked = db.execute(
-        "SELECT count(*), count(revoked_at) FROM reports WHERE task_id = ?", [task_id]).fetchone()
+        f"SELECT count(*), count(revoked_at) FROM reports WHERE task_id = ?{only}",
+        [task_id, *params]).fetchone()
     return int(count + revoked)
 
 
-def last_change(db: Database, task_id: str) -> Row | None:
-    """The newest change to a task's record (a record, or the taking back of one)."""
+def last_change(db: Database, task_id: str, period: str | None = None) -> Row | None:
+    """The newest change to a task's record (a record, or the taking back of one), or to one
+    occurrence's with `period`."""
+    only, params = ("", []) if period is None else (" AND period = ?", [period])
     rows = list(db.query(
-        "SELECT * FROM reports WHERE task_id = ? ORDER BY coalesce(revoked_at, at) DESC, id DESC "
-        "LIMIT 1", [task_id]))
+        f"SELECT * FROM reports WHERE task_id = ?{only} "
+        "ORDER BY coalesce(revoked_at, at) DESC, id DESC LIMIT 1", [task_id, *params]))
     return rows[0] if rows else None
 
 
@@ -134,12 +139,15 @@ def history(db: Database, task_id: str, limit: int = 50,
         [cut, cut, task_id, cut, limit]))
 
 
-def last_reporter(db: Database, task_id: str) -> Row | None:
-    """Who made the newest standing report on a task (user_id, name, lang), to tell them."""
+def last_reporter(db: Database, task_id: str, period: str | None = None) -> Row | None:
+    """Who made the newest standing report on a task, or on one occurrence of it with `period`
+    (user_id, name, lang), to tell them."""
+    only, params = ("", []) if period is None else (" AND r.period = ?", [period])
     rows = list(db.query(
-        "SELECT r.user_id, m.name, m.lang FROM reports r LEFT JOIN members m ON m.user_id = r.user_id "
-        "WHERE r.task_id = ? AND r.kind IN ('progress', 'claim') AND r.revoked_at IS NULL "
-        "ORDER BY r.id DESC LIMIT 1", [task_id]))
+        "SELECT r.user_id, m.name, m.lang FROM reports r "
+        "LEFT JOIN members m ON m.user_id = r.user_id "
+        "WHERE r.task_id = ? AND r.kind IN ('progress', 'claim') AND r.revoked_at IS NULL"
+        f"{only} ORDER BY r.id DESC LIMIT 1", [task_id, *params]))
     return rows[0] if rows else None
 
 

@@ -57,6 +57,12 @@ class Phrase:
         self.key, self.params = key, params
 
 
+def task_named(task_id: str, period: str | None) -> str | Phrase:
+    """A task as a message names it: 'T16（2022-04-30期）' for an occurrence of a recurring duty
+    (its period, the due date), the bare 'T12' for a one-off task (period '')."""
+    return Phrase("task_occurrence", task=task_id, period=period) if period else task_id
+
+
 class Day:
     """A day, written as the reader's language writes one (format_day)."""
 

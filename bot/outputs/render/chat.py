@@ -10,6 +10,7 @@ from html import escape
 from typing import Any, TypeVar
 
 from bot.domain.facts import DeptFacts, Facts, Occurrence, Queues, TaskFacts
+from bot.domain.lifecycle import REPORT_KINDS
 from bot.domain.task import Task
 from bot.language.i18n import (
     DEFAULT_LANG,
@@ -20,6 +21,7 @@ from bot.language.i18n import (
     label,
     plan_title,
     t,
+    task_named,
 )
 from bot.outputs.render import author, counts_line, pct, target_text, timing, timing_of
 from bot.services.commands import Recorded
@@ -120,6 +122,21 @@ def tasks_html(d: DeptFacts, lang: str) -> str:
 
 
 _HISTORY_MARKS = {"close": "✅", "reopen": "↩️"}
+# Records that say where the work stands (a percent, a state); the rest (交办, 签收, 催办, 延期,
+# 中止 …) are acts on the record, shown by their name alone.
+_WITH_PROGRESS = frozenset(REPORT_KINDS)
+
+
+def _progress_text(r: dict[str, Any], lang: str) -> str:
+    """' 23% · 丰泽区 9（全市合计 46） 进行中' for a record that says where the work stands."""
+    if r["kind"] not in _WITH_PROGRESS:
+        return ""
+    if r.get("unit") and r.get("unit_value") is not None:  # one county's figure, and the sum
+        value = t("history_unit_value", lang, unit=r["unit"], value=f"{r['unit_value']:g}",
+                  total=f"{r['value']:g}" if r["value"] is not None else "—")
+    else:
+        value = f" {r['value']:g}" if r["value"] is not None else ""
+    return f" {r['percent']}%{value} {label('state', r['state'], lang)}"
 
 
 def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str]:
@@ -128,14 +145,12 @@ def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str
         when = datetime.fromisoformat(r["at"]).astimezone(tz)
         kind = _HISTORY_MARKS.get(r["kind"], "•")
         revoked = f" <s>{t('word.revoked', lang)}</s>" if r["revoked_at"] else ""
-        value = f" {r['value']:g}" if r["value"] is not None else ""
         note = f" {escape(r['note'])}" if r["note"] else ""
         who = escape(author(r, lang))
         # a recurring duty's record names the occurrence it belongs to
         period = t("occurrence_of", lang, period=r["period"]) if r.get("period") else ""
-        lines.append(f"{kind} {when:%m-%d %H:%M}{period} {label('report_kind', r['kind'], lang)} "
-                     f"{r['percent']}%{value} {label('state', r['state'], lang)} · {who}{note}"
-                     f"{revoked}")
+        lines.append(f"{kind} {when:%m-%d %H:%M}{period} {label('report_kind', r['kind'], lang)}"
+                     f"{_progress_text(r, lang)} · {who}{note}{revoked}")
     return lines
 
 
@@ -195,7 +210,7 @@ def recorded_text(rec: Recorded, lang: str, html: bool = True) -> str:
     if r.get("unit"):  # a county unit's figure: say whose it is and what the city now has
         value = t("report_unit_value", lang, html=False, unit=r["unit"],
                   value=f"{r['unit_value']:g}", total=f"{r['value']:g}", u=unit)
-    return t("report_recorded", lang, html=html, task=rec.task.id,
+    return t("report_recorded", lang, html=html, task=task_named(rec.task.id, r["period"]),
              title=field(rec.task, "title", lang), percent=r["percent"],
              state=label("state", r["state"], lang), value=value,
              note=f"\n{r['note']}" if r["note"] else "", mark=rec.status.mark,
@@ -235,7 +250,8 @@ def members_html(rows: list[dict[str, Any]], lang: str) -> str:
 
 def review_request_html(task: Task, dept: dict[str, Any] | None, reporter: dict[str, Any],
                         report: dict[str, Any], evidence: int, lang: str) -> str:
-    return t("review_request", lang, dept=dept_label(dept, lang), task=task.id,
+    return t("review_request", lang, dept=dept_label(dept, lang),
+             task=task_named(task.id, report["period"]),
              title=field(task, "title", lang),
              user=mention(report["user_id"], reporter.get("name")),
              note=report["note"] or "—", evidence=evidence)
@@ -351,17 +367,25 @@ def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None =
 
 
 def _period(f: TaskFacts, period: str, lang: str) -> str:
-    """' (2023-06-30期)' for an occurrence of a recurring duty other than the one in force."""
-    if not f.task.recurring or period == f.current.period:
+    """'（2023-06-30期）' for any occurrence of a recurring duty (the one in force too: two claims
+    of one duty wait side by side in the queue, each named)."""
+    if not f.task.recurring or not period:
         return ""
     return t("occurrence_of", lang, period=period)
 
 
 def earlier_lines(view: TaskFacts, lang: str) -> list[str]:
-    """The earlier occurrences of a recurring duty still open or waiting for a check."""
-    return [t("earlier_occurrence", lang, period=o.period, mark=o.status.mark,
-              status=label("status", o.status.word, lang), percent=o.percent)
-            for o in view.earlier]
+    """The earlier occurrences of a recurring duty still open or waiting for a check, then the
+    occurrence in force beside them (what is due now is never hidden behind what is missing)."""
+    if not view.earlier:
+        return []
+    return [*(t("earlier_occurrence", lang, period=o.period, mark=o.status.mark,
+                status=label("status", o.status.word, lang), percent=o.percent)
+              for o in view.earlier),
+            t("current_occurrence", lang, period=view.current.period,
+              mark=view.current.status.mark,
+              status=label("status", view.current.status.word, lang),
+              percent=view.current.percent)]
 
 
 def unit_lines(view: TaskFacts, lang: str, tz: tzinfo, people: dict[int, str]) -> list[str]:
