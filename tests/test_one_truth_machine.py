@@ -53,7 +53,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,7 +66,7 @@ from bot.domain.facts import Facts, TaskFacts
 from bot.domain.lifecycle import OPEN, Event, State
 from bot.domain.marks import MARKS
 from bot.errors import DubanError
-from bot.language.i18n import field, label, t
+from bot.language.i18n import Key, field, label, t
 from bot.outputs.digest import DUE_AHEAD_DAYS, chart_data, digest_data
 from bot.outputs.exports.bulletin import build_bulletin
 from bot.outputs.exports.facts import period_of
@@ -468,9 +468,9 @@ class OneTruthMachine(RuleBasedStateMachine):
         self.check_plain(facts)  # `status --at DAY` prints these tables
         ledger = read.ledger_sheets(build_ledger(self.db, at, LANG, historical=True))
         self.check_ledger(ledger, facts)
-        bulletin = read.bulletin_parts(build_bulletin(
-            self.db, at, "week", LANG, historical=True, charts=False, today=self.now.date()))
-        self.check_bulletin(bulletin, facts)
+        bulletin = self.bulletin(at, facts, historical=True)
+        if bulletin is not None:
+            self.check_bulletin(bulletin, facts)
         for task_id in TASKS:  # `status TASK --at`: nothing recorded after that day
             assert all(r["at"] <= dbmod.utc_iso(at) for r in task_history(
                 self.db, task_id, until=at))
@@ -504,9 +504,7 @@ class OneTruthMachine(RuleBasedStateMachine):
                 continue
             ledger = read.ledger_sheets(build_ledger(self.db, kept.at, LANG, historical=True))
             assert ledger == kept.ledger, f"the ledger as of {day} changed"
-            bulletin = read.bulletin_parts(build_bulletin(
-                self.db, kept.at, "week", LANG, historical=True, charts=False,
-                today=self.now.date()))
+            bulletin = self.bulletin(kept.at, facts_as_of(self.db, kept.at), historical=True)
             assert bulletin == kept.bulletin, f"the bulletin as of {day} changed"
         for day, facts in self.as_of.items():  # the oracle's kept days
             again = signature(facts_as_of(self.db, end_of_day(day, TZ)))
@@ -701,22 +699,31 @@ class OneTruthMachine(RuleBasedStateMachine):
         text = digest_text(data, LANG)
         head = read.read("digest_completion", text)
         assert read.percent(head["completion"]) == read.shown(facts.completion)
-        week_ago = self.now.date() - timedelta(days=7)
-        tracked = facts.track_from is None or week_ago >= facts.track_from
-        before = self.past_facts(week_ago) if tracked else None
+        # no digest posted here: counted from a week ago, or from tracking start if later
+        week = self.now - timedelta(days=7)
+        began = (datetime.combine(facts.track_from, time(0), TZ)
+                 if facts.track_from is not None else None)
+        since = began if began is not None and began > week else week
+        then = facts_as_of(self.db, since)
+        before = None if since is began else then
         if before is None or before.completion is None:
             assert head["change"] == "", "a change on the week before tracking began"
         else:
             delta = read.shown(facts.completion) - read.shown(before.completion)
             if delta == 0:
-                assert head["change"] == t("digest_change_same", LANG)
+                assert head["change"] == t("digest_change_same", LANG,
+                                           since=Key("digest_since.week"))
             else:
                 change = read.read("digest_change", head["change"])
                 signed = change["sign"] + change["points"]  # '+2', '−3'
                 assert int(signed.replace("−", "-")) == delta, (head["change"], delta)
-        activity = read.read("digest_activity", text)
-        reports = facts.reports - (before.reports if before else 0)
-        evidence = facts.evidence - (before.evidence if before else 0)
+        basis = "tracking" if since is began else "week"
+        activity = read.read(f"digest_activity_{basis}", text)
+        # the reports made since then that stand now (one taken back later is not subtracted
+        # from the week it was made in: it is simply not counted)
+        reports = sum(1 for f in facts.tasks for moment in f.fold.report_times
+                      if moment > since.timestamp())
+        evidence = facts.evidence - then.evidence
         assert (int(activity["reports"]), int(activity["evidence"])) == (reports, evidence)
         lines = text.split("\n")
         assert read.counts(lines[3]) == facts.counts
@@ -829,9 +836,22 @@ class OneTruthMachine(RuleBasedStateMachine):
         self.check_ledger(ledger, facts)
         if not with_bulletin:
             return
-        bulletin = read.bulletin_parts(build_bulletin(self.db, self.now, "week", LANG,
-                                                      charts=False, today=self.now.date()))
-        self.check_bulletin(bulletin, facts)
+        bulletin = self.bulletin(self.now, facts)
+        if bulletin is not None:
+            self.check_bulletin(bulletin, facts)
+
+    def bulletin(self, at: datetime, facts: Facts, historical: bool = False
+                 ) -> tuple[list[str], list[list[list[str]]]] | None:
+        """The week so far's bulletin made at `at` (its figures are those at `at`); None
+        before tracking began, when it is refused (nothing to report)."""
+        try:
+            made = build_bulletin(self.db, at, "week", LANG, historical=historical,
+                                  charts=False, today=self.now.date(), so_far=True)
+        except DubanError as refused:
+            assert refused.key == "bulletin_no_period", refused
+            assert facts.track_from is not None and at.date() < facts.track_from
+            return None
+        return read.bulletin_parts(made)
 
     def check_ledger(self, sheets: dict[str, list[list[Any]]], facts: Facts) -> None:
         tasks = sheets[t("ledger_sheet_tasks", LANG, html=False)][3:]
@@ -916,7 +936,7 @@ class OneTruthMachine(RuleBasedStateMachine):
                  "overdue": "overdue"}
         got = {status: int(overall[name]) for name, status in shown.items()}
         assert got == facts.counts and sum(got.values()) == len(facts.tasks)
-        span = period_of("week", facts.at)
+        span = period_of("week", facts.at, so_far=True)
         last_day = span.start - timedelta(days=1)
         tracked = facts.track_from is None or last_day >= facts.track_from
         before = self.past_facts(last_day) if tracked else None

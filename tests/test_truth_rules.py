@@ -176,14 +176,17 @@ def test_digest_weeks_start_with_tracking(loaded, loaded_on, now, weeks, last_we
     data = digest_data(db, at(now))
     assert [d.day.isoformat() for d in data.trend] == weeks
     assert [p.week.isoformat() for p in chart_data(data).trend] == weeks
-    assert (data.week_before is not None) is last_week
+    # the change is counted from a week ago only once that was tracked (no digest posted yet)
+    assert (data.activity.before is not None) is last_week
     change = read.read("digest_completion", digest_text(data))["change"]
     assert (change != "") is last_week  # no change "on last week" before there was one
 
 
 def test_the_first_bulletin_does_not_claim_an_unchanged_completion(loaded):
     db = loaded("2022-06-20")
-    paragraphs, _ = read.bulletin_parts(build_bulletin(db, at("2022-06-24"), charts=False))
+    # the week tracking began in, so far (the whole week before it has nothing to report)
+    paragraphs, _ = read.bulletin_parts(build_bulletin(db, at("2022-06-24"), charts=False,
+                                                       so_far=True))
     overall = read.read("bulletin_overall", "\n".join(paragraphs))
     assert overall["change"] == t("bulletin_change_none", "zh", html=False)
     later, _ = read.bulletin_parts(build_bulletin(db, at("2022-07-04"), charts=False))
@@ -353,7 +356,7 @@ def test_a_department_completion_is_one_figure_everywhere(seeded, code, completi
     ledger = read.ledger_sheets(build_ledger(seeded, now))
     row = next(r for r in ledger[t("ledger_sheet_depts", "zh", html=False)] if r[1] == name)
     assert row[4] == whole
-    _, tables = read.bulletin_parts(build_bulletin(seeded, now, charts=False))
+    _, tables = read.bulletin_parts(build_bulletin(seeded, now, charts=False, so_far=True))
     rows = read.table_with(tables, t("bulletin_cols_depts", "zh", html=False).split("|"))
     assert next(r for r in rows if r[1] == name)[3] == f"{whole}%"
     bar = next(b for b in chart_data(digest_data(seeded, now)).departments if b.name == name)
@@ -369,7 +372,7 @@ def test_a_county_share_and_a_decimal_figure_round_half_up_in_the_documents(seed
     row = next(r for r in ledger[t("ledger_sheet_units", "zh", html=False)]
                if r[0] == "T04" and r[4] == "惠安县")
     assert (row[6], row[7]) == (13.25, 66)
-    _, tables = read.bulletin_parts(build_bulletin(seeded, now, charts=False))
+    _, tables = read.bulletin_parts(build_bulletin(seeded, now, charts=False, so_far=True))
     rows = read.tables_with(tables, t("bulletin_cols_units", "zh", html=False).split("|"))[0]
     assert next(r for r in rows if r[0] == "惠安县")[2:] == ["13.3", "66%"]
     assert charts._number(13.25) == "13.3"
