@@ -33,7 +33,9 @@ def test_seed_then_status_shows_all_ten_departments(cli):
     first = cli("seed", str(ROOT / "tasks_seed.yaml"))
     assert "10 个部门" in first.stdout and "50 项任务" in first.stdout
     again = cli("seed", str(ROOT / "tasks_seed.yaml"))
-    assert "新增 added 0 · 更新 updated 0" in again.stdout
+    assert "新增 0 · 更新 0" in again.stdout and "added 0 · updated 0" in again.stdout
+    zh, en = again.stdout.splitlines()[2:4]  # each line in Chinese, then the same in English
+    assert zh.split("未变 ")[1] == en.split("unchanged ")[1] == "60"  # 10 departments, 50 tasks
     out = cli("status").stdout
     for short in ("教育局", "编办", "文明办", "网信办", "民政局", "财政局", "人社局", "卫健委",
                   "团市委", "妇联"):
