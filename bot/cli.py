@@ -313,7 +313,7 @@ def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
     at = _end_of_day(args.at, settings) if args.at else now
     year = args.year or at.year
     if year > at.year:
-        _say("cli.year_not_begun", err=True, year=year)
+        _say("score_future_year", err=True, year=year, now=at.year)
         return 1
     try:
         rules = load_rules(args.rules or settings.scoring_rules)
