@@ -235,9 +235,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     print(text)
     print()
     for path in [note, *paths]:
-        print(f"wrote {path}")
-    print(f"data and text {1000 * (gathered - started):.0f} ms, three charts "
-          f"{1000 * (rendered - gathered):.0f} ms")
+        _say("cli.wrote", path=str(path))
+    _say("cli.digest_timing", text_ms=f"{1000 * (gathered - started):.0f}",
+         charts_ms=f"{1000 * (rendered - gathered):.0f}")
     return 0
 
 
@@ -280,7 +280,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out = args.out or Path(f"{args.kind}-{at:%Y-%m-%d}.{suffix}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    print(f"wrote {out} ({len(data) // 1024} KB, {1000 * (clock.perf_counter() - started):.0f} ms)")
+    _say("cli.wrote_file", path=str(out), kb=len(data) // 1024,
+         ms=f"{1000 * (clock.perf_counter() - started):.0f}")
     if args.pdf:
         from bot.outputs.exports.pdf import PdfError, to_pdf
 
@@ -297,8 +298,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             print(t("bulletin_pdf_missing", args.lang, html=False), file=sys.stderr)
             return 3
         out.with_suffix(".pdf").write_bytes(pdf)
-        print(f"wrote {out.with_suffix('.pdf')} ({len(pdf) // 1024} KB, "
-              f"{1000 * (clock.perf_counter() - started):.0f} ms)")
+        _say("cli.wrote_file", path=str(out.with_suffix(".pdf")), kb=len(pdf) // 1024,
+             ms=f"{1000 * (clock.perf_counter() - started):.0f}")
     return 0
 
 
