@@ -262,7 +262,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         rules = load_rules(settings.scoring_rules)
     except RulesError as exc:
-        _say("cli.rules_error", err=True, detail=str(exc))
+        _say("cli.rules_error", err=True, detail=exc.phrase())
         return 1
     started = clock.perf_counter()
     if args.kind == "ledger":
@@ -319,7 +319,7 @@ def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
     try:
         rules = load_rules(args.rules or settings.scoring_rules)
     except RulesError as exc:
-        _say("cli.rules_error", err=True, detail=str(exc))
+        _say("cli.rules_error", err=True, detail=exc.phrase())
         return 1
     if year < at.year:  # a past year is scored as it stood at its end
         at = _end_of_day(f"{year}-12-31", settings)
