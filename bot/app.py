@@ -466,7 +466,7 @@ def run_bot(settings: Settings) -> int:
         rules = load_rules(settings.scoring_rules)
     except RulesError as exc:
         for lang in ("zh", "en"):
-            print(t("start_rules_broken", lang, html=False, error=str(exc)), file=sys.stderr)
+            print(t("start_rules_broken", lang, html=False, error=exc.phrase()), file=sys.stderr)
         return 2
     # A damaged file is refused before anything reads or writes it (StorageError: the CLI says
     # which file and what to do, status 2).

@@ -8,12 +8,13 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import DubanError
-from bot.language.i18n import t
+from bot.language.i18n import LANGS, Key, t
 from bot.language.numerals import is_percent, read_percent
 from bot.language.parse import parse_number, parse_state
 from bot.outputs.render.chat import recorded_text
@@ -45,6 +46,13 @@ from bot.store.meta import meta
 from bot.store.plan import has_plan
 
 
+def _say(key: str, *, err: bool = False, **params: Any) -> None:
+    """One catalogue message printed in Chinese, then in English: the command line does not know
+    its reader's language (--lang chooses the language of reports, not of these lines)."""
+    for lang in LANGS:
+        print(t(key, lang, html=False, **params), file=sys.stderr if err else sys.stdout)
+
+
 def _now(settings: Settings) -> datetime:
     return datetime.now(settings.tz)
 
@@ -59,7 +67,8 @@ def _end_of_day(text: str, settings: Settings) -> datetime:
     try:
         day = date.fromisoformat(text)
     except ValueError:
-        raise SystemExit(f"--at {text!r}: write a date as YYYY-MM-DD") from None
+        _say("cli.bad_at", err=True, text=repr(text))
+        raise SystemExit(1) from None
     return end_of_day(day, settings.tz)
 
 
@@ -67,35 +76,32 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     if args.file is None:
         args.file = settings.plan_file
         if not args.file.is_file():
-            for lang in ("zh", "en"):
-                print(t("seed_no_plan_file", lang, html=False, path=str(args.file.resolve())),
-                      file=sys.stderr)
+            _say("seed_no_plan_file", err=True, path=str(args.file.resolve()))
             return 1
     try:
         plan = read_plan_file(args.file)
     except PlanError as exc:
-        print("计划文件有误,未导入任何内容 / The plan file has errors; nothing was loaded:",
-              file=sys.stderr)
+        _say("cli.plan_file_errors", err=True)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
     db = _open(settings)
     result = load_plan(db, plan, now=_now(settings))
-    print(f"{args.file}: {len(plan.departments)} 个部门 departments, {len(plan.tasks)} 项任务 tasks")
-    print(f"  新增 added {len(result.added)} · 更新 updated {len(result.updated)} · "
-          f"归档 archived {len(result.archived)} · 恢复 restored {len(result.restored)} · "
-          f"未变 unchanged {result.unchanged}")
-    for label_, ids in (("updated", result.updated), ("archived", result.archived),
+    _say("cli.seed_loaded", file=str(args.file), departments=len(plan.departments),
+         tasks=len(plan.tasks))
+    _say("cli.seed_changes", added=len(result.added), updated=len(result.updated),
+         archived=len(result.archived), restored=len(result.restored),
+         unchanged=result.unchanged)
+    for change, ids in (("updated", result.updated), ("archived", result.archived),
                         ("restored", result.restored)):
         if ids:
-            print(f"  {label_}: {', '.join(ids)}")
+            _say(f"cli.seed_ids.{change}", ids=", ".join(ids))
     return 0
 
 
 def _need_plan(db: Database) -> bool:
     if not has_plan(db):
-        print("数据库中还没有计划,请先运行 python -m bot seed / No plan loaded yet: run "
-              "python -m bot seed first.", file=sys.stderr)
+        _say("cli.no_plan", err=True)
         return False
     return True
 
@@ -187,24 +193,25 @@ def cmd_members(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_parse_date(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.language.dates import parse_deadline
+    from bot.language.dates import DeadlineError, parse_deadline
 
     if args.now:
         try:
             now = datetime.fromisoformat(args.now)
         except ValueError:
-            print(f"--now {args.now!r}: write an ISO date or time, e.g. 2022-01-10T09:00",
-                  file=sys.stderr)
+            _say("cli.bad_now", err=True, text=repr(args.now))
             return 2
         now = now if now.tzinfo else now.replace(tzinfo=settings.tz)
     else:
         now = _now(settings)
     try:
         deadline = parse_deadline(" ".join(args.text), now)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
+    except DeadlineError as exc:
+        for lang in LANGS:
+            print(exc.message(lang), file=sys.stderr)
         return 1
-    flag = "  (有歧义,请核对 ambiguous: check it)" if deadline.ambiguous else ""
+    flag = "".join(f"  {t('cli.ambiguous', lang, html=False)}" for lang in LANGS
+                   ) if deadline.ambiguous else ""
     print(f"{deadline.date.isoformat()}  {deadline.reading}  {deadline.reading_en}{flag}")
     return 0
 
@@ -230,9 +237,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     print(text)
     print()
     for path in [note, *paths]:
-        print(f"wrote {path}")
-    print(f"data and text {1000 * (gathered - started):.0f} ms, three charts "
-          f"{1000 * (rendered - gathered):.0f} ms")
+        _say("cli.wrote", path=str(path))
+    _say("cli.digest_timing", text_ms=f"{1000 * (gathered - started):.0f}",
+         charts_ms=f"{1000 * (rendered - gathered):.0f}")
     return 0
 
 
@@ -257,7 +264,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         rules = load_rules(settings.scoring_rules)
     except RulesError as exc:
-        print(f"考评规则有误 / scoring rules: {exc}", file=sys.stderr)
+        _say("cli.rules_error", err=True, detail=exc.phrase())
         return 1
     started = clock.perf_counter()
     if args.kind == "ledger":
@@ -283,7 +290,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out = args.out or Path(f"{args.kind}-{name}.{suffix}")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
-    print(f"wrote {out} ({len(data) // 1024} KB, {1000 * (clock.perf_counter() - started):.0f} ms)")
+    _say("cli.wrote_file", path=str(out), kb=len(data) // 1024,
+         ms=f"{1000 * (clock.perf_counter() - started):.0f}")
     if args.pdf:
         from bot.outputs.exports.pdf import PdfError, to_pdf
 
@@ -300,8 +308,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             print(t("bulletin_pdf_missing", args.lang, html=False), file=sys.stderr)
             return 3
         out.with_suffix(".pdf").write_bytes(pdf)
-        print(f"wrote {out.with_suffix('.pdf')} ({len(pdf) // 1024} KB, "
-              f"{1000 * (clock.perf_counter() - started):.0f} ms)")
+        _say("cli.wrote_file", path=str(out.with_suffix(".pdf")), kb=len(pdf) // 1024,
+             ms=f"{1000 * (clock.perf_counter() - started):.0f}")
     return 0
 
 
@@ -316,12 +324,12 @@ def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
     at = _end_of_day(args.at, settings) if args.at else now
     year = args.year or at.year
     if year > at.year:
-        print(f"--year {year}: 该年度尚未开始 / that year has not begun", file=sys.stderr)
+        _say("score_future_year", err=True, year=year, now=at.year)
         return 1
     try:
         rules = load_rules(args.rules or settings.scoring_rules)
     except RulesError as exc:
-        print(f"考评规则有误 / scoring rules: {exc}", file=sys.stderr)
+        _say("cli.rules_error", err=True, detail=exc.phrase())
         return 1
     if year < at.year:  # a past year is scored as it stood at its end
         at = _end_of_day(f"{year}-12-31", settings)
@@ -359,11 +367,11 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         done = backup(settings.database_path, settings.evidence_dir, args.folder,
                       now=_now(settings))
     except BackupError as exc:
-        print(exc, file=sys.stderr)
+        _say_refusal(exc)
         return 1
     rows = ", ".join(f"{name} {count}" for name, count in done.tables.items())
-    print(f"已备份到 backed up to {done.folder}: {done.files} 个佐证文件 evidence files, "
-          f"{done.bytes / 1024 / 1024:.1f} MB, {clock.perf_counter() - started:.2f} s")
+    _say("cli.backup_done", folder=str(done.folder), files=done.files,
+         mb=f"{done.bytes / 1024 / 1024:.1f}", seconds=f"{clock.perf_counter() - started:.2f}")
     print(f"  {rows}")
     return 0
 
@@ -374,12 +382,18 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     try:
         done = restore(args.folder, settings.database_path, settings.evidence_dir)
     except BackupError as exc:
-        print(exc, file=sys.stderr)
+        _say_refusal(exc)
         return 1
-    print(f"已恢复 restored {settings.database_path} ({sum(done.tables.values())} 行 rows) "
-          f"及 and {done.files} 个佐证文件 evidence files into {settings.evidence_dir}; "
-          f"校验和一致 checksums verified")
+    _say("cli.restore_done", database=str(settings.database_path),
+         rows=sum(done.tables.values()), files=done.files, evidence=str(settings.evidence_dir))
     return 0
+
+
+def _say_refusal(exc: DubanError) -> None:
+    """A refusal from the core, both languages on stderr; a `reason` parameter is itself a key."""
+    params = {name: Key(value) if name == "reason" else value
+              for name, value in exc.params.items()}
+    _say(exc.key, err=True, **params)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -480,7 +494,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(f"配置错误 / Configuration error: {exc}", file=sys.stderr)
+        for lang in LANGS:
+            print(t("cli.config_error", lang, html=False, detail=exc.message(lang)),
+                  file=sys.stderr)
         return 2
     if args.db:
         from dataclasses import replace
@@ -505,7 +521,5 @@ def storage_failed(exc: BaseException, kind: str, settings: Settings) -> int:
         path, detail = exc.filename or settings.database_path, exc.strerror or str(exc)
     else:
         path, detail = settings.database_path, str(exc)
-    for lang in ("zh", "en"):
-        print(t(f"storage_{kind}", lang, html=False, file=str(path), detail=detail),
-              file=sys.stderr)
+    _say(f"storage_{kind}", err=True, file=str(path), detail=detail)
     return 2

@@ -12,13 +12,30 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.errors import DubanError
+from bot.language.i18n import Key, t
+
 DEFAULT_DB = "data/duban.db"
 DEFAULT_EVIDENCE_DIR = "data/evidence"
 DEFAULT_TZ = "Asia/Shanghai"
+# The 情况通报's letterhead by default: configuration values (BULLETIN_*), not messages.
+MASTHEAD = ("督办通报", "Supervision Bulletin")
+ADDRESSEES = ("联席会议各成员单位", "Member units of the joint conference")
+COPIED = ("联席会议召集人、副召集人", "The convener and deputy conveners of the joint conference")
+SIGNATURE = ("泉州市大中小学心理健康教育工作联席会议办公室",
+             "Office of the Quanzhou Joint Conference on Mental Health Education in Schools")
 
 
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message says which and how to fix it."""
+class ConfigError(DubanError, ValueError):
+    """A setting is missing or malformed: a catalogue key (`config.*`) and its parameters, which
+    say which setting and what it allows; `message(lang)` is the text. str() is the English
+    text, for logs."""
+
+    def message(self, lang: str) -> str:
+        return t(self.key, lang, html=False, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")
 
 
 @dataclass(frozen=True)
@@ -49,13 +66,10 @@ class Settings:
     ack_gather_ms: int = 1500  # a group's acknowledgements within this window go out as one
     # The 情况通报's letterhead (GB/T 9704-2012), each as (Chinese, English): 发文机关标志, 主送,
     # 抄送, 印发机关 and the 署名. An English part left out prints the Chinese in English copies.
-    bulletin_masthead: tuple[str, str] = ("督办通报", "Supervision Bulletin")
-    bulletin_to: tuple[str, str] = ("联席会议各成员单位", "Member units of the joint conference")
-    bulletin_cc: tuple[str, str] = ("联席会议召集人、副召集人",
-                                    "The convener and deputy conveners of the joint conference")
-    bulletin_signature: tuple[str, str] = (
-        "泉州市大中小学心理健康教育工作联席会议办公室",
-        "Office of the Quanzhou Joint Conference on Mental Health Education in Schools")
+    bulletin_masthead: tuple[str, str] = MASTHEAD
+    bulletin_to: tuple[str, str] = ADDRESSEES
+    bulletin_cc: tuple[str, str] = COPIED
+    bulletin_signature: tuple[str, str] = SIGNATURE
     bulletin_printer: tuple[str, str] | None = None  # 印发机关; None: the 署名
     plan_file: Path = Path("tasks_seed.yaml")  # what `seed` loads when no file is named
     scoring_rules: Path | None = None  # a file overriding the packaged scoring rules
@@ -77,7 +91,8 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 # ---------------------------------------------------------------- one parser per kind of value
 # Each takes the stripped, non-empty text and returns the value or raises ValueError; the ConfigError
-# (naming the setting, the bad value and what is allowed, in Chinese and English) is made in one place.
+# (naming the setting, the bad value and what is allowed: config.allowed.* in the catalogue) is
+# made in one place.
 
 MAX_ID = 2**53  # Telegram ids fit in 52 bits; anything longer is a paste error
 
@@ -227,91 +242,53 @@ def _bilingual_or_none(raw: str) -> tuple[str, str] | None:
 
 @dataclass(frozen=True)
 class Spec:
-    """One setting: its variable, how to read it, its default, and what is allowed (zh, en)."""
+    """One setting: its variable, how to read it and its default. What it allows is the
+    catalogue's `config.allowed.<NAME>`, in both languages."""
 
     name: str
     field: str
     parse: Callable[[str], Any]
     default: Any
-    allowed_zh: str
-    allowed_en: str
     secret: bool = False  # never echo the value whole: error messages end up in logs
+
+    @property
+    def allowed(self) -> str:
+        """The catalogue key saying what this setting allows."""
+        return f"config.allowed.{self.name}"
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("TELEGRAM_BOT_TOKEN", "token", _token, None,
-         "@BotFather 给出的令牌,形如 123456789:AAE…", "the token from @BotFather, like 123456789:AAE…",
-         secret=True),
-    Spec("DATABASE_PATH", "database_path", Path, Path(DEFAULT_DB), "文件路径", "a file path"),
-    Spec("TZ", "tz", _zone, ZoneInfo(DEFAULT_TZ),
-         "时区名称,例如 Asia/Shanghai", "a time zone name such as Asia/Shanghai"),
-    Spec("EVIDENCE_DIR", "evidence_dir", Path, Path(DEFAULT_EVIDENCE_DIR), "文件夹路径", "a folder path"),
-    Spec("COORDINATION_CHAT_ID", "coordination_chat_id", _group_id, None,
-         "群组的 chat id,负整数,例如 -1001234567890",
-         "the group's chat id, a negative number such as -1001234567890"),
-    Spec("COORDINATOR_IDS", "coordinator_ids", _user_ids, frozenset(),
-         "统筹人的 Telegram 用户ID(正整数),用逗号分隔,例如 12345,67890",
-         "the coordinators' Telegram user ids (positive numbers), comma-separated, e.g. 12345,67890"),
-    Spec("TELEGRAM_API_BASE_URL", "api_base_url", _url(("http", "https")), None,
-         "以 http:// 或 https:// 开头的地址", "an address starting with http:// or https://"),
-    Spec("TELEGRAM_FILE_BASE_URL", "file_base_url", _url(("http", "https")), None,
-         "以 http:// 或 https:// 开头的地址", "an address starting with http:// or https://"),
-    Spec("WEBHOOK_URL", "webhook_url", _url(("https",)), None,
-         "以 https:// 开头的地址(Telegram 只调用 HTTPS)",
-         "an address starting with https:// (Telegram only calls HTTPS)"),
-    Spec("WEBHOOK_SECRET", "webhook_secret", _secret, None,
-         "1 到 256 个字母、数字、_ 或 -", "1 to 256 letters, digits, _ or -", secret=True),
-    Spec("WEBHOOK_PORT", "webhook_port", _port, 8443, "1 到 65535 之间的端口号", "a port from 1 to 65535"),
-    Spec("RATE_LIMIT", "rate_limit", _flag, True, "on 或 off", "on or off"),
-    Spec("REMINDER_TIME", "reminder_time", _time, time(9, 0),
-         "时刻 HH:MM,例如 09:00", "a time of day HH:MM, e.g. 09:00"),
-    Spec("REMINDER_OFFSETS", "reminder_offsets", _offsets, (30, 7, 3, 1, 0),
-         "到期前的天数(0 到 366),用逗号分隔,例如 30,7,3,1,0",
-         "days before the due date (0 to 366), comma-separated, e.g. 30,7,3,1,0"),
-    Spec("ESCALATE_EVERY_DAYS", "escalate_every", _days(1, 365), 7,
-         "1 到 365 之间的整数天数", "a whole number of days from 1 to 365"),
-    Spec("WORKDAYS_ONLY", "workdays_only", _flag, True, "on 或 off", "on or off"),
-    Spec("QUIET_HOURS", "quiet_hours", _hours, (21, 8),
-         "起止小时 START-END(0 到 23,两者不同),例如 21-8;或 off",
-         "START-END hours (0 to 23, not equal), e.g. 21-8; or off"),
-    Spec("DIGEST_DAY", "digest_weekday", _weekday, 0,
-         "星期几:mon…sun、monday…sunday 或 周一…周日", "a weekday: mon…sun, monday…sunday or 周一…周日"),
-    Spec("DIGEST_TIME", "digest_time", _time, time(9, 0),
-         "时刻 HH:MM,例如 09:00", "a time of day HH:MM, e.g. 09:00"),
-    Spec("JOBS", "jobs", _flag, True, "on 或 off", "on or off"),
-    Spec("ACK_WORKDAYS", "ack_workdays", _days(1, 30), 2,
-         "1 到 30 之间的工作日天数", "a whole number of working days from 1 to 30"),
-    Spec("TRACK_FROM", "track_from", _day, None,
-         "日期 YYYY-MM-DD,例如 2022-01-04;留空表示首次导入计划之日",
-         "a date YYYY-MM-DD, e.g. 2022-01-04; empty for the day the plan was first loaded"),
-    Spec("ACK_GATHER_MS", "ack_gather_ms", _days(0, 60000), 1500,
-         "0 到 60000 之间的整数毫秒(0 表示逐条确认)", "whole milliseconds from 0 to 60000 "
-         "(0 acknowledges each report on its own)"),
-    Spec("BULLETIN_MASTHEAD", "bulletin_masthead", _bilingual, ("督办通报", "Supervision Bulletin"),
-         "情况通报版头的发文机关标志,可附英文:中文 | English,例如 督办通报 | Supervision Bulletin",
-         "the bulletin's masthead, Chinese with an optional English after a bar: "
-         "督办通报 | Supervision Bulletin"),
-    Spec("BULLETIN_TO", "bulletin_to", _bilingual, ("联席会议各成员单位",
-                                                    "Member units of the joint conference"),
-         "主送机关,可附英文:中文 | English", "the addressees (主送), Chinese | English"),
-    Spec("BULLETIN_CC", "bulletin_cc", _bilingual_or_none,
-         ("联席会议召集人、副召集人", "The convener and deputy conveners of the joint conference"),
-         "抄送机关,可附英文:中文 | English;none 表示不抄送",
-         "the copy recipients (抄送), Chinese | English; none for no 抄送 line"),
-    Spec("BULLETIN_SIGNATURE", "bulletin_signature", _bilingual,
-         ("泉州市大中小学心理健康教育工作联席会议办公室",
-          "Office of the Quanzhou Joint Conference on Mental Health Education in Schools"),
-         "署名(发文机关),可附英文:中文 | English", "the signing office (署名), Chinese | English"),
-    Spec("BULLETIN_PRINTER", "bulletin_printer", _bilingual, None,
-         "印发机关,可附英文:中文 | English;留空表示与署名相同",
-         "the printing office (印发机关), Chinese | English; empty for the signing office"),
-    Spec("PLAN_FILE", "plan_file", Path, Path("tasks_seed.yaml"),
-         "计划文件路径(相对路径从当前目录算起)", "the plan file's path (relative to the current folder)"),
-    Spec("SCORING_RULES", "scoring_rules", Path, None,
-         "考评规则文件路径;留空表示使用内置规则", "a scoring rules file; empty for the built-in rules"),
-    Spec("CHASE_COLOURS", "chase_colours", _colours, ("blue", "yellow", "red"),
-         "三种不同颜色,用逗号分隔:blue、yellow、orange、red、green、purple(或 蓝、黄、橙、红、绿、紫)",
-         "three different colours, comma-separated: blue, yellow, orange, red, green, purple"),
+    Spec("TELEGRAM_BOT_TOKEN", "token", _token, None, secret=True),
+    Spec("DATABASE_PATH", "database_path", Path, Path(DEFAULT_DB)),
+    Spec("TZ", "tz", _zone, ZoneInfo(DEFAULT_TZ)),
+    Spec("EVIDENCE_DIR", "evidence_dir", Path, Path(DEFAULT_EVIDENCE_DIR)),
+    Spec("COORDINATION_CHAT_ID", "coordination_chat_id", _group_id, None),
+    Spec("COORDINATOR_IDS", "coordinator_ids", _user_ids, frozenset()),
+    Spec("TELEGRAM_API_BASE_URL", "api_base_url", _url(("http", "https")), None),
+    Spec("TELEGRAM_FILE_BASE_URL", "file_base_url", _url(("http", "https")), None),
+    Spec("WEBHOOK_URL", "webhook_url", _url(("https",)), None),
+    Spec("WEBHOOK_SECRET", "webhook_secret", _secret, None, secret=True),
+    Spec("WEBHOOK_PORT", "webhook_port", _port, 8443),
+    Spec("RATE_LIMIT", "rate_limit", _flag, True),
+    Spec("REMINDER_TIME", "reminder_time", _time, time(9, 0)),
+    Spec("REMINDER_OFFSETS", "reminder_offsets", _offsets, (30, 7, 3, 1, 0)),
+    Spec("ESCALATE_EVERY_DAYS", "escalate_every", _days(1, 365), 7),
+    Spec("WORKDAYS_ONLY", "workdays_only", _flag, True),
+    Spec("QUIET_HOURS", "quiet_hours", _hours, (21, 8)),
+    Spec("DIGEST_DAY", "digest_weekday", _weekday, 0),
+    Spec("DIGEST_TIME", "digest_time", _time, time(9, 0)),
+    Spec("JOBS", "jobs", _flag, True),
+    Spec("ACK_WORKDAYS", "ack_workdays", _days(1, 30), 2),
+    Spec("TRACK_FROM", "track_from", _day, None),
+    Spec("ACK_GATHER_MS", "ack_gather_ms", _days(0, 60000), 1500),
+    Spec("BULLETIN_MASTHEAD", "bulletin_masthead", _bilingual, MASTHEAD),
+    Spec("BULLETIN_TO", "bulletin_to", _bilingual, ADDRESSEES),
+    Spec("BULLETIN_CC", "bulletin_cc", _bilingual_or_none, COPIED),
+    Spec("BULLETIN_SIGNATURE", "bulletin_signature", _bilingual, SIGNATURE),
+    Spec("BULLETIN_PRINTER", "bulletin_printer", _bilingual, None),
+    Spec("PLAN_FILE", "plan_file", Path, Path("tasks_seed.yaml")),
+    Spec("SCORING_RULES", "scoring_rules", Path, None),
+    Spec("CHASE_COLOURS", "chase_colours", _colours, ("blue", "yellow", "red")),
 )
 
 
@@ -323,9 +300,8 @@ def _read(spec: Spec, env: Mapping[str, str]) -> Any:
         return spec.parse(raw)
     except (ValueError, OverflowError):
         shown = f"{raw[:4]}…" if spec.secret else raw
-        raise ConfigError(f"{spec.name}={shown!r} 无效,应为:{spec.allowed_zh} / "
-                          f"{spec.name}={shown!r} is not valid: it must be "
-                          f"{spec.allowed_en}") from None
+        raise ConfigError("config.invalid", name=spec.name, shown=repr(shown),
+                          allowed=Key(spec.allowed)) from None
 
 
 def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
@@ -335,7 +311,5 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
     merged.update(os.environ if env is None else env)
     values = {spec.field: _read(spec, merged) for spec in SPECS}
     if values["webhook_url"] and not values["webhook_secret"]:
-        raise ConfigError("WEBHOOK_SECRET 未设置:使用 WEBHOOK_URL 时必须设置,Telegram 随每次推送发送它,"
-                          "以便拒绝伪造的请求 / WEBHOOK_SECRET is required with WEBHOOK_URL: Telegram "
-                          "sends it with every update so the bot can refuse forged ones")
+        raise ConfigError("config.webhook_needs_secret")
     return Settings(**values)

@@ -703,7 +703,8 @@ def probe_restore(work: Path, root: Path = ROOT) -> list[RestoreCase]:
                    DATABASE_PATH=str(target / "duban.db"), EVIDENCE_DIR=str(target / "files"))
         out = done.stdout + done.stderr
         case = RestoreCase(name, done.returncode, "Traceback" in out,
-                           target.exists() and any(target.iterdir()), out.strip()[-160:])
+                           target.exists() and any(target.iterdir()),
+                           "\n".join(out.strip().splitlines()[-2:]))  # the refusal, zh and en
         if done.returncode == 0:
             rows = read_db(target / "duban.db", "SELECT path FROM evidence")
             case.evidence_rows = len(rows)

@@ -33,7 +33,9 @@ def test_seed_then_status_shows_all_ten_departments(cli):
     first = cli("seed", str(ROOT / "tasks_seed.yaml"))
     assert "10 个部门" in first.stdout and "50 项任务" in first.stdout
     again = cli("seed", str(ROOT / "tasks_seed.yaml"))
-    assert "新增 added 0 · 更新 updated 0" in again.stdout
+    assert "新增 0 · 更新 0" in again.stdout and "added 0 · updated 0" in again.stdout
+    zh, en = again.stdout.splitlines()[2:4]  # each line in Chinese, then the same in English
+    assert zh.split("未变 ")[1] == en.split("unchanged ")[1] == "60"  # 10 departments, 50 tasks
     out = cli("status").stdout
     for short in ("教育局", "编办", "文明办", "网信办", "民政局", "财政局", "人社局", "卫健委",
                   "团市委", "妇联"):
@@ -159,3 +161,21 @@ def test_bulletin_pdf_says_clearly_when_libreoffice_is_missing(cli, tmp_path):
                ok=False)
     assert done.returncode == 3
     assert "LibreOffice" in done.stderr and (tmp_path / "b.docx").is_file()
+
+
+def test_refusals_are_said_in_chinese_then_english(cli, tmp_path):
+    """Broken scoring rules, a year not begun, a bad --at: one line in each language, status 1."""
+    cli("seed")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("bonus: 1\n", encoding="utf-8")
+    broken = cli("score", "--rules", str(rules), ok=False)
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    zh, en = broken.stderr.splitlines()
+    assert zh.startswith("考评规则有误：") and "不认识的规则 bonus" in zh
+    assert en.startswith("The scoring rules have errors: ") and "unknown rule(s) bonus" in en
+    future = cli("score", "--year", "2999", ok=False)
+    assert future.returncode == 1 and "2999年度尚未开始" in future.stderr
+    assert "The year 2999 has not begun" in future.stderr
+    bad_at = cli("status", "--at", "2022-13-01", ok=False)
+    assert bad_at.returncode == 1 and bad_at.stderr.splitlines() == [
+        "--at '2022-13-01'：日期请写成 YYYY-MM-DD。", "--at '2022-13-01': write a date as YYYY-MM-DD."]

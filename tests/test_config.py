@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import SPECS, ConfigError, load_settings
+from bot.language.i18n import t
 from tests.conftest import ROOT
 
 
@@ -165,13 +166,14 @@ BAD = [
 def test_bad_values_name_the_setting_the_value_and_what_is_allowed(name, raw):
     with pytest.raises(ConfigError) as err:
         load_settings({name: raw}, dotenv=None)
-    message = str(err.value)
     spec = next(s for s in SPECS if s.name == name)
     shown = f"{raw[:4]}…" if spec.secret else raw
-    assert f"{name}={shown!r} 无效,应为:{spec.allowed_zh}" in message
-    assert f"{name}={shown!r} is not valid: it must be {spec.allowed_en}" in message
+    zh, en = err.value.message("zh"), err.value.message("en")
+    assert zh == f"{name}={shown!r} 无效，应为：{t(spec.allowed, 'zh', html=False)}"
+    assert en == f"{name}={shown!r} is not valid: it must be {t(spec.allowed, 'en', html=False)}"
+    assert str(err.value) == en  # what a log shows
     if spec.secret:
-        assert raw not in message
+        assert raw not in zh and raw not in en
 
 
 def test_every_setting_has_good_and_bad_cases():
@@ -184,7 +186,8 @@ def test_every_setting_has_good_and_bad_cases():
 def test_webhook_needs_its_secret():
     with pytest.raises(ConfigError) as err:
         load_settings({"WEBHOOK_URL": "https://x/tg"}, dotenv=None)
-    assert "WEBHOOK_SECRET is required" in str(err.value) and "必须设置" in str(err.value)
+    assert "WEBHOOK_SECRET is required" in str(err.value)
+    assert "必须设置" in err.value.message("zh")
     s = load_settings({"WEBHOOK_URL": "https://x/tg", "WEBHOOK_SECRET": "s3cret_-X"}, dotenv=None)
     assert s.webhook_url == "https://x/tg" and s.webhook_secret == "s3cret_-X"
 
@@ -210,5 +213,6 @@ def test_run_stops_with_the_message_and_status_2(tmp_path, name, raw):
     done = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
-    assert f"{name}={raw!r}" in done.stderr and "配置错误 / Configuration error" in done.stderr
+    assert f"{name}={raw!r}" in done.stderr and "配置错误：" in done.stderr
+    assert "Configuration error: " in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "x.db").exists()

@@ -49,8 +49,8 @@ Conventions, all of them deliberate:
 * A weekday written next to a date that does not match it ("6月30日(星期五)") is ambiguous.
 * School terms: see SPRING_TERM_END / AUTUMN_TERM_END below.
 
-Refusals raise DeadlineError (a ValueError) carrying the Chinese and the English text apart;
-str() gives both, Chinese first. Everything here is a pure function of (text, now); nothing is
+Refusals raise DeadlineError (a ValueError) carrying a catalogue key (`date.*`) and its
+parameters; .message(lang) is the text, str() both languages, Chinese first. Everything here is a pure function of (text, now); nothing is
 escaped (callers escape).
 """
 

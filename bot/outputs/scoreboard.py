@@ -116,7 +116,7 @@ def score_message(db: Database, now: datetime, lang: str, year: int | None = Non
         try:
             rules = load_rules()
         except RulesError as exc:
-            raise DubanError("score_rules_broken", error=str(exc)) from None
+            raise DubanError("score_rules_broken", error=exc.phrase()) from None
     at = now if year == now.year else datetime.combine(date(year, 12, 31), time(23, 59, 59),
                                                        now.tzinfo)
     scores = score_table(db, year, at, rules)

@@ -23,6 +23,8 @@ from bot.domain.facts import DeptFacts, Facts, TaskFacts, deadline_in_force
 from bot.domain.lifecycle import OPEN, State
 from bot.domain.numbers import round_half_up, round_half_up_to
 from bot.domain.task import ONE_OFF
+from bot.errors import DubanError
+from bot.language.i18n import Phrase, t
 from bot.services.facts import end_of_day
 
 RULE_KEYS = ("closed_on_time", "closed_late", "overdue_day", "unanswered_chase",
@@ -58,8 +60,19 @@ class Rules:
         return min(self.grades, key=lambda g: g.min)
 
 
-class RulesError(ValueError):
-    """The scoring file is unreadable or holds a key or value that makes no sense."""
+class RulesError(DubanError, ValueError):
+    """The scoring file is unreadable or holds a key or value that makes no sense: a catalogue
+    key (`rules.*`) and its parameters. str() is the English text, for logs and tracebacks."""
+
+    def message(self, lang: str) -> str:
+        return t(self.key, lang, html=False, **self.params)
+
+    def phrase(self) -> Phrase:
+        """The refusal to put inside another message, in its reader's language."""
+        return Phrase(self.key, **self.params)
+
+    def __str__(self) -> str:
+        return self.message("en")
 
 
 def default_rules_text() -> str:
@@ -75,23 +88,23 @@ def load_rules(path: str | Path | None = None) -> Rules:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise RulesError(f"{path}: cannot read the scoring rules ({exc.strerror}); set "
-                         "SCORING_RULES to an existing file, or unset it for the defaults") from None
+        raise RulesError("rules.unreadable", path=str(path),
+                         reason=exc.strerror or type(exc).__name__) from None
     try:
         raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise RulesError(f"{path}: not valid YAML ({exc})") from None
+        raise RulesError("rules.not_yaml", path=str(path), detail=str(exc)) from None
     return rules_from(raw, str(path))
 
 
 def rules_from(raw: dict[str, Any], source: str = "scoring") -> Rules:
     if not isinstance(raw, dict):
-        raise RulesError(f"{source}: expected a mapping of rule names to numbers")
+        raise RulesError("rules.not_mapping", source=source)
     known = {f.name for f in fields(Rules)}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise RulesError(f"{source}: unknown rule(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(sorted(known))}")
+        raise RulesError("rules.unknown", source=source, unknown=", ".join(unknown),
+                         known=", ".join(sorted(known)))
     values: dict[str, Any] = {}
     for key, value in raw.items():
         if key == "grades":
@@ -99,12 +112,12 @@ def rules_from(raw: dict[str, Any], source: str = "scoring") -> Rules:
                 values[key] = tuple(Grade(str(g["name"]), str(g.get("name_en", g["name"])),
                                           float(g["min"])) for g in value)
             except (TypeError, KeyError, ValueError):
-                raise RulesError(f"{source}: grades must be a list of {{name, min}}") from None
+                raise RulesError("rules.grades_shape", source=source, field=key) from None
             if not values[key]:
-                raise RulesError(f"{source}: grades must not be empty")
+                raise RulesError("rules.grades_empty", source=source, field=key)
         else:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise RulesError(f"{source}: {key} must be a number, not {value!r}")
+                raise RulesError("rules.not_number", source=source, rule=key, value=repr(value))
             values[key] = float(value)
     return Rules(**values)
 

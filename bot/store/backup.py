@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
+from bot.errors import DubanError
 from bot.store.connection import utc_iso
 from bot.store.files import fsync_dir
 
@@ -29,8 +30,10 @@ EVIDENCE = "evidence"
 FORMAT = 1
 
 
-class BackupError(Exception):
-    """Why a backup or a restore was refused; the message is bilingual (CLI output)."""
+class BackupError(DubanError):
+    """Why a backup or a restore was refused: a catalogue key (`backup.*`) and its parameters,
+    which the command line prints in both languages. `reason`, where given, is itself a key
+    (`backup.reason.*`); `detail` is text as found (a path, a line number), in no language."""
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,9 @@ def _empty_or_absent(folder: Path) -> bool:
 def backup(db_path: Path, evidence_dir: Path, dest: Path, *, now: datetime) -> Summary:
     """Write a complete backup into `dest`, which must be empty or not exist yet."""
     if not Path(db_path).is_file():
-        raise BackupError(f"找不到数据库 {db_path} / No database at {db_path}")
+        raise BackupError("backup.no_database", path=str(db_path))
     if not _empty_or_absent(dest):
-        raise BackupError(f"{dest} 不是空文件夹,未写入任何内容 / {dest} is not empty; "
-                          f"nothing was written")
+        raise BackupError("backup.not_empty", path=str(dest))
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / DB_FILE
     source = sqlite3.connect(db_path, timeout=30)
@@ -82,8 +84,7 @@ def backup(db_path: Path, evidence_dir: Path, dest: Path, *, now: datetime) -> S
         copy.execute("PRAGMA journal_mode = DELETE")
         check = copy.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
-            raise BackupError(f"备份的数据库未通过完整性检查 / The copied database failed its "
-                              f"integrity check: {check}")
+            raise BackupError("backup.integrity", detail=str(check))
         tables = row_counts(copy)
     finally:
         copy.close()
@@ -124,9 +125,9 @@ def backup(db_path: Path, evidence_dir: Path, dest: Path, *, now: datetime) -> S
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def _refuse(path: Path, what: str) -> BackupError:
-    return BackupError(f"{path} 有误,未恢复任何内容:{what} / {path} is not a usable manifest; "
-                       f"nothing was restored: {what}")
+def _refuse(path: Path, reason: str, detail: str = "") -> BackupError:
+    return BackupError("backup.bad_manifest", path=str(path), reason=f"backup.reason.{reason}",
+                       detail=detail)
 
 
 def safe_relative(raw: object) -> PurePosixPath | None:
@@ -146,9 +147,9 @@ def safe_relative(raw: object) -> PurePosixPath | None:
 def _check_shape(manifest: Any, path: Path) -> None:
     """Every field restore relies on is there and of its type; every path is plain."""
     if not isinstance(manifest, dict):
-        raise _refuse(path, "not a JSON object")
+        raise _refuse(path, "not_object")
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"不认识的备份格式 / Unknown backup format: {manifest.get('format')!r}")
+        raise BackupError("backup.unknown_format", format=repr(manifest.get("format")))
     database = manifest.get("database")
     if not (isinstance(database, dict) and database.get("file") == DB_FILE
             and isinstance(database.get("sha256"), str) and HEX64.match(database["sha256"])
@@ -170,20 +171,19 @@ def _check_shape(manifest: Any, path: Path) -> None:
             continue
         seen.add(rel.as_posix())
     if bad:
-        raise _refuse(path, "; ".join(bad[:10]))
+        raise _refuse(path, "entries", "; ".join(bad[:10]))
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     if not path.is_file():
-        raise BackupError(f"{folder} 中没有 {MANIFEST}:不是完整的备份 / No {MANIFEST} in "
-                          f"{folder}: not a complete backup")
+        raise BackupError("backup.no_manifest", path=str(folder), manifest=MANIFEST)
     try:
         manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise _refuse(path, "not UTF-8 text") from None
+        raise _refuse(path, "not_utf8") from None
     except json.JSONDecodeError as exc:
-        raise _refuse(path, f"not JSON (line {exc.lineno}, column {exc.colno})") from None
+        raise _refuse(path, "not_json", f" ({exc.lineno}:{exc.colno})") from None
     _check_shape(manifest, path)
     return manifest
 
@@ -209,8 +209,7 @@ def verify(folder: Path) -> dict[str, Any]:
                 or sha256_of(path) != expected):
             bad.append(rel)
     if bad:
-        raise BackupError("备份文件缺失或已损坏,未恢复任何内容 / Missing or damaged files in the "
-                          "backup; nothing was restored:\n  " + "\n  ".join(bad))
+        raise BackupError("backup.damaged", files="\n  " + "\n  ".join(bad))
     return manifest
 
 
@@ -261,9 +260,7 @@ def restore(folder: Path, db_path: Path, evidence_dir: Path) -> Summary:
     taken = [p for p in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")) if p.exists()]
     if taken or not _empty_or_absent(evidence_dir):
         what = ", ".join(str(p) for p in taken) or str(evidence_dir)
-        raise BackupError(f"目标已有数据({what}),不会覆盖。请恢复到空的数据文件夹 / There is "
-                          f"data already ({what}); nothing is overwritten. Restore into an "
-                          f"empty data folder.")
+        raise BackupError("backup.taken", what=what)
     stage = evidence_dir.with_name(evidence_dir.name + ".restoring")
     part = db_path.with_name(db_path.name + ".restoring")
     try:
@@ -301,8 +298,7 @@ def _stage(folder: Path, manifest: dict[str, Any], stage: Path, part: Path,
     try:
         tables = row_counts(conn)
         if tables != manifest["database"]["tables"]:
-            raise BackupError("恢复后的行数与清单不符 / Row counts after the restore differ from "
-                              "the manifest")
+            raise BackupError("backup.row_counts")
         repath_evidence(conn, evidence_dir, manifest.get("evidence_dir"),
                         {e["path"] for e in manifest["evidence"]})
         conn.execute("PRAGMA journal_mode = WAL")  # as the bot runs it
