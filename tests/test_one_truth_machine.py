@@ -631,7 +631,7 @@ class OneTruthMachine(RuleBasedStateMachine):
         for key, items in (("queue_claims", q.claims), ("queue_blocked", q.blocked)):
             shown = sections.get(key, [])
             assert [queue_item(x) for x in shown] == [
-                (f.id, o.period if f.task.recurring and o.period != f.current.period else None)
+                (f.id, o.period if f.task.recurring else None)  # every occurrence named
                 for f, o in items[:SHOWN_AT_MOST]], key
         for key, items in (("queue_claims", q.claims), ("queue_blocked", q.blocked),
                            ("queue_extensions", q.extensions),
@@ -874,7 +874,9 @@ class OneTruthMachine(RuleBasedStateMachine):
             assert (row[21] or 0) == h.days_overdue, (f.id, row[21], h.days_overdue)
             assert (row[22] or 0) == len(f.chases) and (row[23] or 0) == f.unanswered_chases
             assert row[20] == f.evidence
-            latest = f.latest_report  # a report (never a 签收, a chase or a decision)
+            # the newest report on the occurrence the row's mark is about (never a 签收, a chase
+            # or a decision; an earlier occurrence's report is in 各期情况)
+            latest = f.headline.latest_report
             if latest is None:
                 assert row[17] is None and row[18] is None
             else:
@@ -980,7 +982,7 @@ class OneTruthMachine(RuleBasedStateMachine):
             for row, f in zip(rows, overdue, strict=True):
                 assert row[3] == day_text(f.status.due, LANG) and int(row[4]) == (
                     f.headline.days_overdue), (row, f.status)
-                latest = f.latest_report  # the latest report and who made it
+                latest = f.headline.latest_report  # the overdue occurrence's newest report
                 assert row[5] == (t("bulletin_never_reported", LANG, html=False) if latest is None
                                   else f"{day_text(latest.at.astimezone(TZ), LANG)}\n"
                                        f"{self.author(latest.user_id)}"), (row, latest)
