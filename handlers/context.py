@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.domain.access import Actor, actor_of
+from bot.domain.access import Action, Actor, Permit, actor_of
 from bot.language.commandline import CommandLine, parse_command
 from bot.language.i18n import lang_of, t
 from bot.outputs.render.split import split_text
@@ -76,6 +76,14 @@ class Caller:
     lang: str
     member: dict[str, Any] | None  # the members row, whatever its status
     actor: Actor
+    # what this update was allowed to do, by (action, task id): decided once (handlers.reporting
+    # task_for), handed to the core, which then does not ask again
+    permits: dict[tuple[Action, str], Permit] = field(default_factory=dict, compare=False)
+
+    def acting_on(self, action: Action, task_id: str) -> Actor | Permit:
+        """What the core is given to act as: the permit already decided for `action` on the
+        task, else the actor (and the core decides)."""
+        return self.permits.get((action, task_id), self.actor)
 
     @property
     def active(self) -> bool:

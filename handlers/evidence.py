@@ -36,7 +36,7 @@ async def evidence_message(update: Update, context: DubanContext) -> None:
     task = task_for(context, who, ref, Action.REPORT)
     check_size(item["size"])
     saved, problem = await save_evidence(context, who.user_id, task.id, [item], who.lang,
-                                         who=who.actor)
+                                         who=who.acting_on(Action.REPORT, task.id))
     if problem:
         await reply(update, problem)
         return

@@ -118,7 +118,7 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
         rec = record_report(context.db, user_id=who.user_id, task_ref=task, now=context.now(),
                             percent=data.percent, state=data.state, value=data.value,
                             note=data.note, unit=data.unit, update_key=key, period=period,
-                            who=who.actor, origin=origin_of(update))
+                            who=who.acting_on(Action.REPORT, task.id), origin=origin_of(update))
     except DubanError as err:
         if err.key != "occurrence_choose":
             raise
@@ -132,7 +132,8 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
     extra = ""
     if items:
         saved, failed = await save_evidence(context, who.user_id, task.id, items, who.lang,
-                                            rec.report["id"], who=who.actor)
+                                            rec.report["id"],
+                                            who=who.acting_on(Action.REPORT, task.id))
         if saved:
             extra = "\n" + t("album_saved", who.lang, count=saved, task=task.id)
         elif not failed:  # the same file kept before

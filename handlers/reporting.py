@@ -11,7 +11,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from bot.domain.access import Action, Actor, check_task
+from bot.domain.access import Action, Actor, Permit, permit
 from bot.domain.facts import DeptFacts, TaskFacts
 from bot.domain.task import Task
 from bot.errors import DubanError
@@ -45,7 +45,8 @@ def own_tasks(context: DubanContext, dept: str) -> DeptFacts:
 def task_for(context: DubanContext, who: Caller, ref: str, action: Action) -> Task:
     """The task `ref` names, if the caller may do `action` on it; else a DubanError saying why."""
     task = find_task(context.db, ref, include_archived=action is Action.VIEW)
-    check_task(who.actor, action, task, dept_names(context.db))
+    who.permits[(action, task.id)] = permit(who.actor, action, task,
+                                            lambda: dept_names(context.db))
     return task
 
 
@@ -105,7 +106,7 @@ async def download(context: DubanContext, item: dict[str, Any]) -> tuple[bytes, 
 
 async def save_evidence(context: DubanContext, user_id: int, task_id: str,
                         items: list[dict[str, Any]], lang: str, report_id: int | None = None,
-                        who: Actor | None = None) -> tuple[int, str]:
+                        who: Actor | Permit | None = None) -> tuple[int, str]:
     """Download and archive each file; returns (how many saved, a message about any failure)."""
     saved = 0
     problems = []

@@ -134,3 +134,35 @@ def test_the_core_asks_the_same_rule_book(seeded, user_id, call, key):
     with pytest.raises(DubanError) as err:
         calls[call]()
     assert err.value.key == key and seeded["reports"].count == before
+
+
+def test_a_permit_covers_only_its_action_task_and_person():
+    from bot.domain.access import permit
+
+    liaison = ACTORS[Role.LIAISON]
+    granted = permit(liaison, Action.REPORT, OWN)
+    assert granted.covers(Action.REPORT, OWN, liaison.user_id)
+    assert granted.covers(Action.REPORT, OWN, None)  # the core acting for the same update
+    assert not granted.covers(Action.VIEW, OWN, liaison.user_id)
+    assert not granted.covers(Action.REPORT, OTHER, liaison.user_id)
+    assert not granted.covers(Action.REPORT, OWN, COORDINATOR)
+    with pytest.raises(DubanError) as refused:
+        permit(liaison, Action.REPORT, OTHER, lambda: {"EDU": "教育局", "HEALTH": "卫健委"})
+    assert refused.value.key == "wrong_dept" and refused.value.params["dept"] == "教育局"
+
+
+def test_a_permit_for_one_task_is_no_permit_for_another(seeded):
+    """The core takes a permit as decided only for what it was given for: handed to another
+    task, the rule book is asked again and refuses."""
+    from bot.domain.access import permit
+    from bot.services.directory import find_task
+
+    health = Actor(HEALTH_LIAISON, Role.LIAISON, "HEALTH")
+    own = permit(health, Action.REPORT, find_task(seeded, "T41"))
+    done = record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T41", percent=30,
+                         now=at("2022-03-02"), who=own)
+    assert done.report["percent"] == 30 and done.report["dept"] == "HEALTH"
+    with pytest.raises(DubanError) as refused:
+        record_report(seeded, user_id=HEALTH_LIAISON, task_ref="T01", percent=30,
+                      now=at("2022-03-02"), who=own)
+    assert refused.value.key == "wrong_dept"

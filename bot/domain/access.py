@@ -17,7 +17,7 @@ Task actions are checked against the task's department and whether it is archive
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -115,13 +115,30 @@ def refusal_for_task(actor: Actor, action: Action, task: Task) -> str | None:
     return None
 
 
-def check_task(actor: Actor, action: Action, task: Task,
-               dept_names: dict[str, Any] | None = None) -> None:
-    """Raise the refusal as a DubanError (with the names its message needs)."""
+@dataclass(frozen=True)
+class Permit:
+    """A decision taken: `actor` may do `action` on the task `task_id`. The first check of an
+    update makes it and the core is handed it (bot.services.commands.authorise), so the rule
+    book is asked once per update, task and action, however many steps a report takes (the
+    handler's early refusal, the record, its evidence)."""
+
+    actor: Actor
+    action: Action
+    task_id: str
+
+    def covers(self, action: Action, task: Task, user_id: int | None) -> bool:
+        return (self.action is action and self.task_id == task.id
+                and (user_id is None or user_id == self.actor.user_id))
+
+
+def permit(actor: Actor, action: Action, task: Task,
+           dept_names: Callable[[], Mapping[str, Any]] | None = None) -> Permit:
+    """The permit, or the refusal raised as a DubanError (the departments its message names
+    are looked up only then)."""
     key = refusal_for_task(actor, action, task)
     if key is None:
-        return
-    names = dept_names or {}
+        return Permit(actor, action, task.id)
+    names = dept_names() if dept_names else {}
     raise DubanError(key, task=task.id, dept=names.get(task.dept, task.dept),
                      own=names.get(actor.dept, actor.dept) if actor.dept else "—")
 

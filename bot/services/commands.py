@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.domain.access import Action, Actor, check_task
+from bot.domain.access import Action, Actor, Permit, permit
 from bot.domain.facts import Occurrence, TaskFacts
 from bot.domain.lifecycle import ACTION_OF, OPEN, Event, Snapshot, State, from_record, initial, step
 from bot.domain.marks import STATES, TaskStatus, percent_of
@@ -47,14 +47,19 @@ class Recorded:
 
 
 def authorise(db: Database, user_id: int | None, action: Action, task: Task,
-              who: Actor | None = None) -> Actor | None:
-    """The rule book (bot.domain.access) decides; the refusal names departments in both
-    languages. `who` is the caller as the gate resolved it; else it is looked up here."""
+              who: Actor | Permit | None = None) -> Permit | None:
+    """The rule book (bot.domain.access) decides, once: `who` is the caller as the gate
+    resolved it, or the permit this update was already given for this action on this task
+    (kept as it is); else the person is looked up here. The refusal names departments in both
+    languages."""
+    if isinstance(who, Permit):
+        if who.covers(action, task, user_id):
+            return who
+        who = who.actor
     if who is None and user_id is None:
         return None  # the command line: the operator of the installation
-    who = who or actor(db, user_id)  # type: ignore[arg-type]
-    check_task(who, action, task, dept_names(db))
-    return who
+    return permit(who or actor(db, user_id),  # type: ignore[arg-type]
+                  action, task, lambda: dept_names(db))
 
 
 def task_version(db: Database, task_id: str, period: str | None = None) -> int:
@@ -132,7 +137,7 @@ def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
                now: datetime, update_key: str | None = None, version: int | None = None,
                note: str = "", source: str = "telegram", extra: dict[str, Any] | None = None,
                columns: dict[str, Any] | None = None, period: str | None = None,
-               who: Actor | None = None, origin: dict[str, int | None] | None = None,
+               who: Actor | Permit | None = None, origin: dict[str, int | None] | None = None,
                **change: Any) -> Recorded:
     """The one way a task's record changes (see the module's note). `version`, when given, is
     the version of the occurrence the caller saw (a button's or a question's): an occurrence
@@ -162,7 +167,7 @@ def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
             "lifecycle": after.state.value,
             "data": json.dumps(data, ensure_ascii=False, default=str) if data else None,
             "note": note, "user_id": user_id,
-            "dept": (who.dept if who and who.dept else task.dept),
+            "dept": (who.actor.dept if who and who.actor.dept else task.dept),
             "at": utc_iso(now), "source": source, "update_key": update_key,
             **(columns or {}),
         }
@@ -218,7 +223,7 @@ def record_report(
     update_key: str | None = None,
     unit: str | None = None,
     period: str | None = None,
-    who: Actor | None = None,
+    who: Actor | Permit | None = None,
     origin: dict[str, int | None] | None = None,
 ) -> Recorded:
     """Validate and append one progress report (a claim at 100%); acknowledge only from what
@@ -335,7 +340,7 @@ def _unit_report(db: Database, task: Task, period: str, unit: str,
 def close_task(db: Database, *, user_id: int | None, task_ref: str | Task, now: datetime,
                note: str = "", source: str = "telegram", update_key: str | None = None,
                version: int | None = None, period: str | None = None,
-               who: Actor | None = None) -> Recorded:
+               who: Actor | Permit | None = None) -> Recorded:
     """The coordinator's check (核实销号) of a claim: the task, or its occurrence, is closed.
     With no period named, the oldest claimed occurrence is the one checked."""
     task = find_task(db, task_ref)
@@ -364,7 +369,7 @@ def known_period(db: Database, task: Task, now: datetime, period: str) -> str:
 def close_directly(db: Database, *, user_id: int | None, task_ref: str | Task, reason: str,
                    now: datetime, version: int | None, source: str = "telegram",
                    update_key: str | None = None, period: str | None = None,
-                   who: Actor | None = None) -> Recorded:
+                   who: Actor | Permit | None = None) -> Recorded:
     """直接销号: the coordinator closes a task nobody claimed, confirmed and with a reason."""
     return transition(db, find_task(db, task_ref), Event.DIRECT_CLOSE, user_id=user_id,
                       now=now, note=reason, reason=(reason or "").strip(), source=source,
@@ -374,7 +379,7 @@ def close_directly(db: Database, *, user_id: int | None, task_ref: str | Task, r
 def reopen_task(db: Database, *, user_id: int | None, task_ref: str | Task, reason: str,
                 now: datetime, source: str = "telegram", update_key: str | None = None,
                 version: int | None = None, period: str | None = None,
-                who: Actor | None = None) -> Recorded:
+                who: Actor | Permit | None = None) -> Recorded:
     """退回 a claim, or reverse a closure, with a reason. Progress returns to the last report
     below 100%; the earlier records (a 受阻 reason among them) stay in the history."""
     task = find_task(db, task_ref)
@@ -391,7 +396,7 @@ def act(db: Database, *, event: Event, user_id: int | None, task_ref: str | Task
         now: datetime, reason: str = "", version: int | None = None,
         update_key: str | None = None, extension: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None, period: str | None = None,
-        who: Actor | None = None, origin: dict[str, int | None] | None = None) -> Recorded:
+        who: Actor | Permit | None = None, origin: dict[str, int | None] | None = None) -> Recorded:
     """签收, 催办, 中止, 恢复 and the extension's request and refusal: records that change the
     task's standing, not its reported progress."""
     return transition(db, find_task(db, task_ref), event, user_id=user_id, now=now,
@@ -413,7 +418,7 @@ def extension_target(db: Database, task: Task, now: datetime) -> Occurrence:
 
 def request_extension(db: Database, *, user_id: int, task_ref: str | Task, due: date,
                       reason: str, now: datetime, update_key: str | None = None,
-                      who: Actor | None = None,
+                      who: Actor | Permit | None = None,
                       origin: dict[str, int | None] | None = None) -> Recorded:
     """延期申请: before the due date, with a new date and a reason."""
     task = find_task(db, task_ref)
@@ -444,7 +449,7 @@ def pending_period(db: Database, task: Task, now: datetime, period: str | None) 
 
 def withdraw_extension(db: Database, *, user_id: int, task_ref: str | Task, now: datetime,
                        version: int | None = None, update_key: str | None = None,
-                       who: Actor | None = None, period: str | None = None
+                       who: Actor | Permit | None = None, period: str | None = None
                        ) -> tuple[Recorded, dict[str, str]]:
     """The applicant takes back a pending extension request (the record and the request stay in
     the history). Only the person who asked may: a colleague asks them, the coordinator decides.
@@ -466,7 +471,7 @@ def withdraw_extension(db: Database, *, user_id: int, task_ref: str | Task, now:
 
 def decide_extension(db: Database, *, user_id: int | None, task_ref: str | Task, approve: bool,
                      now: datetime, version: int | None, reason: str = "",
-                     update_key: str | None = None, who: Actor | None = None,
+                     update_key: str | None = None, who: Actor | Permit | None = None,
                      period: str | None = None) -> Recorded:
     """The coordinator approves (the new date becomes the deadline of the task or its
     occurrence; the original stays on record) or refuses (with a reason) a pending request:
@@ -502,7 +507,7 @@ def decide_extension(db: Database, *, user_id: int | None, task_ref: str | Task,
 
 
 def set_deadline(db: Database, *, user_id: int | None, task_ref: str | Task, due: date,
-                 now: datetime, who: Actor | None = None) -> Task:
+                 now: datetime, who: Actor | Permit | None = None) -> Task:
     """The coordinator moves (or sets) a task's due date; the plan file's date stays on record,
     and the department is asked to acknowledge the new date (交办 again)."""
     task = find_task(db, task_ref)
@@ -533,7 +538,7 @@ def set_deadline(db: Database, *, user_id: int | None, task_ref: str | Task, due
 
 
 def mute_task(db: Database, *, user_id: int | None, task_ref: str | Task, until: date,
-              now: datetime, who: Actor | None = None) -> Task:
+              now: datetime, who: Actor | Permit | None = None) -> Task:
     """Pause a task's nudges until `until` (inclusive); audited."""
     task = find_task(db, task_ref)
     authorise(db, user_id, Action.MANAGE, task, who)

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.domain.access import Action, Actor
+from bot.domain.access import Action, Actor, Permit
 from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.services.commands import authorise
@@ -84,7 +84,7 @@ class Archived:
 
 
 def admit(db: Database, *, user_id: int, task_ref: str | Task, file_unique_id: str,
-          who: Actor | None = None) -> tuple[Task, dict[str, Any] | None]:
+          who: Actor | Permit | None = None) -> tuple[Task, dict[str, Any] | None]:
     """(task, the row already kept for this file or None) if this person may add evidence to it."""
     task = find_task(db, task_ref)
     authorise(db, user_id, Action.REPORT, task, who)
