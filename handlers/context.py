@@ -173,17 +173,6 @@ def pressed_on(query: CallbackQuery) -> MaybeInaccessibleMessage:
     return query.message
 
 
-def card_of(query: CallbackQuery) -> Message:
-    """The message a pressed button sits on. Telegram no longer shows the bot a message over
-    48 hours old (an InaccessibleMessage: no text, nothing to reply to or edit): such an old card
-    is answered "this has expired, send the command again", as any stale button."""
-    message = query.message
-    # PTB may parse such a message as a Message dated 0 rather than an InaccessibleMessage
-    if not isinstance(message, Message) or not message.is_accessible:
-        raise DubanError("button_expired")
-    return message
-
-
 @dataclass(frozen=True)
 class Caller:
     user_id: int
@@ -262,6 +251,16 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
         extra = kwargs if i == len(chunks) - 1 else {}
         sent = await message.reply_text(chunk, do_quote=False, **extra)
     return sent
+
+
+async def post_after(where: MaybeInaccessibleMessage, context: DubanContext, text: str,
+                     **kwargs: Any) -> Message:
+    """A new message after `where` (a command, an answer, the card a button was pressed on), in
+    its chat and forum topic. A card Telegram no longer shows the bot (over 48 hours old) still
+    names its chat: the message goes there."""
+    if isinstance(where, Message):
+        return await where.reply_text(text, do_quote=False, **kwargs)
+    return await context.bot.send_message(where.chat.id, text, **kwargs)
 
 
 async def tell(update: Update, text: str) -> None:

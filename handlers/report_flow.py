@@ -22,7 +22,6 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     MaybeInaccessibleMessage,
-    Message,
     Update,
 )
 
@@ -48,6 +47,7 @@ from handlers.context import (
     force_reply,
     message_of,
     origin_of,
+    post_after,
     pressed_on,
     query_of,
     reply,
@@ -68,12 +68,8 @@ STATE_CHOICES = ("in_progress", "done", "blocked")
 async def ask(where: MaybeInaccessibleMessage, context: DubanContext, prompt: prompts.Prompt,
               text: str, markup: Any) -> None:
     """Send a question of the flow after `where` (the command, the answer, the card a button
-    was pressed on) and link it to the prompt, so its answer finds the prompt. A card Telegram
-    no longer shows the bot (over 48 hours old) still names its chat: the question goes there."""
-    if isinstance(where, Message):
-        sent = await where.reply_text(text, reply_markup=markup, do_quote=False)
-    else:
-        sent = await context.bot.send_message(where.chat.id, text, reply_markup=markup)
+    was pressed on) and link it to the prompt, so its answer finds the prompt."""
+    sent = await post_after(where, context, text, reply_markup=markup)
     prompts.link_message(context.db, prompt, sent.message_id)
 
 

@@ -35,3 +35,14 @@ async def test_an_old_evidence_list_still_sends_the_file_to_its_chat(env: Env):
     await env.server.press_button(env.liaison, listing.message, "ev:*", inaccessible=True)
     photo = await env.server.wait_for_bot(chat_id=GROUP, method="sendPhoto")
     assert photo.message["caption"].startswith("T41")
+
+
+async def test_an_old_review_card_still_closes_the_claim_and_tells_the_reporter(env: Env):
+    await env.say(env.liaison, "/report T41 100 已完成")
+    review = await env.server.wait_for_bot(chat_id=GROUP)
+    assert "待核实" in review.text
+    await env.server.press_button(env.coordinator, review.message, "rv:close:T41:*",
+                                  inaccessible=True)
+    assert "已核实销号" in (await env.server.wait_for_bot(method="editMessageText")).text
+    assert "已核实销号" in await env.next_text()  # the reporter hears it, in the card's chat
+    assert "已销号" in await env.say(env.coordinator, "/status T41")
