@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from telegram import (
+    Bot,
     CallbackQuery,
     Chat,
     ForceReply,
@@ -19,7 +20,7 @@ from telegram import (
     User,
 )
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import CallbackContext, ExtBot, Job, JobQueue
+from telegram.ext import Application, CallbackContext, ExtBot, Job, JobQueue
 
 from bot.config import Settings
 from bot.domain.access import Action, Actor, Permit, actor_of
@@ -81,10 +82,7 @@ class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):
     def jobs(self) -> JobQueue[Any]:
         """The job queue: bot.app always builds the Application with one (PTB types it as
         optional because the job-queue extra may be missing)."""
-        queue = self.job_queue
-        if queue is None:
-            raise RuntimeError("the Application was built without a JobQueue")
-        return queue
+        return queue_of(self.application)
 
     @property
     def chat_memory(self) -> dict[Any, Any]:
@@ -109,6 +107,14 @@ class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):
         if not isinstance(data, dict):
             raise TypeError(f"job {self.this_job.name} carries {type(data).__name__}, not a dict")
         return data
+
+
+def queue_of(app: Application) -> JobQueue[Any]:
+    """The application's job queue (bot.app always builds it with one)."""
+    queue = app.job_queue
+    if queue is None:
+        raise RuntimeError("the Application was built without a JobQueue")
+    return queue
 
 
 # ------------------------------------------------------------------ the parts of an update
@@ -297,10 +303,10 @@ async def tell_privately(context: DubanContext, user_id: int, text: str) -> bool
     return True
 
 
-def join_link(context: DubanContext) -> Callable[[str], str] | None:
+def join_link(bot: Bot) -> Callable[[str], str] | None:
     """The t.me link that opens a private chat and applies for a department (/start join_CODE),
     or None while the bot's username is unknown."""
-    username = context.bot.username if context.bot else None
+    username = bot.username
     if not username:
         return None
     return lambda code: f"https://t.me/{username}?start=join_{code}"

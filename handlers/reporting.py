@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.domain.access import Action, Actor, Permit, permit
-from bot.domain.facts import DeptFacts, TaskFacts
+from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.i18n import t, task_named
@@ -37,7 +37,12 @@ def task_buttons(views: Sequence[TaskFacts], prefix: str, per_row: int = 4
 
 def own_tasks(context: DubanContext, dept: str | None) -> DeptFacts:
     """The department's tasks; a caller with no department (dept None) is asked to name one."""
-    found = facts_now(context.db, context.now()).department(dept) if dept else None
+    return dept_facts(facts_now(context.db, context.now()), dept)
+
+
+def dept_facts(facts: Facts, dept: str | None) -> DeptFacts:
+    """A department's facts, or a DubanError asking for a department (none, or none known)."""
+    found = facts.department(dept) if dept else None
     if found is None:
         raise DubanError("dept_required")
     return found

@@ -146,7 +146,7 @@ async def send_review_row(sender: Sender, row: dict, mark) -> None:
         raise Superseded("the claim was decided")
     text = review_request_html(task, department(db, task.dept), reporter_of(db, report),
                                report, count_for_task(db, task.id), DEFAULT_LANG)
-    card = await sender.post(row, text, review_buttons(
+    card = await sender.post_card(row, text, review_buttons(
         task.id, task_version(db, task.id, report["period"]), report["period"]))
     mark(card.message_id)
     posts.remember(db, chat_id=card.chat_id, message_id=card.message_id, kind=posts.REVIEW,

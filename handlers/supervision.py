@@ -95,7 +95,7 @@ async def send_notice_row(sender: Sender, row: dict, mark) -> None:
     text = notice_html(notice, department(db, notice.dept), views, liaisons_of(db, notice.dept),
                        workdays, DEFAULT_LANG,
                        notices.ack_due(notice, sender.settings.tz, workdays))
-    sent = await sender.post(row, text, _ack_button(notice))
+    sent = await sender.post_card(row, text, _ack_button(notice))
     notices.posted(db, notice, sent.chat_id, sent.message_id)
     mark(sent.message_id)
     posts.remember(db, chat_id=sent.chat_id, message_id=sent.message_id, kind=posts.NOTICE,
@@ -131,7 +131,7 @@ async def send_extension_row(sender: Sender, row: dict, mark) -> None:
                              callback_data=f"ex:no:{made_for}"),
     ], [InlineKeyboardButton(t("btn_withdraw_extension", DEFAULT_LANG),
                              callback_data=f"ex:wd:{made_for}")]])
-    sent = await sender.post(row, text, buttons)
+    sent = await sender.post_card(row, text, buttons)
     mark(sent.message_id)
     posts.remember(db, chat_id=sent.chat_id, message_id=sent.message_id, kind=posts.EXTENSION,
                    tasks=[task.id], ref=report["id"], now=sender.now())
@@ -158,7 +158,7 @@ def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[Task]:
 def _staffed(context: DubanContext, dept: str) -> None:
     """A department with no liaison gets no 督办单 (nobody could sign it): say how to fix it."""
     if not liaisons_of(context.db, dept):
-        link = join_link(context)
+        link = join_link(context.bot)
         raise DubanError("chase_unstaffed", dept=dept_names(context.db)[dept],
                          link=link(dept) if link else "—")
 

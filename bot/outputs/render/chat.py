@@ -191,7 +191,7 @@ def falling_due(views: list[TaskFacts], today: date, days: int
 
 
 def due_html(views: list[TaskFacts], now: datetime, days: int, lang: str,
-             depts: dict[str, dict]) -> str:
+             depts: Mapping[str, Mapping[str, Any]]) -> str:
     due = falling_due(views, now.date(), days)
     if not due:
         return t("due_none", lang, days=days)
