@@ -20,14 +20,14 @@ from bot.language.commandline import parse_command
 from bot.language.i18n import t
 from handlers import answers, gate, report_flow
 from handlers.commands import BUTTONS, COMMANDS
-from handlers.context import DubanContext, caller, command_line, reply
+from handlers.context import DubanContext, caller, command_line, message_of, reply
 from handlers.dispatch import Where, guarded
 from handlers.errors import report_error
 
 
 async def unknown_command(update: Update, context: DubanContext) -> None:
     """Any other /command: say so politely, unless it was addressed to another bot."""
-    text = update.effective_message.text or ""
+    text = message_of(update).text or ""
     addressee = text.split(maxsplit=1)[0].partition("@")[2] if text else ""
     if addressee and addressee.lower() != (context.bot.username or "").lower():
         return

@@ -13,6 +13,7 @@ owe an acknowledgement, which must stay open (a storage failure, an acknowledgem
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -145,8 +146,9 @@ class AckGatherer:
         chat_id, thread_id = key
         try:
             for chunk in split_text(text):
-                sent = await attempt(lambda chunk=chunk: bot.send_message(
-                    chat_id, chunk, message_thread_id=thread_id), "acknowledgements")
+                sent = await attempt(functools.partial(
+                    bot.send_message, chat_id, chunk, message_thread_id=thread_id),
+                    "acknowledgements")
                 if batch.on_sent:
                     try:  # bookkeeping of what the post is about: never the ack's undoing
                         batch.on_sent(chat_id, sent.message_id, batch.tasks)

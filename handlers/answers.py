@@ -14,7 +14,7 @@ from bot.language.i18n import t
 from bot.services import prompts
 from bot.services.evidence import task_ref_in
 from handlers import evidence, onboarding, replies, report_flow, review, supervision
-from handlers.context import DubanContext, caller, reply
+from handlers.context import DubanContext, caller, message_of, reply, user_of
 
 HANDLERS = {report_flow.KIND: report_flow.answer_text, review.REOPEN_PROMPT: review.reopen_reason,
             supervision.EXTEND_REFUSE_PROMPT: supervision.extension_refusal_reason,
@@ -24,12 +24,12 @@ HANDLERS = {report_flow.KIND: report_flow.answer_text, review.REOPEN_PROMPT: rev
 def _asked(update: Update, context: DubanContext) -> prompts.Prompt | None:
     """The prompt this message answers: by the bot message it replies to, or in private the
     person's open guided report."""
-    message = update.effective_message
+    message = message_of(update)
     replied = message.reply_to_message
     if replied is not None and replied.from_user and replied.from_user.id == context.bot.id:
         return prompts.by_message(context.db, message.chat_id, replied.message_id)
     if message.chat.type == Chat.PRIVATE:
-        return prompts.open_for(context.db, message.chat_id, update.effective_user.id,
+        return prompts.open_for(context.db, message.chat_id, user_of(update).id,
                                 report_flow.KIND)
     return None
 
@@ -54,7 +54,7 @@ async def answer_text(update: Update, context: DubanContext) -> None:
         await replies.reply_to_post(update, context)  # "60" under a reminder
         return
     if prompt is None:
-        message = update.effective_message
+        message = message_of(update)
         mentioned = f"@{context.bot.username}".lower() in (message.text or "").lower()
         if message.chat.type == Chat.PRIVATE or mentioned:
             await reply(update, t("use_commands", caller(update, context).lang))
@@ -78,7 +78,7 @@ async def answer_file(update: Update, context: DubanContext) -> None:
             await report_flow.add_evidence(update, context, prompt)
         return
     if replies.replies_to_bot(update, context) and not task_ref_in(
-            update.effective_message.caption):
+            message_of(update).caption):
         await replies.reply_to_post(update, context)  # a photo under a 督办单: its evidence
         return
     await evidence.evidence_message(update, context)

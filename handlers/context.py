@@ -9,12 +9,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from telegram import ForceReply, Message, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    ForceReply,
+    MaybeInaccessibleMessage,
+    Message,
+    Update,
+    User,
+)
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot, Job, JobQueue
 
 from bot.config import Settings
 from bot.domain.access import Action, Actor, Permit, actor_of
+from bot.errors import DubanError
 from bot.language.commandline import CommandLine, parse_command
 from bot.language.i18n import lang_of, t
 from bot.outputs.render.split import split_text
@@ -68,6 +78,106 @@ class DubanContext(CallbackContext[ExtBot, dict, dict, Services]):
         clock = self.bot_data.clock
         return clock() if clock else datetime.now(self.settings.tz)
 
+    @property
+    def jobs(self) -> JobQueue[Any]:
+        """The job queue: bot.app always builds the Application with one (PTB types it as
+        optional because the job-queue extra may be missing)."""
+        return queue_of(self.application)
+
+    @property
+    def chat_memory(self) -> dict[Any, Any]:
+        """PTB's chat_data, there for every update with a chat and every job with a chat_id."""
+        data = self.chat_data
+        if data is None:
+            raise RuntimeError("chat_data read where there is no chat")
+        return data
+
+    @property
+    def this_job(self) -> Job[Any]:
+        """The job a job callback runs for."""
+        job = self.job
+        if job is None:
+            raise RuntimeError("a job callback ran without its job")
+        return job
+
+    @property
+    def job_data(self) -> dict[str, Any]:
+        """The data this module's jobs are scheduled with: always a dict."""
+        data = self.this_job.data
+        if not isinstance(data, dict):
+            raise TypeError(f"job {self.this_job.name} carries {type(data).__name__}, not a dict")
+        return data
+
+
+def queue_of(app: Application) -> JobQueue[Any]:
+    """The application's job queue (bot.app always builds it with one)."""
+    queue = app.job_queue
+    if queue is None:
+        raise RuntimeError("the Application was built without a JobQueue")
+    return queue
+
+
+# ------------------------------------------------------------------ the parts of an update
+# PTB types every part of an Update as optional, as any one update carries only some. A handler
+# is registered for the updates that carry what it reads (a command has a message, a button
+# handler a callback query; the gate drops updates without a chat or a user): these accessors
+# say so once, and fail loudly if a handler is ever registered for the wrong kind of update.
+
+
+class MissingPart(LookupError):
+    """A handler was given an update that cannot carry what it reads (a registration error)."""
+
+    def __init__(self, where: str, part: str) -> None:
+        super().__init__(f"{where} carries no {part}")
+
+
+def message_of(update: Update) -> Message:
+    """The message of a message update (a command, a text, a file)."""
+    message = update.effective_message
+    if message is None:
+        raise MissingPart(f"update {update.update_id}", "message")
+    return message
+
+
+def query_of(update: Update) -> CallbackQuery:
+    """The button press of a handler registered only for callback queries."""
+    query = update.callback_query
+    if query is None:
+        raise MissingPart(f"update {update.update_id}", "callback query")
+    return query
+
+
+def chat_of(update: Update) -> Chat:
+    """The chat of the update (the gate drops updates without one)."""
+    chat = update.effective_chat
+    if chat is None:
+        raise MissingPart(f"update {update.update_id}", "chat")
+    return chat
+
+
+def user_of(update: Update) -> User:
+    """Who sent the update (the gate drops updates without one)."""
+    user = update.effective_user
+    if user is None:
+        raise MissingPart(f"update {update.update_id}", "user")
+    return user
+
+
+def data_of(query: CallbackQuery) -> str:
+    """A button's callback data. Every button handler is registered with a pattern on it, and
+    the bot sends no game buttons, so a press that reaches a handler carries data."""
+    if query.data is None:
+        raise DubanError("button_expired")
+    return query.data
+
+
+def pressed_on(query: CallbackQuery) -> MaybeInaccessibleMessage:
+    """Where a button was pressed (its chat and message id, known even for an old card). The
+    bot's buttons all sit on its messages (it offers no inline mode), so a press carries one."""
+    if query.message is None:
+        raise DubanError("button_expired")
+    return query.message
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -105,8 +215,7 @@ def caller(update: Update, context: DubanContext) -> Caller:
     """Who sent the update, with their role: resolved once per update (the gate, the command
     table's check and the handler share it) and carried to the core as `who.actor`, which
     decides permissions from it without looking the person up again."""
-    user = update.effective_user
-    assert user is not None  # gatekeeping drops updates without a user
+    user = user_of(update)
     kept = context.bot_data.callers
     found = kept.get(update.update_id)
     if found is not None and found.user_id == user.id:
@@ -150,6 +259,16 @@ async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
     return sent
 
 
+async def post_after(where: MaybeInaccessibleMessage, context: DubanContext, text: str,
+                     **kwargs: Any) -> Message:
+    """A new message after `where` (a command, an answer, the card a button was pressed on), in
+    its chat and forum topic. A card Telegram no longer shows the bot (over 48 hours old) still
+    names its chat: the message goes there."""
+    if isinstance(where, Message):
+        return await where.reply_text(text, do_quote=False, **kwargs)
+    return await context.bot.send_message(where.chat.id, text, **kwargs)
+
+
 async def tell(update: Update, text: str) -> None:
     """A refusal or a short notice: an alert on a pressed button, else a reply in the chat. A
     press that can no longer be answered (already answered, or past Telegram's answer window)
@@ -184,10 +303,10 @@ async def tell_privately(context: DubanContext, user_id: int, text: str) -> bool
     return True
 
 
-def join_link(context: DubanContext) -> Callable[[str], str] | None:
+def join_link(bot: Bot) -> Callable[[str], str] | None:
     """The t.me link that opens a private chat and applies for a department (/start join_CODE),
     or None while the bot's username is unknown."""
-    username = context.bot.username if context.bot else None
+    username = bot.username
     if not username:
         return None
     return lambda code: f"https://t.me/{username}?start=join_{code}"

@@ -14,7 +14,16 @@ from bot.language.dates import parse_deadline
 from bot.language.i18n import field, format_day, t
 from bot.services import notices
 from bot.services.commands import set_deadline
-from handlers.context import DubanContext, args_text, caller, free_text, reply
+from handlers.context import (
+    DubanContext,
+    args_text,
+    caller,
+    data_of,
+    free_text,
+    pressed_on,
+    query_of,
+    reply,
+)
 from handlers.reporting import task_for
 
 
@@ -44,9 +53,9 @@ async def propose_deadline(update: Update, context: DubanContext) -> None:
 
 async def decide_deadline(update: Update, context: DubanContext) -> None:
     """dl:ok:<task>:<date> sets it; dl:no:<task> drops it. Coordinators only."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
-    parts = query.data.split(":")
+    parts = data_of(query).split(":")
     if parts[1] == "no":
         await query.answer()
         await query.edit_message_text(t("deadline_cancelled", who.lang))
@@ -60,11 +69,12 @@ async def decide_deadline(update: Update, context: DubanContext) -> None:
     if now_due != parts[4]:  # the deadline changed since this was asked: confirm nothing old
         raise DubanError("deadline_changed", task=current.id,
                          date=current.due.isoformat() if current.due else "—")
+    chat_id = pressed_on(query).chat.id  # where the 交办单 is said to come from
     task = set_deadline(context.db, user_id=who.user_id, task_ref=current, due=due,
                         now=context.now(), who=who.actor)
     await query.answer()
     await query.edit_message_text(t("deadline_set", who.lang, task=task.id,
                                     reading=format_day(due, who.lang)))
     notice = notices.assign(context.db, user_id=who.user_id, tasks=[task], now=context.now(),
-                            origin={"chat": query.message.chat_id})
+                            origin={"chat": chat_id})
     context.bot_data.sender.kick(f"notice:{notice.id}")

@@ -8,7 +8,7 @@ caller's language. Handlers therefore raise refusals instead of catching them.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from enum import StrEnum
 from typing import Any
 
@@ -18,9 +18,10 @@ from bot.domain.access import Audience, refusal_for_audience
 from bot.errors import DubanError
 from bot.language.dates import DeadlineError
 from bot.language.i18n import t
-from handlers.context import DubanContext, caller, normalise_args, tell
+from handlers.context import DubanContext, caller, chat_of, normalise_args, tell
 
-Callback = Callable[[Update, DubanContext], Awaitable[Any]]
+# A coroutine function, as PTB's handlers take (a plain Awaitable would not do)
+Callback = Callable[[Update, DubanContext], Coroutine[Any, Any, Any]]
 
 
 class Where(StrEnum):
@@ -29,7 +30,7 @@ class Where(StrEnum):
     PRIVATE = "private"
 
 
-def refusal_text(err: Exception, lang: str) -> str:
+def refusal_text(err: DubanError | DeadlineError, lang: str) -> str:
     """A refusal from the core or the date parser, in `lang` only."""
     if isinstance(err, DubanError):
         return t(err.key, lang, **err.params)
@@ -37,7 +38,7 @@ def refusal_text(err: Exception, lang: str) -> str:
 
 
 def where_refusal(where: Where, update: Update, context: DubanContext) -> str | None:
-    chat = update.effective_chat
+    chat = chat_of(update)
     if where is Where.PRIVATE and chat.type != Chat.PRIVATE:
         return "private_only"
     if where is Where.GROUP and chat.id != context.group_id:

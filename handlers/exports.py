@@ -13,7 +13,7 @@ from bot.outputs.exports.bulletin import Letterhead
 from bot.outputs.exports.files import build_export, parse_export_args
 from bot.outputs.scoreboard import score_message
 from bot.services.directory import find_department
-from handlers.context import DubanContext, args_text, caller, reply
+from handlers.context import DubanContext, args_text, caller, message_of, reply
 
 YEAR = re.compile(r"^(\d{4})\s*(年|年度)?$")
 FIRST_YEAR = 2000
@@ -23,15 +23,15 @@ async def export(update: Update, context: DubanContext) -> None:
     """/export [台账 [pdf] | 通报 [周|月|本周|本月] [pdf]]: the file, sent to this chat."""
     who = caller(update, context)
     request = parse_export_args(args_text(context).split())  # bad words: the usage, via guarded
-    chat = update.effective_chat
+    message = message_of(update)
     # The ledger takes seconds at scale: show "sending a file…" and keep the bot answering.
-    await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT,
-                                       message_thread_id=update.effective_message.message_thread_id)
+    await context.bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_DOCUMENT,
+                                       message_thread_id=message.message_thread_id)
     files = await asyncio.to_thread(build_export, context.db, request, context.now(), who.lang,
                                     Letterhead.from_settings(context.settings),
                                     context.bot_data.rules)
     for f in files:
-        await update.effective_message.reply_document(
+        await message.reply_document(
             InputFile(f.data, filename=f.name), caption=f.caption, do_quote=False)
     if request.pdf and len(files) == 1:
         await reply(update, t("bulletin_pdf_missing", who.lang))

@@ -18,7 +18,7 @@ from bot.domain.access import Audience
 from bot.language.i18n import DEFAULT_LANG, LANGS, t
 from bot.services.directory import move_coordination_chat, remember_name
 from handlers.commands import BUTTONS, OPEN_TO_ALL
-from handlers.context import DubanContext, caller, command_line, reply, tell
+from handlers.context import DubanContext, caller, chat_of, command_line, reply, tell, user_of
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,9 @@ def command_of(update: Update) -> str | None:
 def open_button(update: Update) -> bool:
     """A button meant for anyone (a suggested department for /join)."""
     data = update.callback_query.data if update.callback_query else None
-    return bool(data) and any(re.match(b.pattern, data) for b in BUTTONS
-                              if b.audience is Audience.ANYONE)
+    if not data:
+        return False
+    return any(re.match(b.pattern, data) for b in BUTTONS if b.audience is Audience.ANYONE)
 
 
 async def follow_migration(update: Update, context: DubanContext) -> None:
@@ -94,9 +95,9 @@ def _addressed_to_bot(update: Update, context: DubanContext) -> bool:
 async def refuse_identity(update: Update, context: DubanContext, key: str) -> None:
     """Say why nothing was done, in the chat's language: the group's is the default (the real
     sender is unknown), a private chat's is its person's."""
-    chat = update.effective_chat
+    chat = chat_of(update)
     lang = DEFAULT_LANG
-    if chat.type == Chat.PRIVATE and update.effective_user.id not in STAND_INS:
+    if chat.type == Chat.PRIVATE and user_of(update).id not in STAND_INS:
         lang = caller(update, context).lang
     log.info("not acting on update %s from chat %s: %s", update.update_id, chat.id, key)
     if _addressed_to_bot(update, context):
@@ -105,7 +106,7 @@ async def refuse_identity(update: Update, context: DubanContext, key: str) -> No
 
 async def ignore_chat(update: Update, context: DubanContext) -> None:
     """An unknown group: say so once, then stay silent there."""
-    chat = update.effective_chat
+    chat = chat_of(update)
     services = context.bot_data
     if chat.id not in services.warned_chats and update.effective_message:
         services.warned_chats.add(chat.id)
@@ -118,8 +119,8 @@ async def ignore_chat(update: Update, context: DubanContext) -> None:
 
 async def gatekeep(update: Update, context: DubanContext) -> None:
     """Ignore unknown groups (saying so once) and strangers' non-onboarding messages in private."""
-    chat = update.effective_chat
-    if update.effective_user is None or chat is None:
+    chat, user = update.effective_chat, update.effective_user
+    if user is None or chat is None:
         raise ApplicationHandlerStop
     if update.edited_message or update.edited_channel_post:
         # An edit keeps its message id: acting on it would look like a replay of the original,
@@ -135,8 +136,7 @@ async def gatekeep(update: Update, context: DubanContext) -> None:
         await refuse_identity(update, context, key)
         raise ApplicationHandlerStop
     who = caller(update, context)
-    remember_name(context.db, who.member, update.effective_user.full_name,
-                  update.effective_user.username)
+    remember_name(context.db, who.member, user.full_name, user.username)
     if chat.type in (Chat.GROUP, Chat.SUPERGROUP, Chat.CHANNEL):
         return
     # A private chat: members and applicants are served (each command checks its audience);

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import tempfile
+from collections.abc import Awaitable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from telegram import InputMediaPhoto, Update
+from telegram import InputMediaPhoto, Message, Update
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -31,7 +33,16 @@ from bot.services.reminders import (
     posts_today,
     prepare_nudges,
 )
-from handlers.context import DubanContext, args_text, caller, join_link, reply, update_key
+from handlers.context import (
+    DubanContext,
+    args_text,
+    caller,
+    chat_of,
+    join_link,
+    queue_of,
+    reply,
+    update_key,
+)
 from handlers.sender import Sender, Superseded
 
 log = logging.getLogger(__name__)
@@ -80,8 +91,7 @@ async def send_nudges(sender: Sender, record: bool = True) -> int:
             last = None
             for chunk in split_text(text):
                 last = await sender.call(
-                    lambda chunk=chunk: sender.bot.send_message(sender.group_id, chunk),
-                    "nudges")
+                    functools.partial(sender.bot.send_message, sender.group_id, chunk), "nudges")
                 posts.remember(sender.db, chat_id=last.chat_id, message_id=last.message_id,
                                kind=posts.NUDGE, tasks=tasks, now=now)
             mark(last.message_id if last else None)
@@ -114,8 +124,9 @@ async def post_digest(sender: Sender, key: str, chat_id: int | None = None,
     if not any(rows):
         return False  # already posted
     for row_id in rows:
-        if row_id:
-            await sender.deliver(outbox.get(sender.db, row_id))
+        row = outbox.get(sender.db, row_id) if row_id else None
+        if row:
+            await sender.deliver(row)
     return True
 
 
@@ -129,7 +140,7 @@ async def send_digest_row(sender: Sender, row: dict, mark) -> None:
     elif now - datetime.fromisoformat(row["created_at"]) > timedelta(days=1):
         raise Superseded("asked for more than a day ago")
     if payload["part"] == "text":
-        digest = compose_digest(sender.db, now, DEFAULT_LANG, join_link=join_link(sender))
+        digest = compose_digest(sender.db, now, DEFAULT_LANG, join_link=join_link(sender.bot))
         sent = await sender.post(row, digest.html)
         mark(sent.message_id if sent else None)
         if payload.get("scheduled", True):  # the next digest counts from this one
@@ -141,7 +152,7 @@ async def send_digest_row(sender: Sender, row: dict, mark) -> None:
         paths = await asyncio.to_thread(render_charts, data, Path(tmp))
         photos = [(p.read_bytes(), p.name) for p in paths]
 
-    def send() -> object:
+    def send() -> Awaitable[tuple[Message, ...]]:
         chat, thread = sender.chat_of(row)
         media = [InputMediaPhoto(data, filename=name) for data, name in photos]
         return sender.bot.send_media_group(chat, media, message_thread_id=thread)
@@ -209,11 +220,11 @@ async def catch_up_job(context: DubanContext) -> None:
     if quiet(sender.settings, now):
         later = quiet_end(sender.settings, now)
         log.info("catch-up waits for the end of quiet hours (%s)", later)
-        context.job_queue.run_once(catch_up_job, later - now, name="catch-up",
+        context.jobs.run_once(catch_up_job, later - now, name="catch-up",
                                    job_kwargs=JOB_KWARGS)
         return
     moment = missed_digest(sender.settings, now, tracking_began(sender.db))
-    steps = [("nudges", send_nudges(sender))]
+    steps: list[tuple[str, Awaitable[object]]] = [("nudges", send_nudges(sender))]
     if moment is not None:
         steps.append(("digest", post_digest(sender, key=digest_key(moment))))
     steps.append(("交办单 and late notices", supervise(sender)))
@@ -291,7 +302,7 @@ def schedule_jobs(app: Application) -> None:
     """Jobs are not persisted by PTB: they are rebuilt here from the settings at every start."""
     settings: Settings = app.bot_data.settings
     tz = settings.tz
-    queue = app.job_queue
+    queue = queue_of(app)
     queue.run_daily(nudge_job, time=time(settings.reminder_time.hour,
                                          settings.reminder_time.minute, tzinfo=tz),
                     name="nudges", job_kwargs=JOB_KWARGS)
@@ -321,7 +332,7 @@ def digest_now_job(chat_id: int):
 async def digest_now(update: Update, context: DubanContext) -> None:
     """/digest: the coordinator asks for the digest now, in this chat (once per command)."""
     await post_digest(context.bot_data.sender, key=f"digest-now:{update_key(update)}",
-                      chat_id=update.effective_chat.id, scheduled=False)
+                      chat_id=chat_of(update).id, scheduled=False)
 
 
 MUTE_SPAN = re.compile(r"^(\d{1,3})\s*(d|天|日|w|周|星期)$", re.IGNORECASE)

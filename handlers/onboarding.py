@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MaybeInaccessibleMessage, Update
 
 from bot.errors import DubanError
 from bot.language.i18n import DEFAULT_LANG, LANGS, lang_of, t
@@ -26,15 +26,22 @@ from handlers.context import (
     DubanContext,
     args_text,
     caller,
+    chat_of,
     command_line,
+    data_of,
     force_reply,
     forget_caller,
     free_text,
+    message_of,
     origin_of,
+    post_after,
+    pressed_on,
+    query_of,
     reply,
     shown_html,
     tell_privately,
     update_key,
+    user_of,
 )
 from handlers.supervision import drop_buttons
 
@@ -78,9 +85,9 @@ async def join_department_text(update: Update, context: DubanContext, text: str)
 
 async def join_suggested(update: Update, context: DubanContext) -> None:
     """jn:<uid>:<DEPT>: the applicant picks one of the suggested departments."""
-    query = update.callback_query
-    _, uid, code = query.data.split(":")
-    if int(uid) != update.effective_user.id:
+    query = query_of(update)
+    _, uid, code = data_of(query).split(":")
+    if int(uid) != query.from_user.id:
         raise DubanError("not_your_button")
     await query.answer()
     await query.edit_message_reply_markup(None)
@@ -89,7 +96,7 @@ async def join_suggested(update: Update, context: DubanContext) -> None:
 
 async def _join(update: Update, context: DubanContext, dept_text: str) -> None:
     who = caller(update, context)
-    user = update.effective_user
+    user = user_of(update)
     member = request_join(context.db, user_id=who.user_id, dept_text=dept_text,
                           now=context.now(), name=user.full_name, username=user.username,
                           lang=lang_of(user.language_code))
@@ -174,43 +181,45 @@ async def decide_join_button(update: Update, context: DubanContext) -> None:
     """join:approve:<uid>:<DEPT> approves; join:refuse:<uid>:<DEPT> asks for the reason first.
     For coordinators only; a card whose department is no longer the application's is refused
     (a newer card was posted)."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
-    _, verb, raw_id, dept = query.data.split(":")
+    _, verb, raw_id, dept = data_of(query).split(":")
+    card = pressed_on(query)  # an old card (not shown to the bot any more) still names its chat
     if verb == "refuse":
         member = pending_application(context.db, int(raw_id), context.now())
         if member["dept"] != dept:
             raise DubanError("join_card_stale", dept=dept_names(context.db)[member["dept"]])
         await query.answer()
-        await _ask_reason(context, query.message.chat_id, who.user_id, who.lang, member,
-                          query.message.message_id, query.message.reply_text)
+        await _ask_reason(context, card, who.user_id, who.lang, member, card.message_id)
         return
     outcome, member, delivered = await _decide(update, context, int(raw_id), True, dept)
     await query.answer()
     await query.edit_message_text(
-        f"{shown_html(query.message)}\n\n{outcome} {t('decided_by', DEFAULT_LANG, user=inert_name(who.name))}")
+        f"{shown_html(card)}\n\n{outcome} {t('decided_by', DEFAULT_LANG, user=inert_name(who.name))}")
     if not delivered:  # an edit notifies nobody
         await _fallback(context, member, True, "", _card(context, member["user_id"]))
     await _first_liaison(context, member)
 
 
-async def _ask_reason(context: DubanContext, chat_id: int, asker: int, lang: str,
-                      member: dict, card_id: int | None, send) -> None:
-    """Refusing asks why (ForceReply, so the answer reaches the bot in privacy mode)."""
-    prompt = prompts.open_prompt(context.db, chat_id=chat_id, user_id=asker,
+async def _ask_reason(context: DubanContext, where: MaybeInaccessibleMessage, asker: int,
+                      lang: str, member: dict, card_id: int | None) -> None:
+    """Refusing asks why (ForceReply, so the answer reaches the bot in privacy mode), after
+    `where` (the /refuse command or the card) in its chat."""
+    prompt = prompts.open_prompt(context.db, chat_id=where.chat.id, user_id=asker,
                                  kind=JOIN_REFUSE_PROMPT, step="reason",
                                  data={"user": member["user_id"], "dept": member["dept"],
                                        "card": card_id}, now=context.now())
-    sent = await send(t("join_refuse_prompt", lang, user=member["name"] or member["user_id"],
-                        dept=dept_names(context.db)[member["dept"]]),
-                      reply_markup=force_reply(), do_quote=False)
+    sent = await post_after(where, context,
+                            t("join_refuse_prompt", lang, user=member["name"] or member["user_id"],
+                              dept=dept_names(context.db)[member["dept"]]),
+                            reply_markup=force_reply())
     prompts.link_message(context.db, prompt, sent.message_id)
 
 
 async def join_refusal_reason(update: Update, context: DubanContext,
                               prompt: prompts.Prompt) -> None:
     """The coordinator's reason for refusing an application (found by the prompt router)."""
-    reason = (update.effective_message.text or "").strip()
+    reason = (message_of(update).text or "").strip()
     if not reason:
         raise DubanError("reason_required_join")
     await _refuse(update, context, prompt.data["user"], reason, prompt.data["dept"])
@@ -233,7 +242,7 @@ async def _announce(update: Update, context: DubanContext, outcome: str, member:
     card = _card(context, member["user_id"])
     if card:
         await drop_buttons(context, card.chat_id, card.message_id)
-    in_group = update.effective_chat.id == context.group_id
+    in_group = chat_of(update).id == context.group_id
     if not delivered and not (in_group and (member.get("lang") or DEFAULT_LANG) == DEFAULT_LANG):
         await _fallback(context, member, approve, reason, card)
 
@@ -259,9 +268,9 @@ async def decide_join_command(update: Update, context: DubanContext) -> None:
         return
     member = pending_application(context.db, user_id, context.now())
     card = _card(context, user_id)
-    await _ask_reason(context, update.effective_chat.id, who.user_id, who.lang, member,
-                      card.message_id if card and card.chat_id == update.effective_chat.id
-                      else None, update.effective_message.reply_text)
+    message = message_of(update)
+    await _ask_reason(context, message, who.user_id, who.lang, member,
+                      card.message_id if card and card.chat_id == message.chat_id else None)
 
 
 async def show_whoami(update: Update, context: DubanContext) -> None:
@@ -270,7 +279,7 @@ async def show_whoami(update: Update, context: DubanContext) -> None:
     # Someone removed (left, or taken off COORDINATOR_IDS) is told what a stranger is told.
     member = who.member if who.member and who.member["status"] != "removed" else {}
     status = member.get("status") or "visitor"
-    dept = dept_names(context.db).get(member.get("dept"), "—")
+    dept = dept_names(context.db).get(member.get("dept") or "", "—")
     role = (t(f"role_{member.get('role') or 'liaison'}", who.lang)
             if status not in ("visitor",) else "—")
     await reply(update, t("whoami", who.lang, user_id=who.user_id, name=who.name, dept=dept,

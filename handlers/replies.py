@@ -26,12 +26,12 @@ from bot.services import posts, prompts
 from bot.services.directory import catalogue
 from bot.services.evidence import check_size
 from handlers import report_flow
-from handlers.context import Caller, DubanContext, caller, reply, update_key
+from handlers.context import Caller, DubanContext, caller, message_of, reply, update_key
 from handlers.reporting import attachment, save_evidence, task_for
 
 
 def replies_to_bot(update: Update, context: DubanContext) -> bool:
-    replied = update.effective_message.reply_to_message
+    replied = message_of(update).reply_to_message
     return bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
 
 
@@ -70,9 +70,10 @@ def _report(task: Task, reading: ReplyReading) -> dict[str, Any]:
 
 
 async def reply_to_post(update: Update, context: DubanContext) -> None:
-    message = update.effective_message
+    message = message_of(update)
     who = caller(update, context)
-    post = posts.get(context.db, message.chat_id, message.reply_to_message.message_id)
+    replied = message.reply_to_message
+    post = posts.get(context.db, message.chat_id, replied.message_id) if replied else None
     tasks = post.tasks if post else ()
     if not tasks:
         await reply(update, t("reply_hint_no_task", who.lang))

@@ -18,7 +18,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Update,
+)
 
 from bot.domain.access import Action
 from bot.domain.task import Task
@@ -36,16 +41,22 @@ from handlers.context import (
     answer_press,
     args_text,
     caller,
+    chat_of,
     command_line,
+    data_of,
     force_reply,
+    message_of,
     origin_of,
+    post_after,
+    pressed_on,
+    query_of,
     reply,
     tell,
     typed_words,
     update_key,
 )
 from handlers.dispatch import refusal_text
-from handlers.reporting import attachment, own_tasks, save_evidence, task_buttons, task_for
+from handlers.reporting import attached, own_tasks, save_evidence, task_buttons, task_for
 from handlers.review import acknowledge
 
 KIND = "report"
@@ -54,10 +65,11 @@ PERCENT_CHOICES = (0, 25, 50, 75, 100)
 STATE_CHOICES = ("in_progress", "done", "blocked")
 
 
-async def ask(message: Message, context: DubanContext, prompt: prompts.Prompt, text: str,
-               markup: Any) -> None:
-    """Send a question of the flow and link it to the prompt, so its answer finds the prompt."""
-    sent = await message.reply_text(text, reply_markup=markup, do_quote=False)
+async def ask(where: MaybeInaccessibleMessage, context: DubanContext, prompt: prompts.Prompt,
+              text: str, markup: Any) -> None:
+    """Send a question of the flow after `where` (the command, the answer, the card a button
+    was pressed on) and link it to the prompt, so its answer finds the prompt."""
+    sent = await post_after(where, context, text, reply_markup=markup)
     prompts.link_message(context.db, prompt, sent.message_id)
 
 
@@ -77,14 +89,14 @@ async def report_with_file(update: Update, context: DubanContext) -> None:
     """A photo or document captioned '/report T12 60 note': the report, with the file as its
     evidence (under privacy mode a captioned command is one way a file reaches the bot)."""
     who = caller(update, context)
-    message = update.effective_message
+    message = message_of(update)
     line = command_line(update)
     words = line.words if line else []
     if not words:
         await reply(update, t("report_usage", who.lang))
         return
     task = task_for(context, who, words[0], Action.REPORT)
-    item = attachment(message)
+    item = attached(message)
     check_size(item["size"])
     data = parse_report_args(task, words[1:], typed_words(update)[1:])
     await record_or_ask(update, context, who, task, data, update_key(update), [item])
@@ -157,7 +169,7 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
                       data: ReportInput, key: str | None, items: list[dict[str, Any]],
                       period: str | None, step: str, choices: list[str] | None = None) -> None:
     prompt = prompts.open_prompt(
-        context.db, chat_id=update.effective_chat.id, user_id=who.user_id, kind=CHOICE,
+        context.db, chat_id=chat_of(update).id, user_id=who.user_id, kind=CHOICE,
         step=step, now=context.now(),
         data={"task": task.id, "input": data.__dict__, "key": key, "evidence": items,
               "period": period})
@@ -179,7 +191,7 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
         buttons = [[InlineKeyboardButton(c, callback_data=f"rc:{prompt.id}:{c}")]
                    for c in choices or []]
         text = t("report_which_occurrence", who.lang, task=task.id)
-    await ask(update.effective_message, context, prompt, text, InlineKeyboardMarkup(buttons))
+    await ask(message_of(update), context, prompt, text, InlineKeyboardMarkup(buttons))
 
 
 async def choice_button(update: Update, context: DubanContext) -> None:
@@ -187,9 +199,9 @@ async def choice_button(update: Update, context: DubanContext) -> None:
     of the target's quotas) or the occurrence is chosen.
     The press is answered once the report is recorded; refused (the task was suspended or
     claimed meanwhile), the refusal is said in the chat, as the buttons are gone."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
-    _, raw_id, choice = query.data.split(":", 2)
+    _, raw_id, choice = data_of(query).split(":", 2)
     prompt = prompts.get(context.db, int(raw_id))
     if prompt is None or not prompt.live(context.now()) or prompt.kind != CHOICE:
         raise DubanError("prompt_expired")
@@ -232,37 +244,37 @@ async def _ask_task(update: Update, context: DubanContext, who: Caller) -> None:
     if not who.dept:
         await reply(update, t("report_usage", who.lang))
         return
-    prompt = prompts.open_prompt(context.db, chat_id=update.effective_chat.id,
+    prompt = prompts.open_prompt(context.db, chat_id=chat_of(update).id,
                                  user_id=who.user_id, kind=KIND, step="task", data={},
                                  now=context.now())
     dept = own_tasks(context, who.dept)
-    await ask(update.effective_message, context, prompt, t("flow_pick_task", who.lang),
+    await ask(message_of(update), context, prompt, t("flow_pick_task", who.lang),
                task_buttons(dept.tasks, "rf:task:"))
 
 
 async def pick_task(update: Update, context: DubanContext) -> None:
     """rf:task:<id>: a task is chosen (from /tasks or the flow); ask for progress or value."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
-    task = task_for(context, who, query.data.split(":", 2)[2], Action.REPORT)
+    task = task_for(context, who, data_of(query).split(":", 2)[2], Action.REPORT)
+    card = pressed_on(query)
     await query.answer()
-    prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id, user_id=who.user_id,
+    prompt = prompts.open_prompt(context.db, chat_id=card.chat.id, user_id=who.user_id,
                                  kind=KIND, step="progress", data={"task": task.id,
                                                                    "evidence": []},
                                  now=context.now())
     title = field(task, "title", who.lang)
     if task.quotas:  # split by county: whose figure it is comes first
         prompt = prompts.advance(context.db, prompt, step="unit", now=context.now())
-        buttons = [InlineKeyboardButton(unit, callback_data=f"rf:u:{prompt.id}:{i}")
-                   for i, unit in enumerate(task.quotas)]
-        await ask(query.message, context, prompt, t("flow_unit", who.lang, task=task.id,
-                                                     title=title),
-                  InlineKeyboardMarkup([buttons[i:i + UNITS_PER_ROW]
-                                        for i in range(0, len(buttons), UNITS_PER_ROW)]))
+        units = [InlineKeyboardButton(unit, callback_data=f"rf:u:{prompt.id}:{i}")
+                 for i, unit in enumerate(task.quotas)]
+        await ask(card, context, prompt, t("flow_unit", who.lang, task=task.id, title=title),
+                  InlineKeyboardMarkup([units[i:i + UNITS_PER_ROW]
+                                        for i in range(0, len(units), UNITS_PER_ROW)]))
         return
     if task.target_value is not None and task.target_unit != "%":
         prompt = prompts.advance(context.db, prompt, step="value", now=context.now())
-        await ask(query.message, context, prompt,
+        await ask(card, context, prompt,
                    t("flow_value", who.lang, task=task.id, title=title,
                      unit=task.target_unit, target=f"{task.target_value:g}"),
                    force_reply())
@@ -273,7 +285,7 @@ async def pick_task(update: Update, context: DubanContext) -> None:
                [InlineKeyboardButton(label("state", s, who.lang),
                                      callback_data=f"rf:s:{prompt.id}:{s}")
                 for s in STATE_CHOICES]]
-    await ask(query.message, context, prompt,
+    await ask(card, context, prompt,
                t("flow_progress", who.lang, task=task.id, title=title,
                  percent=view.status.percent), InlineKeyboardMarkup(buttons))
 
@@ -281,38 +293,39 @@ async def pick_task(update: Update, context: DubanContext) -> None:
 async def unit_button(update: Update, context: DubanContext) -> None:
     """rf:u:<prompt>:<n>: the county unit (the n-th of the target's quotas) is chosen; ask for
     its figure."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
     prompt = _button_prompt(update, context, who, "unit")
     task = task_for(context, who, prompt.data["task"], Action.REPORT)
     units = list(task.quotas)
-    index = int(query.data.rsplit(":", 1)[1])
+    index = int(data_of(query).rsplit(":", 1)[1])
     if index >= len(units):  # the plan's units changed since the question
         raise DubanError("button_expired")
+    card = pressed_on(query)
     await query.answer()
-    await _ask_unit_value(query.message, context, prompt, task, units[index], who.lang)
+    await _ask_unit_value(card, context, prompt, task, units[index], who.lang)
 
 
-async def _ask_unit_value(message: Message, context: DubanContext, prompt: prompts.Prompt,
-                          task: Task, unit: str, lang: str) -> None:
+async def _ask_unit_value(where: MaybeInaccessibleMessage, context: DubanContext,
+                          prompt: prompts.Prompt, task: Task, unit: str, lang: str) -> None:
     """The county is known (pressed or typed): ask for its figure."""
     prompt = prompts.advance(context.db, prompt, step="value", now=context.now(), unit=unit)
     quota = f"{task.quotas[unit]:g}"
-    await ask(message, context, prompt,
+    await ask(where, context, prompt,
               t("flow_unit_value", lang, task=task.id, unit=unit, u=task.target_unit or "",
                 quota=quota, example=quota), force_reply())
 
 
-async def _ask_note(message: Message, context: DubanContext, prompt: prompts.Prompt,
-                    lang: str) -> None:
+async def _ask_note(where: MaybeInaccessibleMessage, context: DubanContext,
+                    prompt: prompts.Prompt, lang: str) -> None:
     key = "flow_note_required" if prompt.data.get("state") == "blocked" else "flow_note"
-    await ask(message, context, prompt, t(key, lang), force_reply())
+    await ask(where, context, prompt, t(key, lang), force_reply())
 
 
 def _button_prompt(update: Update, context: DubanContext, who: Caller, step: str
                    ) -> prompts.Prompt:
     """The live prompt a flow button (rf:<verb>:<prompt id>[:…]) belongs to, at `step`."""
-    prompt_id = int(update.callback_query.data.split(":")[2])
+    prompt_id = int(data_of(query_of(update)).split(":")[2])
     prompt = prompts.get(context.db, prompt_id)
     if prompt is None or not prompt.live(context.now()):
         raise DubanError("prompt_expired")
@@ -325,23 +338,26 @@ def _button_prompt(update: Update, context: DubanContext, who: Caller, step: str
 
 async def progress_button(update: Update, context: DubanContext) -> None:
     """rf:p:<prompt>:<percent> or rf:s:<prompt>:<state>."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
     prompt = _button_prompt(update, context, who, "progress")
-    _, kind, _, raw = query.data.split(":")
-    answer = {"percent": int(raw)} if kind == "p" else {"state": raw}
+    _, kind, _, raw = data_of(query).split(":")
+    answer: dict[str, Any] = {"percent": int(raw)} if kind == "p" else {"state": raw}
+    card = pressed_on(query)
     await query.answer()
     prompt = prompts.advance(context.db, prompt, step="note", now=context.now(), **answer)
-    await _ask_note(query.message, context, prompt, who.lang)
+    await _ask_note(card, context, prompt, who.lang)
 
 
 async def answer_text(update: Update, context: DubanContext, prompt: prompts.Prompt) -> None:
     """A typed answer to the flow's current question (found by the prompt router)."""
     who = caller(update, context)
-    message = update.effective_message
+    message = message_of(update)
     word = (message.text or "").strip()
-    task = task_for(context, who, prompt.data["task"], Action.REPORT) if prompt.data.get(
-        "task") else None
+    if not prompt.data.get("task"):  # the task is still to be picked, with a button
+        await reply(update, t("flow_expect_button", who.lang))
+        return
+    task = task_for(context, who, prompt.data["task"], Action.REPORT)
     now = context.now()
     if prompt.step == "progress":
         parsed = parse_progress_word(task, word, counted=False)
@@ -388,11 +404,11 @@ async def answer_text(update: Update, context: DubanContext, prompt: prompts.Pro
         await reply(update, t("flow_expect_button", who.lang))
 
 
-async def _ask_evidence(message: Message, context: DubanContext, prompt: prompts.Prompt,
-                        lang: str) -> None:
+async def _ask_evidence(where: MaybeInaccessibleMessage, context: DubanContext,
+                        prompt: prompts.Prompt, lang: str) -> None:
     count = len(prompt.data.get("evidence", []))
     text = t("flow_evidence_got", lang, count=count) if count else t("flow_evidence", lang)
-    await ask(message, context, prompt, text, InlineKeyboardMarkup([[InlineKeyboardButton(
+    await ask(where, context, prompt, text, InlineKeyboardMarkup([[InlineKeyboardButton(
         t("btn_done", lang), callback_data=f"rf:done:{prompt.id}")]]))
 
 
@@ -402,12 +418,12 @@ async def add_evidence(update: Update, context: DubanContext, prompt: prompts.Pr
     if prompt.step != "evidence":
         await reply(update, t("flow_expect_text", who.lang))
         return
-    item = attachment(update.effective_message)
+    item = attached(message_of(update))
     check_size(item["size"])
     evidence = [*prompt.data.get("evidence", []), item]
     prompt = prompts.advance(context.db, prompt, step="evidence", now=context.now(),
                              evidence=evidence)
-    await _ask_evidence(update.effective_message, context, prompt, who.lang)
+    await _ask_evidence(message_of(update), context, prompt, who.lang)
 
 
 def summary(prompt: prompts.Prompt, task: Task, lang: str) -> str:
@@ -425,13 +441,14 @@ def summary(prompt: prompts.Prompt, task: Task, lang: str) -> str:
 
 async def evidence_done(update: Update, context: DubanContext) -> None:
     """rf:done:<prompt>: show what will be recorded, with confirm and cancel."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
     prompt = _button_prompt(update, context, who, "evidence")
     task = task_for(context, who, prompt.data["task"], Action.REPORT)
+    card = pressed_on(query)
     await query.answer()
     prompt = prompts.advance(context.db, prompt, step="confirm", now=context.now())
-    await ask(query.message, context, prompt, summary(prompt, task, who.lang),
+    await ask(card, context, prompt, summary(prompt, task, who.lang),
                InlineKeyboardMarkup([[
                    InlineKeyboardButton(t("btn_confirm", who.lang),
                                         callback_data=f"rf:ok:{prompt.id}"),
@@ -441,10 +458,10 @@ async def evidence_done(update: Update, context: DubanContext) -> None:
 
 async def confirm(update: Update, context: DubanContext) -> None:
     """rf:ok:<prompt> records the report, then archives the evidence; rf:no drops everything."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
     prompt = _button_prompt(update, context, who, "confirm")
-    if query.data.startswith("rf:no:"):
+    if data_of(query).startswith("rf:no:"):
         prompts.close(context.db, prompt, now=context.now(), outcome="cancelled")
         await query.answer()
         await query.edit_message_text(t("flow_cancelled", who.lang))
@@ -477,7 +494,7 @@ async def confirm(update: Update, context: DubanContext) -> None:
 async def cancel(update: Update, context: DubanContext) -> None:
     """/cancel: leave the guided flow (or any question the bot asked), recording nothing."""
     who = caller(update, context)
-    prompts.close_all(context.db, update.effective_chat.id, who.user_id, now=context.now(),
+    prompts.close_all(context.db, chat_of(update).id, who.user_id, now=context.now(),
                       outcome="cancelled")
     await reply(update, t("flow_cancelled", who.lang))
 

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.domain.access import Action, Actor, Permit, permit
-from bot.domain.facts import DeptFacts, TaskFacts
+from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.i18n import t, task_named
@@ -22,7 +22,7 @@ from bot.services.commands import task_history, undo_last
 from bot.services.directory import dept_names, find_department, find_task
 from bot.services.evidence import admit, archive, record_evidence
 from bot.services.facts import facts_now
-from handlers.context import Caller, DubanContext, args_text, caller, reply, usage
+from handlers.context import Caller, DubanContext, MissingPart, args_text, caller, reply, usage
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,14 @@ def task_buttons(views: Sequence[TaskFacts], prefix: str, per_row: int = 4
     return InlineKeyboardMarkup([buttons[i:i + per_row] for i in range(0, len(buttons), per_row)])
 
 
-def own_tasks(context: DubanContext, dept: str) -> DeptFacts:
-    found = facts_now(context.db, context.now()).department(dept)
+def own_tasks(context: DubanContext, dept: str | None) -> DeptFacts:
+    """The department's tasks; a caller with no department (dept None) is asked to name one."""
+    return dept_facts(facts_now(context.db, context.now()), dept)
+
+
+def dept_facts(facts: Facts, dept: str | None) -> DeptFacts:
+    """A department's facts, or a DubanError asking for a department (none, or none known)."""
+    found = facts.department(dept) if dept else None
     if found is None:
         raise DubanError("dept_required")
     return found
@@ -85,6 +91,14 @@ def attachment(message: Message) -> dict[str, Any] | None:
                 "kind": "document", "file_name": doc.file_name, "size": doc.file_size,
                 "caption": message.caption}
     return None
+
+
+def attached(message: Message) -> dict[str, Any]:
+    """The file of a message its handler was registered for (a photo or a document)."""
+    item = attachment(message)
+    if item is None:
+        raise MissingPart(f"message {message.message_id}", "photo or document")
+    return item
 
 
 DOWNLOAD_TRIES = 3  # a transfer cut short is fetched again this many times in all

@@ -10,6 +10,7 @@ task ('/close T16 2022-06-30'), say which, and take the buttons off that occurre
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import replace
 from typing import Any
@@ -48,9 +49,14 @@ from handlers.context import (
     DubanContext,
     args_text,
     caller,
+    data_of,
     force_reply,
     free_text,
+    message_of,
     origin_of,
+    post_after,
+    pressed_on,
+    query_of,
     reply,
     shown_html,
     update_key,
@@ -140,7 +146,7 @@ async def send_review_row(sender: Sender, row: dict, mark) -> None:
         raise Superseded("the claim was decided")
     text = review_request_html(task, department(db, task.dept), reporter_of(db, report),
                                report, count_for_task(db, task.id), DEFAULT_LANG)
-    card = await sender.post(row, text, review_buttons(
+    card = await sender.post_card(row, text, review_buttons(
         task.id, task_version(db, task.id, report["period"]), report["period"]))
     mark(card.message_id)
     posts.remember(db, chat_id=card.chat_id, message_id=card.message_id, kind=posts.REVIEW,
@@ -152,8 +158,8 @@ async def send_review_row(sender: Sender, row: dict, mark) -> None:
             continue
         send = sender.bot.send_photo if ev["kind"] == "photo" else sender.bot.send_document
         try:
-            copy = await sender.call(lambda ev=ev, send=send: send(
-                card.chat_id, ev["file_id"], caption=f"{task.id} · #{ev['id']}",
+            copy = await sender.call(functools.partial(
+                send, card.chat_id, ev["file_id"], caption=f"{task.id} · #{ev['id']}",
                 reply_to_message_id=card.message_id), f"evidence {ev['id']}")
         except (TelegramError, Later):
             log.warning("could not resend evidence %s for review", ev["id"], exc_info=True)
@@ -192,7 +198,7 @@ def reporters(context: DubanContext, task_id: str, period: str | None = None) ->
     row = last_reporter(context.db, task_id, period)
     if row:
         return [row]
-    dept = find_task(context.db, task_id, include_archived=True)["dept"]
+    dept = find_task(context.db, task_id, include_archived=True).dept
     return liaisons_of(context.db, dept)
 
 
@@ -208,23 +214,24 @@ async def notify_reporter(context: DubanContext, chat_id: int, task_id: str, tex
 async def review_button(update: Update, context: DubanContext) -> None:
     """rv:close:<task>:o<version>:<period> closes the claim of that occurrence;
     rv:reopen:… asks for the reason to send it back."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
-    _, verb, task_id, raw_version, period = query.data.split(":")
+    _, verb, task_id, raw_version, period = data_of(query).split(":")
     version = card_version(context.db, task_id, raw_version, period)
     task_for(context, who, task_id, Action.REVIEW)
     if task_version(context.db, task_id, period) != version:
         raise stale(context.db, task_id, context.settings.tz, period)
     named = task_named(task_id, period)
+    card = pressed_on(query)  # an old card (not shown to the bot any more) still names its chat
     if verb == "reopen":
         await query.answer()
-        prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
+        prompt = prompts.open_prompt(context.db, chat_id=card.chat.id,
                                      user_id=who.user_id, kind=REOPEN_PROMPT, step="reason",
                                      data={"task": task_id, "version": version,
-                                           "period": period, "card": query.message.message_id},
+                                           "period": period, "card": card.message_id},
                                      now=context.now())
-        sent = await query.message.reply_text(t("reopen_prompt", who.lang, task=named),
-                                              reply_markup=force_reply(), do_quote=False)
+        sent = await post_after(card, context, t("reopen_prompt", who.lang, task=named),
+                                reply_markup=force_reply())
         prompts.link_message(context.db, prompt, sent.message_id)
         return
     rec = close_task(context.db, user_id=who.user_id, task_ref=task_id, now=context.now(),
@@ -232,10 +239,10 @@ async def review_button(update: Update, context: DubanContext) -> None:
     await query.answer()
     if rec.duplicate:
         return
-    await query.edit_message_text(f"{shown_html(query.message)}\n\n"
+    await query.edit_message_text(f"{shown_html(card)}\n\n"
                                   + t("task_closed_ok", DEFAULT_LANG, task=named,
                                       title=field(rec.task, "title", DEFAULT_LANG)))
-    await notify_reporter(context, query.message.chat_id, task_id,
+    await notify_reporter(context, card.chat.id, task_id,
                           lambda who_, lang: t("task_closed_notice", lang,
                                                mention=Html(who_), task=named), period)
 
@@ -246,7 +253,7 @@ async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.P
     if task_version(context.db, task_id, period) != prompt.data["version"]:
         prompts.close(context.db, prompt, now=context.now(), outcome="stale")
         raise stale(context.db, task_id, context.settings.tz, period)
-    reason = update.effective_message.text or ""
+    reason = message_of(update).text or ""
     await _reopen(update, context, task_id, reason, version=prompt.data["version"],
                   period=period)
     prompts.close(context.db, prompt, now=context.now(), outcome="answered")

@@ -25,7 +25,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import (
@@ -37,11 +37,14 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.outputs.render.split import split_text
 from bot.services import health, outbox, posts
 from bot.services.directory import coordination_chat, join_still_pending, move_coordination_chat
+
+if TYPE_CHECKING:  # handlers.context imports this module
+    from handlers.context import DubanContext
 
 log = logging.getLogger(__name__)
 
@@ -166,9 +169,10 @@ class Sender:
         return await attempt(call, what, self.follow_migration)
 
     async def post(self, row: dict[str, Any], text: str, markup: Any = None,
-                   reply_to: int | None = None) -> Message:
+                   reply_to: int | None = None) -> Message | None:
         """A long text as several messages (the buttons on the last), resuming after the parts
-        already sent; the last message."""
+        already sent; the last message, None when every part went out before (a restart
+        between the last part and the row's mark)."""
         chunks = split_text(text)
         last = None
         for i in range(row.get("parts_sent") or 0, len(chunks)):
@@ -181,6 +185,15 @@ class Sender:
             if len(chunks) > 1:
                 outbox.parts_sent(self.db, row["id"], i + 1)
         return last
+
+    async def post_card(self, row: dict[str, Any], text: str, markup: Any = None) -> Message:
+        """post(), for a card whose message is kept by its id (its buttons, its replies). A card
+        whose every part went out before has lost its id (a restart between its last part and
+        its mark): an error, as the card cannot be tracked (left to the sweep's retries)."""
+        sent = await self.post(row, text, markup)
+        if sent is None:
+            raise RuntimeError(f"{row['key']}: every part was sent before; the card's id is lost")
+        return sent
 
     # ------------------------------------------------------------ sending
     def kick(self, key: str) -> None:
@@ -201,7 +214,7 @@ class Sender:
 
     async def deliver_key(self, key: str) -> bool:
         row = outbox.by_key(self.db, key)
-        return bool(row) and await self.deliver(row)
+        return await self.deliver(row) if row else False
 
     async def deliver(self, row: dict[str, Any]) -> bool:
         """Send one row by its kind; False when it is not (yet) sent."""
@@ -256,7 +269,7 @@ class Sender:
             log.error("%s: giving up after %d tries: %s", what, tries, exc)
             outbox.failed(self.db, ids, str(exc), retry_at=None, now=now)
             return
-        pause = SWEEP_PAUSES[min(tries - 1, len(SWEEP_PAUSES) - 1)]
+        pause: float = SWEEP_PAUSES[min(tries - 1, len(SWEEP_PAUSES) - 1)]
         if isinstance(exc, Later):
             pause = max(pause, exc.seconds)
         log.warning("%s not sent (%s); tried %d times, again in %d s", what, exc, tries, pause)
@@ -309,7 +322,7 @@ async def send_message_row(sender: Sender, row: dict[str, Any],
                        now=sender.now())
 
 
-async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sweep_job(context: DubanContext) -> None:
     """At start and every SWEEP_SECONDS: send what is recorded and still unsent."""
     try:
         sent = await context.bot_data.sender.sweep()
@@ -322,5 +335,8 @@ async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def schedule_sweep(app: Application) -> None:
     """Not a nudge or a digest (JOBS=off keeps it): it only delivers what was recorded."""
-    app.job_queue.run_repeating(sweep_job, interval=SWEEP_SECONDS, first=1, name="outbox",
+    queue = app.job_queue  # (handlers.context.queue_of: that module imports this one)
+    if queue is None:
+        raise RuntimeError("the Application was built without a JobQueue")
+    queue.run_repeating(sweep_job, interval=SWEEP_SECONDS, first=1, name="outbox",
                                 job_kwargs={"misfire_grace_time": 3600, "coalesce": True})

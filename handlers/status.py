@@ -22,7 +22,7 @@ from bot.services.directory import (
 )
 from bot.services.facts import facts_now, task_facts_now
 from handlers.context import DubanContext, args_text, caller, join_link, reply
-from handlers.reporting import task_for
+from handlers.reporting import dept_facts, task_for
 from handlers.review import remember_task_post
 
 DEFAULT_DUE_DAYS = 14
@@ -45,12 +45,12 @@ async def show_status(update: Update, context: DubanContext) -> None:
     if not text and who.coordinator:
         facts = facts_now(db, now)
         waiting = queues_html(facts.queues, dept_names(db), who.lang, context.settings.tz,
-                              join_link(context))
+                              join_link(context.bot))
         await reply(update, status_html(plan_info(db), facts, who.lang, waiting))
         return
     code = find_department(db, text)["code"] if text else who.dept
     check_department(who.actor, code, dept_names(db))
-    await reply(update, department_html(facts_now(db, now).department(code), who.lang))
+    await reply(update, department_html(dept_facts(facts_now(db, now), code), who.lang))
 
 
 async def show_due(update: Update, context: DubanContext) -> None:
@@ -62,6 +62,6 @@ async def show_due(update: Update, context: DubanContext) -> None:
         return
     days = int(raw) if raw else DEFAULT_DUE_DAYS
     facts = facts_now(context.db, context.now())
-    shown = facts.tasks if who.coordinator else facts.department(who.dept).tasks
+    shown = facts.tasks if who.coordinator else dept_facts(facts, who.dept).tasks
     depts = {d.dept["code"]: d.dept for d in facts.departments}
     await reply(update, due_html(list(shown), context.now(), days, who.lang, depts))

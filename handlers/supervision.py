@@ -52,10 +52,16 @@ from handlers.context import (
     DubanContext,
     args_text,
     caller,
+    chat_of,
+    data_of,
     force_reply,
     free_text,
     join_link,
+    message_of,
     origin_of,
+    post_after,
+    pressed_on,
+    query_of,
     reply,
     shown_html,
     update_key,
@@ -89,7 +95,7 @@ async def send_notice_row(sender: Sender, row: dict, mark) -> None:
     text = notice_html(notice, department(db, notice.dept), views, liaisons_of(db, notice.dept),
                        workdays, DEFAULT_LANG,
                        notices.ack_due(notice, sender.settings.tz, workdays))
-    sent = await sender.post(row, text, _ack_button(notice))
+    sent = await sender.post_card(row, text, _ack_button(notice))
     notices.posted(db, notice, sent.chat_id, sent.message_id)
     mark(sent.message_id)
     posts.remember(db, chat_id=sent.chat_id, message_id=sent.message_id, kind=posts.NOTICE,
@@ -125,7 +131,7 @@ async def send_extension_row(sender: Sender, row: dict, mark) -> None:
                              callback_data=f"ex:no:{made_for}"),
     ], [InlineKeyboardButton(t("btn_withdraw_extension", DEFAULT_LANG),
                              callback_data=f"ex:wd:{made_for}")]])
-    sent = await sender.post(row, text, buttons)
+    sent = await sender.post_card(row, text, buttons)
     mark(sent.message_id)
     posts.remember(db, chat_id=sent.chat_id, message_id=sent.message_id, kind=posts.EXTENSION,
                    tasks=[task.id], ref=report["id"], now=sender.now())
@@ -152,7 +158,7 @@ def _chase_targets(context: DubanContext, who: Caller, ref: str) -> list[Task]:
 def _staffed(context: DubanContext, dept: str) -> None:
     """A department with no liaison gets no 督办单 (nobody could sign it): say how to fix it."""
     if not liaisons_of(context.db, dept):
-        link = join_link(context)
+        link = join_link(context.bot)
         raise DubanError("chase_unstaffed", dept=dept_names(context.db)[dept],
                          link=link(dept) if link else "—")
 
@@ -170,16 +176,16 @@ async def chase_command(update: Update, context: DubanContext) -> None:
                            colours=context.settings.chase_colours,
                            update_key=update_key(update), origin=origin_of(update))
     context.bot_data.sender.kick(f"notice:{notice.id}")
-    target = context.group_id or update.effective_chat.id
-    if update.effective_chat.id != target:
+    here = chat_of(update).id
+    if here != (context.group_id or here):  # asked outside the chat the notice goes to
         await reply(update, t("chase_posted", who.lang, count=len(tasks)))
 
 
 async def acknowledge_button(update: Update, context: DubanContext) -> None:
     """ack:<notice>: a liaison of the department (or the coordinator) acknowledges."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
-    notice = notices.get(context.db, int(query.data.split(":")[1]))
+    notice = notices.get(context.db, int(data_of(query).split(":")[1]))
     if notice is None:
         raise DubanError("button_expired")
     check_department(who.actor, notice.dept, dept_names(context.db), notice=True)
@@ -268,9 +274,9 @@ def _extension_card(context: DubanContext, data: str) -> tuple[str, int, str]:
 
 async def withdraw_button(update: Update, context: DubanContext) -> None:
     """ex:wd:<task>:<version>:<period>: the applicant's button on the request card."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
-    task_id, version, period = _extension_card(context, query.data)
+    task_id, version, period = _extension_card(context, data_of(query))
     task = task_for(context, who, task_id, Action.REPORT)
     if task_version(context.db, task_id, period) != version:
         raise stale(context.db, task_id, context.settings.tz, period)
@@ -302,24 +308,25 @@ async def _tell_applicant(context: DubanContext, chat_id: int, reply_to: int | N
 async def extension_button(update: Update, context: DubanContext) -> None:
     """ex:ok:<task>:<version>:<period> approves that occurrence's request; ex:no:… asks for the
     reason to refuse it."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
-    verb = query.data.split(":")[1]
-    task_id, version, period = _extension_card(context, query.data)
+    verb = data_of(query).split(":")[1]
+    task_id, version, period = _extension_card(context, data_of(query))
     task = task_for(context, who, task_id, Action.MANAGE)
     named = task_named(task_id, period)
+    card = pressed_on(query)  # an old card (not shown to the bot any more) still names its chat
     if verb == "no":
         if task_version(context.db, task_id, period) != version:
             raise stale(context.db, task_id, context.settings.tz, period)
         await query.answer()
-        prompt = prompts.open_prompt(context.db, chat_id=query.message.chat_id,
+        prompt = prompts.open_prompt(context.db, chat_id=card.chat.id,
                                      user_id=who.user_id, kind=EXTEND_REFUSE_PROMPT,
                                      step="reason", data={"task": task_id, "version": version,
                                                           "period": period,
-                                                          "card": query.message.message_id},
+                                                          "card": card.message_id},
                                      now=context.now())
-        sent = await query.message.reply_text(t("extend_refuse_prompt", who.lang, task=named),
-                                              reply_markup=force_reply(), do_quote=False)
+        sent = await post_after(card, context, t("extend_refuse_prompt", who.lang, task=named),
+                                reply_markup=force_reply())
         prompts.link_message(context.db, prompt, sent.message_id)
         return
     asked = _asked(context, task, period)
@@ -330,10 +337,10 @@ async def extension_button(update: Update, context: DubanContext) -> None:
     if rec.duplicate:
         return
     new_due = (json.loads(rec.report["data"] or "{}").get("approved") or {}).get("due", "—")
-    await query.edit_message_text(f"{shown_html(query.message)}\n\n"
+    await query.edit_message_text(f"{shown_html(card)}\n\n"
                                   + t("extend_approved", DEFAULT_LANG, task=named,
                                       user=inert_name(who.name), date=new_due))
-    await _tell_applicant(context, query.message.chat_id, query.message.message_id, asked,
+    await _tell_applicant(context, card.chat.id, card.message_id, asked,
                           lambda who_, lang: t("extend_approved_notice", lang,
                                                mention=Html(who_), task=named,
                                                date=new_due))
@@ -354,7 +361,7 @@ async def extension_refusal_reason(update: Update, context: DubanContext,
     """The coordinator's reason for refusing an extension (found by the prompt router): one
     message, under the card, tells the applicant and the group."""
     who = caller(update, context)
-    reason = (update.effective_message.text or "").strip()
+    reason = (message_of(update).text or "").strip()
     task_id, period = prompt.data["task"], prompt.data.get("period")
     task = find_task(context.db, task_id)
     asked = _asked(context, task, period)
@@ -431,7 +438,7 @@ async def close_command(update: Update, context: DubanContext) -> None:
         return
     if not reason:
         raise DubanError("close_unclaimed", task=task.id)
-    prompt = prompts.open_prompt(context.db, chat_id=update.effective_chat.id,
+    prompt = prompts.open_prompt(context.db, chat_id=chat_of(update).id,
                                  user_id=who.user_id, kind=DIRECT_CLOSE_PROMPT, step="confirm",
                                  data={"task": task.id, "reason": reason,
                                        "version": task_version(context.db, task.id,
@@ -453,9 +460,10 @@ async def close_command(update: Update, context: DubanContext) -> None:
 
 async def direct_close_button(update: Update, context: DubanContext) -> None:
     """dc:ok:<prompt> closes directly (the reason and version kept in the prompt); dc:no drops."""
-    query = update.callback_query
+    query = query_of(update)
     who = caller(update, context)
-    _, verb, raw_id = query.data.split(":")
+    _, verb, raw_id = data_of(query).split(":")
+    chat_id = pressed_on(query).chat.id
     prompt = prompts.get(context.db, int(raw_id))
     if prompt is None or not prompt.live(context.now()):
         raise DubanError("prompt_expired")
@@ -476,7 +484,7 @@ async def direct_close_button(update: Update, context: DubanContext) -> None:
     named = task_named(rec.task.id, rec.report["period"])
     await query.edit_message_text(t("direct_closed_ok", who.lang, task=named,
                                     reason=data["reason"]))
-    await notify_reporter(context, query.message.chat_id, rec.task.id,
+    await notify_reporter(context, chat_id, rec.task.id,
                           lambda who_, lang: t("task_closed_directly_notice", lang,
                                                mention=Html(who_), task=named,
                                                reason=data["reason"]), rec.report["period"])

@@ -973,10 +973,12 @@ class BotApiServer:
         return await self._user_message(user, chat_id, reply_to, sticker=sticker)
 
     async def press_button(self, user: JSON, message: JSON | Call, callback_data: str, *,
-                           check: bool = True) -> JSON:
+                           check: bool = True, inaccessible: bool = False) -> JSON:
         """Press an inline button of (the current version of) a bot message. A '*' in
         `callback_data` stands for the parts the bot chose (a version, a prompt id):
-        'rv:close:T41:*' presses the one button that matches."""
+        'rv:close:T41:*' presses the one button that matches. `inaccessible`: the message is
+        one Telegram no longer shows the bot (over 48 hours old): the press carries only its
+        chat, its id and date 0 (an InaccessibleMessage)."""
         if isinstance(message, Call):
             message = message.message
         key = (message["chat"]["id"], message["message_id"])
@@ -996,7 +998,9 @@ class BotApiServer:
         self._callback_queries[qid] = False
         self.users.setdefault(user["id"], user)
         return await self.send_update({"callback_query": {
-            "id": qid, "from": user, "message": dict(current), "data": callback_data,
+            "id": qid, "from": user, "data": callback_data,
+            "message": ({"chat": current["chat"], "message_id": current["message_id"], "date": 0}
+                        if inaccessible else dict(current)),
             "chat_instance": str(abs(key[0]) * 7919 + 4242)}})
 
     def _take_update_id(self) -> int:

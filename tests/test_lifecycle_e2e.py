@@ -157,3 +157,17 @@ async def test_status_shows_the_coordinators_queues(env: Env):
     assert "通知未签收（1份）" in text and "📨 卫健委 · T44" in text and "{'zh'" not in text
     silent = text.split("零报送单位：")[1]
     assert "教育局" in silent and "卫健委" not in silent
+
+
+async def test_a_direct_close_of_a_task_nobody_reported_on_tells_its_liaisons(env: Env):
+    # nobody reported on T43: the department's liaisons are the ones told (it used to fail
+    # after the close was recorded, looking the department up in the task the wrong way)
+    assert env.db["reports"].count_where("task_id = 'T43'") == 0
+    await env.server.send_text(env.coordinator, GROUP, "/close T43 已由省卫健委统一部署完成")
+    ask = await env.server.wait_for_bot(chat_id=GROUP)
+    assert "直接销号确认" in ask.text
+    await env.server.press_button(env.coordinator, ask.message, "dc:ok:*")
+    assert "已直接销号" in (await env.server.wait_for_bot(method="editMessageText")).text
+    told = await env.next_text()
+    assert "张卫健：任务 T43 已由统筹人直接销号" in told
+    assert task_view(env.db, "T43", at("2022-03-02")).status.status == "closed"

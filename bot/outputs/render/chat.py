@@ -191,7 +191,7 @@ def falling_due(views: list[TaskFacts], today: date, days: int
 
 
 def due_html(views: list[TaskFacts], now: datetime, days: int, lang: str,
-             depts: dict[str, dict]) -> str:
+             depts: Mapping[str, Mapping[str, Any]]) -> str:
     due = falling_due(views, now.date(), days)
     if not due:
         return t("due_none", lang, days=days)
@@ -287,7 +287,7 @@ def by_language(people: Sequence[dict[str, Any]], group: str = DEFAULT_LANG) -> 
 NOTICE_ROOM = 4000  # a notice is one message (its 签收 button): Telegram takes 4096 characters
 
 
-def notice_html(notice: Any, dept: dict[str, Any], views: list[TaskFacts],
+def notice_html(notice: Any, dept: dict[str, Any] | None, views: list[TaskFacts],
                 people: Sequence[dict[str, Any]], ack_workdays: int, lang: str, by: date) -> str:
     """A 交办单 or a 督办单 (coloured by the chase ladder), naming the tasks and who must act
     (the department's liaisons, `people`), in `lang`; liaisons who read another language get
