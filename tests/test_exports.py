@@ -156,6 +156,14 @@ def test_ledger_cells_wrap_have_borders_and_numbers_read_as_numbers(record):
     # a long task title gets a row tall enough to show it whole
     long = next(r for r in ws.iter_rows(min_row=4) if len(str(r[3].value)) > 30)
     assert ws.row_dimensions[long[0].row].height >= 2 * 13.5
+    # the heads that wrap get their lines (they spilled onto the 文号 row), and a day with its
+    # time fits its column (it read ###)
+    assert ws.row_dimensions[3].height >= 2 * 13.5
+    latest = heads.index("最近报送")
+    letter = ws.cell(row=3, column=latest + 1).column_letter
+    assert ws.column_dimensions[letter].width >= len("2023.12.31 23:59")
+    number = ws.cell(row=3, column=heads.index("督办编号") + 1).column_letter  # 督〔2022〕10号
+    assert ws.column_dimensions[number].width >= 14
 
 
 def test_ledger_prints_on_a4_landscape_one_page_wide(record):

@@ -107,9 +107,11 @@ async def test_the_trials_failures_stay_fixed(env: Env):
     # 1. a stale 核实销号 after 退回 is refused: T45 is not closed
     await env.say(env.liaison, "/report T45 100 已完成")
     review = await env.server.wait_for_bot(chat_id=GROUP)
+    posted = len(env.server.bot_messages(GROUP))
     returned = await env.say(env.coordinator, "/reopen T45 缺少转介记录")
     assert "已退回" in returned and "张卫健：" in returned  # one message tells the liaison too
     await env.server.wait_idle(quiet=0.2)  # and the card lost its buttons
+    assert env.server.bot_messages(GROUP)[posted:] == [returned]  # one 退回, one message
     assert env.server.messages[(GROUP, review.message["message_id"])].get("reply_markup") is None
     close = review.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     await env.server.press_button(env.coordinator, review.message, close, check=False)

@@ -39,8 +39,8 @@ HEAD_ROWS = 3  # title, document and date, column heads
 LINE_HEIGHT = 13.5  # points a line of 10 pt text takes in a cell
 
 # Print widths (Excel's character units) of each sheet's columns, in catalogue order.
-TASK_WIDTHS = (6, 10, 8, 26, 8, 9, 10, 10, 10, 10, 10, 12, 10, 7, 6, 8, 8, 10, 8, 16, 6, 6, 6, 6,
-               10, 16)
+TASK_WIDTHS = (6, 14, 8, 26, 8, 9, 10, 10, 10, 10, 10, 12, 10, 7, 6, 8, 8, 17, 8, 16, 6, 6, 6, 6,
+               10, 16)  # 最近报送 holds a day and a time (2023.12.31 23:59): 17, not ###
 DEPT_WIDTHS = (6, 12, 16, 7, 9, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8, 8)
 UNIT_WIDTHS = (7, 26, 7, 9, 16, 10, 9, 10)
 SCORE_WIDTHS = (14, 14, 8, 13, 12, 8, 8)
@@ -114,6 +114,12 @@ class _Sheet:
         self.ws.merge_range(0, 0, 0, last, title, formats.title)
         self.ws.merge_range(1, 0, 1, last, subtitle, formats.subtitle)
         self.ws.write_row(2, 0, heads, formats.head)
+        # the heads wrap (进度（%）, 佐证材料（份）): a row as high as the longest needs, the
+        # filter's button taking two characters of each; else they spill onto the row above
+        lines = max(_lines(head, max(width - 2, 1)) for head, width in zip(heads, widths,
+                                                                       strict=True))
+        if lines > 1:
+            self.ws.set_row(2, lines * LINE_HEIGHT + 2)
         self.row = HEAD_ROWS - 1
         # Printing: A4 landscape, one page wide, the header row on every page, page numbers.
         self.ws.set_landscape()
