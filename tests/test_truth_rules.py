@@ -611,3 +611,26 @@ def test_the_ledger_shows_the_extension_of_the_occurrence_it_shows(loaded):
     april = row("2022-03-01")  # April's occurrence was never extended
     assert (read.as_day(april[9]), april[10], april[11], april[12]) == (
         date(2022, 4, 30), None, None, None)
+
+
+@pytest.mark.parametrize(("day", "period", "status"), [
+    ("2022-07-10", "2022-07-15", "pending_check"),  # claimed within its window
+    ("2022-07-20", "2022-07-15", "pending_check"),  # window over, extended to 07-31: in force
+    ("2022-07-31", "2022-07-15", "pending_check"),  # its new deadline, the last day it leads
+    ("2022-08-01", "2023-01-31", "no_report"),  # the new deadline passed: the next one leads
+])
+def test_an_extended_occurrence_stays_in_force_until_its_new_deadline(loaded, day, period,
+                                                                       status):
+    """QA re-trial N1: a semester duty's July occurrence extended to 07-31 and claimed on
+    07-05 stopped counting on 07-16 (its window's end): the task fell to the next occurrence
+    at 0%, the department lost its 50%, the liaison's claim looked lost."""
+    db = loaded("2022-02-01")
+    request_extension(db, user_id=EDU_LIAISON, task_ref="T12", due=date(2022, 7, 31),
+                      reason="考试周顺延", now=at("2022-07-01"))
+    decide_extension(db, user_id=COORDINATOR, task_ref="T12", approve=True,
+                     now=at("2022-07-02"), version=None)
+    record_report(db, user_id=EDU_LIAISON, task_ref="T12", percent=100, now=at("2022-07-05"))
+    view = facts_now(db, at(day)).task("T12")
+    assert (view.headline.period, view.status.status) == (period, status)
+    if period == "2022-07-15":
+        assert view.status.due == date(2022, 7, 31) and view.status.percent == 100

@@ -425,8 +425,11 @@ def task_facts(task: Task, fold: TaskFold, day: date, track_from: date | None) -
             if occ.state not in SETTLED:
                 earlier.append(occ)
     # A claim on a past occurrence waits for the check in the queue; it neither raises the
-    # task's figure nor (checked) lowers it: the task stays on an occurrence still open.
-    headline = next((o for o in earlier if o.state in OPEN), current)
+    # task's figure nor (checked) lowers it: the task stays on an occurrence still open. An
+    # occurrence extended past its window is still in force until its new deadline, claimed
+    # or not: the task is on it until then, not on the next one.
+    headline = next((o for o in earlier
+                     if o.state in OPEN or (o.due is not None and o.due >= day)), current)
     return TaskFacts(task, headline, current, tuple(earlier), fold.latest_report, fold.reports,
                      fold.evidence, tuple(fold.chases), fold.assigned_at, fold.acked_at,
                      tuple(fold.extensions), fold, day, track_from)
