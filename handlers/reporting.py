@@ -170,7 +170,7 @@ async def history(update: Update, context: DubanContext) -> None:
         await reply(update, usage(who.lang, "history"))
         return
     rows = task_history(context.db, task.id, limit=30)
-    sent = await reply(update, history_html(task.id, rows, who.lang, context.settings.tz))
+    sent = await reply(update, history_html(task, rows, who.lang, context.settings.tz))
     if sent is not None:  # a reply to it reports on the task
         posts.remember(context.db, chat_id=sent.chat_id, message_id=sent.message_id,
                        kind=posts.TASK, tasks=[task.id], now=context.now())

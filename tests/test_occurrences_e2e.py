@@ -331,6 +331,11 @@ async def test_history_shows_a_countys_figure_and_no_percent_for_acts(group):
     assert lines[1] == "• 04-20 11:00 报送 12% · 丰泽区 9（全市合计 23） 进行中 · 李教育"
     assert lines[2] == "• 04-20 10:00 报送 7% · 鲤城区 14（全市合计 14） 进行中 · 李教育 已建成"
     assert lines[3] == "• 04-20 10:00 催办 · 王统筹"  # an act: no "0% —"
+    # a rate target's percent is its value: shown once (it read "70% 70"); a count in its unit
+    await _say(server, edu, "/report T03 70%")
+    assert " 报送 70% 进行中 · 李教育" in (await _say(server, edu, "/history T03")).text
+    await _say(server, edu, "/report T08 120所")
+    assert " 报送 60% 120所 进行中 · 李教育" in (await _say(server, edu, "/history T08")).text
 
 
 async def test_a_guided_report_refused_at_confirmation_keeps_the_typed_note(group):

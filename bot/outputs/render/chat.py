@@ -127,19 +127,24 @@ _HISTORY_MARKS = {"close": "✅", "reopen": "↩️"}
 _WITH_PROGRESS = frozenset(REPORT_KINDS)
 
 
-def _progress_text(r: dict[str, Any], lang: str) -> str:
-    """' 23% · 丰泽区 9（全市合计 46） 进行中' for a record that says where the work stands."""
+def _progress_text(r: dict[str, Any], lang: str, task: Task | None) -> str:
+    """' 23% · 丰泽区 9（全市合计 46） 进行中' for a record that says where the work stands; a
+    value in its unit (' 60% 120所'), none on a rate target, where the percent is the value."""
     if r["kind"] not in _WITH_PROGRESS:
         return ""
     if r.get("unit") and r.get("unit_value") is not None:  # one county's figure, and the sum
         value = t("history_unit_value", lang, unit=r["unit"], value=f"{r['unit_value']:g}",
                   total=f"{r['value']:g}" if r["value"] is not None else "—")
+    elif r["value"] is not None and not (task is not None and task.rate):
+        unit = (task.target_unit or "") if task is not None else ""
+        value = f" {r['value']:g}{unit}"
     else:
-        value = f" {r['value']:g}" if r["value"] is not None else ""
+        value = ""
     return f" {r['percent']}%{value} {label('state', r['state'], lang)}"
 
 
-def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str]:
+def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo,
+                  task: Task | None = None) -> list[str]:
     lines = []
     for r in rows:
         when = datetime.fromisoformat(r["at"]).astimezone(tz)
@@ -150,14 +155,15 @@ def history_lines(rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> list[str
         # a recurring duty's record names the occurrence it belongs to
         period = t("occurrence_of", lang, period=r["period"]) if r.get("period") else ""
         lines.append(f"{kind} {when:%m-%d %H:%M}{period} {label('report_kind', r['kind'], lang)}"
-                     f"{_progress_text(r, lang)} · {who}{note}{revoked}")
+                     f"{_progress_text(r, lang, task)} · {who}{note}{revoked}")
     return lines
 
 
-def history_html(task_id: str, rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> str:
+def history_html(task: Task, rows: list[dict[str, Any]], lang: str, tz: tzinfo) -> str:
     if not rows:
-        return t("history_none", lang, task=task_id)
-    return "\n".join([t("history_header", lang, task=task_id), *history_lines(rows, lang, tz)])
+        return t("history_none", lang, task=task.id)
+    return "\n".join([t("history_header", lang, task=task.id),
+                      *history_lines(rows, lang, tz, task)])
 
 
 def task_html(view: TaskFacts, dept: dict[str, Any] | None, history: list[dict[str, Any]],
@@ -176,7 +182,7 @@ def task_html(view: TaskFacts, dept: dict[str, Any] | None, history: list[dict[s
     lines.append(t("evidence_count", lang, count=view.evidence))
     if history:
         lines += ["", t("history_header", lang, task=task.id),
-                  *history_lines(history, lang, tz)]
+                  *history_lines(history, lang, tz, task)]
     return "\n".join(lines)
 
 
