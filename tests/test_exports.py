@@ -427,9 +427,25 @@ def test_ranking_is_one_order_everywhere_and_its_rule_is_named(record):
     assert rule.endswith("等次：优秀（90分及以上）、良好（80分及以上）、合格（60分及以上）、不合格（60分以下）。")
 
 
-def _line(name, score, completion, position, silent=False):
-    return facts.DeptLine({"code": name, "position": position}, name, (), 1, completion, {},
+def _line(name, score, completion, position, silent=False, staffed=True):
+    return facts.DeptLine({"code": name, "position": position}, name,
+                          (f"{name}联络员",) if staffed else (), 1, completion, {},
                           score, "", 0, silent=silent)
+
+
+def test_departments_without_a_liaison_are_on_neither_list():
+    """QA re-trial: six unstaffed departments tied at the bottom put 7–9 of 10 on the 黑榜.
+    They are ranked in the table, named under 零报送单位, and left off both lists, which are
+    drawn from the staffed departments (at most half of them each)."""
+    lines = [_line("A", 90, 60, 0), _line("B", 80, 40, 1), _line("C", 70, 20, 2),
+             _line("D", 60, 10, 3),
+             *(_line(n, 80, 0, i, silent=True, staffed=False) for i, n in enumerate("EFGHIJ", 4))]
+    ranking = facts.ranking(lines)
+    assert len(ranking.lines) == 10 and ranking.n == 2  # half of the four staffed
+    assert [x.name for x in ranking.red] == ["A", "B"]
+    assert [x.name for x in ranking.black] == ["D", "C"]
+    alone = facts.ranking([_line("A", 90, 60, 0), _line("E", 60, 0, 1, staffed=False)])
+    assert alone.red == alone.black == ()  # one staffed department: nothing to compare
 
 
 def test_a_department_that_never_reported_is_never_on_the_red_list():

@@ -223,16 +223,23 @@ def ranking(lines: list[DeptLine]) -> Ranking:
     for i, line in enumerate(ordered):
         tied = ranked and _rank_key(ranked[-1]) == _rank_key(line)
         ranked.append(DeptLine(**{**vars(line), "rank": ranked[-1].rank if tied else i + 1}))
-    n = min(RANK_N, len(ranked) // 2)
-    if not ranked or not n:
+    # A department with no liaison cannot report: it is named under 零报送单位 and on neither
+    # list (six unstaffed departments tied at the bottom put 7–9 of 10 on the 黑榜). The lists
+    # are drawn from the others, each at most half of them, ties at the cut included.
+    eligible = [x for x in ranked if x.liaisons]
+    n = min(RANK_N, len(eligible) // 2)
+    if not eligible or not n:
         return Ranking(tuple(ranked), (), (), n)
-    best, worst = _rank_key(ranked[0]), _rank_key(ranked[-1])
+    best, worst = _rank_key(eligible[0]), _rank_key(eligible[-1])
+    from_top: dict[tuple[float, int], int] = {}
+    for i, line in enumerate(eligible):
+        from_top.setdefault(_rank_key(line), i + 1)
     from_bottom: dict[tuple[float, int], int] = {}  # the same ranking, counted from the end
-    for i, line in enumerate(reversed(ranked)):
+    for i, line in enumerate(reversed(eligible)):
         from_bottom.setdefault(_rank_key(line), i + 1)
-    red = tuple(x for x in ranked
-                if x.rank <= n and _rank_key(x) != worst and not x.silent)
-    black = tuple(x for x in reversed(ranked)
+    red = tuple(x for x in eligible
+                if from_top[_rank_key(x)] <= n and _rank_key(x) != worst and not x.silent)
+    black = tuple(x for x in reversed(eligible)
                   if from_bottom[_rank_key(x)] <= n and _rank_key(x) != best and x not in red)
     return Ranking(tuple(ranked), red, black, n)
 
