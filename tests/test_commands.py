@@ -71,3 +71,28 @@ def test_the_token_never_reaches_the_logs(caplog):
         # httpx logs each request URL, token included, at INFO: it must be silenced
         logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot1:SECRET/x")
     assert "SECRET" not in caplog.text
+
+
+def test_a_claim_waiting_offers_undo_only_while_it_can_be_taken_back(seeded):
+    """QA re-trial N3: 18 days after a claim, a report was told to /undo within 30 minutes."""
+    from datetime import date, timedelta
+
+    import pytest
+
+    from bot.errors import DubanError
+    from bot.services.commands import record_report, request_extension
+    from tests.conftest import EDU_LIAISON, at
+
+    claimed = at("2022-03-02 10:00")
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=claimed)
+    for later, key in ((timedelta(minutes=20), "task_claimed"),
+                       (timedelta(minutes=40), "task_claimed_wait"),
+                       (timedelta(days=18), "task_claimed_wait")):
+        with pytest.raises(DubanError) as refused:
+            record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=50,
+                          now=claimed + later)
+        assert refused.value.key == key, later
+    with pytest.raises(DubanError) as refused:  # and /extend says no extension is needed
+        request_extension(seeded, user_id=EDU_LIAISON, task_ref="T01", due=date(2022, 9, 30),
+                          reason="材料补充", now=claimed + timedelta(days=18))
+    assert refused.value.key == "extend_claimed"

@@ -32,7 +32,7 @@ TABLE: dict[Event, tuple[State | str, ...]] = {
     Event.DIRECT_CLOSE:   (CLS, CLS, CLS, "task_claimed", "task_closed", "task_suspended"),
     Event.REOPEN:         ("not_awaiting_check", "not_awaiting_check", "not_awaiting_check", PRG,
                            PRG, "task_suspended"),
-    Event.EXTEND_REQUEST: (ASG, PRG, BLK, "task_claimed", "task_closed", "task_suspended"),
+    Event.EXTEND_REQUEST: (ASG, PRG, BLK, "extend_claimed", "task_closed", "task_suspended"),
     Event.EXTEND_APPROVE: (ASG, PRG, BLK, CLM, "task_closed", "task_suspended"),
     Event.EXTEND_REFUSE:  (ASG, PRG, BLK, CLM, "task_closed", "task_suspended"),
     Event.EXTEND_WITHDRAW: (ASG, PRG, BLK, CLM, "task_closed", "task_suspended"),

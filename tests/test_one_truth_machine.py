@@ -312,7 +312,8 @@ class OneTruthMachine(RuleBasedStateMachine):
                               note=note, unit=name)
         if task.quotas and name is None:
             assert isinstance(result, DubanError) and result.key in (
-                "unit_required", "task_claimed", "task_closed", "task_suspended"), result
+                "unit_required", "task_claimed", "task_claimed_wait", "task_closed",
+                "task_suspended"), result
 
     @rule(n=st.integers(0, 9), how=st.sampled_from(["percent", "done", "value"]),
           choose=st.integers(0, 3))

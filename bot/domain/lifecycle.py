@@ -109,6 +109,7 @@ REFUSED_FOR: dict[tuple[Event, State], str] = {
     (Event.CHASE, State.CLOSED): "chase_closed",
     (Event.CHASE, State.CLAIMED): "chase_claimed",
     (Event.CHASE, State.SUSPENDED): "chase_suspended",
+    (Event.EXTEND_REQUEST, State.CLAIMED): "extend_claimed",
 }
 
 

@@ -35,6 +35,12 @@ from bot.store.audit import audit
 from bot.store.connection import utc_iso
 
 UNDO_WINDOW = timedelta(minutes=30)
+
+
+def _undo_open(db: Database, task_id: str, period: str, now: datetime) -> bool:
+    """Whether the newest record of the occurrence (a claim) may still be taken back."""
+    newest = records.latest(db, task_id, period)
+    return newest is not None and now - datetime.fromisoformat(newest["at"]) <= UNDO_WINDOW
 MAX_NOTE_CHARS = 500  # even escaped (& -> &amp;) a note line stays under one message
 
 
@@ -157,9 +163,11 @@ def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
         try:
             after = step(before, event, task_id=task.id, **change)
         except DubanError as err:  # a refusal about an occurrence names it ('T16（2022-04-30期）')
+            if err.key == "task_claimed" and not _undo_open(db, task.id, period, now):
+                err = DubanError("task_claimed_wait", task=task.id)  # no /undo to offer now
             if err.params.get("task") == task.id:
                 err.params["task"] = task_named(task.id, period)
-            raise
+            raise err from None
         data = {**after.data(), **(extra or {})}
         row = {
             "task_id": task.id, "period": period, "kind": event.value,
