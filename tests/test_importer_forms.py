@@ -355,3 +355,39 @@ def test_an_issue_date_given_by_hand_reads_yearless_deadlines_from_it():
     text = CITY + "序号 | 工作任务 | 牵头单位 | 完成时限\n1 | 开展专项整治 | 市教育局 | 6月底前\n"
     (task,) = extract(text, issued=dt.date(2024, 2, 1)).tasks
     assert task.due == dt.date(2024, 6, 30)
+
+
+# ---------------------------------------------------------------- conditions are not targets
+@pytest.mark.parametrize("text, expected", [
+    # A threshold saying who may apply: a condition of the rule, not something to reach.
+    ("小微企业新招用人员数量达到在职职工人数25%（超过100人的企业达到15%）并签订劳动合同的，可申请贷款", []),
+    ("企业吸纳就业困难人员达到30%以上的，给予一次性奖补", []),
+    ("对吸纳就业困难人员达到30%以上的企业，给予社会保险补贴", []),
+    ("凡在校学生人数达到1000人以上，须配备专职心理教师", []),
+    ("符合招用人数不低于20%等条件的企业，可申请补贴", []),
+    ("研发投入不低于5%的企业可享受税收优惠", []),
+    ("如果年度考核合格率低于90%，予以通报", []),
+    ("（不足500人的学校达到1名）", []),
+    # Still goals: the same words where the number is what must be reached or made.
+    ("到2025年，普惠性幼儿园覆盖率达到80%以上", [80]),
+    ("超过100人的企业达到15%", [15]),  # the sentence's own subject: a goal for those firms
+    ("城镇新增就业达到1100万人以上（其中高校毕业生达到500万人以上）", [1100, 500]),
+    ("市级辅导站要配备不少于6人的专兼职人员", [6]),
+    ("建成200所以上的标准化心理辅导室", [200]),
+    ("全市90%以上的中小学校建成心理辅导室", [90]),
+    ("符合条件的学校达到90%以上", [90]),
+    ("凡新建学校，心理辅导室达标率达到100%", [100]),
+])
+def test_a_number_that_says_who_a_rule_covers_is_a_condition_not_a_target(text, expected):
+    from bot.importer.targets import find_targets
+
+    assert [t.value for t in find_targets(text)] == expected
+
+
+def test_a_condition_in_a_sentence_does_not_split_off_a_task_of_its_own():
+    text = doc("一、任务\n（一）加大贷款支持。小微企业当年新招用人员数量达到企业现有在职职工人数25%"
+               "（超过100人的企业达到15%）并与其签订1年以上劳动合同的，可申请最高不超过300万元的"
+               "创业担保贷款；到2020年，贷款发放户数达到10万户以上。（财政部、人民银行负责）")
+    got = extract(text).tasks
+    assert [(t.lead.key, t.target.value if t.target else None) for t in got] == [
+        ("MOF", None), ("MOF", 10.0)]  # 10万户

@@ -55,6 +55,91 @@ RATIO_RE = re.compile(
 )
 
 
+# A number that says who a rule covers is a condition, not a goal: "…达到25%…的，可申请",
+# "（超过100人的企业达到15%）", "对吸纳就业困难人员达到30%以上的企业", "凡…达到80%…".
+THRESHOLD_BEFORE = ("达到", "达", "超过", "不低于", "不少于", "低于", "少于", "不超过", "不高于", "高于",
+                    "不足", "不满")
+# The nouns a relative clause "…的 + noun" names as who or what a rule covers.
+_WHO = ("企业|单位|人员|个人|家庭|地区|地方|城市|县|乡镇|村|学校|高校|机构|项目|群体|主体|园区|基地|"
+        "组织|合作社|职工|员工|学生|毕业生|农户|部门|市|区|者|户|人")
+WHO_AFTER = re.compile(rf"^(?:以上|以下|及以上|及以下)?的[^，,；;。：:（(）)]{{0,8}}?(?:{_WHO})")
+# A clause opened by 凡/符合/如果… states when a rule applies; 对…的 names whom it covers.
+CONDITION_OPENS = re.compile(r"^(?:凡是?|符合|满足|如果?|若|对于?符合|对于?满足)")
+CONDITION_AFTER = re.compile(r"(?:等)?(?:条件|情形)的")
+_CLAUSE_ENDS = "，,；;。：:\n"
+_OPEN, _CLOSE = "（(", "）)"
+
+
+def _clause(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """The words of the clause before and after text[start:end], up to the nearest comma,
+    semicolon or full stop outside brackets (a bracket belongs to its clause), and the
+    delimiter that ends the clause ("" at the end of the text)."""
+    depth, a = 0, start
+    while a > 0:
+        ch = text[a - 1]
+        if ch in _CLOSE:
+            depth += 1
+        elif ch in _OPEN:
+            depth = max(0, depth - 1)
+        elif ch in _CLAUSE_ENDS and depth == 0:
+            break
+        a -= 1
+    depth, b = 0, end
+    while b < len(text):
+        ch = text[b]
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in _CLAUSE_ENDS and depth == 0:
+            break
+        b += 1
+    return text[a:start], text[end:b], text[b:b + 1]
+
+
+def _bracket_before(text: str, start: int) -> str | None:
+    """The words between the bracket the number stands in and the number, or None outside one."""
+    depth = 0
+    for i in range(start - 1, max(-1, start - 40), -1):
+        ch = text[i]
+        if ch in _CLOSE:
+            depth += 1
+        elif ch in _OPEN:
+            if depth == 0:
+                return text[i + 1:start]
+            depth -= 1
+        elif ch in _CLAUSE_ENDS:
+            return None
+    return None
+
+
+def is_condition(text: str, start: int, end: int, pre: str | None) -> bool:
+    """Whether the number in text[start:end] says who or what a rule covers rather than what
+    must be reached: it stands in a clause that ends "…的，" ("人数达到25%…的，可申请"), one
+    opened by 凡/符合/如果, one naming 条件, a relative clause "达到30%以上的企业", or a bracket
+    that opens with such a clause ("（超过100人的企业达到15%）")."""
+    before, after, stop = _clause(text, start, end)
+    if after.rstrip().endswith("的") and stop in "，,":
+        return True
+    opening = re.sub(r"^(?:同时|此外|另外|并且|并|其中|对此)", "", before.strip())
+    opener = CONDITION_OPENS.match(opening)
+    # "凡…达到1000人以上的学校" is a condition; in "符合条件的学校达到90%" the 的 closed the
+    # condition before the number, which is the goal of those it names.
+    if opener and (opener.group(0).startswith(("如", "若")) or "的" not in opening[opener.end():]):
+        return True
+    if CONDITION_AFTER.search(after):
+        return True
+    threshold = pre in THRESHOLD_BEFORE
+    # "配备不少于6人的专兼职人员": the number counts what a verb makes or staffs, a goal.
+    made = re.search(rf"(?:{_MAKES}|{_verbs}|配齐|设置|设立|有)$", text[:start])
+    if threshold and not made and WHO_AFTER.match(text[end:]):
+        return True  # "达到30%以上的企业": which firms
+    if threshold and re.match(r"^对于?", opening) and "的" in after:
+        return True  # "对吸纳…达到30%以上的，给予…"
+    inner = _bracket_before(text, start)
+    return inner is not None and bool(re.search(rf"\d[^的]{{0,6}}的[^，,；;。]{{0,6}}?(?:{_WHO})", inner))
+
+
 @dataclass(frozen=True)
 class Target:
     start: int
@@ -89,6 +174,8 @@ def find_targets(text: str) -> list[Target]:
             continue  # 3—12个月: a range in a rule
         if pre == "超过" and text[m.end():m.end() + 1] == "的":
             continue  # "超过100人的企业": which firms a rule covers, not a goal
+        if is_condition(text, m.start(), m.end(), pre):
+            continue
         value = float(m.group("num"))
         if value <= 0:
             continue
@@ -107,6 +194,8 @@ def find_targets(text: str) -> list[Target]:
         if any(t.start <= m.start("num") < t.end for t in out) or _not_a_goal(text, m):
             continue
         if re.match(r"\s*[—–-]", text[m.end():]) or text[m.end():m.end() + 1] == "的":
+            continue
+        if is_condition(text, m.start("num"), m.end(), None):
             continue
         value = float(m.group("num"))
         if value <= 0:
