@@ -391,3 +391,24 @@ def test_a_condition_in_a_sentence_does_not_split_off_a_task_of_its_own():
     got = extract(text).tasks
     assert [(t.lead.key, t.target.value if t.target else None) for t in got] == [
         ("MOF", None), ("MOF", 10.0)]  # 10万户
+
+
+# ---------------------------------------------------------------- a body's people are not a unit
+@pytest.mark.parametrize("sentence, owners", [
+    # A body's name cut out of a phrase naming its people or things: no unit of its own.
+    ("将补贴范围由离校未就业高校毕业生扩展至失业青年。（人力资源社会保障部负责）", ("人力资源社会保障部", [])),
+    ("心理健康课由学校教师承担。（教育部负责）", ("教育部", [])),
+    ("陪护费用由医院患者自行承担。（国家卫生健康委负责）", ("国家卫生健康委", [])),
+    ("补充保险由集团公司职工自愿参加。（人力资源社会保障部负责）", ("人力资源社会保障部", [])),
+    ("接送费用由学校家长委托第三方支付。（教育部负责）", ("教育部", [])),
+    ("体检由医院医生上门开展。", (None, [])),
+    # Still units: the body acts, or the people word begins a longer body's name.
+    ("志愿服务由高校组织学生开展。", ("高校", [])),
+    ("教师培训由学校统一安排。", ("学校", [])),
+    ("巡回诊疗由医院派出医生开展。", ("医院", [])),
+    ("就业指导由高校毕业生就业指导中心提供。", ("高校毕业生就业指导中心", [])),
+    ("资助金由教育部学生资助管理中心发放。", ("教育部学生资助管理中心", [])),
+])
+def test_a_body_named_only_as_the_owner_of_people_or_things_is_not_a_unit(sentence, owners):
+    (task,) = extract(doc("一、任务\n（一）某项工作。" + sentence)).tasks
+    assert (task.lead.name if task.lead else None, [u.name for u in task.support]) == owners

@@ -31,6 +31,14 @@ UNIT_SUFFIX = re.compile(
 )
 NOT_A_BODY = re.compile(r"(干部|全部|内部|外部|局部|细部|底部|顶部|头部|俱乐部|社会|机会|大会|(?<!联席)会议|"
                         r"体系|平台|网站|热线|账号|新媒体|制度|机制|政策|工程|项目)$")
+# Words that, right after a body's name, make the whole a group of people or things the body
+# has ("高校毕业生", "学校教师", "医院患者", "企业职工", "学校食堂"): the body is then a
+# modifier in a longer noun phrase, not a unit named as an actor.
+MEMBERS_AFTER = re.compile(
+    r"^(?:毕业生|应届生|在校生|新生|学生|师生|生源|教师|教职工|教职员工|职工|员工|干部|工作人员|人员|"
+    r"从业人员|医务人员|医护人员|医生|护士|患者|病人|家长|学员|学子|儿童|幼儿|子女|校长|院长|负责人|"
+    r"法人|党员|会员|成员|用户|客户|产品|设备|床位|食堂|宿舍|校舍|校车|用地|资产|经费|数量|比例)"
+)
 # Governments and committees of every locality are bodies, not departments: kept as named.
 LOCAL_GOVERNMENT = re.compile(r"^(各|地方各级|县级以上(地方)?|各级|当地|有关)?[^，,]{0,14}(人民政府|政府|管委会)$")
 # "各区", "各县（市、区）", "各乡镇", "各学校": every place or body of a kind, kept as named.
@@ -184,6 +192,22 @@ class Directory:
                     re.sub(r"^(等|和|及)|等$", "", part.strip())):
                 return False
         return True
+
+
+def cut_from_phrase(after: str) -> bool:
+    """Whether a name followed by these words is cut out of a longer noun phrase
+    ("离校未就业高校|毕业生" names graduates, not a university)."""
+    return bool(MEMBERS_AFTER.match(after))
+
+
+# A one-character ending that is the first half of a word with what follows ("学校家长委|托",
+# "统一部|署"): the name ends mid-word and is no name.
+MID_WORD = re.compile(r"^(?:委托|部署|部分|办理|办法|处理|处置|局面|团结|联系|联动|社会)")
+
+
+def cut_mid_word(name: str, after: str) -> bool:
+    """Whether the name's last character begins a word with the text after it."""
+    return bool(name) and bool(MID_WORD.match(name[-1] + after[:1]))
 
 
 def is_body(name: str) -> bool:

@@ -22,7 +22,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.importer.directory import GENERIC, Directory, Unit, is_body, split_units
+from bot.importer.directory import (
+    GENERIC,
+    Directory,
+    Unit,
+    cut_from_phrase,
+    cut_mid_word,
+    is_body,
+    split_units,
+)
 from bot.importer.messages import Msg, msg
 
 ROLE_WORDS = ("牵头负责", "负责落实", "按职责分工负责", "按职责分工落实", "分别负责", "共同负责",
@@ -277,14 +285,20 @@ def _subject_units(subj: str, ctx: Context) -> list[Unit]:
 
 def _led_by(sentence: str, ctx: Context) -> Unit | None:
     """"应当由教育行政部门办成公办园": the body after 由 does what follows. The longest name
-    after 由 that is a known body (or else the shortest that is a body at all)."""
+    after 由 that is a known body (or else the shortest that is a body at all), not counting a
+    name cut out of a phrase naming the body's people ("由高校毕业生…")."""
     for m in BY_RE.finditer(sentence):
         rest = m.group("rest")
         known: Unit | None = None
         other: Unit | None = None
         for end in range(2, len(rest)):
             unit = ctx.directory.resolve(rest[:end], ctx.level, ctx.city)
-            if unit is None:
+            if unit is None or cut_mid_word(rest[:end], rest[end:]):
+                continue
+            if cut_from_phrase(rest[end:]):
+                # "由离校未就业高校毕业生…", "由集团公司职工…": the body and every shorter name
+                # in it belong to a phrase naming people; only a longer name may still be one.
+                known = other = None
                 continue
             if unit.known:
                 known = unit
