@@ -38,7 +38,7 @@ from bot.store.plan import has_plan
 from handlers import register
 from handlers.acks import InHand
 from handlers.commands import menu
-from handlers.context import DubanContext, Services
+from handlers.context import DubanContext, Services, queue_of
 from handlers.jobs import schedule_jobs, send_digest_row
 from handlers.review import send_review_row
 from handlers.sender import Sender, schedule_sweep
@@ -351,8 +351,7 @@ async def post_init(app: Application) -> None:
     await replay_inbox(app)  # before polling or the webhook starts: these come first
     await set_commands(app)
     schedule_sweep(app)  # parts recorded but unsent (a crash, Telegram down) go out now
-    assert app.job_queue is not None  # built with the job-queue extra
-    app.job_queue.run_repeating(inbox_sweep_job, interval=HAND_BACK_AFTER, first=HAND_BACK_AFTER,
+    queue_of(app).run_repeating(inbox_sweep_job, interval=HAND_BACK_AFTER, first=HAND_BACK_AFTER,
                                 name="inbox", job_kwargs={"misfire_grace_time": 3600,
                                                           "coalesce": True})
     if services.settings.jobs:

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -131,36 +131,33 @@ class MissingPart(LookupError):
         super().__init__(f"{where} carries no {part}")
 
 
+_Part = TypeVar("_Part")
+
+
+def _required(part: _Part | None, update: Update, name: str) -> _Part:
+    if part is None:
+        raise MissingPart(f"update {update.update_id}", name)
+    return part
+
+
 def message_of(update: Update) -> Message:
     """The message of a message update (a command, a text, a file)."""
-    message = update.effective_message
-    if message is None:
-        raise MissingPart(f"update {update.update_id}", "message")
-    return message
+    return _required(update.effective_message, update, "message")
 
 
 def query_of(update: Update) -> CallbackQuery:
     """The button press of a handler registered only for callback queries."""
-    query = update.callback_query
-    if query is None:
-        raise MissingPart(f"update {update.update_id}", "callback query")
-    return query
+    return _required(update.callback_query, update, "callback query")
 
 
 def chat_of(update: Update) -> Chat:
     """The chat of the update (the gate drops updates without one)."""
-    chat = update.effective_chat
-    if chat is None:
-        raise MissingPart(f"update {update.update_id}", "chat")
-    return chat
+    return _required(update.effective_chat, update, "chat")
 
 
 def user_of(update: Update) -> User:
     """Who sent the update (the gate drops updates without one)."""
-    user = update.effective_user
-    if user is None:
-        raise MissingPart(f"update {update.update_id}", "user")
-    return user
+    return _required(update.effective_user, update, "user")
 
 
 def data_of(query: CallbackQuery) -> str:

@@ -143,12 +143,6 @@ def permit(actor: Actor, action: Action, task: Task,
                      own=names.get(actor.dept, actor.dept) if actor.dept else "—")
 
 
-def check_audience(actor: Actor, audience: Audience) -> None:
-    key = refusal_for_audience(actor, audience)
-    if key is not None:
-        raise DubanError(key)
-
-
 def refusal_for_department(actor: Actor, dept: str | None, notice: bool = False) -> str | None:
     """May `actor` look at a department's tasks (or sign for a notice to it)? The coordinator
     any department; a liaison their own."""

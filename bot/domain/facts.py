@@ -34,7 +34,7 @@ import json
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -677,7 +677,3 @@ def facts_of_departments(at: datetime, day: date, track_from: date | None,
                  sum(d.expected_sum for d in depts) / n_dated if n_dated else None,
                  sum(d.reports for d in depts), evidence,
                  queues(depts, notices, staffed, by_id))
-
-
-def local_day(moment: datetime, tz: tzinfo | None) -> date:
-    return moment.astimezone(tz).date() if tz else moment.date()

@@ -223,10 +223,3 @@ def render(draft: Draft, source: str, lang: str = "zh") -> str:
 def _issued_key(issued_from: str) -> str:
     return {"--issued": "option", "date line": "date_line", "header": "header",
             "文号 year": "wenhao", "today": "today"}.get(issued_from, "date_line")
-
-
-def describe(draft: Draft, lang: str) -> str:
-    """The departments of the draft as a reader would name them."""
-    layout = lay_out(draft)
-    return say("report.names_sep", lang).join(d.short for d in layout.departments
-                                               if d.unit is not None)

@@ -37,10 +37,14 @@ from bot.store.connection import utc_iso
 UNDO_WINDOW = timedelta(minutes=30)
 
 
+def _in_undo_window(record: dict[str, Any], now: datetime) -> bool:
+    return now - datetime.fromisoformat(record["at"]) <= UNDO_WINDOW
+
+
 def _undo_open(db: Database, task_id: str, period: str, now: datetime) -> bool:
     """Whether the newest record of the occurrence (a claim) may still be taken back."""
     newest = records.latest(db, task_id, period)
-    return newest is not None and now - datetime.fromisoformat(newest["at"]) <= UNDO_WINDOW
+    return newest is not None and _in_undo_window(newest, now)
 MAX_NOTE_CHARS = 500  # even escaped (& -> &amp;) a note line stays under one message
 
 
@@ -564,7 +568,7 @@ def undo_last(db: Database, *, user_id: int, now: datetime) -> dict[str, Any]:
     row = records.newest_own_report(db, user_id)
     if row is None:
         raise DubanError("undo_nothing")
-    if now - datetime.fromisoformat(row["at"]) > UNDO_WINDOW:
+    if not _in_undo_window(row, now):
         raise DubanError("undo_too_late", minutes=int(UNDO_WINDOW.total_seconds() // 60))
     with db.atomic():
         newest = records.latest(db, row["task_id"], row["period"])

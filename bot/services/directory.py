@@ -92,11 +92,6 @@ def get_member(db: Database, user_id: int) -> dict[str, Any] | None:
     return member_store.get(db, user_id)
 
 
-def active_member(db: Database, user_id: int) -> dict[str, Any] | None:
-    member = get_member(db, user_id)
-    return member if member and member["status"] == "active" else None
-
-
 def add_member(
     db: Database,
     *,

@@ -183,24 +183,35 @@ _past: weakref.WeakKeyDictionary[Database, OrderedDict[tuple[str, str, date | No
     weakref.WeakKeyDictionary())
 
 
+def _past_key(db: Database, at: datetime) -> tuple[str, str, date | None]:
+    return utc_iso(at), plan_store.catalogue_version(db), tracking_start(db, at.tzinfo)
+
+
+def _keep_past(db: Database, key: tuple[str, str, date | None],
+               marks: tuple[int | str, ...], facts: Facts) -> None:
+    """Keep a past moment's facts, the oldest kept going first. Not what was worked out inside
+    an open transaction: it may have read records a rollback takes back (see facts_now)."""
+    if db.conn.in_transaction:
+        return
+    kept = _past.setdefault(db, OrderedDict())
+    kept[key] = (marks, facts)
+    while len(kept) > KEPT_PAST:
+        kept.popitem(last=False)
+
+
 def facts_as_of(db: Database, at: datetime) -> Facts:
     """The facts from what was recorded by `at` only (see the module's note). A past moment's
     facts never change once worked out, unless something is recorded dated before it (a clock
     set back): they are kept and checked for that, not refolded."""
-    cut = utc_iso(at)
-    key = (cut, plan_store.catalogue_version(db), tracking_start(db, at.tzinfo))
+    key = _past_key(db, at)
     kept = _past.setdefault(db, OrderedDict())
     found = kept.get(key)
-    if found is not None and not versions.written_into_past(db, found[0], cut):
+    if found is not None and not versions.written_into_past(db, found[0], key[0]):
         kept.move_to_end(key)
         return found[1]
     marks = versions.high_marks(db)
-    facts = _facts_as_of(db, at, cut)
-    if db.conn.in_transaction:
-        return facts  # it may read records a rollback takes back: not kept (see facts_now)
-    kept[key] = (marks, facts)
-    while len(kept) > KEPT_PAST:
-        kept.popitem(last=False)
+    facts = _facts_as_of(db, at, key[0])
+    _keep_past(db, key, marks, facts)
     return facts
 
 
@@ -208,8 +219,7 @@ def facts_as_of_each(db: Database, moments: list[datetime]) -> list[Facts]:
     """`facts_as_of` for each of `moments` (a digest's trend, the day before a bulletin's
     period): those not kept are worked out together, the records read and folded once for all
     of them rather than once for each."""
-    keys = {m: (utc_iso(m), plan_store.catalogue_version(db), tracking_start(db, m.tzinfo))
-            for m in moments}
+    keys = {m: _past_key(db, m) for m in moments}
     kept = _past.setdefault(db, OrderedDict())
     missing = sorted({m for m in moments if (found := kept.get(keys[m])) is None
                       or versions.written_into_past(db, found[0], keys[m][0])},
@@ -217,9 +227,8 @@ def facts_as_of_each(db: Database, moments: list[datetime]) -> list[Facts]:
     if len(missing) > 1:
         marks = versions.high_marks(db)
         for moment, folds in zip(missing, _folds_by(db, missing), strict=True):
-            kept[keys[moment]] = (marks, _facts_as_of(db, moment, keys[moment][0], folds))
-            while len(kept) > KEPT_PAST:
-                kept.popitem(last=False)
+            _keep_past(db, keys[moment], marks,
+                       _facts_as_of(db, moment, keys[moment][0], folds))
     return [facts_as_of(db, m) for m in moments]
 
 

@@ -37,11 +37,6 @@ def liaisons_of(db: Database, dept: str) -> list[Row]:
                          "AND role = 'liaison' ORDER BY user_id", [dept]))
 
 
-def active_liaisons(db: Database) -> list[Row]:
-    return list(db.query("SELECT * FROM members WHERE status = 'active' AND role = 'liaison' "
-                         "ORDER BY user_id"))
-
-
 def coordinators(db: Database) -> list[Row]:
     return list(db.query("SELECT * FROM members WHERE role = 'coordinator' AND status = 'active' "
                          "ORDER BY user_id"))

@@ -20,9 +20,5 @@ def put(db: Database, key: str, value: str) -> None:
                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
 
 
-def put_if_absent(db: Database, key: str, value: str) -> None:
-    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [key, value])
-
-
 def delete(db: Database, key: str) -> None:
     db.execute("DELETE FROM meta WHERE key = ?", [key])

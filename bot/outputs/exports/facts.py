@@ -12,7 +12,7 @@ later record). The 期号 is the one write: a period's number is given on its fi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -216,6 +216,14 @@ def _rank_key(line: DeptLine) -> tuple[float, int]:
     return rank_key(line.score, line.completion)  # the one rule (bot.outputs.scoring)
 
 
+def _places(lines: Iterable[DeptLine]) -> dict[tuple[float, int], int]:
+    """Each ranking key's place (1-based) in `lines`: tied lines share the first one's."""
+    places: dict[tuple[float, int], int] = {}
+    for i, line in enumerate(lines):
+        places.setdefault(_rank_key(line), i + 1)
+    return places
+
+
 def ranking(lines: list[DeptLine]) -> Ranking:
     """Rank departments by the rule of `Ranking` (input in the plan's order)."""
     ordered = sorted(lines, key=lambda x: tuple(-v for v in _rank_key(x)))  # stable: plan order
@@ -228,15 +236,11 @@ def ranking(lines: list[DeptLine]) -> Ranking:
     # are drawn from the others, each at most half of them, ties at the cut included.
     eligible = [x for x in ranked if x.liaisons]
     n = min(RANK_N, len(eligible) // 2)
-    if not eligible or not n:
+    if not n:
         return Ranking(tuple(ranked), (), (), n)
     best, worst = _rank_key(eligible[0]), _rank_key(eligible[-1])
-    from_top: dict[tuple[float, int], int] = {}
-    for i, line in enumerate(eligible):
-        from_top.setdefault(_rank_key(line), i + 1)
-    from_bottom: dict[tuple[float, int], int] = {}  # the same ranking, counted from the end
-    for i, line in enumerate(reversed(eligible)):
-        from_bottom.setdefault(_rank_key(line), i + 1)
+    from_top = _places(eligible)
+    from_bottom = _places(reversed(eligible))  # the same ranking, counted from the end
     red = tuple(x for x in eligible
                 if from_top[_rank_key(x)] <= n and _rank_key(x) != worst and not x.silent)
     black = tuple(x for x in reversed(eligible)
