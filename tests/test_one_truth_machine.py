@@ -238,6 +238,22 @@ class OneTruthMachine(RuleBasedStateMachine):
                 q("SELECT count(*) FROM evidence").fetchone()[0],
                 tuple(q("SELECT id, due_set FROM tasks ORDER BY id").fetchall()))
 
+    def received(self, facts: Facts, since: datetime) -> tuple[int, int]:
+        """From the record itself: the plan's reports made after `since` and standing at the
+        facts' instant (one taken back later is not subtracted from the span it was made in:
+        it is simply not counted), and the evidence files kept in that span."""
+        ids = [f.id for f in facts.tasks]
+        marks = ",".join("?" * len(ids))
+        lo, hi = dbmod.utc_iso(since), dbmod.utc_iso(facts.at)
+        reports = self.db.execute(
+            f"SELECT count(*) FROM reports WHERE kind IN ('progress', 'claim') AND at > ? "
+            f"AND at <= ? AND (revoked_at IS NULL OR revoked_at > ?) AND task_id IN ({marks})",
+            [lo, hi, hi, *ids]).fetchone()[0]
+        evidence = self.db.execute(
+            f"SELECT count(*) FROM evidence WHERE at > ? AND at <= ? AND task_id IN ({marks})",
+            [lo, hi, *ids]).fetchone()[0]
+        return reports, evidence
+
     def attempt(self, name: str, call) -> Any:
         """One core call: it succeeds, or it is refused (DubanError) and changes nothing."""
         before = self.fingerprint()
@@ -720,12 +736,8 @@ class OneTruthMachine(RuleBasedStateMachine):
                 assert int(signed.replace("−", "-")) == delta, (head["change"], delta)
         basis = "tracking" if since is began else "week"
         activity = read.read(f"digest_activity_{basis}", text)
-        # the reports made since then that stand now (one taken back later is not subtracted
-        # from the week it was made in: it is simply not counted)
-        reports = sum(1 for f in facts.tasks for moment in f.fold.report_times
-                      if moment > since.timestamp())
-        evidence = facts.evidence - then.evidence
-        assert (int(activity["reports"]), int(activity["evidence"])) == (reports, evidence)
+        received = self.received(facts, since)
+        assert (int(activity["reports"]), int(activity["evidence"])) == received
         lines = text.split("\n")
         assert read.counts(lines[3]) == facts.counts
         start = lines.index(t("digest_departments", LANG)) + 1
@@ -956,8 +968,9 @@ class OneTruthMachine(RuleBasedStateMachine):
             key = "bulletin_change_up" if expected_change > 0 else "bulletin_change_down"
             assert int(read.read(key, change)["points"]) == abs(expected_change), change
         received = read.read("bulletin_received", text)
-        assert int(received["reports"]) == facts.reports - (before.reports if before else 0)
-        assert int(received["evidence"]) == facts.evidence - (before.evidence if before else 0)
+        after = last_day if tracked else facts.track_from - timedelta(days=1)
+        assert (int(received["reports"]), int(received["evidence"])) == self.received(
+            facts, end_of_day(after, TZ))
         # 二、各部门推进情况
         scores = {s.code: s for s in score_facts_of(facts)}
         rows = read.table_with(tables, t("bulletin_cols_depts", LANG, html=False).split("|"))

@@ -194,6 +194,38 @@ def test_the_first_bulletin_does_not_claim_an_unchanged_completion(loaded):
     assert overall["change"] == t("bulletin_change_same", "zh", html=False)
 
 
+@pytest.mark.parametrize(("script", "received"), [
+    # made in the week and standing
+    ([("06-28 10:00", "T01", None)], 1),
+    # made on the Sunday before, taken back on the Monday: counted in neither week
+    ([("06-26 23:50", "T01", None), ("06-27 00:10", None, "undo")], 0),
+    # made in the week, taken back in it: not counted
+    ([("06-28 10:00", "T01", None), ("06-28 10:05", None, "undo"),
+      ("06-29 09:00", "T02", None)], 1),
+    # the week before's report stands, two more this week
+    ([("06-20 09:00", "T01", None), ("06-28 09:00", "T01", None),
+      ("07-03 23:00", "T02", None)], 2),
+])
+def test_reports_received_in_a_week_are_one_figure(loaded, script, received):
+    """Reports received in a span are those made in it that stand at its end: the bulletin of
+    the week and a digest covering the same week say the same number (a report taken back
+    after the week it was made in used to count the next week's bulletin down)."""
+    from bot.services.commands import undo_last
+
+    db = loaded("2022-06-01")
+    for when, task, undo in script:
+        if undo:
+            undo_last(db, user_id=EDU_LIAISON, now=at(f"2022-{when}"))
+        else:
+            record_report(db, user_id=EDU_LIAISON, task_ref=task, percent=30,
+                          now=at(f"2022-{when}"))
+    paragraphs, _ = read.bulletin_parts(build_bulletin(db, at("2022-07-04 09:00"),
+                                                       charts=False))
+    shown = read.read("bulletin_received", "\n".join(paragraphs))
+    digest = digest_data(db, at("2022-07-03 23:59:59"))  # a week back from the week's end
+    assert int(shown["reports"]) == digest.activity.reports == received
+
+
 # ---------------------------------------------------------------- occurrences and late reports
 
 

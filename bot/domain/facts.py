@@ -24,7 +24,10 @@ Rules that every output shares, in one place each:
     today's figure nor, once checked, lowers it;
   * a task's one mark (`TaskStatus.status`) is the headline's, so counts by status always add up to
     the number of tasks; 逾期 means past due and still open (blocked work included);
-  * "latest report" is the newest *report* (progress or claim), never a 签收, a chase or a decision.
+  * "latest report" is the newest *report* (progress or claim), never a 签收, a chase or a decision;
+  * reports received in a span (the digest's since the previous one, the bulletin's in its
+    period) are those made in it that still stand at its end (`Facts.received_after`): one taken
+    back is not counted, and taking back an older one counts nothing off.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import heapq
 import json
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -123,7 +127,7 @@ class TaskFold:
     reports: int = 0
     # when each report was made, in seconds since the epoch (compact: years of reports)
     report_times: array[float] = field(default_factory=lambda: array("d"))
-    evidence: int = 0
+    evidence_times: array[float] = field(default_factory=lambda: array("d"))  # files kept
     chases: list[Chase] = field(default_factory=list)
     assigned_at: datetime | None = None
     acked_at: datetime | None = None  # the 签收 answering the newest 交办 (None: waiting)
@@ -147,6 +151,10 @@ class TaskFold:
         return replace(self, periods={k: p.copy() for k, p in self.periods.items()},
                        report_times=array("d", self.report_times), chases=list(self.chases),
                        decided=list(self.decided), pending=dict(self.pending))
+
+    @property
+    def evidence(self) -> int:
+        return len(self.evidence_times)
 
     @property
     def extensions(self) -> list[Extension]:
@@ -180,11 +188,11 @@ def _day(text: Any) -> date | None:
 
 
 def fold_task(records: Iterable[Row], deadlines: Iterable[Row] = (),
-              evidence: int = 0) -> TaskFold:
+              evidence: array[float] | None = None) -> TaskFold:
     """Fold one task's valid records and its deadline history. Records are read in the order
     they were made (by time, then id); a period's present is its newest record by id, the one
     the lifecycle stepped from."""
-    fold = TaskFold(evidence=evidence)
+    fold = TaskFold(evidence_times=evidence if evidence is not None else array("d"))
     fold_more(fold, records)
     fold_deadlines(fold, deadlines)
     return fold
@@ -583,6 +591,17 @@ class Facts:
 
     def task(self, task_id: str) -> TaskFacts | None:
         return self._by_id.get(task_id)
+
+    def received_after(self, moment: datetime | None) -> tuple[int, int]:
+        """Reports and evidence files received after `moment` (all, with None) that stand at
+        the facts' instant, for the plan's tasks."""
+        cut = moment.timestamp() if moment is not None else float("-inf")
+        reports = evidence = 0
+        for f in self.tasks:
+            times, files = f.fold.report_times, f.fold.evidence_times
+            reports += len(times) - bisect_right(times, cut)
+            evidence += len(files) - bisect_right(files, cut)
+        return reports, evidence
 
     def department(self, code: str) -> DeptFacts | None:
         return self._by_code.get(code)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
-from bot.domain.facts import REPORT_KINDS, DeptFacts, Facts, TaskFacts
+from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.language.i18n import field, plan_title, t
 from bot.services.facts import end_of_day, facts_as_of, facts_as_of_each, facts_now
 from bot.store import digests as digest_store
@@ -26,7 +26,6 @@ TREND_WEEKS = 12
 MAX_BARS = 20  # per chart
 DUE_AHEAD_DAYS = 14
 FACTS_VERSION = 2  # the rules the kept day figures were computed by; bump when a rule changes
-REPORTS = tuple(sorted(REPORT_KINDS))  # a department's own reports, not the coordinator's acts
 
 
 @dataclass(frozen=True)
@@ -129,20 +128,17 @@ def facts_for(db: Database, now: datetime) -> Facts:
 
 
 def activity(db: Database, facts: Facts, now: datetime) -> Activity:
-    """What came in since the previous digest (the newest one posted for a moment before `now`,
-    kept with what it had seen): records and evidence rows newer than it, so a report made on
-    a digest's day after it went out is counted next time and none twice. With no digest kept,
-    since tracking began or a week ago, whichever is later."""
+    """What came in since the previous digest (the newest one posted for a moment before `now`):
+    the reports and evidence received after it that stand now (Facts.received_after, the
+    bulletin's rule too), so a report made on a digest's day after it went out is counted next
+    time and none twice. With no digest kept, since tracking began or a week ago, whichever is
+    later."""
     kept = digest_store.before(db, now)
     if kept is not None:
         since = datetime.fromisoformat(kept["at"]).astimezone(now.tzinfo)
         before = (kept["completion"] if kept["version"] == FACTS_VERSION
                   else facts_as_of(db, since).completion)
-        return Activity(since, "digest",
-                        digest_store.records_made(db, REPORTS, after_id=kept["report_id"],
-                                                  until=now),
-                        digest_store.evidence_kept(db, after_id=kept["evidence_id"], until=now),
-                        before)
+        return Activity(since, "digest", *facts.received_after(since), before)
     week = now - timedelta(days=7)
     began = (datetime.combine(facts.track_from, time(0), now.tzinfo)
              if facts.track_from is not None else None)
@@ -151,9 +147,7 @@ def activity(db: Database, facts: Facts, now: datetime) -> Activity:
     else:
         since, basis = week, "week"
         before = facts_as_of(db, since).completion
-    return Activity(since, basis,
-                    digest_store.records_made(db, REPORTS, since=since, until=now),
-                    digest_store.evidence_kept(db, since=since, until=now), before)
+    return Activity(since, basis, *facts.received_after(since), before)
 
 
 def digest_data(db: Database, now: datetime, today: date | None = None) -> DigestData:

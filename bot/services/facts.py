@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import weakref
+from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -97,13 +98,13 @@ def _folds(db: Database, ids: list[str] | None, until: datetime | None) -> dict[
     cut = utc_iso(until) if until is not None else None
     set_in_chat = {k: list(g) for k, g in groupby(deadline_store.for_facts(db, ids, until),
                                                   key=itemgetter("task_id"))}
-    evidence = versions.evidence_counts(db, ids, cut)
-    folds = {k: fold_task(rows, set_in_chat.get(k, ()), evidence.get(k, 0))
+    evidence = versions.evidence_times(db, ids, cut)
+    folds = {k: fold_task(rows, set_in_chat.get(k, ()), evidence.get(k))
              for k, rows in groupby(record_store.for_facts(db, ids, until),
                                     key=itemgetter("task_id"))}
     for k in (ids if ids is not None else set(set_in_chat) | set(evidence)):
         if k not in folds:
-            folds[k] = fold_task((), set_in_chat.get(k, ()), evidence.get(k, 0))
+            folds[k] = fold_task((), set_in_chat.get(k, ()), evidence.get(k))
     return folds
 
 
@@ -136,14 +137,14 @@ def _folds_by(db: Database, moments: list[datetime]) -> list[dict[str, TaskFold]
     for i, moment in enumerate(moments):
         set_in_chat = {k: list(g) for k, g in groupby(deadline_store.for_facts(db, None, moment),
                                                       key=itemgetter("task_id"))}
-        evidence = versions.evidence_counts(db, None, cuts[i])
+        evidence = versions.evidence_times(db, None, cuts[i])
         kept = folds[i]
         for k, fold in kept.items():
-            fold.evidence = evidence.get(k, 0)
+            fold.evidence_times = evidence.get(k) or array("d")
             fold_deadlines(fold, set_in_chat.get(k, ()))
         for k in set(set_in_chat) | set(evidence):
             if k not in kept:
-                kept[k] = fold_task((), set_in_chat.get(k, ()), evidence.get(k, 0))
+                kept[k] = fold_task((), set_in_chat.get(k, ()), evidence.get(k))
     return folds
 
 
@@ -163,11 +164,11 @@ def _refold(db: Database, folds: dict[str, TaskFold], changed: list[tuple[str, b
             if not fold_more(fold, (r for r in rows if r["id"] > fold.last_id)):
                 anew.append(k)
         ids = sorted(set(onto) - set(anew))
-        evidence = versions.evidence_counts(db, ids)
+        evidence = versions.evidence_times(db, ids)
         set_in_chat = {k: list(g) for k, g in groupby(deadline_store.for_facts(db, ids),
                                                       key=itemgetter("task_id"))}
         for k in ids:
-            folds[k].evidence = evidence.get(k, 0)
+            folds[k].evidence_times = evidence.get(k) or array("d")
             fold_deadlines(folds[k], set_in_chat.get(k, ()))
     if anew:
         folds.update(_folds(db, sorted(set(anew)), None))

@@ -38,27 +38,3 @@ def before(db: Database, moment: datetime) -> Row | None:
     rows = list(db.query("SELECT * FROM digests WHERE at < ? ORDER BY at DESC, key DESC LIMIT 1",
                          [utc_iso(moment)]))
     return rows[0] if rows else None
-
-
-def records_made(db: Database, kinds: tuple[str, ...], *, after_id: int = 0,
-                 since: datetime | None = None, until: datetime) -> int:
-    """Records of `kinds` made by `until` (and valid then), newer than row `after_id` and, with
-    `since`, made after that moment."""
-    sql = (f"SELECT count(*) FROM reports WHERE kind IN ({','.join('?' * len(kinds))}) "
-           "AND id > ? AND at <= ? AND (revoked_at IS NULL OR revoked_at > ?)")
-    params: list[Any] = [*kinds, after_id, utc_iso(until), utc_iso(until)]
-    if since is not None:
-        sql += " AND at > ?"
-        params.append(utc_iso(since))
-    return int(db.execute(sql, params).fetchone()[0])
-
-
-def evidence_kept(db: Database, *, after_id: int = 0, since: datetime | None = None,
-                  until: datetime) -> int:
-    """Evidence files kept by `until`, newer than row `after_id` and, with `since`, after it."""
-    sql = "SELECT count(*) FROM evidence WHERE id > ? AND at <= ?"
-    params: list[Any] = [after_id, utc_iso(until)]
-    if since is not None:
-        sql += " AND at > ?"
-        params.append(utc_iso(since))
-    return int(db.execute(sql, params).fetchone()[0])

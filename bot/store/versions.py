@@ -4,6 +4,9 @@ is checked against."""
 
 from __future__ import annotations
 
+from array import array
+from datetime import datetime
+
 from sqlite_utils import Database
 
 
@@ -32,8 +35,9 @@ def tasks_since(db: Database, version: int) -> list[tuple[str, bool]]:
         "SELECT task_id, rebuilt FROM task_versions WHERE version > ?", [version])]
 
 
-def evidence_counts(db: Database, task_ids: list[str] | None = None,
-                    until: str | None = None) -> dict[str, int]:
+def evidence_times(db: Database, task_ids: list[str] | None = None,
+                   until: str | None = None) -> dict[str, array[float]]:
+    """When each task's evidence files were kept (seconds since the epoch, in order)."""
     where, params = ["1"], []
     if until is not None:
         where.append("at <= ?")
@@ -41,8 +45,11 @@ def evidence_counts(db: Database, task_ids: list[str] | None = None,
     if task_ids is not None:
         where.append(f"task_id IN ({','.join('?' * len(task_ids))})")
         params += task_ids
-    return dict(db.execute(f"SELECT task_id, count(*) FROM evidence WHERE {' AND '.join(where)} "
-                           "GROUP BY task_id", params).fetchall())
+    times: dict[str, array[float]] = {}
+    for task_id, at in db.execute(f"SELECT task_id, at FROM evidence WHERE {' AND '.join(where)} "
+                                  "ORDER BY task_id, at, id", params):
+        times.setdefault(task_id, array("d")).append(datetime.fromisoformat(at).timestamp())
+    return times
 
 
 def high_marks(db: Database) -> tuple[int | str, ...]:

@@ -498,6 +498,7 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
     far: a whole period is always as recorded by its end.)"""
     from bot.outputs.digest import day_figures
     from bot.outputs.scoring import load_rules
+    from bot.services.facts import end_of_day
 
     today = today or at.date()
     rules = rules or load_rules()
@@ -514,8 +515,10 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
     before = previous.completion if previous else None
     change = (round_half_up(s.completion) - round_half_up(before)
               if s.completion is not None and before is not None else None)
-    reports = s.reports - (previous.reports if previous else 0)
-    evidence = s.evidence - (previous.evidence if previous else 0)
+    # Received in the period: made in it and standing at its end (the digest's rule).
+    after = (last_day if previous is not None or s.track_from is None
+             else s.track_from - timedelta(days=1))
+    reports, evidence = s.received_after(end_of_day(after, tz))
 
     tasks = record.tasks
     overdue = sorted((f for f in tasks if f.view.status.overdue),
