@@ -132,7 +132,12 @@ def test_past_facts_worked_out_together_equal_each_worked_out_alone(seeded, tmp_
     """A digest's trend works the past days out together, the records read once: each day's
     facts must be those worked out alone, whatever was taken back, sent back, closed, extended
     or recorded with a clock set back in between."""
-    from bot.services.facts import end_of_day, facts_as_of, facts_as_of_each
+    from bot.services.facts import (
+        end_of_day,
+        facts_as_of,
+        facts_as_of_each,
+        passing_facts_as_of,
+    )
 
     record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=40,
                   now=at("2022-03-02 11:00"))
@@ -171,6 +176,14 @@ def test_past_facts_worked_out_together_equal_each_worked_out_alone(seeded, tmp_
             alone = facts_as_of(other, moment)
             same(facts, alone)
             assert facts.reports == alone.reports and facts.evidence == alone.evidence
+        # The digest's trend takes each day's facts as they pass (one day's alive at a time):
+        # each the same as worked out alone while it is looked at.
+        passed = 0
+        for moment, facts in zip(moments, passing_facts_as_of(seeded, moments), strict=True):
+            forget(other)
+            same(facts, facts_as_of(other, moment))
+            passed += 1
+        assert passed == len(moments)
     finally:
         other.close()
     assert together[-1].task("T01").status.status == "closed"

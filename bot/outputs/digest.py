@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.language.i18n import field, plan_title, t
-from bot.services.facts import end_of_day, facts_as_of, facts_as_of_each, facts_now
+from bot.services.facts import end_of_day, facts_as_of, facts_now, passing_facts_as_of
 from bot.store import digests as digest_store
 from bot.store import records as record_store
 from bot.store import snapshots as snapshot_store
@@ -94,21 +94,29 @@ def day_figures(db: Database, day: date, tz: tzinfo | None, today: date) -> DayF
     if kept is not None:
         return DayFigures(day, kept["completion"], kept["expected"], kept["reports"] or 0,
                           kept["evidence"] or 0)
-    figures = figures_of(facts_as_of(db, end_of_day(day, tz)))
-    if day < today:
-        snapshot_store.put(db, day, FACTS_VERSION, completion=figures.completion,
+    return _keep_figures(db, figures_of(facts_as_of(db, end_of_day(day, tz))), today)
+
+
+def _keep_figures(db: Database, figures: DayFigures, today: date) -> DayFigures:
+    if figures.day < today:  # over: later records cannot change it
+        snapshot_store.put(db, figures.day, FACTS_VERSION, completion=figures.completion,
                            expected=figures.expected, reports=figures.reports,
                            evidence=figures.evidence)
     return figures
 
 
-def prefetch_days(db: Database, days: list[date], tz: tzinfo | None) -> None:
-    """Work out the facts of the days whose figures are not kept yet together, the records read
-    once for all of them (a trend of twelve weeks, the first time, would read them twelve
-    times); `day_figures` then finds them worked out."""
+def prefetch_days(db: Database, days: list[date], tz: tzinfo | None,
+                  today: date) -> dict[date, DayFigures]:
+    """The figures of the days not kept yet, worked out together: the records read once for all
+    of them (a trend of twelve weeks, the first time, would read them twelve times), and one
+    day's facts alive at a time, let go once its figures are taken; kept as `day_figures`
+    keeps them, which then finds them."""
     missing = sorted({d for d in days if snapshot_store.get(db, d, FACTS_VERSION) is None})
-    if len(missing) > 1:
-        facts_as_of_each(db, [end_of_day(d, tz) for d in missing])
+    if len(missing) < 2:
+        return {}
+    moments = [end_of_day(d, tz) for d in missing]
+    return {d: _keep_figures(db, figures_of(facts), today)
+            for d, facts in zip(missing, passing_facts_as_of(db, moments), strict=True)}
 
 
 def trend_days(now: datetime, first: date) -> list[date]:
@@ -162,8 +170,8 @@ def digest_data(db: Database, now: datetime, today: date | None = None) -> Diges
     facts = facts_for(db, now)
     first = facts.track_from or now.date()
     days = trend_days(now, first)
-    prefetch_days(db, days, now.tzinfo)
-    trend = [day_figures(db, d, now.tzinfo, today) for d in days]
+    worked_out = prefetch_days(db, days, now.tzinfo, today)
+    trend = [worked_out.get(d) or day_figures(db, d, now.tzinfo, today) for d in days]
     trend.append(figures_of(facts))
     return DigestData(now, meta(db), facts, activity(db, facts, now), trend, seen)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import weakref
 from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
 from itertools import groupby
@@ -108,44 +108,50 @@ def _folds(db: Database, ids: list[str] | None, until: datetime | None) -> dict[
     return folds
 
 
-def _folds_by(db: Database, moments: list[datetime]) -> list[dict[str, TaskFold]]:
+def _folds_by(db: Database, moments: list[datetime]) -> Iterator[dict[str, TaskFold]]:
     """Every task's records folded as of each of `moments` (ascending), as `_folds(db, None,
-    moment)` folds them, from one reading of the records: each task's fold is carried from one
-    moment to the next with the records made in between; one whose folded records include one
-    taken back in between is folded anew from those still valid."""
-    cuts = [utc_iso(m) for m in moments]
-    folds: list[dict[str, TaskFold]] = [{} for _ in cuts]
-    for task_id, group in groupby(record_store.for_facts_by(db, moments[-1]),
-                                  key=itemgetter("task_id")):
-        rows = list(group)
-        gone = [r.pop("revoked_at") for r in rows]  # when each was taken back, if it was
-        revoked = [(r["at"], g) for r, g in zip(rows, gone, strict=True) if g is not None]
-        fold, done, before = TaskFold(), 0, ""  # rows[:done]: made by `before`, looked at
-        for i, cut in enumerate(cuts):
-            end = done
-            while end < len(rows) and rows[end]["at"] <= cut:
-                end += 1
-            if any(at <= before < g <= cut for at, g in revoked):  # folded, now taken back
-                fold = fold_task(r for r, g in zip(rows[:end], gone, strict=False)
-                                 if g is None or g > cut)
-            else:
-                fold_more(fold, (r for r, g in zip(rows[done:end], gone[done:end], strict=True)
-                                 if g is None or g > cut))
-            done, before = end, cut
-            if fold.last_id:  # a record valid then was folded
-                folds[i][task_id] = fold.copy()
-    for i, moment in enumerate(moments):
-        set_in_chat = {k: list(g) for k, g in groupby(deadline_store.for_facts(db, None, moment),
-                                                      key=itemgetter("task_id"))}
-        evidence = versions.evidence_times(db, None, cuts[i])
-        kept = folds[i]
-        for k, fold in kept.items():
-            fold.evidence_times = evidence.get(k) or array("d")
-            fold_deadlines(fold, set_in_chat.get(k, ()))
-        for k in set(set_in_chat) | set(evidence):
-            if k not in kept:
-                kept[k] = fold_task((), set_in_chat.get(k, ()), evidence.get(k))
-    return folds
+    moment)` folds them, the records read once: one fold per task is carried from one moment to
+    the next with the records made in between; one whose folded records include one taken back
+    in between is folded anew from those still valid. A moment's folds are given out before the
+    next moment's are folded onto them: they hold only until the next is asked for (copy them
+    to keep them), so one set of folds is alive, not one per moment."""
+    carried: dict[str, TaskFold] = {}
+    before: datetime | None = None
+    for moment in moments:
+        cut = utc_iso(moment)
+        anew = (record_store.taken_back_between(db, before, moment)
+                if before is not None else set())
+        for task_id, group in groupby(record_store.for_facts_between(db, before, moment),
+                                      key=itemgetter("task_id")):
+            if task_id in anew:
+                continue  # folded anew below, from every record still valid
+            valid = (r for r in group if (gone := r.pop("revoked_at")) is None or gone > cut)
+            fold_more(carried.setdefault(task_id, TaskFold()), valid)
+        if anew:
+            for task_id in anew:
+                carried.pop(task_id, None)
+            for task_id, rows in groupby(record_store.for_facts(db, sorted(anew), moment),
+                                         key=itemgetter("task_id")):
+                carried[task_id] = fold_task(rows)
+        before = moment
+        yield _with_deadlines(db, moment, cut, carried)
+
+
+def _with_deadlines(db: Database, moment: datetime, cut: str,
+                    carried: dict[str, TaskFold]) -> dict[str, TaskFold]:
+    """The carried folds with a record valid at `moment`, given that moment's evidence and
+    deadlines; a task with neither records nor those has no fold."""
+    set_in_chat = {k: list(g) for k, g in groupby(deadline_store.for_facts(db, None, moment),
+                                                  key=itemgetter("task_id"))}
+    evidence = versions.evidence_times(db, None, cut)
+    kept = {k: fold for k, fold in carried.items() if fold.last_id}  # a record valid then
+    for k, fold in kept.items():
+        fold.evidence_times = evidence.get(k) or array("d")
+        fold_deadlines(fold, set_in_chat.get(k, ()))
+    for k in set(set_in_chat) | set(evidence):
+        if k not in kept:
+            kept[k] = fold_task((), set_in_chat.get(k, ()), evidence.get(k))
+    return kept
 
 
 def _refold(db: Database, folds: dict[str, TaskFold], changed: list[tuple[str, bool]]) -> None:
@@ -217,9 +223,9 @@ def facts_as_of(db: Database, at: datetime) -> Facts:
 
 
 def facts_as_of_each(db: Database, moments: list[datetime]) -> list[Facts]:
-    """`facts_as_of` for each of `moments` (a digest's trend, the day before a bulletin's
-    period): those not kept are worked out together, the records read and folded once for all
-    of them rather than once for each."""
+    """`facts_as_of` for each of `moments` (the days a bulletin compares with, a test): those
+    not kept are worked out together, the records read and folded once for all of them rather
+    than once for each, and kept."""
     keys = {m: _past_key(db, m) for m in moments}
     kept = _past.setdefault(db, OrderedDict())
     missing = sorted({m for m in moments if (found := kept.get(keys[m])) is None
@@ -228,9 +234,19 @@ def facts_as_of_each(db: Database, moments: list[datetime]) -> list[Facts]:
     if len(missing) > 1:
         marks = versions.high_marks(db)
         for moment, folds in zip(missing, _folds_by(db, missing), strict=True):
+            folds = {k: fold.copy() for k, fold in folds.items()}  # carried on: kept apart
             _keep_past(db, keys[moment], marks,
                        _facts_as_of(db, moment, keys[moment][0], folds))
     return [facts_as_of(db, m) for m in moments]
+
+
+def passing_facts_as_of(db: Database, moments: list[datetime]) -> Iterator[Facts]:
+    """The facts as of each of `moments` (ascending), as `facts_as_of` gives them, worked out
+    together (the records read and folded once) and neither kept nor copied: each holds only
+    until the next is asked for, for a caller that takes its figures and lets it go (a digest's
+    trend: twelve past days' facts are never alive at once)."""
+    for moment, folds in zip(moments, _folds_by(db, moments), strict=True):
+        yield _facts_as_of(db, moment, utc_iso(moment), folds)
 
 
 def _facts_as_of(db: Database, at: datetime, cut: str,

@@ -194,17 +194,29 @@ def for_facts(db: Database, task_ids: list[str] | None = None,
         yield dict(zip(names, row, strict=True))
 
 
-def for_facts_by(db: Database, until: datetime) -> Iterator[Row]:
-    """The records the facts of several moments up to `until` are folded from, in the order
-    `for_facts` gives them: every record made by `until`, with when it was taken back (if it
-    was), so each moment keeps those still valid then."""
+def for_facts_between(db: Database, after: datetime | None, until: datetime) -> Iterator[Row]:
+    """The records made after `after` (from the first, with None) and by `until`, in the order
+    `for_facts` gives them, each with when it was taken back (if it was): the facts of several
+    moments are folded a span at a time, each moment keeping those still valid then."""
+    where, params = "at <= ?", [utc_iso(until)]
+    if after is not None:
+        where += " AND at > ?"
+        params.append(utc_iso(after))
     cursor = db.execute(
         "SELECT id, task_id, period, kind, percent, state, value, lifecycle, data, note, user_id, "
-        "dept, at, unit, unit_value, revoked_at FROM reports WHERE at <= ? "
-        "ORDER BY task_id, at, id", [utc_iso(until)])
+        f"dept, at, unit, unit_value, revoked_at FROM reports WHERE {where} "
+        "ORDER BY task_id, at, id", params)
     names = [c[0] for c in cursor.description]
     for row in cursor:
         yield dict(zip(names, row, strict=True))
+
+
+def taken_back_between(db: Database, after: datetime, until: datetime) -> set[str]:
+    """The tasks with a record made by `after` and taken back after it, by `until`."""
+    cut, end = utc_iso(after), utc_iso(until)
+    return {task_id for (task_id,) in db.execute(
+        "SELECT DISTINCT task_id FROM reports WHERE at <= ? AND revoked_at > ? "
+        "AND revoked_at <= ?", [cut, cut, end])}
 
 
 def newest_at(db: Database) -> str | None:

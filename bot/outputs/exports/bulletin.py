@@ -715,7 +715,7 @@ def _charts(db: Database, at: datetime, lang: str, today: date, folder: Path) ->
     return {path.name.split("-")[0]: path for path in paths}
 
 
-def _prefetch(db: Database, at: datetime, period: str, so_far: bool) -> None:
+def _prefetch(db: Database, at: datetime, period: str, so_far: bool, today: date) -> None:
     """The past days the bulletin compares with (the day before its period, the trend chart's
     weeks up to the period's end) worked out together when their figures are not kept yet:
     the records are read once, not once per day."""
@@ -726,7 +726,7 @@ def _prefetch(db: Database, at: datetime, period: str, so_far: bool) -> None:
     span = period_of(period, at, so_far)
     last_day = span.start - timedelta(days=1)
     prefetch_days(db, [*trend_days(span.closes(at), first),
-                       *([last_day] if last_day >= first else [])], at.tzinfo)
+                       *([last_day] if last_day >= first else [])], at.tzinfo, today)
 
 
 # ---------------------------------------------------------------- the whole
@@ -786,7 +786,7 @@ def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str =
     before it, so a bulletin asked for a future date stores nothing."""
     today = today or at.date()
     if charts:
-        _prefetch(db, at, period, so_far)
+        _prefetch(db, at, period, so_far, today)
     facts = bulletin_facts(db, at, period, lang, historical=historical, today=today,
                            rules=rules, so_far=so_far)
     with tempfile.TemporaryDirectory(prefix="duban-bulletin-") as tmp:
