@@ -9,7 +9,6 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction
 
 from bot.language.i18n import t
-from bot.outputs.exports.bulletin import Letterhead
 from bot.outputs.exports.files import build_export, parse_export_args
 from bot.outputs.scoreboard import score_message
 from bot.services.directory import find_department
@@ -21,6 +20,9 @@ FIRST_YEAR = 2000
 
 async def export(update: Update, context: DubanContext) -> None:
     """/export [台账 [pdf] | 通报 [周|月|本周|本月] [pdf]]: the file, sent to this chat."""
+    # The bulletin's module loads python-docx (and lxml): only when a file is asked for.
+    from bot.outputs.exports.bulletin import Letterhead
+
     who = caller(update, context)
     request = parse_export_args(args_text(context).split())  # bad words: the usage, via guarded
     message = message_of(update)
