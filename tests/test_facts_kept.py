@@ -189,3 +189,30 @@ def test_past_facts_worked_out_together_equal_each_worked_out_alone(seeded, tmp_
     assert together[-1].task("T01").status.status == "closed"
     # the report on T41 counted from the day it was made until the day it was taken back
     assert [f.task("T41").fold.reports for f in together[1:4]] == [0, 1, 0]
+
+
+def test_a_past_completion_is_the_facts_completion_then_and_follows_a_record_dated_before(
+        seeded, tmp_path):
+    """The digest's "change since" counts from the completion a week back, kept as the number:
+    the same as the facts of that moment say, and worked out again once a record dated before
+    the moment is made (a clock set back)."""
+    from bot.services.facts import completion_as_of, facts_as_of
+
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=40,
+                  now=at("2022-03-02 11:00"))
+    moment = at("2022-03-05 12:00")
+    other = dbmod.connect(tmp_path / "duban.db")
+    try:
+        first = completion_as_of(seeded, moment)
+        assert first == facts_as_of(other, moment).completion
+        assert completion_as_of(seeded, moment) == first  # asked again: the same
+        record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=90,
+                      now=at("2022-03-03 09:00"))  # made later, dated before the moment
+        forget(other)
+        again = completion_as_of(seeded, moment)
+        assert again == facts_as_of(other, moment).completion
+        assert again is not None and first is not None and again > first
+        facts = facts_as_of(seeded, moment)  # kept whole: the number is read from it
+        assert completion_as_of(seeded, moment) == facts.completion
+    finally:
+        other.close()

@@ -12,7 +12,13 @@ from sqlite_utils import Database
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.language.i18n import field, plan_title, t
-from bot.services.facts import end_of_day, facts_as_of, facts_now, passing_facts_as_of
+from bot.services.facts import (
+    completion_as_of,
+    end_of_day,
+    facts_as_of,
+    facts_now,
+    passing_facts_as_of,
+)
 from bot.store import digests as digest_store
 from bot.store import records as record_store
 from bot.store import snapshots as snapshot_store
@@ -145,7 +151,7 @@ def activity(db: Database, facts: Facts, now: datetime) -> Activity:
     if kept is not None:
         since = datetime.fromisoformat(kept["at"]).astimezone(now.tzinfo)
         before = (kept["completion"] if kept["version"] == FACTS_VERSION
-                  else facts_as_of(db, since).completion)
+                  else completion_as_of(db, since))
         return Activity(since, "digest", *facts.received_after(since), before)
     week = now - timedelta(days=7)
     began = (datetime.combine(facts.track_from, time(0), now.tzinfo)
@@ -154,7 +160,7 @@ def activity(db: Database, facts: Facts, now: datetime) -> Activity:
         since, basis, before = began, "tracking", None
     else:
         since, basis = week, "week"
-        before = facts_as_of(db, since).completion
+        before = completion_as_of(db, since)
     return Activity(since, basis, *facts.received_after(since), before)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, tzinfo
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -184,26 +184,48 @@ def end_of_day(day: date, tz: tzinfo | None) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tz)
 
 
-KEPT_PAST = 16  # past moments kept per connection (a digest's trend, a period's bulletin)
-_past: weakref.WeakKeyDictionary[Database, OrderedDict[tuple[str, str, date | None],
-                                                       tuple[tuple[int | str, ...], Facts]]] = (
+# Past moments' facts kept per connection, the least recently used going first. Few: at 100x
+# scale one moment's facts hold ~13 MB (every task's fold and occurrences), and what asks for
+# past facts asks for one or two moments at a time (a bulletin's period, an export for a past
+# day); a digest's trend keeps only its days' figures (bot/outputs/digest.py).
+KEPT_PAST = 4
+# What a figure-only caller asks of a past moment (the completion a digest counts its change
+# from) is kept as that number, not as the moment's whole facts.
+KEPT_COMPLETIONS = 16
+PastKey = tuple[str, str, date | None]
+V = TypeVar("V")
+Marks = tuple[int | str, ...]
+_past: weakref.WeakKeyDictionary[Database, OrderedDict[PastKey, tuple[Marks, Facts]]] = (
+    weakref.WeakKeyDictionary())
+_completions: weakref.WeakKeyDictionary[Database, OrderedDict[PastKey,
+                                                              tuple[Marks, float | None]]] = (
     weakref.WeakKeyDictionary())
 
 
-def _past_key(db: Database, at: datetime) -> tuple[str, str, date | None]:
+def _past_key(db: Database, at: datetime) -> PastKey:
     return utc_iso(at), plan_store.catalogue_version(db), tracking_start(db, at.tzinfo)
 
 
-def _keep_past(db: Database, key: tuple[str, str, date | None],
-               marks: tuple[int | str, ...], facts: Facts) -> None:
-    """Keep a past moment's facts, the oldest kept going first. Not what was worked out inside
+def _keep(db: Database, store: weakref.WeakKeyDictionary[Database, OrderedDict[PastKey, V]],
+          key: PastKey, value: V, most: int) -> None:
+    """Keep a past moment's value, the oldest kept going first. Not what was worked out inside
     an open transaction: it may have read records a rollback takes back (see facts_now)."""
     if db.conn.in_transaction:
         return
-    kept = _past.setdefault(db, OrderedDict())
-    kept[key] = (marks, facts)
-    while len(kept) > KEPT_PAST:
+    kept = store.setdefault(db, OrderedDict())
+    kept[key] = value
+    while len(kept) > most:
         kept.popitem(last=False)
+
+
+def _kept_facts(db: Database, key: PastKey) -> Facts | None:
+    """The kept facts of a past moment, unless something was recorded dated before it since."""
+    kept = _past.setdefault(db, OrderedDict())
+    found = kept.get(key)
+    if found is None or versions.written_into_past(db, found[0], key[0]):
+        return None
+    kept.move_to_end(key)
+    return found[1]
 
 
 def facts_as_of(db: Database, at: datetime) -> Facts:
@@ -211,33 +233,46 @@ def facts_as_of(db: Database, at: datetime) -> Facts:
     facts never change once worked out, unless something is recorded dated before it (a clock
     set back): they are kept and checked for that, not refolded."""
     key = _past_key(db, at)
-    kept = _past.setdefault(db, OrderedDict())
+    found = _kept_facts(db, key)
+    if found is not None:
+        return found
+    marks = versions.high_marks(db)
+    facts = _facts_as_of(db, at, key[0])
+    _keep(db, _past, key, (marks, facts), KEPT_PAST)
+    return facts
+
+
+def completion_as_of(db: Database, at: datetime) -> float | None:
+    """`facts_as_of(db, at).completion`, kept as the number: the moment's whole facts are let
+    go once it is taken (a digest asks it of the previous week, twice per digest)."""
+    key = _past_key(db, at)
+    facts = _kept_facts(db, key)
+    if facts is not None:
+        return facts.completion
+    kept = _completions.setdefault(db, OrderedDict())
     found = kept.get(key)
     if found is not None and not versions.written_into_past(db, found[0], key[0]):
         kept.move_to_end(key)
         return found[1]
     marks = versions.high_marks(db)
-    facts = _facts_as_of(db, at, key[0])
-    _keep_past(db, key, marks, facts)
-    return facts
+    completion = _facts_as_of(db, at, key[0]).completion
+    _keep(db, _completions, key, (marks, completion), KEPT_COMPLETIONS)
+    return completion
 
 
 def facts_as_of_each(db: Database, moments: list[datetime]) -> list[Facts]:
-    """`facts_as_of` for each of `moments` (the days a bulletin compares with, a test): those
-    not kept are worked out together, the records read and folded once for all of them rather
-    than once for each, and kept."""
+    """`facts_as_of` for each of `moments`: those not kept are worked out together, the
+    records read and folded once for all of them rather than once for each, and kept."""
     keys = {m: _past_key(db, m) for m in moments}
-    kept = _past.setdefault(db, OrderedDict())
-    missing = sorted({m for m in moments if (found := kept.get(keys[m])) is None
-                      or versions.written_into_past(db, found[0], keys[m][0])},
-                     key=utc_iso)
+    missing = sorted({m for m in moments if _kept_facts(db, keys[m]) is None}, key=utc_iso)
+    worked_out: dict[datetime, Facts] = {}
     if len(missing) > 1:
         marks = versions.high_marks(db)
         for moment, folds in zip(missing, _folds_by(db, missing), strict=True):
             folds = {k: fold.copy() for k, fold in folds.items()}  # carried on: kept apart
-            _keep_past(db, keys[moment], marks,
-                       _facts_as_of(db, moment, keys[moment][0], folds))
-    return [facts_as_of(db, m) for m in moments]
+            worked_out[moment] = _facts_as_of(db, moment, keys[moment][0], folds)
+            _keep(db, _past, keys[moment], (marks, worked_out[moment]), KEPT_PAST)
+    return [worked_out.get(m) or facts_as_of(db, m) for m in moments]
 
 
 def passing_facts_as_of(db: Database, moments: list[datetime]) -> Iterator[Facts]:
@@ -291,6 +326,7 @@ def forget(db: Database) -> None:
     """Drop what is kept for `db` (the benchmark measures the facts computed from nothing)."""
     _kept.pop(db, None)
     _past.pop(db, None)
+    _completions.pop(db, None)
 
 
 def facts_now(db: Database, now: datetime) -> Facts:
