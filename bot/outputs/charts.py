@@ -15,7 +15,7 @@ import importlib.util
 import math
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -32,6 +32,7 @@ from matplotlib.patches import Patch
 
 from bot.domain.numbers import round_half_up, round_half_up_to
 from bot.language.i18n import label, t
+from bot.outputs.bars import DeptBar, TargetBar, TrendPoint
 from bot.outputs.palette import STACK_ORDER, STATUS_COLOURS
 
 # The traffic-light colours of a whole bar, the same hues as the statuses (bot/outputs/palette.py) and
@@ -70,32 +71,6 @@ MPLFONTS_FILES = ("NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf", "S
 
 class CjkFontMissing(RuntimeError):
     """No font with Simplified Chinese glyphs was found; charts would show boxes."""
-
-
-@dataclass(frozen=True)
-class DeptBar:
-    name: str
-    completion: float  # 0-100
-    colour: str  # green | yellow | blue | red | grey
-    counts: dict[str, int] = field(default_factory=dict)  # on_track, behind, overdue, ...
-    expected: float | None = None  # the department's 序时进度, 0-100
-
-
-@dataclass(frozen=True)
-class TargetBar:
-    label: str
-    value: float | None  # None: nobody has reported a number yet
-    target: float
-    unit: str
-    due: date | None  # None: a standing target, never late
-    expected: float | None = None  # share of the target due by now (序时进度), 0-1
-    units: tuple[tuple[str, float | None, float], ...] = ()  # county (name, value, quota)
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    week: date
-    completion: float  # 0-100
 
 
 # ---------------------------------------------------------------- the font

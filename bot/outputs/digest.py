@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from bot.domain.facts import DeptFacts, Facts, TaskFacts
 from bot.language.i18n import field, plan_title, t
+from bot.outputs.bars import DeptBar, TargetBar, TrendPoint
 from bot.services.facts import (
     completion_as_of,
     end_of_day,
@@ -24,9 +24,6 @@ from bot.store import records as record_store
 from bot.store import snapshots as snapshot_store
 from bot.store.connection import utc_iso
 from bot.store.meta import meta
-
-if TYPE_CHECKING:  # the charts import matplotlib: only when drawing
-    from bot.outputs.charts import DeptBar, TargetBar, TrendPoint
 
 TREND_WEEKS = 12
 MAX_BARS = 20  # per chart
@@ -137,7 +134,8 @@ def facts_for(db: Database, now: datetime) -> Facts:
     record as it stood then (a digest or a bulletin for a past moment)."""
     newest = record_store.newest_at(db)
     if newest is not None and newest > utc_iso(now):
-        return facts_as_of(db, now)
+        # Not kept: the next digest or export asks for another moment (~13 MB at 100x each).
+        return facts_as_of(db, now, keep=False)
     return facts_now(db, now)
 
 
@@ -209,6 +207,8 @@ class ChartData:
     trend: list[TrendPoint]  # the plan's completion week by week
     expected: list[TrendPoint]  # the plan's 序时进度 on the same weeks
     subtitle: str
+    at: datetime  # the digest's moment (its date names the files)
+    plan: str  # the plan's title and document number, over the departments' chart
 
 
 def dept_colour(d: DeptFacts) -> str:
@@ -222,12 +222,11 @@ def dept_colour(d: DeptFacts) -> str:
 
 
 def chart_data(data: DigestData, lang: str = "zh") -> ChartData:
-    """The bars and points of the three charts, from the digest's facts (computes nothing)."""
-    from bot.outputs import charts
-
+    """The bars and points of the three charts, from the digest's facts (computes nothing;
+    loads no matplotlib)."""
     s = data.summary
     stamp = f"{data.at:%Y-%m-%d}"
-    bars = [charts.DeptBar(field(d.dept, "dept", lang), d.completion or 0.0, dept_colour(d),
+    bars = [DeptBar(field(d.dept, "dept", lang), d.completion or 0.0, dept_colour(d),
                            dict(d.counts), d.expected) for d in s.departments]
     subtitle = t("chart_as_of", lang, html=False, date=stamp)
     dept_subtitle = subtitle
@@ -247,34 +246,40 @@ def chart_data(data: DigestData, lang: str = "zh") -> ChartData:
         unit = view.task.target_unit or ""
         return unit if unit.isascii() or t("layout.chart_unit_words", lang) == "yes" else ""
 
-    targets = [charts.TargetBar(
+    targets = [TargetBar(
         _target_label(v, lang), v.value, v.task.target_value or 0.0, unit_word(v),
         v.status.due, v.status.expected / 100 if v.status.expected is not None else None,
         units(v)) for v in s.targets]
     # Dated targets by deadline, then the standing ones; the first MAX_BARS of them.
     targets = sorted(targets, key=lambda b: (b.due is None, b.due or data.at.date(),
                                              b.label))[:MAX_BARS]
-    trend = [charts.TrendPoint(d.day, d.completion or 0.0) for d in data.trend]
-    expected = [charts.TrendPoint(day, value) for day, value in data.expected]
-    return ChartData(bars, dept_subtitle, targets, trend, expected, subtitle)
+    trend = [TrendPoint(d.day, d.completion or 0.0) for d in data.trend]
+    expected = [TrendPoint(day, value) for day, value in data.expected]
+    return ChartData(bars, dept_subtitle, targets, trend, expected, subtitle, data.at,
+                     plan_title(data.info, lang))
 
 
 def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Path]:
     """The three PNGs: completion per department, numeric targets (a target split by county
     units with the units furthest behind), the weekly trend (drawn from `chart_data`)."""
+    return draw_charts(chart_data(data, lang), out_dir, lang)
+
+
+def draw_charts(c: ChartData, out_dir: Path, lang: str = "zh") -> list[Path]:
+    """The three PNGs of `chart_data`'s bars and points (the digest's facts need not be held
+    while they are drawn)."""
     from bot.outputs import charts
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    c = chart_data(data, lang)
-    stamp = f"{data.at:%Y-%m-%d}"
+    stamp = f"{c.at:%Y-%m-%d}"
     return [
         charts.render_departments(
             c.departments, out_dir / f"departments-{stamp}.png",
             title=t("chart_departments", lang, html=False), subtitle=c.dept_subtitle,
-            plan=plan_title(data.info, lang), lang=lang),
+            plan=c.plan, lang=lang),
         charts.render_targets(
             c.targets, out_dir / f"targets-{stamp}.png",
-            title=t("chart_targets", lang, html=False), today=data.at.date(),
+            title=t("chart_targets", lang, html=False), today=c.at.date(),
             subtitle=c.subtitle, lang=lang),
         charts.render_trend(
             c.trend, out_dir / f"trend-{stamp}.png",

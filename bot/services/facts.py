@@ -228,17 +228,19 @@ def _kept_facts(db: Database, key: PastKey) -> Facts | None:
     return found[1]
 
 
-def facts_as_of(db: Database, at: datetime) -> Facts:
+def facts_as_of(db: Database, at: datetime, keep: bool = True) -> Facts:
     """The facts from what was recorded by `at` only (see the module's note). A past moment's
     facts never change once worked out, unless something is recorded dated before it (a clock
-    set back): they are kept and checked for that, not refolded."""
+    set back): they are kept and checked for that, not refolded. With `keep` False they are
+    not kept (a moment nobody will ask for again: "now" with records dated after it)."""
     key = _past_key(db, at)
     found = _kept_facts(db, key)
     if found is not None:
         return found
     marks = versions.high_marks(db)
     facts = _facts_as_of(db, at, key[0])
-    _keep(db, _past, key, (marks, facts), KEPT_PAST)
+    if keep:
+        _keep(db, _past, key, (marks, facts), KEPT_PAST)
     return facts
 
 
