@@ -18,6 +18,7 @@ from bot.services.facts import (
     facts_as_of,
     facts_now,
     passing_facts_as_of,
+    tracking_start,
 )
 from bot.store import digests as digest_store
 from bot.store import records as record_store
@@ -112,10 +113,11 @@ def prefetch_days(db: Database, days: list[date], tz: tzinfo | None,
                   today: date) -> dict[date, DayFigures]:
     """The figures of the days not kept yet, worked out together: the records read once for all
     of them (a trend of twelve weeks, the first time, would read them twelve times), and one
-    day's facts alive at a time, let go once its figures are taken; kept as `day_figures`
-    keeps them, which then finds them."""
+    day's facts alive at a time, let go once its figures are taken (a weekly digest's one new
+    day too: its facts are not kept whole); kept as `day_figures` keeps them, which then finds
+    them."""
     missing = sorted({d for d in days if snapshot_store.get(db, d, FACTS_VERSION) is None})
-    if len(missing) < 2:
+    if not missing:
         return {}
     moments = [end_of_day(d, tz) for d in missing]
     return {d: _keep_figures(db, figures_of(facts), today)
@@ -139,26 +141,33 @@ def facts_for(db: Database, now: datetime) -> Facts:
     return facts_now(db, now)
 
 
-def activity(db: Database, facts: Facts, now: datetime) -> Activity:
-    """What came in since the previous digest (the newest one posted for a moment before `now`):
-    the reports and evidence received after it that stand now (Facts.received_after, the
-    bulletin's rule too), so a report made on a digest's day after it went out is counted next
-    time and none twice. With no digest kept, since tracking began or a week ago, whichever is
-    later."""
+def since_last(db: Database, now: datetime,
+               track_from: date | None) -> tuple[datetime, str, float | None]:
+    """When the digest counts what came in from, on what basis, and the completion then: the
+    previous digest (the newest one posted for a moment before `now`); with none kept, since
+    tracking began or a week ago, whichever is later."""
     kept = digest_store.before(db, now)
     if kept is not None:
         since = datetime.fromisoformat(kept["at"]).astimezone(now.tzinfo)
         before = (kept["completion"] if kept["version"] == FACTS_VERSION
                   else completion_as_of(db, since))
-        return Activity(since, "digest", *facts.received_after(since), before)
+        return since, "digest", before
     week = now - timedelta(days=7)
-    began = (datetime.combine(facts.track_from, time(0), now.tzinfo)
-             if facts.track_from is not None else None)
+    began = (datetime.combine(track_from, time(0), now.tzinfo)
+             if track_from is not None else None)
     if began is not None and began > week:
-        since, basis, before = began, "tracking", None
-    else:
-        since, basis = week, "week"
-        before = completion_as_of(db, since)
+        return began, "tracking", None
+    return week, "week", completion_as_of(db, week)
+
+
+def activity(db: Database, facts: Facts, now: datetime) -> Activity:
+    """What came in since the previous digest (see `since_last`): the reports and evidence
+    received after it that stand now (Facts.received_after, the bulletin's rule too), so a
+    report made on a digest's day after it went out is counted next time and none twice."""
+    return _activity(facts, *since_last(db, now, facts.track_from))
+
+
+def _activity(facts: Facts, since: datetime, basis: str, before: float | None) -> Activity:
     return Activity(since, basis, *facts.received_after(since), before)
 
 
@@ -171,13 +180,17 @@ def digest_data(db: Database, now: datetime, today: date | None = None) -> Diges
     plan was tracked."""
     today = today or now.date()
     seen = digest_store.high_marks(db)
-    facts = facts_for(db, now)
-    first = facts.track_from or now.date()
-    days = trend_days(now, first)
+    start = tracking_start(db, now.tzinfo)  # the facts' track_from
+    # The past first (the trend's days, the completion the change counts from), each moment's
+    # facts let go once its figure is taken, and only then the facts of now: at 100x the past
+    # moments' folds (~7 MB) are never alive together with now's.
+    days = trend_days(now, start or now.date())
     worked_out = prefetch_days(db, days, now.tzinfo, today)
     trend = [worked_out.get(d) or day_figures(db, d, now.tzinfo, today) for d in days]
+    since = since_last(db, now, start)
+    facts = facts_for(db, now)
     trend.append(figures_of(facts))
-    return DigestData(now, meta(db), facts, activity(db, facts, now), trend, seen)
+    return DigestData(now, meta(db), facts, _activity(facts, *since), trend, seen)
 
 
 def keep_posted(db: Database, key: str, data: DigestData, posted_at: datetime) -> None:
