@@ -117,10 +117,12 @@ def _folds_by(db: Database, moments: list[datetime]) -> Iterator[dict[str, TaskF
     to keep them), so one set of folds is alive, not one per moment."""
     carried: dict[str, TaskFold] = {}
     before: datetime | None = None
+    revoked = record_store.taken_back(db, moments[0], moments[-1]) if moments else []
     for moment in moments:
         cut = utc_iso(moment)
-        anew = (record_store.taken_back_between(db, before, moment)
-                if before is not None else set())
+        # Folded by the moment before and taken back since: those tasks are folded anew.
+        done = utc_iso(before) if before is not None else ""
+        anew = {task for task, at, gone in revoked if at <= done < gone <= cut}
         for task_id, group in groupby(record_store.for_facts_between(db, before, moment),
                                       key=itemgetter("task_id")):
             if task_id in anew:

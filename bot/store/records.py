@@ -211,12 +211,12 @@ def for_facts_between(db: Database, after: datetime | None, until: datetime) -> 
         yield dict(zip(names, row, strict=True))
 
 
-def taken_back_between(db: Database, after: datetime, until: datetime) -> set[str]:
-    """The tasks with a record made by `after` and taken back after it, by `until`."""
-    cut, end = utc_iso(after), utc_iso(until)
-    return {task_id for (task_id,) in db.execute(
-        "SELECT DISTINCT task_id FROM reports WHERE at <= ? AND revoked_at > ? "
-        "AND revoked_at <= ?", [cut, cut, end])}
+def taken_back(db: Database, after: datetime, until: datetime) -> list[tuple[str, str, str]]:
+    """(task, made, taken back) of every record made by `until` and taken back after `after`
+    (UTC ISO), read once: which tasks' folds a record taken back between two moments undoes."""
+    return [tuple(r) for r in db.execute(
+        "SELECT task_id, at, revoked_at FROM reports WHERE revoked_at > ? AND at <= ?",
+        [utc_iso(after), utc_iso(until)])]
 
 
 def newest_at(db: Database) -> str | None:
