@@ -17,7 +17,7 @@ from telegram.ext import Application
 from bot.config import Settings
 from bot.language.dates import parse_deadline
 from bot.language.i18n import DEFAULT_LANG, t
-from bot.outputs.digest import chart_data, digest_data, draw_charts, keep_posted
+from bot.outputs.digest import digest_charts, draw_charts, keep_posted
 from bot.outputs.render.chat import late_acks_html
 from bot.outputs.render.digest import compose_digest
 from bot.outputs.render.nudges import compose_nudges, nudge_batches
@@ -147,7 +147,7 @@ async def send_digest_row(sender: Sender, row: dict, mark) -> None:
             keep_posted(sender.db, row["key"].removesuffix(":text"), digest.data, sender.now())
         return
     # Only the bars and points are held while drawing, not the digest's facts.
-    bars = chart_data(digest_data(sender.db, now))
+    bars = digest_charts(sender.db, now)
     with tempfile.TemporaryDirectory(prefix="duban-digest-") as tmp:
         # Rendering takes a few hundred ms of CPU: keep the event loop answering meanwhile.
         paths = await asyncio.to_thread(draw_charts, bars, Path(tmp))

@@ -127,3 +127,17 @@ def test_the_first_digest_counts_from_when_tracking_began(seeded):
     data = digest_data(seeded, at("2022-06-27 09:00"))
     assert (data.activity.basis, data.activity.reports, data.last_week) == ("tracking", 1, None)
     assert "开始跟踪（06-22）以来收到报送 1 条" in digest_text(data)
+
+
+def test_the_digest_photos_draw_what_the_digest_says(seeded, tmp_path):
+    """The photos' bars and points are gathered without the words' part (what came in since
+    the last digest): the same as the whole digest's, in both languages."""
+    from bot.outputs.digest import chart_data, digest_charts
+
+    sample_reports(seeded, tmp_path)
+    now = at("2023-05-15 09:00")
+    for lang in ("zh", "en"):
+        bars = digest_charts(seeded, now, lang)
+        assert bars == chart_data(digest_data(seeded, now), lang)
+        assert len(bars.trend) == 12 and bars.departments and bars.targets
+        assert bars.at == now and bars.plan

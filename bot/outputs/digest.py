@@ -184,13 +184,19 @@ def digest_data(db: Database, now: datetime, today: date | None = None) -> Diges
     # The past first (the trend's days, the completion the change counts from), each moment's
     # facts let go once its figure is taken, and only then the facts of now: at 100x the past
     # moments' folds (~7 MB) are never alive together with now's.
-    days = trend_days(now, start or now.date())
-    worked_out = prefetch_days(db, days, now.tzinfo, today)
-    trend = [worked_out.get(d) or day_figures(db, d, now.tzinfo, today) for d in days]
+    trend = past_trend(db, now, today, start)
     since = since_last(db, now, start)
     facts = facts_for(db, now)
     trend.append(figures_of(facts))
     return DigestData(now, meta(db), facts, _activity(facts, *since), trend, seen)
+
+
+def past_trend(db: Database, now: datetime, today: date,
+               track_from: date | None) -> list[DayFigures]:
+    """The trend's past days' figures (see `trend_days`), worked out together where not kept."""
+    days = trend_days(now, track_from or now.date())
+    worked_out = prefetch_days(db, days, now.tzinfo, today)
+    return [worked_out.get(d) or day_figures(db, d, now.tzinfo, today) for d in days]
 
 
 def keep_posted(db: Database, key: str, data: DigestData, posted_at: datetime) -> None:
@@ -237,10 +243,24 @@ def dept_colour(d: DeptFacts) -> str:
 def chart_data(data: DigestData, lang: str = "zh") -> ChartData:
     """The bars and points of the three charts, from the digest's facts (computes nothing;
     loads no matplotlib)."""
-    s = data.summary
-    stamp = f"{data.at:%Y-%m-%d}"
+    return _chart_data(data.facts, data.trend, data.at, data.info, lang)
+
+
+def digest_charts(db: Database, now: datetime, lang: str = "zh",
+                  today: date | None = None) -> ChartData:
+    """`chart_data(digest_data(db, now, today))` without what only the digest's words say (what
+    came in since the previous digest, the completion then): the digest's photos."""
+    today = today or now.date()
+    trend = past_trend(db, now, today, tracking_start(db, now.tzinfo))
+    facts = facts_for(db, now)
+    return _chart_data(facts, [*trend, figures_of(facts)], now, meta(db), lang)
+
+
+def _chart_data(s: Facts, figures: list[DayFigures], at: datetime, info: dict[str, str],
+                lang: str) -> ChartData:
+    stamp = f"{at:%Y-%m-%d}"
     bars = [DeptBar(field(d.dept, "dept", lang), d.completion or 0.0, dept_colour(d),
-                           dict(d.counts), d.expected) for d in s.departments]
+                    dict(d.counts), d.expected) for d in s.departments]
     subtitle = t("chart_as_of", lang, html=False, date=stamp)
     dept_subtitle = subtitle
     if len(bars) > MAX_BARS:
@@ -264,12 +284,12 @@ def chart_data(data: DigestData, lang: str = "zh") -> ChartData:
         v.status.due, v.status.expected / 100 if v.status.expected is not None else None,
         units(v)) for v in s.targets]
     # Dated targets by deadline, then the standing ones; the first MAX_BARS of them.
-    targets = sorted(targets, key=lambda b: (b.due is None, b.due or data.at.date(),
+    targets = sorted(targets, key=lambda b: (b.due is None, b.due or at.date(),
                                              b.label))[:MAX_BARS]
-    trend = [TrendPoint(d.day, d.completion or 0.0) for d in data.trend]
-    expected = [TrendPoint(day, value) for day, value in data.expected]
-    return ChartData(bars, dept_subtitle, targets, trend, expected, subtitle, data.at,
-                     plan_title(data.info, lang))
+    trend = [TrendPoint(d.day, d.completion or 0.0) for d in figures]
+    expected = [TrendPoint(d.day, d.expected) for d in figures if d.expected is not None]
+    return ChartData(bars, dept_subtitle, targets, trend, expected, subtitle, at,
+                     plan_title(info, lang))
 
 
 def render_charts(data: DigestData, out_dir: Path, lang: str = "zh") -> list[Path]:
