@@ -305,15 +305,19 @@ def draw_charts(c: ChartData, out_dir: Path, lang: str = "zh") -> list[Path]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = f"{c.at:%Y-%m-%d}"
+    # The targets' chart first: the tallest (~3000 px with twenty targets, 13 MB of pixels),
+    # drawn before the other charts' leftovers (glyphs, figures awaiting the cycle collector)
+    # are held, which puts the process's peak ~2 MB lower at 100x. The album keeps its order.
+    targets = charts.render_targets(
+        c.targets, out_dir / f"targets-{stamp}.png",
+        title=t("chart_targets", lang, html=False), today=c.at.date(),
+        subtitle=c.subtitle, lang=lang)
     return [
         charts.render_departments(
             c.departments, out_dir / f"departments-{stamp}.png",
             title=t("chart_departments", lang, html=False), subtitle=c.dept_subtitle,
             plan=c.plan, lang=lang),
-        charts.render_targets(
-            c.targets, out_dir / f"targets-{stamp}.png",
-            title=t("chart_targets", lang, html=False), today=c.at.date(),
-            subtitle=c.subtitle, lang=lang),
+        targets,
         charts.render_trend(
             c.trend, out_dir / f"trend-{stamp}.png",
             title=t("chart_trend", lang, html=False), subtitle=c.subtitle,
