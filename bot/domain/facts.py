@@ -105,6 +105,10 @@ class Extension:
     refusal: str = ""
 
 
+_STATE_LIST = tuple(State)
+_STATE_CODE = {state: i for i, state in enumerate(_STATE_LIST)}
+
+
 @dataclass
 class PeriodFold:
     last: Row | None = None  # the newest valid record
@@ -112,10 +116,30 @@ class PeriodFold:
     claimed_at: datetime | None = None
     closed_at: datetime | None = None
     units: dict[str, UnitValue] = field(default_factory=dict)
-    timeline: list[tuple[datetime, State]] = field(default_factory=list)
+    # The timeline (each change of state, when it happened) kept compact: years of records
+    # at 9 bytes a change rather than ~110 (a tuple and a datetime); see `timeline`.
+    changed_at: array[float] = field(default_factory=lambda: array("d"))
+    changed_to: bytearray = field(default_factory=bytearray)
 
     def copy(self) -> PeriodFold:
-        return replace(self, units=dict(self.units), timeline=list(self.timeline))
+        return replace(self, units=dict(self.units), changed_at=array("d", self.changed_at),
+                       changed_to=bytearray(self.changed_to))
+
+    @property
+    def timeline(self) -> list[tuple[datetime, State]]:
+        """(when, state) of each change of state, oldest first (UTC)."""
+        return [(datetime.fromtimestamp(at, UTC), _STATE_LIST[code])
+                for at, code in zip(self.changed_at, self.changed_to, strict=True)]
+
+    @property
+    def state(self) -> State | None:
+        """The state the newest change left the occurrence in (None before any record)."""
+        return _STATE_LIST[self.changed_to[-1]] if self.changed_to else None
+
+    def change(self, at: datetime, state: State) -> None:
+        if self.state is not state:
+            self.changed_at.append(at.timestamp())
+            self.changed_to.append(_STATE_CODE[state])
 
 
 @dataclass
@@ -211,8 +235,7 @@ def fold_more(fold: TaskFold, records: Iterable[Row]) -> bool:
         if p.last is None or row["id"] > p.last["id"]:
             p.last = row
         state = state_of_record(row)
-        if not p.timeline or p.timeline[-1][1] is not state:
-            p.timeline.append((at, state))
+        p.change(at, state)
         if kind in REPORT_KINDS:
             ref = ReportRef(row["id"], row["period"], kind, at, row.get("user_id"),
                             row["percent"] or 0, row.get("value"), row.get("state"),
@@ -416,7 +439,7 @@ def _occurrence(task: Task, fold: TaskFold, window: Window, day: date,
     # without a claim, has none).
     closed = snap.state is State.CLOSED
     claimed = snap.state is State.CLAIMED or (
-        closed and len(pf.timeline) > 1 and pf.timeline[-2][1] is State.CLAIMED)
+        closed and len(pf.changed_to) > 1 and _STATE_LIST[pf.changed_to[-2]] is State.CLAIMED)
     return Occurrence(window.period, opens, due, original, tracked, snap, status,
                       pf.latest_report, pf.claimed_at if claimed else None,
                       pf.closed_at if closed else None, dict(pf.units))
