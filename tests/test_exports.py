@@ -659,15 +659,16 @@ def _records_cell_by_cell(sheet, db, record, lang):
 
     depts = {line.dept["code"]: line.name for line in record.ranking.lines}
     tz = record.at.tzinfo
-    for r in record_store.every(db, record.at):
+    for (id_, task_id, period, kind, percent, state, value, note, user_id, dept, at_, source,
+         unit, revoked_at, user_name) in record_store.every(db, record.at):
         sheet.write([
-            r["id"], r["task_id"], depts.get(r["dept"], r["dept"] or ""), r["period"] or "",
-            label("report_kind", r["kind"], lang), r["percent"],
-            {k: label("state", k, lang) for k in STATES}.get(r["state"], r["state"] or ""),
-            ledger._whole(r["value"]), r["unit"] or "", for_reader(r["note"] or "", lang),
-            r["user_name"] or (str(r["user_id"]) if r["user_id"] else ""),
-            datetime.fromisoformat(r["at"]).astimezone(tz), r["source"] or "",
-            datetime.fromisoformat(r["revoked_at"]).astimezone(tz) if r["revoked_at"] else None,
+            id_, task_id, depts.get(dept, dept or ""), period or "",
+            label("report_kind", kind, lang), percent,
+            {k: label("state", k, lang) for k in STATES}.get(state, state or ""),
+            ledger._whole(value), unit or "", for_reader(note or "", lang),
+            user_name or (str(user_id) if user_id else ""),
+            datetime.fromisoformat(at_).astimezone(tz), source or "",
+            datetime.fromisoformat(revoked_at).astimezone(tz) if revoked_at else None,
         ], measure=(9,))
 
 
