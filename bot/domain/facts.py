@@ -612,6 +612,13 @@ class Facts:
     def task(self, task_id: str) -> TaskFacts | None:
         return self._by_id.get(task_id)
 
+    def new_periods_after(self, day: date) -> list[TaskFacts]:
+        """Recurring duties whose occurrence in force began after `day` and now gives their
+        figure: their progress is counted afresh from it, which lowers the completion with no
+        report made (the period behind them was done)."""
+        return [f for f in self.tasks if f.task.recurring and f.current.opens > day
+                and f.headline.period == f.current.period]
+
     def received_after(self, moment: datetime | None) -> tuple[int, int]:
         """Reports and evidence files received after `moment` (all, with None) that stand at
         the facts' instant, for the plan's tasks."""
