@@ -242,6 +242,10 @@ def test_the_digest_names_duties_that_began_a_new_period(loaded, now, named):
     assert "T16" not in fresh  # its missed 04-30 period is still its figure
     line = t("digest_new_periods", "zh", count=len(fresh), tasks="、".join(fresh))
     assert (line in digest_text(data)) is bool(fresh)
+    # the week's bulletin says the same of its week
+    paragraphs, _ = read.bulletin_parts(build_bulletin(db, at(now), charts=False))
+    said = t("bulletin_new_periods", "zh", html=False, count=1, tasks="T14")
+    assert (said in paragraphs) is named
 
 
 # ---------------------------------------------------------------- occurrences and late reports
