@@ -454,6 +454,9 @@ def _overall(doc, facts: BulletinFacts, lang: str) -> None:
                    assigned=c["assigned"], suspended=c["suspended"], no_report=c["no_report"],
                    overdue=c["overdue"], year=record.year,
                    closures=sum(x.closed for x in record.ranking.lines)))
+    if facts.new_periods:
+        _para(doc, _tx("bulletin_new_periods", lang, count=len(facts.new_periods),
+                       tasks=_tx("list_sep", lang).join(f.task.id for f in facts.new_periods)))
     _para(doc, _tx("bulletin_received", lang, start=day_text(span.start, lang),
                    end=day_text(span.end, lang), reports=facts.reports,
                    evidence=facts.evidence))
