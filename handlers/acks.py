@@ -23,6 +23,7 @@ from telegram.error import TelegramError
 
 from bot.language.i18n import DEFAULT_LANG, t
 from bot.outputs.render.split import split_text
+from bot.services.posts import named_occurrences
 from handlers.sender import Later, attempt
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,8 @@ class _Batch:
     short: list[str] = field(default_factory=list)  # its one-line form for a gathered message
     updates: list[int] = field(default_factory=list)  # the updates they answer
     tasks: list[str] = field(default_factory=list)  # what they acknowledge
-    on_sent: Callable[[int, int, list[str]], None] | None = None
+    occurrences: list[tuple[str, str | None]] = field(default_factory=list)  # of each task
+    on_sent: Callable[[int, int, list[str], dict[str, str]], None] | None = None
 
 
 class AckGatherer:
@@ -114,10 +116,12 @@ class AckGatherer:
 
     def add(self, bot: Bot, chat_id: int, thread_id: int | None, full: str, short: str,
             window_ms: int, update_id: int | None = None, task: str | None = None,
-            on_sent: Callable[[int, int, list[str]], None] | None = None) -> None:
+            on_sent: Callable[[int, int, list[str], dict[str, str]], None] | None = None,
+            period: str | None = None) -> None:
         """`update_id`: the update the acknowledgement answers (done only once it is sent);
-        `on_sent(chat_id, message_id, tasks)` is told of each message sent (the bot keeps what
-        its posts are about, so a reply to one is read against its tasks)."""
+        `on_sent(chat_id, message_id, tasks, periods)` is told of each message sent (the bot
+        keeps what its posts are about, so a reply to one is read against its tasks and the
+        occurrence each names: `period`, of a recurring duty)."""
         key = (chat_id, thread_id)
         batch = self._batches.get(key)
         if batch is None:
@@ -133,6 +137,7 @@ class AckGatherer:
                 self.in_hand.owe(update_id)
         if task:
             batch.tasks.append(task)
+            batch.occurrences.append((task, period))
         batch.on_sent = on_sent or batch.on_sent
 
     async def _flush(self, bot: Bot, key: tuple[int, int | None], window_ms: int) -> None:
@@ -151,7 +156,8 @@ class AckGatherer:
                     "acknowledgements")
                 if batch.on_sent:
                     try:  # bookkeeping of what the post is about: never the ack's undoing
-                        batch.on_sent(chat_id, sent.message_id, batch.tasks)
+                        batch.on_sent(chat_id, sent.message_id, batch.tasks,
+                                      named_occurrences(batch.occurrences))
                     except Exception:
                         log.exception("could not keep what acknowledgement %s is about",
                                       sent.message_id)

@@ -86,14 +86,16 @@ async def send_nudges(sender: Sender, record: bool = True) -> int:
     for batch in nudge_batches(nudges, ctx, now.date(), settings.tz):
         text = compose_nudges(batch, ctx, now.date(), settings.tz)
         tasks = [n.task_id for n in batch]
+        named = posts.named_occurrences((n.task_id, n.period or None) for n in batch)
 
-        async def send(mark, text: str = text, tasks: list[str] = tasks) -> None:
+        async def send(mark, text: str = text, tasks: list[str] = tasks,
+                       named: dict[str, str] = named) -> None:
             last = None
             for chunk in split_text(text):
                 last = await sender.call(
                     functools.partial(sender.bot.send_message, sender.group_id, chunk), "nudges")
                 posts.remember(sender.db, chat_id=last.chat_id, message_id=last.message_id,
-                               kind=posts.NUDGE, tasks=tasks, now=now)
+                               kind=posts.NUDGE, tasks=tasks, periods=named, now=now)
             mark(last.message_id if last else None)
 
         if await sender.run([ids[nudge.key] for nudge in batch], "nudges", send):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.domain.access import Action
 from bot.domain.task import Task
@@ -100,22 +100,22 @@ async def reply_to_post(update: Update, context: DubanContext) -> None:
                                          name=item["file_name"] or t("photo", who.lang)))
         return
     data = _report(task, reading)
+    # a reply to a post about one occurrence (its acknowledgement, its reminder, its card)
+    # reports on that occurrence; otherwise the core picks, or asks when several are open
+    period = posts.occurrence_named(context.db, post, task_id) if post else None
     if reading.plain and item is None:  # "60" under a reminder: as /report T16 60 (which asks
         # "60 of them or 60%?" on a counted target, and which period when several are open)
         words = ReportInput(data["percent"], data["state"], data["value"],
                             ambiguous=data.pop("ambiguous"))
         await report_flow.record_or_ask(update, context, who, task, words, update_key(update),
-                                        [])
+                                        [], period)
         return
     data.pop("ambiguous")
     if item is not None:
         data["evidence"] = [item]
+    if period is not None:
+        data["period"] = period
     prompt = prompts.open_prompt(context.db, chat_id=message.chat_id, user_id=who.user_id,
                                  kind=report_flow.KIND, step="confirm", data=data,
                                  now=context.now())
-    await report_flow.ask(message, context, prompt, report_flow.summary(prompt, task, who.lang),
-                          InlineKeyboardMarkup([[
-                              InlineKeyboardButton(t("btn_confirm", who.lang),
-                                                   callback_data=f"rf:ok:{prompt.id}"),
-                              InlineKeyboardButton(t("btn_cancel", who.lang),
-                                                   callback_data=f"rf:no:{prompt.id}")]]))
+    await report_flow.ask_to_confirm(message, context, who, prompt, task)

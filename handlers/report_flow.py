@@ -31,7 +31,7 @@ from bot.errors import DubanError
 from bot.language.i18n import field, label, t
 from bot.language.parse import SKIP_WORDS, ReportInput, parse_progress_word, parse_report_args
 from bot.services import prompts
-from bot.services.commands import MAX_NOTE_CHARS, match_unit, record_report
+from bot.services.commands import MAX_NOTE_CHARS, match_unit, record_report, report_period
 from bot.services.directory import find_task
 from bot.services.evidence import check_size
 from bot.services.facts import task_facts_now
@@ -434,9 +434,42 @@ def summary(prompt: prompts.Prompt, task: Task, lang: str) -> str:
     figure = f"{value:g}{task.target_unit or ''}" if value is not None else ""
     if value is not None and data.get("unit"):
         figure = t("flow_unit_figure", lang, html=False, unit=data["unit"], value=figure)
-    return t("flow_confirm", lang, task=task.id, title=field(task, "title", lang),
+    named = task.id + (t("occurrence_of", lang, period=data["period"])
+                       if data.get("period") and task.recurring else "")
+    return t("flow_confirm", lang, task=named, title=field(task, "title", lang),
              percent=percent if value is None else "", value=figure,
              note=data.get("note") or "—", evidence=len(data.get("evidence", [])))
+
+
+def occurrences_to_choose(context: DubanContext, task: Task, period: str | None) -> list[str]:
+    """The occurrences a report on `task` must choose between (several earlier ones open and
+    none named), else none."""
+    if period is not None or not task.recurring:
+        return []
+    try:
+        report_period(context.db, task, context.now())
+    except DubanError as err:
+        if err.key == "occurrence_choose":
+            return list(err.params["choices"])
+    return []
+
+
+async def ask_to_confirm(where: MaybeInaccessibleMessage, context: DubanContext, who: Caller,
+                         prompt: prompts.Prompt, task: Task) -> None:
+    """Show what will be recorded with 确认报送 and 取消. When the occurrence is still to be
+    chosen, one 确认 per occurrence: asked before anything is confirmed, in the same press."""
+    cancel = InlineKeyboardButton(t("btn_cancel", who.lang), callback_data=f"rf:no:{prompt.id}")
+    text = summary(prompt, task, who.lang)
+    choices = occurrences_to_choose(context, task, prompt.data.get("period"))
+    if not choices:
+        rows = [[InlineKeyboardButton(t("btn_confirm", who.lang),
+                                      callback_data=f"rf:ok:{prompt.id}"), cancel]]
+    else:
+        text += "\n\n" + t("report_which_occurrence", who.lang, task=task.id)
+        rows = [*([InlineKeyboardButton(t("btn_confirm_occurrence", who.lang, period=c),
+                                        callback_data=f"rf:ok:{prompt.id}:{c}")]
+                  for c in choices), [cancel]]
+    await ask(where, context, prompt, text, InlineKeyboardMarkup(rows))
 
 
 async def evidence_done(update: Update, context: DubanContext) -> None:
@@ -448,16 +481,12 @@ async def evidence_done(update: Update, context: DubanContext) -> None:
     card = pressed_on(query)
     await query.answer()
     prompt = prompts.advance(context.db, prompt, step="confirm", now=context.now())
-    await ask(card, context, prompt, summary(prompt, task, who.lang),
-               InlineKeyboardMarkup([[
-                   InlineKeyboardButton(t("btn_confirm", who.lang),
-                                        callback_data=f"rf:ok:{prompt.id}"),
-                   InlineKeyboardButton(t("btn_cancel", who.lang),
-                                        callback_data=f"rf:no:{prompt.id}")]]))
+    await ask_to_confirm(card, context, who, prompt, task)
 
 
 async def confirm(update: Update, context: DubanContext) -> None:
-    """rf:ok:<prompt> records the report, then archives the evidence; rf:no drops everything."""
+    """rf:ok:<prompt>[:<occurrence>] records the report (on the occurrence pressed, or the
+    one its card named), then archives the evidence; rf:no drops everything."""
     query = query_of(update)
     who = caller(update, context)
     prompt = _button_prompt(update, context, who, "confirm")
@@ -469,6 +498,8 @@ async def confirm(update: Update, context: DubanContext) -> None:
     data = prompt.data
     words = ReportInput(data.get("percent"), data.get("state"), data.get("value"),
                         data.get("note") or "", data.get("unit"))
+    pressed = data_of(query).split(":", 3)[3:]
+    period = pressed[0] if pressed else data.get("period")
     done = False
 
     async def decided() -> None:  # recorded, or asked which occurrence: this question is done
@@ -481,7 +512,7 @@ async def confirm(update: Update, context: DubanContext) -> None:
     try:
         task = task_for(context, who, data["task"], Action.REPORT)
         await record_or_ask(update, context, who, task, words, f"prompt:{prompt.id}",
-                            data.get("evidence", []), decided=decided)
+                            data.get("evidence", []), period, decided=decided)
     except DubanError as err:
         if done:  # refused after the report was recorded (its files): said as any refusal
             raise

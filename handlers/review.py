@@ -80,6 +80,8 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
     # The very update handed back (its record found by its own key): its acknowledgement was
     # never sent. Another message repeating a report just made is told it was recorded already.
     replay = rec.duplicate and rec.report.get("update_key") == update_key(update)
+    # the occurrence it names: a reply to it reports on that one
+    occurrence = rec.report["period"] if rec.task.recurring else None
     try:
         text = recorded_text(replace(rec, duplicate=False) if replay else rec, lang) + extra
         window = context.settings.ack_gather_ms
@@ -94,9 +96,9 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
             thread = message.message_thread_id if message.is_topic_message else None
             context.bot_data.acks.add(
                 context.bot, message.chat_id, thread, text, short, window, update.update_id,
-                rec.task.id, lambda chat, sent, tasks: posts.remember(
+                rec.task.id, lambda chat, sent, tasks, periods: posts.remember(
                     context.db, chat_id=chat, message_id=sent, kind=posts.ACK, tasks=tasks,
-                    now=context.now()))
+                    periods=periods, now=context.now()), period=occurrence)
         else:
             try:
                 sent = await attempt(lambda: reply(update, text), "acknowledgement")
@@ -105,7 +107,7 @@ async def acknowledge(update: Update, context: DubanContext, rec: Recorded, lang
                             "back", update.update_id, exc_info=True)
                 context.bot_data.in_hand.unpaid([update.update_id])
             else:
-                remember_task_post(context, sent, posts.ACK, rec.task.id)
+                remember_task_post(context, sent, posts.ACK, rec.task.id, occurrence)
     finally:
         if rec.report["kind"] == "claim":
             # The card was recorded with the claim (bot.services.commands.CARDS): whatever
@@ -168,11 +170,14 @@ async def send_review_row(sender: Sender, row: dict, mark) -> None:
                        kind=posts.EVIDENCE, tasks=[task.id], ref=ev["id"], now=sender.now())
 
 
-def remember_task_post(context: DubanContext, sent: Any, kind: str, task_id: str) -> None:
-    """Keep that a message the bot sent is about a task (a reply to it reports on the task)."""
+def remember_task_post(context: DubanContext, sent: Any, kind: str, task_id: str,
+                       period: str | None = None) -> None:
+    """Keep that a message the bot sent is about a task (a reply to it reports on the task, on
+    the occurrence `period` of a recurring duty when the message names one)."""
     if sent is not None:
         posts.remember(context.db, chat_id=sent.chat_id, message_id=sent.message_id, kind=kind,
-                       tasks=[task_id], now=context.now())
+                       tasks=[task_id], periods={task_id: period} if period else None,
+                       now=context.now())
 
 
 def addressed_text(people: list[dict], text_of) -> str:

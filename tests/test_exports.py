@@ -659,15 +659,16 @@ def _records_cell_by_cell(sheet, db, record, lang):
 
     depts = {line.dept["code"]: line.name for line in record.ranking.lines}
     tz = record.at.tzinfo
-    for r in record_store.every(db, record.at):
+    for (id_, task_id, period, kind, percent, state, value, note, user_id, dept, at_, source,
+         unit, revoked_at, user_name) in record_store.every(db, record.at):
         sheet.write([
-            r["id"], r["task_id"], depts.get(r["dept"], r["dept"] or ""), r["period"] or "",
-            label("report_kind", r["kind"], lang), r["percent"],
-            {k: label("state", k, lang) for k in STATES}.get(r["state"], r["state"] or ""),
-            ledger._whole(r["value"]), r["unit"] or "", for_reader(r["note"] or "", lang),
-            r["user_name"] or (str(r["user_id"]) if r["user_id"] else ""),
-            datetime.fromisoformat(r["at"]).astimezone(tz), r["source"] or "",
-            datetime.fromisoformat(r["revoked_at"]).astimezone(tz) if r["revoked_at"] else None,
+            id_, task_id, depts.get(dept, dept or ""), period or "",
+            label("report_kind", kind, lang), percent,
+            {k: label("state", k, lang) for k in STATES}.get(state, state or ""),
+            ledger._whole(value), unit or "", for_reader(note or "", lang),
+            user_name or (str(user_id) if user_id else ""),
+            datetime.fromisoformat(at_).astimezone(tz), source or "",
+            datetime.fromisoformat(revoked_at).astimezone(tz) if revoked_at else None,
         ], measure=(9,))
 
 
@@ -697,3 +698,24 @@ def test_ledger_records_written_column_by_column_are_the_cells_the_generic_write
     assert rows[0][5].value == "五十" and rows[1][5].value == 33.5
     assert rows[1][5].number_format == "0.0" and rows[2][13].is_date
     assert ws.row_dimensions[4].height > 2 * ledger.LINE_HEIGHT  # the long note, wrapped
+
+
+def test_bulletin_table_rows_after_the_first_are_the_xml_python_docx_makes(monkeypatch):
+    """The rows copied from the first (bulletin._RowLike) are those python-docx writes, for
+    text with lines, spaces at its ends, nothing at all, marks to escape, tabs."""
+    from lxml import etree
+
+    from bot.outputs.exports import bulletin
+
+    rows = [["a", "b", "c"], [" lead", "two\nlines", ""], ["tab\there", "cr\rx", "end "],
+            ["", "", ""], ["x\n", "\ny", "多行\n文本\n三"], ["<&>", "1", "2"]]
+
+    def made() -> bytes:
+        doc = Document()
+        bulletin._table(doc, ["甲", "乙", "丙"], rows, flex=(0,), centre=(1,))
+        return etree.tostring(doc.element.body)
+
+    copied = made()
+    monkeypatch.setattr(bulletin._RowLike, "takes", lambda self, texts: False)
+    assert copied == made()
+    assert b"two</w:t></w:r><w:r><w:br/></w:r>" in copied

@@ -137,13 +137,12 @@ async def test_replies_and_the_guided_report_ask_which_occurrence(group):
     clock["now"] = at("2022-07-01 10:00")
     post = await _say(server, edu, "/history T16")
     ask = await _say(server, edu, "T16 已全部排查完毕，100%", reply_to=post.message)
-    assert "请确认报送" in ask.text
-    await server.press_button(edu, ask, "rf:ok:*")
-    question = await server.wait_for_bot(chat_id=GROUP)
-    assert "哪一期" in question.text and not _records(db, "T16")
-    assert [b.rsplit(":", 1)[1] for b in _buttons(server, question)] == [
+    # what was read and which period, in one card: a 确认 per open period, before anything
+    assert "请确认报送" in ask.text and "哪一期" in ask.text and not _records(db, "T16")
+    assert [b.split(":", 3)[3] for b in _buttons(server, ask) if b.startswith("rf:ok:")] == [
         "2022-04-30", "2022-06-30", "2022-09-30"]
-    await server.press_button(edu, question, "rc:*:2022-06-30")
+    assert any(b.startswith("rf:no:") for b in _buttons(server, ask))
+    await server.press_button(edu, ask, "rf:ok:*:2022-06-30")
     recorded = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
     assert "T16（2022-06-30期）" in recorded.text
     assert _records(db, "T16") == [("2022-06-30", "claim", 100, "已全部排查完毕，100%")]
@@ -182,15 +181,43 @@ async def test_the_guided_report_asks_when_two_occurrences_are_open(group):
     files = await server.wait_for_bot(chat_id=GROUP)
     await server.press_button(edu, files, "rf:done:*")
     confirm = await server.wait_for_bot(chat_id=GROUP)
-    await server.press_button(edu, confirm, "rf:ok:*")
-    question = await server.wait_for_bot(chat_id=GROUP)
-    assert "哪一期" in question.text and not _records(db, "T16")
-    await server.wait_idle(quiet=0.2)
-    assert _buttons(server, confirm) == []  # the confirmation is spent; the question holds
-    await server.press_button(edu, question, "rc:*:2022-04-30")
+    # which period is asked on the confirmation itself, before anything is recorded
+    assert "哪一期" in confirm.text and not _records(db, "T16")
+    await server.press_button(edu, confirm, "rf:ok:*:2022-04-30")
     recorded = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
+    await server.wait_idle(quiet=0.2)
+    assert _buttons(server, confirm) == []  # the confirmation is spent
     assert "T16（2022-04-30期）" in recorded.text
     assert _records(db, "T16") == [("2022-04-30", "claim", 100, "春季排查报告已补齐")]
+
+
+async def test_a_reply_to_a_post_about_one_occurrence_reports_on_it_unasked(group):
+    """QA re-trial N5: a reply to the acknowledgement of the 06-30 period (or to its reminder)
+    goes to that period, though the 04-30 one is open too; a reply to a post about the task as
+    a whole still asks."""
+    server, db, clock = group
+    edu = server.user(1001, "李教育")
+    clock["now"] = at("2022-07-01 10:00")
+    question = await _say(server, edu, "/report T16 40 排查进行中")
+    await server.press_button(edu, question, "rc:*:2022-06-30")
+    ack = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
+    assert "T16（2022-06-30期）" in ack.text
+    # a free-form reply with a note: confirmed with one button, on the period named
+    ask = await _say(server, edu, "排查完成八成，80%", reply_to=ack.message)
+    assert "T16（2022-06-30期）" in ask.text and "哪一期" not in ask.text
+    assert [b.count(":") for b in _buttons(server, ask) if b.startswith("rf:ok:")] == [2]
+    await server.press_button(edu, ask, "rf:ok:*")
+    recorded = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
+    assert "T16（2022-06-30期）" in recorded.text
+    # a bare figure under it: recorded at once, on that period
+    await _say(server, edu, "90", reply_to=recorded.message)
+    assert [r[:3] for r in _records(db, "T16")] == [
+        ("2022-06-30", "progress", 40), ("2022-06-30", "progress", 80),
+        ("2022-06-30", "progress", 90)]
+    # the task's history is about the task: a reply to it still asks
+    post = await _say(server, edu, "/history T16")
+    ask = await _say(server, edu, "春季排查过半，50%", reply_to=post.message)
+    assert "哪一期" in ask.text
 
 
 async def test_the_guided_report_asks_a_split_targets_county_first(group):
@@ -396,3 +423,34 @@ async def test_a_card_from_before_cards_named_their_occurrence_stands_while_noth
     edited = await server.wait_for_bot(method="editMessageText")
     assert "已核实销号：T16（2022-06-30期）" in edited.text
     assert [r[:2] for r in _records(db, "T16") if r[1] == "close"] == [("2022-06-30", "close")]
+
+
+async def test_a_reply_to_a_reminder_reports_on_the_occurrence_it_names(tmp_path, plan):
+    """The 05-05 escalation of T16's missed 04-30 period and the 06-27 reminder of its 06-30
+    period: a figure replied to each goes to the period that post names, unasked, though both
+    periods are open by then."""
+    from handlers import jobs
+    from tests.test_jobs_e2e import run_job
+
+    db = plan_db(tmp_path, plan, "2022-04-20", u1001=("EDU", "李教育"))
+    async with running_server() as server:  # privacy mode
+        server.add_chat(GROUP, type="supergroup")
+        app = await start_app(server, db, tmp_path)
+        clock = {"now": at("2022-05-05 09:00")}
+        app.bot_data.clock = lambda: clock["now"]
+        edu = server.user(1001, "李教育")
+        try:
+            await run_job(app, jobs.nudge_job)
+            missed = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "T16" in c.text)
+            clock["now"] = at("2022-06-27 09:00")
+            await run_job(app, jobs.nudge_job)
+            soon = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "T16" in c.text)
+            assert "2022-06-30" in soon.text
+            clock["now"] = at("2022-06-27 10:00")
+            await _say(server, edu, "T16 60", reply_to=soon.message)
+            await _say(server, edu, "T16 30", reply_to=missed.message)
+            assert [r[:3] for r in _records(db, "T16")] == [
+                ("2022-06-30", "progress", 60), ("2022-04-30", "progress", 30)]
+        finally:
+            await stop_app(app)
+            db.close()

@@ -226,6 +226,28 @@ def test_reports_received_in_a_week_are_one_figure(loaded, script, received):
     assert int(shown["reports"]) == digest.activity.reports == received
 
 
+@pytest.mark.parametrize(("now", "named"), [
+    ("2022-05-23 09:00", False),  # T14's 2022 period still in force (closed, at 100%)
+    ("2022-05-30 09:00", True),  # its next period began on 05-26: counted afresh, from 0%
+])
+def test_the_digest_names_duties_that_began_a_new_period(loaded, now, named):
+    """A finished period rolling over lowers the completion with no report made: the digest
+    says which duties began a new period since the figure it compares with."""
+    db = loaded("2022-04-20")
+    record_report(db, user_id=EDU_LIAISON, task_ref="T14", percent=100, now=at("2022-05-10"))
+    close_task(db, user_id=COORDINATOR, task_ref="T14", now=at("2022-05-11"))
+    data = digest_data(db, at(now))
+    fresh = [f.id for f in data.facts.new_periods_after(data.activity.since.date())]
+    assert ("T14" in fresh) is named
+    assert "T16" not in fresh  # its missed 04-30 period is still its figure
+    line = t("digest_new_periods", "zh", count=len(fresh), tasks="、".join(fresh))
+    assert (line in digest_text(data)) is bool(fresh)
+    # the week's bulletin says the same of its week
+    paragraphs, _ = read.bulletin_parts(build_bulletin(db, at(now), charts=False))
+    said = t("bulletin_new_periods", "zh", html=False, count=1, tasks="T14")
+    assert (said in paragraphs) is named
+
+
 # ---------------------------------------------------------------- occurrences and late reports
 
 

@@ -32,14 +32,15 @@ Rules that every output shares, in one place each:
 
 from __future__ import annotations
 
-import heapq
 import json
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 from bot.domain.lifecycle import OPEN, Snapshot, State, from_record, initial, state_of_record
@@ -501,6 +502,7 @@ class DeptFacts:
     claims: tuple[Claim, ...] = ()  # oldest claim first
     blocked: tuple[Claim, ...] = ()
     extensions: tuple[tuple[TaskFacts, Extension], ...] = ()
+    evidence: int = 0
 
     @property
     def code(self) -> str:
@@ -510,6 +512,17 @@ class DeptFacts:
     @property
     def overdue(self) -> list[TaskFacts]:
         return [f for f in self.tasks if f.status.overdue]
+
+    # The plan's lists are merged from the departments' with their order keys, worked out once
+    # per department: a change to one task re-sorts its department's, not the plan's.
+    @cached_property
+    def overdue_keyed(self) -> list[tuple[tuple[date, str], TaskFacts]]:
+        return sorted(((_overdue_key(f), f) for f in self.tasks if f.status.overdue),
+                      key=itemgetter(0))
+
+    @cached_property
+    def claims_keyed(self) -> list[tuple[tuple[datetime, str, str], Claim]]:
+        return [(_claimed_key(c), c) for c in self.claims]
 
     @property
     def silent(self) -> bool:
@@ -587,7 +600,10 @@ class Facts:
     expected: float | None
     reports: int
     evidence: int
-    queues: Queues
+    # what the queues are drawn from, when first asked (a report's answer never asks)
+    notices: tuple[Notice, ...] = ()
+    staffed: frozenset[str] | None = None
+    index: Mapping[str, TaskFacts] | None = field(default=None, repr=False, compare=False)
 
     # Read many times per message: worked out once per Facts (a frozen value).
     @cached_property
@@ -595,18 +611,22 @@ class Facts:
         return [f for d in self.departments for f in d.tasks]
 
     @cached_property
+    def queues(self) -> Queues:
+        return queues(self.departments, self.notices, self.staffed, self._by_id)
+
+    @cached_property
     def overdue(self) -> list[TaskFacts]:
         """Past due and open, soonest due first."""
-        return sorted((f for f in self.tasks if f.status.overdue),
-                      key=lambda f: (f.status.due or date.min, f.task.id))
+        return [f for _, f in sorted((pair for d in self.departments for pair in d.overdue_keyed),
+                                     key=itemgetter(0))]
 
     @cached_property
     def targets(self) -> list[TaskFacts]:
         return [f for f in self.tasks if f.task.numeric]
 
     @cached_property
-    def _by_id(self) -> dict[str, TaskFacts]:
-        return {f.task.id: f for f in self.tasks}
+    def _by_id(self) -> Mapping[str, TaskFacts]:
+        return self.index if self.index is not None else {f.task.id: f for f in self.tasks}
 
     @cached_property
     def _by_code(self) -> dict[str, DeptFacts]:
@@ -614,6 +634,13 @@ class Facts:
 
     def task(self, task_id: str) -> TaskFacts | None:
         return self._by_id.get(task_id)
+
+    def new_periods_after(self, day: date) -> list[TaskFacts]:
+        """Recurring duties whose occurrence in force began after `day` and now gives their
+        figure: their progress is counted afresh from it, which lowers the completion with no
+        report made (the period behind them was done)."""
+        return [f for f in self.tasks if f.task.recurring and f.current.opens > day
+                and f.headline.period == f.current.period]
 
     def received_after(self, moment: datetime | None) -> tuple[int, int]:
         """Reports and evidence files received after `moment` (all, with None) that stand at
@@ -633,6 +660,10 @@ class Facts:
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
+def _overdue_key(f: TaskFacts) -> tuple[date, str]:
+    return (f.status.due or date.min, f.task.id)
+
+
 def _claimed_key(pair: Claim) -> tuple[datetime, str, str]:
     f, o = pair
     return (o.claimed_at or _NEVER, f.task.id, o.period)
@@ -649,7 +680,8 @@ def dept_facts(dept: Row, tasks: Sequence[TaskFacts]) -> DeptFacts:
     extensions = tuple((f, e) for f in tasks for e in f.extensions if e.approved is None)
     return DeptFacts(dept, tuple(tasks), count_statuses(tasks), _mean(percents), _mean(dated),
                      sum(f.reports for f in tasks), latest, sum(percents), sum(dated),
-                     len(dated), tuple(claims), blocked, extensions)
+                     len(dated), tuple(claims), blocked, extensions,
+                     sum(f.evidence for f in tasks))
 
 
 def outstanding(notice: Notice, tasks: Mapping[str, TaskFacts]) -> tuple[str, ...]:
@@ -669,10 +701,12 @@ def outstanding(notice: Notice, tasks: Mapping[str, TaskFacts]) -> tuple[str, ..
 
 
 def queues(depts: Sequence[DeptFacts], notices: Sequence[Notice],
-           staffed: set[str] | None = None,
+           staffed: AbstractSet[str] | None = None,
            by_id: Mapping[str, TaskFacts] | None = None) -> Queues:
     """The coordinator's queues, merged from the departments' (claims oldest first)."""
-    claims = list(heapq.merge(*(d.claims for d in depts), key=_claimed_key))
+    # each department's are in order already: Timsort merges the runs (in C, unlike heapq.merge)
+    claims = [c for _, c in sorted((pair for d in depts for pair in d.claims_keyed),
+                                   key=itemgetter(0))]
     blocked = [pair for d in depts for pair in d.blocked]
     extensions = [pair for d in depts for pair in d.extensions]
     shown = {d.code for d in depts}
@@ -696,18 +730,19 @@ def group_by_department(departments: Sequence[Row], tasks: Iterable[TaskFacts]
 
 
 def plan_facts(at: datetime, day: date, track_from: date | None, departments: Sequence[Row],
-               tasks: Sequence[TaskFacts], notices: Sequence[Notice], evidence: int,
+               tasks: Sequence[TaskFacts], notices: Sequence[Notice],
                staffed: set[str] | None = None) -> Facts:
     by_dept = group_by_department(departments, tasks)
     depts = tuple(dept_facts(d, by_dept[d["code"]]) for d in departments)
-    return facts_of_departments(at, day, track_from, depts, notices, evidence, staffed)
+    return facts_of_departments(at, day, track_from, depts, notices, staffed)
 
 
 def facts_of_departments(at: datetime, day: date, track_from: date | None,
-                         depts: Sequence[DeptFacts], notices: Sequence[Notice], evidence: int,
-                         staffed: set[str] | None = None,
+                         depts: Sequence[DeptFacts], notices: Sequence[Notice],
+                         staffed: AbstractSet[str] | None = None,
                          by_id: Mapping[str, TaskFacts] | None = None) -> Facts:
-    """The plan's figures added up from its departments'."""
+    """The plan's figures added up from its departments' (`by_id`: every task's facts by id,
+    a copy the caller will not change)."""
     counts = dict.fromkeys(STATUSES, 0)
     for d in depts:
         for status, n in d.counts.items():
@@ -717,5 +752,5 @@ def facts_of_departments(at: datetime, day: date, track_from: date | None,
     return Facts(at, day, track_from, tuple(depts), counts,
                  sum(d.percent_sum for d in depts) / n_tasks if n_tasks else None,
                  sum(d.expected_sum for d in depts) / n_dated if n_dated else None,
-                 sum(d.reports for d in depts), evidence,
-                 queues(depts, notices, staffed, by_id))
+                 sum(d.reports for d in depts), sum(d.evidence for d in depts),
+                 tuple(notices), frozenset(staffed) if staffed is not None else None, by_id)

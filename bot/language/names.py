@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 # Words officials add or drop around a department's name. "市委" is the Party committee that owns
@@ -39,6 +40,7 @@ _OTHER_LEVEL = re.compile(r"^(?:省|福建|国家|中央|全国)|^[\u4e00-\u9fff
 TIE_MARGIN = 0.05
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Width and case folded, spaces, punctuation and control characters dropped."""
     folded = unicodedata.normalize("NFKC", text).casefold()
@@ -57,10 +59,20 @@ def _aliases(row: Mapping[str, Any]) -> list[str]:
     return list(json.loads(raw) if isinstance(raw, str) else raw)
 
 
-def name_keys(row: Mapping[str, Any]) -> set[str]:
+def name_keys(row: Mapping[str, Any]) -> frozenset[str]:
     """Every key a department answers to by name (its code excluded)."""
-    names = [row["name"], row["short"], row["name_en"], row.get("short_en"), *_aliases(row)]
-    return {key for key in map(name_key, filter(None, names)) if key}
+    raw = row.get("aliases") or ()
+    return _name_keys(row["name"], row["short"], row["name_en"], row.get("short_en"),
+                      raw if isinstance(raw, str) else tuple(raw))
+
+
+@lru_cache(maxsize=4096)
+def _name_keys(*names: Any) -> frozenset[str]:
+    # Every message naming a department compares it with all of them: their keys are worked
+    # out once per spelling, not per message (a county breakdown has a hundred units).
+    *plain, aliases = names
+    every = [*plain, *_aliases({"aliases": aliases})]
+    return frozenset(key for key in map(name_key, filter(None, every)) if key)
 
 
 def _similarity(a: str, b: str) -> float:

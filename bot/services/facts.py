@@ -38,7 +38,6 @@ from bot.domain.facts import (
     fold_deadlines,
     fold_more,
     fold_task,
-    group_by_department,
     plan_facts,
     task_facts,
 )
@@ -297,9 +296,7 @@ def _facts_as_of(db: Database, at: datetime, cut: str,
     empty = TaskFold()
     facts = [task_facts(t, folds.get(t.id, empty), day, start) for t in tasks]
     notices = _notices(notice_store.unacknowledged(db, at))
-    evidence = sum(f.evidence for f in facts)
-    return plan_facts(at, day, start, depts, facts, notices, evidence,
-                      member_store.staffed_as_of(db, cut))
+    return plan_facts(at, day, start, depts, facts, notices, member_store.staffed_as_of(db, cut))
 
 
 # ---------------------------------------------------------------- kept for now
@@ -314,6 +311,7 @@ class _Kept:
     derived: dict[str, TaskFacts] = field(default_factory=dict)
     depts: dict[str, DeptFacts] = field(default_factory=dict)
     notices: list[Notice] = field(default_factory=list)
+    staffed: frozenset[str] | None = None
     facts: Facts | None = None
 
     def draft(self) -> _Kept:
@@ -349,17 +347,20 @@ def facts_now(db: Database, now: datetime) -> Facts:
     day = now.date()
     if marks == kept.marks and day == kept.day and kept.facts is not None:
         return kept.facts  # `at` is when they were worked out: nothing changed since, that day
-    staffed = member_store.staffed_departments(db)
+    if kept.marks[5:6] != marks[5:6] or kept.staffed is None:
+        kept.staffed = frozenset(member_store.staffed_departments(db))
     facts_version = marks[0]
     catalogue = plan_store.catalogue(db)
     start = tracking_start(db, now.tzinfo)
+    changed: list[str] = []  # the tasks whose facts are worked out again, beside any missing
     if kept.marks[2:5] != marks[2:5] or kept.version < 0:  # another plan or tracking start
         kept.folds, kept.derived, kept.depts = _folds(db, None, None), {}, {}
     elif kept.marks[0] != facts_version:
-        changed = versions.tasks_since(db, kept.version)
-        _refold(db, kept.folds, changed)
-        for task_id, _ in changed:
+        versions_changed = versions.tasks_since(db, kept.version)
+        _refold(db, kept.folds, versions_changed)
+        for task_id, _ in versions_changed:
             kept.derived.pop(task_id, None)
+            changed.append(task_id)
     kept.version = int(facts_version or 0)
     if day != kept.day:
         kept.derived, kept.day = {}, day
@@ -367,20 +368,22 @@ def facts_now(db: Database, now: datetime) -> Facts:
         kept.notices = _notices(notice_store.unacknowledged(db))
     empty = TaskFold()
     stale: set[str] = set()
-    for task in catalogue.tasks:
+    # A report changes one task: look at it alone, unless some are missing (a new day, a new
+    # plan, or a rework cut short), then at every task.
+    todo = [t for t in map(catalogue.task, dict.fromkeys(changed)) if t is not None]
+    if len(kept.derived) + len(todo) < len(catalogue.tasks):
+        todo = list(catalogue.tasks)
+    for task in todo:
         if task.id not in kept.derived:
             kept.derived[task.id] = task_facts(task, kept.folds.get(task.id, empty), day, start)
             stale.add(task.dept)
-    if stale or not kept.depts:
-        by_dept = group_by_department(catalogue.departments,
-                                      (kept.derived[t.id] for t in catalogue.tasks))
-        for d in catalogue.departments:
-            if d["code"] in stale or d["code"] not in kept.depts:
-                kept.depts[d["code"]] = dept_facts(d, by_dept[d["code"]])
+    for d in catalogue.departments:
+        if d["code"] in stale or d["code"] not in kept.depts:
+            kept.depts[d["code"]] = dept_facts(
+                d, [kept.derived[t.id] for t in catalogue.tasks_of(d["code"])])
     depts = [kept.depts[d["code"]] for d in catalogue.departments]
-    evidence = sum(kept.derived[t.id].evidence for t in catalogue.tasks)
-    kept.facts = facts_of_departments(now, day, start, depts, kept.notices, evidence, staffed,
-                                      kept.derived)
+    kept.facts = facts_of_departments(now, day, start, depts, kept.notices, kept.staffed,
+                                      dict(kept.derived))
     kept.marks = marks
     return kept.facts
 

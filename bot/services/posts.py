@@ -9,8 +9,8 @@ buttons can go. Only messages about tasks or decisions are kept; the rest need n
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -28,19 +28,43 @@ class Post:
     kind: str
     tasks: tuple[str, ...]
     ref: str | None
+    periods: Mapping[str, str] = field(default_factory=dict)  # the occurrence named, by task
 
 
 def remember(db: Database, *, chat_id: int, message_id: int, kind: str,
-             tasks: Iterable[str] = (), ref: str | int | None = None, now: datetime) -> None:
+             tasks: Iterable[str] = (), ref: str | int | None = None,
+             periods: Mapping[str, str] | None = None, now: datetime) -> None:
     with db.atomic():
         store.put(db, chat_id=chat_id, message_id=message_id, kind=kind,
                   tasks=json.dumps(sorted(set(tasks))), ref=None if ref is None else str(ref),
-                  at=now)
+                  at=now, periods=json.dumps(dict(periods), sort_keys=True) if periods else None)
 
 
 def get(db: Database, chat_id: int, message_id: int) -> Post | None:
     row = store.get(db, chat_id, message_id)
-    return Post(chat_id, message_id, row[0], tuple(json.loads(row[1])), row[2]) if row else None
+    if row is None:
+        return None
+    return Post(chat_id, message_id, row[0], tuple(json.loads(row[1])), row[2],
+                json.loads(row[3]) if row[3] else {})
+
+
+def named_occurrences(pairs: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """(task, occurrence) pairs of one message as the occurrence it names by task: a task it
+    speaks of on two occurrences (or on none) names none."""
+    seen: dict[str, str | None] = {}
+    for task, period in pairs:
+        seen[task] = period if seen.get(task, period) == period else None
+    return {task: period for task, period in seen.items() if period}
+
+
+def occurrence_named(db: Database, post: Post, task_id: str) -> str | None:
+    """The occurrence of `task_id` a post is about, when it names one: an acknowledgement's or
+    a reminder's (kept with it), a review or extension card's (its record's)."""
+    if task_id in post.periods:
+        return post.periods[task_id]
+    if post.kind in (REVIEW, EXTENSION) and post.ref and post.ref.isdigit():
+        return store.period_of_record(db, int(post.ref))
+    return None
 
 
 def cards(db: Database, kind: str, *, ref: str | int | None = None,

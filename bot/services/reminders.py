@@ -41,6 +41,7 @@ class Nudge:
     send_on: date
     late: int | None = None  # days overdue as the facts count them (from tracking start at most)
     before_tracking: bool = False  # fell due before tracking began (overdue counted from then)
+    period: str = ""  # the occurrence of a recurring duty it is about
 
     @property
     def key(self) -> str:
@@ -90,7 +91,8 @@ def nudge_for(view: TaskFacts, today: date, policy: NudgePolicy) -> Nudge | None
                                           if n.kind != "overdue" else n.days))
     late = -status.days_left if status.overdue and status.days_left is not None else None
     return Nudge(view.task.id, view.task.dept, due, latest.kind, latest.days, latest.send_on,
-                 late, status.overdue and not occurrence.tracked)
+                 late, status.overdue and not occurrence.tracked,
+                 occurrence.period if view.task.recurring else "")
 
 
 def reminders_due(views: list[TaskFacts], today: date, policy: NudgePolicy) -> list[Nudge]:
@@ -104,7 +106,8 @@ def missed(view: TaskFacts, today: date) -> list[Nudge]:
     that fell due before tracking began exists in the facts."""
     if not view.task.recurring or view.task.muted(today) or view.current.state is State.SUSPENDED:
         return []
-    return [Nudge(view.task.id, view.task.dept, o.due, "missed", (today - o.due).days, today)
+    return [Nudge(view.task.id, view.task.dept, o.due, "missed", (today - o.due).days, today,
+                  period=o.period)
             for o in view.earlier if o.state in OPEN and o.due is not None and o.due < today]
 
 

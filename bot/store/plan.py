@@ -31,6 +31,17 @@ class Catalogue:
     def task(self, task_id: str) -> Task | None:
         return self._by_id().get(task_id)
 
+    def tasks_of(self, dept: str) -> tuple[Task, ...]:
+        """A department's active tasks, in plan order."""
+        by_dept: dict[str, tuple[Task, ...]] | None = self.__dict__.get("_tasks_by_dept")
+        if by_dept is None:
+            grouped: dict[str, list[Task]] = {}
+            for task in self.tasks:
+                grouped.setdefault(task.dept, []).append(task)
+            by_dept = {code: tuple(tasks) for code, tasks in grouped.items()}
+            object.__setattr__(self, "_tasks_by_dept", by_dept)
+        return by_dept.get(dept, ())
+
     def _by_id(self) -> dict[str, Task]:
         by_id = self.__dict__.get("_tasks_by_id")
         if by_id is None:
@@ -72,9 +83,14 @@ def has_plan(db: Database) -> bool:
 
 def task_by_number(db: Database, number: int, include_archived: bool = False) -> Task | None:
     """The task numbered `number` (T7, T07 and T007 alike), active before archived."""
+    # The usual spellings by the primary key first: the catch-all below reads every task.
     rows = list(db.query(
-        "SELECT * FROM tasks WHERE id = ? OR id = ? OR CAST(substr(id, 2) AS INTEGER) = ? "
-        "ORDER BY archived_at IS NOT NULL LIMIT 1", [f"T{number}", f"T{number:02d}", number]))
+        "SELECT * FROM tasks WHERE id IN (?, ?, ?) AND archived_at IS NULL LIMIT 1",
+        [f"T{number}", f"T{number:02d}", f"T{number:03d}"]))
+    if not rows:
+        rows = list(db.query(
+            "SELECT * FROM tasks WHERE id = ? OR id = ? OR CAST(substr(id, 2) AS INTEGER) = ? "
+            "ORDER BY archived_at IS NOT NULL LIMIT 1", [f"T{number}", f"T{number:02d}", number]))
     if not rows:
         return None
     task = Task.of(rows[0])

@@ -11,17 +11,24 @@ from bot.store.connection import utc_iso
 
 
 def put(db: Database, *, chat_id: int, message_id: int, kind: str, tasks: str, ref: str | None,
-        at: datetime) -> None:
-    db.execute("INSERT OR REPLACE INTO posts (chat_id, message_id, kind, tasks, ref, at) "
-               "VALUES (?, ?, ?, ?, ?, ?)", [chat_id, message_id, kind, tasks, ref, utc_iso(at)])
+        at: datetime, periods: str | None = None) -> None:
+    db.execute("INSERT OR REPLACE INTO posts (chat_id, message_id, kind, tasks, ref, at, periods) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+               [chat_id, message_id, kind, tasks, ref, utc_iso(at), periods])
 
 
 def get(db: Database, chat_id: int, message_id: int) -> tuple[Any, ...] | None:
-    """(kind, tasks, ref) of a message, or None."""
+    """(kind, tasks, ref, periods) of a message, or None."""
     row: tuple[Any, ...] | None = db.execute(
-        "SELECT kind, tasks, ref FROM posts WHERE chat_id = ? AND message_id = ?",
+        "SELECT kind, tasks, ref, periods FROM posts WHERE chat_id = ? AND message_id = ?",
         [chat_id, message_id]).fetchone()
     return row
+
+
+def period_of_record(db: Database, record_id: int) -> str | None:
+    """The occurrence a record belongs to (a review or extension card's `ref`)."""
+    row = db.execute("SELECT period FROM reports WHERE id = ?", [record_id]).fetchone()
+    return row[0] if row else None
 
 
 def of_kind(db: Database, kind: str, ref: str | None, task: str | None

@@ -225,20 +225,18 @@ def newest_at(db: Database) -> str | None:
     return row[0] if row else None
 
 
-def every(db: Database, until: datetime) -> Iterator[Row]:
-    """Every record made by `until`, oldest first, with its author's name; one taken back after
-    `until` shows as it stood then (not yet taken back). Read as it is used: years of records
-    are never all in memory."""
+def every(db: Database, until: datetime) -> Iterator[tuple[Any, ...]]:
+    """Every record made by `until`, oldest first, with its author's name, as the ledger's rows
+    need it: (id, task_id, period, kind, percent, state, value, note, user_id, dept, at,
+    source, unit, revoked_at, user_name). One taken back after `until` shows as it stood then
+    (not yet taken back). Read as it is used: years of records are never all in memory."""
     cut = utc_iso(until)
-    cursor = db.execute(
+    return iter(db.execute(
         "SELECT r.id, r.task_id, r.period, r.kind, r.percent, r.state, r.value, r.note, "
-        "r.user_id, r.dept, r.at, r.source, r.unit, r.unit_value, "
+        "r.user_id, r.dept, r.at, r.source, r.unit, "
         "CASE WHEN r.revoked_at <= ? THEN r.revoked_at END AS revoked_at, m.name AS user_name "
         "FROM reports r LEFT JOIN members m ON m.user_id = r.user_id WHERE r.at <= ? "
-        "ORDER BY r.id", [cut, cut])
-    names = [c[0] for c in cursor.description]
-    for row in cursor:
-        yield dict(zip(names, row, strict=True))
+        "ORDER BY r.id", [cut, cut]))
 
 
 def acknowledged_since(db: Database, task_id: str, at: str) -> bool:

@@ -420,3 +420,10 @@ def m020_outbox_retries(db: Database) -> None:
         db.table("outbox").add_column(column, kind)
     db.execute("CREATE INDEX outbox_unsent ON outbox (kind, next_at) WHERE sent_at IS NULL "
                "AND given_up_at IS NULL")
+
+
+@migrations()
+def m021_post_occurrences(db: Database) -> None:
+    # The occurrence of a recurring duty each post is about, by task (JSON), when it names one
+    # (an acknowledgement, a reminder): a reply to it reports on that occurrence, unasked.
+    db.table("posts").add_column("periods", str)

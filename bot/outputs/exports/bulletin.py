@@ -267,24 +267,78 @@ def _table(doc, heads: list[str], rows: list[list[str]], flex: Sequence[int] = (
     margins = _set(tbl_pr, "w:tblCellMar")
     for edge in ("left", "right"):
         _set(margins, f"w:{edge}", w=str(int(CELL_PADDING.pt * 20)), type="dxa")
-    header = table.rows[0]
-    _set(header._tr.get_or_add_trPr(), "w:tblHeader", val="true")
-    for cell, head in zip(header.cells, heads, strict=True):
-        _cell_text(cell, head, HEADING_FONT, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER)
-    for values in rows:
-        row = table.add_row()
-        _set(row._tr.get_or_add_trPr(), "w:cantSplit", val="true")
-        for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
-            _cell_text(cell, value, BODY_FONT, SIZE_TABLE,
-                       align=WD_ALIGN_PARAGRAPH.CENTER if i in centre else None)
     grid = table._tbl.tblGrid
     for col, width in zip(grid.findall(qn("w:gridCol")), widths, strict=True):
         col.set(qn("w:w"), str(int(width / 635)))
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
+    header = table.rows[0]
+    _set(header._tr.get_or_add_trPr(), "w:tblHeader", val="true")
+    for cell, head, width in zip(header.cells, heads, widths, strict=True):
+        _cell_text(cell, head, HEADING_FONT, SIZE_TABLE, align=WD_ALIGN_PARAGRAPH.CENTER)
+        cell.width = width
+    like: _RowLike | None = None
+    for values in rows:
+        texts = [str(v) for v in values]
+        if like is not None and like.takes(texts):
+            table._tbl.append(like.row(texts))
+            continue
+        row = table.add_row()
+        _set(row._tr.get_or_add_trPr(), "w:cantSplit", val="true")
+        for i, (cell, text, width) in enumerate(zip(row.cells, texts, widths, strict=True)):
+            _cell_text(cell, text, BODY_FONT, SIZE_TABLE,
+                       align=WD_ALIGN_PARAGRAPH.CENTER if i in centre else None)
             cell.width = width
+        like = like or _RowLike(row._tr)
     doc.add_paragraph().paragraph_format.space_after = Pt(0)  # Word needs a paragraph after
     return table
+
+
+class _RowLike:
+    """The rows of a table after its first, made as python-docx made the first (a row of a
+    thousand-row table cost some 0.7 ms in python-docx's per-element work): the first row's
+    XML copied with each cell's runs replaced by the row's text, run for run as `_cell_text`
+    writes it (a line break between lines in a run of its own, the cell's run properties on
+    each text run, xml:space="preserve" on text with a space at an end). Text with a tab or a
+    carriage return, which python-docx turns into elements of their own, is left to it."""
+
+    _SPECIAL = ("\t", "\r")
+
+    def __init__(self, tr) -> None:
+        self.bare = deepcopy(tr)
+        self.looks = []
+        for p in self._paragraphs(self.bare):
+            runs = p.findall(qn("w:r"))
+            texts = [r for r in runs if r.find(qn("w:br")) is None]
+            self.looks.append(texts[0].find(qn("w:rPr")) if texts else None)
+            for r in runs:
+                p.remove(r)
+
+    @staticmethod
+    def _paragraphs(tr) -> list[Any]:
+        return [tc.find(qn("w:p")) for tc in tr.findall(qn("w:tc"))]
+
+    def takes(self, texts: list[str]) -> bool:
+        return len(texts) == len(self.looks) and all(
+            look is not None and not any(c in text for c in self._SPECIAL)
+            for text, look in zip(texts, self.looks, strict=True))
+
+    def row(self, texts: list[str]):
+        tr = deepcopy(self.bare)
+        for p, text, look in zip(self._paragraphs(tr), texts, self.looks, strict=True):
+            for i, part in enumerate(text.split("\n")):
+                if i:
+                    brk = OxmlElement("w:r")
+                    brk.append(OxmlElement("w:br"))
+                    p.append(brk)
+                run = OxmlElement("w:r")
+                run.append(deepcopy(look))
+                if part:
+                    text_element = OxmlElement("w:t")
+                    text_element.text = part
+                    if len(part.strip()) < len(part):
+                        text_element.set(qn("xml:space"), "preserve")
+                    run.append(text_element)
+                p.append(run)
+        return tr
 
 
 # ---------------------------------------------------------------- page numbers
@@ -400,6 +454,9 @@ def _overall(doc, facts: BulletinFacts, lang: str) -> None:
                    assigned=c["assigned"], suspended=c["suspended"], no_report=c["no_report"],
                    overdue=c["overdue"], year=record.year,
                    closures=sum(x.closed for x in record.ranking.lines)))
+    if facts.new_periods:
+        _para(doc, _tx("bulletin_new_periods", lang, count=len(facts.new_periods),
+                       tasks=_tx("list_sep", lang).join(f.task.id for f in facts.new_periods)))
     _para(doc, _tx("bulletin_received", lang, start=day_text(span.start, lang),
                    end=day_text(span.end, lang), reports=facts.reports,
                    evidence=facts.evidence))

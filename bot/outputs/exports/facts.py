@@ -475,6 +475,9 @@ class BulletinFacts:
     # 督办单 (one chase each, whatever tasks it names): sent in the period, and not signed for
     chases_sent: tuple[model.ChaseNotice, ...] = ()
     chases_unanswered: tuple[model.ChaseNotice, ...] = ()
+    # recurring duties that began a new period in this one, counted from it (why the completion
+    # can fall with no report made); none when there is nothing to compare with
+    new_periods: tuple[model.TaskFacts, ...] = ()
 
 
 def _reply_by(day: date) -> date:
@@ -567,7 +570,8 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
                          tuple(chases), tuple(notices), tuple(silent), tuple(problems),
                          _reply_by(at.date()), rules,
                          tuple(n for n in every_chase if n.at >= begin),
-                         tuple(n for n in every_chase if not n.answered))
+                         tuple(n for n in every_chase if not n.answered),
+                         tuple(s.new_periods_after(last_day)) if change is not None else ())
 
 
 def bulletin_period(db: Database, kind: str, at: datetime, so_far: bool = False) -> Period:

@@ -288,48 +288,64 @@ def _score_rows(sheet: _Sheet, record: Record, lang: str) -> None:
 
 def _report_rows(sheet: _Sheet, db: Database, record: Record, lang: str) -> None:
     """Every record made by then, a record taken back later shown as it stood then. A hundred
-    thousand rows at scale: each value goes to the one XlsxWriter call `_Sheet.cell` would make
-    for it, the call looked up once per column kind rather than worked out per cell."""
+    thousand rows at scale: the columns whose type the store fixes (the id, the kind's label,
+    the note, when) go straight to their XlsxWriter call; the others to the call `_Sheet.cell`
+    would make for their value, looked up by its type (a hand-edited database can hold anything
+    there, and anything else goes through `_Sheet.cell` itself)."""
     ws, f = sheet.ws, sheet.f
     put_text, put_number, put_moment = ws.write_string, ws.write_number, ws.write_datetime
     text, moment, number = f.text, f.datetime, f.number
+    whole: Any = None  # the whole-number format, made when first used (as `cell` would)
     width = sheet.widths[NOTE_COLUMN]
     depts = {line.dept["code"]: line.name for line in record.ranking.lines}
     tz = record.at.tzinfo
     states = {k: label("state", k, lang) for k in STATES}
     kinds: dict[str, str] = {}
+    fromiso = datetime.fromisoformat
     row = sheet.row
-    for r in record_store.every(db, record.at):
+
+    def put(col: int, value: Any) -> None:
+        kind_of = type(value)
+        if kind_of is str:
+            if value:
+                put_text(row, col, value, text)
+        elif kind_of is int or kind_of is float:
+            put_number(row, col, value, number(value))
+        elif value is not None:  # a hand-edited database: as `cell` writes anything
+            sheet.row = row
+            sheet.cell(col, value)
+
+    for (id_, task_id, period, kind, percent, state, value, note, user_id, dept, at, source,
+         unit, revoked_at, user_name) in record_store.every(db, record.at):
         row += 1
-        kind = kinds.get(r["kind"]) or kinds.setdefault(r["kind"],
-                                                        label("report_kind", r["kind"], lang))
-        values = (
-            r["id"], r["task_id"], depts.get(r["dept"], r["dept"] or ""), r["period"] or "",
-            kind, r["percent"], states.get(r["state"], r["state"] or ""),
-            _whole(r["value"]), r["unit"] or "", for_reader(r["note"] or "", lang),
-            r["user_name"] or (str(r["user_id"]) if r["user_id"] else ""),
-            datetime.fromisoformat(r["at"]).astimezone(tz).replace(tzinfo=None),
-            r["source"] or "",
-            (datetime.fromisoformat(r["revoked_at"]).astimezone(tz).replace(tzinfo=None)
-             if r["revoked_at"] else None),
-        )
-        note = values[NOTE_COLUMN]  # only the note can be long: the row's height is its
-        if type(note) is str:
+        note = for_reader(note or "", lang)
+        if note:  # only the note can be long: the row's height is its
             lines = _lines(note, width)
             if lines > 1:
                 ws.set_row(row, lines * LINE_HEIGHT + 2)
-        for col, value in enumerate(values):
-            kind_of = type(value)
-            if kind_of is str:
-                if value:
-                    put_text(row, col, value, text)
-            elif kind_of is int or kind_of is float:
-                put_number(row, col, value, number(value))
-            elif kind_of is datetime:
-                put_moment(row, col, value, moment)
-            elif value is not None:  # a hand-edited database: as `cell` writes anything
-                sheet.row = row
-                sheet.cell(col, value)
+        if type(id_) is int:
+            whole = whole or number(id_)
+            put_number(row, 0, id_, whole)
+        else:
+            put(0, id_)
+        put(1, task_id)
+        put(2, depts.get(dept, dept or ""))
+        put(3, period or "")
+        shown = kinds.get(kind) or kinds.setdefault(kind, label("report_kind", kind, lang))
+        if shown:
+            put_text(row, 4, shown, text)
+        put(5, percent)
+        put(6, states.get(state, state or ""))
+        put(7, _whole(value))
+        put(8, unit or "")
+        if note:
+            put_text(row, NOTE_COLUMN, note, text)
+        put(10, user_name or (str(user_id) if user_id else ""))
+        put_moment(row, 11, fromiso(at).astimezone(tz).replace(tzinfo=None), moment)
+        put(12, source or "")
+        if revoked_at:
+            put_moment(row, 13, fromiso(revoked_at).astimezone(tz).replace(tzinfo=None),
+                       moment)
     sheet.row = row
 
 

@@ -92,7 +92,14 @@ def status_html(info: dict[str, str], summary: Facts, lang: str, queues: str = "
              t("status_header", lang, title="", date=f"{summary.at:%Y-%m-%d}",
                completion=pct(summary.completion)).strip(),
              counts_line(summary.counts), ""]
-    for d in sorted(summary.departments, key=lambda d: -(d.completion or 0)):
+    shown = sorted(summary.departments, key=lambda d: -(d.completion or 0))
+    if len(shown) > SHOWN_AT_MOST:
+        # A plan of many units (a county breakdown): the furthest behind, slowest first, as
+        # the digest's chart draws them; `/status UNIT` shows any one.
+        shown = sorted(summary.departments, key=lambda d: d.completion or 0)[:SHOWN_AT_MOST]
+        lines.append(t("status_furthest_behind", lang, shown=SHOWN_AT_MOST,
+                       total=len(summary.departments)))
+    for d in shown:
         lines.append(f"<b>{escape(dept_label(d.dept, lang))}</b> {pct(d.completion)} · "
                      f"{counts_line(d.counts)}")
     overdue = summary.overdue
@@ -361,14 +368,19 @@ def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None =
             f"  📨 {escape(dept_label(names_row(names, n.dept), lang))} · "
             f"{'、'.join(n.tasks)} · {n.at.astimezone(tz):%Y-%m-%d}"), lang)
     if q.silent:
-        lines.append(t("queue_silent", lang, depts="、".join(dept_label(d, lang)
-                                                             for d in q.silent)))
+        named = "、".join(dept_label(d, lang) for d in q.silent[:SHOWN_AT_MOST])
+        if len(q.silent) > SHOWN_AT_MOST:
+            named += t("names_more", lang, count=len(q.silent) - SHOWN_AT_MOST)
+        lines.append(t("queue_silent", lang, depts=named))
     if q.unstaffed:
         lines.append(t("queue_unstaffed", lang, count=len(q.unstaffed)))
-        for d in q.unstaffed:
+
+        def unstaffed(d: Mapping[str, Any]) -> str:
             how = (f'<a href="{escape(join_link(d["code"]))}">{t("join_link_text", lang)}</a>'
                    if join_link else t("join_by_command", lang, dept=dept_label(d, lang)))
-            lines.append(f"  👤 {escape(dept_label(d, lang))} · {how}")
+            return f"  👤 {escape(dept_label(d, lang))} · {how}"
+
+        lines += capped(q.unstaffed, unstaffed, lang)
     return "\n".join(lines)
 
 

@@ -12,7 +12,14 @@ from bot.domain.numbers import shown_percent
 from bot.language.i18n import Key, plan_title, t
 from bot.outputs.digest import DUE_AHEAD_DAYS, DigestData, digest_data
 from bot.outputs.render import counts_line, pct, plain_text
-from bot.outputs.render.chat import capped, dept_label, falling_due, queues_html, task_line
+from bot.outputs.render.chat import (
+    SHOWN_AT_MOST,
+    capped,
+    dept_label,
+    falling_due,
+    queues_html,
+    task_line,
+)
 from bot.services import Database
 from bot.services.directory import dept_names
 
@@ -40,6 +47,20 @@ def _activity(data: DigestData, lang: str) -> str:
              evidence=a.evidence)
 
 
+def _new_periods(data: DigestData, lang: str) -> list[str]:
+    """The recurring duties that began a new period since the figure the change is counted
+    from: why the completion can fall with no report made."""
+    if data.activity.before is None:
+        return []
+    fresh = data.summary.new_periods_after(data.activity.since.astimezone(data.at.tzinfo).date())
+    if not fresh:
+        return []
+    named = "、".join(f.task.id for f in fresh[:SHOWN_AT_MOST])
+    if len(fresh) > SHOWN_AT_MOST:
+        named += t("names_more", lang, count=len(fresh) - SHOWN_AT_MOST)
+    return [t("digest_new_periods", lang, count=len(fresh), tasks=named)]
+
+
 def _dept_line(d: DeptFacts, lang: str) -> str:
     """A department's completion and its tasks by every mark (as in /status)."""
     return f"{escape(dept_label(d.dept, lang))} {pct(d.completion)} · {counts_line(d.counts)}"
@@ -55,6 +76,7 @@ def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
         t("digest_completion", lang, completion=pct(s.completion),
           change=_change(s.completion, data.last_week, data.activity.basis, lang)),
         counts_line(s.counts),
+        *_new_periods(data, lang),
         "",
         t("digest_departments", lang),
         *(_dept_line(d, lang) for d in sorted(s.departments, key=lambda d: -(d.completion or 0))),
