@@ -25,7 +25,7 @@ from bot.domain.numbers import round_half_up, round_half_up_to
 from bot.domain.task import ONE_OFF
 from bot.errors import DubanError
 from bot.language.i18n import Phrase, t
-from bot.services.facts import end_of_day
+from bot.services.facts import end_of_day, facts_as_of
 
 RULE_KEYS = ("closed_on_time", "closed_late", "overdue_day", "unanswered_chase",
              "approved_extension", "silent_period")
@@ -330,5 +330,7 @@ def score_table(db: Database, year: int, now: datetime, rules: Rules | None = No
 
     rules = rules or load_rules()
     first, last = _year_span(year, now)
-    at = now if last == now.date() else end_of_day(last, now.tzinfo)
-    return score_facts(facts_for(db, at), year, rules)
+    if last == now.date():
+        return score_facts(facts_for(db, now), year, rules)
+    # A past year's end: the same moment every time it is scored, so its facts are kept.
+    return score_facts(facts_as_of(db, end_of_day(last, now.tzinfo)), year, rules)
