@@ -216,3 +216,20 @@ def test_a_past_completion_is_the_facts_completion_then_and_follows_a_record_dat
         assert completion_as_of(seeded, moment) == facts.completion
     finally:
         other.close()
+
+
+def test_a_past_years_score_is_worked_out_once(seeded, monkeypatch):
+    """Last year's score asks for the same moment (the year's end) every time: its facts are
+    kept, though records were made after it."""
+    from bot.outputs.scoring import score_table
+    from bot.services import facts as facts_service
+
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=40, now=at("2023-01-05"))
+    worked_out = []
+    real = facts_service._facts_as_of
+    monkeypatch.setattr(facts_service, "_facts_as_of",
+                        lambda *a, **k: worked_out.append(a[1]) or real(*a, **k))
+    first = score_table(seeded, 2022, at("2023-01-06"))
+    again = score_table(seeded, 2022, at("2023-01-06 10:00"))
+    assert [(s.code, s.score) for s in first] == [(s.code, s.score) for s in again]
+    assert len(worked_out) == 1 and worked_out[0].date() == date(2022, 12, 31)
