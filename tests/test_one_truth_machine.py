@@ -1021,7 +1021,7 @@ class OneTruthMachine(RuleBasedStateMachine):
             return
         expected = []
         for f, o in waiting:
-            shown = f.task.recurring and o.period != f.current.period
+            shown = f.task.recurring  # every row of a recurring duty names its period
             if o.state is State.CLAIMED:
                 note = t("bulletin_claimed_on", LANG, html=False,
                          date=day_text(o.claimed_at.astimezone(TZ), LANG))

@@ -529,7 +529,8 @@ def _waiting(doc, facts: BulletinFacts, lang: str) -> None:
                     o.claimed_at.astimezone(facts.record.at.tzinfo) if o.claimed_at else None,
                     lang)))
         title = _task(f, lang)
-        if f.task.recurring and o.period != f.view.current.period:
+        if f.task.recurring:  # every row of a recurring duty names its period (QA: two rows of
+            # one duty, one named and one not, read as a mistake)
             title += _tx("occurrence_of", lang, period=o.period)
         rows.append([f.task.id, title, f.dept_name,
                      label("status", "blocked" if blocked else "pending_check", lang),
