@@ -109,7 +109,7 @@ BUTTONS: tuple[Button, ...] = (
     Button(r"^rf:done:[0-9]{1,12}$", report_flow.evidence_done, Audience.MEMBER),
     Button(r"^rf:(ok:[0-9]{1,12}(:[0-9A-Za-z_-]{1,20})?|no:[0-9]{1,12})$", report_flow.confirm,
            Audience.MEMBER),
-    Button(r"^rc:[0-9]{1,12}:(v|p|u[0-9]{1,3}|[0-9]{4}-[0-9]{2}-[0-9]{2})$",
+    Button(r"^rc:[0-9]{1,12}:(v|p|y|n|u[0-9]{1,3}|[0-9]{4}-[0-9]{2}-[0-9]{2})$",
            report_flow.choice_button, Audience.MEMBER),
 )
 

@@ -26,7 +26,7 @@ from telegram import (
 )
 
 from bot.domain.access import Action
-from bot.domain.task import Task
+from bot.domain.task import FAR_OVER, Task
 from bot.errors import DubanError
 from bot.language.i18n import field, label, t
 from bot.language.parse import SKIP_WORDS, ReportInput, parse_progress_word, parse_report_args
@@ -113,14 +113,16 @@ CHOICE = "report_choice"
 
 async def record_or_ask(update: Update, context: DubanContext, who: Caller, task: Task,
                         data: ReportInput, key: str | None, items: list[dict[str, Any]],
-                        period: str | None = None, decided=None) -> bool:
+                        period: str | None = None, decided=None, checked: bool = False) -> bool:
     """Record the report (with its files as evidence), or ask what it means first (a bare
-    number on a counted target; a split target's county; which occurrence, when several are
-    open). `decided`, if given, is awaited once the report is recorded or asked about, before
-    the acknowledgement and the files (a pressed button is answered then). Returns whether it
-    was recorded. A refusal is raised (a DubanError) with nothing recorded."""
+    number on a counted target; a split target's county; a figure far over what is asked of
+    it, unless `checked`; which occurrence, when several are open). `decided`, if given, is
+    awaited once the report is recorded or asked about, before the acknowledgement and the
+    files (a pressed button is answered then). Returns whether it was recorded. A refusal is
+    raised (a DubanError) with nothing recorded."""
     step = ("unit" if data.ambiguous else
-            "county" if task.quotas and data.unit is None and data.value is not None else None)
+            "county" if task.quotas and data.unit is None and data.value is not None else
+            "large" if not checked and _far_over(task, data) is not None else None)
     if step:
         await _ask_choice(update, context, who, task, data, key, items, period, step)
         if decided:
@@ -135,7 +137,7 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
         if err.key != "occurrence_choose":
             raise
         await _ask_choice(update, context, who, task, data, key, items, None, "period",
-                          err.params["choices"])
+                          err.params["choices"], checked=True)
         if decided:
             await decided()
         return False
@@ -155,6 +157,17 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
     return True
 
 
+def _far_over(task: Task, data: ReportInput) -> float | None:
+    """What is asked of the figure reported, when it is far over that (Task.far_over)."""
+    unit = None
+    if data.unit is not None:
+        try:
+            unit = match_unit(task, data.unit)
+        except DubanError:
+            return None  # said when it is recorded
+    return task.far_over(data.value, unit)
+
+
 async def refused(update: Update, context: DubanContext, who: Caller, err: DubanError,
                   note: str = "") -> None:
     """A report refused after its question was answered (a button pressed): said in the chat,
@@ -167,12 +180,13 @@ async def refused(update: Update, context: DubanContext, who: Caller, err: Duban
 
 async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: Task,
                       data: ReportInput, key: str | None, items: list[dict[str, Any]],
-                      period: str | None, step: str, choices: list[str] | None = None) -> None:
+                      period: str | None, step: str, choices: list[str] | None = None,
+                      checked: bool = False) -> None:
     prompt = prompts.open_prompt(
         context.db, chat_id=chat_of(update).id, user_id=who.user_id, kind=CHOICE,
         step=step, now=context.now(),
         data={"task": task.id, "input": data.__dict__, "key": key, "evidence": items,
-              "period": period})
+              "period": period, "checked": checked})
     if step == "unit":
         number = data.value if data.value is not None else data.percent
         shown = f"{number:g}"
@@ -181,6 +195,16 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
                     InlineKeyboardButton(f"{shown}%", callback_data=f"rc:{prompt.id}:p")]]
         text = t("report_count_or_percent", who.lang, task=task.id, number=shown,
                  unit=task.target_unit or "", target=f"{task.target_value:g}")
+    elif step == "large":
+        unit = f" {match_unit(task, data.unit)}" if data.unit is not None else ""
+        figure = f"{data.value:g}{task.target_unit or ''}"
+        buttons = [[InlineKeyboardButton(t("btn_record_anyway", who.lang, figure=figure),
+                                         callback_data=f"rc:{prompt.id}:y"),
+                    InlineKeyboardButton(t("btn_cancel", who.lang),
+                                         callback_data=f"rc:{prompt.id}:n")]]
+        text = t("report_far_over", who.lang, task=task.id, unit=unit, figure=figure,
+                 asked=f"{_far_over(task, data):g}{task.target_unit or ''}",
+                 times=FAR_OVER)
     elif step == "county":
         units = [InlineKeyboardButton(unit, callback_data=f"rc:{prompt.id}:u{i}")
                  for i, unit in enumerate(task.quotas)]
@@ -218,7 +242,14 @@ async def choice_button(update: Update, context: DubanContext) -> None:
         data = replace(data, unit=units[int(choice[1:])])
     elif prompt.step == "period" and choice[:1] not in ("v", "p", "u"):
         period = choice
-    else:
+    elif prompt.step == "large" and choice == "n":  # a slip: nothing recorded, the note kept
+        prompts.close(context.db, prompt, now=context.now(), outcome="cancelled")
+        await answer_press(query)
+        await query.edit_message_reply_markup(None)
+        await reply(update, t("flow_refused_note", who.lang, note=data.note) if data.note
+                    else t("flow_cancelled", who.lang))
+        return
+    elif prompt.step != "large" or choice != "y":
         raise DubanError("button_expired")
     task = task_for(context, who, prompt.data["task"], Action.REPORT)
     prompts.close(context.db, prompt, now=context.now(), outcome="chosen")
@@ -232,7 +263,8 @@ async def choice_button(update: Update, context: DubanContext) -> None:
 
     try:
         await record_or_ask(update, context, who, task, data, prompt.data.get("key"),
-                            prompt.data.get("evidence") or [], period, decided=decided)
+                            prompt.data.get("evidence") or [], period, decided=decided,
+                            checked=prompt.step == "large" or bool(prompt.data.get("checked")))
     except DubanError as err:
         if done:  # refused after the report was recorded (its files): said as any refusal
             raise

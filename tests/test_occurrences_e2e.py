@@ -454,3 +454,24 @@ async def test_a_reply_to_a_reminder_reports_on_the_occurrence_it_names(tmp_path
         finally:
             await stop_app(app)
             db.close()
+
+
+async def test_a_county_figure_far_over_its_share_is_checked_first(group):
+    """QA re-trial: 鲤城区 80 against a share of 14 (more than 3×) is asked about before it is
+    recorded; 取消 records nothing and gives the note back; 确认记录 records it; a figure
+    within 3× is recorded at once."""
+    server, db, clock = group
+    edu = server.user(1001, "李教育")
+    ask = await _say(server, edu, "/report T04 80 --unit 鲤城 已建成")
+    assert "鲤城区的目标为 14" in ask.text and "3 倍" in ask.text and not _records(db, "T04")
+    await server.press_button(edu, ask, "rc:*:n")
+    back = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "未记录" in c.text)
+    assert "已建成" in back.text and not _records(db, "T04")
+    ask = await _say(server, edu, "/report T04 80 --unit 鲤城 已建成")
+    await server.press_button(edu, ask, "rc:*:y")
+    await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
+    recorded = await _say(server, edu, "/report T04 30 --unit 丰泽 建成30所")
+    assert "已记录" in recorded.text
+    rows = [(r["unit"], r["unit_value"]) for r in db.query(
+        "SELECT unit, unit_value FROM reports WHERE task_id = 'T04' ORDER BY id")]
+    assert rows == [("鲤城区", 80), ("丰泽区", 30)]

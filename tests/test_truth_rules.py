@@ -688,3 +688,16 @@ def test_an_extended_occurrence_stays_in_force_until_its_new_deadline(loaded, da
     assert (view.headline.period, view.status.status) == (period, status)
     if period == "2022-07-15":
         assert view.status.due == date(2022, 7, 31) and view.status.percent == 100
+
+
+@pytest.mark.parametrize(("task", "value", "unit", "asked"), [
+    ("T04", 80, "鲤城区", 14),  # more than 3× the county's share: asked
+    ("T04", 42, "鲤城区", None),  # 3× exactly: taken
+    ("T04", 200, None, None),  # a split target's city figure is refused elsewhere, not asked
+    ("T01", 5, None, None),  # not counted in things
+    ("T03", 95, None, None),  # a rate: its percent is the value
+    ("T08", 650, None, 200),  # the city's 650 schools against 200: asked
+    ("T08", 210, None, None),  # a little over the target: taken as it comes
+])
+def test_a_figure_far_over_what_is_asked_of_it(seeded, task, value, unit, asked):
+    assert find_task(seeded, task).far_over(value, unit) == asked

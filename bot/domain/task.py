@@ -27,6 +27,9 @@ from bot.domain.recurrence import Recurrence, due_dates, occurrence, parse_recur
 ONE_OFF = ""  # the period key of a task that falls due once (or never)
 
 
+# A reported figure more than this many times what is asked of it is checked first (Task.far_over).
+FAR_OVER = 3
+
 @dataclass(frozen=True, slots=True)
 class Window:
     """The span a task (or one occurrence) is judged against, and its period key."""
@@ -102,6 +105,17 @@ class Task:
         """A numeric target measured in percent (达标率 100%): a percent reported on it is the
         rate reached, its value."""
         return self.numeric and self.target_unit == "%"
+
+    def far_over(self, value: float | None, unit: str | None = None) -> float | None:
+        """What is asked of a figure (the county unit's share, else the target) when `value`
+        is more than FAR_OVER times it, else None: likely a slip (the city's figure typed as a
+        county's, a digit too many), asked about before it is recorded. Over-achieving by less
+        is taken as it comes."""
+        if value is None or not self.counted:
+            return None
+        asked = self.quotas.get(unit) if unit is not None else (
+            None if self.quotas else self.target_value)
+        return asked if asked and value > asked * FAR_OVER else None
 
     @property
     def archived(self) -> bool:
