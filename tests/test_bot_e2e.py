@@ -3,6 +3,8 @@ with scripted users in the coordination group and in private chats."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +71,24 @@ async def stop_app(app: Application) -> None:
     await app.updater.stop()
     await app.stop()
     await app.shutdown()
+
+
+@asynccontextmanager
+async def bot_in_group(db: Database, tmp_path: Path, now: str, *, privacy: bool = True
+                       ) -> AsyncIterator[tuple[BotApiServer, Application, dict]]:
+    """The bot on `db` in the coordination group of a local Bot API server (Telegram's default
+    privacy mode unless `privacy` is False), its clock at `now` and set through the dict
+    yielded; stopped and `db` closed after."""
+    async with running_server(can_read_all_group_messages=not privacy) as server:
+        server.add_chat(GROUP, type="supergroup")
+        app = await start_app(server, db, tmp_path)
+        clock = {"now": at(now)}
+        app.bot_data.clock = lambda: clock["now"]
+        try:
+            yield server, app, clock
+        finally:
+            await stop_app(app)
+            db.close()
 
 
 @pytest.fixture

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from bot.services.directory import add_member
-from tests.botapi_server import running_server
 from tests.conftest import at
-from tests.test_bot_e2e import GROUP, start_app, stop_app
+from tests.test_bot_e2e import GROUP, bot_in_group
 from tests.test_jobs_e2e import plan_db
 
 ALERT = {"method": "answerCallbackQuery"}
@@ -20,16 +19,8 @@ async def group(tmp_path, plan):
     db = plan_db(tmp_path, plan, "2022-01-05", u1001=("EDU", "李教育"), u1008=("HEALTH", "张卫健"))
     add_member(db, user_id=1000, dept=None, role="coordinator", now=at("2022-01-05"),
                actor="t", name="王统筹")
-    async with running_server() as server:  # privacy mode
-        server.add_chat(GROUP, type="supergroup")
-        app = await start_app(server, db, tmp_path)
-        clock = {"now": at("2022-02-03 10:00")}
-        app.bot_data.clock = lambda: clock["now"]
-        try:
-            yield server, db, clock
-        finally:
-            await stop_app(app)
-            db.close()
+    async with bot_in_group(db, tmp_path, "2022-02-03 10:00") as (server, _, clock):
+        yield server, db, clock
 
 
 async def _say(server, user, text):

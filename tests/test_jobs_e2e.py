@@ -11,7 +11,7 @@ from handlers import jobs
 from handlers.sender import sweep_job
 from tests.botapi_server import running_server
 from tests.conftest import at
-from tests.test_bot_e2e import GROUP, start_app, stop_app
+from tests.test_bot_e2e import GROUP, bot_in_group, start_app, stop_app
 
 
 def plan_db(tmp_path, plan, loaded: str = "2022-01-05", **members: tuple[str, str]):
@@ -329,26 +329,19 @@ async def test_lists_and_the_digest_the_bot_posts_on_its_own_wait_for_a_working_
 
 async def test_a_report_made_after_mondays_digest_is_in_the_next_one(tmp_path, plan):
     db = plan_db(tmp_path, plan, u1001=("EDU", "李联络"))
-    async with running_server(can_read_all_group_messages=True) as server:
-        server.add_chat(GROUP, type="supergroup")
-        app = await start_app(server, db, tmp_path)
-        clock = {"now": at("2022-06-27 09:00")}
-        app.bot_data.clock = lambda: clock["now"]
+    async with bot_in_group(db, tmp_path, "2022-06-27 09:00", privacy=False) as (
+            server, app, clock):
         liaison = server.user(1001, "李联络")
-        try:
-            await run_job(app, jobs.digest_job)
-            first = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "简报" in c.text)
-            assert "收到报送 0 条" in first.text
-            await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup")
-            clock["now"] = at("2022-06-27 11:00")  # the digest's day, after it went out
-            await server.send_text(liaison, GROUP, "/report T13 30 已开展班会")
-            await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
-            clock["now"] = at("2022-07-04 09:00")
-            await run_job(app, jobs.digest_job)
-            second = await server.wait_for_bot(
-                chat_id=GROUP, predicate=lambda c: "简报" in c.text and "07-04" in c.text)
-            assert "上期简报（06-27 09:00）以来收到报送 1 条" in second.text
-            assert "较上期简报" in second.text or "与上期简报持平" in second.text
-        finally:
-            await stop_app(app)
-            db.close()
+        await run_job(app, jobs.digest_job)
+        first = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "简报" in c.text)
+        assert "收到报送 0 条" in first.text
+        await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup")
+        clock["now"] = at("2022-06-27 11:00")  # the digest's day, after it went out
+        await server.send_text(liaison, GROUP, "/report T13 30 已开展班会")
+        await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
+        clock["now"] = at("2022-07-04 09:00")
+        await run_job(app, jobs.digest_job)
+        second = await server.wait_for_bot(
+            chat_id=GROUP, predicate=lambda c: "简报" in c.text and "07-04" in c.text)
+        assert "上期简报（06-27 09:00）以来收到报送 1 条" in second.text
+        assert "较上期简报" in second.text or "与上期简报持平" in second.text

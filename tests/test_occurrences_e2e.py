@@ -10,9 +10,8 @@ import pytest
 
 from bot.services.commands import task_version
 from bot.services.directory import add_member
-from tests.botapi_server import running_server
 from tests.conftest import at
-from tests.test_bot_e2e import GROUP, start_app, stop_app
+from tests.test_bot_e2e import GROUP, bot_in_group
 from tests.test_jobs_e2e import plan_db
 
 
@@ -27,16 +26,8 @@ async def group(tmp_path, plan):
                  u1008=("HEALTH", "张卫健"))
     add_member(db, user_id=1000, dept=None, role="coordinator", now=at("2022-04-20"),
                actor="t", name="王统筹")
-    async with running_server() as server:  # privacy mode
-        server.add_chat(GROUP, type="supergroup")
-        app = await start_app(server, db, tmp_path)
-        clock = {"now": at("2022-04-20 10:00")}
-        app.bot_data.clock = lambda: clock["now"]
-        try:
-            yield server, db, clock
-        finally:
-            await stop_app(app)
-            db.close()
+    async with bot_in_group(db, tmp_path, "2022-04-20 10:00") as (server, _, clock):
+        yield server, db, clock
 
 
 async def _say(server, user, text, **kw):
@@ -433,27 +424,19 @@ async def test_a_reply_to_a_reminder_reports_on_the_occurrence_it_names(tmp_path
     from tests.test_jobs_e2e import run_job
 
     db = plan_db(tmp_path, plan, "2022-04-20", u1001=("EDU", "李教育"))
-    async with running_server() as server:  # privacy mode
-        server.add_chat(GROUP, type="supergroup")
-        app = await start_app(server, db, tmp_path)
-        clock = {"now": at("2022-05-05 09:00")}
-        app.bot_data.clock = lambda: clock["now"]
+    async with bot_in_group(db, tmp_path, "2022-05-05 09:00") as (server, app, clock):
         edu = server.user(1001, "李教育")
-        try:
-            await run_job(app, jobs.nudge_job)
-            missed = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "T16" in c.text)
-            clock["now"] = at("2022-06-27 09:00")
-            await run_job(app, jobs.nudge_job)
-            soon = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "T16" in c.text)
-            assert "2022-06-30" in soon.text
-            clock["now"] = at("2022-06-27 10:00")
-            await _say(server, edu, "T16 60", reply_to=soon.message)
-            await _say(server, edu, "T16 30", reply_to=missed.message)
-            assert [r[:3] for r in _records(db, "T16")] == [
-                ("2022-06-30", "progress", 60), ("2022-04-30", "progress", 30)]
-        finally:
-            await stop_app(app)
-            db.close()
+        await run_job(app, jobs.nudge_job)
+        missed = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "T16" in c.text)
+        clock["now"] = at("2022-06-27 09:00")
+        await run_job(app, jobs.nudge_job)
+        soon = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "T16" in c.text)
+        assert "2022-06-30" in soon.text
+        clock["now"] = at("2022-06-27 10:00")
+        await _say(server, edu, "T16 60", reply_to=soon.message)
+        await _say(server, edu, "T16 30", reply_to=missed.message)
+        assert [r[:3] for r in _records(db, "T16")] == [
+            ("2022-06-30", "progress", 60), ("2022-04-30", "progress", 30)]
 
 
 async def test_a_county_figure_far_over_its_share_is_checked_first(group):
