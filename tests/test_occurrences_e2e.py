@@ -451,8 +451,18 @@ async def test_a_county_figure_far_over_its_share_is_checked_first(group):
     back = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "未记录" in c.text)
     assert "已建成" in back.text and not _records(db, "T04")
     ask = await _say(server, edu, "/report T04 80 --unit 鲤城 已建成")
+    # a colleague of another department presses it: refused, nothing recorded
+    health = server.user(1008, "张卫健")
+    await server.press_button(health, ask, "rc:*:y", check=False)
+    alert = await server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
+    assert "本人" in alert.params["text"] and not _records(db, "T04")
     await server.press_button(edu, ask, "rc:*:y")
     await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
+    # pressed again (a stale button): said so, recorded once
+    stale = ask.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await server.press_button(edu, ask, stale, check=False)
+    alert = await server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
+    assert "失效" in alert.params["text"]
     recorded = await _say(server, edu, "/report T04 30 --unit 丰泽 建成30所")
     assert "已记录" in recorded.text
     rows = [(r["unit"], r["unit_value"]) for r in db.query(
