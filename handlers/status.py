@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import weakref
 
 from telegram import Update
 
 from bot.domain.access import Action, check_department
+from bot.domain.facts import Facts
 from bot.language.i18n import t
 from bot.outputs.render.chat import department_html, due_html, queues_html, status_html, task_html
-from bot.services import posts
+from bot.services import Database, posts
 from bot.services.commands import task_history
 from bot.services.directory import (
     department,
@@ -43,14 +45,32 @@ async def show_status(update: Update, context: DubanContext) -> None:
         remember_task_post(context, sent, posts.TASK, task.id)
         return
     if not text and who.coordinator:
-        facts = facts_now(db, now)
-        waiting = queues_html(facts.queues, dept_names(db), who.lang, context.settings.tz,
-                              join_link(context.bot))
-        await reply(update, status_html(plan_info(db), facts, who.lang, waiting))
+        await reply(update, _plan_status(context, who.lang))
         return
     code = find_department(db, text)["code"] if text else who.dept
     check_department(who.actor, code, dept_names(db))
     await reply(update, department_html(dept_facts(facts_now(db, now), code), who.lang))
+
+
+# The plan's /status as last rendered, per database and language: the kept facts are the same
+# object until something changes (bot.services.facts), so a coordinator asking again reads the
+# text already made rather than rendering a hundred units' lines and queues anew.
+_rendered: weakref.WeakKeyDictionary[Database, dict[str, tuple[Facts, dict[str, str], str]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _plan_status(context: DubanContext, lang: str) -> str:
+    db = context.db
+    facts, info = facts_now(db, context.now()), plan_info(db)
+    kept = _rendered.setdefault(db, {})
+    found = kept.get(lang)
+    if found is not None and found[0] is facts and found[1] == info:
+        return found[2]
+    waiting = queues_html(facts.queues, dept_names(db), lang, context.settings.tz,
+                          join_link(context.bot))
+    html = status_html(info, facts, lang, waiting)
+    kept[lang] = (facts, dict(info), html)
+    return html
 
 
 async def show_due(update: Update, context: DubanContext) -> None:

@@ -285,6 +285,21 @@ async def test_the_coordinator_gets_status(env: Env):
     assert "T10" in await env.say(env.coordinator, "/due 366")
 
 
+async def test_status_asked_again_is_the_same_until_something_changes(env: Env):
+    """The plan's /status is rendered once per state of the record: asked twice it is the same
+    text; after a report it is made anew, in each language."""
+    first = await env.say(env.coordinator, "/status")
+    assert await env.say(env.coordinator, "/status") == first
+    await env.say(env.liaison, "/report T41 60")
+    after = await env.say(env.coordinator, "/status")
+    assert after != first
+    counts = [line for line in after.split("\n") if line.startswith("卫健委")]
+    assert counts and counts != [line for line in first.split("\n") if line.startswith("卫健委")]
+    await env.say(env.coordinator, "/lang en")
+    english = await env.say(env.coordinator, "/status")
+    assert "Health" in english and english != after
+
+
 async def test_user_text_is_escaped(env: Env):
     text = await env.say(env.liaison, "/report T41 40 <b>加粗</b> & *星号* _下划线_")
     assert "<b>加粗</b> & *星号* _下划线_" in text  # shown literally, not as markup
