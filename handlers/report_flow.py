@@ -157,15 +157,17 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
     return True
 
 
-def _far_over(task: Task, data: ReportInput) -> float | None:
-    """What is asked of the figure reported, when it is far over that (Task.far_over)."""
+def _far_over(task: Task, data: ReportInput) -> tuple[float, str | None] | None:
+    """What is asked of the figure reported, and of which county unit, when the figure is far
+    over it (Task.far_over)."""
     unit = None
     if data.unit is not None:
         try:
             unit = match_unit(task, data.unit)
         except DubanError:
             return None  # said when it is recorded
-    return task.far_over(data.value, unit)
+    asked = task.far_over(data.value, unit)
+    return (asked, unit) if asked is not None else None
 
 
 async def refused(update: Update, context: DubanContext, who: Caller, err: DubanError,
@@ -196,15 +198,14 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
         text = t("report_count_or_percent", who.lang, task=task.id, number=shown,
                  unit=task.target_unit or "", target=f"{task.target_value:g}")
     elif step == "large":
-        unit = f" {match_unit(task, data.unit)}" if data.unit is not None else ""
+        asked, unit = _far_over(task, data) or (0.0, None)
         figure = f"{data.value:g}{task.target_unit or ''}"
         buttons = [[InlineKeyboardButton(t("btn_record_anyway", who.lang, figure=figure),
                                          callback_data=f"rc:{prompt.id}:y"),
                     InlineKeyboardButton(t("btn_cancel", who.lang),
                                          callback_data=f"rc:{prompt.id}:n")]]
-        text = t("report_far_over", who.lang, task=task.id, unit=unit, figure=figure,
-                 asked=f"{_far_over(task, data):g}{task.target_unit or ''}",
-                 times=FAR_OVER)
+        text = t("report_far_over", who.lang, task=task.id, unit=f" {unit}" if unit else "",
+                 figure=figure, asked=f"{asked:g}{task.target_unit or ''}", times=FAR_OVER)
     elif step == "county":
         units = [InlineKeyboardButton(unit, callback_data=f"rc:{prompt.id}:u{i}")
                  for i, unit in enumerate(task.quotas)]

@@ -74,27 +74,25 @@ def _clause(text: str, start: int, end: int) -> tuple[str, str, str]:
     """The words of the clause before and after text[start:end], up to the nearest comma,
     semicolon or full stop outside brackets (a bracket belongs to its clause), and the
     delimiter that ends the clause ("" at the end of the text)."""
-    depth, a = 0, start
-    while a > 0:
-        ch = text[a - 1]
-        if ch in _CLOSE:
-            depth += 1
-        elif ch in _OPEN:
-            depth = max(0, depth - 1)
-        elif ch in _CLAUSE_ENDS and depth == 0:
-            break
-        a -= 1
-    depth, b = 0, end
-    while b < len(text):
-        ch = text[b]
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(0, depth - 1)
-        elif ch in _CLAUSE_ENDS and depth == 0:
-            break
-        b += 1
+    a, b = _clause_edge(text, start, -1), _clause_edge(text, end, 1)
     return text[a:start], text[end:b], text[b:b + 1]
+
+
+def _clause_edge(text: str, i: int, step: int) -> int:
+    """Where the clause ends walking from `i` backwards (`step` -1: the index after the
+    delimiter) or forwards (+1: the delimiter's index), brackets passed over whole."""
+    enter, leave = (_CLOSE, _OPEN) if step < 0 else (_OPEN, _CLOSE)
+    depth = 0
+    while (i > 0) if step < 0 else (i < len(text)):
+        ch = text[i - 1] if step < 0 else text[i]
+        if ch in enter:
+            depth += 1
+        elif ch in leave:
+            depth = max(0, depth - 1)
+        elif ch in _CLAUSE_ENDS and depth == 0:
+            break
+        i += step
+    return i
 
 
 def _bracket_before(text: str, start: int) -> str | None:

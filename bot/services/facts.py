@@ -219,14 +219,23 @@ def _keep(db: Database, store: weakref.WeakKeyDictionary[Database, OrderedDict[P
         kept.popitem(last=False)
 
 
-def _kept_facts(db: Database, key: PastKey) -> Facts | None:
-    """The kept facts of a past moment, unless something was recorded dated before it since."""
-    kept = _past.setdefault(db, OrderedDict())
+def _found(db: Database, store: weakref.WeakKeyDictionary[Database, OrderedDict[PastKey,
+                                                                            tuple[Marks, V]]],
+           key: PastKey) -> tuple[Marks, V] | None:
+    """What is kept of a past moment in `store`, unless something was recorded dated before it
+    since."""
+    kept = store.setdefault(db, OrderedDict())
     found = kept.get(key)
     if found is None or versions.written_into_past(db, found[0], key[0]):
         return None
     kept.move_to_end(key)
-    return found[1]
+    return found
+
+
+def _kept_facts(db: Database, key: PastKey) -> Facts | None:
+    """The kept facts of a past moment, unless something was recorded dated before it since."""
+    found = _found(db, _past, key)
+    return found[1] if found is not None else None
 
 
 def facts_as_of(db: Database, at: datetime, keep: bool = True) -> Facts:
@@ -252,10 +261,8 @@ def completion_as_of(db: Database, at: datetime) -> float | None:
     facts = _kept_facts(db, key)
     if facts is not None:
         return facts.completion
-    kept = _completions.setdefault(db, OrderedDict())
-    found = kept.get(key)
-    if found is not None and not versions.written_into_past(db, found[0], key[0]):
-        kept.move_to_end(key)
+    found = _found(db, _completions, key)
+    if found is not None:
         return found[1]
     marks = versions.high_marks(db)
     completion = _facts_as_of(db, at, key[0]).completion
