@@ -687,8 +687,18 @@ def test_ledger_records_written_column_by_column_are_the_cells_the_generic_write
                    "WHERE id = ?", [second])
     record.execute("UPDATE reports SET revoked_at = ?, note = '  trailing  ' WHERE id = ?",
                    ["2023-05-10T01:00:00+00:00", third])
+    # marks XML and Excel escape, a control character, a blob where text belongs
+    fourth, fifth = (r[0] for r in record.execute(
+        "SELECT id FROM reports ORDER BY id LIMIT 2 OFFSET 3").fetchall())
+    record.execute("UPDATE reports SET note = ?, source = ? WHERE id = ?",
+                   ["<b>A&B</b> _x0041_ \x07 bell", b"\x00\x01", fourth])
+    record.execute("UPDATE reports SET value = 1e300, percent = -0.5 WHERE id = ?", [fifth])
     fast = build_ledger(record, AT, lang)
-    monkeypatch.setattr(ledger, "_report_rows", _records_cell_by_cell)
+    # the reference: every record through XlsxWriter's own calls, nothing spliced
+    gathered = facts.gather(record, AT, lang)
+    monkeypatch.setattr(ledger, "_template_row",
+                        lambda sheet: _records_cell_by_cell(sheet, record, gathered, lang))
+    monkeypatch.setattr(ledger, "_with_records", lambda path, *args: path.read_bytes())
     assert fast == build_ledger(record, AT, lang)  # the same file, byte for byte
     ws = _book(fast)[ledger.t("ledger_sheet_reports", lang, html=False)]
     rows = list(ws.iter_rows(min_row=4))
@@ -698,6 +708,16 @@ def test_ledger_records_written_column_by_column_are_the_cells_the_generic_write
     assert rows[0][5].value == "五十" and rows[1][5].value == 33.5
     assert rows[1][5].number_format == "0.0" and rows[2][13].is_date
     assert ws.row_dimensions[4].height > 2 * ledger.LINE_HEIGHT  # the long note, wrapped
+    assert rows[3][9].value.startswith("<b>A&B</b> ")  # (openpyxl keeps Excel's _xHHHH_)
+
+
+def test_a_record_whose_moment_is_not_a_moment_shows_it_as_text(record):
+    """A hand-edited file: the ledger still opens, the text as it stands."""
+    (first,) = record.execute("SELECT id FROM reports ORDER BY id LIMIT 1").fetchone()
+    record.execute("UPDATE reports SET revoked_at = '2023 May 10' WHERE id = ?", [first])
+    ws = _book(build_ledger(record, AT))["报送记录"]
+    (row,) = [r for r in ws.iter_rows(min_row=4) if r[0].value == first]
+    assert row[13].value == "2023 May 10" and row[11].is_date
 
 
 def test_bulletin_table_rows_after_the_first_are_the_xml_python_docx_makes(monkeypatch):

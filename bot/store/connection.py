@@ -50,6 +50,20 @@ class DubanDatabase(Database):
         self.execute("BEGIN IMMEDIATE")
 
 
+@contextlib.contextmanager
+def one_view(db: Database) -> Iterator[Database]:
+    """Several reads that see the file as it was at the first of them (a read transaction:
+    in WAL mode writers go on meanwhile); inside a transaction already, that one's view."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.conn.execute("COMMIT")  # nothing was written: this ends the read
+
+
 def migrate(db: Database) -> list[str]:
     """Apply the pending migrations; returns their names.
 

@@ -239,6 +239,12 @@ def every(db: Database, until: datetime) -> Iterator[tuple[Any, ...]]:
         "ORDER BY r.id", [cut, cut]))
 
 
+def count_until(db: Database, until: datetime) -> int:
+    """How many records `every(db, until)` gives."""
+    return int(db.execute("SELECT COUNT(*) FROM reports WHERE at <= ?",
+                          [utc_iso(until)]).fetchone()[0])
+
+
 def acknowledged_since(db: Database, task_id: str, at: str) -> bool:
     """Whether the task has a standing 签收 (`ack` record) at or after the UTC time `at`."""
     return db.execute("SELECT 1 FROM reports WHERE task_id = ? AND kind = 'ack' "
