@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BOT_OPERATIONS = {"startup", "report", "status", "status_cold", "status_dept", "tasks",
                   "evidence"}
 BURST_OPERATIONS = {"burst_recorded", "burst_answered", "burst_status"}
-CORE_OPERATIONS = {"scan", "plan_summary", "plan_summary_past", "digest", "digest_cold",
-                   "digest_charts", "charts_first", "parse_deadline", "seed_fresh", "reseed",
+CORE_OPERATIONS = {"scan", "plan_summary", "plan_summary_past", "plan_summary_past_cold",
+                   "digest", "digest_cold", "digest_charts", "charts_first", "parse_deadline", "seed_fresh", "reseed",
                    "ledger", "bulletin", "score"}
 
 
