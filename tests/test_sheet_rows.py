@@ -34,7 +34,7 @@ def _one_cell(tmp_path: Path, write) -> str:
 
 TRICKY = ["plain", "教育局 心理健康", "a & b < c > d", '"quoted"', " lead", "trail ",
           "\ttab", "line\nbreak", "bell\x07", "nul\x00x", "_x0041_", "_x005F_x0041_",
-          "x_xABCD_y", "\ufffe\uffff", "长" * 40000, "&amp;", "  ", "\u3000全角空格\u3000",
+          "x_xABCD_y", "\ufffe\uffff", "长" * 40000, "🙂" * 16384, "a" + "🙂" * 16383 + "b", "&amp;", "  ", "\u3000全角空格\u3000",
           "emoji 🙂", "\r\n"]
 
 

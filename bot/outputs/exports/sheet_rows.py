@@ -36,7 +36,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 _EXCEL_EPOCH = datetime(1899, 12, 31)
-MAX_TEXT = 32767  # Excel's longest cell text; XlsxWriter cuts longer text there
+MAX_TEXT = 32767  # Excel's longest cell text in UTF-16 units; XlsxWriter cuts longer text there
 MAX_ROWS = 1_048_576
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -45,8 +45,8 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 def text(value: str) -> str:
     """A string as the content of an inline-string cell's `<t>`, with the element's opening tag
     (`<t>` or `<t xml:space="preserve">`), escaped as XlsxWriter escapes it."""
-    if len(value) > MAX_TEXT:
-        value = value[:MAX_TEXT]
+    if len(value) > MAX_TEXT // 2:
+        value = _truncated(value)
     if "_x" in value:
         value = _LOOKALIKE.sub(r"_x005F\1", value)
     if _CONTROL.search(value):
@@ -54,6 +54,16 @@ def text(value: str) -> str:
     if "&" in value or "<" in value or ">" in value:
         value = _xml_escape(value)
     return ('<t xml:space="preserve">' if _EDGE_SPACE.search(value) else "<t>") + value
+
+
+def _truncated(value: str) -> str:
+    """At most MAX_TEXT UTF-16 units (a character above U+FFFF counts two), none split."""
+    units = 0
+    for index, char in enumerate(value):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > MAX_TEXT:
+            return value[:index]
+    return value
 
 
 def number(value: float) -> str | None:
