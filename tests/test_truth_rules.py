@@ -508,8 +508,35 @@ def _claim_waits_past_due(db):
     close_task(db, user_id=COORDINATOR, task_ref="T01", now=at("2022-07-20"))
 
 
+def _claimed_late_checked_later(db):
+    # claimed on 07-05 (five days late), checked on 08-01: late by the claim, overdue 07-01..07-04
+    record_report(db, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2022-07-05"))
+    close_task(db, user_id=COORDINATOR, task_ref="T01", now=at("2022-08-01"))
+
+
+def _sent_back_then_claimed_in_time(db):
+    # claimed 06-10, sent back 06-15, claimed again 06-25, checked 07-20: on time (the claim
+    # accepted was made before the due date), no overdue day
+    from bot.services.commands import reopen_task
+
+    record_report(db, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2022-06-10"))
+    reopen_task(db, user_id=COORDINATOR, task_ref="T01", reason="需补充佐证",
+                now=at("2022-06-15"))
+    record_report(db, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2022-06-25"))
+    close_task(db, user_id=COORDINATOR, task_ref="T01", now=at("2022-07-20"))
+
+
+def _direct_close_late(db):
+    # closed by the coordinator without a claim on 07-03: done then, late
+    from bot.services.commands import close_directly
+
+    close_directly(db, user_id=COORDINATOR, task_ref="T01", reason="已现场核查",
+                   now=at("2022-07-03"), version=task_version(db, "T01"))
+
+
 def _sent_back_after_due(db):
-    # claimed on 06-20, sent back on 07-20: open again, overdue from then to the year's end
+    # claimed on 06-20, sent back on 07-20: what it claimed was not done, so T01 stood overdue
+    # from its due date (07-01) to the year's end, the month it waited included
     from bot.services.commands import reopen_task
 
     record_report(db, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2022-06-20"))
@@ -537,9 +564,20 @@ def _nothing(db):
     # (task, period, day, count, points) of each item of the rule, as of 2022-12-31
     (_close_t05_on_time, "closed_on_time", [("T05", "", "2022-06-10", 1, 2.0)]),
     (_close_standing, "closed_on_time", [("T18", "", "2022-04-02", 1, 2.0)]),
+    # on time or late by the day the accepted claim was made, not by the check; the item is
+    # dated by the check (the day it counted)
+    (_claim_waits_past_due, "closed_on_time", [("T01", "", "2022-07-20", 1, 2.0)]),
+    (_claimed_late_checked_later, "closed_late", [("T01", "", "2022-08-01", 1, 1.0)]),
+    (_claimed_late_checked_later, "overdue_day", [("T01", "", "2022-06-30", 4, -0.4),
+                                                  ("T02", "", "2022-06-30", 184, -18.4)]),
+    (_sent_back_then_claimed_in_time, "closed_on_time", [("T01", "", "2022-07-20", 1, 2.0)]),
+    (_sent_back_then_claimed_in_time, "overdue_day", [("T02", "", "2022-06-30", 184, -18.4)]),
+    (_direct_close_late, "closed_late", [("T01", "", "2022-07-03", 1, 1.0)]),
+    (_direct_close_late, "overdue_day", [("T01", "", "2022-06-30", 2, -0.2),
+                                         ("T02", "", "2022-06-30", 184, -18.4)]),
     # claimed in time, checked late: no overdue day for T01 (T02, never reported, has them)
     (_claim_waits_past_due, "overdue_day", [("T02", "", "2022-06-30", 184, -18.4)]),
-    (_sent_back_after_due, "overdue_day", [("T01", "", "2022-06-30", 165, -16.5),
+    (_sent_back_after_due, "overdue_day", [("T01", "", "2022-06-30", 184, -18.4),
                                            ("T02", "", "2022-06-30", 184, -18.4)]),
     (_chase_t01, "unanswered_chase", [("T01", "", "2022-04-01", 1, -1.0)]),
     (_extend_t09, "approved_extension", [("T09", "", "2022-03-02", 1, -0.5)]),

@@ -183,14 +183,29 @@ def _year_span(year: int, at: datetime) -> tuple[date, date]:
     return date(year, 1, 1), min(date(year, 12, 31), at.date())
 
 
+def _charged(timeline: list[tuple[datetime, State]]) -> list[tuple[datetime, State]]:
+    """The timeline as the score charges it: a claim later sent back (退回) counts as work still
+    open while it waited, since what was claimed was not done; a claim still waiting, or the one
+    a check closed, is the department's part done and is not charged."""
+    charged = list(timeline)
+    for i, (at, state) in enumerate(charged):
+        if state is not State.CLAIMED:
+            continue
+        after = next((s for _, s in timeline[i + 1:] if s is not State.CLAIMED), None)
+        if after in OPEN:
+            charged[i] = (at, State.IN_PROGRESS)
+    return charged
+
+
 def _overdue_days(timeline: list[tuple[datetime, State]], first: date, last: date,
                   tz: Any) -> int:
     """Days in [first, last] at whose end the work stood open (before any record it is open;
-    a claim waiting for the check, a closure and a suspension are not charged)."""
+    a claim waiting for the check or accepted by it, a closure and a suspension are not
+    charged; a claim sent back is)."""
     if first > last:
         return 0
     end_of: dict[date, State] = {}
-    for at, state in timeline:  # oldest first: the last record of a day decides the day
+    for at, state in _charged(timeline):  # oldest first: the last record of a day decides it
         end_of[at.astimezone(tz).date()] = state
 
     def open_days(since: date, until: date, state: State) -> int:
@@ -205,16 +220,21 @@ def _overdue_days(timeline: list[tuple[datetime, State]], first: date, last: dat
     return total + open_days(since, last, state)
 
 
-def _closed_on(timeline: list[tuple[datetime, State]], tz: Any) -> date | None:
-    """When the occurrence was closed, if it stands closed."""
+def _closed_on(timeline: list[tuple[datetime, State]], tz: Any) -> tuple[date, date] | None:
+    """(when the occurrence was closed, when its work was done), if it stands closed. The work
+    was done when the claim the check accepted was made (the days the check took are the
+    coordinator's, not the department's); a direct close without a claim, when it was closed."""
     if not timeline or timeline[-1][1] is not State.CLOSED:
         return None
-    closed = timeline[-1][0]
-    for at, state in reversed(timeline):
-        if state is not State.CLOSED:
-            break
-        closed = at
-    return closed.astimezone(tz).date()
+    i = len(timeline) - 1
+    while i > 0 and timeline[i - 1][1] is State.CLOSED:
+        i -= 1
+    closed = timeline[i][0]
+    done = closed
+    while i > 0 and timeline[i - 1][1] is State.CLAIMED:
+        i -= 1
+        done = timeline[i][0]
+    return closed.astimezone(tz).date(), done.astimezone(tz).date()
 
 
 def _periods(f: TaskFacts, first: date, last: date, start: date | None
@@ -256,9 +276,10 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
                 if due is not None and start is not None and due < start:
                     continue  # fell due before tracking began
                 timeline = f.fold.period(period).timeline
-                closed = _closed_on(timeline, tz)
-                if closed is not None and counted_from <= closed <= last:
-                    on_time = due is None or closed <= due
+                shut = _closed_on(timeline, tz)
+                if shut is not None and counted_from <= shut[0] <= last:
+                    closed, done = shut
+                    on_time = due is None or done <= due
                     rule = "closed_on_time" if on_time else "closed_late"
                     items.append(ScoreItem(rule, getattr(rules, rule), 1, f.task.id, period,
                                            closed))
