@@ -107,9 +107,11 @@ def test_one_sentence_can_hold_several_counts():
              date="D").startswith("This period 3 chase notices were sent, about 1 task.")
     overall = t("bulletin_overall", "en", date="D", tasks=1, plan="P", document="",
                 completion="5%", change="C", closed=1, pending=0, on_track=2, due_soon=1,
+                pending_more=t("bulletin_pending_more", "en", count=2),
                 behind=1, blocked=0, assigned=1, suspended=0, no_report=1, overdue=1,
                 year=2023, closures=1)
-    assert "1 task of the P" in overall and "1 is closed, 0 await a check, 2 are on track" in overall
+    assert "1 task of the P" in overall and "1 is closed, 0 await a check (and 2 more " \
+        "occurrences of recurring duties await a check), 2 are on track" in overall
     assert "1 is behind" in overall and "1 awaits acknowledgement" in overall
     assert "1 has no report and 1 is overdue" in overall
     assert "In 2023, 1 work item was closed" in overall

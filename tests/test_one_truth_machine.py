@@ -556,11 +556,15 @@ class OneTruthMachine(RuleBasedStateMachine):
         lines = text.split("\n")
         assert read.counts(lines[2]) == facts.counts
         assert sum(read.counts(lines[2]).values()) == len(facts.tasks)
+        # the ⏳ count and the claims said beside it are the 待核实 list's length
+        assert read.elsewhere(lines[2]) == facts.claims_elsewhere
+        assert facts.counts["pending_check"] + facts.claims_elsewhere == len(facts.queues.claims)
         by_name = {field(d.dept, "dept", LANG): d for d in facts.departments}
         i = 4
         while lines[i]:
             name, completion, counts = dept_line(lines[i], bold=True)
             d = by_name.pop(name)
+            assert read.elsewhere(lines[i]) == d.claims_elsewhere, name
             assert completion == read.shown(d.completion), name
             assert counts == d.counts and sum(counts.values()) == len(d.tasks), name
             i += 1
@@ -572,6 +576,7 @@ class OneTruthMachine(RuleBasedStateMachine):
             completion, counts = shown[1].split(" · ", 1)
             assert read.percent(completion) == read.shown(d.completion)
             assert read.counts(counts) == d.counts
+            assert read.elsewhere(counts) == d.claims_elsewhere
             assert [read.task_line(x)["id"] for x in shown[3:]] == [f.id for f in d.tasks]
             for line, f in zip(shown[3:], d.tasks, strict=True):
                 check_task_line(line, f)
@@ -740,6 +745,7 @@ class OneTruthMachine(RuleBasedStateMachine):
         assert (int(activity["reports"]), int(activity["evidence"])) == received
         lines = text.split("\n")
         assert read.counts(lines[3]) == facts.counts
+        assert read.elsewhere(lines[3]) == facts.claims_elsewhere
         start = lines.index(t("digest_departments", LANG)) + 1
         by_name = {field(d.dept, "dept", LANG): d for d in facts.departments}
         i = start
@@ -1068,6 +1074,8 @@ def check_task_line(line: str, f: TaskFacts, occurrence=None) -> None:
     got = read.task_line(line)
     o = occurrence or f.headline
     assert got["id"] == f.id
+    waiting = "、".join(c.period for c in f.claims_elsewhere) if occurrence is None else ""
+    assert got["waiting"] == waiting, line
     assert got["mark"] == o.status.mark, (line, o.status)
     assert int(got["percent"]) == o.status.percent, (line, o.status)
     if f.task.numeric:

@@ -272,6 +272,36 @@ def test_a_claim_stays_on_its_occurrence(loaded, day, headline, status):
     assert facts_now(db, at(day)).queues.claims == ()
 
 
+@pytest.mark.parametrize(("day", "marked", "elsewhere", "said"), [
+    ("2022-07-12", 1, 0, ""),  # its mark is the claim: ⏳1, nothing more to say
+    ("2022-07-20", 0, 1, "2022-07-15"),  # the next occurrence began: said beside the mark
+    ("2023-02-05", 0, 1, "2022-07-15"),  # the next one missed: 逾期 leads, the claim beside
+])
+def test_every_claim_waiting_is_counted_where_the_marks_are(loaded, day, marked, elsewhere,
+                                                           said):
+    db = loaded("2022-02-01")
+    record_report(db, user_id=EDU_LIAISON, task_ref="T12", percent=100, now=at("2022-07-10"))
+    facts = facts_now(db, at(day))
+    edu = facts.department("EDU")
+    assert facts.counts["pending_check"] == edu.counts["pending_check"] == marked
+    assert facts.claims_elsewhere == edu.claims_elsewhere == elsewhere
+    assert marked + elsewhere == len(facts.queues.claims) == 1
+    more = t("counts_claims_elsewhere", "zh", count=1)
+    # /status, the department's /status and the digest say it after the marks; the task line
+    # names the occurrence waiting; the bulletin's sentence counts it beside 待核实N项
+    text = status_html(meta(db), facts, "zh")
+    assert (more in text.split("\n")[2]) is bool(elsewhere)
+    dept = department_html(edu, "zh").split("\n")
+    assert (more in dept[1]) is bool(elsewhere)
+    (line,) = [x for x in dept if "<b>T12</b>" in x]
+    assert read.task_line(line)["waiting"] == said
+    digest = digest_text(digest_data(db, at(day)), "zh")
+    assert (more in digest) is bool(elsewhere)
+    paragraphs, _ = read.bulletin_parts(build_bulletin(db, at(day), charts=False))
+    overall = next(p for p in paragraphs if p.startswith("截至"))
+    assert (t("bulletin_pending_more", "zh", html=False, count=1) in overall) is bool(elsewhere)
+
+
 @pytest.mark.parametrize(("day", "period"), [
     ("2022-01-10", "2022-01-15"),  # in time: the occurrence in force
     ("2022-01-20", "2022-01-15"),  # late: the one missed, not the new one

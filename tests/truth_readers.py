@@ -83,9 +83,19 @@ _MARK_OF = {MARKS[c]: c for c in COUNT_COLUMNS}
 _COUNTS = re.compile("(" + "|".join(re.escape(MARKS[c]) for c in COUNT_COLUMNS) + r")(\d+)")
 
 
-def counts(text: str) -> dict[str, int]:
-    """'🟢3 🔴1' -> every status with its count (0 for those not shown)."""
+def elsewhere(text: str, lang: str = "zh") -> int:
+    """The claims waiting on other occurrences than their task's mark, said after a counts
+    line ('（另有2期待核实）'); 0 when not said."""
+    found = list(pattern("counts_claims_elsewhere", lang).finditer(text))
+    assert len(found) <= 1, text
+    return int(found[0]["count"]) if found else 0
+
+
+def counts(text: str, lang: str = "zh") -> dict[str, int]:
+    """'🟢3 🔴1' -> every status with its count (0 for those not shown); the claims said after
+    them (`elsewhere`) are not a status."""
     got = dict.fromkeys(COUNT_COLUMNS, 0)
+    text = pattern("counts_claims_elsewhere", lang).sub("", text)
     rest = text
     for m in _COUNTS.finditer(text):
         got[_MARK_OF[m.group(1)]] += int(m.group(2))
@@ -98,10 +108,17 @@ _TASK_LINE = re.compile(r"(?P<mark>\S+) <b>(?P<id>T\d+)</b> (?P<rest>.*) · (?P<
                         r"(?: (?P<target>\S+/\S+))? · (?P<when>.*)")
 
 
-def task_line(line: str) -> dict[str, str]:
+def task_line(line: str, lang: str = "zh") -> dict[str, str]:
+    """A task line's parts; `waiting`: the periods of its claims on other occurrences than its
+    mark's ('' when none is said), taken off `when`."""
     m = _TASK_LINE.fullmatch(line)
     assert m, f"not a task line: {line!r}"
-    return m.groupdict()
+    got = m.groupdict()
+    said = re.search(pattern("task_claims_elsewhere", lang).pattern + "$", got["when"])
+    got["waiting"] = said["periods"] if said else ""
+    if said:
+        got["when"] = got["when"][:said.start()]
+    return got
 
 
 def overdue_days(when: str, lang: str = "zh") -> int | None:

@@ -394,6 +394,14 @@ class TaskFacts:
         return (*self.earlier, self.current)
 
     @property
+    def claims_elsewhere(self) -> tuple[Occurrence, ...]:
+        """Claims waiting for the check on occurrences other than the one the task's mark is
+        (a claim on a past occurrence, or on the one in force behind a missed one): in 待核实,
+        not in the task's mark, so said beside it wherever the mark is counted or shown."""
+        return tuple(o for o in self.occurrences
+                     if o.state is State.CLAIMED and o.period != self.headline.period)
+
+    @property
     def pending_extension(self) -> Extension | None:
         return next((e for e in self.extensions if e.approved is None), None)
 
@@ -524,6 +532,12 @@ class DeptFacts:
     def claims_keyed(self) -> list[tuple[tuple[datetime, str, str], Claim]]:
         return [(_claimed_key(c), c) for c in self.claims]
 
+    @cached_property
+    def claims_elsewhere(self) -> int:
+        """Claims in 待核实 that the ⏳ count does not hold (see TaskFacts.claims_elsewhere):
+        the ⏳ count plus these is the length of the department's 待核实 list."""
+        return sum(1 for f, o in self.claims if o.period != f.headline.period)
+
     @property
     def silent(self) -> bool:
         """零报送: no report since tracking began."""
@@ -613,6 +627,10 @@ class Facts:
     @cached_property
     def queues(self) -> Queues:
         return queues(self.departments, self.notices, self.staffed, self._by_id)
+
+    @cached_property
+    def claims_elsewhere(self) -> int:
+        return sum(d.claims_elsewhere for d in self.departments)
 
     @cached_property
     def overdue(self) -> list[TaskFacts]:

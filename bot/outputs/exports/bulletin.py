@@ -449,7 +449,9 @@ def _overall(doc, facts: BulletinFacts, lang: str) -> None:
                    plan=book_title(record.title, lang),
                    document=_tx("bulletin_document", lang, document=document) if document else "",
                    tasks=len(s.tasks), completion=pct(s.completion), change=change,
-                   closed=c["closed"], pending=c["pending_check"], on_track=c["on_track"],
+                   closed=c["closed"], pending=c["pending_check"],
+                   pending_more=_tx("bulletin_pending_more", lang, count=s.claims_elsewhere)
+                   if s.claims_elsewhere else "", on_track=c["on_track"],
                    due_soon=c["due_soon"], behind=c["behind"], blocked=c["blocked"],
                    assigned=c["assigned"], suspended=c["suspended"], no_report=c["no_report"],
                    overdue=c["overdue"], year=record.year,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from bot.domain.facts import Occurrence, TaskFacts
+from bot.domain.facts import DeptFacts, Facts, Occurrence, TaskFacts
 from bot.domain.marks import MARKS
 from bot.domain.numbers import round_half_up
 from bot.domain.recurrence import Recurrence
@@ -93,8 +93,14 @@ def grade_bands(grades: Iterable[Any], lang: str) -> list[str]:
     return bands
 
 
-def counts_line(counts: dict[str, int]) -> str:
-    return " ".join(f"{MARKS[c]}{counts[c]}" for c in COUNT_COLUMNS if counts.get(c))
+def counts_line(of: Facts | DeptFacts, lang: str) -> str:
+    """The tasks by their marks (they add up to the tasks), then the claims waiting on other
+    occurrences than a task's mark, so the ⏳ count and the 待核实 list's length agree."""
+    counts = of.counts
+    line = " ".join(f"{MARKS[c]}{counts[c]}" for c in COUNT_COLUMNS if counts.get(c))
+    if of.claims_elsewhere:
+        line += t("counts_claims_elsewhere", lang, count=of.claims_elsewhere)
+    return line
 
 
 def author(row: dict[str, Any], lang: str) -> str:

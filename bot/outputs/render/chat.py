@@ -82,16 +82,19 @@ def task_line(view: TaskFacts, lang: str, depts: Mapping[str, Mapping[str, Any]]
     shown = occurrence or view.headline
     status = shown.status
     when = timing(view, lang) if shown is view.headline else timing_of(shown, lang)
+    waiting = "" if occurrence is not None or not view.claims_elsewhere else t(
+        "task_claims_elsewhere", lang, periods=t("list_sep", lang).join(
+            o.period for o in view.claims_elsewhere))
     return (f"{status.mark} <b>{view.task.id}</b> {owner}"
             f"{escape(field(view.task, 'title', lang))}"
-            f" · {status.percent}%{target} · {escape(when)}")
+            f" · {status.percent}%{target} · {escape(when)}{waiting}")
 
 
 def status_html(info: dict[str, str], summary: Facts, lang: str, queues: str = "") -> str:
     lines = [f"<b>{escape(plan_title(info, lang))}</b>",
              t("status_header", lang, title="", date=f"{summary.at:%Y-%m-%d}",
                completion=pct(summary.completion)).strip(),
-             counts_line(summary.counts), ""]
+             counts_line(summary, lang), ""]
     shown = sorted(summary.departments, key=lambda d: -(d.completion or 0))
     if len(shown) > SHOWN_AT_MOST:
         # A plan of many units (a county breakdown): the furthest behind, slowest first, as
@@ -101,7 +104,7 @@ def status_html(info: dict[str, str], summary: Facts, lang: str, queues: str = "
                        total=len(summary.departments)))
     for d in shown:
         lines.append(f"<b>{escape(dept_label(d.dept, lang))}</b> {pct(d.completion)} · "
-                     f"{counts_line(d.counts)}")
+                     f"{counts_line(d, lang)}")
     overdue = summary.overdue
     lines.append("")
     if overdue:
@@ -117,7 +120,7 @@ def status_html(info: dict[str, str], summary: Facts, lang: str, queues: str = "
 
 def department_html(d: DeptFacts, lang: str) -> str:
     lines = [f"<b>{escape(field(d.dept, 'dept_full', lang))}</b>",
-             f"{pct(d.completion)} · {counts_line(d.counts)}", ""]
+             f"{pct(d.completion)} · {counts_line(d, lang)}", ""]
     lines += [task_line(v, lang) for v in d.tasks]
     return "\n".join(lines)
 

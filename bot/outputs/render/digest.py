@@ -63,7 +63,7 @@ def _new_periods(data: DigestData, lang: str) -> list[str]:
 
 def _dept_line(d: DeptFacts, lang: str) -> str:
     """A department's completion and its tasks by every mark (as in /status)."""
-    return f"{escape(dept_label(d.dept, lang))} {pct(d.completion)} · {counts_line(d.counts)}"
+    return f"{escape(dept_label(d.dept, lang))} {pct(d.completion)} · {counts_line(d, lang)}"
 
 
 def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
@@ -75,7 +75,7 @@ def digest_text(data: DigestData, lang: str = "zh", queues: str = "") -> str:
         escape(plan_title(data.info, lang)),
         t("digest_completion", lang, completion=pct(s.completion),
           change=_change(s.completion, data.last_week, data.activity.basis, lang)),
-        counts_line(s.counts),
+        counts_line(s, lang),
         *_new_periods(data, lang),
         "",
         t("digest_departments", lang),
