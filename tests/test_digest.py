@@ -223,8 +223,8 @@ def test_the_trend_draws_each_past_week_as_its_digest_showed_it(seeded, case):
 def test_a_past_digest_uses_only_the_digests_posted_by_then(seeded):
     """A digest kept for 06-27 09:00 that went out only on 07-05 is not in the 07-04 digest
     (neither the change it counts from nor its trend), and is in the 07-11 one."""
-    from bot.outputs.digest import digest_charts, end_of_day, keep_posted
-    from bot.services.facts import completion_as_of
+    from bot.outputs.digest import digest_charts, keep_posted
+    from bot.services.facts import completion_as_of, end_of_day
 
     first = digest_data(seeded, at("2022-06-27 09:00"))
     keep_posted(seeded, "digest:2022-W26", first, at("2022-07-05 09:00"))
