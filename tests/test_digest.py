@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.outputs.digest import digest_data
 from bot.outputs.render.digest import digest_text
 from bot.services.commands import record_report
-from tests.conftest import EDU_LIAISON, HEALTH_LIAISON, at, keep_evidence
+from tests.conftest import EDU_LIAISON, HEALTH_LIAISON, TZ, at, keep_evidence
 
 
 def sample_reports(db, evidence_dir):
@@ -141,3 +143,122 @@ def test_the_digest_photos_draw_what_the_digest_says(seeded, tmp_path):
         assert bars == chart_data(digest_data(seeded, now), lang)
         assert len(bars.trend) == 12 and bars.departments and bars.targets
         assert bars.at == now and bars.plan
+
+
+# The previous digest's moment, the reports around it (moment, task, percent; None: the
+# coordinator sends the claim back), and the day the trend must draw that digest at. The next digest is 2022-07-04 09:00 in every case.
+TREND_CASES = {
+    # the finding: a claim made on the digest's day after it went out
+    "a report after the digest, the same day": (
+        "2022-06-27 09:00", [("2022-06-27 11:00", "T01", 100)], "2022-06-27"),
+    "a report before the digest and one in the week": (
+        "2022-06-27 09:00", [("2022-06-27 08:00", "T01", 100), ("2022-06-29 10:00", "T05", 100)],
+        "2022-06-27"),
+    # moved off its weekday by a day off: drawn at its own day, not the Monday
+    "a digest moved to the Tuesday": (
+        "2022-06-28 09:00", [("2022-06-28 08:00", "T01", 100), ("2022-06-28 11:00", "T05", 100)],
+        "2022-06-28"),
+    "a report after the digest and a send-back": (
+        "2022-06-27 09:00", [("2022-06-27 10:00", "T01", 100), ("2022-06-27 11:00", "T05", 50),
+                             ("2022-06-30 11:00", "T01", None)], "2022-06-27"),
+}
+
+
+def _shown_step(points) -> int:
+    from bot.domain.numbers import shown_percent
+
+    return shown_percent(points[-1].completion) - shown_percent(points[-2].completion)
+
+
+@pytest.mark.parametrize("case", TREND_CASES)
+def test_the_trend_draws_each_past_week_as_its_digest_showed_it(seeded, case):
+    """The chart's last step is the change the digest's words state ("较上期简报 +2"): the
+    previous digest's point is the completion it showed, not the end of its day; asked again
+    later (after newer records and digests), the digest draws the same."""
+    from bot.domain.numbers import shown_percent
+    from bot.outputs.digest import chart_data, digest_charts, keep_posted
+    from bot.services.commands import reopen_task
+    from tests.conftest import COORDINATOR
+
+    previous, reports, drawn_at = TREND_CASES[case]
+
+    def record(before: bool) -> None:  # in time order: those before the digest first
+        for moment, task, percent in reports:
+            if (at(moment) < at(previous)) != before:
+                continue
+            if percent is None:
+                reopen_task(seeded, user_id=COORDINATOR, task_ref=task, reason="材料不全",
+                            now=at(moment))
+            else:
+                record_report(seeded, user_id=EDU_LIAISON, task_ref=task, percent=percent,
+                              now=at(moment))
+
+    record(before=True)
+    first = digest_data(seeded, at(previous))
+    keep_posted(seeded, "digest:2022-W26", first, at(previous))
+    record(before=False)
+    now = at("2022-07-04 09:00")
+    second = digest_data(seeded, now)
+    delta = shown_percent(second.facts.completion) - shown_percent(second.last_week)
+    assert delta != 0  # each case changes the figure, so equal steps mean something
+    sign = "+" if delta > 0 else "−"
+    assert f"较上期简报 {sign}{abs(delta)} 个百分点" in digest_text(second)
+    photos = digest_charts(seeded, now)
+    assert photos == chart_data(second)  # the album draws what the words' data hold
+    assert _shown_step(photos.trend) == delta
+    assert photos.trend[-2].week.isoformat() == drawn_at
+    assert photos.trend[-2].completion == first.facts.completion
+    # the weeks before, with no digest posted, are their end-of-day figures
+    assert [p.week.isoformat() for p in photos.trend[:3]] == [
+        "2022-04-18", "2022-04-25", "2022-05-02"]
+    assert {p.week for p in photos.expected} == {p.week for p in photos.trend}
+
+    keep_posted(seeded, "digest:2022-W27", second, now)
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T08", value=150, now=at("2022-07-06"))
+    keep_posted(seeded, "digest:2022-W28", digest_data(seeded, at("2022-07-11 09:00")),
+                at("2022-07-11 09:00"))
+    assert digest_charts(seeded, now) == photos
+
+
+def test_a_past_digest_uses_only_the_digests_posted_by_then(seeded):
+    """A digest kept for 06-27 09:00 that went out only on 07-05 is not in the 07-04 digest
+    (neither the change it counts from nor its trend), and is in the 07-11 one."""
+    from bot.outputs.digest import digest_charts, keep_posted
+    from bot.services.facts import completion_as_of, end_of_day
+
+    first = digest_data(seeded, at("2022-06-27 09:00"))
+    keep_posted(seeded, "digest:2022-W26", first, at("2022-07-05 09:00"))
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=100,
+                  now=at("2022-06-27 11:00"))
+    then = digest_data(seeded, at("2022-07-04 09:00"))
+    assert then.activity.basis == "week"
+    day = digest_charts(seeded, at("2022-07-04 09:00")).trend[-2]
+    assert day.week.isoformat() == "2022-06-27"
+    assert day.completion == completion_as_of(seeded, end_of_day(day.week, TZ))
+    assert day.completion != first.facts.completion
+    later = digest_charts(seeded, at("2022-07-11 09:00"))
+    assert later.trend[-3].completion == first.facts.completion
+
+
+def test_the_bulletin_trend_compares_the_ends_of_its_weeks(seeded):
+    """The weekly bulletin's words compare the end of its week with the end of the week
+    before: its trend's last step is that change, a digest posted in the week
+    notwithstanding (its morning figure is the digest's, not the bulletin's)."""
+    from bot.domain.numbers import shown_percent
+    from bot.outputs.digest import keep_posted
+    from bot.outputs.exports.bulletin import chart_data
+    from bot.outputs.exports.facts import bulletin_facts
+
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T01", percent=100,
+                  now=at("2022-06-27 08:00"))
+    keep_posted(seeded, "digest:2022-W26", digest_data(seeded, at("2022-06-27 09:00")),
+                at("2022-06-27 09:00"))  # the Monday digest, in the bulletin's week
+    record_report(seeded, user_id=EDU_LIAISON, task_ref="T05", percent=100,
+                  now=at("2022-06-29 10:00"))
+    made = at("2022-07-04 10:00")
+    facts = bulletin_facts(seeded, made, "week")
+    assert facts.period.start.isoformat() == "2022-06-27" and facts.change
+    bars = chart_data(seeded, facts.period.closes(made), "zh", made.date())
+    assert bars.trend[-2].week.isoformat() == "2022-06-26"
+    assert _shown_step(bars.trend) == facts.change
+    assert shown_percent(bars.trend[-1].completion) == shown_percent(facts.record.summary.completion)

@@ -204,6 +204,56 @@ def test_ledger_departments_in_rank_order_and_units_with_subtotals(record):
     assert len(reports) == record["reports"].count
 
 
+def _filter_ends(data: bytes) -> dict[str, int]:
+    """Each sheet's last filtered row, from its autoFilter, checked against the hidden
+    _FilterDatabase name Excel sorts by (both must end at the same row)."""
+    import zipfile
+
+    book = _book(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = dict(re.findall(r'<definedName name="_xlnm._FilterDatabase" localSheetId="(\d+)"'
+                                r' hidden="1">[^!]*!\$A\$3:\$[A-Z]+\$(\d+)</definedName>',
+                                z.read("xl/workbook.xml").decode()))
+    ends = {}
+    for i, ws in enumerate(book.worksheets):
+        first, last = re.fullmatch(r"A(\d+):[A-Z]+(\d+)", ws.auto_filter.ref).groups()
+        assert first == "3" and names[str(i)] == last, ws.title
+        ends[ws.title] = int(last)
+    return ends
+
+
+@pytest.mark.parametrize(("lang", "records"), [("zh", True), ("en", True), ("zh", False)])
+def test_ledger_filters_end_at_the_last_data_row(record, lang, records):
+    """Sorting a sheet by a column (部门汇总 by 完成度, 任务分解 by 完成率) moves its data rows
+    only: the 合计 and the note under 部门汇总, and 任务分解's 小计 rows, which follow all the
+    county units (one per target, in the units' order, summing them), are below the filter."""
+    from bot.language.i18n import t
+
+    data = build_ledger(record, AT, lang, records=records)
+    book, ends = _book(data), _filter_ends(data)
+    total, subtotal = (t(k, lang, html=False) for k in ("ledger_total", "ledger_subtotal"))
+    for ws in book.worksheets:
+        rows = list(ws.iter_rows(min_row=4, values_only=True))
+        inside, below = rows[:ends[ws.title] - 3], rows[ends[ws.title] - 3:]
+        assert not any(total in r or subtotal in r for r in inside), ws.title
+        assert all(r[0] is not None for r in inside), ws.title  # nothing but data rows
+        if ws.title in (t("ledger_sheet_depts", lang, html=False),):
+            assert [r[1] for r in below[:1]] == [total]
+            assert below[1][0] == t("ledger_rank_rule", lang, html=False) and len(below) == 2
+            assert len(inside) == len(facts.gather(record, AT).ranking.lines)
+        elif ws.title == t("ledger_sheet_units", lang, html=False):
+            targets = list(dict.fromkeys(r[0] for r in inside))
+            assert len(targets) == 2 and [r[0] for r in below] == targets
+            assert all(r[4] == subtotal for r in below)
+            for r in below:  # each subtotal sums its units
+                assert r[5] == sum(u[5] for u in inside if u[0] == r[0])
+        else:
+            assert below == [], ws.title
+    if records:  # the 报送记录 rows spliced in after XlsxWriter: its filter spans them all
+        reports = book.worksheets[-1]
+        assert ends[reports.title] == 3 + record["reports"].count == reports.max_row
+
+
 def test_ledger_in_english_and_as_of_a_past_day(record):
     book = _book(build_ledger(record, at("2023-05-05"), "en", historical=True))
     assert book.sheetnames == ["Tasks", "Departments", "County units", "Periods", "Score items",

@@ -3,7 +3,7 @@ bot/outputs/render/digest.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
@@ -149,15 +149,20 @@ def since_last(db: Database, now: datetime,
     kept = digest_store.before(db, now)
     if kept is not None:
         since = datetime.fromisoformat(kept["at"]).astimezone(now.tzinfo)
-        before = (kept["completion"] if kept["version"] == FACTS_VERSION
-                  else completion_as_of(db, since))
-        return since, "digest", before
+        return since, "digest", shown_completion(db, kept, since)
     week = now - timedelta(days=7)
     began = (datetime.combine(track_from, time(0), now.tzinfo)
              if track_from is not None else None)
     if began is not None and began > week:
         return began, "tracking", None
     return week, "week", completion_as_of(db, week)
+
+
+def shown_completion(db: Database, kept: dict, at: datetime) -> float | None:
+    """The completion a kept digest showed (at `at`, its moment): as kept, unless it was
+    computed by other rules than today's, then worked out again for its moment."""
+    return (kept["completion"] if kept["version"] == FACTS_VERSION
+            else completion_as_of(db, at))
 
 
 def activity(db: Database, facts: Facts, now: datetime) -> Activity:
@@ -191,12 +196,42 @@ def digest_data(db: Database, now: datetime, today: date | None = None) -> Diges
     return DigestData(now, meta(db), facts, _activity(facts, *since), trend, seen)
 
 
-def past_trend(db: Database, now: datetime, today: date,
-               track_from: date | None) -> list[DayFigures]:
-    """The trend's past days' figures (see `trend_days`), worked out together where not kept."""
-    days = trend_days(now, track_from or now.date())
+def past_trend(db: Database, now: datetime, today: date, track_from: date | None,
+               as_posted: bool = True) -> list[DayFigures]:
+    """The trend's past weeks' figures (see `trend_days`), worked out together where not kept.
+
+    `as_posted` (the digest's own trend): a week in which a digest went out is drawn at that
+    digest's day with the completion it showed (the newest of the week's), so the chart's
+    steps are the changes the digests' words said ("较上期简报 +2"), not the end of the day,
+    which counts what came in after the digest; the other weeks are their day's end-of-day
+    figures. Only digests posted by `now` count (a digest made for a past moment). The
+    bulletin, whose words compare the ends of its periods, draws the end-of-day figures."""
+    slots = trend_days(now, track_from or now.date())
+    posted = _posted_in_weeks(db, slots, now) if as_posted else {}
+    days = [posted[d][0] if d in posted else d for d in slots]
     worked_out = prefetch_days(db, days, now.tzinfo, today)
-    return [worked_out.get(d) or day_figures(db, d, now.tzinfo, today) for d in days]
+    figures = [worked_out.get(d) or day_figures(db, d, now.tzinfo, today) for d in days]
+    # The day's 序时进度 stays: it moves by the day, not by the hour.
+    return [replace(f, completion=posted[slot][1]) if slot in posted else f
+            for slot, f in zip(slots, figures, strict=True)]
+
+
+def _posted_in_weeks(db: Database, slots: list[date],
+                     now: datetime) -> dict[date, tuple[date, float | None]]:
+    """For each of the trend's past days, the newest digest posted (by `now`) in the week from
+    that day on (a digest moved off its weekday by days off still falls in its week): its day
+    and the completion it showed."""
+    if not slots:
+        return {}
+    tz = now.tzinfo
+    start = datetime.combine(slots[0], time(0), tz)
+    found: dict[date, tuple[date, float | None]] = {}
+    for kept in digest_store.posted_since(db, start, now):
+        moment = datetime.fromisoformat(kept["at"]).astimezone(tz)
+        slot = max(d for d in slots if d <= moment.date())
+        if moment.date() < slot + timedelta(weeks=1):  # the current week is not a past one
+            found[slot] = (moment.date(), shown_completion(db, kept, moment))
+    return found
 
 
 def keep_posted(db: Database, key: str, data: DigestData, posted_at: datetime) -> None:
@@ -247,11 +282,12 @@ def chart_data(data: DigestData, lang: str = "zh") -> ChartData:
 
 
 def digest_charts(db: Database, now: datetime, lang: str = "zh",
-                  today: date | None = None) -> ChartData:
+                  today: date | None = None, as_posted: bool = True) -> ChartData:
     """`chart_data(digest_data(db, now, today))` without what only the digest's words say (what
-    came in since the previous digest, the completion then): the digest's photos."""
+    came in since the previous digest, the completion then): the digest's photos. Without
+    `as_posted`, the trend's past weeks are their end-of-day figures (the bulletin's)."""
     today = today or now.date()
-    trend = past_trend(db, now, today, tracking_start(db, now.tzinfo))
+    trend = past_trend(db, now, today, tracking_start(db, now.tzinfo), as_posted)
     facts = facts_for(db, now)
     return _chart_data(facts, [*trend, figures_of(facts)], now, meta(db), lang)
 

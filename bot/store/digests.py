@@ -34,7 +34,14 @@ def keep(db: Database, *, key: str, at: datetime, report_id: int, evidence_id: i
 
 
 def before(db: Database, moment: datetime) -> Row | None:
-    """The newest digest posted for a moment before `moment`, or None."""
-    rows = list(db.query("SELECT * FROM digests WHERE at < ? ORDER BY at DESC, key DESC LIMIT 1",
-                         [utc_iso(moment)]))
+    """The newest digest posted by `moment` for a moment before it, or None."""
+    rows = list(db.query("SELECT * FROM digests WHERE at < ? AND posted_at <= ? "
+                         "ORDER BY at DESC, key DESC LIMIT 1", [utc_iso(moment)] * 2))
     return rows[0] if rows else None
+
+
+def posted_since(db: Database, start: datetime, moment: datetime) -> list[Row]:
+    """The digests posted by `moment` for moments from `start` up to it, oldest first: a digest
+    made for a past moment sees only those that had gone out by then."""
+    return list(db.query("SELECT * FROM digests WHERE at >= ? AND at < ? AND posted_at <= ? "
+                         "ORDER BY at, key", [utc_iso(start), utc_iso(moment), utc_iso(moment)]))

@@ -27,7 +27,7 @@ from copy import deepcopy
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.section import WD_SECTION
@@ -53,6 +53,9 @@ from bot.outputs.render.paper import (
     month_text,
     title_lines,
 )
+
+if TYPE_CHECKING:
+    from bot.outputs.digest import ChartData
 
 __all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document"]
 
@@ -767,11 +770,21 @@ def _figure(doc, path: Path, n: int, caption: str) -> None:
     _para(doc, caption, BODY_FONT, SIZE_NOTE, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
 
 
-def _charts(db: Database, at: datetime, lang: str, today: date, folder: Path) -> dict[str, Path]:
-    from bot.outputs.digest import render_charts
-    from bot.outputs.render.digest import compose_digest
+def chart_data(db: Database, at: datetime, lang: str, today: date) -> ChartData:
+    """The bars and points of the digest's three charts as at the period's end `at`. The
+    trend's past weeks are their end-of-day figures, not the figures the digests showed: the
+    bulletin's words compare the end of its period with the end of the day before it, and a
+    digest's figure, taken on a morning, would make the chart's last step of a week differ
+    from the change the text states ("较上期提高2个百分点")."""
+    from bot.outputs.digest import digest_charts
 
-    paths = render_charts(compose_digest(db, at, lang, today=today).data, folder, lang)
+    return digest_charts(db, at, lang, today, as_posted=False)
+
+
+def _charts(db: Database, at: datetime, lang: str, today: date, folder: Path) -> dict[str, Path]:
+    from bot.outputs.digest import draw_charts
+
+    paths = draw_charts(chart_data(db, at, lang, today), folder, lang)
     return {path.name.split("-")[0]: path for path in paths}
 
 

@@ -1,8 +1,10 @@
 """台账: the supervision ledger as an Excel workbook an office files, filters and prints.
 
 Every sheet opens with a title row (the plan), a line with the document number and the 截至 date,
-and the header row; then one row per task (任务台账), per department in rank order (部门汇总), per
-county unit of each split target with a subtotal per target (任务分解), and per record (报送记录).
+and the header row; then one row per task (任务台账), per department in rank order and the 合计
+(部门汇总), per county unit of each split target and then each target's 小计 (任务分解), and per
+record (报送记录). Each sheet's filter covers the header and the data rows only: sorting never
+moves a 合计 or 小计 row, or the note under a table, in among the rows it sums.
 Thin borders round every cell, long text wrapped (the cell's own format carries the wrap, so
 nothing overrides it), whole numbers shown whole, status as words in the status colour, dates
 as real Excel dates. Printing is set up as an office prints a ledger: A4 landscape, fitted to one
@@ -33,7 +35,7 @@ from bot.domain.numbers import shown_percent
 from bot.language.i18n import field, label, t
 from bot.outputs.exports import sheet_rows
 from bot.outputs.exports.bulletin import unit_word
-from bot.outputs.exports.facts import Record, TaskFacts, gather
+from bot.outputs.exports.facts import Breakdown, Record, TaskFacts, gather
 from bot.outputs.palette import STATUS_TINTS
 from bot.outputs.render.paper import day_text, for_reader, joined
 from bot.store import records as record_store
@@ -127,6 +129,7 @@ class _Sheet:
         if lines > 1:
             self.ws.set_row(2, lines * LINE_HEIGHT + 2)
         self.row = HEAD_ROWS - 1
+        self.data_end: int | None = None  # the filter's last row (None: the last written)
         # Printing: A4 landscape, one page wide, the header row on every page, page numbers.
         self.ws.set_landscape()
         self.ws.set_paper(9)
@@ -167,8 +170,14 @@ class _Sheet:
         for col, value in enumerate(values):
             self.cell(col, value, (formats or {}).get(col))
 
+    def end_data(self) -> None:
+        """The rows written so far are the data: those written after (totals, notes) stay out
+        of the filter's range."""
+        self.data_end = self.row
+
     def finish(self) -> None:
-        self.ws.autofilter(HEAD_ROWS - 1, 0, max(self.row, HEAD_ROWS - 1), len(self.heads) - 1)
+        last = self.row if self.data_end is None else self.data_end
+        self.ws.autofilter(HEAD_ROWS - 1, 0, max(last, HEAD_ROWS - 1), len(self.heads) - 1)
 
 
 def _lines(text: str, width: int) -> int:
@@ -234,6 +243,7 @@ def _dept_rows(sheet: _Sheet, record: Record, lang: str) -> None:
                      line.tasks, shown_percent(line.completion),
                      *(line.counts[c] for c in order), line.score, line.grade],
                     {14: sheet.f.status["overdue"]} if line.counts["overdue"] else None)
+    sheet.end_data()
     s = record.summary
     total = sheet.f.total
     sheet.write([None, t("ledger_total", lang, html=False), None, len(s.tasks),
@@ -246,22 +256,33 @@ def _dept_rows(sheet: _Sheet, record: Record, lang: str) -> None:
 
 
 def _unit_rows(sheet: _Sheet, record: Record, lang: str) -> None:
+    """Every target's county units, then the targets' 小计 rows in the same order below the
+    filtered range: one range cannot hold the units and leave out subtotals between them, and
+    sorted by 完成率 or filtered by 县（市、区） the units must not mix with the subtotals."""
     for b in record.breakdowns:
-        f: TaskFacts = b.facts
-        metric = for_reader(field(f.task, "metric", lang), lang)
-        unit = unit_word(f.task, lang)
-        target = _whole(b.target)
+        heads, unit = _target_heads(b, lang)
+        target = heads[3]
         for u in b.units:
-            sheet.write([f.task.id, metric, b.year, target, u.unit, _whole(u.quota),
-                         _whole(u.value), u.share],
+            sheet.write([*heads, u.unit, _whole(u.quota), _whole(u.value), u.share],
                         {3: sheet.f.number(target or 0, unit)} if target is not None else None)
-        bold = sheet.f.total
-        sheet.write([f.task.id, metric, b.year, target, t("ledger_subtotal", lang, html=False),
+    sheet.end_data()
+    bold = sheet.f.total
+    for b in record.breakdowns:
+        heads, unit = _target_heads(b, lang)
+        target = heads[3]
+        sheet.write([*heads, t("ledger_subtotal", lang, html=False),
                      _whole(b.quota_total), _whole(b.value_total), b.share],
                     {4: bold, 5: sheet.f.number(b.quota_total, bold=True),
                      6: sheet.f.number(b.value_total, bold=True),
                      **({3: sheet.f.number(target, unit)} if target is not None else {}),
                      **({7: sheet.f.number(b.share, bold=True)} if b.share is not None else {})})
+
+
+def _target_heads(b: Breakdown, lang: str) -> tuple[list[Any], str]:
+    """A split target's first four cells (编号, 指标, 年度, 目标值) and its unit word."""
+    f: TaskFacts = b.facts
+    return ([f.task.id, for_reader(field(f.task, "metric", lang), lang), b.year,
+             _whole(b.target)], unit_word(f.task, lang))
 
 
 def _occurrence_rows(sheet: _Sheet, record: Record, lang: str) -> None:
