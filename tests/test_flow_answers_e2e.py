@@ -15,7 +15,7 @@ import pytest
 from bot.services.directory import add_member
 from tests.conftest import at
 from tests.test_bot_e2e import GROUP
-from tests.test_occurrences_e2e import _say
+from tests.test_occurrences_e2e import ALERT, _say
 from tests.test_occurrences_e2e import group as occurrences_group  # noqa: F401 (a fixture)
 
 MARY = 1009
@@ -119,3 +119,62 @@ async def test_every_other_path_names_the_occurrence_before_recording(group):
     await server.press_button(mary, question, "rc:*:n")
     await server.wait_for_bot(chat_id=GROUP)
     assert _records(db, "T10") == [("2022-12-31", "progress", 18)]
+
+
+async def _claim(server, user, text):
+    """A 100% report and its review card."""
+    await _say(server, user, text)
+    return await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "待核实：" in c.text)
+
+
+async def _stale_answer(server, user, card, verb) -> str:
+    """What a press of the card's button `verb` (close, reopen) is answered: an alert, or, when
+    too long for one, a message in the chat."""
+    data = next(b["callback_data"] for row in card.params["reply_markup"]["inline_keyboard"]
+                for b in row if b["callback_data"].startswith(f"rv:{verb}:"))
+    await server.press_button(user, card, data, check=False)
+    answer = await server.wait_for_bot(method=("sendMessage", "answerCallbackQuery"),
+                                       predicate=lambda c: ALERT(c) or "按钮已失效" in (c.text or "")
+                                       or "no longer applies" in (c.text or ""))
+    return answer.params["text"]
+
+
+async def test_a_stale_review_button_says_where_to_act_now(group):
+    """QA item 9: the old card of an occurrence claimed again points to the newest card or to
+    /close with the occurrence; once closed, to /reopen; with no claim waiting, says so."""
+    server, db, clock = group
+    edu, coordinator = server.user(1001, "李教育"), server.user(1000, "王统筹")
+    mary = server.user(MARY, "Mary", language_code="en")
+    clock["now"] = at("2022-04-25 10:00")  # the 04-30 occurrence done and checked
+    await _claim(server, edu, "/report T16 100 春季排查完成")
+    await _say(server, coordinator, "/close T16")
+    clock["now"] = at("2022-06-24 10:00")
+    old = await _claim(server, edu, "/report T16 100 考试季排查完成")
+    clock["now"] = at("2022-07-01 09:00")
+    await _say(server, coordinator, "/reopen T16 2022-06-30 缺少名单")
+    clock["now"] = at("2022-07-01 10:00")
+    new = await _claim(server, edu, "/report T16 100 名单已补")  # 06-30: the only one open
+    said = await _stale_answer(server, coordinator, old, "close")
+    assert "T16（2022-06-30期） 已于 07-01 10:00 重新报告完成（待核实），此按钮已失效。" in said
+    assert "最新的核实卡片" in said and "/close T16 2022-06-30" in said
+    assert "已于 07-01 10:00 报告已完成" not in said  # the awkward old wording
+    # the coordinator acts on the newest card: the old one now says the occurrence is closed
+    await server.press_button(coordinator, new, "rv:close:*")
+    await server.wait_for_bot(method="editMessageText")
+    said = await _stale_answer(server, coordinator, old, "reopen")
+    assert "已销号" in said and "/reopen T16 2022-06-30 原因" in said
+    # sent back again: no claim waits, and a new card will come
+    await _say(server, coordinator, "/reopen T16 2022-06-30 名单有误")
+    said = await _stale_answer(server, coordinator, new, "close")
+    assert "没有待核实的报告" in said
+    # in the coordinator's English too
+    db["members"].update(1000, {"lang": "en"})
+    said = await _stale_answer(server, coordinator, old, "close")
+    assert said.startswith("Task T16 (period ending 2022-06-30) was sent back at 07-01 10:00; "
+                           "this button no longer applies. No claim of it awaits the check")
+    # Mary (a liaison reading English) is refused as not the coordinator before anything else
+    said = await _stale_answer(server, mary, new, "close")
+    assert "coordinator" in said
+    assert [r["kind"] for r in db.query(
+        "SELECT kind FROM reports WHERE task_id = 'T16' AND kind IN ('close', 'reopen') "
+        "ORDER BY id")] == ["close", "reopen", "close", "reopen"]
