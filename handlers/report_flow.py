@@ -61,7 +61,7 @@ from handlers.context import (
     typed_words,
     update_key,
 )
-from handlers.dispatch import refusal_text
+from handlers.dispatch import refusal_text, refusal_to
 from handlers.reporting import attached, own_tasks, save_evidence, task_buttons, task_for
 from handlers.review import acknowledge
 
@@ -180,7 +180,7 @@ async def refused(update: Update, context: DubanContext, who: Caller, err: Duban
                   note: str = "") -> None:
     """A report refused after its question was answered (a button pressed): said in the chat,
     where it stays, with the note as typed so that nothing written is lost."""
-    text = refusal_text(err, who.lang)
+    text = refusal_to(context, who, err)
     if note:
         text += "\n" + t("flow_refused_note", who.lang, note=note)
     await reply(update, text)

@@ -178,3 +178,35 @@ async def test_a_stale_review_button_says_where_to_act_now(group):
     assert [r["kind"] for r in db.query(
         "SELECT kind FROM reports WHERE task_id = 'T16' AND kind IN ('close', 'reopen') "
         "ORDER BY id")] == ["close", "reopen", "close", "reopen"]
+
+
+async def test_a_former_liaison_is_told_they_left_and_how_to_rejoin(group):
+    """QA item 10a: after /leave, a command, a reply to the bot, a button and a private message
+    say which department they left and since when, and /join with its name takes them back."""
+    server, db, clock = group
+    wang = server.user(1002, "王教育")
+    mary = server.user(MARY, "Mary", language_code="en")
+    stranger = server.user(4242, "路人")
+    ack = await _say(server, wang, "/report T05 60")
+    clock["now"] = at("2022-07-19 10:00")
+    assert "不再担任教育局联络员" in (await _say(server, wang, "/leave")).text
+    clock["now"] = at("2022-07-20 09:00")
+    expected = "您已于2022年7月19日（星期二）不再担任教育局联络员。如需重新担任，请发送 /join 教育局 申请"
+    assert (await _say(server, wang, "/report T05 70")).text.startswith(expected)
+    assert (await _say(server, wang, "80", reply_to=ack.message)).text.startswith(expected)
+    await server.send_text(wang, 1002, "/report T05 70")  # in private
+    assert (await server.wait_for_bot(chat_id=1002)).text.startswith(expected)
+    tasks = await _say(server, server.user(1001, "李教育"), "/tasks")
+    await server.press_button(wang, tasks, "rf:task:T05", check=False)
+    alert = await server.wait_for_bot(method="answerCallbackQuery", predicate=ALERT)
+    assert alert.params["text"].startswith(expected)
+    # in English, with what /join takes for the department there
+    await _say(server, mary, "/leave")
+    said = (await _say(server, mary, "/report T05 70")).text
+    assert said.startswith("You stopped being liaison for ") and "/join EDU" in said
+    # someone who never was a member is still asked to join
+    assert "/join 部门名称" in (await _say(server, stranger, "/report T05 70")).text
+    # the hint's /join works as written
+    assert "统筹人" in (await _say(server, wang, "/join 教育局")).text
+    assert [r["percent"] for r in db.query(
+        "SELECT percent FROM reports WHERE task_id = 'T05' AND kind = 'progress'")] == [60]
