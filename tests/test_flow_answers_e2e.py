@@ -13,8 +13,10 @@ from __future__ import annotations
 import pytest
 
 from bot.services.directory import add_member
+from handlers import jobs
 from tests.conftest import at
-from tests.test_bot_e2e import GROUP
+from tests.test_bot_e2e import GROUP, bot_in_group
+from tests.test_jobs_e2e import plan_db, run_job
 from tests.test_occurrences_e2e import ALERT, _say
 from tests.test_occurrences_e2e import group as occurrences_group  # noqa: F401 (a fixture)
 
@@ -210,3 +212,47 @@ async def test_a_former_liaison_is_told_they_left_and_how_to_rejoin(group):
     assert "统筹人" in (await _say(server, wang, "/join 教育局")).text
     assert [r["percent"] for r in db.query(
         "SELECT percent FROM reports WHERE task_id = 'T05' AND kind = 'progress'")] == [60]
+
+
+@pytest.fixture
+async def digest_group(tmp_path, plan):
+    """The group with the app at hand (to run the digest job), on Monday 2022-05-09."""
+    db = plan_db(tmp_path, plan, "2022-04-20", u1001=("EDU", "李教育"),
+                 u1008=("HEALTH", "张卫健"))
+    add_member(db, user_id=1000, dept=None, role="coordinator", now=at("2022-04-20"),
+               actor="t", name="王统筹")
+    async with bot_in_group(db, tmp_path, "2022-05-09 09:00") as (server, app, clock):
+        yield server, app, db, clock
+
+
+async def test_a_reply_naming_one_task_to_a_post_about_none_reports_on_it(digest_group):
+    """QA item 10b: "T05 60" under the weekly digest is a report on T05, shown back to confirm
+    (the digest is not about T05: never recorded unasked), as "T01 60" under a 督办单 of several
+    tasks is a report on T01; a reply naming several tasks is asked to report them one by one."""
+    server, app, db, clock = digest_group
+    edu, health = server.user(1001, "李教育"), server.user(1008, "张卫健")
+    await run_job(app, jobs.digest_job)
+    digest = await server.wait_for_bot(chat_id=GROUP)
+    assert "每周督办简报" in digest.text
+    await server.wait_for_bot(chat_id=GROUP, method="sendMediaGroup")  # its charts
+    ask = await _say(server, edu, "T05 60", reply_to=digest.message)
+    assert "请确认报送" in ask.text and "T05" in ask.text and "60%" in ask.text
+    assert not _records(db, "T05")
+    await server.press_button(edu, ask, "rf:ok:*")
+    assert "T05" in (await _recorded(server)).text
+    assert _records(db, "T05") == [("", "progress", 60)]
+    # a recurring duty named under it: the card names the period, a late one as such
+    ask = await _say(server, edu, "T16 春季排查已完成，100%", reply_to=digest.message)
+    assert "T16（2022-04-30期，补报）" in ask.text
+    # a task of another department, several tasks, no task: each answered in one line
+    said = (await _say(server, edu, "T41 50", reply_to=digest.message)).text
+    assert "只能报送本部门" in said
+    said = (await _say(server, edu, "T5 70，T6 30", reply_to=digest.message)).text
+    assert "T05、T06" in said and "/report T05 60" in said
+    said = (await _say(server, edu, "60", reply_to=digest.message)).text
+    assert "不针对具体任务" in said
+    # under a 督办单 of one task, another task named is taken the same way: confirmed first
+    chase = await _say(server, server.user(1000, "王统筹"), "/chase T41")
+    ask = await _say(server, health, "T42 30", reply_to=chase.message)
+    assert "请确认报送" in ask.text and "T42" in ask.text and not _records(db, "T42")
+    assert _records(db, "T05") == [("", "progress", 60)] and not _records(db, "T41")
