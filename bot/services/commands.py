@@ -107,16 +107,17 @@ def stale(db: Database, task_id: str, tz: tzinfo | None, period: str | None = No
     when = datetime.fromisoformat(row["revoked_at"] or row["at"]).astimezone(tz)
     return DubanError("button_stale", task=task_named(task_id, period),
                       when=f"{when:%m-%d %H:%M}", change=Key(f"change.{kind}"),
-                      next=_way_forward(db, task_id, period, card, when.date()))
+                      next=_way_forward(db, task_id, period, card))
 
 
-def _way_forward(db: Database, task_id: str, period: str | None, card: str | None,
-                 today: date) -> Phrase | str:
-    """What to do now instead of a stale card's button, from the state of its occurrence."""
+def _way_forward(db: Database, task_id: str, period: str | None, card: str | None
+                 ) -> Phrase | str:
+    """What to do now instead of a stale card's button, from the state of its occurrence (named
+    by the card: no day is needed to find it)."""
     task = plan_store.task(db, task_id)
     if card is None or period is None or task is None:
         return ""
-    _, _, now = snapshot_of(db, task, today, period)
+    _, _, now = snapshot_of(db, task, date.min, period)
     ref = f"{task_id} {period}" if period else task_id
     if card == "extension":
         return Phrase("stale_next.extension_waiting") if now.extension else ""
