@@ -266,14 +266,20 @@ async def post_after(where: MaybeInaccessibleMessage, context: DubanContext, tex
     return await context.bot.send_message(where.chat.id, text, **kwargs)
 
 
+ALERT_CHARS = 200  # Telegram's limit on a button's alert
+
+
 async def tell(update: Update, text: str) -> None:
     """A refusal or a short notice: an alert on a pressed button, else a reply in the chat. A
     press that can no longer be answered (already answered, or past Telegram's answer window)
     gets the reply in the chat instead: a refusal is never silent."""
     if update.callback_query:
         try:
-            await update.callback_query.answer(text[:200], show_alert=True)
-            return
+            if len(text) > ALERT_CHARS:  # too long for an alert: said in the chat, whole
+                await update.callback_query.answer()
+            else:
+                await update.callback_query.answer(text, show_alert=True)
+                return
         except BadRequest:
             logging.getLogger(__name__).info("could not answer a button press: told in the chat")
     await reply(update, text)

@@ -17,8 +17,9 @@ from telegram import Chat, Update
 from bot.domain.access import Audience, refusal_for_audience
 from bot.errors import DubanError
 from bot.language.dates import DeadlineError
-from bot.language.i18n import t
-from handlers.context import DubanContext, caller, chat_of, normalise_args, tell
+from bot.language.i18n import Day, t
+from bot.services.directory import former_liaison
+from handlers.context import Caller, DubanContext, caller, chat_of, normalise_args, tell
 
 # A coroutine function, as PTB's handlers take (a plain Awaitable would not do)
 Callback = Callable[[Update, DubanContext], Coroutine[Any, Any, Any]]
@@ -35,6 +36,22 @@ def refusal_text(err: DubanError | DeadlineError, lang: str) -> str:
     if isinstance(err, DubanError):
         return t(err.key, lang, **err.params)
     return t("plain", lang, text=err.message(lang))
+
+
+def refusal_to(context: DubanContext, who: Caller, err: DubanError | DeadlineError) -> str:
+    """A refusal said to `who`: "not a member" tells a former liaison what they were and how to
+    take it up again, not to join as if new."""
+    if isinstance(err, DubanError) and err.key == "not_member":
+        return not_member_text(context, who)
+    return refusal_text(err, who.lang)
+
+
+def not_member_text(context: DubanContext, who: Caller) -> str:
+    former = former_liaison(context.db, who.member)
+    if former is None:
+        return t("not_member", who.lang)
+    return t("not_member_former", who.lang, dept=former.dept, join=former.join,
+             since=Day(former.since.astimezone(context.settings.tz).date()))
 
 
 def where_refusal(where: Where, update: Update, context: DubanContext) -> str | None:
@@ -54,14 +71,14 @@ def guarded(audience: Audience, where: Where, callback: Callback) -> Callback:
         who = caller(update, context)
         key = refusal_for_audience(who.actor, audience) or where_refusal(where, update, context)
         if key:
-            await tell(update, t(key, who.lang))
+            await tell(update, refusal_to(context, who, DubanError(key)))
             return None
         if context.args is not None:  # a command: its arguments as ASCII where typed full-width
             normalise_args(update, context)
         try:
             return await callback(update, context)
         except (DubanError, DeadlineError) as err:
-            await tell(update, refusal_text(err, who.lang))
+            await tell(update, refusal_to(context, who, err))
             return None
 
     return run

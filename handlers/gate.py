@@ -19,6 +19,7 @@ from bot.language.i18n import DEFAULT_LANG, LANGS, t
 from bot.services.directory import move_coordination_chat, remember_name
 from handlers.commands import BUTTONS, OPEN_TO_ALL
 from handlers.context import DubanContext, caller, chat_of, command_line, reply, tell, user_of
+from handlers.dispatch import not_member_text
 
 log = logging.getLogger(__name__)
 
@@ -146,5 +147,5 @@ async def gatekeep(update: Update, context: DubanContext) -> None:
     if command_of(update) in OPEN_TO_ALL or open_button(update):
         return
     if update.callback_query or update.effective_message:
-        await tell(update, t("not_member", who.lang))
+        await tell(update, not_member_text(context, who))
     raise ApplicationHandlerStop

@@ -5,8 +5,13 @@ In Telegram's default privacy mode such a reply does reach the bot, so "60" unde
 "T16 已全部排查完毕，100%" under a 督办单, is how people naturally answer. A plain number is
 recorded at once, like /report T16 60; anything else that carries a progress, a state or a 受阻
 reason is shown back with 确认/取消 buttons first (the guided report's confirmation, so it
-survives a restart); a photo or a file is evidence for the task. Anything else, and a reply to a
-post about no task, gets a one-line hint.
+survives a restart); a photo or a file is evidence for the task. Anything else gets a one-line
+hint.
+
+A reply that names a task the post is not about (the weekly digest, /status, another task's
+card: "T05 60") is about that task, as a reply naming one task of a 督办单 of several is about
+it; as the post was not about it, it is always shown back to confirm first. A reply naming
+several tasks is asked to report them one by one.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ from bot.domain.task import Task
 from bot.errors import DubanError
 from bot.language.i18n import t
 from bot.language.parse import ReportInput, parse_progress_word, unreadable
-from bot.language.replies import ReplyReading, read_reply
+from bot.language.replies import ReplyReading, named_tasks, read_reply
 from bot.outputs.render.chat import size_text
 from bot.services import posts, prompts
-from bot.services.directory import catalogue
+from bot.services.directory import catalogue, find_task
 from bot.services.evidence import check_size
 from handlers import report_flow
 from handlers.context import Caller, DubanContext, caller, message_of, reply, update_key
@@ -51,6 +56,14 @@ def _pick(context: DubanContext, who: Caller, tasks: tuple[str, ...],
     return mine[0] if len(mine) == 1 else None
 
 
+def _task_id(context: DubanContext, number: str) -> str:
+    """The id of the task numbered `number` ('5' -> 'T05'), or 'T<number>' if there is none."""
+    try:
+        return find_task(context.db, number).id
+    except DubanError:
+        return f"T{number}"
+
+
 def _report(task: Task, reading: ReplyReading) -> dict[str, Any]:
     """What would be recorded, as the guided report keeps it; a refusal when it cannot be."""
     percent, value, state, ambiguous = reading.percent, None, reading.state, False
@@ -75,15 +88,24 @@ async def reply_to_post(update: Update, context: DubanContext) -> None:
     replied = message.reply_to_message
     post = posts.get(context.db, message.chat_id, replied.message_id) if replied else None
     tasks = post.tasks if post else ()
-    if not tasks:
-        await reply(update, t("reply_hint_no_task", who.lang))
-        return
-    reading = read_reply(message.text or message.caption or "")
+    text = message.text or message.caption or ""
+    reading = read_reply(text)
     task_id = _pick(context, who, tasks, reading)
+    about_post = task_id is not None
+    if task_id is None and reading.task_number is not None:
+        # a task the post is not about (the weekly digest, /status, another task's card): the
+        # one it names, if only one, shown back to confirm; never recorded unasked
+        named = named_tasks(text)
+        if len(named) > 1:
+            ids = [_task_id(context, n) for n in named]
+            await reply(update, t("reply_hint_several", who.lang, tasks=t(
+                "list_sep", who.lang, html=False).join(ids), first=ids[0]))
+            return
+        task_id = task_for(context, who, f"T{reading.task_number}", Action.REPORT).id
     if task_id is None:
         await reply(update, t("reply_hint_which", who.lang,
                               tasks=t("list_sep", who.lang, html=False).join(tasks),
-                              first=tasks[0]))
+                              first=tasks[0]) if tasks else t("reply_hint_no_task", who.lang))
         return
     task = task_for(context, who, task_id, Action.REPORT)
     item = attachment(message)
@@ -102,8 +124,8 @@ async def reply_to_post(update: Update, context: DubanContext) -> None:
     data = _report(task, reading)
     # a reply to a post about one occurrence (its acknowledgement, its reminder, its card)
     # reports on that occurrence; otherwise the core picks, or asks when several are open
-    period = posts.occurrence_named(context.db, post, task_id) if post else None
-    if reading.plain and item is None:  # "60" under a reminder: as /report T16 60 (which asks
+    period = posts.occurrence_named(context.db, post, task_id) if post and about_post else None
+    if reading.plain and item is None and about_post:  # "60" under a reminder: as /report T16 60 (which asks
         # "60 of them or 60%?" on a counted target, and which period when several are open)
         words = ReportInput(data["percent"], data["state"], data["value"],
                             ambiguous=data.pop("ambiguous"))

@@ -31,7 +31,13 @@ from bot.errors import DubanError
 from bot.language.i18n import field, label, t
 from bot.language.parse import SKIP_WORDS, ReportInput, parse_progress_word, parse_report_args
 from bot.services import prompts
-from bot.services.commands import MAX_NOTE_CHARS, match_unit, record_report, report_period
+from bot.services.commands import (
+    MAX_NOTE_CHARS,
+    match_unit,
+    planned_period,
+    record_report,
+    report_period,
+)
 from bot.services.directory import find_task
 from bot.services.evidence import check_size
 from bot.services.facts import task_facts_now
@@ -55,7 +61,7 @@ from handlers.context import (
     typed_words,
     update_key,
 )
-from handlers.dispatch import refusal_text
+from handlers.dispatch import refusal_text, refusal_to
 from handlers.reporting import attached, own_tasks, save_evidence, task_buttons, task_for
 from handlers.review import acknowledge
 
@@ -174,7 +180,7 @@ async def refused(update: Update, context: DubanContext, who: Caller, err: Duban
                   note: str = "") -> None:
     """A report refused after its question was answered (a button pressed): said in the chat,
     where it stays, with the note as typed so that nothing written is lost."""
-    text = refusal_text(err, who.lang)
+    text = refusal_to(context, who, err)
     if note:
         text += "\n" + t("flow_refused_note", who.lang, note=note)
     await reply(update, text)
@@ -184,18 +190,22 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
                       data: ReportInput, key: str | None, items: list[dict[str, Any]],
                       period: str | None, step: str, choices: list[str] | None = None,
                       checked: bool = False) -> None:
+    # a question before the record names the occurrence it is for, fixed with it; the question
+    # which occurrence (step "period") fixes none
+    pinned = pin_period(context, task, period) if step != "period" else {}
     prompt = prompts.open_prompt(
         context.db, chat_id=chat_of(update).id, user_id=who.user_id, kind=CHOICE,
         step=step, now=context.now(),
         data={"task": task.id, "input": data.__dict__, "key": key, "evidence": items,
-              "period": period, "checked": checked})
+              "period": period, "checked": checked, **pinned})
+    named = occurrence_named(task, pinned.get("period"), bool(pinned.get("late")), who.lang)
     if step == "unit":
         number = data.value if data.value is not None else data.percent
         shown = f"{number:g}"
         buttons = [[InlineKeyboardButton(f"{shown}{task.target_unit or ''}",
                                          callback_data=f"rc:{prompt.id}:v"),
                     InlineKeyboardButton(f"{shown}%", callback_data=f"rc:{prompt.id}:p")]]
-        text = t("report_count_or_percent", who.lang, task=task.id, number=shown,
+        text = t("report_count_or_percent", who.lang, task=named, number=shown,
                  unit=task.target_unit or "", target=f"{task.target_value:g}")
     elif step == "large":
         asked, unit = _far_over(task, data) or (0.0, None)
@@ -204,13 +214,14 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
                                          callback_data=f"rc:{prompt.id}:y"),
                     InlineKeyboardButton(t("btn_cancel", who.lang),
                                          callback_data=f"rc:{prompt.id}:n")]]
-        text = t("report_far_over", who.lang, task=task.id, unit=f" {unit}" if unit else "",
+        text = t("report_far_over", who.lang, task=named, unit=f" {unit}" if unit else "",
                  figure=figure, asked=f"{asked:g}{task.target_unit or ''}", times=FAR_OVER)
     elif step == "county":
         units = [InlineKeyboardButton(unit, callback_data=f"rc:{prompt.id}:u{i}")
                  for i, unit in enumerate(task.quotas)]
         buttons = [units[i:i + UNITS_PER_ROW] for i in range(0, len(units), UNITS_PER_ROW)]
-        text = t("report_which_unit", who.lang, task=task.id, number=f"{data.value:g}",
+        text = t("report_which_unit", who.lang, task=task.id, named=named,
+                 number=f"{data.value:g}",
                  unit=task.target_unit or "", example=next(iter(task.quotas)))
     else:
         buttons = [[InlineKeyboardButton(c, callback_data=f"rc:{prompt.id}:{c}")]
@@ -467,11 +478,26 @@ def summary(prompt: prompts.Prompt, task: Task, lang: str) -> str:
     figure = f"{value:g}{task.target_unit or ''}" if value is not None else ""
     if value is not None and data.get("unit"):
         figure = t("flow_unit_figure", lang, html=False, unit=data["unit"], value=figure)
-    named = task.id + (t("occurrence_of", lang, period=data["period"])
-                       if data.get("period") and task.recurring else "")
-    return t("flow_confirm", lang, task=named, title=field(task, "title", lang),
+    return t("flow_confirm", lang, task=occurrence_named(task, data.get("period"),
+                                                        bool(data.get("late")), lang), title=field(task, "title", lang),
              percent=percent if value is None else "", value=figure,
              note=data.get("note") or "—", evidence=len(data.get("evidence", [])))
+
+
+def occurrence_named(task: Task, period: str | None, late: bool, lang: str) -> str:
+    """The task as a confirmation names it: with the occurrence it will be recorded on when the
+    duty recurs ('T16（2022-04-30期，补报）' for an earlier one), else its bare id."""
+    if not period or not task.recurring:
+        return task.id
+    return task.id + t("occurrence_late_of" if late else "occurrence_of", lang, period=period)
+
+
+def pin_period(context: DubanContext, task: Task, period: str | None) -> dict[str, Any]:
+    """The occurrence a report will be recorded on, fixed when it is shown (a question's data:
+    'period', and 'late' for an earlier one), so that what the card names is what is recorded;
+    nothing to fix for a one-off task or while the occurrence is still to be chosen."""
+    planned = planned_period(context.db, task, context.now(), period)
+    return {"period": planned[0], "late": planned[1]} if planned else {}
 
 
 def occurrences_to_choose(context: DubanContext, task: Task, period: str | None) -> list[str]:
@@ -492,8 +518,11 @@ async def ask_to_confirm(where: MaybeInaccessibleMessage, context: DubanContext,
     """Show what will be recorded with 确认报送 and 取消. When the occurrence is still to be
     chosen, one 确认 per occurrence: asked before anything is confirmed, in the same press."""
     cancel = InlineKeyboardButton(t("btn_cancel", who.lang), callback_data=f"rf:no:{prompt.id}")
-    text = summary(prompt, task, who.lang)
     choices = occurrences_to_choose(context, task, prompt.data.get("period"))
+    if not choices and (pinned := pin_period(context, task, prompt.data.get("period"))):
+        prompt = prompts.advance(context.db, prompt, step=prompt.step, now=context.now(),
+                                 **pinned)
+    text = summary(prompt, task, who.lang)
     if not choices:
         rows = [[InlineKeyboardButton(t("btn_confirm", who.lang),
                                       callback_data=f"rf:ok:{prompt.id}"), cancel]]

@@ -225,7 +225,7 @@ async def review_button(update: Update, context: DubanContext) -> None:
     version = card_version(context.db, task_id, raw_version, period)
     task_for(context, who, task_id, Action.REVIEW)
     if task_version(context.db, task_id, period) != version:
-        raise stale(context.db, task_id, context.settings.tz, period)
+        raise stale(context.db, task_id, context.settings.tz, period, "review")
     named = task_named(task_id, period)
     card = pressed_on(query)  # an old card (not shown to the bot any more) still names its chat
     if verb == "reopen":
@@ -257,7 +257,7 @@ async def reopen_reason(update: Update, context: DubanContext, prompt: prompts.P
     task_id, period = prompt.data["task"], prompt.data.get("period")
     if task_version(context.db, task_id, period) != prompt.data["version"]:
         prompts.close(context.db, prompt, now=context.now(), outcome="stale")
-        raise stale(context.db, task_id, context.settings.tz, period)
+        raise stale(context.db, task_id, context.settings.tz, period, "review")
     reason = message_of(update).text or ""
     await _reopen(update, context, task_id, reason, version=prompt.data["version"],
                   period=period)

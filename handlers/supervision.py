@@ -279,7 +279,7 @@ async def withdraw_button(update: Update, context: DubanContext) -> None:
     task_id, version, period = _extension_card(context, data_of(query))
     task = task_for(context, who, task_id, Action.REPORT)
     if task_version(context.db, task_id, period) != version:
-        raise stale(context.db, task_id, context.settings.tz, period)
+        raise stale(context.db, task_id, context.settings.tz, period, "extension")
     withdraw_extension(context.db, user_id=who.user_id, task_ref=task.id, now=context.now(),
                        version=version, update_key=update_key(update), who=who.actor,
                        period=period)
@@ -317,7 +317,7 @@ async def extension_button(update: Update, context: DubanContext) -> None:
     card = pressed_on(query)  # an old card (not shown to the bot any more) still names its chat
     if verb == "no":
         if task_version(context.db, task_id, period) != version:
-            raise stale(context.db, task_id, context.settings.tz, period)
+            raise stale(context.db, task_id, context.settings.tz, period, "extension")
         await query.answer()
         prompt = prompts.open_prompt(context.db, chat_id=card.chat.id,
                                      user_id=who.user_id, kind=EXTEND_REFUSE_PROMPT,

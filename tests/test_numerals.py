@@ -8,7 +8,7 @@ import pytest
 from bot.errors import DubanError
 from bot.language.numerals import is_percent, read_number, read_percent
 from bot.language.parse import parse_progress_word, parse_report_args
-from bot.language.replies import read_reply
+from bot.language.replies import named_tasks, read_reply
 from bot.services.directory import find_task
 
 
@@ -74,3 +74,15 @@ def test_the_refusal_hint_fits_the_target(seeded):
 def test_a_reply_in_chinese_numerals(text, number, percent, note):
     got = read_reply(text)
     assert (got.number, got.percent, got.note) == (number, percent, note)
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("T05 60", ("5",)),
+    ("Ｔ05 已完成，与 t5 同步", ("5",)),  # one task, written twice and full-width
+    ("T5 70，T06 30", ("5", "6")),
+    ("#T016 100%", ("16",)),
+    ("60", ()),
+    ("ST05 60", ()),  # not a task number inside a word
+])
+def test_the_tasks_a_reply_names(text, named):
+    assert named_tasks(text) == named

@@ -195,7 +195,7 @@ async def test_a_reply_to_a_post_about_one_occurrence_reports_on_it_unasked(grou
     assert "T16（2022-06-30期）" in ack.text
     # a free-form reply with a note: confirmed with one button, on the period named
     ask = await _say(server, edu, "排查完成八成，80%", reply_to=ack.message)
-    assert "T16（2022-06-30期）" in ask.text and "哪一期" not in ask.text
+    assert "T16（2022-06-30期，补报）" in ask.text and "哪一期" not in ask.text
     assert [b.count(":") for b in _buttons(server, ask) if b.startswith("rf:ok:")] == [2]
     await server.press_button(edu, ask, "rf:ok:*")
     recorded = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)

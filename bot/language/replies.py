@@ -54,6 +54,12 @@ class ReplyReading:
         return self.number is not None or self.percent is not None or self.state is not None
 
 
+def named_tasks(text: str) -> tuple[str, ...]:
+    """The task numbers a reply names, each once, in order ("T05 60，T6 同步" -> ("5", "6"))."""
+    found = (str(int(n)) for n in _TASK.findall(normalise(text or "")))
+    return tuple(dict.fromkeys(found))
+
+
 def read_reply(text: str) -> ReplyReading:
     norm = normalise(text or "")
     task = _TASK.search(norm)

@@ -23,7 +23,7 @@ from bot.domain.lifecycle import ACTION_OF, OPEN, Event, Snapshot, State, from_r
 from bot.domain.marks import STATES, TaskStatus, percent_of
 from bot.domain.task import ONE_OFF, Task
 from bot.errors import DubanError
-from bot.language.i18n import Key, task_named
+from bot.language.i18n import Key, Phrase, task_named
 from bot.language.numerals import MAX_VALUE
 from bot.services.directory import actor, dept_names, find_task
 from bot.services.facts import task_facts_now
@@ -91,18 +91,41 @@ def card_version(db: Database, task_id: str, raw: str, period: str | None) -> in
     return -1
 
 
-def stale(db: Database, task_id: str, tz: tzinfo | None, period: str | None = None
-          ) -> DubanError:
+def stale(db: Database, task_id: str, tz: tzinfo | None, period: str | None = None,
+          card: str | None = None) -> DubanError:
     """The refusal of a button or answer made for an older version of the task (or of its
-    occurrence `period`), saying what changed since ('T16（2022-04-30期） 已于 07-01 10:00
-    被核实销号，此操作已失效')."""
+    occurrence `period`), saying what changed since and, for a `card` of the coordinator's
+    ("review": 核实销号/退回, "extension": a request's), where to act on that occurrence now
+    ('T16（2022-06-30期） 已于 07-01 10:00 重新报告完成（待核实），此按钮已失效。请在该期最新的
+    核实卡片上操作，或发送 /close T16 2022-06-30 …')."""
     row = records.last_change(db, task_id, period)
     if row is None:
         return DubanError("button_expired")
     kind = "undo" if row["revoked_at"] else row["kind"]
+    if card == "review" and kind == "claim":  # a claim after the one the card was made for
+        kind = "reclaim"
     when = datetime.fromisoformat(row["revoked_at"] or row["at"]).astimezone(tz)
     return DubanError("button_stale", task=task_named(task_id, period),
-                      when=f"{when:%m-%d %H:%M}", change=Key(f"change.{kind}"))
+                      when=f"{when:%m-%d %H:%M}", change=Key(f"change.{kind}"),
+                      next=_way_forward(db, task_id, period, card))
+
+
+def _way_forward(db: Database, task_id: str, period: str | None, card: str | None
+                 ) -> Phrase | str:
+    """What to do now instead of a stale card's button, from the state of its occurrence (named
+    by the card: no day is needed to find it)."""
+    task = plan_store.task(db, task_id)
+    if card is None or period is None or task is None:
+        return ""
+    _, _, now = snapshot_of(db, task, date.min, period)
+    ref = f"{task_id} {period}" if period else task_id
+    if card == "extension":
+        return Phrase("stale_next.extension_waiting") if now.extension else ""
+    if now.state is State.CLAIMED:
+        return Phrase("stale_next.review_waiting", ref=ref)
+    if now.state is State.CLOSED:
+        return Phrase("stale_next.review_closed", ref=ref)
+    return Phrase("stale_next.review_none")
 
 
 def snapshot_of(db: Database, task: Task, today: date, period: str | None = None
@@ -141,6 +164,9 @@ def _replayed(db: Database, update_key: str | None, now: datetime) -> Recorded |
 # record's own transaction: whatever becomes of the acknowledgement (or of the process), the
 # card goes out once (handlers/sender.py).
 CARDS = {Event.CLAIM: "review", Event.EXTEND_REQUEST: "extension"}
+# the card whose button makes each decision (a stale one is told where to act now)
+CARD_OF = {Event.CLOSE: "review", Event.REOPEN: "review", Event.EXTEND_APPROVE: "extension",
+           Event.EXTEND_REFUSE: "extension", Event.EXTEND_WITHDRAW: "extension"}
 
 
 def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
@@ -163,7 +189,7 @@ def transition(db: Database, task: Task, event: Event, *, user_id: int | None,
         who = authorise(db, user_id, ACTION_OF[event], task, who) if user_id else None
         period, _, before = snapshot_of(db, task, now.date(), period)
         if version is not None and task_version(db, task.id, period) != version:
-            raise stale(db, task.id, now.tzinfo, period)
+            raise stale(db, task.id, now.tzinfo, period, CARD_OF.get(event))
         try:
             after = step(before, event, task_id=task.id, **change)
         except DubanError as err:  # a refusal about an occurrence names it ('T16（2022-04-30期）')
@@ -219,6 +245,23 @@ def report_period(db: Database, task: Task, now: datetime, period: str | None = 
     raise DubanError("occurrence_choose", task=task.id,
                      choices=[o.period for o in (*missing, facts.current)],
                      periods="、".join(o.period for o in missing))
+
+
+def planned_period(db: Database, task: Task, now: datetime, period: str | None = None
+                   ) -> tuple[str, bool] | None:
+    """The occurrence a report on a recurring `task` would be recorded on now (report_period),
+    and whether it is an earlier one than the occurrence in force (a late report, 补报): what a
+    confirmation names before anything is recorded. None for a one-off task, or while the
+    department must still choose between several earlier occurrences."""
+    if not task.recurring:
+        return None
+    try:
+        chosen = report_period(db, task, now, period)
+    except DubanError as err:
+        if err.key == "occurrence_choose":
+            return None
+        raise
+    return chosen, chosen != task_facts_now(db, task, now).current.period
 
 
 def record_report(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -141,6 +142,29 @@ def remove_member(db: Database, *, user_id: int, now: datetime, actor: str | int
         member_store.update(db, user_id, {"status": "removed", "updated_at": utc_iso(now)})
         audit(db, at=now, actor=actor, action="member.remove", entity="members", entity_id=user_id)
     return {**member, "status": "removed"}
+
+
+@dataclass(frozen=True)
+class Former:
+    """A liaison no longer: of which department (its names, and what /join takes for it in each
+    language), since when."""
+
+    dept: Names
+    join: Names
+    since: datetime
+
+
+def former_liaison(db: Database, member: dict[str, Any] | None) -> Former | None:
+    """What a removed liaison was, or None (never a member, an applicant, a member now, or a
+    removed coordinator of no department)."""
+    if not member or member["status"] != "removed" or member["role"] != "liaison":
+        return None
+    dept = plan_store.department(db, member["dept"]) if member["dept"] else None
+    if dept is None:
+        return None
+    since = member_store.removed_at(db, member["user_id"]) or member["updated_at"]
+    return Former(Names(zh=dept["short"], en=dept["name_en"]),
+                  Names(zh=dept["short"], en=dept["code"]), datetime.fromisoformat(since))
 
 
 def members(db: Database, include_removed: bool = False) -> list[dict[str, Any]]:

@@ -83,3 +83,11 @@ def staffed_as_of(db: Database, until: str) -> set[str]:
         state[entity_id] = (dept, role, status)
     return {dept for dept, role, status in state.values()
             if dept and role == "liaison" and status == "active"}
+
+
+def removed_at(db: Database, user_id: int) -> str | None:
+    """When the member was last removed (stepped down with /leave, or taken off), UTC ISO, from
+    the audit log: the members row's own stamp also moves with a later change of language."""
+    row = db.execute("SELECT max(at) FROM audit WHERE entity = 'members' AND entity_id = ? "
+                     "AND action = 'member.remove'", [user_id]).fetchone()
+    return row[0] if row else None
