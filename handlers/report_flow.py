@@ -28,11 +28,12 @@ from telegram import (
 from bot.domain.access import Action
 from bot.domain.task import FAR_OVER, Task
 from bot.errors import DubanError
-from bot.language.i18n import field, label, t
+from bot.language.i18n import field, format_short_day, label, t
 from bot.language.parse import SKIP_WORDS, ReportInput, parse_progress_word, parse_report_args
 from bot.services import prompts
 from bot.services.commands import (
     MAX_NOTE_CHARS,
+    fresh_occurrence,
     match_unit,
     planned_period,
     record_report,
@@ -128,7 +129,9 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
     raised (a DubanError) with nothing recorded."""
     step = ("unit" if data.ambiguous else
             "county" if task.quotas and data.unit is None and data.value is not None else
-            "large" if not checked and _far_over(task, data) is not None else None)
+            "large" if not checked and _far_over(task, data) is not None else
+            "fresh" if period is None and _claims(task, data) and fresh_occurrence(
+                context.db, task, context.now()) is not None else None)
     if step:
         await _ask_choice(update, context, who, task, data, key, items, period, step)
         if decided:
@@ -161,6 +164,14 @@ async def record_or_ask(update: Update, context: DubanContext, who: Caller, task
         extra += f"\n{failed}" if failed else ""
     await acknowledge(update, context, rec, who.lang, extra)
     return True
+
+
+def _claims(task: Task, data: ReportInput) -> bool:
+    """Whether the report says the work is done (100%, 已完成, a whole-city figure at target)."""
+    if data.state == "done" or (data.percent or 0) >= 100:
+        return True
+    return (data.unit is None and data.value is not None and task.target_value is not None
+            and not task.rate and data.value >= task.target_value)
 
 
 def _far_over(task: Task, data: ReportInput) -> tuple[float, str | None] | None:
@@ -216,6 +227,14 @@ async def _ask_choice(update: Update, context: DubanContext, who: Caller, task: 
                                          callback_data=f"rc:{prompt.id}:n")]]
         text = t("report_far_over", who.lang, task=named, unit=f" {unit}" if unit else "",
                  figure=figure, asked=f"{asked:g}{task.target_unit or ''}", times=FAR_OVER)
+    elif step == "fresh":
+        began = fresh_occurrence(context.db, task, context.now())
+        buttons = [[InlineKeyboardButton(t("btn_claim_fresh", who.lang),
+                                         callback_data=f"rc:{prompt.id}:y"),
+                    InlineKeyboardButton(t("btn_cancel", who.lang),
+                                         callback_data=f"rc:{prompt.id}:n")]]
+        text = t("report_fresh_claim", who.lang, task=named,
+                 opens=format_short_day(began.opens, who.lang) if began else "—")
     elif step == "county":
         units = [InlineKeyboardButton(unit, callback_data=f"rc:{prompt.id}:u{i}")
                  for i, unit in enumerate(task.quotas)]
@@ -254,14 +273,14 @@ async def choice_button(update: Update, context: DubanContext) -> None:
         data = replace(data, unit=units[int(choice[1:])])
     elif prompt.step == "period" and choice[:1] not in ("v", "p", "u"):
         period = choice
-    elif prompt.step == "large" and choice == "n":  # a slip: nothing recorded, the note kept
+    elif prompt.step in ("large", "fresh") and choice == "n":  # nothing recorded, note kept
         prompts.close(context.db, prompt, now=context.now(), outcome="cancelled")
         await answer_press(query)
         await query.edit_message_reply_markup(None)
         await reply(update, t("flow_refused_note", who.lang, note=data.note) if data.note
                     else t("flow_cancelled", who.lang))
         return
-    elif prompt.step != "large" or choice != "y":
+    elif prompt.step not in ("large", "fresh") or choice != "y":
         raise DubanError("button_expired")
     task = task_for(context, who, prompt.data["task"], Action.REPORT)
     prompts.close(context.db, prompt, now=context.now(), outcome="chosen")

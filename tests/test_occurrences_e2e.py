@@ -468,3 +468,51 @@ async def test_a_county_figure_far_over_its_share_is_checked_first(group):
     rows = [(r["unit"], r["unit_value"]) for r in db.query(
         "SELECT unit, unit_value FROM reports WHERE task_id = 'T04' ORDER BY id")]
     assert rows == [("鲤城区", 80), ("丰泽区", 30)]
+
+
+async def test_a_claim_on_a_period_just_begun_is_checked_first(group):
+    """QA pass 3 #6: on 07-01, with the 04-30 and 06-30 periods claimed, '/report T16 100 补充了
+    排查报告' would claim the 09-30 period that began that day: asked first. 取消 records
+    nothing and gives the note back; 确认 records it on the 09-30 period; progress below 100%
+    and a claim a week on are recorded at once."""
+    server, db, clock = group
+    edu = server.user(1001, "李教育")
+    clock["now"] = at("2022-05-05 10:00")
+    await _claim(server, edu, "/report T16 100 春季排查已完成")  # the 04-30 period, late
+    clock["now"] = at("2022-06-24 10:00")
+    await _claim(server, edu, "/report T16 100 考试季排查完成")  # the 06-30 period
+    before = _records(db, "T16")
+    clock["now"] = at("2022-07-01 10:00")
+    ask = await _say(server, edu, "/report T16 100 补充了排查报告")
+    assert "T16（2022-09-30期）" in ask.text and "才开始" in ask.text
+    assert _records(db, "T16") == before
+    await server.press_button(edu, ask, "rc:*:n")
+    back = await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "未记录" in c.text)
+    assert "补充了排查报告" in back.text and _records(db, "T16") == before
+    # progress on the new period is not a claim: recorded at once
+    progress = await _say(server, edu, "/report T16 20 已部署入学季排查")
+    assert "已记录" in progress.text and _records(db, "T16")[-1][:3] == ("2022-09-30",
+                                                                         "progress", 20)
+    # in English for a liaison who reads English
+    db.execute("UPDATE members SET lang = 'en' WHERE user_id = 1002")
+    db.conn.commit()
+    wang = server.user(1002, "王教育")
+    ask = await _say(server, wang, "/report T16 100 done")
+    assert "began only on" in ask.text and "this period is done" in str(
+        ask.params["reply_markup"])
+    await server.press_button(wang, ask, "rc:*:n")
+    await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "nothing was recorded" in c.text)
+    ask = await _say(server, edu, "/report T16 100 入学季排查已完成")
+    await server.press_button(edu, ask, "rc:*:y")
+    await server.wait_for_bot(chat_id=GROUP, predicate=lambda c: "已记录" in c.text)
+    assert _records(db, "T16")[-1][:3] == ("2022-09-30", "claim", 100)
+
+
+async def test_a_claim_a_week_into_its_period_is_recorded_at_once(group):
+    server, db, clock = group
+    edu = server.user(1001, "李教育")
+    clock["now"] = at("2022-05-05 10:00")
+    await _claim(server, edu, "/report T16 100 春季排查已完成")
+    clock["now"] = at("2022-05-09 10:00")  # the 06-30 period began 05-01: 8 days ago
+    ack, _ = await _claim(server, edu, "/report T16 100 考试季排查完成")
+    assert "T16（2022-06-30期）" in ack.text

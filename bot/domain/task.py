@@ -29,6 +29,9 @@ ONE_OFF = ""  # the period key of a task that falls due once (or never)
 
 # A reported figure more than this many times what is asked of it is checked first (Task.far_over).
 FAR_OVER = 3
+# A claim on an occurrence of a recurring duty that began fewer days ago than this is checked
+# first: done so soon, it is more likely a supplement to the one before (a late 补充).
+FRESH_DAYS = 7
 
 @dataclass(frozen=True, slots=True)
 class Window:

@@ -21,7 +21,7 @@ from bot.domain.access import Action, Actor, Permit, permit
 from bot.domain.facts import Occurrence, TaskFacts
 from bot.domain.lifecycle import ACTION_OF, OPEN, Event, Snapshot, State, from_record, initial, step
 from bot.domain.marks import STATES, TaskStatus, percent_of
-from bot.domain.task import ONE_OFF, Task
+from bot.domain.task import FRESH_DAYS, ONE_OFF, Task
 from bot.errors import DubanError
 from bot.language.i18n import Key, Phrase, task_named
 from bot.language.numerals import MAX_VALUE
@@ -245,6 +245,19 @@ def report_period(db: Database, task: Task, now: datetime, period: str | None = 
     raise DubanError("occurrence_choose", task=task.id,
                      choices=[o.period for o in (*missing, facts.current)],
                      periods="、".join(o.period for o in missing))
+
+
+def fresh_occurrence(db: Database, task: Task, now: datetime) -> Occurrence | None:
+    """The occurrence in force of a recurring `task` when a report with no occurrence named
+    would go to it (none earlier is open) and it began fewer than FRESH_DAYS days ago: a claim
+    on it is asked about before it is recorded. None otherwise."""
+    if not task.recurring:
+        return None
+    facts = task_facts_now(db, task, now)
+    if any(o.state in OPEN for o in facts.earlier):
+        return None  # it goes to the missed one
+    current = facts.current
+    return current if (now.date() - current.opens).days < FRESH_DAYS else None
 
 
 def planned_period(db: Database, task: Task, now: datetime, period: str | None = None
