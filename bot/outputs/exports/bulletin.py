@@ -51,6 +51,7 @@ from bot.outputs.render.paper import (
     for_reader,
     joined,
     month_text,
+    notice_tasks,
     title_lines,
 )
 
@@ -590,7 +591,8 @@ def _chases(doc, facts: BulletinFacts, lang: str) -> None:
         _table(doc, _cols("bulletin_cols_notices", lang), [
             [_tx("bulletin_notice_kind", lang, kind=label("notice", n.kind, lang),
                  colour=_colour(n.colour, lang)) if n.colour else label("notice", n.kind, lang),
-             n.dept_name, joined(n.tasks, lang), day_text(n.sent_on, lang), str(n.workdays)]
+             n.dept_name, notice_tasks(n.tasks, n.marks, lang), day_text(n.sent_on, lang),
+             str(n.workdays)]
             for n in facts.notices], flex=(2,), centre=(4,))
     else:
         _para(doc, _tx("bulletin_none_unsigned", lang))
