@@ -42,7 +42,13 @@ from bot.domain.lifecycle import State
 from bot.domain.numbers import round_half_up_to
 from bot.domain.task import Task
 from bot.language.i18n import field, label, t
-from bot.outputs.exports.facts import BulletinFacts, TaskFacts, bulletin_facts, period_of
+from bot.outputs.exports.facts import (
+    BulletinFacts,
+    Period,
+    TaskFacts,
+    bulletin_facts,
+    period_of,
+)
 from bot.outputs.render import grade_bands, pct
 from bot.outputs.render.paper import (
     book_title,
@@ -54,8 +60,9 @@ from bot.outputs.render.paper import (
     notice_tasks,
     title_lines,
 )
+from bot.store import paperwork
 
-__all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document"]
+__all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document", "issue_order_note"]
 
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
@@ -832,6 +839,27 @@ def bulletin_document(facts: BulletinFacts, lang: str = "zh",
     doc.core_properties.author = letterhead.text("signature", lang)
     doc.core_properties.created = datetime.combine(facts.issued, time(0))
     return doc
+
+
+def period_name(kind: str, key: str, lang: str, year: bool = True) -> str:
+    """An issue's period by its key: 2022年第18周 / week 18 of 2022, 2022年5月 / May 2022;
+    without the year (第19周, 5月) beside another of the same year."""
+    y, n = int(key[:4]), int(key[-2:])
+    month = t("months", lang, html=False).split(",")[n - 1] if kind == "month" else ""
+    return _tx(f"bulletin_period_{'name' if year else 'short'}.{kind}", lang, y=y, n=n,
+               month=month)
+
+
+def issue_order_note(db: Database, span: Period, lang: str) -> str | None:
+    """期号 follow the order bulletins are first issued (as an office numbers a document when
+    it is issued): when this period's number came after that of a later period, a plain note
+    says so (the chat's caption and the CLI print it); None when the numbers are in order."""
+    later = paperwork.numbered_before_later(db, span.kind, span.start, span.number)
+    if later is None:
+        return None
+    number, key = later
+    return _tx("bulletin_out_of_order", lang, this=period_name(span.kind, span.key, lang),
+               n=number, other=period_name(span.kind, key, lang, year=key[:4] != span.key[:4]))
 
 
 def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str = "zh",
