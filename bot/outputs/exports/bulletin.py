@@ -62,7 +62,8 @@ from bot.outputs.render.paper import (
 )
 from bot.store import paperwork
 
-__all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document", "issue_order_note"]
+__all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document", "issue_order_note",
+           "blank_document", "body_paragraph"]
 
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
@@ -382,6 +383,19 @@ def _page_number(footer, align, indent_side: str) -> None:
     run(" —")
 
 
+def blank_document(lang: str):
+    """An empty bulletin: the page, its page numbers and the body text's style (fonts,
+    languages, line breaking) that every paragraph and table of the bulletin takes."""
+    doc = Document()
+    _page_setup(doc, lang)
+    return doc
+
+
+def body_paragraph(doc, text: str):
+    """A paragraph of the bulletin's body text (仿宋 16 pt, first line indented two characters)."""
+    return _para(doc, text)
+
+
 def _page_setup(doc, lang: str) -> None:
     section = doc.sections[0]
     section.start_type = WD_SECTION.NEW_PAGE
@@ -399,7 +413,11 @@ def _page_setup(doc, lang: str) -> None:
     r_pr = normal.element.get_or_add_rPr()
     r_pr.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
     # Simplified Chinese: a reader without the named faces falls back to a Chinese (SC) face.
-    _set(r_pr, "w:lang", val=_tx("layout.doc_lang", lang), eastAsia="zh-CN")
+    # The Latin script (figures, task numbers) is never Chinese, in either language: LibreOffice
+    # breaks a line of text in a Chinese locale at any character (bar the forbidden marks), so
+    # "2022" after a 。 broke as "2" / "022"; in a Latin locale a number is one word, kept whole
+    # (as Word keeps a run of half-width letters and digits).
+    _set(r_pr, "w:lang", val=_tx("layout.latin_lang", lang), eastAsia="zh-CN")
     # Chinese line breaking: no line starts with ，。》 and the like (a closing mark at the end
     # of a full line may hang into the margin, 标点悬挂, as Word and LibreOffice both do).
     for name in ("Normal", "Heading 1", "Heading 2"):
@@ -810,8 +828,7 @@ def bulletin_document(facts: BulletinFacts, lang: str = "zh",
                       charts: dict[str, Path] | None = None):
     """The python-docx Document of the bulletin for `facts`."""
     letterhead = letterhead or Letterhead.default()
-    doc = Document()
-    _page_setup(doc, lang)
+    doc = blank_document(lang)
     _masthead(doc, facts, letterhead, lang)
     _title(doc, facts, lang)
     _para(doc, _tx("bulletin_to", lang, names=letterhead.text("to", lang)), indent=False)
