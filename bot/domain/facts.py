@@ -603,13 +603,7 @@ class Notice:
     colour: str | None
     at: datetime
     message_id: int | None = None
-    marks: Marks = ()  # what became of its tasks since it was sent (notice_marks)
-
-    @property
-    def waiting(self) -> tuple[str, ...]:
-        """Its tasks still to sign (set by `queues`: every task before)."""
-        marked = dict(self.marks)
-        return tuple(task_id for task_id in self.tasks if task_id not in marked)
+    marks: Marks = ()  # what became of its tasks since it was sent (set by `queues`)
 
 
 @dataclass(frozen=True)
