@@ -273,7 +273,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         data = build_ledger(db, at, args.lang, historical=historical, rules=rules)
         suffix = "xlsx"
     else:
-        from bot.outputs.exports.bulletin import Letterhead, build_bulletin
+        from bot.outputs.exports.bulletin import Letterhead, build_bulletin, issue_order_note
         from bot.outputs.exports.facts import bulletin_period
 
         try:
@@ -292,6 +292,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     out.write_bytes(data)
     _say("cli.wrote_file", path=str(out), kb=len(data) // 1024,
          ms=f"{1000 * (clock.perf_counter() - started):.0f}")
+    # a period issued after a later one (its number out of date order): said, as _say says
+    for lang in LANGS if args.kind == "bulletin" else ():
+        note = issue_order_note(db, span, lang)
+        if note:
+            print(note)
     if args.pdf:
         from bot.outputs.exports.pdf import PdfError, to_pdf
 

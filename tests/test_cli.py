@@ -179,3 +179,18 @@ def test_refusals_are_said_in_chinese_then_english(cli, tmp_path):
     bad_at = cli("status", "--at", "2022-13-01", ok=False)
     assert bad_at.returncode == 1 and bad_at.stderr.splitlines() == [
         "--at '2022-13-01'：日期请写成 YYYY-MM-DD。", "--at '2022-13-01': write a date as YYYY-MM-DD."]
+
+
+def test_a_bulletin_issued_after_a_later_period_says_so(cli, tmp_path):
+    """QA-3 #4: 期号 follow the order of issue; the command line says when they run against
+    the dates (in Chinese, then in English, as its other lines)."""
+    cli.env["TRACK_FROM"] = "2023-01-02"
+    cli("seed")
+    first = cli("export", "bulletin", "--so-far", "--at", "2023-05-17",
+                "--out", str(tmp_path / "w20.docx")).stdout
+    assert "注意" not in first and "Note:" not in first
+    late = cli("export", "bulletin", "--at", "2023-05-17", "--out", str(tmp_path / "w19.docx"))
+    assert late.stdout.splitlines()[-2:] == [
+        "注意：本期（2023年第19周）晚于第1期（第20周）印发，期号按印发先后编排。",
+        "Note: this issue (week 19 of 2023) is issued after No. 1 (week 20), a later period; "
+        "issue numbers follow the order in which bulletins are issued."]

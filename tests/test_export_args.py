@@ -98,3 +98,38 @@ def test_the_bulletin_of_the_week_so_far_is_that_weeks_issue(seeded):
     assert so_far.name == later.name == "情况通报-2023-W20.docx"
     assert "第2期（本周：" in so_far.caption and "周未结束" in so_far.caption
     assert later.caption.startswith("情况通报 第2期（周报：")
+
+
+# QA-3 #4: 期号 follow the order bulletins are first issued; a period issued after a later one
+# is told so, plainly, under the file (zh and en), each time it is sent.
+@pytest.mark.parametrize(("issues", "notes"), [
+    # (period, so far?, made at) in the order made -> the note under each file (None: in order)
+    ([("week", True, "2023-05-17"), ("week", False, "2023-05-17"),
+      ("week", False, "2023-05-19"), ("week", False, "2023-05-22")],
+     [None, ("注意：本期（2023年第19周）晚于第1期（第20周）印发，期号按印发先后编排。",
+             "Note: this issue (week 19 of 2023) is issued after No. 1 (week 20), a later "
+             "period; issue numbers follow the order in which bulletins are issued."),
+      "same", None]),
+    ([("month", True, "2023-05-20"), ("month", False, "2023-05-20"),
+      ("month", False, "2023-06-01")],
+     [None, ("注意：本期（2023年4月）晚于第1期（5月）印发，期号按印发先后编排。",
+             "Note: this issue (April 2023) is issued after No. 1 (May), a later period; "
+             "issue numbers follow the order in which bulletins are issued."), None]),
+    ([("week", True, "2023-01-04"), ("week", False, "2023-01-04")],  # across the new year
+     [None, ("注意：本期（2022年第52周）晚于第1期（2023年第1周）印发，期号按印发先后编排。",
+             "Note: this issue (week 52 of 2022) is issued after No. 1 (week 1 of 2023), a "
+             "later period; issue numbers follow the order in which bulletins are issued.")]),
+    ([("week", False, "2023-05-15"), ("week", True, "2023-05-17"),
+      ("week", False, "2023-05-22")], [None, None, None]),  # in date order: nothing said
+])
+def test_a_period_issued_after_a_later_one_says_so(seeded, issues, notes):
+    previous = None
+    for (period, so_far, day), note in zip(issues, notes, strict=True):
+        note = previous if note == "same" else note
+        for i, lang in enumerate(("zh", "en")):
+            (sent,) = build_export(seeded, ExportRequest("bulletin", period, so_far=so_far),
+                                   at(f"{day} 10:00"), lang)
+            head, *rest = sent.caption.split("\n")
+            assert rest == ([note[i]] if note else [])
+            assert head.startswith(("情况通报 第", "Bulletin No. "))
+        previous = note

@@ -106,3 +106,20 @@ async def test_a_county_units_figure_reported_in_the_chat(fixed: Env):
         ("晋江市", 23, 23), ("南安市", 11, 34)]
     assert rows[-1]["note"] == "新建11所"
     assert "晋江市、" in await fixed.say(edu, "/report T06 - --value 5 --unit 火星")
+
+
+async def test_a_week_issued_after_a_later_one_is_told_under_the_file(fixed: Env):
+    """QA-3 #4 through the chat: 本周 first (第1期), then last week (第2期, issued later): the
+    second file's caption says so; in English for an English reader."""
+    this_week = await _document(fixed, fixed.coordinator, "/export 通报 本周")
+    assert this_week.messages[0]["caption"] == (
+        "情况通报 第1期（本周：2023年5月15日至2023年5月15日，周未结束）")
+    last_week = await _document(fixed, fixed.coordinator, "/export 通报")
+    assert last_week.messages[0]["caption"] == (
+        "情况通报 第2期（周报：2023年5月8日至2023年5月14日）\n"
+        "注意：本期（2023年第19周）晚于第1期（第20周）印发，期号按印发先后编排。")
+    fixed.db["members"].update(1000, {"lang": "en"})
+    again = await _document(fixed, fixed.coordinator, "/export bulletin")
+    assert again.messages[0]["caption"].splitlines()[1] == (
+        "Note: this issue (week 19 of 2023) is issued after No. 1 (week 20), a later period; "
+        "issue numbers follow the order in which bulletins are issued.")

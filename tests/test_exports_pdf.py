@@ -9,6 +9,7 @@ fixture), where .ci/run installs it."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import re
 import subprocess
 from pathlib import Path
@@ -198,3 +199,68 @@ def test_the_cli_writes_the_pdf_beside_the_file(cli, tmp_path, soffice):  # noqa
     cli("export", "bulletin", "--so-far", "--pdf", "--out", str(tmp_path / "b.docx"))
     with pdfplumber.open(tmp_path / "b.pdf") as document:
         assert _squeeze(document.pages[0].extract_text()).startswith("督办通报第1期")
+
+
+# ------------------------------------------- numbers kept whole at the end of a line (QA-3 #12)
+
+# Figures as the bulletin writes them; each sentence is set after 0..LINE_CHARS characters of
+# filler, so every figure falls across every position of a line, the line's end included.
+FIGURE_SENTENCE = ("逾期7项。2022年以来办结销号12项次，完成度16%，较上期下降2个百分点，得分78.6分，"
+                   "2022年7月17日前（泉教思〔2022〕1号）T16等1234所学校已报送。")
+LINE_CHARS = 28  # a 156 mm line holds 27.7 characters of 16 pt
+SPLIT = re.compile(r"[0-9.]$")  # a line ending inside a figure…
+CONTINUED = re.compile(r"^[0-9.%]")  # …and the next line going on with it
+
+
+def _figure_lines(pdf_bytes: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(pdf_bytes)) as pdf:
+        return [_squeeze(line["text"]) for page in pdf.pages
+                for line in page.extract_text_lines()
+                if line["bottom"] < TEXT_BOTTOM]  # not the page number
+
+
+def _figures_pdf(latin_lang: str | None) -> tuple[str, list[str]]:
+    """The figures laid out in the bulletin's body style (the Latin-script language replaced
+    by `latin_lang` when given): the text set and the PDF's lines."""
+    from docx.oxml.ns import qn
+
+    from bot.outputs.exports.bulletin import blank_document, body_paragraph
+    from bot.outputs.exports.pdf import bulletin_pdf
+
+    doc = blank_document("zh")
+    if latin_lang is not None:
+        lang = doc.styles["Normal"].element.rPr.find(qn("w:lang"))
+        lang.set(qn("w:val"), latin_lang)
+    filler = "各成员单位按照职责分工认真抓好任务落实推进有关工作并及时报送进展情况"
+    texts = [filler[:k] + FIGURE_SENTENCE for k in range(LINE_CHARS + 1)]
+    for text in texts:
+        body_paragraph(doc, text)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    pdf = bulletin_pdf(buffer.getvalue())
+    assert pdf is not None
+    return "".join(texts), _figure_lines(pdf)
+
+
+def _splits(lines: list[str]) -> list[tuple[str, str]]:
+    return [(a[-8:], b[:8]) for a, b in zip(lines, lines[1:], strict=False)
+            if SPLIT.search(a) and CONTINUED.search(b)]
+
+
+def test_no_figure_of_the_bulletin_is_split_across_lines(soffice):
+    """The bulletin's body text as LibreOffice lays it out: no year, count, percent, score or
+    date is broken at a line's end, wherever on the line it falls (the W28 bulletin broke
+    "…逾期7项。2" / "022年以来…"), and no text is lost or reordered on the way."""
+    text, lines = _figures_pdf(None)
+    assert "".join(lines) == text  # the checker reads every line, in order
+    assert len(lines) > 2 * (LINE_CHARS + 1)  # each sentence spans lines: ends were crossed
+    ends = {line[-1] for line in lines}
+    assert ends & set("0123456789")  # a figure does end lines, before a character, kept whole
+    assert _splits(lines) == []
+
+
+def test_the_split_figures_came_from_a_chinese_latin_script(soffice):
+    """Why: with the Latin script (figures) in a Chinese locale, LibreOffice breaks anywhere
+    in a figure, as it breaks between Chinese characters; the check above would see it."""
+    _, lines = _figures_pdf("zh-CN")
+    assert _splits(lines)

@@ -85,9 +85,12 @@ def test_one_signing_settles_every_notice_of_the_task(seeded):
                                  now=at("2022-07-08 11:00"))
     assert signed.tasks == ["T02"]
     assert sorted(n.id for n in signed.also) == [c.id for c in chases[:3]]
-    # the notice naming T03 as well still waits, for T03 only
+    # the notice naming T03 as well still waits, for T03 only: named as it was sent, T02 marked
     waiting = notices.waiting(seeded, notices.unacknowledged(seeded), at("2022-07-08").date())
-    assert [(n.id, n.tasks) for n in waiting] == [(both.id, ("T03",))]
+    assert [(n.id, n.tasks, n.marks) for n in waiting] == [
+        (both.id, ("T02", "T03"), (("T02", "signed"),))]
+    assert [notices.outstanding(seeded, n, at("2022-07-08").date()) for n in waiting] == [
+        ("T03",)]
     assert [r["kind"] for r in seeded["reports"].rows_where("task_id = 'T02'")][-1] == "ack"
     # a suspended task waits for nobody
     from bot.domain.lifecycle import Event

@@ -548,6 +548,13 @@ class DeptFacts:
         return chase_notices(self.tasks)
 
 
+# What became of a notice's task since it was sent, as the notice is named wherever it is
+# listed ("T01、T16（已销号）"): signed for (by it or a later notice), closed or suspended. A
+# task with no mark still waits for its 签收.
+SIGNED, CLOSED_SINCE, SUSPENDED_SINCE = "signed", "closed", "suspended"
+Marks = tuple[tuple[str, str], ...]  # (task id, mark) for the marked tasks only
+
+
 @dataclass(frozen=True)
 class ChaseNotice:
     """One 催办: a 督办单 naming one or more of a department's tasks is one chase, counted (and
@@ -558,20 +565,45 @@ class ChaseNotice:
     tasks: tuple[str, ...]
     answered: bool
     notice: int | None = None
+    marks: Marks = ()  # what became of its tasks since (notice_marks)
 
 
 def chase_notices(tasks: Iterable[TaskFacts]) -> list[ChaseNotice]:
-    """The chases of these tasks, one per 督办单 (a chase recorded without one stands alone)."""
+    """The chases of these tasks, one per 督办单 (a chase recorded without one stands alone),
+    each naming every task it was sent for, marked with what became of them since."""
     grouped: dict[tuple[Any, ...], list[tuple[str, Chase]]] = {}
+    by_id: dict[str, TaskFacts] = {}
     for f in tasks:
         for c in f.chases:
             key = ("notice", c.notice) if c.notice is not None else ("task", f.task.id, c.at)
             grouped.setdefault(key, []).append((f.task.id, c))
-    found = [ChaseNotice(min(c.at for _, c in group), group[-1][1].colour,
-                         tuple(dict.fromkeys(task_id for task_id, _ in group)),
-                         all(c.answered for _, c in group), group[0][1].notice)
-             for group in grouped.values()]
+            by_id[f.task.id] = f
+    found = []
+    for group in grouped.values():
+        at = min(c.at for _, c in group)
+        ids = tuple(dict.fromkeys(task_id for task_id, _ in group))
+        found.append(ChaseNotice(at, group[-1][1].colour, ids,
+                                 all(c.answered for _, c in group), group[0][1].notice,
+                                 notice_marks(ids, at, by_id)))
     return sorted(found, key=lambda n: (n.at, n.tasks))
+
+
+def notice_marks(tasks: Sequence[str], at: datetime, by_id: Mapping[str, TaskFacts]) -> Marks:
+    """The marks of a notice's tasks (sent at `at`) as of the facts' instant: a closed or
+    suspended task is marked so whether or not it was signed for; a task no longer in the
+    plan is left unmarked (and waits for nobody: `outstanding`)."""
+    marks = []
+    for task_id in tasks:
+        f = by_id.get(task_id)
+        if f is None:
+            continue
+        if f.headline.state is State.CLOSED:
+            marks.append((task_id, CLOSED_SINCE))
+        elif f.headline.state is State.SUSPENDED:
+            marks.append((task_id, SUSPENDED_SINCE))
+        elif f.fold.last_ack is not None and f.fold.last_ack >= at:
+            marks.append((task_id, SIGNED))
+    return tuple(marks)
 
 
 @dataclass(frozen=True)
@@ -585,6 +617,7 @@ class Notice:
     colour: str | None
     at: datetime
     message_id: int | None = None
+    marks: Marks = ()  # what became of its tasks since it was sent (set by `queues`)
 
 
 @dataclass(frozen=True)
@@ -594,7 +627,7 @@ class Queues:
     claims: tuple[tuple[TaskFacts, Occurrence], ...]  # oldest claim first
     blocked: tuple[tuple[TaskFacts, Occurrence], ...]
     extensions: tuple[tuple[TaskFacts, Extension], ...]
-    unacknowledged: tuple[Notice, ...]  # each naming only its tasks still to sign
+    unacknowledged: tuple[Notice, ...]  # with a task still to sign, each marked (notice_marks)
     silent: tuple[Row, ...]  # departments with no report since tracking began
     unstaffed: tuple[Row, ...] = ()  # departments with tasks and no liaison: nobody to tell
 
@@ -704,18 +737,10 @@ def dept_facts(dept: Row, tasks: Sequence[TaskFacts]) -> DeptFacts:
 
 def outstanding(notice: Notice, tasks: Mapping[str, TaskFacts]) -> tuple[str, ...]:
     """The tasks of a notice still waiting for 签收: not signed for since it was sent (by this
-    notice or another), neither closed nor suspended."""
-    waiting = []
-    for task_id in notice.tasks:
-        f = tasks.get(task_id)
-        if f is None:
-            continue  # not in the plan (any more)
-        if f.fold.last_ack is not None and f.fold.last_ack >= notice.at:
-            continue
-        if f.headline.state in SETTLED:
-            continue
-        waiting.append(task_id)
-    return tuple(waiting)
+    notice or another), neither closed nor suspended, and still in the plan."""
+    marked = dict(notice_marks(notice.tasks, notice.at, tasks))
+    return tuple(task_id for task_id in notice.tasks
+                 if task_id in tasks and task_id not in marked)
 
 
 def queues(depts: Sequence[DeptFacts], notices: Sequence[Notice],
@@ -730,8 +755,8 @@ def queues(depts: Sequence[DeptFacts], notices: Sequence[Notice],
     shown = {d.code for d in depts}
     if by_id is None:
         by_id = {f.task.id: f for d in depts for f in d.tasks}
-    waiting = [replace(n, tasks=left) for n in notices if n.dept in shown
-               if (left := outstanding(n, by_id))]
+    waiting = [replace(n, marks=notice_marks(n.tasks, n.at, by_id)) for n in notices
+               if n.dept in shown and outstanding(n, by_id)]
     unstaffed = (() if staffed is None else
                  tuple(d.dept for d in depts if d.code not in staffed and d.tasks))
     return Queues(tuple(claims), tuple(blocked), tuple(extensions), tuple(waiting),

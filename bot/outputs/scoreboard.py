@@ -85,7 +85,7 @@ def item_lines(score: DeptScore, lang: str) -> list[str]:
                                                                     html=False),
                        count=_num(line.count), points=_points(line.points)))
         for item in items:
-            what = item.task_id or ""
+            what = item.tasks_text(lang)
             if item.period:
                 what += t("occurrence_of", lang, html=False, period=item.period)
             detail = t(f"score_item_detail.{rule}", lang, html=False, count=_num(item.count),

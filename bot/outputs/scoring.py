@@ -19,12 +19,13 @@ from typing import Any
 import yaml
 from sqlite_utils import Database
 
-from bot.domain.facts import DeptFacts, Facts, TaskFacts, deadline_in_force
+from bot.domain.facts import ChaseNotice, DeptFacts, Facts, TaskFacts, deadline_in_force
 from bot.domain.lifecycle import OPEN, State
 from bot.domain.numbers import round_half_up, round_half_up_to
 from bot.domain.task import ONE_OFF
 from bot.errors import DubanError
 from bot.language.i18n import Phrase, t
+from bot.outputs.render.paper import notice_tasks
 from bot.services.facts import end_of_day, facts_as_of
 
 RULE_KEYS = ("closed_on_time", "closed_late", "overdue_day", "unanswered_chase",
@@ -139,6 +140,13 @@ class ScoreItem:
     task_id: str | None = None
     period: str = ""  # the occurrence of a recurring duty ("" for a one-off task)
     day: date | None = None  # closed on, due on, chased on, approved on, or the month
+    notice: ChaseNotice | None = None  # the 督办单 of an unanswered chase, named as it was sent
+
+    def tasks_text(self, lang: str) -> str:
+        """The task (or the 督办单's tasks, marked as every list of notices marks them)."""
+        if self.notice is not None:
+            return notice_tasks(self.notice.tasks, self.notice.marks, lang)
+        return self.task_id or ""
 
 
 @dataclass
@@ -303,7 +311,7 @@ def score_facts(facts: Facts, year: int, rules: Rules) -> list[DeptScore]:
             day = notice.at.astimezone(tz).date()
             if not notice.answered and counted_from <= day <= last:
                 items.append(ScoreItem("unanswered_chase", rules.unanswered_chase, 1,
-                                       "、".join(notice.tasks), "", day))
+                                       "、".join(notice.tasks), "", day, notice))
         items += _silent_months(d, year, first, last, counted_from, rules, tz)
         counts = dict.fromkeys(RULE_KEYS, 0.0)
         points = dict.fromkeys(RULE_KEYS, 0.0)

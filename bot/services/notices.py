@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
+from bot.domain.facts import CLOSED_SINCE, SIGNED, SUSPENDED_SINCE, Marks
 from bot.domain.lifecycle import Event, State
 from bot.domain.task import Task
 from bot.errors import DubanError
@@ -41,6 +42,7 @@ class Notice:
     acked_by: int | None
     message_id: int | None
     chat_id: int | None = None
+    marks: Marks = ()  # what became of its tasks since it was sent (`marks`)
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Notice:
@@ -173,27 +175,36 @@ def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
     return Acknowledged(found, acked, also)
 
 
+def marks(db: Database, notice: Notice, today: date) -> Marks:
+    """What became of a notice's tasks since it was sent, as bot.domain.facts.notice_marks
+    marks them (closed or suspended, else signed for by this notice or any other)."""
+    found = []
+    for task_id in notice.tasks:
+        task = find_task(db, task_id, include_archived=True)
+        state = snapshot_of(db, task, today)[2].state
+        if state is State.CLOSED:
+            found.append((task_id, CLOSED_SINCE))
+        elif state is State.SUSPENDED:
+            found.append((task_id, SUSPENDED_SINCE))
+        elif acknowledged_since(db, task_id, notice.at):
+            found.append((task_id, SIGNED))
+    return tuple(found)
+
+
 def outstanding(db: Database, notice: Notice, today: date) -> tuple[str, ...]:
     """The tasks of a notice still waiting for 签收: not acknowledged since it was sent (by this
     notice or any other), and neither closed nor suspended."""
-    waiting = []
-    for task_id in notice.tasks:
-        if acknowledged_since(db, task_id, notice.at):
-            continue
-        task = find_task(db, task_id, include_archived=True)
-        if snapshot_of(db, task, today)[2].state in (State.CLOSED, State.SUSPENDED):
-            continue
-        waiting.append(task_id)
-    return tuple(waiting)
+    marked = dict(marks(db, notice, today))
+    return tuple(task_id for task_id in notice.tasks if task_id not in marked)
 
 
 def waiting(db: Database, notices: list[Notice], today: date) -> list[Notice]:
-    """The notices with tasks still to sign, each naming only those tasks."""
+    """The notices with tasks still to sign, each naming every task it was sent for, marked."""
     out = []
     for notice in notices:
-        tasks = outstanding(db, notice, today)
-        if tasks:
-            out.append(replace(notice, tasks=tasks))
+        marked = marks(db, notice, today)
+        if len(marked) < len(notice.tasks):
+            out.append(replace(notice, marks=marked))
     return out
 
 

@@ -26,6 +26,16 @@ def issue_number(db: Database, kind: str, key: str, start: date, end: date,
     return number
 
 
+def numbered_before_later(db: Database, kind: str, start: date, number: int
+                          ) -> tuple[int, str] | None:
+    """The first issue of series `kind` for a period after the one starting `start` that was
+    numbered before `number` (the period was issued out of order): its number and period."""
+    row = db.execute("SELECT number, period FROM bulletin_issues WHERE series = ? AND "
+                     "number < ? AND start > ? ORDER BY number LIMIT 1",
+                     [kind, number, start.isoformat()]).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
 def liaison_names(db: Database, at: datetime) -> dict[str, list[str]]:
     """Each department's active liaisons (name, else id) who had joined by `at`, by user id."""
     out: dict[str, list[str]] = {}

@@ -42,7 +42,13 @@ from bot.domain.lifecycle import State
 from bot.domain.numbers import round_half_up_to
 from bot.domain.task import Task
 from bot.language.i18n import field, label, t
-from bot.outputs.exports.facts import BulletinFacts, TaskFacts, bulletin_facts, period_of
+from bot.outputs.exports.facts import (
+    BulletinFacts,
+    Period,
+    TaskFacts,
+    bulletin_facts,
+    period_of,
+)
 from bot.outputs.render import grade_bands, pct
 from bot.outputs.render.paper import (
     book_title,
@@ -51,13 +57,16 @@ from bot.outputs.render.paper import (
     for_reader,
     joined,
     month_text,
+    notice_tasks,
     title_lines,
 )
+from bot.store import paperwork
 
 if TYPE_CHECKING:
     from bot.outputs.digest import ChartData
 
-__all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document"]
+__all__ = ["build_bulletin", "period_of", "Letterhead", "bulletin_document", "issue_order_note",
+           "blank_document", "body_paragraph"]
 
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
@@ -377,6 +386,19 @@ def _page_number(footer, align, indent_side: str) -> None:
     run(" —")
 
 
+def blank_document(lang: str):
+    """An empty bulletin: the page, its page numbers and the body text's style (fonts,
+    languages, line breaking) that every paragraph and table of the bulletin takes."""
+    doc = Document()
+    _page_setup(doc, lang)
+    return doc
+
+
+def body_paragraph(doc, text: str):
+    """A paragraph of the bulletin's body text (仿宋 16 pt, first line indented two characters)."""
+    return _para(doc, text)
+
+
 def _page_setup(doc, lang: str) -> None:
     section = doc.sections[0]
     section.start_type = WD_SECTION.NEW_PAGE
@@ -394,7 +416,11 @@ def _page_setup(doc, lang: str) -> None:
     r_pr = normal.element.get_or_add_rPr()
     r_pr.get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
     # Simplified Chinese: a reader without the named faces falls back to a Chinese (SC) face.
-    _set(r_pr, "w:lang", val=_tx("layout.doc_lang", lang), eastAsia="zh-CN")
+    # The Latin script (figures, task numbers) is never Chinese, in either language: LibreOffice
+    # breaks a line of text in a Chinese locale at any character (bar the forbidden marks), so
+    # "2022" after a 。 broke as "2" / "022"; in a Latin locale a number is one word, kept whole
+    # (as Word keeps a run of half-width letters and digits).
+    _set(r_pr, "w:lang", val=_tx("layout.latin_lang", lang), eastAsia="zh-CN")
     # Chinese line breaking: no line starts with ，。》 and the like (a closing mark at the end
     # of a full line may hang into the margin, 标点悬挂, as Word and LibreOffice both do).
     for name in ("Normal", "Heading 1", "Heading 2"):
@@ -595,7 +621,8 @@ def _chases(doc, facts: BulletinFacts, lang: str) -> None:
         _table(doc, _cols("bulletin_cols_notices", lang), [
             [_tx("bulletin_notice_kind", lang, kind=label("notice", n.kind, lang),
                  colour=_colour(n.colour, lang)) if n.colour else label("notice", n.kind, lang),
-             n.dept_name, joined(n.tasks, lang), day_text(n.sent_on, lang), str(n.workdays)]
+             n.dept_name, notice_tasks(n.tasks, n.marks, lang), day_text(n.sent_on, lang),
+             str(n.workdays)]
             for n in facts.notices], flex=(2,), centre=(4,))
     else:
         _para(doc, _tx("bulletin_none_unsigned", lang))
@@ -816,8 +843,7 @@ def bulletin_document(facts: BulletinFacts, lang: str = "zh",
                       charts: dict[str, Path] | None = None):
     """The python-docx Document of the bulletin for `facts`."""
     letterhead = letterhead or Letterhead.default()
-    doc = Document()
-    _page_setup(doc, lang)
+    doc = blank_document(lang)
     _masthead(doc, facts, letterhead, lang)
     _title(doc, facts, lang)
     _para(doc, _tx("bulletin_to", lang, names=letterhead.text("to", lang)), indent=False)
@@ -845,6 +871,27 @@ def bulletin_document(facts: BulletinFacts, lang: str = "zh",
     doc.core_properties.author = letterhead.text("signature", lang)
     doc.core_properties.created = datetime.combine(facts.issued, time(0))
     return doc
+
+
+def period_name(kind: str, key: str, lang: str, year: bool = True) -> str:
+    """An issue's period by its key: 2022年第18周 / week 18 of 2022, 2022年5月 / May 2022;
+    without the year (第19周, 5月) beside another of the same year."""
+    y, n = int(key[:4]), int(key[-2:])
+    month = t("months", lang, html=False).split(",")[n - 1] if kind == "month" else ""
+    return _tx(f"bulletin_period_{'name' if year else 'short'}.{kind}", lang, y=y, n=n,
+               month=month)
+
+
+def issue_order_note(db: Database, span: Period, lang: str) -> str | None:
+    """期号 follow the order bulletins are first issued (as an office numbers a document when
+    it is issued): when this period's number came after that of a later period, a plain note
+    says so (the chat's caption and the CLI print it); None when the numbers are in order."""
+    later = paperwork.numbered_before_later(db, span.kind, span.start, span.number)
+    if later is None:
+        return None
+    number, key = later
+    return _tx("bulletin_out_of_order", lang, this=period_name(span.kind, span.key, lang),
+               n=number, other=period_name(span.kind, key, lang, year=key[:4] != span.key[:4]))
 
 
 def build_bulletin(db: Database, at: datetime, period: str = "week", lang: str = "zh",

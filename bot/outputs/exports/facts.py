@@ -421,6 +421,7 @@ class WaitingNotice:
     colour: str | None
     sent_on: date
     workdays: int  # working days it has waited
+    marks: model.Marks = ()  # what became of its tasks since it was sent (notice_marks)
 
 
 @dataclass(frozen=True)
@@ -543,7 +544,7 @@ def bulletin_facts(db: Database, at: datetime, kind: str = "week", lang: str = "
     lines = {x.dept["code"]: x for x in record.ranking.lines}
     notices = [WaitingNotice(n.kind, n.dept, lines[n.dept].name if n.dept in lines else n.dept,
                              tuple(n.tasks), n.colour, n.at.astimezone(tz).date(),
-                             _working_days(n.at.astimezone(tz).date(), span.end))
+                             _working_days(n.at.astimezone(tz).date(), span.end), n.marks)
                for n in s.queues.unacknowledged]
     silent = []
     for d in s.departments:

@@ -100,7 +100,7 @@ def build_export(db: Database, request: ExportRequest, at: datetime, lang: str,
     """The files for one /export: the ledger or the bulletin, and its PDF when asked and
     LibreOffice is there. Blocking: run it in a worker thread. When the PDF cannot be made,
     the list holds the Office file only; the caller says why (`bulletin_pdf_missing`)."""
-    from bot.outputs.exports.bulletin import build_bulletin
+    from bot.outputs.exports.bulletin import build_bulletin, issue_order_note
     from bot.outputs.exports.facts import bulletin_period
     from bot.outputs.exports.ledger import build_ledger
     from bot.outputs.exports.pdf import to_pdf
@@ -124,6 +124,9 @@ def build_export(db: Database, request: ExportRequest, at: datetime, lang: str,
             caption = t(f"export_caption_{request.period}{so_far}", lang, html=False,
                         n=span.number, start=day_text(span.start, lang),
                         end=day_text(span.end, lang))
+            note = issue_order_note(conn, span, lang)
+            if note:  # a period issued after a later one: its number is out of date order
+                caption += "\n" + note
             day = span.key
     files = [ExportFile(file_name(request.kind, day, lang, suffix), data, caption)]
     if request.pdf:

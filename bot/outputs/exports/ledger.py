@@ -308,7 +308,7 @@ def _score_rows(sheet: _Sheet, record: Record, lang: str) -> None:
     for score in record.scores:
         name = field(score.dept, "dept", lang)
         for item in score.items:
-            sheet.write([name, t(f"score_rule.{item.rule}", lang, html=False), item.task_id or "",
+            sheet.write([name, t(f"score_rule.{item.rule}", lang, html=False), item.tasks_text(lang),
                          item.period or "", item.day, _whole(item.count), item.points],
                         {4: sheet.f.date} if item.day else None)
 

@@ -24,6 +24,7 @@ from bot.language.i18n import (
     task_named,
 )
 from bot.outputs.render import author, counts_line, pct, target_text, timing, timing_of
+from bot.outputs.render.paper import notice_tasks
 from bot.services.commands import Recorded
 
 T = TypeVar("T")
@@ -337,7 +338,8 @@ def late_acks_html(late: list[Any], names: dict[str, Any], coordinators: list[di
                people=Html(" ".join(mention(c["user_id"], c["name"]) for c in coordinators)))]
     for notice in late:
         lines.append(t("late_ack_line", lang, dept=names.get(notice.dept, notice.dept),
-                       kind=Key(f"notice_kind.{notice.kind}"), tasks="、".join(notice.tasks),
+                       kind=Key(f"notice_kind.{notice.kind}"),
+                       tasks=notice_tasks(notice.tasks, notice.marks, lang),
                        at=notice.at[:10]))
     return "\n".join(lines)
 
@@ -369,7 +371,8 @@ def queues_html(q: Queues, names: dict[str, Any], lang: str, tz: tzinfo | None =
         lines.append(t("queue_unacked", lang, count=len(q.unacknowledged)))
         lines += capped(q.unacknowledged, lambda n: (
             f"  📨 {escape(dept_label(names_row(names, n.dept), lang))} · "
-            f"{'、'.join(n.tasks)} · {n.at.astimezone(tz):%Y-%m-%d}"), lang)
+            f"{escape(notice_tasks(n.tasks, n.marks, lang))} · {n.at.astimezone(tz):%Y-%m-%d}"),
+            lang)
     if q.silent:
         named = "、".join(dept_label(d, lang) for d in q.silent[:SHOWN_AT_MOST])
         if len(q.silent) > SHOWN_AT_MOST:

@@ -161,3 +161,18 @@ def _cuts(n: int, lines: int) -> Iterable[list[int]]:
     for i in range(1, n - lines + 2):
         for rest in _cuts(n - i, lines - 1):
             yield [i, *(i + r for r in rest)]
+
+
+def notice_tasks(tasks: Iterable[str], marks: Iterable[tuple[str, str]], lang: str) -> str:
+    """A 交办单's or 督办单's tasks as it was sent, each marked with what became of it since
+    (bot.domain.facts.notice_marks): 'T01、T16（已销号）' / 'T01, T16 (closed)'. Every list of
+    notices (the queues, the late list, the bulletin, the scores) names them through this."""
+    marked = dict(marks)
+
+    def named(task_id: str) -> str:
+        if task_id not in marked:
+            return task_id
+        return t("notice_task_marked", lang, html=False, task=task_id,
+                 mark=t(f"notice_mark.{marked[task_id]}", lang, html=False))
+
+    return joined(map(named, tasks), lang)
