@@ -2,10 +2,10 @@
 
 Membership is replayed from the audit log (bot.store.members.liaisons_as_of): a join waits for
 the coordinator's approval, a /leave or a removal ends it, a re-join starts it again, a role
-change or a move to another department moves it. The ledger's 责任人 (任务台账 and 部门汇总)
-and the bulletin's 零报送 联络员 for day D follow what was recorded by the end of D; a later
-leave or join never rewrites them. Names are the person's name now (Telegram's newest), not the
-one they had then.
+change or a move to another department moves it. The ledger's 责任人 (任务台账 and 部门汇总),
+the bulletin's 零报送 联络员 and the digest's unstaffed departments for day D follow what was
+recorded by the end of D; a later leave or join never rewrites them. Names are the person's
+name now (Telegram's newest), not the one they had then.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ import openpyxl
 import pytest
 from docx import Document
 
+from bot.outputs.digest import digest_data, facts_for
 from bot.outputs.exports.bulletin import build_bulletin
 from bot.outputs.exports.ledger import build_ledger
 from bot.services.commands import record_report
 from bot.services.directory import add_member, decide_join, remove_member, request_join
+from bot.services.facts import facts_now
 from bot.services.plan import load_plan
 from bot.store import connection as dbmod
 from bot.store import members as member_store
@@ -105,6 +107,10 @@ def test_each_days_paperwork_names_that_days_liaisons(history, day, edu, health,
     cells = {r.cells[0].text: r.cells[1].text for r in silent.rows[1:]}
     assert {n: cells[n] for n in expected} == {
         n: "未确定" if x == NONE else x for n, x in expected.items()}
+    # the digest of that day lists the departments without a liaison then
+    unstaffed = {d["code"] for d in digest_data(history, end).facts.queues.unstaffed}
+    assert {c for c in DEPTS if c in unstaffed} == {
+        c for c, x in zip(DEPTS, (edu, health, staff), strict=True) if x == NONE}
 
 
 def test_the_replay_and_the_members_table_agree_now(history):
@@ -115,6 +121,7 @@ def test_the_replay_and_the_members_table_agree_now(history):
             "SELECT user_id, dept FROM members WHERE role = 'liaison' AND status = 'active'")}
     assert member_store.staffed_as_of(history, utc_iso(now)) == \
         member_store.staffed_departments(history)
+    assert facts_for(history, now) is facts_now(history, now)  # /status's facts, unchanged
 
 
 def test_a_past_day_exports_the_same_after_a_leave_and_a_join(record):  # noqa: F811

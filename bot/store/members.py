@@ -104,3 +104,10 @@ def liaison_names_as_of(db: Database, until: str) -> dict[str, list[str]]:
         out.setdefault(dept, []).append(people.get(user) or str(user))
     return out
 
+
+def newest_change(db: Database) -> str | None:
+    """When membership last changed (UTC ISO, from the audit log), or None before any change."""
+    marks = ", ".join("?" for _ in MEMBERSHIP)
+    row = db.execute(f"SELECT max(at) FROM audit WHERE entity = 'members' AND action IN ({marks})",
+                     list(MEMBERSHIP)).fetchone()
+    return row[0] if row else None
