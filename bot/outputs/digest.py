@@ -21,6 +21,7 @@ from bot.services.facts import (
     tracking_start,
 )
 from bot.store import digests as digest_store
+from bot.store import members as member_store
 from bot.store import records as record_store
 from bot.store import snapshots as snapshot_store
 from bot.store.connection import utc_iso
@@ -133,12 +134,20 @@ def trend_days(now: datetime, first: date) -> list[date]:
 
 def facts_for(db: Database, now: datetime) -> Facts:
     """The facts as of `now`: the kept ones when nothing was recorded after `now`, else the
-    record as it stood then (a digest or a bulletin for a past moment)."""
+    record as it stood then (a digest or a bulletin for a past moment). The kept ones know
+    today's staffed departments: after a liaison joined or left, those of `now` replace them."""
+    cut = utc_iso(now)
     newest = record_store.newest_at(db)
-    if newest is not None and newest > utc_iso(now):
+    if newest is not None and newest > cut:
         # Not kept: the next digest or export asks for another moment (~13 MB at 100x each).
         return facts_as_of(db, now, keep=False)
-    return facts_now(db, now)
+    facts = facts_now(db, now)
+    changed = member_store.newest_change(db)
+    if changed is not None and changed > cut:
+        staffed = frozenset(member_store.staffed_as_of(db, cut))
+        if staffed != facts.staffed:
+            return replace(facts, staffed=staffed)
+    return facts
 
 
 def since_last(db: Database, now: datetime,

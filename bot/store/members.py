@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlite_utils import Database
@@ -59,16 +60,19 @@ def staffed_departments(db: Database) -> set[str]:
         "SELECT DISTINCT dept FROM members WHERE status = 'active' AND role = 'liaison'")}
 
 
-def staffed_as_of(db: Database, until: str) -> set[str]:
-    """The departments with an active liaison at `until` (UTC ISO), from the audit log, which
-    keeps every membership change with its time (add, update, approve, refuse, remove)."""
-    import json
+MEMBERSHIP = ("member.add", "member.update", "member.approve", "member.refuse", "member.remove")
 
+
+def liaisons_as_of(db: Database, until: str) -> dict[int, str]:
+    """The active liaisons at `until` (UTC ISO) with their departments, by user id in order,
+    replayed from the audit log, which keeps every membership change with its time: a join
+    (add or update, pending until approved), an approval or refusal, a role change (update),
+    a /leave or a removal (remove). The members table holds only the newest standing."""
     state: dict[str, tuple[str | None, str | None, str | None]] = {}  # user: (dept, role, status)
     for entity_id, action, detail in db.execute(
             "SELECT entity_id, action, detail FROM audit WHERE entity = 'members' AND at <= ? "
-            "AND action IN ('member.add', 'member.update', 'member.approve', 'member.refuse', "
-            "'member.remove') ORDER BY id", [until]):
+            f"AND action IN ({', '.join('?' for _ in MEMBERSHIP)}) ORDER BY id",
+            [until, *MEMBERSHIP]):
         data = json.loads(detail or "{}")
         dept, role, status = state.get(entity_id, (None, None, None))
         if action in ("member.add", "member.update"):
@@ -81,7 +85,8 @@ def staffed_as_of(db: Database, until: str) -> set[str]:
         else:
             status = "removed"
         state[entity_id] = (dept, role, status)
-    return {dept for dept, role, status in state.values()
+    return {int(user): dept for user, (dept, role, status) in
+            sorted(state.items(), key=lambda item: int(item[0]))
             if dept and role == "liaison" and status == "active"}
 
 
@@ -90,4 +95,27 @@ def removed_at(db: Database, user_id: int) -> str | None:
     the audit log: the members row's own stamp also moves with a later change of language."""
     row = db.execute("SELECT max(at) FROM audit WHERE entity = 'members' AND entity_id = ? "
                      "AND action = 'member.remove'", [user_id]).fetchone()
+    return row[0] if row else None
+
+
+def staffed_as_of(db: Database, until: str) -> set[str]:
+    """The departments with an active liaison at `until` (UTC ISO)."""
+    return set(liaisons_as_of(db, until).values())
+
+
+def liaison_names_as_of(db: Database, until: str) -> dict[str, list[str]]:
+    """Each department's liaisons active at `until` (UTC ISO), by user id, named as they are
+    named now (a name is kept as Telegram last gave it, not as it was then), else by id."""
+    people = names(db)
+    out: dict[str, list[str]] = {}
+    for user, dept in liaisons_as_of(db, until).items():
+        out.setdefault(dept, []).append(people.get(user) or str(user))
+    return out
+
+
+def newest_change(db: Database) -> str | None:
+    """When membership last changed (UTC ISO, from the audit log), or None before any change."""
+    marks = ", ".join("?" for _ in MEMBERSHIP)
+    row = db.execute(f"SELECT max(at) FROM audit WHERE entity = 'members' AND action IN ({marks})",
+                     list(MEMBERSHIP)).fetchone()
     return row[0] if row else None

@@ -1,4 +1,4 @@
-"""The bulletin's issue numbers (期号) and the liaisons the paperwork names as 责任人."""
+"""The bulletin's issue numbers (期号)."""
 
 from __future__ import annotations
 
@@ -34,13 +34,3 @@ def numbered_before_later(db: Database, kind: str, start: date, number: int
                      "number < ? AND start > ? ORDER BY number LIMIT 1",
                      [kind, number, start.isoformat()]).fetchone()
     return (int(row[0]), str(row[1])) if row else None
-
-
-def liaison_names(db: Database, at: datetime) -> dict[str, list[str]]:
-    """Each department's active liaisons (name, else id) who had joined by `at`, by user id."""
-    out: dict[str, list[str]] = {}
-    for row in db.query("SELECT dept, user_id, name FROM members WHERE role = 'liaison' AND "
-                        "status = 'active' AND (created_at IS NULL OR created_at <= ?) "
-                        "ORDER BY user_id", [utc_iso(at)]):
-        out.setdefault(row["dept"], []).append(row["name"] or str(row["user_id"]))
-    return out

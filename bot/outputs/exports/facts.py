@@ -31,6 +31,7 @@ from bot.outputs.scoring import rank_key
 from bot.store import members as member_store
 from bot.store import paperwork
 from bot.store import plan as plan_store
+from bot.store.connection import utc_iso
 from bot.store.meta import meta
 
 
@@ -292,7 +293,10 @@ def gather(db: Database, at: datetime, lang: str = "zh", historical: bool = Fals
     people = member_store.names(db)
     info = meta(db)
     issued = _day(info.get("issued"))
-    liaisons = {dept: tuple(names) for dept, names in paperwork.liaison_names(db, at).items()}
+    # 责任人 as they stood at `at` (the audit log's membership changes by then): a liaison who
+    # left later is still named on that day's paper, one who joined later is not
+    liaisons = {dept: tuple(names)
+                for dept, names in member_store.liaison_names_as_of(db, utc_iso(at)).items()}
     tz = at.tzinfo
     rows = []
     for f in facts.tasks:
