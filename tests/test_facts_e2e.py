@@ -45,7 +45,7 @@ async def test_a_late_report_goes_to_the_occurrence_it_closes(group):
     # the claim stays on its occurrence, in the coordinator's queue, until it is checked
     clock["now"] = at("2022-03-10 10:00")
     status = (await _say(server, coordinator, "/status")).text
-    assert "T17（2022-01-31期） 教育局" in status.split("待核实")[1]
+    assert "T17（2022-01-31期） 教育局" in status.split("先报先核")[1]
     # the term ending 07-15 passes too, unreported: the next report is for it, not for the
     # occurrence in force (due 2023-01-31)
     clock["now"] = at("2022-07-20 10:00")

@@ -941,7 +941,7 @@ class OneTruthMachine(RuleBasedStateMachine):
         # 考评明细: every point and deduction of the year, the item behind it
         items = sheets[t("ledger_sheet_scores", LANG, html=False)][3:]
         assert [(r[2] or None, r[3] or "", read.as_day(r[4]), r[6]) for r in items] == [
-            (i.task_id, i.period, i.day, i.points) for s in score_facts_of(facts)
+            (i.tasks_text(LANG) or None, i.period, i.day, i.points) for s in score_facts_of(facts)
             for i in s.items]
 
     def check_bulletin(self, parts: tuple[list[str], list[list[list[str]]]],

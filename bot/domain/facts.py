@@ -582,16 +582,20 @@ def chase_notices(tasks: Iterable[TaskFacts]) -> list[ChaseNotice]:
     for group in grouped.values():
         at = min(c.at for _, c in group)
         ids = tuple(dict.fromkeys(task_id for task_id, _ in group))
+        signed = {task_id for task_id, c in group if c.answered}
         found.append(ChaseNotice(at, group[-1][1].colour, ids,
                                  all(c.answered for _, c in group), group[0][1].notice,
-                                 notice_marks(ids, at, by_id)))
+                                 notice_marks(ids, at, by_id, signed)))
     return sorted(found, key=lambda n: (n.at, n.tasks))
 
 
-def notice_marks(tasks: Sequence[str], at: datetime, by_id: Mapping[str, TaskFacts]) -> Marks:
+def notice_marks(tasks: Sequence[str], at: datetime, by_id: Mapping[str, TaskFacts],
+                 signed: AbstractSet[str] | None = None) -> Marks:
     """The marks of a notice's tasks (sent at `at`) as of the facts' instant: a closed or
     suspended task is marked so whether or not it was signed for; a task no longer in the
-    plan is left unmarked (and waits for nobody: `outstanding`)."""
+    plan is left unmarked (and waits for nobody: `outstanding`). `signed`: the tasks whose
+    chase a 签收 answered, as the fold saw them in order (a 签收 made at the same instant but
+    before the chase does not answer it); else those signed for at or after `at`."""
     marks = []
     for task_id in tasks:
         f = by_id.get(task_id)
@@ -601,7 +605,8 @@ def notice_marks(tasks: Sequence[str], at: datetime, by_id: Mapping[str, TaskFac
             marks.append((task_id, CLOSED_SINCE))
         elif f.headline.state is State.SUSPENDED:
             marks.append((task_id, SUSPENDED_SINCE))
-        elif f.fold.last_ack is not None and f.fold.last_ack >= at:
+        elif (task_id in signed if signed is not None else
+              f.fold.last_ack is not None and f.fold.last_ack >= at):
             marks.append((task_id, SIGNED))
     return tuple(marks)
 
