@@ -3,9 +3,10 @@ with scripted users in the coordination group and in private chats."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from bot.services.directory import add_member, get_member
 from bot.services.plan import load_plan
 from bot.store import connection as dbmod
 from tests.botapi_server import BotApiServer, running_server
-from tests.conftest import at
+from tests.conftest import TZ, at
 
 GROUP = -1001234567890
 OTHER_GROUP = -1009999
@@ -67,6 +68,15 @@ async def start_app(server: BotApiServer, db: Database, tmp_path: Path,
     return app
 
 
+def daytime_clock() -> Callable[[], datetime]:
+    """The wall clock moved to noon of today (Asia/Shanghai) and running on from there: a test
+    on the real clock behaves the same whenever it runs, quiet hours (which hold the 交办单)
+    and midnight never reached while it runs."""
+    start = datetime.now(TZ)
+    shift = start.replace(hour=12, minute=0, second=0, microsecond=0) - start
+    return lambda: datetime.now(TZ) + shift
+
+
 async def stop_app(app: Application) -> None:
     await app.updater.stop()
     await app.stop()
@@ -106,6 +116,7 @@ async def env(tmp_path, plan):
                  server.user(NEWBIE_ID, "陈新人"), server.user(STRANGER_ID, "路人",
                                                               language_code="en")]
         app = await start_app(server, db, tmp_path)
+        app.bot_data.clock = daytime_clock()
         try:
             yield Env(server, app, db, tmp_path / "evidence", *users)
         finally:
