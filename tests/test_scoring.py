@@ -219,6 +219,7 @@ def test_a_departments_score_lists_the_item_behind_every_point(seeded):
     assert "T02 逾期63天：-5" in text  # due 06-30, open: 63 days to 09-01, capped at -5
     assert "T12（2022-01-31期） 逾期213天" in text  # a missed occurrence is its own item
     assert "2022年2月无报送" in text and "2022年1月无报送" not in text  # tracked from 01-05
+    assert "  · 2022年2月无报送" in text  # a month names no task: no space left for one
     edu = next(s for s in score_table(seeded, 2022, at("2022-09-01")) if s.code == "EDU")
     for line in edu.lines:  # every line is the sum of its items
         assert line.points == pytest.approx(sum(i.points for i in edu.items if i.rule == line.rule))

@@ -539,7 +539,8 @@ def _claim_waits_past_due(db):
 
 
 def _claimed_late_checked_later(db):
-    # claimed on 07-05 (five days late), checked on 08-01: late by the claim, overdue 07-01..07-04
+    # claimed on 07-05 (five days late), checked on 08-01: late by the claim, overdue 07-01..07-05
+    # (the claim's day counts, as /status counts it: 逾期5天 that morning)
     record_report(db, user_id=EDU_LIAISON, task_ref="T01", percent=100, now=at("2022-07-05"))
     close_task(db, user_id=COORDINATOR, task_ref="T01", now=at("2022-08-01"))
 
@@ -557,7 +558,7 @@ def _sent_back_then_claimed_in_time(db):
 
 
 def _direct_close_late(db):
-    # closed by the coordinator without a claim on 07-03: done then, late
+    # closed by the coordinator without a claim on 07-03: done then, late, overdue 07-01..07-03
     from bot.services.commands import close_directly
 
     close_directly(db, user_id=COORDINATOR, task_ref="T01", reason="已现场核查",
@@ -598,12 +599,12 @@ def _nothing(db):
     # dated by the check (the day it counted)
     (_claim_waits_past_due, "closed_on_time", [("T01", "", "2022-07-20", 1, 2.0)]),
     (_claimed_late_checked_later, "closed_late", [("T01", "", "2022-08-01", 1, 1.0)]),
-    (_claimed_late_checked_later, "overdue_day", [("T01", "", "2022-06-30", 4, -0.4),
+    (_claimed_late_checked_later, "overdue_day", [("T01", "", "2022-06-30", 5, -0.5),
                                                   ("T02", "", "2022-06-30", 184, -18.4)]),
     (_sent_back_then_claimed_in_time, "closed_on_time", [("T01", "", "2022-07-20", 1, 2.0)]),
     (_sent_back_then_claimed_in_time, "overdue_day", [("T02", "", "2022-06-30", 184, -18.4)]),
     (_direct_close_late, "closed_late", [("T01", "", "2022-07-03", 1, 1.0)]),
-    (_direct_close_late, "overdue_day", [("T01", "", "2022-06-30", 2, -0.2),
+    (_direct_close_late, "overdue_day", [("T01", "", "2022-06-30", 3, -0.3),
                                          ("T02", "", "2022-06-30", 184, -18.4)]),
     # claimed in time, checked late: no overdue day for T01 (T02, never reported, has them)
     (_claim_waits_past_due, "overdue_day", [("T02", "", "2022-06-30", 184, -18.4)]),

@@ -91,7 +91,9 @@ def item_lines(score: DeptScore, lang: str) -> list[str]:
             detail = t(f"score_item_detail.{rule}", lang, html=False, count=_num(item.count),
                        day=item.day.isoformat() if item.day else "—",
                        y=item.day.year if item.day else 0, m=item.day.month if item.day else 0)
-            lines.append(t("score_item", lang, html=False, what=what.strip(), detail=detail,
+            what = what.strip()  # none for a silent month: no space left before its detail
+            lines.append(t("score_item", lang, html=False, what=f"{what} " if what else "",
+                           detail=detail,
                            points=f"{item.points:+.2f}".rstrip("0").rstrip(".")))
     return lines or [t("score_no_items", lang, html=False)]
 

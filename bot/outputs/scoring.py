@@ -207,9 +207,10 @@ def _charged(timeline: list[tuple[datetime, State]]) -> list[tuple[datetime, Sta
 
 def _overdue_days(timeline: list[tuple[datetime, State]], first: date, last: date,
                   tz: Any) -> int:
-    """Days in [first, last] at whose end the work stood open (before any record it is open;
-    a claim waiting for the check or accepted by it, a closure and a suspension are not
-    charged; a claim sent back is)."""
+    """Days in [first, last] on which the work stood open (before any record it is open; the
+    day it was claimed, closed or suspended counts, the days after do not while a claim waits
+    for the check or stands accepted, a closure or a suspension; a claim sent back does not
+    stop them): the days overdue /status counts, up to the day the work was done."""
     if first > last:
         return 0
     end_of: dict[date, State] = {}
@@ -223,8 +224,11 @@ def _overdue_days(timeline: list[tuple[datetime, State]], first: date, last: dat
 
     total, state, since = 0, State.IN_PROGRESS, date.min
     for day, after in sorted(end_of.items()):
-        total += open_days(since, day - timedelta(days=1), state)
-        state, since = after, day
+        # the day the work left the open states (claimed, closed, suspended) still counts, as
+        # /status counts it: a claim on the day after the due date is one day overdue
+        until = day if state in OPEN and after not in OPEN else day - timedelta(days=1)
+        total += open_days(since, until, state)
+        state, since = after, day + timedelta(days=1) if until == day else day
     return total + open_days(since, last, state)
 
 
