@@ -300,6 +300,15 @@ def test_every_claim_waiting_is_counted_where_the_marks_are(loaded, day, marked,
     paragraphs, _ = read.bulletin_parts(build_bulletin(db, at(day), charts=False))
     overall = next(p for p in paragraphs if p.startswith("截至"))
     assert (t("bulletin_pending_more", "zh", html=False, count=1) in overall) is bool(elsewhere)
+    # the ledger's 部门汇总 says it under the table (its 待核实 column counts tasks)
+    import io
+
+    import openpyxl
+    book = openpyxl.load_workbook(io.BytesIO(build_ledger(db, at(day))))
+    notes = [c.value for row in book["部门汇总"].iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("另有")]
+    assert notes == ([t("ledger_claims_elsewhere", "zh", html=False, count=1)]
+                     if elsewhere else [])
 
 
 @pytest.mark.parametrize(("day", "period"), [

@@ -253,6 +253,11 @@ def _dept_rows(sheet: _Sheet, record: Record, lang: str) -> None:
     sheet.row += 1
     sheet.ws.merge_range(sheet.row, 0, sheet.row, len(sheet.heads) - 1,
                          t("ledger_rank_rule", lang, html=False), sheet.f.note)
+    if s.claims_elsewhere:  # the 待核实 column counts tasks by their mark, as /status does
+        sheet.row += 1
+        sheet.ws.merge_range(sheet.row, 0, sheet.row, len(sheet.heads) - 1,
+                             t("ledger_claims_elsewhere", lang, html=False,
+                               count=s.claims_elsewhere), sheet.f.note)
 
 
 def _unit_rows(sheet: _Sheet, record: Record, lang: str) -> None:
