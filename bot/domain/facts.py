@@ -393,7 +393,7 @@ class TaskFacts:
         """Earlier open ones, then the one in force."""
         return (*self.earlier, self.current)
 
-    @property
+    @cached_property  # read for every line that shows the task
     def claims_elsewhere(self) -> tuple[Occurrence, ...]:
         """Claims waiting for the check on occurrences other than the one the task's mark is
         (a claim on a past occurrence, or on the one in force behind a missed one): in 待核实,

@@ -83,9 +83,9 @@ def task_line(view: TaskFacts, lang: str, depts: Mapping[str, Mapping[str, Any]]
     shown = occurrence or view.headline
     status = shown.status
     when = timing(view, lang) if shown is view.headline else timing_of(shown, lang)
-    waiting = "" if occurrence is not None or not view.claims_elsewhere else t(
-        "task_claims_elsewhere", lang, periods=t("list_sep", lang).join(
-            o.period for o in view.claims_elsewhere))
+    elsewhere = () if occurrence is not None else view.claims_elsewhere
+    waiting = t("task_claims_elsewhere", lang, periods=t("list_sep", lang).join(
+        o.period for o in elsewhere)) if elsewhere else ""
     return (f"{status.mark} <b>{view.task.id}</b> {owner}"
             f"{escape(field(view.task, 'title', lang))}"
             f" · {status.percent}%{target} · {escape(when)}{waiting}")
