@@ -86,10 +86,10 @@ def test_one_signing_settles_every_notice_of_the_task(seeded):
     assert signed.tasks == ["T02"]
     assert sorted(n.id for n in signed.also) == [c.id for c in chases[:3]]
     # the notice naming T03 as well still waits, for T03 only: named as it was sent, T02 marked
-    waiting = notices.waiting(seeded, notices.unacknowledged(seeded), at("2022-07-08").date())
+    waiting = notices.waiting(seeded, notices.unacknowledged(seeded), at("2022-07-08"))
     assert [(n.id, n.tasks, n.marks) for n in waiting] == [
         (both.id, ("T02", "T03"), (("T02", "signed"),))]
-    assert [notices.outstanding(seeded, n, at("2022-07-08").date()) for n in waiting] == [
+    assert [notices.outstanding(seeded, n, at("2022-07-08")) for n in waiting] == [
         ("T03",)]
     assert [r["kind"] for r in seeded["reports"].rows_where("task_id = 'T02'")][-1] == "ack"
     # a suspended task waits for nobody
@@ -98,4 +98,4 @@ def test_one_signing_settles_every_notice_of_the_task(seeded):
 
     act(seeded, event=Event.SUSPEND, user_id=COORDINATOR, task_ref="T03", now=at("2022-07-09"),
         reason="政策调整")
-    assert notices.waiting(seeded, notices.unacknowledged(seeded), at("2022-07-09").date()) == []
+    assert notices.waiting(seeded, notices.unacknowledged(seeded), at("2022-07-09")) == []

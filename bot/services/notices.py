@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from bot.domain.facts import CLOSED_SINCE, SIGNED, SUSPENDED_SINCE, Marks
+from bot.domain.facts import Marks, notice_marks
 from bot.domain.lifecycle import Event, State
 from bot.domain.task import Task
 from bot.errors import DubanError
@@ -25,7 +25,6 @@ from bot.services.commands import act, snapshot_of, transition
 from bot.services.directory import find_task
 from bot.store import notices as store
 from bot.store import outbox, records
-from bot.store.records import acknowledged_since
 
 ASSIGN, CHASE = "assign", "chase"
 
@@ -167,7 +166,7 @@ def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
         store.mark_acknowledged(db, notice_id, at=now, by=user_id)
         also = []
         for other in unacknowledged(db, dept=notice.dept):
-            if not outstanding(db, other, now.date()):
+            if not outstanding(db, other, now):
                 store.mark_acknowledged(db, other.id, at=now, by=user_id)
                 also.append(other)
     found = get(db, notice_id)
@@ -175,34 +174,28 @@ def acknowledge(db: Database, *, notice_id: int, user_id: int, now: datetime,
     return Acknowledged(found, acked, also)
 
 
-def marks(db: Database, notice: Notice, today: date) -> Marks:
-    """What became of a notice's tasks since it was sent, as bot.domain.facts.notice_marks
-    marks them (closed or suspended, else signed for by this notice or any other)."""
-    found = []
-    for task_id in notice.tasks:
-        task = find_task(db, task_id, include_archived=True)
-        state = snapshot_of(db, task, today)[2].state
-        if state is State.CLOSED:
-            found.append((task_id, CLOSED_SINCE))
-        elif state is State.SUSPENDED:
-            found.append((task_id, SUSPENDED_SINCE))
-        elif acknowledged_since(db, task_id, notice.at):
-            found.append((task_id, SIGNED))
-    return tuple(found)
+def marks(db: Database, notice: Notice, now: datetime) -> Marks:
+    """What became of a notice's tasks since it was sent, from their facts now, by the one rule
+    every list of notices uses (bot.domain.facts.notice_marks)."""
+    from bot.services.facts import task_facts_now
+
+    by_id = {task_id: task_facts_now(db, find_task(db, task_id, include_archived=True), now)
+             for task_id in notice.tasks}
+    return notice_marks(notice.tasks, datetime.fromisoformat(notice.at), by_id)
 
 
-def outstanding(db: Database, notice: Notice, today: date) -> tuple[str, ...]:
+def outstanding(db: Database, notice: Notice, now: datetime) -> tuple[str, ...]:
     """The tasks of a notice still waiting for 签收: not acknowledged since it was sent (by this
     notice or any other), and neither closed nor suspended."""
-    marked = dict(marks(db, notice, today))
+    marked = dict(marks(db, notice, now))
     return tuple(task_id for task_id in notice.tasks if task_id not in marked)
 
 
-def waiting(db: Database, notices: list[Notice], today: date) -> list[Notice]:
+def waiting(db: Database, notices: list[Notice], now: datetime) -> list[Notice]:
     """The notices with tasks still to sign, each naming every task it was sent for, marked."""
     out = []
     for notice in notices:
-        marked = marks(db, notice, today)
+        marked = marks(db, notice, now)
         if len(marked) < len(notice.tasks):
             out.append(replace(notice, marks=marked))
     return out
@@ -225,7 +218,7 @@ def late(db: Database, now: datetime, workdays: int) -> list[Notice]:
     """Notices still unacknowledged after their last day to 签收, not yet reported."""
     overdue = [n for n in map(Notice.of, store.waiting_untold(db))
                if now.date() > ack_due(n, now.tzinfo, workdays)]
-    return waiting(db, overdue, now.date())
+    return waiting(db, overdue, now)
 
 
 def told_late(db: Database, notices: list[Notice], now: datetime) -> None:
